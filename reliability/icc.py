@@ -1,0 +1,146 @@
+"""The six intraclass correlations of Shrout & Fleiss (1979), with McGraw & Wong (1996) names.
+
+Closed-form two-way ANOVA mean squares on complete units (as R psych::ICC and irr::icc):
+BMS between units, WMS within units, JMS between coders, EMS residual.
+
+* ICC1  = ICC(1)   = (BMS - WMS) / (BMS + (k-1) WMS)
+* ICC2  = ICC(A,1) = (BMS - EMS) / (BMS + (k-1) EMS + k (JMS - EMS) / n)
+* ICC3  = ICC(C,1) = (BMS - EMS) / (BMS + (k-1) EMS)
+* ICC1k, ICC2k, ICC3k: the same for the mean of k coders.
+
+F tests and confidence intervals from the F distribution (Shrout & Fleiss 1979; McGraw & Wong 1996).
+Convention ``psych`` (default): F = BMS/EMS with df (n-1, (n-1)(k-1)) for ICC2 and ICC3 alike, CI of ICC2 with
+Satterthwaite df. Convention ``irr``: for the agreement forms, F and its df2 as irr::icc (McGraw & Wong 1996,
+Table 7, with r0 = 0: the same F, df2 = Satterthwaite v).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .results import OK, Coefficient, undefined
+
+ICC_KEYS = ("icc1", "icc2", "icc3", "icc1k", "icc2k", "icc3k")
+MCGRAW_WONG = {"icc1": "ICC(1)", "icc2": "ICC(A,1)", "icc3": "ICC(C,1)",
+               "icc1k": "ICC(k)", "icc2k": "ICC(A,k)", "icc3k": "ICC(C,k)"}
+
+
+@dataclass(frozen=True)
+class MeanSquares:
+    n: int  # units
+    k: int  # coders
+    bms: float
+    wms: float
+    jms: float
+    ems: float
+
+
+def mean_squares(x: np.ndarray) -> MeanSquares:
+    """Two-way ANOVA mean squares of a complete units x coders matrix."""
+    x = np.asarray(x, dtype=float)
+    n, k = x.shape
+    grand = x.mean()
+    row, col = x.mean(axis=1), x.mean(axis=0)
+    ss_total = ((x - grand) ** 2).sum()
+    ss_rows = k * ((row - grand) ** 2).sum()
+    ss_cols = n * ((col - grand) ** 2).sum()
+    ss_err = ss_total - ss_rows - ss_cols
+    return MeanSquares(
+        n, k,
+        bms=ss_rows / (n - 1),
+        wms=(ss_total - ss_rows) / (n * (k - 1)),
+        jms=ss_cols / (k - 1),
+        ems=ss_err / ((n - 1) * (k - 1)),
+    )
+
+
+def icc_from_mean_squares(ms: MeanSquares, confidence: float = 0.95, convention: str = "psych",
+                          method: str = "two-way ANOVA on complete units") -> dict[str, Coefficient]:
+    """The six ICCs with F, df, p and CI from mean squares."""
+    from scipy import stats
+
+    n, k, bms, wms, jms, ems = ms.n, ms.k, ms.bms, ms.wms, ms.jms, ms.ems
+    alpha = 1 - confidence
+    qf = lambda d1, d2: float(stats.f.ppf(1 - alpha / 2, d1, d2))  # noqa: E731
+    out: dict[str, Coefficient] = {}
+
+    def put(key: str, value: float, f: float, df1: float, df2: float, low: float, high: float) -> None:
+        p = float(stats.f.sf(f, df1, df2)) if np.isfinite(f) else None
+        out[key] = Coefficient(
+            key, float(value), None, float(low), float(high), p, None, None, n, OK,
+            reason="an ICC has no SE here; the CI comes from the F distribution",
+            method=f"{method}; F-based CI ({convention} convention)",
+            extra={"f": float(f), "df1": float(df1), "df2": float(df2), "mcgraw_wong": MCGRAW_WONG[key]},
+        )
+
+    df_n, df_w, df_e = n - 1, n * (k - 1), (n - 1) * (k - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f1 = bms / wms
+        f3 = bms / ems
+        icc1 = (bms - wms) / (bms + (k - 1) * wms)
+        icc2 = (bms - ems) / (bms + (k - 1) * ems + k * (jms - ems) / n)
+        icc3 = (bms - ems) / (bms + (k - 1) * ems)
+        icc1k = (bms - wms) / bms
+        icc2k = (bms - ems) / (bms + (jms - ems) / n)
+        icc3k = (bms - ems) / bms
+        f1l, f1u = f1 / qf(df_n, df_w), f1 * qf(df_w, df_n)
+        f3l, f3u = f3 / qf(df_n, df_e), f3 * qf(df_e, df_n)
+        # Satterthwaite df for the agreement ICC (McGraw & Wong 1996; psych::ICC, irr::icc)
+        fj = jms / ems
+        vn = (k - 1) * (n - 1) * (k * icc2 * fj + n * (1 + (k - 1) * icc2) - k * icc2) ** 2
+        vd = (n - 1) * k**2 * icc2**2 * fj**2 + (n * (1 + (k - 1) * icc2) - k * icc2) ** 2
+        v = vn / vd
+        fu, fl = qf(n - 1, v), qf(v, n - 1)
+        denom = k * jms + (k * n - k - n) * ems
+        l2 = n * (bms - fu * ems) / (fu * denom + n * bms)
+        u2 = n * (fl * bms - ems) / (denom + n * fl * bms)
+    put("icc1", icc1, f1, df_n, df_w, (f1l - 1) / (f1l + k - 1), (f1u - 1) / (f1u + k - 1))
+    put("icc3", icc3, f3, df_n, df_e, (f3l - 1) / (f3l + k - 1), (f3u - 1) / (f3u + k - 1))
+    put("icc1k", icc1k, f1, df_n, df_w, 1 - 1 / f1l, 1 - 1 / f1u)
+    if convention == "irr":
+        # irr::icc (McGraw & Wong 1996, r0 = 0): df2 = Satterthwaite v of each agreement form itself.
+        for key, coeff, single in (("icc2", icc2, True), ("icc2k", icc2k, False)):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                a = k * coeff / (n * (1 - coeff))
+                b = 1 + k * coeff * (n - 1) / (n * (1 - coeff))
+                vv = (a * jms + b * ems) ** 2 / ((a * jms) ** 2 / (k - 1) + (b * ems) ** 2 / df_e)
+                fl_, fu_ = qf(n - 1, vv), qf(vv, n - 1)
+                jterm = k * jms + (k * n - k - n) * ems if single else jms - ems
+                low = n * (bms - fl_ * ems) / (fl_ * jterm + n * bms)
+                high = n * (fu_ * bms - ems) / (jterm + n * fu_ * bms)
+            put(key, coeff, f3, df_n, vv, low, high)
+    else:
+        put("icc2", icc2, f3, df_n, df_e, l2, u2)
+        put("icc2k", icc2k, f3, df_n, df_e, l2 * k / (1 + l2 * (k - 1)), u2 * k / (1 + u2 * (k - 1)))
+    put("icc3k", icc3k, f3, df_n, df_e, 1 - 1 / f3l, 1 - 1 / f3u)
+    return {key: out[key] for key in ICC_KEYS}
+
+
+def icc_all(values: np.ndarray, confidence: float = 0.95, convention: str = "psych") -> dict[str, Coefficient]:
+    """Six ICCs of a units x coders matrix (NaN = missing): complete units only, as psych::ICC by default."""
+    x = np.asarray(values, dtype=float)
+    x = x[:, ~np.all(np.isnan(x), axis=0)] if x.size else x
+    complete = x[~np.isnan(x).any(axis=1)] if x.size else x
+    dropped = x.shape[0] - complete.shape[0] if x.size else 0
+    n, k = complete.shape if complete.size else (0, x.shape[1] if x.ndim == 2 else 0)
+    reason = None
+    if k < 2:
+        reason = "fewer than two coders: an ICC needs at least two"
+    elif n < 2:
+        reason = f"fewer than two units rated by every coder ({n}); an ICC needs at least two complete units"
+    elif np.ptp(complete) == 0:
+        reason = "no variance: every rating is the same value, so the ICC is 0/0"
+    if reason:
+        return {key: undefined(key, reason, n, extra={"mcgraw_wong": MCGRAW_WONG[key]}) for key in ICC_KEYS}
+    ms = mean_squares(complete)
+    method = "two-way ANOVA on complete units"
+    if dropped:
+        method += f" ({dropped} incomplete unit{'s' if dropped > 1 else ''} left out)"
+    res = icc_from_mean_squares(ms, confidence, convention, method)
+    for key, c in res.items():
+        if c.value is None or not np.isfinite(c.value):
+            res[key] = undefined(key, "zero variance in the mean squares: the ICC is 0/0", n,
+                                 extra={"mcgraw_wong": MCGRAW_WONG[key]})
+    return res
