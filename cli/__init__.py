@@ -1,0 +1,1 @@
+"""irrkit's command line (Typer). Entry point: ``cli.main:run``."""

@@ -1,0 +1,17 @@
+"""Bundled demo data: a synthetic training round (46 crying sequences, 3 coders) for both codebooks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DEMO_DIR = Path(__file__).parent / "demo"
+
+
+def demo_files(codebook: str) -> list[Path]:
+    """The coder files of the demo round for a bundled codebook ('crying-forms' or 'interventions')."""
+    return sorted(DEMO_DIR.glob(f"{codebook}_coder_*.csv"))
+
+
+def demo_training(codebook: str = "crying-forms") -> tuple[Path, list[Path]]:
+    """Gold file and trainee files of the demo training round."""
+    return DEMO_DIR / f"{codebook}_gold.csv", sorted(DEMO_DIR.glob(f"{codebook}_trainee_*.csv"))

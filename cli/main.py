@@ -1,0 +1,309 @@
+"""irrkit command line: thin wrappers around the ``reliability`` library.
+
+Exit codes: 0 all computed (and gates passed), 1 a gate fell short, 2 bad input or usage, 3 internal error.
+Heavy imports (numpy, pandas, scipy) happen inside the commands so that ``--help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+app = typer.Typer(
+    name="irrkit",
+    help="Inter-rater reliability for coding systems: check coder files against a YAML codebook, compute "
+    "Fleiss' kappa, Gwet's AC1/AC2, Krippendorff's alpha and the six ICCs with SEs and CIs, interpret them and "
+    "gate coder training rounds in CI.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+codebook_app = typer.Typer(help="Validate a codebook or show it as a table for coders.", no_args_is_help=True)
+app.add_typer(codebook_app, name="codebook")
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    csv = "csv"
+
+
+class Level(str, Enum):
+    nominal = "nominal"
+    ordinal = "ordinal"
+    interval = "interval"
+    ratio = "ratio"
+
+
+class Benchmark(str, Enum):
+    landis_koch = "landis_koch"
+    fleiss = "fleiss"
+    altman = "altman"
+    cicchetti = "cicchetti"
+
+
+class IccBenchmark(str, Enum):
+    koo_li = "koo_li"
+    cicchetti = "cicchetti"
+
+
+class IccConvention(str, Enum):
+    psych = "psych"
+    irr = "irr"
+
+
+def _stderr():
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def guarded(fn):
+    """Bad input -> one line per problem on stderr, exit 2; anything unexpected -> exit 3, no traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from reliability.errors import InputError
+
+        try:
+            return fn(*args, **kwargs)
+        except InputError as e:
+            err = _stderr()
+            for p in e.problems:
+                err.print(f"[bold red]error[/] {p}", markup=True, soft_wrap=True)
+            raise typer.Exit(2) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except OSError as e:
+            _stderr().print(f"[bold red]error[/] {e.filename or ''}: {e.strerror or e}", soft_wrap=True)
+            raise typer.Exit(2) from None
+        except Exception as e:  # never a traceback for users
+            _stderr().print(f"[bold red]internal error[/] {type(e).__name__}: {e} (please report this)",
+                            soft_wrap=True)
+            raise typer.Exit(3) from None
+
+    return wrapper
+
+
+ConfidenceOpt = Annotated[float, typer.Option("--confidence", min=0.5, max=0.999, help="Confidence level of CIs.")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="What goes to stdout.")]
+BenchOpt = Annotated[Benchmark, typer.Option("--benchmark", help="Scale for kappa-type coefficients.")]
+IccBenchOpt = Annotated[IccBenchmark, typer.Option("--icc-benchmark", help="Scale for ICCs.")]
+IccConvOpt = Annotated[IccConvention, typer.Option(
+    "--icc-convention", help="F df of the agreement ICCs: psych::ICC (default) or irr::icc (Satterthwaite df).")]
+EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="Encoding of the input files (default UTF-8; "
+                                                                     "e.g. cp1252 for old Excel exports).")]
+
+
+def _options(confidence: float, benchmark: Benchmark, icc_benchmark: IccBenchmark, icc_convention: IccConvention,
+             weights: str | None = None):
+    from reliability.analysis import Options
+
+    return Options(confidence=confidence, kappa_scale=benchmark.value, icc_scale=icc_benchmark.value,
+                   icc_convention=icc_convention.value, weights=weights)
+
+
+def emit(items, opts, fmt: Format, warnings: list[str], title: str, show_all: bool = False, **meta: Any) -> None:
+    """Print results to stdout in the chosen format."""
+    from reliability import report
+
+    if fmt is Format.json:
+        import json
+
+        sys.stdout.write(json.dumps(report.results_json(items, opts, warnings=warnings or None, **meta),
+                                    indent=2, ensure_ascii=False) + "\n")
+    elif fmt is Format.markdown:
+        sys.stdout.write(report.to_markdown(items, opts, title=title, warnings=warnings))
+    elif fmt is Format.csv:
+        sys.stdout.write(report.to_csv(report.summary_rows(items, opts), report.SUMMARY_FIELDS))
+    else:
+        from rich.console import Console
+
+        from .render import print_notes, results_table
+
+        console = Console()
+        console.print(results_table(items, opts, show_all=show_all, title=title))
+        print_notes(console, items, warnings)
+
+
+def output_files(out: Path, items, opts, ratings, warnings: list[str], title: str, **meta: Any) -> dict[Path, str]:
+    """Contents of the tables written with --out."""
+    import json
+
+    from reliability import report
+
+    return {
+        out / "summary.csv": report.to_csv(report.summary_rows(items, opts), report.SUMMARY_FIELDS),
+        out / "summary.md": report.to_markdown(items, opts, title=title, warnings=warnings),
+        out / "per_category.csv": report.to_csv(report.per_category_rows(items)),
+        out / "disagreements.csv": report.to_csv(report.disagreement_rows(ratings)),
+        out / "results.json": json.dumps(report.results_json(items, opts, warnings=warnings or None, **meta),
+                                         indent=2, ensure_ascii=False) + "\n",
+    }
+
+
+def run_check(files: list[Path], codebook: Path, out: Path | None, fmt: Format, opts, encoding: str | None,
+              show_all: bool, title: str | None = None) -> tuple[list, Any]:
+    """Read, validate, analyse, print and write: the main job."""
+    from reliability.analysis import analyse
+    from reliability.codebook import load_codebook
+    from reliability.reader import read_coder_files
+
+    from .output import write_all
+
+    cb = load_codebook(codebook)
+    data = read_coder_files(files, cb, encoding=encoding)
+    items = [analyse(data.items[it.id], opts) for it in cb.items]
+    title = title or f"{cb.title or cb.id}: {len(data.coders)} coders, {len(data.units)} units"
+    meta = {"codebook": cb.id, "codebook_version": cb.version or None, "coders": data.coders,
+            "files": [str(f) for f in files]}
+    if out is not None:
+        written = write_all(output_files(out, items, opts, data.items.values(), data.warnings, title, **meta),
+                            inputs=[*files, codebook])
+        if fmt is Format.table:
+            _stderr().print(f"wrote {', '.join(p.name for p in written)} to {out}")
+    emit(items, opts, fmt, data.warnings, title, show_all, **meta)
+    return items, data
+
+
+@app.command()
+@guarded
+def check(
+    files: Annotated[list[Path], typer.Argument(help="Coder CSV files: one per coder, or one long file with a "
+                                                     "'coder' column.", show_default=False)],
+    codebook: Annotated[Path, typer.Option("--codebook", "-c", help="YAML codebook the files are checked against.")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write summary.csv, summary.md, per_category.csv, "
+                                             "disagreements.csv and results.json to this folder.")] = None,
+    fmt: FormatOpt = Format.table,
+    confidence: ConfidenceOpt = 0.95,
+    benchmark: BenchOpt = Benchmark.landis_koch,
+    icc_benchmark: IccBenchOpt = IccBenchmark.koo_li,
+    icc_convention: IccConvOpt = IccConvention.psych,
+    encoding: EncodingOpt = None,
+    show_all: Annotated[bool, typer.Option("--all", help="Show every coefficient, not only the main ones.")] = False,
+) -> None:
+    """Check coder files against a codebook and compute each item's reliability.
+
+    Example: [bold]irrkit check coder_a.csv coder_b.csv coder_c.csv -c codebooks/crying-forms.yaml --out results[/]
+    """
+    opts = _options(confidence, benchmark, icc_benchmark, icc_convention)
+    run_check(files, codebook, out, fmt, opts, encoding, show_all)
+
+
+@app.command()
+@guarded
+def demo(
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write the tables to this folder.")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Run the main job on bundled demo data: a training round of 46 crying sequences, 3 coders, both codebooks."""
+    from codebooks import bundled
+
+    from .demo import demo_files
+
+    opts = _options(0.95, Benchmark.landis_koch, IccBenchmark.koo_li, IccConvention.psych)
+    for name in ("crying-forms", "interventions"):
+        sub = out / name if out is not None else None
+        run_check(demo_files(name), bundled(name), sub, fmt, opts, None, False)
+
+
+@app.command()
+@guarded
+def compute(
+    file: Annotated[Path, typer.Argument(help="Ratings without a codebook: wide (a unit column, one column per "
+                                              "coder) unless --long or --counts.", show_default=False)],
+    long: Annotated[bool, typer.Option("--long", help="Long file: one row per (unit, coder, value).")] = False,
+    counts: Annotated[bool, typer.Option("--counts", help="Units x categories count table (as irrCAC's *.dist "
+                                                          "functions take it).")] = False,
+    unit_col: Annotated[str | None, typer.Option("--unit-col", help="Unit column (default: first column).")] = None,
+    coder_col: Annotated[str, typer.Option("--coder-col", help="Coder column of a long file.")] = "coder",
+    value_col: Annotated[str, typer.Option("--value-col", help="Value column of a long file.")] = "value",
+    level: Annotated[Level, typer.Option("--level", help="Level of measurement.")] = Level.nominal,
+    categories: Annotated[str | None, typer.Option(
+        "--categories", help="Full category list in order, e.g. 1,2,3 (default: the observed values).")] = None,
+    weights: Annotated[str | None, typer.Option(
+        "--weights", help="identity|linear|quadratic|ordinal|radical|ratio|circular|bipolar (default by level).")] = None,
+    fmt: FormatOpt = Format.table,
+    confidence: ConfidenceOpt = 0.95,
+    benchmark: BenchOpt = Benchmark.landis_koch,
+    icc_benchmark: IccBenchOpt = IccBenchmark.koo_li,
+    icc_convention: IccConvOpt = IccConvention.psych,
+    encoding: EncodingOpt = None,
+) -> None:
+    """Compute agreement for ad-hoc data without a codebook (reported as item 'ratings')."""
+    from reliability.analysis import analyse
+    from reliability.errors import InputError
+    from reliability.weights import WEIGHT_NAMES
+
+    if weights is not None and weights not in WEIGHT_NAMES:
+        raise InputError.single("--weights", f"'{weights}' is not one of {', '.join(WEIGHT_NAMES)}")
+    cats = [c.strip() for c in categories.split(",")] if categories else None
+    opts = _options(confidence, benchmark, icc_benchmark, icc_convention, weights)
+    if counts:
+        from reliability.analysis import analyse_counts
+        from reliability.reader import read_counts
+
+        table, names = read_counts(file, encoding=encoding)
+        items = [analyse_counts(table, names, level.value, opts)]
+    else:
+        from reliability.reader import read_compute_input
+
+        r = read_compute_input(file, long=long, unit_col=unit_col, coder_col=coder_col, value_col=value_col,
+                               categories=cats, level=level.value, encoding=encoding)
+        if weights is None:
+            r.weights = {"nominal": "identity", "ordinal": "quadratic", "interval": "quadratic",
+                         "ratio": "ratio"}[level.value]
+        items = [analyse(r, opts)]
+    emit(items, opts, fmt, [], f"{file.name}", show_all=True)
+
+
+@codebook_app.command("validate")
+@guarded
+def codebook_validate(file: Annotated[Path, typer.Argument(help="Codebook YAML file.", show_default=False)]) -> None:
+    """Check a codebook; print a one-line summary, or every problem with its line (exit 2)."""
+    from reliability.codebook import load_codebook
+
+    cb = load_codebook(file)
+    n_cat = sum(1 for it in cb.items if it.categories)
+    typer.echo(f"{file}: ok: codebook '{cb.id}' {cb.version or ''} with {len(cb.items)} items "
+               f"({n_cat} categorical, {len(cb.items) - n_cat} scales), {len(cb.gates)} gates")
+
+
+@codebook_app.command("show")
+@guarded
+def codebook_show(file: Annotated[Path, typer.Argument(help="Codebook YAML file.", show_default=False)]) -> None:
+    """Show a codebook as a table for coders: items, codes, labels and definitions."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from reliability.codebook import codebook_to_rows, load_codebook
+
+    cb = load_codebook(file)
+    console = Console()
+    console.print(f"[bold]{cb.title or cb.id}[/] {cb.version or ''}")
+    if cb.source:
+        console.print(f"[dim]{cb.source}[/]")
+    t = Table(show_lines=True, header_style="bold")
+    rows = codebook_to_rows(cb)
+    cols = list(rows[0]) if rows else ["item"]
+    for c in cols:
+        t.add_column(c, overflow="fold")
+    for r in rows:
+        t.add_row(*[str(r.get(c, "") or "") for c in cols])
+    console.print(t)
+
+
+def run() -> None:
+    """Console entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,241 @@
+"""Per-item analysis: the right coefficients for an item's level of measurement, interpreted.
+
+nominal items: percent agreement, Fleiss' kappa, Gwet's AC1, Krippendorff's alpha (nominal), Conger's kappa,
+Brennan-Prediger, and with two coders Cohen's kappa and Scott's pi; per-category kappas.
+ordinal / interval / ratio items: the six ICCs, Gwet's AC2 (the item's weights), Krippendorff's alpha at the
+item's level, and the same chance-corrected family weighted; exact percent agreement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import chance, interpret, weights
+from .icc import ICC_KEYS, icc_all
+from .ratings import ItemRatings
+from .results import Coefficient, undefined
+
+KAPPA_TYPE = ("percent_agreement", "fleiss_kappa", "gwet_ac1", "gwet_ac2", "krippendorff_alpha", "conger_kappa",
+              "brennan_prediger", "cohen_kappa", "scott_pi")
+PREVALENCE_LIMIT = 0.9
+TITLES = {
+    "percent_agreement": "Percent agreement", "fleiss_kappa": "Fleiss' kappa", "gwet_ac1": "Gwet's AC1",
+    "gwet_ac2": "Gwet's AC2", "krippendorff_alpha": "Krippendorff's alpha", "conger_kappa": "Conger's kappa",
+    "brennan_prediger": "Brennan-Prediger", "cohen_kappa": "Cohen's kappa", "scott_pi": "Scott's pi",
+    "icc1": "ICC(1)", "icc2": "ICC(A,1)", "icc3": "ICC(C,1)", "icc1k": "ICC(k)", "icc2k": "ICC(A,k)",
+    "icc3k": "ICC(C,k)",
+}
+
+
+@dataclass
+class Options:
+    """What to compute and how to read it."""
+
+    confidence: float = 0.95
+    kappa_scale: str = "landis_koch"
+    icc_scale: str = "koo_li"
+    alpha_scale: str = "krippendorff"
+    icc_convention: str = "psych"  # or "irr"
+    weights: str | None = None  # override the item's weights
+    per_category: bool = True
+
+
+@dataclass
+class ItemResult:
+    item: str
+    level: str
+    weights: str
+    n_units: int
+    n_coders: int
+    n_ratings: int
+    categories: list[str]
+    coefficients: dict[str, Coefficient]
+    primary: str
+    per_category: dict[str, dict[str, Coefficient]] = field(default_factory=dict)
+    distribution: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    fleiss_null: dict[str, Any] | None = None
+
+    def scale_for(self, key: str, opts: Options) -> str:
+        if key.startswith("icc"):
+            return opts.icc_scale
+        if key == "krippendorff_alpha":
+            return opts.alpha_scale
+        return opts.kappa_scale
+
+    def to_dict(self, opts: Options | None = None) -> dict[str, Any]:
+        opts = opts or Options()
+
+        def coef(c: Coefficient) -> dict[str, Any]:
+            d = c.to_dict()
+            scale = self.scale_for(c.key, opts)
+            d["interpretation"] = {"scale": scale, "label": interpret.label(c.value, scale) if c.ok else None}
+            return d
+
+        out: dict[str, Any] = {
+            "item": self.item, "level": self.level, "weights": self.weights, "n_units": self.n_units,
+            "n_coders": self.n_coders, "n_ratings": self.n_ratings, "categories": self.categories,
+            "primary": self.primary,
+            "coefficients": {k: coef(c) for k, c in self.coefficients.items()},
+        }
+        if self.per_category:
+            out["per_category"] = {code: {k: coef(c) for k, c in d.items()} for code, d in self.per_category.items()}
+        if self.distribution:
+            out["distribution"] = self.distribution
+        if self.fleiss_null:
+            out["fleiss_nee_landis"] = self.fleiss_null
+        if self.notes:
+            out["notes"] = self.notes
+        return out
+
+
+def _family(a: chance.Agreement, codes: np.ndarray, q: int, opts: Options, weighted: bool) -> dict[str, Coefficient]:
+    """The chance-corrected family on one count table (one engine, one pass)."""
+    cf = opts.confidence
+    res = {
+        "percent_agreement": chance.percent_agreement(a, cf),
+        "fleiss_kappa": chance.fleiss_kappa(a, cf),
+    }
+    ac = chance.gwet_ac(a, cf)
+    res[ac.key] = ac
+    res["conger_kappa"] = chance.conger_kappa(codes, q, a.weights, cf)
+    res["brennan_prediger"] = chance.brennan_prediger(a, cf)
+    n_coders = int((codes >= 0).any(axis=0).sum())
+    if n_coders == 2:
+        res["cohen_kappa"] = chance.conger_kappa(codes, q, a.weights, cf, key="cohen_kappa")
+        res["scott_pi"] = chance.fleiss_kappa(a, cf).with_(key="scott_pi")
+    return res
+
+
+def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
+    """All coefficients for one item."""
+    opts = opts or Options()
+    cats = list(r.categories)
+    labels = list(r.labels) if r.labels else [f"{c:g}" for c in cats]
+    q = len(cats)
+    codes = chance.category_index(r.values, cats) if q else np.full(r.values.shape, -1)
+    counts = chance.count_table(codes, q) if q else np.zeros((r.n_units, 0))
+    rated = counts.sum(axis=1) > 0
+    n_units = int(rated.sum())
+    n_coders = int((~np.isnan(r.values)).any(axis=0).sum())
+    wname = opts.weights or r.weights or "identity"
+    if r.level == "nominal" and not opts.weights:
+        wname = "identity"
+    if r.weight_matrix is not None and not opts.weights:
+        w, wname = np.asarray(r.weight_matrix, dtype=float), "custom"
+    else:
+        w = weights.weight_matrix(wname, cats) if q else np.zeros((0, 0))
+    coefs: dict[str, Coefficient] = {}
+    notes: list[str] = []
+    distribution = {lab: int(counts[:, k].sum()) for k, lab in enumerate(labels)}
+    if q == 0:
+        coefs["percent_agreement"] = undefined("percent_agreement", "no ratings")
+    else:
+        identity = chance.agreement(counts)
+        if r.level == "nominal" and wname == "identity":
+            coefs.update(_family(identity, codes, q, opts, weighted=False))
+        else:
+            coefs["percent_agreement"] = chance.percent_agreement(identity, opts.confidence)
+            weighted = _family(chance.agreement(counts, w), codes, q, opts, weighted=True)
+            weighted.pop("percent_agreement")
+            coefs.update(weighted)
+        coefs["krippendorff_alpha"] = krippendorff_alpha(counts, cats, r.level, opts.confidence)
+    if r.level != "nominal":
+        coefs.update(icc_all(r.values, opts.confidence, opts.icc_convention))
+    primary = r.primary or ("fleiss_kappa" if r.level == "nominal" else "icc2")
+    if primary not in coefs:
+        primary = next(iter(coefs))
+    result = ItemResult(r.item, r.level, wname, n_units, n_coders, r.n_ratings, labels, coefs, primary,
+                        distribution=distribution, notes=notes)
+    if q >= 2 and r.level == "nominal" and opts.per_category:
+        result.per_category = per_category(counts, labels, opts.confidence)
+        result.fleiss_null = chance.fleiss_null_se(counts)
+    total = counts.sum()
+    if total and q >= 2:
+        top = int(np.argmax(counts.sum(axis=0)))
+        share = counts[:, top].sum() / total
+        if share > PREVALENCE_LIMIT:
+            ac = coefs.get("gwet_ac1") or coefs.get("gwet_ac2")
+            ac_txt = f"; {TITLES[ac.key]} = {ac.value:.3f}" if ac is not None and ac.ok else ""
+            notes.append(
+                f"prevalence: {share:.0%} of ratings are '{labels[top]}'. Kappa-type coefficients (Fleiss, "
+                f"Cohen, Conger, Scott, alpha) are depressed by such prevalence even when coders agree "
+                f"(the kappa paradox); read them beside percent agreement and AC1{ac_txt}."
+            )
+    one = int(((counts.sum(axis=1) == 1)).sum())
+    if one:
+        notes.append(f"{one} unit(s) rated by only one coder: they count for the category shares, not for agreement")
+    return result
+
+
+def krippendorff_alpha(counts: np.ndarray, categories: list[float], level: str, confidence: float = 0.95,
+                       counts_input: bool = False) -> Coefficient:
+    """Krippendorff's alpha at a level of measurement: the value from the ``krippendorff`` package (its
+    reference implementation), the SE by Gwet's linearisation with the level's difference function."""
+    marg = counts[counts.sum(axis=1) >= 2].sum(axis=0)
+    w = weights.krippendorff_weights(level, categories, marg)
+    res = chance.krippendorff_alpha(chance.agreement(counts, w), confidence, counts_input=counts_input)
+    if not res.ok:
+        return res
+    try:
+        import krippendorff as kd
+
+        value = float(kd.alpha(value_counts=counts.astype(float), value_domain=list(categories),
+                               level_of_measurement=level))
+    except Exception:  # the package refuses some degenerate tables; the engine's value stands
+        return res.with_(extra={**res.extra, "level": level})
+    if np.isfinite(value) and abs(value - res.value) < 1e-9:
+        return res.with_(extra={**res.extra, "level": level})
+    return res.with_(extra={**res.extra, "level": level, "krippendorff_package_value": value})
+
+
+def per_category(counts: np.ndarray, labels: list[str], confidence: float = 0.95) -> dict[str, dict[str, Coefficient]]:
+    """Each category against all others (a 2-category collapse): Fleiss' kappa (= Fleiss 1971's category
+    kappa), AC1 and percent agreement, through the same engine."""
+    total = counts.sum(axis=1, keepdims=True)
+    out = {}
+    for k, lab in enumerate(labels):
+        two = np.column_stack([counts[:, k], total[:, 0] - counts[:, k]])
+        a = chance.agreement(two)
+        if counts[:, k].sum() == 0:
+            reason = f"category '{lab}' was never used"
+            out[lab] = {key: undefined(key, reason, a.n) for key in ("fleiss_kappa", "gwet_ac1")}
+            continue
+        out[lab] = {"fleiss_kappa": chance.fleiss_kappa(a, confidence), "gwet_ac1": chance.gwet_ac(a, confidence),
+                    "percent_agreement": chance.percent_agreement(a, confidence)}
+    return out
+
+
+def analyse_counts(counts: np.ndarray, names: list[str], level: str = "nominal", opts: Options | None = None,
+                   item: str = "ratings") -> ItemResult:
+    """Coefficients from a units x categories count table (coders unknown: no Conger, Cohen or ICC), as R
+    irrCAC's *.dist functions compute them."""
+    opts = opts or Options()
+    counts = np.asarray(counts, dtype=float)
+    q = counts.shape[1]
+    try:
+        values = [float(x) for x in names]
+    except ValueError:
+        values = [float(i + 1) for i in range(q)]
+    wname = opts.weights or ("identity" if level == "nominal" else "quadratic")
+    a = chance.agreement(counts, weights.weight_matrix(wname, values))
+    cf = opts.confidence
+    coefs = {c.key: c for c in (chance.percent_agreement(a, cf), chance.fleiss_kappa(a, cf), chance.gwet_ac(a, cf),
+                                chance.brennan_prediger(a, cf))}
+    if level == "nominal" and wname == "identity":
+        coefs["krippendorff_alpha"] = chance.krippendorff_alpha(a, cf, counts_input=True)
+    else:
+        coefs["krippendorff_alpha"] = krippendorff_alpha(counts, values, level, cf, counts_input=True)
+    dist = {n: int(counts[:, k].sum()) for k, n in enumerate(names)}
+    res = ItemResult(item, level, wname, a.n, int(a.ri.max()) if a.n else 0, int(counts.sum()), list(names), coefs,
+                     "fleiss_kappa", distribution=dist)
+    if level == "nominal" and q >= 2 and opts.per_category:
+        res.per_category = per_category(counts, list(names), cf)
+        res.fleiss_null = chance.fleiss_null_se(counts)
+    return res
+
+
+__all__ = ["analyse_counts", "ICC_KEYS", "KAPPA_TYPE", "ItemResult", "Options", "analyse", "krippendorff_alpha", "per_category"]
