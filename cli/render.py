@@ -22,30 +22,31 @@ LABEL_STYLE = {"Poor": "red", "Slight": "red", "Fair": "yellow", "Moderate": "ye
 
 def results_table(items: Sequence[ItemResult], opts: Options, show_all: bool = False,
                   title: str | None = None) -> Table:
-    """One table, a section per item; the primary statistic in bold."""
-    t = Table(title=title, header_style="bold", show_lines=False, pad_edge=False)
-    for col, just in (("item", "left"), ("level", "left"), ("units", "right"), ("coders", "right"),
-                      ("statistic", "left"), ("value", "right"), (f"{opts.confidence:.0%} CI", "left"),
-                      ("interpretation", "left")):
-        t.add_column(col, justify=just, no_wrap=col in ("value", "statistic"))
+    """One table, a section per item (item, level, units, coders in the first column); primary in bold."""
+    t = Table(title=title, header_style="bold", pad_edge=False, title_justify="left")
+    t.add_column("item", no_wrap=True)
+    t.add_column("statistic", no_wrap=True)
+    t.add_column("value", justify="right", no_wrap=True)
+    t.add_column(f"{opts.confidence:.0%} CI", no_wrap=True)
+    t.add_column("interpretation", overflow="fold", min_width=12)
     for it in items:
         keys = list(it.coefficients) if show_all else [
             k for k in (MAIN_NOMINAL if it.level == "nominal" else MAIN_SCALE) if k in it.coefficients]
         if it.primary not in keys:
             keys.insert(0, it.primary)
         keys.sort(key=lambda k: k != it.primary)
+        head = [Text(it.item, style="bold")] + [Text(x, style="dim") for x in (
+            it.level, f"{it.n_units} units", f"{it.n_coders} coders")]
         for i, key in enumerate(keys):
             c = it.coefficients[key]
             name = TITLES.get(key, key)
             if c.ok:
-                lab = label(c.value, it.scale_for(key, opts)) or ""
-                value, interp = fmt(c.value), Text(lab, style=LABEL_STYLE.get(lab, ""))
+                lab = label(c.value, it.scale_for(key, opts)) if key != "percent_agreement" else ""
+                value, interp = fmt(c.value), Text(lab or "", style=LABEL_STYLE.get(lab or "", ""))
             else:
                 value, interp = "—", Text(f"undefined: {c.reason}", style="dim")
-            first = i == 0
-            t.add_row(it.item if first else "", it.level if first else "", str(it.n_units) if first else "",
-                      str(it.n_coders) if first else "", Text(name, style="bold" if key == it.primary else ""),
-                      value, ci_text(c.ci_low, c.ci_high), interp, end_section=i == len(keys) - 1)
+            t.add_row(head[i] if i < len(head) else "", Text(name, style="bold" if key == it.primary else ""), value,
+                      ci_text(c.ci_low, c.ci_high), interp, end_section=i == len(keys) - 1)
     return t
 
 
