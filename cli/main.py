@@ -170,7 +170,57 @@ def run_check(files: list[Path], codebook: Path, out: Path | None, fmt: Format, 
         if fmt is Format.table:
             _stderr().print(f"wrote {', '.join(p.name for p in written)} to {out}")
     emit(items, opts, fmt, data.warnings, title, show_all, **meta)
-    return items, data
+    return items, data, cb
+
+
+class GateOn(str, Enum):
+    estimate = "estimate"
+    lower_bound = "lower-bound"
+
+
+MinOpt = Annotated[list[str] | None, typer.Option(
+    "--min", help="Gate: STAT=VALUE for all items or ITEM:STAT=VALUE, e.g. --min form:gwet_ac1=0.7 (repeatable); "
+                  "overrides the codebook's gate: section.")]
+GateOnOpt = Annotated[GateOn, typer.Option(
+    "--gate-on", help="Compare the estimate or the stricter lower bound of the CI with each minimum.")]
+NoGateOpt = Annotated[bool, typer.Option("--no-gate", help="Ignore all thresholds (exit 0 when computed).")]
+JunitOpt = Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML: one test case per item and gated "
+                                                              "statistic (GitLab, Jenkins, GitHub reporters).")]
+SummaryOpt = Annotated[Path | None, typer.Option("--summary", help="Write a Markdown gate summary (e.g. to "
+                                                                  "$GITHUB_STEP_SUMMARY).")]
+
+
+def apply_gates(items, cb, mins: list[str] | None, gate_on: GateOn, no_gate: bool, junit: Path | None,
+                summary: Path | None, inputs: list[Path], quiet: bool) -> int:
+    """Evaluate gates, write JUnit/summary, print failures; return the exit code (0 or 1)."""
+    import os
+
+    from reliability import gate
+
+    from .output import write_all
+
+    gates = [] if no_gate else gate.combine(cb.gates, gate.parse_min(mins or []), [it.id for it in cb.items])
+    results = gate.evaluate(items, gates, on=gate_on.value)
+    files = {}
+    if junit is not None:
+        files[junit] = gate.junit_xml(results, suite=f"irrkit.{cb.id}")
+    if summary is not None:
+        text = gate.summary_markdown(results, title=f"irrkit gate: {cb.title or cb.id}")
+        if summary.exists() and os.environ.get("GITHUB_STEP_SUMMARY") == str(summary):
+            text = summary.read_text(encoding="utf-8") + "\n" + text  # the step summary file is appended to
+        files[summary] = text
+    write_all(files, inputs=inputs)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for line in gate.github_annotations(results):
+            print(line, file=sys.stdout)
+    failed = [r for r in results if not r.passed]
+    err = _stderr()
+    if results and not quiet:
+        err.print(f"[bold]gates[/] {len(results) - len(failed)} of {len(results)} passed"
+                  + (f" (compared: {gate_on.value})" if failed else ""))
+    for r in failed:
+        err.print(f"[bold red]gate failed[/] {r.item}: {r.message}", soft_wrap=True)
+    return 1 if failed else 0
 
 
 @app.command()
@@ -188,13 +238,25 @@ def check(
     icc_convention: IccConvOpt = IccConvention.psych,
     encoding: EncodingOpt = None,
     show_all: Annotated[bool, typer.Option("--all", help="Show every coefficient, not only the main ones.")] = False,
+    mins: MinOpt = None,
+    gate_on: GateOnOpt = GateOn.estimate,
+    no_gate: NoGateOpt = False,
+    junit: JunitOpt = None,
+    summary: SummaryOpt = None,
 ) -> None:
-    """Check coder files against a codebook and compute each item's reliability.
+    """Check coder files against a codebook and compute each item's reliability; gate the round.
+
+    Exit codes: 0 computed and every gate passed, 1 a gate fell short, 2 bad input.
 
     Example: [bold]irrkit check coder_a.csv coder_b.csv coder_c.csv -c codebooks/crying-forms.yaml --out results[/]
     """
     opts = _options(confidence, benchmark, icc_benchmark, icc_convention)
-    run_check(files, codebook, out, fmt, opts, encoding, show_all)
+    from reliability import gate
+
+    gate.parse_min(mins or [])  # bad --min is a usage error before any work
+    items, _, cb = run_check(files, codebook, out, fmt, opts, encoding, show_all)
+    code = apply_gates(items, cb, mins, gate_on, no_gate, junit, summary, [*files, codebook], fmt is not Format.table)
+    raise typer.Exit(code)
 
 
 @app.command()

@@ -45,7 +45,7 @@ def rate(rng: np.random.Generator, true: dict, cb: dict, accuracy: float, missin
         row = {"unit": f"S{u + 1:02d}"}
         for it in cb["items"]:
             item, v = it["id"], true[it["id"]][u]
-            acc = accuracy - (0.45 if item == WEAK else 0.0)
+            acc = accuracy - (0.12 if item == WEAK else 0.0)
             if rng.random() < missing:
                 row[item] = ""
             elif item == WEAK and rng.random() > acc:
