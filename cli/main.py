@@ -98,16 +98,55 @@ BenchOpt = Annotated[Benchmark, typer.Option("--benchmark", help="Scale for kapp
 IccBenchOpt = Annotated[IccBenchmark, typer.Option("--icc-benchmark", help="Scale for ICCs.")]
 IccConvOpt = Annotated[IccConvention, typer.Option(
     "--icc-convention", help="F df of the agreement ICCs: psych::ICC (default) or irr::icc (Satterthwaite df).")]
+class IccMissing(str, Enum):
+    mixed = "mixed"
+    complete = "complete"
+
+
+IccMissingOpt = Annotated[IccMissing, typer.Option(
+    "--icc-missing", help="ICCs with missing ratings: REML mixed model on all ratings (default) or complete units "
+                          "only (psych::ICC's default).")]
 EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="Encoding of the input files (default UTF-8; "
                                                                      "e.g. cp1252 for old Excel exports).")]
 
 
+BootOpt = Annotated[int, typer.Option("--bootstrap", min=0, help="Also give percentile bootstrap CIs over units "
+                                                                 "from N resamples (e.g. 2000).")]
+SeedOpt = Annotated[int | None, typer.Option("--seed", help="Random seed of the bootstrap (reproducible CIs).")]
+
+
 def _options(confidence: float, benchmark: Benchmark, icc_benchmark: IccBenchmark, icc_convention: IccConvention,
-             weights: str | None = None):
+             weights: str | None = None, bootstrap: int = 0, seed: int | None = None,
+             icc_missing: IccMissing = IccMissing.mixed):
     from reliability.analysis import Options
 
     return Options(confidence=confidence, kappa_scale=benchmark.value, icc_scale=icc_benchmark.value,
-                   icc_convention=icc_convention.value, weights=weights)
+                   icc_convention=icc_convention.value, weights=weights, bootstrap=bootstrap, seed=seed,
+                   icc_missing=icc_missing.value)
+
+
+class progress_bar:
+    """A rich progress bar on stderr for bootstrap work (silent when stderr is not a terminal)."""
+
+    def __init__(self, opts, n_items: int) -> None:
+        self.opts, self.total = opts, opts.bootstrap * n_items
+
+    def __enter__(self):
+        if not self.total:
+            return self
+        from rich.progress import BarColumn, Progress, TimeRemainingColumn
+
+        self.bar = Progress("bootstrap", BarColumn(), "{task.completed}/{task.total}", TimeRemainingColumn(),
+                            console=_stderr(), transient=True)
+        self.bar.start()
+        task = self.bar.add_task("bootstrap", total=self.total)
+        self.opts.progress = lambda k: self.bar.advance(task, k)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.total:
+            self.bar.stop()
+            self.opts.progress = None
 
 
 def emit(items, opts, fmt: Format, warnings: list[str], title: str, show_all: bool = False, **meta: Any) -> None:
@@ -160,7 +199,8 @@ def run_check(files: list[Path], codebook: Path, out: Path | None, fmt: Format, 
 
     cb = load_codebook(codebook)
     data = read_coder_files(files, cb, encoding=encoding)
-    items = [analyse(data.items[it.id], opts) for it in cb.items]
+    with progress_bar(opts, len(cb.items)):
+        items = [analyse(data.items[it.id], opts) for it in cb.items]
     title = title or f"{cb.title or cb.id}: {len(data.coders)} coders, {len(data.units)} units"
     meta = {"codebook": cb.id, "codebook_version": cb.version or None, "coders": data.coders,
             "files": [str(f) for f in files]}
@@ -236,8 +276,11 @@ def check(
     benchmark: BenchOpt = Benchmark.landis_koch,
     icc_benchmark: IccBenchOpt = IccBenchmark.koo_li,
     icc_convention: IccConvOpt = IccConvention.psych,
+    icc_missing: IccMissingOpt = IccMissing.mixed,
     encoding: EncodingOpt = None,
     show_all: Annotated[bool, typer.Option("--all", help="Show every coefficient, not only the main ones.")] = False,
+    bootstrap: BootOpt = 0,
+    seed: SeedOpt = None,
     mins: MinOpt = None,
     gate_on: GateOnOpt = GateOn.estimate,
     no_gate: NoGateOpt = False,
@@ -250,7 +293,8 @@ def check(
 
     Example: [bold]irrkit check coder_a.csv coder_b.csv coder_c.csv -c codebooks/crying-forms.yaml --out results[/]
     """
-    opts = _options(confidence, benchmark, icc_benchmark, icc_convention)
+    opts = _options(confidence, benchmark, icc_benchmark, icc_convention, bootstrap=bootstrap, seed=seed,
+                    icc_missing=icc_missing)
     from reliability import gate
 
     gate.parse_min(mins or [])  # bad --min is a usage error before any work
@@ -297,7 +341,10 @@ def compute(
     benchmark: BenchOpt = Benchmark.landis_koch,
     icc_benchmark: IccBenchOpt = IccBenchmark.koo_li,
     icc_convention: IccConvOpt = IccConvention.psych,
+    icc_missing: IccMissingOpt = IccMissing.mixed,
     encoding: EncodingOpt = None,
+    bootstrap: BootOpt = 0,
+    seed: SeedOpt = None,
 ) -> None:
     """Compute agreement for ad-hoc data without a codebook (reported as item 'ratings')."""
     from reliability.analysis import analyse
@@ -307,7 +354,7 @@ def compute(
     if weights is not None and weights not in WEIGHT_NAMES:
         raise InputError.single("--weights", f"'{weights}' is not one of {', '.join(WEIGHT_NAMES)}")
     cats = [c.strip() for c in categories.split(",")] if categories else None
-    opts = _options(confidence, benchmark, icc_benchmark, icc_convention, weights)
+    opts = _options(confidence, benchmark, icc_benchmark, icc_convention, weights, bootstrap, seed, icc_missing)
     if counts:
         from reliability.analysis import analyse_counts
         from reliability.reader import read_counts
@@ -322,7 +369,8 @@ def compute(
         if weights is None:
             r.weights = {"nominal": "identity", "ordinal": "quadratic", "interval": "quadratic",
                          "ratio": "ratio"}[level.value]
-        items = [analyse(r, opts)]
+        with progress_bar(opts, 1):
+            items = [analyse(r, opts)]
     emit(items, opts, fmt, [], f"{file.name}", show_all=True)
 
 
@@ -357,8 +405,10 @@ def codebook_show(file: Annotated[Path, typer.Argument(help="Codebook YAML file.
     cols = list(rows[0]) if rows else ["item"]
     for c in cols:
         t.add_column(c, overflow="fold")
+    from rich.markup import escape
+
     for r in rows:
-        t.add_row(*[str(r.get(c, "") or "") for c in cols])
+        t.add_row(*[escape(str(r.get(c, "") or "")) for c in cols])
     console.print(t)
 
 

@@ -8,6 +8,7 @@ item's level, and the same chance-corrected family weighted; exact percent agree
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,8 +40,12 @@ class Options:
     icc_scale: str = "koo_li"
     alpha_scale: str = "krippendorff"
     icc_convention: str = "psych"  # or "irr"
+    icc_missing: str = "mixed"  # or "complete" (psych::ICC's default: complete units only)
     weights: str | None = None  # override the item's weights
     per_category: bool = True
+    bootstrap: int = 0  # replicates of the percentile bootstrap over units (0: none)
+    seed: int | None = None
+    progress: Callable[[int], None] | None = None  # called with the number of replicates just done
 
 
 @dataclass
@@ -72,7 +77,13 @@ class ItemResult:
         def coef(c: Coefficient) -> dict[str, Any]:
             d = c.to_dict()
             scale = self.scale_for(c.key, opts)
-            d["interpretation"] = {"scale": scale, "label": interpret.label(c.value, scale) if c.ok else None}
+            lab = interpret.label(c.value, scale) if c.ok and c.key != "percent_agreement" else None
+            d["interpretation"] = {"scale": scale if lab else None, "label": lab}
+            if lab and c.se:
+                chosen, cum = interpret.probabilistic_benchmark(c.value, c.se, scale)
+                d["interpretation"]["probabilistic"] = {
+                    "label": chosen, "method": "Gwet (2014) benchmarking: first band with cumulative probability > 0.95",
+                    "cumulative": {name: p for name, p in cum}}
             return d
 
         out: dict[str, Any] = {
@@ -144,7 +155,7 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
             coefs.update(weighted)
         coefs["krippendorff_alpha"] = krippendorff_alpha(counts, cats, r.level, opts.confidence)
     if r.level != "nominal":
-        coefs.update(icc_all(r.values, opts.confidence, opts.icc_convention))
+        coefs.update(icc_all(r.values, opts.confidence, opts.icc_convention, opts.icc_missing))
     primary = r.primary or ("fleiss_kappa" if r.level == "nominal" else "icc2")
     if primary not in coefs:
         primary = next(iter(coefs))
@@ -153,6 +164,8 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
     if q >= 2 and r.level == "nominal" and opts.per_category:
         result.per_category = per_category(counts, labels, opts.confidence)
         result.fleiss_null = chance.fleiss_null_se(counts)
+    if opts.bootstrap and q >= 2:
+        attach_bootstrap(result, counts, w, cats, r, opts)
     total = counts.sum()
     if total and q >= 2:
         top = int(np.argmax(counts.sum(axis=0)))
@@ -165,10 +178,34 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
                 f"Cohen, Conger, Scott, alpha) are depressed by such prevalence even when coders agree "
                 f"(the kappa paradox); read them beside percent agreement and AC1{ac_txt}."
             )
-    one = int(((counts.sum(axis=1) == 1)).sum())
-    if one:
-        notes.append(f"{one} unit(s) rated by only one coder: they count for the category shares, not for agreement")
     return result
+
+
+def attach_bootstrap(result: ItemResult, counts: np.ndarray, w: np.ndarray, cats: list[float], r: ItemRatings,
+                     opts: Options) -> None:
+    """Percentile bootstrap CIs over units, added to each coefficient as ``extra['bootstrap']``."""
+    from . import bootstrap as bs
+
+    def put(key: str, ci: tuple) -> None:
+        c = result.coefficients.get(key)
+        if c is not None and c.ok:
+            low, high, se, n_ok = ci
+            c.extra["bootstrap"] = {"ci_low": low, "ci_high": high, "se": se, "replicates": n_ok,
+                                    "method": f"percentile bootstrap over units, {opts.bootstrap} replicates"
+                                              f"{'' if opts.seed is None else f', seed {opts.seed}'}"}
+
+    fam = bs.bootstrap_family(counts, w, opts.bootstrap, opts.seed, opts.confidence, progress=opts.progress)
+    for key, ci in fam.items():
+        if key == "krippendorff_alpha":
+            continue
+        put(("gwet_ac1" if "gwet_ac1" in result.coefficients else "gwet_ac2") if key == "gwet_ac" else key, ci)
+    marg = counts[counts.sum(axis=1) >= 2].sum(axis=0)
+    wa = weights.krippendorff_weights(r.level, cats, marg)
+    alpha = bs.bootstrap_family(counts, wa, opts.bootstrap, opts.seed, opts.confidence)["krippendorff_alpha"]
+    put("krippendorff_alpha", alpha)
+    if r.level != "nominal":
+        for key, ci in bs.bootstrap_icc(r.values, opts.bootstrap, opts.seed, opts.confidence).items():
+            put(key, ci)
 
 
 def krippendorff_alpha(counts: np.ndarray, categories: list[float], level: str, confidence: float = 0.95,

@@ -118,13 +118,47 @@ def icc_from_mean_squares(ms: MeanSquares, confidence: float = 0.95, convention:
     return {key: out[key] for key in ICC_KEYS}
 
 
-def icc_all(values: np.ndarray, confidence: float = 0.95, convention: str = "psych") -> dict[str, Coefficient]:
-    """Six ICCs of a units x coders matrix (NaN = missing): complete units only, as psych::ICC by default."""
+MIXED_MODEL_MAX_UNITS = 3000  # the crossed-effects REML fit uses dense design matrices
+
+
+def icc_all(values: np.ndarray, confidence: float = 0.95, convention: str = "psych",
+            missing: str = "mixed") -> dict[str, Coefficient]:
+    """Six ICCs of a units x coders matrix (NaN = missing).
+
+    Complete data: two-way ANOVA mean squares, F tests and CIs as psych::ICC. With missing ratings and
+    ``missing="mixed"`` (default): REML variance components from every rating (:func:`icc_mixed`), with the
+    complete-unit ANOVA figures that psych::ICC reports alongside (``extra["complete_units"]``);
+    ``missing="complete"``: complete units only, as psych::ICC's default.
+    """
     x = np.asarray(values, dtype=float)
-    x = x[:, ~np.all(np.isnan(x), axis=0)] if x.size else x
-    complete = x[~np.isnan(x).any(axis=1)] if x.size else x
-    dropped = x.shape[0] - complete.shape[0] if x.size else 0
-    n, k = complete.shape if complete.size else (0, x.shape[1] if x.ndim == 2 else 0)
+    if x.ndim != 2 or x.size == 0:
+        return {key: undefined(key, "no ratings", 0, extra={"mcgraw_wong": MCGRAW_WONG[key]}) for key in ICC_KEYS}
+    x = x[:, ~np.all(np.isnan(x), axis=0)]
+    x = x[~np.all(np.isnan(x), axis=1)]
+    complete = x[~np.isnan(x).any(axis=1)]
+    dropped = x.shape[0] - complete.shape[0]
+    anova = _icc_complete(complete, dropped, confidence, convention)
+    if not dropped or missing != "mixed" or x.shape[1] < 2:
+        return anova
+    if x.shape[0] > MIXED_MODEL_MAX_UNITS:
+        note = f"; more than {MIXED_MODEL_MAX_UNITS} units: mixed model not fitted"
+        return {k: c.with_(method=c.method + note) for k, c in anova.items()}
+    if np.nanmax(x) == np.nanmin(x):
+        return {key: undefined(key, "no variance: every rating is the same value, so the ICC is 0/0", x.shape[0],
+                               extra={"mcgraw_wong": MCGRAW_WONG[key]}) for key in ICC_KEYS}
+    mixed = icc_mixed(x)
+    for key, c in mixed.items():
+        a = anova[key]
+        c.extra["complete_units"] = {
+            "value": a.value, "ci_low": a.ci_low, "ci_high": a.ci_high, "p_value": a.p_value,
+            "n_units": a.n_units, "f": a.extra.get("f"), "df1": a.extra.get("df1"), "df2": a.extra.get("df2"),
+            "method": a.method if a.ok else a.reason,
+        }
+    return mixed
+
+
+def _icc_complete(complete: np.ndarray, dropped: int, confidence: float, convention: str) -> dict[str, Coefficient]:
+    n, k = complete.shape
     reason = None
     if k < 2:
         reason = "fewer than two coders: an ICC needs at least two"
@@ -134,13 +168,64 @@ def icc_all(values: np.ndarray, confidence: float = 0.95, convention: str = "psy
         reason = "no variance: every rating is the same value, so the ICC is 0/0"
     if reason:
         return {key: undefined(key, reason, n, extra={"mcgraw_wong": MCGRAW_WONG[key]}) for key in ICC_KEYS}
-    ms = mean_squares(complete)
     method = "two-way ANOVA on complete units"
     if dropped:
         method += f" ({dropped} incomplete unit{'s' if dropped > 1 else ''} left out)"
-    res = icc_from_mean_squares(ms, confidence, convention, method)
+    res = icc_from_mean_squares(mean_squares(complete), confidence, convention, method)
     for key, c in res.items():
         if c.value is None or not np.isfinite(c.value):
             res[key] = undefined(key, "zero variance in the mean squares: the ICC is 0/0", n,
                                  extra={"mcgraw_wong": MCGRAW_WONG[key]})
     return res
+
+
+def variance_components(values: np.ndarray) -> dict[str, float]:
+    """REML variance components of rating = mu + unit + coder + error (crossed random effects) and of the
+    one-way model rating = mu + unit + error, from all available ratings (statsmodels MixedLM)."""
+    import warnings
+
+    import pandas as pd
+    import statsmodels.api as sm
+
+    x = np.asarray(values, dtype=float)
+    i, j = np.nonzero(~np.isnan(x))
+    df = pd.DataFrame({"y": x[i, j], "unit": i, "coder": j, "one": 1})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        two = sm.MixedLM.from_formula("y ~ 1", groups="one", re_formula="0", data=df,
+                                      vc_formula={"unit": "0 + C(unit)", "coder": "0 + C(coder)"}).fit(reml=True)
+        one = sm.MixedLM.from_formula("y ~ 1", groups="unit", data=df).fit(reml=True)
+    names = list(two.model.exog_vc.names)
+    vc = dict(zip(names, np.asarray(two.vcomp, dtype=float)))
+    return {"unit": vc["unit"], "coder": vc["coder"], "error": float(two.scale),
+            "unit_oneway": float(np.asarray(one.cov_re)[0, 0]), "within_oneway": float(one.scale)}
+
+
+def icc_mixed(values: np.ndarray, k: int | None = None) -> dict[str, Coefficient]:
+    """The six ICCs from REML variance components, using every rating (units with missing ratings too).
+
+    ICC(1) = s2_u1 / (s2_u1 + s2_w); ICC(A,1) = s2_u / (s2_u + s2_c + s2_e); ICC(C,1) = s2_u / (s2_u + s2_e);
+    the k-forms divide the non-unit variance by k, the number of coders (McGraw & Wong 1996). No F test or
+    F-based CI exists for this estimator (use the bootstrap).
+    """
+    x = np.asarray(values, dtype=float)
+    k = k or x.shape[1]
+    n = int((~np.isnan(x)).any(axis=1).sum())
+    v = variance_components(x)
+    u, c, e, u1, w = (max(v[key], 0.0) for key in ("unit", "coder", "error", "unit_oneway", "within_oneway"))
+    forms = {
+        "icc1": (u1, w), "icc2": (u, c + e), "icc3": (u, e),
+        "icc1k": (u1, w / k), "icc2k": (u, (c + e) / k), "icc3k": (u, e / k),
+    }
+    out = {}
+    for key, (num, rest) in forms.items():
+        if num + rest <= 0:
+            out[key] = undefined(key, "no variance: the ICC is 0/0", n, extra={"mcgraw_wong": MCGRAW_WONG[key]})
+            continue
+        out[key] = Coefficient(
+            key, num / (num + rest), None, None, None, None, None, None, n, OK,
+            reason="REML mixed-model estimate: no F test or F-based CI (use --bootstrap for a CI)",
+            method="REML linear mixed model (statsmodels), all ratings of all units",
+            extra={"mcgraw_wong": MCGRAW_WONG[key], "variance_components": v},
+        )
+    return out

@@ -45,7 +45,7 @@ def summary_rows(items: Sequence[ItemResult], opts: Options, primary_only: bool 
                 "name": TITLES.get(key, key), "primary": key == it.primary, "n_units": c.n_units or it.n_units,
                 "n_coders": it.n_coders, "value": c.value, "se": c.se, "ci_low": c.ci_low, "ci_high": c.ci_high,
                 "p_value": c.p_value, "pa": c.pa, "pe": c.pe,
-                "interpretation": interpret.label(c.value, scale) if c.ok else "",
+                "interpretation": interpret.label(c.value, scale) if c.ok and key != "percent_agreement" else "",
                 "scale": interpret.SCALE_TITLES[scale], "status": c.status, "reason": c.reason or "",
             })
     return rows
