@@ -1,0 +1,828 @@
+"""Reading rating files: coder CSV files checked against a codebook, and ad-hoc tables for ``compute``.
+
+The only module of the library that does file I/O (read-only). Every problem in every file is collected and
+raised as one InputError (``file:line: column 'c': message``); warnings are returned, not raised.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import io
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from reliability.codebook import LEVELS, Category, Codebook, Item
+from reliability.errors import InputError, Problem
+from reliability.ratings import ItemRatings
+
+MAX_BYTES = 200 * 1024 * 1024
+MAX_PROBLEMS = 50
+BIG_LINES = 50_000  # files with more lines are tokenised by pandas' C parser
+DELIMITERS = ",;\t"
+COMPUTE_MISSING = ("", "NA", "na", "N/A", "n/a", ".", "-", "NaN", "nan")
+COUNT_ID_NAMES = ("unit", "units", "id", "subject", "case", "object", "item", "segment")
+RESERVED = ("unit", "coder", "item", "code", "value", "file", "line")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?")
+_MAGIC = (
+    (b"PK\x03\x04", "a ZIP archive (an Excel .xlsx workbook?)"),
+    (b"\xd0\xcf\x11\xe0", "an old Office file (Excel .xls?)"),
+    (b"$FL2", "an SPSS .sav file"),
+    (b"$FL3", "an SPSS .sav file"),
+    (b"%PDF", "a PDF document"),
+)
+
+Parsed = tuple[str, float, str | None]  # canonical code ('' = missing), value, error message
+
+
+@dataclass
+class Table:
+    """A text table: stripped header names, the raw cells of each header position, the line of each row.
+
+    ``problems`` holds structural problems (ragged rows, broken quotes); those rows are left out.
+    """
+
+    file: str
+    header: list[str]
+    cells: list[np.ndarray]
+    lines: np.ndarray
+    delimiter: str
+    header_line: int = 1
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.lines)
+
+
+@dataclass
+class RatingSet:
+    """All coders' ratings of all codebook items, aligned on one units x coders grid."""
+
+    codebook: Codebook
+    coders: list[str]
+    units: list[str]
+    items: dict[str, ItemRatings]
+    records: pd.DataFrame  # unit, coder, item, code, value, file, line + context columns
+    warnings: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------- raw text
+
+
+def _bad_encoding(encoding: str | None) -> str:
+    return f"unknown encoding '{encoding}' (try utf-8, cp1252 or latin-1)"
+
+
+def _read_text(path: Path, name: str, encoding: str | None) -> str:
+    """The decoded file text, BOM removed."""
+    try:
+        if not path.exists():
+            raise InputError.single(name, "file not found")
+        if path.is_dir():
+            raise InputError.single(name, "is a directory, not a file")
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError.single(
+                name, f"file is {size / 2**20:.1f} MB; irrkit reads files up to {MAX_BYTES // 2**20} MB "
+                "(split it, e.g. one file per coder)")
+        data = path.read_bytes()
+    except (OSError, ValueError) as e:
+        raise InputError.single(name, f"cannot read file: {getattr(e, 'strerror', None) or e}") from None
+    enc = encoding or ("utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else None)
+    try:
+        wide = enc is not None and codecs.lookup(enc).name.startswith(("utf-16", "utf-32"))
+    except LookupError:
+        raise InputError.single(name, _bad_encoding(encoding)) from None
+    bom = data.startswith(codecs.BOM_UTF8)
+    if not wide:
+        for magic, what in _MAGIC:
+            if data.startswith(magic):
+                raise InputError.single(name, f"is {what}, not a CSV text file; save/export it as CSV")
+        if b"\x00" in data:
+            raise InputError.single(name, "is a binary file (contains NUL bytes), not a CSV text file "
+                                    "(UTF-16 text? then pass --encoding utf-16)")
+        data, enc = (data[3:], "utf-8") if bom else (data, enc)  # a UTF-8 BOM overrides --encoding
+    try:
+        text = data.decode(enc or "utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        byte = f"byte 0x{data[e.start]:02x} on line {line}"
+        if enc is None:
+            msg = (f"is not valid UTF-8 ({byte}); it was probably saved by Excel/SPSS on Windows - "
+                   "try --encoding cp1252")
+        else:
+            msg = f"cannot be decoded as '{enc}' ({byte}); try another --encoding (utf-8, cp1252, latin-1)"
+        raise InputError.single(name, msg) from None
+    except LookupError:
+        raise InputError.single(name, _bad_encoding(encoding)) from None
+    text = text[1:] if text.startswith("\ufeff") else text
+    if "\x00" in text:
+        raise InputError.single(name, "contains NUL characters; not a CSV text file")
+    return text
+
+
+def sniff_delimiter(text: str) -> str:
+    """``,`` ``;`` or tab: csv.Sniffer on the first lines, checked against field-count consistency."""
+    sample = "\n".join(text[:8192].splitlines()[:20])
+    scores = {}
+    for d in DELIMITERS:
+        rows = [r for r in csv.reader(io.StringIO(sample), delimiter=d) if r]
+        n = len(rows[0]) if rows else 0
+        scores[d] = (n > 1, sum(len(r) == n for r in rows[1:]), n)
+    try:
+        sniffed = csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        sniffed = ""
+    best = max(DELIMITERS, key=lambda d: scores[d])
+    return sniffed if sniffed in scores and scores[sniffed][:2] >= scores[best][:2] else best
+
+
+def _blank(row: Sequence[str]) -> bool:
+    return all(not c.strip() for c in row)
+
+
+def _csv_error(msg: str) -> str:
+    if "end of data" in msg:
+        return "unterminated quote: a quoted field starting in this row is never closed"
+    if "expected after" in msg:
+        return "text after a closing quote (a quote inside a quoted value must be doubled: \"\")"
+    if "field limit" in msg:
+        return "a field is longer than 131072 characters (an unclosed quote?)"
+    return f"cannot parse the CSV: {msg}"
+
+
+def _ragged(row: list[str], n: int, delim: str) -> str:
+    k, hint = len(row), ""
+    digits = [x.strip().isdigit() for x in row]
+    if k > n and _blank(row[n:]):
+        hint = " (stray separators at the end of the line?)"
+    elif k > n and delim == "," and any(a and b for a, b in zip(digits, digits[1:], strict=False)):
+        hint = " (a decimal comma in a comma-separated file? quote the value or use ';' as separator)"
+    return f"row has {k} fields, but the header has {n}{hint}"
+
+
+def _parse_slow(text: str, name: str, delim: str, skip: int) -> Table:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    problems: list[Problem] = []
+    done = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as e:
+            problems.append(Problem(name, _csv_error(str(e)), done + 1 + skip))
+            break
+        rows.append(row)
+        lines.append(done + 1 + skip)
+        done = reader.line_num
+    start = next((i for i, r in enumerate(rows) if not _blank(r)), None)
+    if start is None:
+        raise InputError(problems or [Problem(name, "file is empty")])
+    header = [h.strip() for h in rows[start]]
+    n = len(header)
+    data, dlines, ragged = [], [], {}
+    for row, line in zip(rows[start + 1 :], lines[start + 1 :], strict=True):
+        if _blank(row):
+            continue
+        if len(row) != n:
+            ragged.setdefault(_ragged(row, n, delim), []).append(line)
+            continue
+        data.append(row)
+        dlines.append(line)
+    problems += [Problem(name, msg + _also(ls), ls[0]) for msg, ls in ragged.items()]
+    problems.sort(key=lambda p: p.line or 0)
+    cells = [np.array(c, dtype=object) for c in zip(*data, strict=True)] if data else [
+        np.empty(0, object) for _ in header]
+    return Table(name, header, cells, np.array(dlines, dtype=np.int64), delim, lines[start], problems)
+
+
+def _parse_fast(text: str, name: str, delim: str, skip: int) -> Table | None:
+    """pandas' C tokenizer; None when the file needs the careful path (quoted newlines, ragged rows...)."""
+    try:
+        df = pd.read_csv(io.StringIO(text), sep=delim, header=None, dtype=str, keep_default_na=False,
+                         na_filter=False, engine="c", skip_blank_lines=False)
+    except Exception:  # noqa: BLE001 - any tokenizer complaint: let the csv module report it precisely
+        return None
+    n_lines = text.count("\n") + (not text.endswith("\n"))
+    if len(df) != n_lines or len(df) < 2:
+        return None
+    cols = [df[c].to_numpy(dtype=object) for c in df.columns]
+    header = [str(c[0]).strip() for c in cols]
+    if _blank(header):
+        return None
+    short = np.flatnonzero(cols[-1] == "")
+    if short.size:
+        raw = text.split("\n")
+        for i in short:
+            line = raw[i].rstrip("\r")
+            if '"' in line:
+                fields = next(csv.reader([line], delimiter=delim), [])
+                if len(fields) != len(cols) and not _blank(fields):
+                    return None
+            elif line.count(delim) + 1 != len(cols) and line.replace(delim, "").strip():
+                return None
+    cells = [c[1:] for c in cols]
+    lines = np.arange(2 + skip, len(df) + 1 + skip, dtype=np.int64)
+    blank = np.ones(len(lines), dtype=bool)
+    for c in cells:
+        idx = np.flatnonzero(blank)
+        if not idx.size:
+            break
+        blank[idx] = [not s.strip() for s in c[idx]]
+    if blank.any():
+        cells, lines = [c[~blank] for c in cells], lines[~blank]
+    return Table(name, header, cells, lines, delim, 1 + skip)
+
+
+def read_table(path: str | Path, encoding: str | None = None) -> Table:
+    """Read a CSV/TSV file into a Table (every cell a string); file-level problems raise InputError."""
+    name = str(path)
+    text = _read_text(Path(path), name, encoding)
+    if not text.strip():
+        raise InputError.single(name, "file is empty")
+    first = text.split("\n", 1)[0].strip()
+    m = re.fullmatch(r"sep=(.)", first)
+    if m:  # Excel's "sep=;" hint line
+        delim, skip, text = m.group(1), 1, text.split("\n", 1)[1] if "\n" in text else ""
+    else:
+        delim, skip = sniff_delimiter(text), 0
+    table = _parse_fast(text, name, delim, skip) if text.count("\n") > BIG_LINES else None
+    table = table or _parse_slow(text, name, delim, skip)
+    table.header[0] = table.header[0].lstrip("\ufeff").strip()
+    return table
+
+
+def sniff_table(path: str | Path, encoding: str | None = None
+                ) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and (line, cells) rows of a table; raises InputError on any structural problem."""
+    t = read_table(path, encoding)
+    if t.problems:
+        raise InputError(t.problems)
+    rows = [(int(line), [str(c[i]) for c in t.cells]) for i, line in enumerate(t.lines)]
+    return t.header, rows
+
+
+# ---------------------------------------------------------------------------------------------- values
+
+
+def _number(t: str) -> float | None:
+    """A finite number written with a decimal point or comma, else None."""
+    if not _NUMBER.fullmatch(t):
+        return None
+    n = float(t.replace(",", "."))
+    return n if math.isfinite(n) else None
+
+
+def _fmt(v: float) -> str:
+    return np.format_float_positional(v, trim="-")
+
+
+def _allowed(item: Item) -> str:
+    def fit(parts: list[str]) -> str | None:
+        s = ", ".join(parts)
+        return s if len(s) <= 100 else None
+
+    long = [f"{c.code} ({c.label})" if c.label and c.label != c.code and len(c.label) <= 20 else c.code
+            for c in item.categories]
+    out = fit(long) or fit(list(item.codes))
+    if out is None:
+        shown: list[str] = []
+        for code in item.codes:
+            if len(", ".join([*shown, code])) > 90:
+                break
+            shown.append(code)
+        out = ", ".join(shown) + f", ... ({len(item.codes) - len(shown)} more)"
+    return out
+
+
+def _category_parser(item: Item, missing: set[str], what: str) -> Callable[[str], Parsed]:
+    codes, vals = item.codes, item.category_values()
+    exact = {c: i for i, c in enumerate(codes)}
+    numeric: dict[float, int] = {}
+    folded: dict[str, set[int]] = {}
+    for i, cat in enumerate(item.categories):
+        n = _number(cat.code.strip())
+        if n is not None:
+            numeric.setdefault(n, i)
+        for key in (cat.code, cat.label):
+            if key.strip():
+                folded.setdefault(key.strip().casefold(), set()).add(i)
+
+    def parse(t: str) -> Parsed:
+        i = exact.get(t)
+        if i is None:
+            if t in missing:
+                return "", math.nan, None
+            n = _number(t)
+            i = numeric.get(n) if n is not None else None
+        if i is None:
+            hits = folded.get(t.casefold(), set())
+            if len(hits) > 1:
+                amb = ", ".join(codes[k] for k in sorted(hits))
+                return t, math.nan, f"value '{t}' matches several categories of item '{item.id}' ({amb})"
+            i = next(iter(hits), None)
+        if i is None:
+            return t, math.nan, f"value '{t}' is not {what} (allowed: {_allowed(item)})"
+        return codes[i], vals[i], None
+
+    return parse
+
+
+def _scale_parser(item: Item, missing: set[str]) -> Callable[[str], Parsed]:
+    s = item.scale
+    assert s is not None
+    rng = f"{s.min:g} to {s.max:g}" if s.min < 0 else f"{s.min:g}-{s.max:g}"
+    anchors = {str(lab).strip().casefold(): float(v) for v, lab in s.anchors.items() if str(lab).strip()}
+    eps = 1e-9 * max(1.0, abs(s.min), abs(s.max))
+
+    def parse(t: str) -> Parsed:
+        if t in missing:
+            return "", math.nan, None
+        n = _number(t)
+        if n is None:
+            n = anchors.get(t.casefold())
+            if n is None:
+                return t, math.nan, f"value '{t}' is not a number (item '{item.id}' has the scale {rng})"
+        if not s.min - eps <= n <= s.max + eps:
+            return t, math.nan, f"value '{t}' is outside the scale {rng} of item '{item.id}'"
+        if s.step:
+            k = (n - s.min) / s.step
+            if abs(k - round(k)) > 1e-6:
+                return t, math.nan, (f"value '{t}' is not on the scale of item '{item.id}' "
+                                     f"(steps of {s.step:g} from {s.min:g} to {s.max:g})")
+            n = round(s.min + round(k) * s.step, 10)
+        return t, n, None
+
+    return parse
+
+
+def _open_parser(missing: set[str]) -> Callable[[str], Parsed]:
+    """Items without categories or scale: keep the token; numbers get their value, strings wait for
+    _resolve_open."""
+
+    def parse(t: str) -> Parsed:
+        if t in missing:
+            return "", math.nan, None
+        n = _number(t)
+        return t, (math.nan if n is None else n), None
+
+    return parse
+
+
+def _item_parser(item: Item, missing: set[str]) -> Callable[[str], Parsed]:
+    if item.categories:
+        return _category_parser(item, missing, f"a code of item '{item.id}'")
+    if item.scale is not None:
+        return _scale_parser(item, missing)
+    return _open_parser(missing)
+
+
+def _also(lines: list[int]) -> str:
+    rest = lines[1:]
+    if not rest:
+        return ""
+    shown = ", ".join(str(x) for x in rest[:3])
+    more = f" and {len(rest) - 3} more" if len(rest) > 3 else ""
+    return f" (also on line{'s' if len(rest) > 1 else ''} {shown}{more})"
+
+
+def _report(mask: np.ndarray, keys: np.ndarray, messages: Sequence[str], lines: np.ndarray, file: str,
+            column: str | None, problems: list[Problem]) -> None:
+    """One problem per distinct bad value: its first line, plus the other lines it occurs on."""
+    where: dict[int, list[int]] = {}
+    for r in np.flatnonzero(mask):
+        where.setdefault(int(keys[r]), []).append(int(lines[r]))
+    for k, ls in where.items():
+        problems.append(Problem(file, messages[k] + _also(ls), ls[0], column))
+
+
+def _report_tokens(codes: np.ndarray, errors: dict[str, str], files: np.ndarray, columns: np.ndarray,
+                   lines: np.ndarray, problems: list[Problem]) -> None:
+    """Report the tokens in ``errors`` per (file, column)."""
+    msgs = list(errors)
+    index = {t: i for i, t in enumerate(msgs)}
+    keys = np.array([index.get(str(c), -1) for c in codes], dtype=np.int64)
+    bad = keys >= 0
+    for f, c in dict.fromkeys(zip(files[bad], columns[bad], strict=True)):
+        _report(bad & (files == f) & (columns == c), keys, [errors[t] for t in msgs], lines, str(f), str(c),
+                problems)
+
+
+def _validate(raw: np.ndarray, parse: Callable[[str], Parsed], lines: np.ndarray, file: str, column: str,
+              problems: list[Problem]) -> tuple[np.ndarray, np.ndarray]:
+    """Parse a column via its distinct values; returns (canonical codes, values)."""
+    idx, uniq = pd.factorize(raw)
+    res = [parse(str(u).strip()) for u in uniq]
+    bad = np.array([r[2] is not None for r in res], dtype=bool)
+    if bad.any():
+        _report(bad[idx], idx, [r[2] or "" for r in res], lines, file, column, problems)
+    codes = np.array([r[0] for r in res] or [""], dtype=object)[idx] if len(idx) else np.empty(0, object)
+    values = np.array([r[1] for r in res] or [0.0], dtype=float)[idx] if len(idx) else np.empty(0)
+    return codes, values
+
+
+def _resolve_open(codes: np.ndarray, level: str, what: str) -> tuple[np.ndarray, tuple[float, ...],
+                                                                      tuple[str, ...], dict[str, str]]:
+    """Values, categories and labels of free tokens; errors by token (numbers required above ordinal)."""
+    tokens = sorted({str(c) for c in pd.unique(codes) if c != ""})
+    nums = {t: _number(t) for t in tokens}
+    if all(n is not None for n in nums.values()):
+        value = {t: float(n) for t, n in nums.items() if n is not None}
+        cats = tuple(sorted(set(value.values())))
+        labels = tuple(_fmt(v) for v in cats)
+        errors: dict[str, str] = {}
+    elif level in ("interval", "ratio"):
+        value = {t: math.nan for t in tokens}
+        cats, labels = (), ()
+        errors = {t: f"value '{t}' is not a number ({what} has level '{level}')" for t, n in nums.items()
+                  if n is None}
+    else:
+        value = {t: float(i + 1) for i, t in enumerate(tokens)}
+        cats, labels, errors = tuple(value.values()), tuple(tokens), {}
+    out = np.array([value.get(str(c), math.nan) for c in codes], dtype=float) if len(codes) else np.empty(0)
+    return out, cats, labels, errors
+
+
+# ---------------------------------------------------------------------------------------------- headers
+
+
+def _columns(t: Table, problems: list[Problem], warnings: list[str]) -> dict[str, int]:
+    """Name -> position of the usable columns; unnamed columns with data are ignored, duplicates reported."""
+    pos: dict[str, int] = {}
+    for i, h in enumerate(t.header):
+        if not h:
+            if any(str(s).strip() for s in t.cells[i]):
+                warnings.append(f"{t.file}: column {i + 1} has no header; ignored")
+        elif h in pos:
+            problems.append(Problem(t.file, f"duplicate column '{h}' (columns {pos[h] + 1} and {i + 1})",
+                                    t.header_line))
+        else:
+            pos[h] = i
+    return pos
+
+
+def _missing_column(t: Table, what: str, wanted: str, found: Sequence[str]) -> Problem:
+    msg = f"no {what} column '{wanted}' (columns found: {_names(found)}){_hint(wanted, found)}"
+    return Problem(t.file, msg, t.header_line)
+
+
+def _names(cols: Sequence[str], limit: int = 12) -> str:
+    shown = ", ".join(f"'{c}'" for c in cols[:limit])
+    return (shown + f", ... ({len(cols) - limit} more)" if len(cols) > limit else shown) or "none"
+
+
+def _hint(wanted: str, candidates: Sequence[str]) -> str:
+    folded = {c.casefold(): c for c in candidates}
+    m = folded.get(wanted.casefold())
+    if m is None:
+        close = difflib.get_close_matches(wanted.casefold(), list(folded), n=1, cutoff=0.6)
+        m = folded[close[0]] if close else None
+    return f"; did you mean '{m}'?" if m else ""
+
+
+def _strip(arr: np.ndarray) -> np.ndarray:
+    idx, uniq = pd.factorize(arr)
+    if not len(uniq):
+        return np.empty(len(arr), dtype=object)
+    return np.array([str(u).strip() for u in uniq], dtype=object)[idx]
+
+
+def _raise_if(problems: list[Problem]) -> None:
+    if not problems:
+        return
+    if len(problems) > MAX_PROBLEMS:
+        extra = len(problems) - MAX_PROBLEMS
+        problems = [*problems[:MAX_PROBLEMS], Problem("...", f"and {extra} more problem{'s' * (extra > 1)}")]
+    raise InputError(problems)
+
+
+# ---------------------------------------------------------------------------------------------- coder files
+
+
+@dataclass
+class _Chunk:
+    file: str
+    units: np.ndarray
+    coders: np.ndarray
+    lines: np.ndarray
+    codes: dict[str, np.ndarray]
+    values: dict[str, np.ndarray]
+    context: dict[str, np.ndarray]
+
+
+def _read_coder_file(path: Path, name: str, cb: Codebook, parsers: dict[str, Callable[[str], Parsed]],
+                     encoding: str | None, problems: list[Problem], warnings: list[str]) -> _Chunk | None:
+    try:
+        t = read_table(path, encoding)
+    except InputError as e:
+        problems.extend(e.problems)
+        return None
+    problems.extend(t.problems)
+    pos = _columns(t, problems, warnings)
+    found = list(pos)
+    if t.n_rows == 0 and not t.problems:
+        problems.append(Problem(name, "has a header but no data rows", t.header_line))
+    if cb.unit_column not in pos:
+        problems.append(_missing_column(t, "unit", cb.unit_column, found))
+    absent = [it.id for it in cb.items if it.id not in pos]
+    if absent:
+        others = [c for c in found if cb.item(c) is None and c not in (cb.unit_column, cb.coder_column)]
+        hints = "".join(_hint(a, others).replace("; did", f"; for '{a}' did") for a in absent)
+        problems.append(Problem(name, f"missing item column{'s' * (len(absent) > 1)} "
+                                f"{', '.join(repr(a) for a in absent)} of codebook '{cb.id}' "
+                                f"(columns found: {_names(found)}){hints}", t.header_line))
+    codes, values = {}, {}
+    for it in cb.items:
+        if it.id in pos:
+            codes[it.id], values[it.id] = _validate(t.cells[pos[it.id]], parsers[it.id], t.lines, name, it.id,
+                                                    problems)
+    context = {}
+    for c, i in pos.items():
+        if c not in (cb.unit_column, cb.coder_column) and cb.item(c) is None:
+            warnings.append(f"{name}: unknown column '{c}' kept as context "
+                            f"(not an item of codebook '{cb.id}')")
+            context[f"context_{c}" if c in RESERVED else c] = _strip(t.cells[i])
+    if cb.unit_column not in pos:
+        return None
+    units = _strip(t.cells[pos[cb.unit_column]])
+    empty = units == ""
+    if empty.any():
+        _report(empty, np.zeros(len(units), int), ["empty unit id"], t.lines, name, cb.unit_column, problems)
+    coders = np.full(len(units), path.stem, dtype=object)
+    if cb.coder_column in pos:
+        col = _strip(t.cells[pos[cb.coder_column]])
+        blank = col == ""
+        if not blank.all():
+            coders = col
+            if blank.any():
+                _report(blank, np.zeros(len(col), int), ["empty coder name"], t.lines, name, cb.coder_column,
+                        problems)
+    if absent:
+        return None
+    return _Chunk(name, units, coders, t.lines, codes, values, context)
+
+
+def _check_duplicates(chunks: list[_Chunk], problems: list[Problem]) -> None:
+    """A (unit, coder) pair may occur once: within a file report each repeat, across files once per pair."""
+    units = np.concatenate([c.units for c in chunks])
+    coders = np.concatenate([c.coders for c in chunks])
+    fidx = np.concatenate([np.full(len(c.units), k) for k, c in enumerate(chunks)])
+    lines = np.concatenate([c.lines for c in chunks])
+    ok = (units != "") & (coders != "")
+    dup = pd.DataFrame({"u": units, "c": coders}).duplicated(keep=False).to_numpy() & ok
+    first: dict[tuple[str, str], tuple[int, int]] = {}
+    across: dict[tuple[str, int, int], list] = {}
+    for r in np.flatnonzero(dup):
+        key = (str(units[r]), str(coders[r]))
+        here = (int(fidx[r]), int(lines[r]))
+        if key not in first:
+            first[key] = here
+            continue
+        f0, l0 = first[key]
+        if f0 == here[0]:
+            problems.append(Problem(chunks[f0].file, f"unit '{key[0]}' is rated twice by coder '{key[1]}' "
+                                    f"(first on line {l0})", here[1], None))
+        else:
+            across.setdefault((key[1], f0, here[0]), []).append((key[0], l0, here[1]))
+    for (coder, f0, f1), hits in across.items():
+        unit, l0, l1 = hits[0]
+        more = f" and {len(hits) - 1} more unit{'s' * (len(hits) > 2)}" if len(hits) > 1 else ""
+        problems.append(Problem(
+            chunks[f1].file, f"coder name '{coder}' is also used by {chunks[f0].file}, and both files rate "
+            f"unit '{unit}' ({chunks[f0].file}:{l0}){more}; give each coder a distinct name "
+            "(coder column or file name)", l1))
+
+
+def _coverage_warnings(m: np.ndarray, item: str, units: list[str], coders: list[str]) -> list[str]:
+    out = []
+    rated = ~np.isnan(m)
+    per_unit = rated.sum(axis=1)
+    if len(coders) > 1:
+        single = np.flatnonzero(per_unit == 1)
+        if single.size:
+            few = ", ".join(units[i] for i in single[:5]) + (", ..." if single.size > 5 else "")
+            n = single.size
+            out.append(f"item '{item}': {n} unit{'s' * (n > 1)} rated by only one coder ({few})")
+    for j in np.flatnonzero(rated.sum(axis=0) == 0):
+        out.append(f"item '{item}': coder '{coders[j]}' rated no unit")
+    return out
+
+
+def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
+                     encoding: str | None = None) -> RatingSet:
+    """Read per-coder (or long, with a coder column) CSV files and check every value against the codebook."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    if not paths:
+        raise InputError.single("<input>", "no coder files given")
+    missing = set(codebook.missing)
+    parsers = {it.id: _item_parser(it, missing) for it in codebook.items}
+    seen: dict[Path, str] = {}
+    chunks: list[_Chunk] = []
+    names: list[str] = []
+    for p in paths:
+        path, name = Path(p), str(p)
+        try:
+            key = path.resolve()
+        except OSError:
+            key = path.absolute()
+        if key in seen:
+            problems.append(Problem(name, f"file given twice (also as {seen[key]})"))
+            continue
+        seen[key] = name
+        names.append(name)
+        chunk = _read_coder_file(path, name, codebook, parsers, encoding, problems, warnings)
+        if chunk is not None:
+            chunks.append(chunk)
+    if chunks:
+        _check_duplicates(chunks, problems)
+    _raise_if(problems)
+    if not chunks:
+        raise InputError.single("<input>", "no usable coder files")
+
+    units_all = np.concatenate([c.units for c in chunks])
+    coders_all = np.concatenate([c.coders for c in chunks])
+    lines_all = np.concatenate([c.lines for c in chunks])
+    files_all = np.concatenate([np.full(len(c.units), c.file, dtype=object) for c in chunks])
+    ui, units_u = pd.factorize(units_all)
+    ci, coders_u = pd.factorize(coders_all)
+    units, coders = [str(u) for u in units_u], [str(c) for c in coders_u]
+    ctx_names = list(dict.fromkeys(k for c in chunks for k in c.context))
+    context = {k: np.concatenate([c.context.get(k, np.full(len(c.units), "", dtype=object)) for c in chunks])
+               for k in ctx_names}
+
+    items: dict[str, ItemRatings] = {}
+    frames = []
+    for it in codebook.items:
+        codes = np.concatenate([c.codes[it.id] for c in chunks])
+        vals = np.concatenate([c.values[it.id] for c in chunks])
+        labels: tuple[str, ...]
+        if it.categories:
+            cats, labels = it.category_values(), it.codes
+        elif it.scale is not None and it.scale.grid():
+            cats = it.scale.grid()
+            labels = tuple(_fmt(v) for v in cats)
+        elif it.scale is not None:
+            cats = tuple(float(v) for v in np.unique(vals[~np.isnan(vals)]))
+            labels = tuple(_fmt(v) for v in cats)
+        else:
+            vals, cats, labels, errors = _resolve_open(codes, it.level, f"item '{it.id}'")
+            if errors:
+                _report_tokens(codes, errors, files_all, np.full(len(codes), it.id, dtype=object), lines_all,
+                               problems)
+                continue
+        m = np.full((len(units), len(coders)), np.nan)
+        m[ui, ci] = vals
+        warn = _coverage_warnings(m, it.id, units, coders)
+        warnings.extend(warn)
+        items[it.id] = ItemRatings(
+            item=it.id, level=it.level, units=units, coders=coders, values=m, categories=tuple(cats),
+            labels=tuple(labels), weights=it.default_weights(),
+            weight_matrix=None if it.weight_matrix is None else np.array(it.weight_matrix, dtype=float),
+            primary=it.default_primary(), warnings=list(warn))
+        frames.append(pd.DataFrame({"unit": units_all, "coder": coders_all, "item": it.id, "code": codes,
+                                    "value": vals, "file": files_all, "line": lines_all, **context}))
+    _raise_if(problems)
+    if len(coders) < 2:
+        warnings.append(f"only one coder ({', '.join(coders)}); agreement needs at least two")
+    cols = ["unit", "coder", "item", "code", "value", "file", "line", *ctx_names]
+    records = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+    return RatingSet(codebook, coders, units, items, records, warnings, names)
+
+
+# ---------------------------------------------------------------------------------------------- compute input
+
+
+def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | None = None,
+                       coder_col: str = "coder", value_col: str = "value",
+                       categories: Sequence[str] | None = None, level: str = "nominal",
+                       encoding: str | None = None) -> ItemRatings:
+    """Ad-hoc ratings without a codebook: wide (unit + one column per coder) or long (unit, coder, value)."""
+    name = str(path)
+    if level not in LEVELS:
+        raise InputError.single(name, f"unknown level '{level}' (choose {', '.join(LEVELS)})")
+    t = read_table(path, encoding)
+    problems, warnings = list(t.problems), []
+    pos = _columns(t, problems, warnings)
+    found = list(pos)
+    if t.n_rows == 0 and not t.problems:
+        problems.append(Problem(name, "has a header but no data rows", t.header_line))
+    ucol = unit_col or ("unit" if long else next(iter(pos), ""))
+    need = [("unit", ucol), ("coder", coder_col), ("value", value_col)] if long else [("unit", ucol)]
+    for what, col in need:
+        if col not in pos:
+            problems.append(_missing_column(t, what, col, found))
+    coder_cols = [c for c in pos if c != ucol] if not long else []
+    if not long and ucol in pos and not coder_cols:
+        problems.append(Problem(name, "no coder columns: a wide file has the unit column and one column "
+                                "per coder", t.header_line))
+    if long:
+        warnings += [f"{name}: column '{c}' ignored" for c in pos if c not in (ucol, coder_col, value_col)]
+    _raise_if(problems)
+
+    item = Item("ratings", level=level)
+    if categories is not None:
+        cats = [str(c).strip() for c in categories]
+        dups = sorted({c for c in cats if cats.count(c) > 1})
+        if not cats or dups or "" in cats:
+            got = ", ".join(cats)
+            raise InputError.single("--categories", f"need distinct, non-empty categories (got {got})")
+        item = Item("ratings", level=level, categories=tuple(Category(c) for c in cats))
+        parse = _category_parser(item, set(COMPUTE_MISSING) - set(cats), "one of the given categories")
+    else:
+        parse = _open_parser(set(COMPUTE_MISSING))
+    units_raw = _strip(t.cells[pos[ucol]])
+    cols = [value_col] if long else coder_cols
+    parsed = [_validate(t.cells[pos[c]], parse, t.lines, name, c, problems) for c in cols]
+    empty = units_raw == ""
+    if empty.any():
+        _report(empty, np.zeros(len(empty), int), ["empty unit id"], t.lines, name, ucol, problems)
+    if long:
+        coders_raw = _strip(t.cells[pos[coder_col]])
+        blank = coders_raw == ""
+        if blank.any():
+            _report(blank, np.zeros(len(blank), int), ["empty coder name"], t.lines, name, coder_col,
+                    problems)
+        keys = pd.DataFrame({"u": units_raw, "c": coders_raw})
+        what = "unit '{u}' is rated twice by coder '{c}' (first on line {l})"
+    else:
+        coders_raw = np.empty(0, dtype=object)
+        keys = pd.DataFrame({"u": units_raw, "c": ""})
+        what = "unit '{u}' appears twice (first on line {l})"
+    dup = keys.duplicated(keep=False).to_numpy() & ~empty
+    first: dict[tuple[str, str], int] = {}
+    for r in np.flatnonzero(dup):
+        k = (str(keys["u"].iat[r]), str(keys["c"].iat[r]))
+        if k in first:
+            problems.append(Problem(name, what.format(u=k[0], c=k[1], l=first[k]), int(t.lines[r])))
+        else:
+            first[k] = int(t.lines[r])
+    codes = np.concatenate([p[0] for p in parsed])
+    vals = np.concatenate([p[1] for p in parsed])
+    if categories is not None:
+        cat_vals, labels = item.category_values(), item.codes
+    else:
+        vals, cat_vals, labels, errors = _resolve_open(codes, level, "the data")
+        if errors:
+            n = len(t.lines)
+            _report_tokens(codes, errors, np.full(len(codes), name, dtype=object),
+                           np.repeat(np.array(cols, dtype=object), n), np.tile(t.lines, len(cols)), problems)
+    _raise_if(problems)
+
+    if long:
+        ui, units_u = pd.factorize(units_raw)
+        ci, coders_u = pd.factorize(coders_raw)
+        m = np.full((len(units_u), len(coders_u)), np.nan)
+        m[ui, ci] = vals
+        units, coders = [str(u) for u in units_u], [str(c) for c in coders_u]
+    else:
+        units, coders = [str(u) for u in units_raw], list(coder_cols)
+        m = vals.reshape(len(coders), len(units)).T.copy()
+    warnings += _coverage_warnings(m, "ratings", units, coders)
+    return ItemRatings("ratings", level, units, coders, m, tuple(cat_vals), tuple(labels),
+                       weights=item.default_weights(), primary=item.default_primary(), warnings=warnings)
+
+
+def read_counts(path: str | Path, encoding: str | None = None) -> tuple[np.ndarray, list[str]]:
+    """A units x categories table of counts (header = category names; an optional leading unit id column)."""
+    name = str(path)
+    t = read_table(path, encoding)
+    problems, warnings = list(t.problems), []
+    pos = _columns(t, problems, warnings)
+    if t.n_rows == 0 and not t.problems:
+        problems.append(Problem(name, "has a header but no data rows", t.header_line))
+    names = list(pos)
+
+    def count(s: str) -> Parsed:
+        n = _number(s) if s else 0.0
+        if n is None or n < 0 or n != int(n):
+            return s, math.nan, f"value '{s}' is not a count (a non-negative whole number)"
+        return s, n, None
+
+    if names:
+        first = t.cells[pos[names[0]]]
+        if names[0].casefold() in COUNT_ID_NAMES or any(count(str(s).strip())[2] for s in pd.unique(first)):
+            names = names[1:]
+    if not names:
+        problems.append(Problem(name, "no category columns: the header must name the categories",
+                                t.header_line))
+    out = np.zeros((t.n_rows, len(names)), dtype=np.int64)
+    for j, c in enumerate(names):
+        _, vals = _validate(t.cells[pos[c]], count, t.lines, name, c, problems)
+        out[:, j] = np.nan_to_num(vals).astype(np.int64)
+    _raise_if(problems)
+    return out, names
