@@ -138,7 +138,8 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
     if r.weight_matrix is not None and not opts.weights:
         w, wname = np.asarray(r.weight_matrix, dtype=float), "custom"
     else:
-        w = weights.weight_matrix(wname, cats) if q else np.zeros((0, 0))
+        ranks = [float(i + 1) for i in range(q)]
+        w = weights.weight_matrix(wname, ranks if r.explicit_categories else cats) if q else np.zeros((0, 0))
     coefs: dict[str, Coefficient] = {}
     notes: list[str] = []
     distribution = {lab: int(counts[:, k].sum()) for k, lab in enumerate(labels)}

@@ -33,29 +33,46 @@ PE_ONE = 1 - 1e-12
 
 
 def category_index(values: np.ndarray, categories: Sequence[float]) -> np.ndarray:
-    """Map a units x coders float matrix (NaN = missing) to category indices (-1 = missing)."""
+    """Map a units x coders float matrix (NaN = missing) to category indices (-1 = missing).
+
+    The indices are int32 (int64 when q^2 would not fit in int32, so ``codes * q + codes`` cannot overflow).
+    A value within 1e-9 of the category at or above it counts as that category; any other value is an error.
+    """
     cats = np.asarray(categories, dtype=float)
+    q = len(cats)
     order = np.argsort(cats, kind="stable")
     sorted_cats = cats[order]
-    flat = values.ravel()
-    present = ~np.isnan(flat)
-    pos = np.searchsorted(sorted_cats, flat[present])
-    pos = np.clip(pos, 0, len(cats) - 1)
-    if not np.all(np.isclose(sorted_cats[pos], flat[present], rtol=0, atol=1e-9)):
-        bad = flat[present][~np.isclose(sorted_cats[pos], flat[present], rtol=0, atol=1e-9)]
-        raise ValueError(f"value {bad[0]:g} is not one of the categories {list(categories)}")
-    idx = np.full(flat.shape, -1, dtype=np.int64)
-    idx[present] = order[pos]
-    return idx.reshape(values.shape)
+    flat = np.asarray(values, dtype=float).ravel()
+    itype = np.int32 if q * q < 2**31 - 1 else np.int64
+    # one pass: position in the sorted categories (NaN sorts last, to q), exact hits checked by a gather
+    pos = np.searchsorted(sorted_cats, flat)
+    lut = np.append(order, -1).astype(itype)  # position q (NaN or above the largest category) -> -1 for now
+    idx = lut[pos]
+    exact = np.append(sorted_cats, np.nan)[pos] == flat
+    if not exact.all():
+        off = np.flatnonzero(~exact & ~np.isnan(flat))  # not NaN and not exactly a category
+        if len(off):
+            p = np.minimum(pos[off], q - 1) if q else pos[off]
+            if not q or not np.all(np.isclose(sorted_cats[p], flat[off], rtol=0, atol=1e-9)):
+                bad = flat[off] if not q else flat[off][~np.isclose(sorted_cats[p], flat[off], rtol=0, atol=1e-9)]
+                raise ValueError(f"value {bad[0]:g} is not one of the categories {list(categories)}")
+            idx[off] = order[p]
+    return idx.reshape(np.shape(values))
 
 
 def count_table(codes: np.ndarray, q: int) -> np.ndarray:
-    """Units x categories counts from a units x coders index matrix (-1 = missing)."""
+    """Units x categories counts (float) from a units x coders index matrix (-1 = missing).
+
+    One ``np.bincount`` over ``unit * (q + 1) + code + 1``: slot 0 of each unit collects the missing ratings and
+    is dropped, so no boolean compaction of the (units x coders) matrix is needed.
+    """
+    codes = np.asarray(codes)
     n = codes.shape[0]
-    rows = np.broadcast_to(np.arange(n)[:, None], codes.shape)
-    keep = codes >= 0
-    flat = rows[keep] * q + codes[keep]
-    return np.bincount(flat, minlength=n * q).reshape(n, q).astype(float)
+    if codes.size == 0:
+        return np.zeros((n, q))
+    base = np.arange(1, n * (q + 1) + 1, q + 1, dtype=np.int64)
+    flat = (codes + base[:, None]).ravel() if codes.ndim == 2 else codes + base
+    return np.bincount(flat, minlength=n * (q + 1)).reshape(n, q + 1)[:, 1:].astype(float)
 
 
 @dataclass(frozen=True)
@@ -83,19 +100,26 @@ class Agreement:
         return self.counts.shape[1]
 
 
+def _is_identity(w: np.ndarray) -> bool:
+    return w.ndim == 2 and w.shape[0] == w.shape[1] and np.array_equal(w, np.eye(w.shape[0]))
+
+
 def agreement(counts: np.ndarray, weights: np.ndarray | None = None) -> Agreement:
     """Observed agreement from a count table; units with no rating are dropped."""
     counts = np.asarray(counts, dtype=float)
     q = counts.shape[1]
     w = np.eye(q) if weights is None else np.asarray(weights, dtype=float)
     ri = counts.sum(axis=1)
-    counts, ri = counts[ri > 0], ri[ri > 0]
-    weighted = counts @ w.T  # r*_ik
+    rated = ri > 0
+    if not rated.all():  # no copy of the table when every unit has a rating
+        counts, ri = counts[rated], ri[rated]
+    # r*_ik = sum_l w_kl r_il; with identity weights that is the table itself (the product would be exact anyway)
+    weighted = counts if _is_identity(w) else counts @ w.T
     sum_q = (counts * (weighted - 1)).sum(axis=1)
     multi = ri >= 2
     den = np.where(multi, ri * (ri - 1), 1.0)
     pa_i = np.where(multi, sum_q / den, 0.0)
-    pa = float(pa_i[multi].mean()) if multi.any() else float("nan")
+    pa = float((pa_i if multi.all() else pa_i[multi]).mean()) if multi.any() else float("nan")
     pi = (counts / ri[:, None]).mean(axis=0) if len(ri) else np.zeros(q)
     return Agreement(counts, w, ri, pa_i, multi, pa, pi)
 
@@ -118,6 +142,9 @@ def _guard(key: str, a: Agreement) -> Coefficient | None:
         return undefined(key, "no ratings")
     if a.n2 == 0:
         return undefined(key, "no unit was rated by two or more coders", a.n)
+    if a.n < 2 and key != "percent_agreement":
+        return undefined(key, "only one unit: chance agreement cannot be estimated from a single unit", a.n,
+                         pa=a.pa)
     return None
 
 
@@ -215,24 +242,30 @@ def krippendorff_alpha(a: Agreement, confidence: float = 0.95, counts_input: boo
 
 
 def conger_kappa(codes: np.ndarray, q: int, weights: np.ndarray | None = None, confidence: float = 0.95,
-                 key: str = "conger_kappa") -> Coefficient:
+                 key: str = "conger_kappa", a: Agreement | None = None) -> Coefficient:
     """Conger's (1980) kappa from the units x coders index matrix (-1 = missing); Cohen's kappa for two coders.
 
     Chance agreement from each coder's own marginals ``p_gk``: ``pe = sum w_kl (pbar_k pbar_l - s2_kl / r)``;
     SE by Gwet's (2008) linearisation including the coder-level terms, as R irrCAC's conger.kappa.raw.
-    Coders without any rating and units without any rating are left out.
+    Coders without any rating and units without any rating are left out. ``a``: the observed agreement of the
+    same codes and weights when the caller already has it (it is not computed again).
     """
     codes = np.asarray(codes)
-    codes = codes[:, (codes >= 0).any(axis=0)]
-    codes = codes[(codes >= 0).any(axis=1)]
+    present = codes >= 0
+    cols = present.any(axis=0)
+    if not cols.all():
+        codes, present = codes[:, cols], present[:, cols]
+    rows = present.any(axis=1)
+    if not rows.all():
+        codes, present = codes[rows], present[rows]
     w = np.eye(q) if weights is None else np.asarray(weights, dtype=float)
-    a = agreement(count_table(codes, q), w)
+    if a is None:
+        a = agreement(count_table(codes, q), w)
     bad = _guard(key, a)
     if bad:
         return bad
     n, r = codes.shape
-    present = codes >= 0
-    classif = np.stack([np.bincount(codes[:, g][present[:, g]], minlength=q) for g in range(r)]).astype(float)
+    classif = np.stack([np.bincount(codes[:, g] + 1, minlength=q + 1)[1:] for g in range(r)]).astype(float)
     n_g = classif.sum(axis=1)
     p_gk = classif / n_g[:, None]
     pbar = p_gk.mean(axis=0)
@@ -246,9 +279,14 @@ def conger_kappa(codes: np.ndarray, q: int, weights: np.ndarray | None = None, c
     a_g = r * pbar[None, :] - p_gk  # r x q
     aw = a_g @ w  # r x q
     awp = (aw * p_gk).sum(axis=1)  # r
-    eps = present.astype(float)
-    at_code = aw[np.arange(r)[None, :], np.where(present, codes, 0)]  # (a_g'W)[c_ig], n x r
-    lam = (n / n_g)[None, :] * (eps * at_code - (eps - (n_g / n)[None, :]) * awp[None, :])
+    # lambda_ig takes q + 1 values per coder (a category, or missing: eps_ig = 0): tabulate them with the same
+    # arithmetic, then one gather instead of (units x coders) float temporaries
+    eps = np.zeros((r, q + 1))
+    eps[:, 1:] = 1.0
+    at_code = np.concatenate([aw[:, :1], aw], axis=1)  # missing reads (a_g'W)[0] as before, times eps = 0
+    lut = (n / n_g)[:, None] * (eps * at_code - (eps - (n_g / n)[:, None]) * awp[:, None])  # r x (q + 1)
+    itype = np.int32 if r * (q + 1) < 2**31 - 1 else np.int64
+    lam = np.take(lut.ravel(), codes + np.arange(1, r * (q + 1) + 1, q + 1, dtype=itype)[None, :])
     pe_i = lam.sum(axis=1) / (r * (r - 1))
     terms = (a.n / a.n2) * (a.pa_i - pe * a.multi) / (1 - pe) - 2 * (1 - value) * (pe_i - pe) / (1 - pe)
     return _finish(key, a, value, pe, terms, confidence)

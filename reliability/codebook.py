@@ -133,7 +133,7 @@ class Item:
     def default_weights(self) -> str:
         if self.weights:
             return self.weights
-        defaults = {"nominal": "identity", "ordinal": "ordinal", "interval": "quadratic", "ratio": "ratio"}
+        defaults = {"nominal": "identity", "ordinal": "quadratic", "interval": "quadratic", "ratio": "ratio"}
         return defaults[self.level]
 
 

@@ -146,7 +146,7 @@ def icc_all(values: np.ndarray, confidence: float = 0.95, convention: str = "psy
     if np.nanmax(x) == np.nanmin(x):
         return {key: undefined(key, "no variance: every rating is the same value, so the ICC is 0/0", x.shape[0],
                                extra={"mcgraw_wong": MCGRAW_WONG[key]}) for key in ICC_KEYS}
-    mixed = icc_mixed(x)
+    mixed = icc_mixed(x, confidence, convention)
     for key, c in mixed.items():
         a = anova[key]
         c.extra["complete_units"] = {
@@ -180,52 +180,39 @@ def _icc_complete(complete: np.ndarray, dropped: int, confidence: float, convent
 
 
 def variance_components(values: np.ndarray) -> dict[str, float]:
-    """REML variance components of rating = mu + unit + coder + error (crossed random effects) and of the
-    one-way model rating = mu + unit + error, from all available ratings (statsmodels MixedLM)."""
+    """REML variance components of rating = mu + unit + coder + error (crossed random effects), from all
+    available ratings (statsmodels MixedLM; the model psych::ICC fits with lme4 when lmer=TRUE)."""
     import warnings
 
     import pandas as pd
-    import statsmodels.api as sm
+    from statsmodels.regression.mixed_linear_model import MixedLM
 
     x = np.asarray(values, dtype=float)
     i, j = np.nonzero(~np.isnan(x))
     df = pd.DataFrame({"y": x[i, j], "unit": i, "coder": j, "one": 1})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        two = sm.MixedLM.from_formula("y ~ 1", groups="one", re_formula="0", data=df,
-                                      vc_formula={"unit": "0 + C(unit)", "coder": "0 + C(coder)"}).fit(reml=True)
-        one = sm.MixedLM.from_formula("y ~ 1", groups="unit", data=df).fit(reml=True)
-    names = list(two.model.exog_vc.names)
-    vc = dict(zip(names, np.asarray(two.vcomp, dtype=float)))
-    return {"unit": vc["unit"], "coder": vc["coder"], "error": float(two.scale),
-            "unit_oneway": float(np.asarray(one.cov_re)[0, 0]), "within_oneway": float(one.scale)}
+        fit = MixedLM.from_formula("y ~ 1", groups="one", re_formula="0", data=df,
+                                   vc_formula={"unit": "0 + C(unit)", "coder": "0 + C(coder)"}).fit(reml=True)
+    vc = dict(zip(fit.model.exog_vc.names, np.asarray(fit.vcomp, dtype=float)))
+    return {"unit": float(vc["unit"]), "coder": float(vc["coder"]), "error": float(fit.scale)}
 
 
-def icc_mixed(values: np.ndarray, k: int | None = None) -> dict[str, Coefficient]:
+def icc_mixed(values: np.ndarray, confidence: float = 0.95, convention: str = "psych") -> dict[str, Coefficient]:
     """The six ICCs from REML variance components, using every rating (units with missing ratings too).
 
-    ICC(1) = s2_u1 / (s2_u1 + s2_w); ICC(A,1) = s2_u / (s2_u + s2_c + s2_e); ICC(C,1) = s2_u / (s2_u + s2_e);
-    the k-forms divide the non-unit variance by k, the number of coders (McGraw & Wong 1996). No F test or
-    F-based CI exists for this estimator (use the bootstrap).
+    As psych::ICC(x, missing = FALSE, lmer = TRUE): mean squares are rebuilt from the components
+    (BMS = k s2_unit + s2_e, JMS = n s2_coder + s2_e, EMS = s2_e, WMS = s2_e + s2_coder) and the ICCs, F tests
+    and CIs follow from them with the complete-data df (n units, k coders).
     """
     x = np.asarray(values, dtype=float)
-    k = k or x.shape[1]
-    n = int((~np.isnan(x)).any(axis=1).sum())
+    n, k = x.shape
     v = variance_components(x)
-    u, c, e, u1, w = (max(v[key], 0.0) for key in ("unit", "coder", "error", "unit_oneway", "within_oneway"))
-    forms = {
-        "icc1": (u1, w), "icc2": (u, c + e), "icc3": (u, e),
-        "icc1k": (u1, w / k), "icc2k": (u, (c + e) / k), "icc3k": (u, e / k),
-    }
-    out = {}
-    for key, (num, rest) in forms.items():
-        if num + rest <= 0:
-            out[key] = undefined(key, "no variance: the ICC is 0/0", n, extra={"mcgraw_wong": MCGRAW_WONG[key]})
-            continue
-        out[key] = Coefficient(
-            key, num / (num + rest), None, None, None, None, None, None, n, OK,
-            reason="REML mixed-model estimate: no F test or F-based CI (use --bootstrap for a CI)",
-            method="REML linear mixed model (statsmodels), all ratings of all units",
-            extra={"mcgraw_wong": MCGRAW_WONG[key], "variance_components": v},
-        )
-    return out
+    u, c, e = (max(v[key], 0.0) for key in ("unit", "coder", "error"))
+    ms = MeanSquares(n, k, bms=k * u + e, wms=e + c, jms=n * c + e, ems=e)
+    res = icc_from_mean_squares(ms, confidence, convention,
+                                method=f"REML linear mixed model on all {int((~np.isnan(x)).sum())} ratings "
+                                       f"(psych::ICC missing=FALSE, lmer=TRUE convention)")
+    for c_ in res.values():
+        c_.extra["variance_components"] = v
+    return res

@@ -28,6 +28,9 @@ class ItemRatings:
     weight_matrix: np.ndarray | None = None
     primary: str | None = None
     warnings: list[str] = field(default_factory=list)
+    # Category list given (codebook, --categories): weights use ranks 1..q, as R irrCAC does with categ.labels;
+    # inferred from the data: weights use the numeric values themselves.
+    explicit_categories: bool = True
 
     @property
     def n_units(self) -> int:

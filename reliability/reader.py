@@ -693,7 +693,8 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
             item=it.id, level=it.level, units=units, coders=coders, values=m, categories=tuple(cats),
             labels=tuple(labels), weights=it.default_weights(),
             weight_matrix=None if it.weight_matrix is None else np.array(it.weight_matrix, dtype=float),
-            primary=it.default_primary(), warnings=list(warn))
+            primary=it.default_primary(), warnings=list(warn),
+            explicit_categories=bool(it.categories) or bool(it.scale and it.scale.step))
         frames.append(pd.DataFrame({"unit": units_all, "coder": coders_all, "item": it.id, "code": codes,
                                     "value": vals, "file": files_all, "line": lines_all, **context}))
     _raise_if(problems)
@@ -794,7 +795,8 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
         m = vals.reshape(len(coders), len(units)).T.copy()
     warnings += _coverage_warnings(m, "ratings", units, coders)
     return ItemRatings("ratings", level, units, coders, m, tuple(cat_vals), tuple(labels),
-                       weights=item.default_weights(), primary=item.default_primary(), warnings=warnings)
+                       weights=item.default_weights(), primary=item.default_primary(), warnings=warnings,
+                       explicit_categories=categories is not None)
 
 
 def read_counts(path: str | Path, encoding: str | None = None) -> tuple[np.ndarray, list[str]]:

@@ -221,7 +221,7 @@ def test_compute_wide_and_long(tmp_path: Path) -> None:
     assert r.labels == ("maybe", "no", "yes") and r.values.tolist() == [[3, 2], [2, 1]]
     r = read_compute_input(lg, long=True, categories=["no", "maybe", "yes"], level="ordinal")
     assert r.labels == ("no", "maybe", "yes") and r.values.tolist() == [[3, 1], [1, 2]]
-    assert r.weights == "ordinal"
+    assert r.weights == "quadratic"  # ordinal items default to quadratic weights
 
 
 def test_counts(tmp_path: Path) -> None:
