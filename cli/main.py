@@ -335,7 +335,8 @@ def compute(
     categories: Annotated[str | None, typer.Option(
         "--categories", help="Full category list in order, e.g. 1,2,3 (default: the observed values).")] = None,
     weights: Annotated[str | None, typer.Option(
-        "--weights", help="identity|linear|quadratic|ordinal|radical|ratio|circular|bipolar (default by level).")] = None,
+        "--weights",
+        help="identity|linear|quadratic|ordinal|radical|ratio|circular|bipolar (default by level).")] = None,
     fmt: FormatOpt = Format.table,
     confidence: ConfidenceOpt = 0.95,
     benchmark: BenchOpt = Benchmark.landis_koch,
@@ -410,6 +411,9 @@ def codebook_show(file: Annotated[Path, typer.Argument(help="Codebook YAML file.
     for r in rows:
         t.add_row(*[escape(str(r.get(c, "") or "")) for c in cols])
     console.print(t)
+
+
+from . import training  # noqa: E402,F401  (registers train/retest)
 
 
 def run() -> None:

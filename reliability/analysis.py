@@ -82,7 +82,8 @@ class ItemResult:
             if lab and c.se:
                 chosen, cum = interpret.probabilistic_benchmark(c.value, c.se, scale)
                 d["interpretation"]["probabilistic"] = {
-                    "label": chosen, "method": "Gwet (2014) benchmarking: first band with cumulative probability > 0.95",
+                    "label": chosen,
+                    "method": "Gwet (2014) benchmarking: first band with cumulative probability > 0.95",
                     "cumulative": {name: p for name, p in cum}}
             return d
 
@@ -276,4 +277,5 @@ def analyse_counts(counts: np.ndarray, names: list[str], level: str = "nominal",
     return res
 
 
-__all__ = ["analyse_counts", "ICC_KEYS", "KAPPA_TYPE", "ItemResult", "Options", "analyse", "krippendorff_alpha", "per_category"]
+__all__ = ["ICC_KEYS", "KAPPA_TYPE", "ItemResult", "Options", "analyse", "analyse_counts", "krippendorff_alpha",
+           "per_category"]

@@ -46,7 +46,8 @@ def summary_rows(items: Sequence[ItemResult], opts: Options, primary_only: bool 
                 "n_coders": it.n_coders, "value": c.value, "se": c.se, "ci_low": c.ci_low, "ci_high": c.ci_high,
                 "p_value": c.p_value, "pa": c.pa, "pe": c.pe,
                 "interpretation": interpret.label(c.value, scale) if c.ok and key != "percent_agreement" else "",
-                "scale": interpret.SCALE_TITLES[scale] if key != "percent_agreement" else "", "status": c.status, "reason": c.reason or "",
+                "scale": interpret.SCALE_TITLES[scale] if key != "percent_agreement" else "",
+                "status": c.status, "reason": c.reason or "",
             })
     return rows
 

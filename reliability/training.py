@@ -1,9 +1,9 @@
 """Coder training rounds: each trainee against a gold-standard coding, and one coder's test-retest agreement.
 
-Per trainee and item (units rated by both trainee and gold): nominal items get percent agreement, Cohen's kappa
-(the Conger engine with two coders) and Gwet's AC1; scale items (ordinal, interval, ratio) get ICC(A,1) and the
-mean absolute difference (retest also ICC(C,1)). Also: trainee x gold confusion matrices, the coder x coder
-matrix, the disagreement handout for a consensus meeting, pass/fail against gates and round-history records.
+Per trainee and item (units rated by both trainee and gold): nominal items get percent agreement, Cohen's
+kappa (the Conger engine with two coders) and Gwet's AC1; scale items (ordinal, interval, ratio) get ICC(A,1)
+and the mean absolute difference (retest also ICC(C,1)). Also: trainee x gold confusion matrices, the coder x
+coder matrix, the disagreement handout for a consensus meeting, pass/fail against gates and round records.
 Pure functions: no printing, no file I/O (the CLI reads and writes).
 """
 
@@ -37,8 +37,8 @@ TITLE = {**TITLES, "mean_abs_diff": "Mean abs. diff."}
 BASE_COLUMNS = ("unit", "coder", "item", "code", "value", "file", "line")
 HANDOUT_FIELDS = ("trainee", "item", "unit", "trainee_code", "trainee_label", "gold_code", "gold_label",
                   "difference", "trainee_definition", "gold_definition", "file", "line")
-SUMMARY_FIELDS = ("trainee", "item", "level", "statistic", "name", "value", "se", "ci_low", "ci_high", "n_units",
-                  "minimum", "compared", "gate", "status", "reason")
+SUMMARY_FIELDS = ("trainee", "item", "level", "statistic", "name", "value", "se", "ci_low", "ci_high",
+                  "n_units", "minimum", "compared", "gate", "status", "reason")
 
 
 @dataclass
@@ -56,8 +56,8 @@ class PairResult:
 
     def item_result(self) -> ItemResult:
         """The shape gate.evaluate takes."""
-        return ItemResult(self.item, self.level, "identity", self.n_units, 2, 2 * self.n_units, list(self.codes),
-                          self.statistics, "cohen_kappa" if self.level == "nominal" else "icc2")
+        return ItemResult(self.item, self.level, "identity", self.n_units, 2, 2 * self.n_units,
+                          list(self.codes), self.statistics, "cohen_kappa" if self.level == "nominal" else "icc2")
 
 
 @dataclass
@@ -188,7 +188,8 @@ def compare(items: dict[str, ItemRatings], codebook: Codebook, reference: str, r
     """Every coder other than ``reference`` against it, item by item."""
     first = next(iter(items.values()))
     if reference not in first.coders:
-        raise InputError.single("<gold>", f"no coder '{reference}' in the data (coders: {', '.join(first.coders)})")
+        raise InputError.single("<gold>", f"no coder '{reference}' in the data "
+                                f"(coders: {', '.join(first.coders)})")
     coders = [c for c in first.coders if c != reference]
     if not coders:
         raise InputError.single("<input>", "no trainee coding besides the gold standard")
@@ -214,9 +215,10 @@ def compare(items: dict[str, ItemRatings], codebook: Codebook, reference: str, r
                 notes.append(f"{c} left {unrated} of the {int((~np.isnan(g)).sum())} units of '{reference}' "
                              f"unrated on item '{it.id}'")
             if extra:
-                notes.append(f"{c} rated {extra} unit{'s' * (extra > 1)} of item '{it.id}' that '{reference}' "
-                             "did not rate; left out")
-            p = PairResult(c, it.id, r.level, pair_statistics(t, g, r, confidence, keys), int(both.sum()), unrated)
+                notes.append(f"{c} rated {extra} unit{'s' * (extra > 1)} of item '{it.id}' that "
+                             f"'{reference}' did not rate; left out")
+            stats = pair_statistics(t, g, r, confidence, keys)
+            p = PairResult(c, it.id, r.level, stats, int(both.sum()), unrated)
             if r.level == "nominal":
                 p.codes, p.confusion = tuple(r.labels), _confusion(t, g, r)
             pairs[c][it.id] = p
@@ -243,7 +245,8 @@ def train(data: RatingSet, gold_file: str, confidence: float = 0.95) -> Training
 
 
 def retest(first: RatingSet, second: RatingSet, confidence: float = 0.95) -> TrainingResult:
-    """Intra-coder agreement: one coder's two passes over the same units (coders renamed 'first', 'second')."""
+    """Intra-coder agreement: one coder's two passes over the same units (coders renamed 'first' and
+    'second')."""
     for rs, what in ((first, "first"), (second, "second")):
         if len(rs.coders) != 1:
             raise InputError.single(rs.files[0] if rs.files else what, f"a retest pass must be one coder's "
@@ -272,25 +275,28 @@ def gateable(level: str, retest: bool = False) -> tuple[str, ...]:
     return NOMINAL_STATS if level == "nominal" else ("icc2", "icc3") if retest else ("icc2",)
 
 
-def training_gates(cb: Codebook, cli_gates: Sequence[Gate], retest: bool = False) -> tuple[list[Gate], list[str]]:
-    """Defaults (Cohen's kappa >= 0.60 nominal, ICC(A,1) >= 0.60 scales), overridden by the codebook's gates on
-    the statistics computed here, overridden by ``--min``. Returns the gates and notes on ignored ones."""
+def training_gates(cb: Codebook, cli_gates: Sequence[Gate],
+                   retest: bool = False) -> tuple[list[Gate], list[str]]:
+    """Defaults (Cohen's kappa >= 0.60 nominal, ICC(A,1) >= 0.60 scales), overridden by the codebook's gates
+    on the statistics computed here, overridden by ``--min``. Returns the gates and notes on ignored ones."""
     levels = {it.id: it.level for it in cb.items}
     allowed = {s for lv in levels.values() for s in gateable(lv, retest)}
     for g in cli_gates:
         ok = g.statistic in (gateable(levels[g.item], retest) if g.item in levels else allowed)
         if not ok:
             where = f"{levels[g.item]} item '{g.item}'" if g.item in levels else "any item"
+            scales = ", ".join(gateable("ordinal", retest))
             raise InputError.single("--min", f"'{g.statistic}' is not computed for {where} here (nominal: "
-                                    f"{', '.join(NOMINAL_STATS)}; scales: {', '.join(gateable('ordinal', retest))})")
+                                    f"{', '.join(NOMINAL_STATS)}; scales: {scales})")
     used = [g for g in cb.gates if g.statistic in (gateable(levels[g.item], retest) if g.item else allowed)]
-    notes = [f"codebook gate {g.item + ':' if g.item else ''}{g.statistic} >= {g.minimum:.2f} is not used here "
-             "(not a training statistic)" for g in cb.gates if g not in used]
+    notes = [f"codebook gate {g.item + ':' if g.item else ''}{g.statistic} >= {g.minimum:.2f} is not used "
+             "here (not a training statistic)" for g in cb.gates if g not in used]
     base = gate.combine(list(DEFAULT_GATES), used, list(levels))
     return gate.combine(base, cli_gates, list(levels)), notes
 
 
-def evaluate(res: TrainingResult, gates: Sequence[Gate], on: str = "estimate") -> dict[str, list[gate.GateResult]]:
+def evaluate(res: TrainingResult, gates: Sequence[Gate],
+             on: str = "estimate") -> dict[str, list[gate.GateResult]]:
     """Gate results per coder (item names plain)."""
     return {c: gate.evaluate([p.item_result() for p in res.pairs[c].values()], gates, on) for c in res.coders}
 
@@ -318,7 +324,8 @@ def summary_rows(res: TrainingResult, results: dict[str, list[gate.GateResult]])
                 rows.append({"trainee": c, "item": item, "level": p.level, "statistic": key,
                              "name": TITLE.get(key, key), "value": s.value, "se": s.se, "ci_low": s.ci_low,
                              "ci_high": s.ci_high, "n_units": p.n_units, "minimum": g.minimum if g else None,
-                             "compared": g.on if g else "", "gate": "" if g is None else "pass" if g.passed else "fail",
+                             "compared": g.on if g else "",
+                             "gate": "" if g is None else "pass" if g.passed else "fail",
                              "status": s.status, "reason": s.reason or ""})
     return rows
 
@@ -365,8 +372,15 @@ def handout_markdown(res: TrainingResult, coder: str, results: Sequence[gate.Gat
         if it.definition:
             lines += [f"*{_md(it.definition)}*", ""]
         pairs = Counter((r["gold_code"], r["trainee_code"]) for r in mine)
-        top = ", ".join(f"{who} '{g}' coded as '{t or '(not coded)'}' ({k}x)" for (g, t), k in pairs.most_common(3))
-        lines += [f"{len(mine)} disagreement{'s' * (len(mine) > 1)} in {n} units. Most frequent: {top}.", ""]
+        top = ", ".join(f"{who} '{g}' coded as '{t or '(not coded)'}' ({k}x)"
+                        for (g, t), k in pairs.most_common(3))
+        lines += [f"{len(mine)} disagreement{'s' * (len(mine) > 1)} in {n} units. Most frequent: {top}."]
+        d = [r["difference"] for r in mine if r["difference"] != ""]
+        if d:
+            lines.append(f"{coder} rated higher than {who} {sum(x > 0 for x in d)} times, lower "
+                         f"{sum(x < 0 for x in d)} times (mean difference {sum(d) / n:+.2f} over all "
+                         f"{n} units).")
+        lines.append("")
         for r in mine:
             ctx = {k: v for k, v in r.items() if k not in HANDOUT_FIELDS and v not in ("", None)}
             where = f"{r['file']}:{r['line']}" if r["file"] else ""
@@ -404,8 +418,8 @@ def report_markdown(res: TrainingResult, results: dict[str, list[gate.GateResult
     names = res.matrix_coders
     for item, mats in res.matrix.items():
         for key, m in mats.items():
-            lines += [f"## {TITLE.get(key, key)} between coders, {item}", "", "| | " + " | ".join(names) + " |",
-                      "|---|" + "---:|" * len(names)]
+            lines += [f"## {TITLE.get(key, key)} between coders, {item}", "",
+                      "| | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
             lines += [f"| **{a}** | " + " | ".join("—" if v is None else fmt(v) for v in m[x]) + " |"
                       for x, a in enumerate(names)] + [""]
     lines += [f"- {w}" for w in res.warnings]
@@ -434,8 +448,8 @@ def round_record(res: TrainingResult, results: dict[str, list[gate.GateResult]],
                 "level": p.level, "n_units": p.n_units, "n_unrated": p.n_unrated,
                 "disagreements": sum(r["item"] == item for r in res.handout[c]),
                 "statistics": {k: _stat(s) for k, s in p.statistics.items()},
-                "gates": [{"statistic": g.statistic, "minimum": g.minimum, "passed": g.passed, "message": g.message}
-                          for g in mine],
+                "gates": [{"statistic": g.statistic, "minimum": g.minimum, "passed": g.passed,
+                           "message": g.message} for g in mine],
                 "passed": all(g.passed for g in mine)}
         trainees[c] = {"passed": ok.get(c, True), "items": items}
     return {"tool": "irrkit", "version": __version__, "kind": "retest" if res.retest else "training-round",
@@ -453,8 +467,8 @@ def to_json(res: TrainingResult, results: dict[str, list[gate.GateResult]], **me
             d = out["trainees"][c]["items"][item]
             d["statistics"] = {k: s.to_dict() for k, s in p.statistics.items()}
             if p.confusion is not None:
-                d["confusion"] = {"rows": f"{c} codes", "columns": f"{res.reference} codes", "codes": list(p.codes),
-                                  "counts": p.confusion.tolist()}
+                d["confusion"] = {"rows": f"{c} codes", "columns": f"{res.reference} codes",
+                                  "codes": list(p.codes), "counts": p.confusion.tolist()}
     out["coder_matrix"] = {"coders": res.matrix_coders, "items": res.matrix}
     out["warnings"] = res.warnings
     return out

@@ -24,38 +24,38 @@ def identity(x: Sequence[float]) -> np.ndarray:
 
 
 def linear(x: Sequence[float]) -> np.ndarray:
-    k, l, lo, hi = _grid(x)
-    return 1 - np.abs(k - l) / (hi - lo)
+    k, m, lo, hi = _grid(x)
+    return 1 - np.abs(k - m) / (hi - lo)
 
 
 def quadratic(x: Sequence[float]) -> np.ndarray:
-    k, l, lo, hi = _grid(x)
-    return 1 - (k - l) ** 2 / (hi - lo) ** 2
+    k, m, lo, hi = _grid(x)
+    return 1 - (k - m) ** 2 / (hi - lo) ** 2
 
 
 def radical(x: Sequence[float]) -> np.ndarray:
-    k, l, lo, hi = _grid(x)
-    return 1 - np.sqrt(np.abs(k - l)) / np.sqrt(hi - lo)
+    k, m, lo, hi = _grid(x)
+    return 1 - np.sqrt(np.abs(k - m)) / np.sqrt(hi - lo)
 
 
 def ratio(x: Sequence[float]) -> np.ndarray:
-    k, l, lo, hi = _grid(x)
+    k, m, lo, hi = _grid(x)
     with np.errstate(invalid="ignore", divide="ignore"):
-        d = ((k - l) / (k + l)) ** 2
+        d = ((k - m) / (k + m)) ** 2
     d = np.nan_to_num(d)  # 0/0 on the diagonal when a value is 0
     return 1 - d / ((hi - lo) / (hi + lo)) ** 2
 
 
 def circular(x: Sequence[float]) -> np.ndarray:
-    k, l, lo, hi = _grid(x)
-    d = np.sin(np.pi * (k - l) / (hi - lo + 1)) ** 2
+    k, m, lo, hi = _grid(x)
+    d = np.sin(np.pi * (k - m) / (hi - lo + 1)) ** 2
     return 1 - d / d.max()
 
 
 def bipolar(x: Sequence[float]) -> np.ndarray:
-    k, l, lo, hi = _grid(x)
+    k, m, lo, hi = _grid(x)
     with np.errstate(invalid="ignore", divide="ignore"):
-        d = (k - l) ** 2 / ((k + l - 2 * lo) * (2 * hi - k - l))
+        d = (k - m) ** 2 / ((k + m - 2 * lo) * (2 * hi - k - m))
     d = np.where(np.eye(len(x), dtype=bool), 0.0, np.nan_to_num(d, nan=0.0, posinf=0.0))
     return 1 - d / d.max()
 

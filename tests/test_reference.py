@@ -121,7 +121,8 @@ FAMILY = {
 }
 
 
-@pytest.mark.parametrize("wname,block", [("identity", "expected_unweighted"), ("quadratic", "expected_quadratic_weights")])
+@pytest.mark.parametrize("wname,block",
+                         [("identity", "expected_unweighted"), ("quadratic", "expected_quadratic_weights")])
 def test_krippendorff_example_all_coefficients(kripp_data, wname, block):
     ref, _, codes = kripp_data
     w = weights.weight_matrix(wname, [1, 2, 3, 4, 5])
