@@ -113,11 +113,11 @@ def _family(a: chance.Agreement, codes: np.ndarray, q: int, opts: Options, weigh
     }
     ac = chance.gwet_ac(a, cf)
     res[ac.key] = ac
-    res["conger_kappa"] = chance.conger_kappa(codes, q, a.weights, cf)
+    res["conger_kappa"] = chance.conger_kappa(codes, q, a.weights, cf, a=a)
     res["brennan_prediger"] = chance.brennan_prediger(a, cf)
     n_coders = int((codes >= 0).any(axis=0).sum())
     if n_coders == 2:
-        res["cohen_kappa"] = chance.conger_kappa(codes, q, a.weights, cf, key="cohen_kappa")
+        res["cohen_kappa"] = chance.conger_kappa(codes, q, a.weights, cf, key="cohen_kappa", a=a)
         res["scott_pi"] = chance.fleiss_kappa(a, cf).with_(key="scott_pi")
     return res
 
@@ -155,7 +155,7 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
             weighted = _family(chance.agreement(counts, w), codes, q, opts, weighted=True)
             weighted.pop("percent_agreement")
             coefs.update(weighted)
-        coefs["krippendorff_alpha"] = krippendorff_alpha(counts, cats, r.level, opts.confidence)
+        coefs["krippendorff_alpha"] = krippendorff_alpha(counts, cats, r.level, opts.confidence, a=identity)
     if r.level != "nominal":
         coefs.update(icc_all(r.values, opts.confidence, opts.icc_convention, opts.icc_missing))
     primary = r.primary or ("fleiss_kappa" if r.level == "nominal" else "icc2")
@@ -211,12 +211,15 @@ def attach_bootstrap(result: ItemResult, counts: np.ndarray, w: np.ndarray, cats
 
 
 def krippendorff_alpha(counts: np.ndarray, categories: list[float], level: str, confidence: float = 0.95,
-                       counts_input: bool = False) -> Coefficient:
+                       counts_input: bool = False, a: chance.Agreement | None = None) -> Coefficient:
     """Krippendorff's alpha at a level of measurement: the value from the ``krippendorff`` package (its
-    reference implementation), the SE by Gwet's linearisation with the level's difference function."""
-    marg = counts[counts.sum(axis=1) >= 2].sum(axis=0)
+    reference implementation), the SE by Gwet's linearisation with the level's difference function.
+    ``a``: the observed agreement of ``counts`` the caller already has, reused if its weights are the level's."""
+    marg = counts[counts.sum(axis=1) >= 2].sum(axis=0) if level == "ordinal" else None
     w = weights.krippendorff_weights(level, categories, marg)
-    res = chance.krippendorff_alpha(chance.agreement(counts, w), confidence, counts_input=counts_input)
+    if a is None or a.weights.shape != w.shape or not np.array_equal(a.weights, w):
+        a = chance.agreement(counts, w)
+    res = chance.krippendorff_alpha(a, confidence, counts_input=counts_input)
     if not res.ok:
         return res
     try:

@@ -251,21 +251,27 @@ def conger_kappa(codes: np.ndarray, q: int, weights: np.ndarray | None = None, c
     same codes and weights when the caller already has it (it is not computed again).
     """
     codes = np.asarray(codes)
-    present = codes >= 0
-    cols = present.any(axis=0)
-    if not cols.all():
-        codes, present = codes[:, cols], present[:, cols]
-    rows = present.any(axis=1)
-    if not rows.all():
-        codes, present = codes[rows], present[rows]
+    if a is None or codes.shape[0] != a.n:  # (a.n == rows: every unit has a rating, nothing to drop)
+        rows = (codes >= 0).any(axis=1)
+        if not rows.all():
+            codes = codes[rows]
     w = np.eye(q) if weights is None else np.asarray(weights, dtype=float)
     if a is None:
         a = agreement(count_table(codes, q), w)
     bad = _guard(key, a)
     if bad:
         return bad
+    # slot g*(q+1) + code + 1 of coder g (slot g*(q+1): missing): one bincount gives every coder's marginals
+    # and the same index gathers the per-unit terms below
+    itype = np.int32 if codes.shape[1] * (q + 1) < 2**31 - 1 else np.int64
+    slot = codes + np.arange(1, codes.shape[1] * (q + 1) + 1, q + 1, dtype=itype)[None, :]
+    classif = np.bincount(slot.ravel(), minlength=codes.shape[1] * (q + 1)).reshape(-1, q + 1)[:, 1:]
+    rated_g = classif.sum(axis=1) > 0
+    if not rated_g.all():  # coders without any rating are left out
+        codes, classif = codes[:, rated_g], classif[rated_g]
+        slot = codes + np.arange(1, codes.shape[1] * (q + 1) + 1, q + 1, dtype=itype)[None, :]
     n, r = codes.shape
-    classif = np.stack([np.bincount(codes[:, g] + 1, minlength=q + 1)[1:] for g in range(r)]).astype(float)
+    classif = classif.astype(float)
     n_g = classif.sum(axis=1)
     p_gk = classif / n_g[:, None]
     pbar = p_gk.mean(axis=0)
@@ -285,8 +291,7 @@ def conger_kappa(codes: np.ndarray, q: int, weights: np.ndarray | None = None, c
     eps[:, 1:] = 1.0
     at_code = np.concatenate([aw[:, :1], aw], axis=1)  # missing reads (a_g'W)[0] as before, times eps = 0
     lut = (n / n_g)[:, None] * (eps * at_code - (eps - (n_g / n)[:, None]) * awp[:, None])  # r x (q + 1)
-    itype = np.int32 if r * (q + 1) < 2**31 - 1 else np.int64
-    lam = np.take(lut.ravel(), codes + np.arange(1, r * (q + 1) + 1, q + 1, dtype=itype)[None, :])
+    lam = np.take(lut.ravel(), slot)
     pe_i = lam.sum(axis=1) / (r * (r - 1))
     terms = (a.n / a.n2) * (a.pa_i - pe * a.multi) / (1 - pe) - 2 * (1 - value) * (pe_i - pe) / (1 - pe)
     return _finish(key, a, value, pe, terms, confidence)
@@ -299,7 +304,7 @@ def fleiss_null_se(counts: np.ndarray) -> dict[str, float] | None:
     Defined for units with the same number m >= 2 of ratings; irr keeps only complete units, so only units
     rated by the modal number of coders are used here. Returns None when fewer than two such units exist.
     """
-    from scipy.stats import norm
+    from scipy.special import ndtr
 
     counts = np.asarray(counts, dtype=float)
     ri = counts.sum(axis=1)
@@ -324,7 +329,7 @@ def fleiss_null_se(counts: np.ndarray) -> dict[str, float] | None:
         kj = 1 - (x * (m - x)).sum(axis=0) / (n * m * (m - 1) * pq)
     se_j = np.sqrt(2 / (n * m * (m - 1)))
     return {
-        "kappa": float(kappa), "se_null": float(se0), "z": float(z), "p_two_sided": float(2 * norm.sf(abs(z))),
+        "kappa": float(kappa), "se_null": float(se0), "z": float(z), "p_two_sided": float(2 * ndtr(-abs(z))),
         "n_units": int(n), "raters": int(m),
         "per_category_kappa": [float(v) if np.isfinite(v) else None for v in kj],
         "per_category_se_null": float(se_j),

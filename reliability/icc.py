@@ -59,15 +59,15 @@ def mean_squares(x: np.ndarray) -> MeanSquares:
 def icc_from_mean_squares(ms: MeanSquares, confidence: float = 0.95, convention: str = "psych",
                           method: str = "two-way ANOVA on complete units") -> dict[str, Coefficient]:
     """The six ICCs with F, df, p and CI from mean squares."""
-    from scipy import stats
+    from scipy import special
 
     n, k, bms, wms, jms, ems = ms.n, ms.k, ms.bms, ms.wms, ms.jms, ms.ems
     alpha = 1 - confidence
-    qf = lambda d1, d2: float(stats.f.ppf(1 - alpha / 2, d1, d2))  # noqa: E731
+    qf = lambda d1, d2: float(special.fdtri(d1, d2, 1 - alpha / 2))  # noqa: E731
     out: dict[str, Coefficient] = {}
 
     def put(key: str, value: float, f: float, df1: float, df2: float, low: float, high: float) -> None:
-        p = float(stats.f.sf(f, df1, df2)) if np.isfinite(f) else None
+        p = float(special.fdtrc(df1, df2, f)) if np.isfinite(f) else None
         out[key] = Coefficient(
             key, float(value), None, float(low), float(high), p, None, None, n, OK,
             reason="an ICC has no SE here; the CI comes from the F distribution",
@@ -118,7 +118,7 @@ def icc_from_mean_squares(ms: MeanSquares, confidence: float = 0.95, convention:
     return {key: out[key] for key in ICC_KEYS}
 
 
-MIXED_MODEL_MAX_UNITS = 3000  # the crossed-effects REML fit uses dense design matrices
+MIXED_MODEL_MAX_UNITS = 200_000  # REML cost: O(ratings + units x coders^2) per evaluation
 
 
 def icc_all(values: np.ndarray, confidence: float = 0.95, convention: str = "psych",
@@ -180,22 +180,71 @@ def _icc_complete(complete: np.ndarray, dropped: int, confidence: float, convent
 
 
 def variance_components(values: np.ndarray) -> dict[str, float]:
-    """REML variance components of rating = mu + unit + coder + error (crossed random effects), from all
-    available ratings (statsmodels MixedLM; the model psych::ICC fits with lme4 when lmer=TRUE)."""
-    import warnings
+    """REML variance components of rating = mu + unit + coder + error (crossed random effects) from all
+    available ratings: the model psych::ICC fits with lme4 when lmer = TRUE (Bates et al. 2015).
 
-    import pandas as pd
-    from statsmodels.regression.mixed_linear_model import MixedLM
+    Profiled REML in the two variance ratios (unit/error, coder/error), with the Woodbury identity and a Schur
+    complement on the coder block, so each evaluation costs O(ratings + units x coders^2), not O(ratings^3).
+    """
+    from scipy.optimize import minimize
 
     x = np.asarray(values, dtype=float)
-    i, j = np.nonzero(~np.isnan(x))
-    df = pd.DataFrame({"y": x[i, j], "unit": i, "coder": j, "one": 1})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fit = MixedLM.from_formula("y ~ 1", groups="one", re_formula="0", data=df,
-                                   vc_formula={"unit": "0 + C(unit)", "coder": "0 + C(coder)"}).fit(reml=True)
-    vc = dict(zip(fit.model.exog_vc.names, np.asarray(fit.vcomp, dtype=float)))
-    return {"unit": float(vc["unit"]), "coder": float(vc["coder"]), "error": float(fit.scale)}
+    obs = ~np.isnan(x)
+    n, k = x.shape
+    n_obs = int(obs.sum())
+    y = np.where(obs, x, 0.0)
+    du, dc = obs.sum(axis=1).astype(float), obs.sum(axis=0).astype(float)  # ratings per unit / per coder
+    inc = obs.astype(float)  # units x coders incidence: Zu'Zc
+    zy = (y.sum(axis=1), y.sum(axis=0))
+    z1 = (du, dc)
+    yy, y1 = float((y**2).sum()), float(y.sum())
+
+    def neg2ll(theta: np.ndarray) -> float:
+        tu, tc = max(theta[0], 0.0), max(theta[1], 0.0)
+        a = 1 + tu * du  # diagonal unit block of M = I + G^1/2 Z'Z G^1/2
+        b = np.sqrt(tu * tc) * inc
+        s = np.diag(1 + tc * dc) - (b.T / a) @ b  # Schur complement on the coder block
+
+        def quad(g_u: np.ndarray, g_c: np.ndarray, h_u: np.ndarray, h_c: np.ndarray) -> float:
+            gu, gc = np.sqrt(tu) * g_u, np.sqrt(tc) * g_c
+            x2 = np.linalg.solve(s, gc - b.T @ (gu / a))
+            x1 = (gu - b @ x2) / a
+            return float(np.sqrt(tu) * h_u @ x1 + np.sqrt(tc) * h_c @ x2)
+
+        one_h_one = n_obs - quad(*z1, *z1)
+        one_h_y = y1 - quad(*zy, *z1)
+        y_h_y = yy - quad(*zy, *zy)
+        rss = y_h_y - one_h_y**2 / one_h_one
+        sign, logdet_s = np.linalg.slogdet(s)
+        logdet = float(np.log(a).sum() + logdet_s)
+        return (n_obs - 1) * np.log(max(rss, 1e-300) / (n_obs - 1)) + logdet + np.log(one_h_one)
+
+    ms = mean_squares(x[obs.all(axis=1)]) if obs.all(axis=1).sum() >= 2 else None
+    e0 = ms.ems if ms and ms.ems > 0 else float(np.nanvar(x)) / 2 or 1.0
+    start = [max((ms.bms - ms.ems) / k, 0.0) / e0 if ms else 1.0, max((ms.jms - ms.ems) / n, 0.0) / e0 if ms else 0.1]
+    best = None
+    for guess in (start, [1.0, 0.1], [0.1, 1.0]):
+        res = minimize(neg2ll, np.maximum(guess, 1e-3), method="L-BFGS-B", bounds=[(0, None), (0, None)],
+                       options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 500})
+        if best is None or res.fun < best.fun:
+            best = res
+    tu, tc = (max(float(t), 0.0) for t in best.x)
+    # error variance at the optimum
+    a = 1 + tu * du
+    b = np.sqrt(tu * tc) * inc
+    s = np.diag(1 + tc * dc) - (b.T / a) @ b
+
+    def quad(g_u: np.ndarray, g_c: np.ndarray, h_u: np.ndarray, h_c: np.ndarray) -> float:
+        gu, gc = np.sqrt(tu) * g_u, np.sqrt(tc) * g_c
+        x2 = np.linalg.solve(s, gc - b.T @ (gu / a))
+        x1 = (gu - b @ x2) / a
+        return float(np.sqrt(tu) * h_u @ x1 + np.sqrt(tc) * h_c @ x2)
+
+    one_h_one = n_obs - quad(*z1, *z1)
+    one_h_y = y1 - quad(*zy, *z1)
+    rss = yy - quad(*zy, *zy) - one_h_y**2 / one_h_one
+    err = rss / (n_obs - 1)
+    return {"unit": tu * err, "coder": tc * err, "error": err}
 
 
 def icc_mixed(values: np.ndarray, confidence: float = 0.95, convention: str = "psych") -> dict[str, Coefficient]:

@@ -55,16 +55,16 @@ def probabilistic_benchmark(value: float, se: float, scale: str = "landis_koch",
     """Gwet's benchmarking: the probability that the true coefficient lies in each band, from the top band
     down, using a normal distribution truncated to [-1, 1]; returns the first band whose cumulative
     probability exceeds ``threshold`` and the list of (band, cumulative probability)."""
-    from scipy.stats import norm
+    from scipy.special import ndtr
 
     if se is None or not se > 0:
         return label(value, scale), []
     bands = SCALES[scale]
     lowers = [-1.0] + [u for u, _ in bands[:-1]]
-    trunc = norm.cdf((value + 1) / se) - norm.cdf((value - 1) / se)
+    trunc = ndtr((value + 1) / se) - ndtr((value - 1) / se)
     cum, out, chosen = 0.0, [], None
     for (upper, name), lower in zip(reversed(bands), reversed(lowers)):
-        cum += (norm.cdf((value - lower) / se) - norm.cdf((value - upper) / se)) / trunc
+        cum += (ndtr((value - lower) / se) - ndtr((value - upper) / se)) / trunc
         out.append((name, float(cum)))
         if chosen is None and cum > threshold:
             chosen = name

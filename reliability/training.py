@@ -202,6 +202,7 @@ def compare(items: dict[str, ItemRatings], codebook: Codebook, reference: str, r
     if ctx:
         notes.append(f"context column{'s' * (len(ctx) > 1)} {', '.join(ctx)} passed through to the handouts")
     scale_keys = RETEST_SCALE_STATS if retest else SCALE_STATS
+    gaps: dict[str, list[str]] = {}
     for it in codebook.items:
         r = items[it.id]
         keys = NOMINAL_STATS if r.level == "nominal" else scale_keys
@@ -212,8 +213,7 @@ def compare(items: dict[str, ItemRatings], codebook: Codebook, reference: str, r
             both = ~np.isnan(g) & ~np.isnan(t)
             unrated, extra = int((~np.isnan(g) & np.isnan(t)).sum()), int((np.isnan(g) & ~np.isnan(t)).sum())
             if unrated:
-                notes.append(f"{c} left {unrated} of the {int((~np.isnan(g)).sum())} units of '{reference}' "
-                             f"unrated on item '{it.id}'")
+                gaps.setdefault(c, []).append(f"{it.id}: {unrated}")
             if extra:
                 notes.append(f"{c} rated {extra} unit{'s' * (extra > 1)} of item '{it.id}' that "
                              f"'{reference}' did not rate; left out")
@@ -232,6 +232,8 @@ def compare(items: dict[str, ItemRatings], codebook: Codebook, reference: str, r
                 for k in mkeys:
                     mat[k][x][y] = mat[k][y][x] = st[k].value if st[k].ok else None
         matrix[it.id] = mat
+    notes += [f"{c} left unrated some units that '{reference}' rated (item: units): {', '.join(v)}"
+              for c, v in gaps.items()]
     return TrainingResult(codebook, reference, coders, pairs, matrix, handout, notes, retest)
 
 
@@ -416,7 +418,7 @@ def report_markdown(res: TrainingResult, results: dict[str, list[gate.GateResult
             lines += [f"| **{code}** | " + " | ".join(str(v) for v in p.confusion[k]) + " |"
                       for k, code in enumerate(p.codes)] + [""]
     names = res.matrix_coders
-    for item, mats in res.matrix.items():
+    for item, mats in res.matrix.items() if len(res.coders) > 1 else ():
         for key, m in mats.items():
             lines += [f"## {TITLE.get(key, key)} between coders, {item}", "",
                       "| | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]

@@ -75,7 +75,7 @@ def table_coefficients(table: np.ndarray, weights: np.ndarray | None = None,
 def cohen_null_se(table: np.ndarray, weights: np.ndarray | None = None) -> tuple[float, float, float]:
     """SE of Cohen's (weighted) kappa under H0: kappa = 0 (Fleiss, Cohen & Everitt 1969), z and two-sided p,
     as R irr::kappa2 and SAS PROC FREQ report them."""
-    from scipy import stats
+    from scipy.special import ndtr
 
     t = np.asarray(table, dtype=float)
     q = t.shape[0]
@@ -90,7 +90,7 @@ def cohen_null_se(table: np.ndarray, weights: np.ndarray | None = None) -> tuple
     var0 = ((np.outer(rows, cols) * (w - (wr[:, None] + wc[None, :])) ** 2).sum() - pe**2) / (n * (1 - pe) ** 2)
     se0 = float(np.sqrt(var0))
     z = kappa / se0
-    return se0, float(z), float(2 * stats.norm.sf(abs(z)))
+    return se0, float(z), float(2 * ndtr(-abs(z)))
 
 
 def cohen_asymptotic_se(table: np.ndarray) -> float:
