@@ -70,6 +70,8 @@ def guarded(fn):
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from rich.markup import escape  # file names, values and messages are text, never markup
+
         from reliability.errors import InputError
 
         try:
@@ -77,16 +79,17 @@ def guarded(fn):
         except InputError as e:
             err = _stderr()
             for p in e.problems:
-                err.print(f"[bold red]error[/] {p}", markup=True, soft_wrap=True)
+                err.print(f"[bold red]error[/] {escape(str(p))}", markup=True, soft_wrap=True)
             raise typer.Exit(2) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except OSError as e:
-            _stderr().print(f"[bold red]error[/] {e.filename or ''}: {e.strerror or e}", soft_wrap=True)
+            where = f"{e.filename}: " if e.filename else ""
+            _stderr().print(f"[bold red]error[/] {escape(where + str(e.strerror or e))}", soft_wrap=True)
             raise typer.Exit(2) from None
         except Exception as e:  # never a traceback for users
-            _stderr().print(f"[bold red]internal error[/] {type(e).__name__}: {e} (please report this)",
-                            soft_wrap=True)
+            _stderr().print(f"[bold red]internal error[/] {type(e).__name__}: {escape(str(e))} "
+                            "(please report this)", soft_wrap=True)
             raise typer.Exit(3) from None
 
     return wrapper
@@ -189,15 +192,15 @@ def output_files(out: Path, items, opts, ratings, warnings: list[str], title: st
 
 
 def run_check(files: list[Path], codebook: Path, out: Path | None, fmt: Format, opts, encoding: str | None,
-              show_all: bool, title: str | None = None) -> tuple[list, Any]:
-    """Read, validate, analyse, print and write: the main job."""
+              show_all: bool, title: str | None = None, cb=None) -> tuple[list, Any]:
+    """Read, validate, analyse, print and write: the main job (``cb``: the codebook, if already loaded)."""
     from reliability.analysis import analyse
     from reliability.codebook import load_codebook
     from reliability.reader import read_coder_files
 
     from .output import write_all
 
-    cb = load_codebook(codebook)
+    cb = cb or load_codebook(codebook)
     data = read_coder_files(files, cb, encoding=encoding)
     with progress_bar(opts, len(cb.items)):
         items = [analyse(data.items[it.id], opts) for it in cb.items]
@@ -208,7 +211,7 @@ def run_check(files: list[Path], codebook: Path, out: Path | None, fmt: Format, 
         written = write_all(output_files(out, items, opts, data.items.values(), data.warnings, title, **meta),
                             inputs=[*files, codebook])
         if fmt is Format.table:
-            _stderr().print(f"wrote {', '.join(p.name for p in written)} to {out}")
+            _stderr().print(f"wrote {', '.join(p.name for p in written)} to {out}", markup=False)
     emit(items, opts, fmt, data.warnings, title, show_all, **meta)
     return items, data, cb
 
@@ -250,16 +253,21 @@ def apply_gates(items, cb, mins: list[str] | None, gate_on: GateOn, no_gate: boo
             text = summary.read_text(encoding="utf-8") + "\n" + text  # the step summary file is appended to
         files[summary] = text
     write_all(files, inputs=inputs)
-    if os.environ.get("GITHUB_ACTIONS") == "true":
+    if os.environ.get("GITHUB_ACTIONS") == "true":  # workflow commands; stderr keeps JSON/CSV stdout parseable
         for line in gate.github_annotations(results):
-            print(line, file=sys.stdout)
+            print(line, file=sys.stderr if quiet else sys.stdout)
+    from rich.markup import escape
+
     failed = [r for r in results if not r.passed]
     err = _stderr()
+    if not results and (junit is not None or summary is not None) and not no_gate:
+        err.print("[yellow]note[/] no gates: the codebook has no gate: section and no --min was given, "
+                  "so nothing was gated")
     if results and not quiet:
         err.print(f"[bold]gates[/] {len(results) - len(failed)} of {len(results)} passed"
                   + (f" (compared: {gate_on.value})" if failed else ""))
     for r in failed:
-        err.print(f"[bold red]gate failed[/] {r.item}: {r.message}", soft_wrap=True)
+        err.print(f"[bold red]gate failed[/] {escape(r.item)}: {escape(r.message)}", soft_wrap=True)
     return 1 if failed else 0
 
 
@@ -296,9 +304,15 @@ def check(
     opts = _options(confidence, benchmark, icc_benchmark, icc_convention, bootstrap=bootstrap, seed=seed,
                     icc_missing=icc_missing)
     from reliability import gate
+    from reliability.codebook import load_codebook
 
-    gate.parse_min(mins or [])  # bad --min is a usage error before any work
-    items, _, cb = run_check(files, codebook, out, fmt, opts, encoding, show_all)
+    from .output import check_targets
+
+    cli_gates = gate.parse_min(mins or [])  # bad --min is a usage error before any work
+    cb = load_codebook(codebook)
+    gate.combine(cb.gates, cli_gates, [it.id for it in cb.items])  # --min ITEM:... names a codebook item
+    check_targets([p for p in (junit, summary) if p is not None], [*files, codebook])  # before any output
+    items, _, cb = run_check(files, codebook, out, fmt, opts, encoding, show_all, cb=cb)
     code = apply_gates(items, cb, mins, gate_on, no_gate, junit, summary, [*files, codebook], fmt is not Format.table)
     raise typer.Exit(code)
 
@@ -398,16 +412,16 @@ def codebook_show(file: Annotated[Path, typer.Argument(help="Codebook YAML file.
 
     cb = load_codebook(file)
     console = Console()
-    console.print(f"[bold]{cb.title or cb.id}[/] {cb.version or ''}")
+    from rich.markup import escape
+
+    console.print(f"[bold]{escape(cb.title or cb.id)}[/] {escape(cb.version or '')}")
     if cb.source:
-        console.print(f"[dim]{cb.source}[/]")
+        console.print(f"[dim]{escape(cb.source)}[/]")
     t = Table(show_lines=True, header_style="bold")
     rows = codebook_to_rows(cb)
     cols = list(rows[0]) if rows else ["item"]
     for c in cols:
         t.add_column(c, overflow="fold")
-    from rich.markup import escape
-
     for r in rows:
         t.add_row(*[escape(str(r.get(c, "") or "")) for c in cols])
     console.print(t)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -23,7 +24,7 @@ LABEL_STYLE = {"Poor": "red", "Slight": "red", "Fair": "yellow", "Moderate": "ye
 def results_table(items: Sequence[ItemResult], opts: Options, show_all: bool = False,
                   title: str | None = None) -> Table:
     """One table, a section per item (item, level, units, coders in the first column); primary in bold."""
-    t = Table(title=title, header_style="bold", pad_edge=False, title_justify="left")
+    t = Table(title=None if title is None else Text(title), header_style="bold", pad_edge=False, title_justify="left")
     t.add_column("item", no_wrap=True)
     t.add_column("statistic", no_wrap=True)
     t.add_column("value", justify="right", no_wrap=True)
@@ -53,6 +54,6 @@ def results_table(items: Sequence[ItemResult], opts: Options, show_all: bool = F
 def print_notes(console: Console, items: Sequence[ItemResult], warnings: Sequence[str]) -> None:
     for it in items:
         for n in it.notes:
-            console.print(f"[yellow]note[/] {it.item}: {n}", highlight=False)
+            console.print(f"[yellow]note[/] {escape(it.item)}: {escape(n)}", highlight=False)
     for w in warnings:
-        console.print(f"[yellow]warning[/] {w}", highlight=False)
+        console.print(f"[yellow]warning[/] {escape(w)}", highlight=False)

@@ -149,9 +149,9 @@ def _report_gates(res, results, flat, on: str, quiet: bool) -> int:
     from reliability import gate
     from reliability.training import passed
 
-    if os.environ.get("GITHUB_ACTIONS") == "true":
+    if os.environ.get("GITHUB_ACTIONS") == "true":  # stderr with json/markdown/csv: stdout stays parseable
         for line in gate.github_annotations(flat):
-            print(line, file=sys.stdout)
+            print(line, file=sys.stderr if quiet else sys.stdout)
     err = _stderr()
     if not flat:
         if not quiet:
@@ -340,18 +340,19 @@ def train(
     meta = {"number": number, "name": name, "timestamp": now.isoformat(timespec="seconds"),
             "gate_on": gate_on.value, "files": [str(p) for p in inputs[:-1]]}
     record = training.round_record(res, results, **meta)
+    shown = f" {name}" if round_name or history else ""
     files: dict[Path, str] = {}
     if out is not None:
         used: set[str] = set()
         for c in res.coders:
             stem = f"handout_{_safe(c, used)}"
-            files[out / f"{stem}.md"] = training.handout_markdown(res, c, results[c], name)
+            files[out / f"{stem}.md"] = training.handout_markdown(res, c, results[c], shown.strip() or None)
             files[out / f"{stem}.csv"] = training.handout_csv(res.handout[c])
         files[out / "training_summary.csv"] = training.summary_csv(res, results)
         files[out / "training.json"] = json.dumps(training.to_json(res, results, **meta), indent=2,
                                                   ensure_ascii=False) + "\n"
-    files.update(_gate_files(flat, f"irrkit.train.{cb.id}",
-                             f"irrkit training round {name}: {cb.title or cb.id}", junit, summary))
+    files.update(_gate_files(flat, f"irrkit.train.{cb.id}", f"irrkit training round{shown}: {cb.title or cb.id}",
+                             junit, summary))
     if target is not None:
         from .output import check_targets
 
@@ -359,12 +360,11 @@ def train(
     written = write_all(files, inputs=inputs)
     if target is not None:
         _write_new(target, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
-    shown = f" {name}" if round_name or history else ""
     title = (f"Training round{shown}: {len(res.coders)} trainee{'s' * (len(res.coders) > 1)} against "
              f"'{res.reference}', {cb.title or cb.id}")
     err = _stderr()
     if out is not None and fmt is Format.table:
-        err.print(f"wrote {len(written)} files to {out}")
+        err.print(f"wrote {', '.join(p.name for p in written if p.parent == out)} to {out}")
     lines = _changes(previous, prev_file, record) if previous is not None and prev_file is not None else []
     extra = {"history": {"file": str(target), "previous": str(prev_file) if prev_file else None,
                          "changes": lines}} if target is not None else None

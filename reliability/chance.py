@@ -32,11 +32,15 @@ LINEARISATION = "Gwet (2008) linearisation, CI t(n-1)"
 PE_ONE = 1 - 1e-12
 
 
+INT_SPAN = 1 << 16  # integer category codes spanning up to this many values take the look-up-table path
+
+
 def category_index(values: np.ndarray, categories: Sequence[float]) -> np.ndarray:
     """Map a units x coders float matrix (NaN = missing) to category indices (-1 = missing).
 
     The indices are int32 (int64 when q^2 would not fit in int32, so ``codes * q + codes`` cannot overflow).
     A value within 1e-9 of the category at or above it counts as that category; any other value is an error.
+    Integer category codes (the usual case) go through a look-up table instead of a binary search.
     """
     cats = np.asarray(categories, dtype=float)
     q = len(cats)
@@ -44,6 +48,42 @@ def category_index(values: np.ndarray, categories: Sequence[float]) -> np.ndarra
     sorted_cats = cats[order]
     flat = np.asarray(values, dtype=float).ravel()
     itype = np.int32 if q * q < 2**31 - 1 else np.int64
+    idx = None
+    if q and np.all(np.isfinite(cats)) and np.all(cats == np.round(cats)) and abs(cats).max() < 2**30 \
+            and sorted_cats[-1] - sorted_cats[0] < INT_SPAN:
+        idx = _index_integer_codes(flat, sorted_cats, order, itype)
+    if idx is None:
+        idx = _index_search(flat, sorted_cats, order, itype, categories)
+    return idx.reshape(np.shape(values))
+
+
+def _index_integer_codes(flat: np.ndarray, sorted_cats: np.ndarray, order: np.ndarray,
+                         itype: type) -> np.ndarray | None:
+    """Indices for integer category codes by a table over [min, max]; None if any value needs the general path
+    (a value that is neither NaN nor exactly a category)."""
+    lo, span = int(sorted_cats[0]), int(sorted_cats[-1] - sorted_cats[0])
+    lut = np.full(span + 2, -2, dtype=itype)  # -2: an integer that is not a category; slot span + 1: outside
+    lut[(sorted_cats - lo).astype(np.int64)[::-1]] = order[::-1]  # equal codes: the first, as searchsorted
+    with np.errstate(invalid="ignore", over="ignore"):
+        vi = flat.astype(np.int64)  # NaN and huge values give garbage here, caught by the exactness test
+    exact = vi == flat
+    vi -= lo
+    k = vi.view(np.uint64)  # below the minimum wraps to a huge number
+    np.minimum(k, span + 1, out=k)
+    idx = lut[k]
+    if not exact.all():
+        off = np.flatnonzero(~exact)
+        if not np.isnan(flat[off]).all():
+            return None
+        idx[off] = -1
+    if idx.size and idx.min() < -1:
+        return None
+    return idx
+
+
+def _index_search(flat: np.ndarray, sorted_cats: np.ndarray, order: np.ndarray, itype: type,
+                  categories: Sequence[float]) -> np.ndarray:
+    q = len(sorted_cats)
     # one pass: position in the sorted categories (NaN sorts last, to q), exact hits checked by a gather
     pos = np.searchsorted(sorted_cats, flat)
     lut = np.append(order, -1).astype(itype)  # position q (NaN or above the largest category) -> -1 for now
@@ -57,7 +97,7 @@ def category_index(values: np.ndarray, categories: Sequence[float]) -> np.ndarra
                 bad = flat[off] if not q else flat[off][~np.isclose(sorted_cats[p], flat[off], rtol=0, atol=1e-9)]
                 raise ValueError(f"value {bad[0]:g} is not one of the categories {list(categories)}")
             idx[off] = order[p]
-    return idx.reshape(np.shape(values))
+    return idx
 
 
 def count_table(codes: np.ndarray, q: int) -> np.ndarray:

@@ -218,7 +218,8 @@ def load_codebook(path: str | Path) -> Codebook:
 def parse_codebook(text: str | bytes, name: str = "<codebook>") -> Codebook:
     """Parse and check codebook YAML (str, or bytes that must be UTF-8); ``name`` labels the problems."""
     if len(text) > MAX_BYTES or (isinstance(text, str) and len(text.encode("utf-8", "replace")) > MAX_BYTES):
-        raise InputError.single(name, "codebook is larger than 5 MB, the limit for codebooks")
+        limit = f"{MAX_BYTES / 2**20:g} MB" if MAX_BYTES >= 2**20 else f"{MAX_BYTES} bytes"
+        raise InputError.single(name, f"codebook is larger than {limit}, the limit for codebooks")
     if isinstance(text, bytes):
         text = _decode(text, name)
     if not text.strip():

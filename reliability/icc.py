@@ -67,35 +67,50 @@ def icc_from_mean_squares(ms: MeanSquares, confidence: float = 0.95, convention:
     out: dict[str, Coefficient] = {}
 
     def put(key: str, value: float, f: float, df1: float, df2: float, low: float, high: float) -> None:
-        p = float(special.fdtrc(df1, df2, f)) if np.isfinite(f) else None
+        reason = "an ICC has no SE here; the CI comes from the F distribution"
+        if np.isinf(f) and f > 0:  # no error variance: perfect agreement, the CI collapses to the value
+            p, low, high = 0.0, value if np.isnan(low) else low, value if np.isnan(high) else high
+            reason = "no error variance (perfect agreement): F is infinite, the CI collapses to the value"
+        else:
+            p = float(special.fdtrc(df1, df2, f)) if np.isfinite(f) else None
         out[key] = Coefficient(
-            key, float(value), None, float(low), float(high), p, None, None, n, OK,
-            reason="an ICC has no SE here; the CI comes from the F distribution",
+            key, float(value), None, _finite(low), _finite(high), p, None, None, n, OK,
+            reason=reason,
             method=f"{method}; F-based CI ({convention} convention)",
             extra={"f": float(f), "df1": float(df1), "df2": float(df2), "mcgraw_wong": MCGRAW_WONG[key]},
         )
 
     df_n, df_w, df_e = n - 1, n * (k - 1), (n - 1) * (k - 1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        f1 = bms / wms
-        f3 = bms / ems
-        icc1 = (bms - wms) / (bms + (k - 1) * wms)
-        icc2 = (bms - ems) / (bms + (k - 1) * ems + k * (jms - ems) / n)
-        icc3 = (bms - ems) / (bms + (k - 1) * ems)
-        icc1k = (bms - wms) / bms
-        icc2k = (bms - ems) / (bms + (jms - ems) / n)
-        icc3k = (bms - ems) / bms
-        f1l, f1u = f1 / qf(df_n, df_w), f1 * qf(df_w, df_n)
-        f3l, f3u = f3 / qf(df_n, df_e), f3 * qf(df_e, df_n)
-        # Satterthwaite df for the agreement ICC (McGraw & Wong 1996; psych::ICC, irr::icc)
-        fj = jms / ems
-        vn = (k - 1) * (n - 1) * (k * icc2 * fj + n * (1 + (k - 1) * icc2) - k * icc2) ** 2
-        vd = (n - 1) * k**2 * icc2**2 * fj**2 + (n * (1 + (k - 1) * icc2) - k * icc2) ** 2
-        v = vn / vd
-        fu, fl = qf(n - 1, v), qf(v, n - 1)
-        denom = k * jms + (k * n - k - n) * ems
-        l2 = n * (bms - fu * ems) / (fu * denom + n * bms)
-        u2 = n * (fl * bms - ems) / (denom + n * fl * bms)
+        return _six(put, out, qf, n, k, bms, wms, jms, ems, df_n, df_w, df_e, convention)
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
+
+
+def _six(put, out: dict, qf, n: int, k: int, bms: float, wms: float, jms: float, ems: float, df_n: int, df_w: int,
+         df_e: int, convention: str) -> dict[str, Coefficient]:
+    """ICC values and F-based bounds (Shrout & Fleiss 1979; McGraw & Wong 1996), handed to ``put``."""
+    f1 = bms / wms
+    f3 = bms / ems
+    icc1 = (bms - wms) / (bms + (k - 1) * wms)
+    icc2 = (bms - ems) / (bms + (k - 1) * ems + k * (jms - ems) / n)
+    icc3 = (bms - ems) / (bms + (k - 1) * ems)
+    icc1k = (bms - wms) / bms
+    icc2k = (bms - ems) / (bms + (jms - ems) / n)
+    icc3k = (bms - ems) / bms
+    f1l, f1u = f1 / qf(df_n, df_w), f1 * qf(df_w, df_n)
+    f3l, f3u = f3 / qf(df_n, df_e), f3 * qf(df_e, df_n)
+    # Satterthwaite df for the agreement ICC (McGraw & Wong 1996; psych::ICC, irr::icc)
+    fj = jms / ems
+    vn = (k - 1) * (n - 1) * (k * icc2 * fj + n * (1 + (k - 1) * icc2) - k * icc2) ** 2
+    vd = (n - 1) * k**2 * icc2**2 * fj**2 + (n * (1 + (k - 1) * icc2) - k * icc2) ** 2
+    v = vn / vd
+    fu, fl = qf(n - 1, v), qf(v, n - 1)
+    denom = k * jms + (k * n - k - n) * ems
+    l2 = n * (bms - fu * ems) / (fu * denom + n * bms)
+    u2 = n * (fl * bms - ems) / (denom + n * fl * bms)
     put("icc1", icc1, f1, df_n, df_w, (f1l - 1) / (f1l + k - 1), (f1u - 1) / (f1u + k - 1))
     put("icc3", icc3, f3, df_n, df_e, (f3l - 1) / (f3l + k - 1), (f3u - 1) / (f3u + k - 1))
     put("icc1k", icc1k, f1, df_n, df_w, 1 - 1 / f1l, 1 - 1 / f1u)

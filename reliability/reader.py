@@ -25,6 +25,9 @@ from reliability.ratings import ItemRatings
 
 MAX_BYTES = 200 * 1024 * 1024
 MAX_PROBLEMS = 50
+MAX_CELLS = 20_000_000  # most cells read from one workbook (a zip bomb guard)
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+SPSS_SUFFIXES = (".sav", ".zsav")
 BIG_LINES = 50_000  # files with more lines are tokenised by pandas' C parser
 DELIMITERS = ",;\t"
 COMPUTE_MISSING = ("", "NA", "na", "N/A", "n/a", ".", "-", "NaN", "nan")
@@ -54,7 +57,7 @@ class Table:
     cells: list[np.ndarray]
     lines: np.ndarray
     delimiter: str
-    header_line: int = 1
+    header_line: int | None = 1  # None: no header line (SPSS)
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -82,21 +85,38 @@ def _bad_encoding(encoding: str | None) -> str:
     return f"unknown encoding '{encoding}' (try utf-8, cp1252 or latin-1)"
 
 
-def _read_text(path: Path, name: str, encoding: str | None) -> str:
-    """The decoded file text, BOM removed."""
+def _size(n: float) -> str:
+    """A byte count for messages: '512 bytes', '3.5 KB', '200 MB'."""
+    for unit, scale in (("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
+        if n >= scale:
+            return f"{n / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{int(n)} bytes"
+
+
+def _check_file(path: Path, name: str) -> None:
+    """An existing regular file no larger than MAX_BYTES, else InputError."""
     try:
         if not path.exists():
             raise InputError.single(name, "file not found")
         if path.is_dir():
             raise InputError.single(name, "is a directory, not a file")
         size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError.single(
-                name, f"file is {size / 2**20:.1f} MB; irrkit reads files up to {MAX_BYTES // 2**20} MB "
-                "(split it, e.g. one file per coder)")
+    except (OSError, ValueError) as e:
+        raise InputError.single(name, f"cannot read file: {getattr(e, 'strerror', None) or e}") from None
+    if size > MAX_BYTES:
+        raise InputError.single(name, f"file is {_size(size)}; irrkit reads files up to {_size(MAX_BYTES)} "
+                                "(split it, e.g. one file per coder)")
+
+
+def _read_text(path: Path, name: str, encoding: str | None) -> str:
+    """The decoded file text, BOM removed."""
+    _check_file(path, name)
+    try:
         data = path.read_bytes()
     except (OSError, ValueError) as e:
         raise InputError.single(name, f"cannot read file: {getattr(e, 'strerror', None) or e}") from None
+    if len(data) > MAX_BYTES:  # grew since the check
+        raise InputError.single(name, f"file is larger than {_size(MAX_BYTES)}, the limit")
     enc = encoding or ("utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else None)
     try:
         wide = enc is not None and codecs.lookup(enc).name.startswith(("utf-16", "utf-32"))
@@ -508,6 +528,116 @@ def _raise_if(problems: list[Problem]) -> None:
     raise InputError(problems)
 
 
+# ---------------------------------------------------------------------------------------------- Excel, SPSS
+
+
+def _cell_text(v: object) -> str:
+    """A spreadsheet/SPSS cell as the text a CSV would hold: None/NaN -> '', 1.0 -> '1', dates in ISO form."""
+    if v is None:
+        return ""
+    if isinstance(v, bool | np.bool_):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, float | np.floating):
+        return _fmt(float(v)) if math.isfinite(v) else ("" if math.isnan(v) else str(v))
+    if isinstance(v, int | np.integer):
+        return str(int(v))
+    if hasattr(v, "isoformat"):
+        return v.isoformat()  # type: ignore[no-any-return]
+    return str(v)
+
+
+def _rows_table(file: str, rows: list[tuple[int, list[str]]]) -> Table:
+    """A Table from (row number, cells) rows: the first non-blank row is the header, blank rows are skipped,
+    short rows are padded (cells past the header are an unnamed column, ignored with a warning)."""
+    rows = [(n, cells) for n, cells in rows if not _blank(cells)]
+    width = max((len(cells) for _, cells in rows), default=0)
+    if not rows:
+        raise InputError.single(file, "is empty (no cells with data)")
+    (head_line, head), body = rows[0], rows[1:]
+    header = [h.strip() for h in head] + [""] * (width - len(head))
+    data = [cells + [""] * (width - len(cells)) for _, cells in body]
+    cells = [np.array(c, dtype=object) for c in zip(*data, strict=True)] if data else [
+        np.empty(0, object) for _ in header]
+    return Table(file, header, cells, np.array([n for n, _ in body], dtype=np.int64), "", head_line)
+
+
+def _read_xlsx(path: Path, name: str, warnings: list[str]) -> list[tuple[Table, str]]:
+    """One Table per non-empty sheet, located as "FILE sheet 'S'", rows numbered as in Excel. One sheet: the
+    coder is named after the file (like a CSV); several sheets: each sheet is a coder named after the sheet.
+    A coder column overrides both."""
+    _check_file(path, name)
+    try:
+        import openpyxl
+    except ImportError:
+        raise InputError.single(name, "reading Excel .xlsx files needs the optional package openpyxl: "
+                                "pip install 'irrkit[excel]' (or save each sheet as CSV)") from None
+    tables: list[tuple[str, Table]] = []
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            n_cells = 0
+            for ws in wb.worksheets:
+                rows = []
+                for r, row in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1):
+                    n_cells += len(row)
+                    if n_cells > MAX_CELLS:
+                        raise InputError.single(name, f"workbook has more than {MAX_CELLS:,} cells; irrkit "
+                                                "reads workbooks up to that size (save the sheets as CSV)")
+                    rows.append((r, [_cell_text(v) for v in row]))
+                where = f"{name} sheet '{ws.title}'"
+                if all(_blank(cells) for _, cells in rows):
+                    warnings.append(f"{where}: empty sheet ignored")
+                    continue
+                tables.append((ws.title, _rows_table(where, rows)))
+        finally:
+            wb.close()
+    except InputError:
+        raise
+    except Exception as e:  # noqa: BLE001 - zip, XML and openpyxl errors of a broken or foreign file
+        raise InputError.single(name, f"cannot be read as an Excel .xlsx workbook ({type(e).__name__}: {e}); "
+                                "open and save it again in Excel, or save each sheet as CSV") from None
+    if not tables:
+        raise InputError.single(name, "workbook is empty (no sheet has cells with data)")
+    if len(tables) == 1:
+        return [(tables[0][1], path.stem)]
+    return [(t, title) for title, t in tables]
+
+
+def _read_sav(path: Path, name: str, cb: Codebook, parsers: dict[str, Callable[[str], Parsed]],
+              warnings: list[str]) -> Table:
+    """An SPSS .sav/.zsav file as a Table: variables are columns, cases are lines 1..n. In an item's column a
+    value whose SPSS value label names a category (its label or code) is read as that category's code."""
+    _check_file(path, name)
+    try:
+        import pyreadstat
+    except ImportError:
+        raise InputError.single(name, "reading SPSS .sav files needs the optional package pyreadstat: "
+                                "pip install 'irrkit[spss]' (or export the data from SPSS as CSV)") from None
+    try:
+        df, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=False)
+    except Exception as e:  # noqa: BLE001 - pyreadstat's errors for broken or foreign files
+        raise InputError.single(name, f"cannot be read as an SPSS .sav file ({type(e).__name__}: {e})") from None
+    labels_of = getattr(meta, "variable_value_labels", None) or {}
+    header = [str(c).strip() for c in df.columns]
+    cells = []
+    for col, var in zip(header, df.columns, strict=True):
+        texts = np.array([_cell_text(v) for v in df[var].tolist()], dtype=object)
+        item, labels = cb.item(col), labels_of.get(var) or {}
+        if item is not None and item.categories and labels:
+            mapped, present = {}, set(texts.tolist())
+            for value, label in labels.items():
+                code, _, err = parsers[item.id](str(label).strip())
+                raw = _cell_text(value)
+                if err is None and code != "":
+                    mapped[raw] = code
+                elif raw in present:
+                    warnings.append(f"{name}: column '{col}': SPSS value label '{label}' of value {raw} names "
+                                    f"no category of item '{item.id}'; the value itself is checked")
+            texts = np.array([mapped.get(t, t) for t in texts], dtype=object)
+        cells.append(texts)
+    return Table(name, header, cells, np.arange(1, len(df) + 1, dtype=np.int64), "", None)
+
+
 # ---------------------------------------------------------------------------------------------- coder files
 
 
@@ -522,13 +652,21 @@ class _Chunk:
     context: dict[str, np.ndarray]
 
 
-def _read_coder_file(path: Path, name: str, cb: Codebook, parsers: dict[str, Callable[[str], Parsed]],
-                     encoding: str | None, problems: list[Problem], warnings: list[str]) -> _Chunk | None:
-    try:
-        t = read_table(path, encoding)
-    except InputError as e:
-        problems.extend(e.problems)
-        return None
+def _coder_tables(path: Path, name: str, cb: Codebook, parsers: dict[str, Callable[[str], Parsed]],
+                  encoding: str | None, warnings: list[str]) -> list[tuple[Table, str]]:
+    """The tables of one coder file with the coder each is named after when it has no coder column:
+    CSV/TSV text, an Excel workbook (.xlsx, one table per sheet) or an SPSS file (.sav)."""
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        return _read_xlsx(path, name, warnings)
+    if suffix in SPSS_SUFFIXES:
+        return [(_read_sav(path, name, cb, parsers, warnings), path.stem)]
+    return [(read_table(path, encoding), path.stem)]
+
+
+def _read_coder_file(t: Table, coder: str, cb: Codebook, parsers: dict[str, Callable[[str], Parsed]],
+                     problems: list[Problem], warnings: list[str]) -> _Chunk | None:
+    name = t.file
     problems.extend(t.problems)
     pos = _columns(t, problems, warnings)
     found = list(pos)
@@ -560,7 +698,7 @@ def _read_coder_file(path: Path, name: str, cb: Codebook, parsers: dict[str, Cal
     empty = units == ""
     if empty.any():
         _report(empty, np.zeros(len(units), int), ["empty unit id"], t.lines, name, cb.unit_column, problems)
-    coders = np.full(len(units), path.stem, dtype=object)
+    coders = np.full(len(units), coder, dtype=object)
     if cb.coder_column in pos:
         col = _strip(t.cells[pos[cb.coder_column]])
         blank = col == ""
@@ -645,9 +783,15 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
             continue
         seen[key] = name
         names.append(name)
-        chunk = _read_coder_file(path, name, codebook, parsers, encoding, problems, warnings)
-        if chunk is not None:
-            chunks.append(chunk)
+        try:
+            tables = _coder_tables(path, name, codebook, parsers, encoding, warnings)
+        except InputError as e:
+            problems.extend(e.problems)
+            continue
+        for t, coder in tables:
+            chunk = _read_coder_file(t, coder, codebook, parsers, problems, warnings)
+            if chunk is not None:
+                chunks.append(chunk)
     if chunks:
         _check_duplicates(chunks, problems)
     _raise_if(problems)

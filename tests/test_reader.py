@@ -413,7 +413,7 @@ def test_binary_files(tmp_path: Path, content: bytes, msg: str) -> None:
 def test_file_too_large(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(reader, "MAX_BYTES", 10)
     p = write(tmp_path, "anna.csv", ANNA)
-    bad([p], f"{p}: file is 0.0 MB; irrkit reads files up to 0 MB")
+    bad([p], f"{p}: file is 44 bytes; irrkit reads files up to 10 bytes (split it")
 
 
 def test_all_problems_of_all_files_are_collected(tmp_path: Path) -> None:
