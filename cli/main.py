@@ -175,6 +175,9 @@ def emit(items, opts, fmt: Format, warnings: list[str], title: str, show_all: bo
         print_notes(console, items, warnings)
 
 
+OUTPUT_NAMES = ("summary.csv", "summary.md", "per_category.csv", "disagreements.csv", "results.json")
+
+
 def output_files(out: Path, items, opts, ratings, warnings: list[str], title: str, **meta: Any) -> dict[Path, str]:
     """Contents of the tables written with --out."""
     import json
@@ -311,7 +314,8 @@ def check(
     cli_gates = gate.parse_min(mins or [])  # bad --min is a usage error before any work
     cb = load_codebook(codebook)
     gate.combine(cb.gates, cli_gates, [it.id for it in cb.items])  # --min ITEM:... names a codebook item
-    check_targets([p for p in (junit, summary) if p is not None], [*files, codebook])  # before any output
+    outs = [out / n for n in OUTPUT_NAMES] if out is not None else []
+    check_targets([*outs, *(p for p in (junit, summary) if p is not None)], [*files, codebook])  # before any output
     items, _, cb = run_check(files, codebook, out, fmt, opts, encoding, show_all, cb=cb)
     code = apply_gates(items, cb, mins, gate_on, no_gate, junit, summary, [*files, codebook], fmt is not Format.table)
     raise typer.Exit(code)

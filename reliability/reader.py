@@ -12,6 +12,7 @@ import difflib
 import io
 import math
 import re
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,30 +94,37 @@ def _size(n: float) -> str:
     return f"{int(n)} bytes"
 
 
+def _too_large(name: str, size: str) -> InputError:
+    return InputError.single(name, f"file is {size}; irrkit reads files up to {_size(MAX_BYTES)} "
+                             "(split it, e.g. one file per coder)")
+
+
 def _check_file(path: Path, name: str) -> None:
-    """An existing regular file no larger than MAX_BYTES, else InputError."""
+    """An existing file (or pipe) no larger than MAX_BYTES, else InputError."""
     try:
         if not path.exists():
             raise InputError.single(name, "file not found")
         if path.is_dir():
             raise InputError.single(name, "is a directory, not a file")
-        size = path.stat().st_size
+        st = path.stat()
     except (OSError, ValueError) as e:
         raise InputError.single(name, f"cannot read file: {getattr(e, 'strerror', None) or e}") from None
-    if size > MAX_BYTES:
-        raise InputError.single(name, f"file is {_size(size)}; irrkit reads files up to {_size(MAX_BYTES)} "
-                                "(split it, e.g. one file per coder)")
+    if not (stat.S_ISREG(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
+        raise InputError.single(name, "is not a regular file (a device?)")
+    if st.st_size > MAX_BYTES:
+        raise _too_large(name, _size(st.st_size))
 
 
 def _read_text(path: Path, name: str, encoding: str | None) -> str:
     """The decoded file text, BOM removed."""
     _check_file(path, name)
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            data = f.read(MAX_BYTES + 1)  # bounded: a pipe or a file growing meanwhile
     except (OSError, ValueError) as e:
         raise InputError.single(name, f"cannot read file: {getattr(e, 'strerror', None) or e}") from None
-    if len(data) > MAX_BYTES:  # grew since the check
-        raise InputError.single(name, f"file is larger than {_size(MAX_BYTES)}, the limit")
+    if len(data) > MAX_BYTES:
+        raise _too_large(name, f"larger than {_size(MAX_BYTES)}")
     enc = encoding or ("utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else None)
     try:
         wide = enc is not None and codecs.lookup(enc).name.startswith(("utf-16", "utf-32"))
@@ -533,7 +541,7 @@ def _raise_if(problems: list[Problem]) -> None:
 
 def _cell_text(v: object) -> str:
     """A spreadsheet/SPSS cell as the text a CSV would hold: None/NaN -> '', 1.0 -> '1', dates in ISO form."""
-    if v is None:
+    if v is None or v is pd.NaT:
         return ""
     if isinstance(v, bool | np.bool_):
         return "TRUE" if v else "FALSE"
