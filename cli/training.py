@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from .main import (
     ConfidenceOpt,
@@ -84,7 +85,7 @@ def _print_tables(res, results, title: str) -> None:
         for item, p in res.pairs[c].items():
             if p.confusion is None:
                 continue
-            console.print(f"[bold]{item}[/]: {c} (rows) x {res.reference} (columns)")
+            console.print(f"[bold]{escape(item)}[/]: {escape(c)} (rows) x {escape(res.reference)} (columns)")
             m = Table(header_style="bold", pad_edge=False)
             m.add_column("")
             for code in p.codes:
@@ -101,7 +102,7 @@ def _print_tables(res, results, title: str) -> None:
         up = next(k for k in mats if k in ("cohen_kappa", "icc2"))
         lo = next(k for k in mats if k != up)
         upper, lower = mats[up], mats[lo]
-        console.print(f"[bold]{item}[/]: between coders (upper: {TITLE[up]}, lower: {TITLE[lo]})")
+        console.print(f"[bold]{escape(item)}[/]: between coders (upper: {TITLE[up]}, lower: {TITLE[lo]})")
         m = Table(header_style="bold", pad_edge=False)
         m.add_column("")
         for k in range(len(names)):
@@ -112,7 +113,7 @@ def _print_tables(res, results, title: str) -> None:
             m.add_row(Text(f"{x + 1} {a}", style="bold"), *cells)
         console.print(m)
     for w in res.warnings:
-        console.print(f"[yellow]note[/] {w}")
+        console.print(f"[yellow]note[/] {escape(w)}")
 
 
 def _emit(res, results, fmt: Format, title: str, meta: dict[str, Any],
@@ -163,10 +164,10 @@ def _report_gates(res, results, flat, on: str, quiet: bool) -> int:
             n, bad = len(results[c]), sum(not r.passed for r in results[c])
             verdict = (f"[green]passed[/] ({n} of {n} gates)" if ok[c] else
                        f"[bold red]FAILED[/] ({n - bad} of {n} gates, compared: {on})")
-            err.print(f"[bold]{'retest' if res.retest else c}[/] {verdict}")
+            err.print(f"[bold]{'retest' if res.retest else escape(c)}[/] {verdict}")
     for r in flat:
         if not r.passed:
-            err.print(f"[bold red]gate failed[/] {r.item}: {r.message}", soft_wrap=True)
+            err.print(f"[bold red]gate failed[/] {escape(r.item)}: {escape(r.message)}", soft_wrap=True)
     return 0 if all(ok.values()) else 1
 
 
