@@ -195,8 +195,9 @@ def output_files(out: Path, items, opts, ratings, warnings: list[str], title: st
 
 
 def run_check(files: list[Path], codebook: Path, out: Path | None, fmt: Format, opts, encoding: str | None,
-              show_all: bool, title: str | None = None, cb=None) -> tuple[list, Any]:
-    """Read, validate, analyse, print and write: the main job (``cb``: the codebook, if already loaded)."""
+              show_all: bool, title: str | None = None, cb=None, pending: dict | None = None) -> tuple[list, Any, Any]:
+    """Read, validate, analyse, print and write: the main job (``cb``: the codebook, if already loaded;
+    ``pending``: collect the output files there instead of writing them, for one all-or-nothing write)."""
     from reliability.analysis import analyse
     from reliability.codebook import load_codebook
     from reliability.reader import read_coder_files
@@ -211,10 +212,13 @@ def run_check(files: list[Path], codebook: Path, out: Path | None, fmt: Format, 
     meta = {"codebook": cb.id, "codebook_version": cb.version or None, "coders": data.coders,
             "files": [str(f) for f in files]}
     if out is not None:
-        written = write_all(output_files(out, items, opts, data.items.values(), data.warnings, title, **meta),
-                            inputs=[*files, codebook])
-        if fmt is Format.table:
-            _stderr().print(f"wrote {', '.join(p.name for p in written)} to {out}", markup=False)
+        tables = output_files(out, items, opts, data.items.values(), data.warnings, title, **meta)
+        if pending is not None:
+            pending.update(tables)
+        else:
+            written = write_all(tables, inputs=[*files, codebook])
+            if fmt is Format.table:
+                _stderr().print(f"wrote {', '.join(p.name for p in written)} to {out}", markup=False)
     emit(items, opts, fmt, data.warnings, title, show_all, **meta)
     return items, data, cb
 
@@ -237,8 +241,8 @@ SummaryOpt = Annotated[Path | None, typer.Option("--summary", help="Write a Mark
 
 
 def apply_gates(items, cb, mins: list[str] | None, gate_on: GateOn, no_gate: bool, junit: Path | None,
-                summary: Path | None, inputs: list[Path], quiet: bool) -> int:
-    """Evaluate gates, write JUnit/summary, print failures; return the exit code (0 or 1)."""
+                summary: Path | None, inputs: list[Path], quiet: bool, pending: dict | None = None) -> int:
+    """Evaluate gates, write JUnit/summary (or add them to ``pending``), print failures; return the exit code."""
     import os
 
     from reliability import gate
@@ -255,7 +259,10 @@ def apply_gates(items, cb, mins: list[str] | None, gate_on: GateOn, no_gate: boo
         if summary.exists() and os.environ.get("GITHUB_STEP_SUMMARY") == str(summary):
             text = summary.read_text(encoding="utf-8") + "\n" + text  # the step summary file is appended to
         files[summary] = text
-    write_all(files, inputs=inputs)
+    if pending is not None:
+        pending.update(files)
+    else:
+        write_all(files, inputs=inputs)
     if os.environ.get("GITHUB_ACTIONS") == "true":  # workflow commands; stderr keeps JSON/CSV stdout parseable
         for line in gate.github_annotations(results):
             print(line, file=sys.stderr if quiet else sys.stdout)
@@ -309,15 +316,20 @@ def check(
     from reliability import gate
     from reliability.codebook import load_codebook
 
-    from .output import check_targets
+    from .output import check_targets, write_all
 
     cli_gates = gate.parse_min(mins or [])  # bad --min is a usage error before any work
     cb = load_codebook(codebook)
     gate.combine(cb.gates, cli_gates, [it.id for it in cb.items])  # --min ITEM:... names a codebook item
     outs = [out / n for n in OUTPUT_NAMES] if out is not None else []
     check_targets([*outs, *(p for p in (junit, summary) if p is not None)], [*files, codebook])  # before any output
-    items, _, cb = run_check(files, codebook, out, fmt, opts, encoding, show_all, cb=cb)
-    code = apply_gates(items, cb, mins, gate_on, no_gate, junit, summary, [*files, codebook], fmt is not Format.table)
+    pending: dict[Path, str] = {}
+    items, _, cb = run_check(files, codebook, out, fmt, opts, encoding, show_all, cb=cb, pending=pending)
+    inputs = [*files, codebook]
+    code = apply_gates(items, cb, mins, gate_on, no_gate, junit, summary, inputs, fmt is not Format.table, pending)
+    written = write_all(pending, inputs=inputs)  # tables, JUnit and summary: all or nothing
+    if written and fmt is Format.table:
+        _stderr().print(f"wrote {', '.join(str(p) for p in written)}", markup=False)
     raise typer.Exit(code)
 
 
