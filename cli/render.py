@@ -41,6 +41,8 @@ def results_table(items: Sequence[ItemResult], opts: Options, show_all: bool = F
         for i, key in enumerate(keys):
             c = it.coefficients[key]
             name = TITLES.get(key, key)
+            if key == "percent_agreement" and it.weights not in ("identity", None):
+                name = f"Agreement ({it.weights})"
             if c.ok:
                 lab = label(c.value, it.scale_for(key, opts)) if key != "percent_agreement" else ""
                 value, interp = fmt(c.value), Text(lab or "", style=LABEL_STYLE.get(lab or "", ""))

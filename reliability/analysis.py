@@ -151,11 +151,17 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
         if r.level == "nominal" and wname == "identity":
             coefs.update(_family(identity, codes, q, opts, weighted=False))
         else:
-            coefs["percent_agreement"] = chance.percent_agreement(identity, opts.confidence)
             weighted = _family(chance.agreement(counts, w), codes, q, opts, weighted=True)
-            weighted.pop("percent_agreement")
+            exact = chance.percent_agreement(identity, opts.confidence)
+            pa = weighted.pop("percent_agreement")  # weighted, as R irrCAC's pa.coeff.raw(weights=)
+            coefs["percent_agreement"] = pa.with_(extra={**pa.extra, "weights": wname, "exact_agreement": exact.value})
             coefs.update(weighted)
-        coefs["krippendorff_alpha"] = krippendorff_alpha(counts, cats, r.level, opts.confidence, a=identity)
+        if opts.weights and opts.weights != "identity":
+            # weights chosen explicitly: alpha with those weights, as R irrCAC's krippen.alpha.raw(weights=)
+            alpha = chance.krippendorff_alpha(chance.agreement(counts, w), opts.confidence)
+            coefs["krippendorff_alpha"] = alpha.with_(extra={**alpha.extra, "weights": wname})
+        else:
+            coefs["krippendorff_alpha"] = krippendorff_alpha(counts, cats, r.level, opts.confidence, a=identity)
     if r.level != "nominal":
         coefs.update(icc_all(r.values, opts.confidence, opts.icc_convention, opts.icc_missing))
     primary = r.primary or ("fleiss_kappa" if r.level == "nominal" else "icc2")
@@ -175,10 +181,11 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
         if share > PREVALENCE_LIMIT:
             ac = coefs.get("gwet_ac1") or coefs.get("gwet_ac2")
             ac_txt = f"; {TITLES[ac.key]} = {ac.value:.3f}" if ac is not None and ac.ok else ""
+            shares = ", ".join(f"{lab} {n / total:.0%}" for lab, n in distribution.items() if n)
             notes.append(
-                f"prevalence: {share:.0%} of ratings are '{labels[top]}'. Kappa-type coefficients (Fleiss, "
-                f"Cohen, Conger, Scott, alpha) are depressed by such prevalence even when coders agree "
-                f"(the kappa paradox); read them beside percent agreement and AC1{ac_txt}."
+                f"prevalence: {share:.0%} of ratings are '{labels[top]}' (ratings: {shares}). Kappa-type "
+                f"coefficients (Fleiss, Cohen, Conger, Scott, alpha) are depressed by such prevalence even when "
+                f"coders agree (the kappa paradox); read them beside percent agreement and AC1{ac_txt}."
             )
     return result
 

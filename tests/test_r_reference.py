@@ -299,3 +299,25 @@ def test_counts_input_matches_dist_via_analyse_counts():
     want = case["results"]["identity"]["coefficients"]
     assert res.coefficients["gwet_ac1"].value == pytest.approx(want["gwet.ac1.dist"]["value"], abs=TOL)
     assert res.coefficients["krippendorff_alpha"].se == pytest.approx(want["krippen.alpha.dist"]["se"], abs=TOL)
+
+
+@pytest.mark.parametrize("case_id", ["missing_15pct", "unequal_raters", "unused_categories", "large_200x6"])
+@pytest.mark.parametrize("wname", ["identity", "linear", "quadratic", "ordinal", "radical", "ratio", "circular",
+                                   "bipolar"])
+def test_analyse_pipeline_matches_irrcac(case_id, wname):
+    """The whole per-item analysis (what `check` and `compute --weights W` report) against irrCAC raw."""
+    from reliability.analysis import Options, analyse
+    from reliability.ratings import ItemRatings
+
+    case = _raw_case(case_id)
+    x = np.array([[np.nan if v is None else v for v in row] for row in case["ratings"]], dtype=float)
+    cats = tuple(float(c) for c in case["categ_labels"])
+    r = ItemRatings("x", "nominal", [str(i) for i in range(len(x))], [f"c{j}" for j in range(x.shape[1])], x, cats)
+    res = analyse(r, Options(weights=wname, per_category=False))
+    names = {"pa.coeff.raw": "percent_agreement", "gwet.ac1.raw": "gwet_ac1" if wname == "identity" else "gwet_ac2",
+             "fleiss.kappa.raw": "fleiss_kappa", "krippen.alpha.raw": "krippendorff_alpha",
+             "conger.kappa.raw": "conger_kappa", "bp.coeff.raw": "brennan_prediger"}
+    for fn, want in case["results"][wname]["coefficients"].items():
+        key = names[fn]
+        compare(res.coefficients[key], want, f"{case_id}/{wname}/{fn}")
+    assert res.weights == wname
