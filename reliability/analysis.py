@@ -22,6 +22,7 @@ from .results import Coefficient, undefined
 KAPPA_TYPE = ("percent_agreement", "fleiss_kappa", "gwet_ac1", "gwet_ac2", "krippendorff_alpha", "conger_kappa",
               "brennan_prediger", "cohen_kappa", "scott_pi")
 PREVALENCE_LIMIT = 0.9
+PACKAGE_CHECK_MAX_UNITS = 100_000  # cross-check alpha with the krippendorff package up to this many units
 TITLES = {
     "percent_agreement": "Percent agreement", "fleiss_kappa": "Fleiss' kappa", "gwet_ac1": "Gwet's AC1",
     "gwet_ac2": "Gwet's AC2", "krippendorff_alpha": "Krippendorff's alpha", "conger_kappa": "Conger's kappa",
@@ -104,6 +105,19 @@ class ItemResult:
         return out
 
 
+HEAD = 1024
+
+
+def _coders_rating(head: np.ndarray, rated: Callable[[np.ndarray], np.ndarray]) -> int:
+    """How many coders rated at least one unit: ``head`` says which rated one of the first units (usually all
+    of them), ``rated(cols)`` gives the whole columns of the others to look through."""
+    used = head.any(axis=0)
+    if not used.all():
+        rest = np.flatnonzero(~used)
+        used[rest] = rated(rest).any(axis=0)
+    return int(used.sum())
+
+
 def _family(a: chance.Agreement, codes: np.ndarray, q: int, opts: Options, weighted: bool) -> dict[str, Coefficient]:
     """The chance-corrected family on one count table (one engine, one pass)."""
     cf = opts.confidence
@@ -115,7 +129,7 @@ def _family(a: chance.Agreement, codes: np.ndarray, q: int, opts: Options, weigh
     res[ac.key] = ac
     res["conger_kappa"] = chance.conger_kappa(codes, q, a.weights, cf, a=a)
     res["brennan_prediger"] = chance.brennan_prediger(a, cf)
-    n_coders = int((codes >= 0).any(axis=0).sum())
+    n_coders = _coders_rating(codes[:HEAD] >= 0, lambda cols: codes[:, cols] >= 0)
     if n_coders == 2:
         res["cohen_kappa"] = chance.conger_kappa(codes, q, a.weights, cf, key="cohen_kappa", a=a)
         res["scott_pi"] = chance.fleiss_kappa(a, cf).with_(key="scott_pi")
@@ -130,9 +144,9 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
     q = len(cats)
     codes = chance.category_index(r.values, cats) if q else np.full(r.values.shape, -1)
     counts = chance.count_table(codes, q) if q else np.zeros((r.n_units, 0))
-    rated = counts.sum(axis=1) > 0
+    rated = np.einsum("ij->i", counts) > 0  # whole numbers: the same as counts.sum(axis=1)
     n_units = int(rated.sum())
-    n_coders = int((~np.isnan(r.values)).any(axis=0).sum())
+    n_coders = _coders_rating(~np.isnan(r.values[:HEAD]), lambda cols: ~np.isnan(r.values[:, cols]))
     wname = opts.weights or r.weights or "identity"
     if r.level == "nominal" and not opts.weights:
         wname = "identity"
@@ -229,6 +243,8 @@ def krippendorff_alpha(counts: np.ndarray, categories: list[float], level: str, 
     res = chance.krippendorff_alpha(a, confidence, counts_input=counts_input)
     if not res.ok:
         return res
+    if counts.shape[0] > PACKAGE_CHECK_MAX_UNITS:  # the package builds units x q x q arrays: skip the cross-check
+        return res.with_(extra={**res.extra, "level": level})
     try:
         import krippendorff as kd
 
@@ -244,10 +260,12 @@ def krippendorff_alpha(counts: np.ndarray, categories: list[float], level: str, 
 def per_category(counts: np.ndarray, labels: list[str], confidence: float = 0.95) -> dict[str, dict[str, Coefficient]]:
     """Each category against all others (a 2-category collapse): Fleiss' kappa (= Fleiss 1971's category
     kappa), AC1 and percent agreement, through the same engine."""
-    total = counts.sum(axis=1, keepdims=True)
+    total = np.einsum("ij->i", counts)  # whole numbers: the same as counts.sum(axis=1)
     out = {}
     for k, lab in enumerate(labels):
-        two = np.column_stack([counts[:, k], total[:, 0] - counts[:, k]])
+        two = np.empty((counts.shape[0], 2))  # category k, all others
+        two[:, 0] = counts[:, k]
+        np.subtract(total, counts[:, k], out=two[:, 1])
         a = chance.agreement(two)
         if counts[:, k].sum() == 0:
             reason = f"category '{lab}' was never used"

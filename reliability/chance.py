@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -46,39 +47,55 @@ def category_index(values: np.ndarray, categories: Sequence[float]) -> np.ndarra
     q = len(cats)
     order = np.argsort(cats, kind="stable")
     sorted_cats = cats[order]
-    flat = np.asarray(values, dtype=float).ravel()
+    arr = np.asarray(values, dtype=float)
     itype = np.int32 if q * q < 2**31 - 1 else np.int64
-    idx = None
     if q and np.all(np.isfinite(cats)) and np.all(cats == np.round(cats)) and abs(cats).max() < 2**30 \
             and sorted_cats[-1] - sorted_cats[0] < INT_SPAN:
-        idx = _index_integer_codes(flat, sorted_cats, order, itype)
-    if idx is None:
-        idx = _index_search(flat, sorted_cats, order, itype, categories)
-    return idx.reshape(np.shape(values))
+        # a column-major matrix (e.g. DataFrame.to_numpy()) is read in memory order, not copied, and its
+        # indices come back column-major too
+        fortran = arr.ndim == 2 and arr.flags.f_contiguous and not arr.flags.c_contiguous
+        idx = _index_integer_codes(arr.ravel(order="K"), sorted_cats, order, itype)
+        if idx is not None:
+            return idx.reshape(arr.shape[::-1]).T if fortran else idx.reshape(arr.shape)
+    return _index_search(arr.ravel(), sorted_cats, order, itype, categories).reshape(arr.shape)
 
 
-def _index_integer_codes(flat: np.ndarray, sorted_cats: np.ndarray, order: np.ndarray,
-                         itype: type) -> np.ndarray | None:
-    """Indices for integer category codes by a table over [min, max]; None if any value needs the general path
-    (a value that is neither NaN nor exactly a category)."""
+def _index_integer_codes(flat: np.ndarray, sorted_cats: np.ndarray, order: np.ndarray, itype: type,
+                         chunk: int = 1 << 16) -> np.ndarray | None:
+    """Indices for integer category codes by a table over [min, max] (or, for the codes lo, lo+1, ... in order,
+    by subtraction), ``chunk`` values at a time (the temporaries stay in the CPU cache); None if any value needs
+    the general path (neither NaN nor exactly a category)."""
+    q = len(sorted_cats)
     lo, span = int(sorted_cats[0]), int(sorted_cats[-1] - sorted_cats[0])
-    lut = np.full(span + 2, -2, dtype=itype)  # -2: an integer that is not a category; slot span + 1: outside
-    lut[(sorted_cats - lo).astype(np.int64)[::-1]] = order[::-1]  # equal codes: the first, as searchsorted
-    with np.errstate(invalid="ignore", over="ignore"):
-        vi = flat.astype(np.int64)  # NaN and huge values give garbage here, caught by the exactness test
-    exact = vi == flat
-    vi -= lo
-    k = vi.view(np.uint64)  # below the minimum wraps to a huge number
-    np.minimum(k, span + 1, out=k)
-    idx = lut[k]
-    if not exact.all():
-        off = np.flatnonzero(~exact)
-        if not np.isnan(flat[off]).all():
-            return None
-        idx[off] = -1
-    if idx.size and idx.min() < -1:
-        return None
-    return idx
+    direct = itype is np.int32 and span == q - 1 and np.array_equal(order, np.arange(q))
+    if not direct:
+        lut = np.full(span + 2, -2, dtype=itype)  # -2: an integer that is not a category; slot span + 1: outside
+        lut[(sorted_cats - lo).astype(np.int64)[::-1]] = order[::-1]  # equal codes: the first, as searchsorted
+    out = np.empty(flat.shape, dtype=itype)
+    vi = np.empty(min(chunk, flat.size), dtype=np.int32)
+    for s in range(0, flat.size, chunk):
+        f = flat[s:s + chunk]
+        v = vi[:len(f)]
+        with np.errstate(invalid="ignore", over="ignore"):
+            np.copyto(v, f, casting="unsafe")  # NaN and huge values give garbage, caught by the exactness test
+        exact = v == f
+        v -= lo
+        k = v.view(np.uint32)  # below the minimum wraps to a huge number
+        o = out[s:s + len(f)]
+        if direct:  # categories lo, lo+1, ..., lo+q-1 in this order: the offset is the index
+            bad = k >= q
+            o[:] = v
+        else:
+            np.minimum(k, span + 1, out=k)
+            np.take(lut, k, out=o)
+            bad = o < -1
+        bad |= ~exact
+        if bad.any():
+            off = np.flatnonzero(bad)
+            if not np.isnan(f[off]).all():
+                return None
+            o[off] = -1
+    return out
 
 
 def _index_search(flat: np.ndarray, sorted_cats: np.ndarray, order: np.ndarray, itype: type,
@@ -100,19 +117,28 @@ def _index_search(flat: np.ndarray, sorted_cats: np.ndarray, order: np.ndarray, 
     return idx
 
 
-def count_table(codes: np.ndarray, q: int) -> np.ndarray:
+def count_table(codes: np.ndarray, q: int, chunk: int = 1 << 14) -> np.ndarray:
     """Units x categories counts (float) from a units x coders index matrix (-1 = missing).
 
-    One ``np.bincount`` over ``unit * (q + 1) + code + 1``: slot 0 of each unit collects the missing ratings and
-    is dropped, so no boolean compaction of the (units x coders) matrix is needed.
+    ``np.bincount`` over ``unit * (q + 1) + code + 1`` (slot 0 of each unit collects the missing ratings and
+    is dropped, so no boolean compaction of the matrix), ``chunk`` units at a time so the temporaries stay in
+    the CPU cache.
     """
     codes = np.asarray(codes)
     n = codes.shape[0]
+    out = np.empty((n, q))
     if codes.size == 0:
-        return np.zeros((n, q))
-    base = np.arange(1, n * (q + 1) + 1, q + 1, dtype=np.int64)
-    flat = (codes + base[:, None]).ravel() if codes.ndim == 2 else codes + base
-    return np.bincount(flat, minlength=n * (q + 1)).reshape(n, q + 1)[:, 1:].astype(float)
+        out[:] = 0.0
+        return out
+    if codes.ndim == 1:
+        codes = codes[:, None]
+    base = np.arange(1, min(chunk, n) * (q + 1) + 1, q + 1, dtype=np.int64)[:, None]
+    for s in range(0, n, chunk):
+        c = codes[s:s + chunk]
+        m = len(c)
+        flat = (c + base[:m]).ravel(order="K")
+        out[s:s + m] = np.bincount(flat, minlength=m * (q + 1)).reshape(m, q + 1)[:, 1:]
+    return out
 
 
 @dataclass(frozen=True)
@@ -126,12 +152,13 @@ class Agreement:
     multi: np.ndarray  # r_i >= 2
     pa: float
     pi: np.ndarray  # mean_i r_ik / r_i
+    sum_q: np.ndarray | None = None  # sum_k r_ik (r*_ik - 1), reused by alpha with identity weights
 
     @property
     def n(self) -> int:
         return self.counts.shape[0]
 
-    @property
+    @cached_property  # asked for by every coefficient: counted once
     def n2(self) -> int:
         return int(self.multi.sum())
 
@@ -144,24 +171,85 @@ def _is_identity(w: np.ndarray) -> bool:
     return w.ndim == 2 and w.shape[0] == w.shape[1] and np.array_equal(w, np.eye(w.shape[0]))
 
 
+def _row_sums(m: np.ndarray) -> np.ndarray:
+    """``m.sum(axis=1)`` of an n x q table, bit for bit: for q < 8 NumPy adds a row's entries left to right, and
+    so do these q - 1 column additions, without NumPy's per-row loop overhead."""
+    q = m.shape[1]
+    if not 1 <= q < 8:
+        return m.sum(axis=1)
+    s = m[:, 0].copy()
+    for k in range(1, q):
+        s += m[:, k]
+    return s
+
+
+def _rows_dot(m: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``m @ v`` for a tall n x q table. einsum, not BLAS: multithreaded BLAS is slow on these tall-skinny
+    products on a few cores, and its last bits change with the CPU kernel; einsum's do not."""
+    if m.shape[1] <= 2:  # what einsum computes for one or two columns (0 + a + b), without its per-row overhead
+        out = m[:, 0] * v[0]
+        if m.shape[1] == 2:
+            out += m[:, 1] * v[1]
+        return out
+    return np.einsum("ij,j->i", m, v)
+
+
+CHUNK = 1 << 14  # units per block in the blocked loops: their temporaries stay in the CPU cache
+# Column means of an n x q table (q >= 2) are computed as before, bit for bit: NumPy's m.mean(axis=0) adds each
+# column top to bottom, einsum("ij->j") does the same several times faster, and block by block the running sums
+# are carried into the first row of the next block, so the additions are those of one pass.
+
+
 def agreement(counts: np.ndarray, weights: np.ndarray | None = None) -> Agreement:
     """Observed agreement from a count table; units with no rating are dropped."""
     counts = np.asarray(counts, dtype=float)
     q = counts.shape[1]
     w = np.eye(q) if weights is None else np.asarray(weights, dtype=float)
-    ri = counts.sum(axis=1)
+    # counts are whole numbers, so their row sums are exact in any order: einsum is the fastest way, but for
+    # two or three columns (per-category tables) plain column additions are faster still
+    ri = _row_sums(counts) if q <= 3 else np.einsum("ij->i", counts)
     rated = ri > 0
     if not rated.all():  # no copy of the table when every unit has a rating
-        counts, ri = counts[rated], ri[rated]
-    # r*_ik = sum_l w_kl r_il; with identity weights that is the table itself (the product would be exact anyway)
-    weighted = counts if _is_identity(w) else counts @ w.T
-    sum_q = (counts * (weighted - 1)).sum(axis=1)
+        keep = np.flatnonzero(rated)
+        counts, ri = counts.take(keep, axis=0), ri[keep]
+    identity = _is_identity(w)
+    n = len(ri)
+    # per block of units: sum_q = sum_k r_ik (r*_ik - 1) with r*_ik = sum_l w_kl r_il (with identity weights the
+    # table itself, and whole numbers: exact), and the running column sums of r_ik / r_i for pi (see CHUNK)
+    sum_q = np.empty(n)
+    col = np.zeros(q)
+    buf = np.empty((min(CHUNK, n), q))
+    for s in range(0, n, CHUNK):
+        c = counts[s:s + CHUNK]
+        m = len(c)
+        b = buf[:m]
+        if identity and q <= 3:
+            np.subtract(c, 1, out=b)
+            b *= c
+            sum_q[s:s + m] = _row_sums(b)
+        elif identity:
+            np.subtract(c, 1, out=b)
+            np.einsum("ij,ij->i", c, b, out=sum_q[s:s + m])
+        else:
+            wt = np.einsum("il,kl->ik", c, w)
+            wt -= 1
+            wt *= c
+            sum_q[s:s + m] = _row_sums(wt)
+        np.divide(c, ri[s:s + m, None], out=b)
+        if s:
+            b[0] += col
+        col = np.einsum("ij->j", b)
     multi = ri >= 2
     den = np.where(multi, ri * (ri - 1), 1.0)
     pa_i = np.where(multi, sum_q / den, 0.0)
     pa = float((pa_i if multi.all() else pa_i[multi]).mean()) if multi.any() else float("nan")
-    pi = (counts / ri[:, None]).mean(axis=0) if len(ri) else np.zeros(q)
-    return Agreement(counts, w, ri, pa_i, multi, pa, pi)
+    if not n:
+        pi = np.zeros(q)
+    elif q < 2:  # one column: NumPy's mean adds pairwise, not top to bottom
+        pi = (counts / ri[:, None]).mean(axis=0)
+    else:
+        pi = col / n
+    return Agreement(counts, w, ri, pa_i, multi, pa, pi, sum_q if identity else None)
 
 
 def _finish(
@@ -172,7 +260,9 @@ def _finish(
     se = None
     if terms is not None and len(terms) >= 2:
         c = value if centre is None else centre
-        se = float(np.sqrt(((terms - c) ** 2).sum() / (len(terms) * (len(terms) - 1))))
+        d = terms - c
+        np.square(d, out=d)  # (terms - c) ** 2 without a second temporary
+        se = float(np.sqrt(d.sum() / (len(terms) * (len(terms) - 1))))
     low, high, p, why = t_inference(value, se, n, confidence, df=df)
     return Coefficient(key, value, se, low, high, p, a.pa, pe, n, reason=why, method=LINEARISATION)
 
@@ -199,9 +289,17 @@ def _chance_corrected(key: str, a: Agreement, pe: float, pe_i: np.ndarray | None
             a.n, pa=a.pa, pe=pe,
         )
     value = (a.pa - pe) / (1 - pe)
-    terms = (a.n / a.n2) * (a.pa_i - pe * a.multi) / (1 - pe)
+    # terms = (n/n2) (pa_i - pe [r_i >= 2]) / (1 - pe) - 2 (1 - value) (pe_i - pe) / (1 - pe), the same operations
+    # in the same order, in place
+    terms = a.multi * pe
+    np.subtract(a.pa_i, terms, out=terms)
+    terms *= a.n / a.n2
+    terms /= 1 - pe
     if pe_i is not None:
-        terms = terms - 2 * (1 - value) * (pe_i - pe) / (1 - pe)
+        d = pe_i - pe
+        d *= 2 * (1 - value)
+        d /= 1 - pe
+        terms -= d
     return _finish(key, a, value, pe, terms, confidence)
 
 
@@ -224,7 +322,8 @@ def fleiss_kappa(a: Agreement, confidence: float = 0.95) -> Coefficient:
     w = a.weights
     pe = float(a.pi @ w @ a.pi)
     pi_w = (w @ a.pi + w.T @ a.pi) / 2
-    pe_i = (a.counts @ pi_w) / a.ri
+    pe_i = _rows_dot(a.counts, pi_w)
+    pe_i /= a.ri
     return _chance_corrected("fleiss_kappa", a, pe, pe_i, confidence)
 
 
@@ -235,7 +334,8 @@ def gwet_ac(a: Agreement, confidence: float = 0.95) -> Coefficient:
         return undefined(key, "only one category: chance agreement of AC1 is not defined", a.n)
     tw = float(a.weights.sum()) / (a.q * (a.q - 1))
     pe = tw * float((a.pi * (1 - a.pi)).sum())
-    pe_i = tw * (a.counts @ (1 - a.pi)) / a.ri
+    pe_i = tw * _rows_dot(a.counts, 1 - a.pi)
+    pe_i /= a.ri
     return _chance_corrected(key, a, pe, pe_i, confidence)
 
 
@@ -251,30 +351,54 @@ def krippendorff_alpha(a: Agreement, confidence: float = 0.95, counts_input: boo
     bad = _guard(key, a)
     if bad:
         return bad
-    c, ri, w = a.counts[a.multi], a.ri[a.multi], a.weights
+    w, multi = a.weights, a.multi
+    every = bool(multi.all())  # units with fewer than two ratings are left out, without copying the table
+    keep = None if every else np.flatnonzero(multi)
+    ri = a.ri if every else a.ri.take(keep)
     n = len(ri)
     rbar = ri.mean()
     eps = 1 / ri.sum()
-    sum_q = (c * (c @ w.T - 1)).sum(axis=1)
+    if a.sum_q is not None:  # identity weights: the row sums agreement() already has (same arithmetic)
+        sum_q = a.sum_q if every else a.sum_q.take(keep)
+    else:
+        c = a.counts if every else a.counts.take(keep, axis=0)
+        sum_q = _row_sums(c * (np.einsum("il,kl->ik", c, w) - 1))
     pa_u = sum_q / (rbar * (ri - 1))
     pa_prime = float(pa_u.mean())
     pa = (1 - eps) * pa_prime + eps
-    pi = (c / rbar).mean(axis=0)
+    if a.q < 2:
+        pi = ((a.counts if every else a.counts[multi]) / rbar).mean(axis=0)
+    else:  # mean of r_ik / rbar over the units with >= 2 ratings: the others' rows are zeroed, which changes no
+        # partial sum of the top-to-bottom column sums (see CHUNK), block by block as in agreement()
+        col = np.zeros(a.q)
+        buf = np.empty((min(CHUNK, a.n), a.q))
+        for s in range(0, a.n, CHUNK):
+            b = buf[:min(CHUNK, a.n - s)]
+            np.divide(a.counts[s:s + CHUNK], rbar, out=b)
+            if not every:
+                b[~multi[s:s + CHUNK]] = 0.0
+            if s:
+                b[0] += col
+            col = np.einsum("ij->j", b)
+        pi = col / n
     pe = float(pi @ w @ pi)
     if pe >= PE_ONE:
         return undefined(key, "chance agreement is 1 (every rating falls in one category), so alpha is 0/0",
                          a.n, pa=pa, pe=pe)
     alpha = (pa - pe) / (1 - pe)
     pi_w = (w @ pi + w.T @ pi) / 2
+    c_piw = _rows_dot(a.counts, pi_w)  # per-row products: the same for every row whether others are there or not
+    if not every:
+        c_piw = c_piw.take(keep)
     if counts_input:
         pa_i = (1 - eps) * (pa_u - pa_prime * (ri - rbar) / rbar) + eps
-        pe_i = (c @ pi_w) / rbar - pi.sum() * (ri - rbar) / rbar
+        pe_i = c_piw / rbar - pi.sum() * (ri - rbar) / rbar
         terms = (pa_i - pe) / (1 - pe) - (1 - alpha) * (pe_i - pe) / (1 - pe)
         centre, df, n_units = alpha, n - 1, n
     else:
         alpha_prime = (pa_prime - pe) / (1 - pe)
         pa_i = pa_u - pa_prime * (ri - rbar) / rbar
-        pe_i = (c @ pi_w) / rbar - pe * (ri - rbar) / rbar
+        pe_i = c_piw / rbar - pe * (ri - rbar) / rbar
         terms = (pa_i - pe) / (1 - pe) - 2 * (1 - alpha_prime) * (pe_i - pe) / (1 - pe)
         centre, df, n_units = alpha_prime, a.n - 1, a.n
     res = _finish(key, a, alpha, pe, terms, confidence, df=df, n_units=n_units, centre=centre)
@@ -301,15 +425,22 @@ def conger_kappa(codes: np.ndarray, q: int, weights: np.ndarray | None = None, c
     bad = _guard(key, a)
     if bad:
         return bad
-    # slot g*(q+1) + code + 1 of coder g (slot g*(q+1): missing): one bincount gives every coder's marginals
-    # and the same index gathers the per-unit terms below
+    # slot g*(q+1) + code + 1 of coder g (slot g*(q+1): missing): bincounts give every coder's marginals and
+    # the same index gathers the per-unit terms below; block by block, so no (units x coders) temporaries
     itype = np.int32 if codes.shape[1] * (q + 1) < 2**31 - 1 else np.int64
-    slot = codes + np.arange(1, codes.shape[1] * (q + 1) + 1, q + 1, dtype=itype)[None, :]
-    classif = np.bincount(slot.ravel(), minlength=codes.shape[1] * (q + 1)).reshape(-1, q + 1)[:, 1:]
+
+    def offsets(r_: int) -> np.ndarray:
+        return np.arange(1, r_ * (q + 1) + 1, q + 1, dtype=itype)[None, :]
+
+    offs = offsets(codes.shape[1])
+    classif = np.zeros(codes.shape[1] * (q + 1), dtype=np.int64)
+    for s in range(0, codes.shape[0], CHUNK):
+        classif += np.bincount((codes[s:s + CHUNK] + offs).ravel(order="K"), minlength=len(classif))
+    classif = classif.reshape(-1, q + 1)[:, 1:]
     rated_g = classif.sum(axis=1) > 0
     if not rated_g.all():  # coders without any rating are left out
         codes, classif = codes[:, rated_g], classif[rated_g]
-        slot = codes + np.arange(1, codes.shape[1] * (q + 1) + 1, q + 1, dtype=itype)[None, :]
+        offs = offsets(codes.shape[1])
     n, r = codes.shape
     classif = classif.astype(float)
     n_g = classif.sum(axis=1)
@@ -331,9 +462,22 @@ def conger_kappa(codes: np.ndarray, q: int, weights: np.ndarray | None = None, c
     eps[:, 1:] = 1.0
     at_code = np.concatenate([aw[:, :1], aw], axis=1)  # missing reads (a_g'W)[0] as before, times eps = 0
     lut = (n / n_g)[:, None] * (eps * at_code - (eps - (n_g / n)[:, None]) * awp[:, None])  # r x (q + 1)
-    lam = np.take(lut.ravel(), slot)
-    pe_i = lam.sum(axis=1) / (r * (r - 1))
-    terms = (a.n / a.n2) * (a.pa_i - pe * a.multi) / (1 - pe) - 2 * (1 - value) * (pe_i - pe) / (1 - pe)
+    lut = lut.ravel()
+    pe_i = np.empty(n)
+    for s in range(0, n, CHUNK):
+        # lambda_ig of these units (C order, so each row is summed as before whatever the layout of codes)
+        lam = np.take(lut, np.ascontiguousarray(codes[s:s + CHUNK]) + offs)
+        np.sum(lam, axis=1, out=pe_i[s:s + CHUNK])
+    pe_i /= r * (r - 1)
+    # terms = (n/n2) (pa_i - pe [r_i >= 2]) / (1 - pe) - 2 (1 - kappa) (pe_i - pe) / (1 - pe), in place
+    terms = a.multi * pe
+    np.subtract(a.pa_i, terms, out=terms)
+    terms *= a.n / a.n2
+    terms /= 1 - pe
+    pe_i -= pe
+    pe_i *= 2 * (1 - value)
+    pe_i /= 1 - pe
+    terms -= pe_i
     return _finish(key, a, value, pe, terms, confidence)
 
 
@@ -347,26 +491,27 @@ def fleiss_null_se(counts: np.ndarray) -> dict[str, float] | None:
     from scipy.special import ndtr
 
     counts = np.asarray(counts, dtype=float)
-    ri = counts.sum(axis=1)
+    ri = np.einsum("ij->i", counts)  # whole numbers: exact in any order (so are the sums of products below)
     if not len(ri):
         return None
     m = ri.max()
-    x = counts[ri == m]
+    full = ri == m
+    x = counts if full.all() else counts.take(np.flatnonzero(full), axis=0)
     n = x.shape[0]
     if n < 2 or m < 2:
         return None
-    p = x.sum(axis=0) / (n * m)
+    p = (np.einsum("ij->j", x) if x.shape[1] >= 2 else x.sum(axis=0)) / (n * m)  # see CHUNK
     pq = p * (1 - p)
     s = pq.sum()
     if s <= 0:
         return None
-    pa = ((x * (x - 1)).sum(axis=1) / (m * (m - 1))).mean()
+    pa = (np.einsum("ij,ij->i", x, x - 1) / (m * (m - 1))).mean()
     pe = (p**2).sum()
     kappa = (pa - pe) / (1 - pe)
     se0 = np.sqrt(2) / (s * np.sqrt(n * m * (m - 1))) * np.sqrt(s**2 - (pq * (1 - 2 * p)).sum())
     z = kappa / se0
     with np.errstate(divide="ignore", invalid="ignore"):
-        kj = 1 - (x * (m - x)).sum(axis=0) / (n * m * (m - 1) * pq)
+        kj = 1 - np.einsum("ij,ij->j", x, m - x) / (n * m * (m - 1) * pq)
     se_j = np.sqrt(2 / (n * m * (m - 1)))
     return {
         "kappa": float(kappa), "se_null": float(se0), "z": float(z), "p_two_sided": float(2 * ndtr(-abs(z))),
