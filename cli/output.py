@@ -70,3 +70,19 @@ def write_all(files: Mapping[Path, str], inputs: Iterable[Path | str] = ()) -> l
         for tmp, _ in staged:
             Path(tmp).unlink(missing_ok=True)
     return list(files)
+
+
+def write_new(path: Path, text: str) -> None:
+    """Write a new file atomically and never replace an existing one (append-only records)."""
+    tmp = _stage(path, text)
+    try:
+        try:
+            os.link(tmp, path)  # fails if the target exists: no race can overwrite an earlier record
+        except FileExistsError:
+            raise InputError.single(str(path), "exists already; the history is append-only: refusing to "
+                                    "overwrite") from None
+        except OSError:  # no hard links on this file system: exclusive create
+            with open(path, "x", encoding="utf-8", newline="") as f:
+                f.write(text)
+    finally:
+        Path(tmp).unlink(missing_ok=True)

@@ -9,7 +9,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -214,29 +213,6 @@ def _history(folder: Path, name: str) -> tuple[Path, int, dict[str, Any] | None,
     return target, number, record, prev
 
 
-def _write_new(path: Path, text: str) -> None:
-    """Write a new file atomically; never replace an existing one."""
-    from reliability.errors import InputError
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        try:
-            os.link(tmp, path)  # fails if the target exists: no race can overwrite an earlier round
-        except FileExistsError:
-            raise InputError.single(str(path), "exists already; the history is append-only: refusing to "
-                                    "overwrite") from None
-        except OSError:  # no hard links on this file system: exclusive create
-            with open(path, "x", encoding="utf-8", newline="") as f:
-                f.write(text)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-
-
 def _changes(previous: dict[str, Any], prev_file: Path, current: dict[str, Any]) -> list[str]:
     """One line per trainee, item and gated (else headline) statistic: change since the previous round."""
     from reliability.training import compare_rounds
@@ -355,12 +331,12 @@ def train(
     files.update(_gate_files(flat, f"irrkit.train.{cb.id}", f"irrkit training round{shown}: {cb.title or cb.id}",
                              junit, summary))
     if target is not None:
-        from .output import check_targets
+        from .output import check_targets, write_new
 
         check_targets([target], inputs)
     written = write_all(files, inputs=inputs)
     if target is not None:
-        _write_new(target, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+        write_new(target, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
     title = (f"Training round{shown}: {len(res.coders)} trainee{'s' * (len(res.coders) > 1)} against "
              f"'{res.reference}', {cb.title or cb.id}")
     err = _stderr()

@@ -214,8 +214,8 @@ def variance_components(values: np.ndarray) -> dict[str, float]:
     z1 = (du, dc)
     yy, y1 = float((y**2).sum()), float(y.sum())
 
-    def neg2ll(theta: np.ndarray) -> float:
-        tu, tc = max(theta[0], 0.0), max(theta[1], 0.0)
+    def profile(tu: float, tc: float) -> tuple[float, float, float]:
+        """(residual sum of squares r'H^-1 r, log|H|, 1'H^-1 1) at the variance ratios (tu, tc)."""
         a = 1 + tu * du  # diagonal unit block of M = I + G^1/2 Z'Z G^1/2
         b = np.sqrt(tu * tc) * inc
         s = np.diag(1 + tc * dc) - (b.T / a) @ b  # Schur complement on the coder block
@@ -228,10 +228,11 @@ def variance_components(values: np.ndarray) -> dict[str, float]:
 
         one_h_one = n_obs - quad(*z1, *z1)
         one_h_y = y1 - quad(*zy, *z1)
-        y_h_y = yy - quad(*zy, *zy)
-        rss = y_h_y - one_h_y**2 / one_h_one
-        sign, logdet_s = np.linalg.slogdet(s)
-        logdet = float(np.log(a).sum() + logdet_s)
+        rss = yy - quad(*zy, *zy) - one_h_y**2 / one_h_one
+        return rss, float(np.log(a).sum() + np.linalg.slogdet(s)[1]), one_h_one
+
+    def neg2ll(theta: np.ndarray) -> float:
+        rss, logdet, one_h_one = profile(max(theta[0], 0.0), max(theta[1], 0.0))
         return (n_obs - 1) * np.log(max(rss, 1e-300) / (n_obs - 1)) + logdet + np.log(one_h_one)
 
     ms = mean_squares(x[obs.all(axis=1)]) if obs.all(axis=1).sum() >= 2 else None
@@ -244,21 +245,7 @@ def variance_components(values: np.ndarray) -> dict[str, float]:
         if best is None or res.fun < best.fun:
             best = res
     tu, tc = (max(float(t), 0.0) for t in best.x)
-    # error variance at the optimum
-    a = 1 + tu * du
-    b = np.sqrt(tu * tc) * inc
-    s = np.diag(1 + tc * dc) - (b.T / a) @ b
-
-    def quad(g_u: np.ndarray, g_c: np.ndarray, h_u: np.ndarray, h_c: np.ndarray) -> float:
-        gu, gc = np.sqrt(tu) * g_u, np.sqrt(tc) * g_c
-        x2 = np.linalg.solve(s, gc - b.T @ (gu / a))
-        x1 = (gu - b @ x2) / a
-        return float(np.sqrt(tu) * h_u @ x1 + np.sqrt(tc) * h_c @ x2)
-
-    one_h_one = n_obs - quad(*z1, *z1)
-    one_h_y = y1 - quad(*zy, *z1)
-    rss = yy - quad(*zy, *zy) - one_h_y**2 / one_h_one
-    err = rss / (n_obs - 1)
+    err = profile(tu, tc)[0] / (n_obs - 1)  # error variance at the optimum
     return {"unit": tu * err, "coder": tc * err, "error": err}
 
 
