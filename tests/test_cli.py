@@ -37,8 +37,9 @@ def test_compute_wide_reproduces_fleiss_1971(tmp_path):
     assert c["fleiss_kappa"]["se"] == pytest.approx(ref["expected"]["fleiss_kappa"]["se_gwet_linearization"], abs=1e-6)
     assert c["gwet_ac1"]["value"] == pytest.approx(ref["expected"]["gwet_ac1"]["value"], abs=1e-7)
     assert c["conger_kappa"]["value"] == pytest.approx(ref["expected"]["conger_kappa"]["value"], abs=1e-7)
-    assert c["fleiss_kappa"]["interpretation"] == {
-        "scale": "landis_koch", "label": "Moderate", "probabilistic": c["fleiss_kappa"]["interpretation"]["probabilistic"]}
+    interp = c["fleiss_kappa"]["interpretation"]
+    assert interp["scale"] == "landis_koch" and interp["label"] == "Moderate"
+    assert interp["probabilistic"]["label"] in ("Moderate", "Fair")
     per = item["per_category"]
     assert per["3"]["fleiss_kappa"]["value"] == pytest.approx(0.52, abs=1e-7)
     assert item["fleiss_nee_landis"]["se_null"] == pytest.approx(0.0243739, abs=1e-7)
@@ -62,7 +63,8 @@ def test_compute_counts_reproduces_irrcac_dist(tmp_path):
 def test_compute_icc_long_file(tmp_path):
     ref = json.loads((REF / "shrout_fleiss1979.json").read_text())
     path = tmp_path / "long.csv"
-    lines = ["target,judge,score"] + [f"t{i},j{j},{v}" for i, row in enumerate(ref["ratings"]) for j, v in enumerate(row)]
+    cells = [(i, j, v) for i, row in enumerate(ref["ratings"]) for j, v in enumerate(row)]
+    lines = ["target,judge,score"] + [f"t{i},j{j},{v}" for i, j, v in cells]
     path.write_text("\n".join(lines) + "\n")
     code, out = run("compute", path, "--long", "--unit-col", "target", "--coder-col", "judge", "--value-col", "score",
                     "--level", "interval", "-f", "json")
