@@ -17,7 +17,8 @@ class Problem:
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         col = f"column '{self.column}': " if self.column else ""
-        return f"{where}: {col}{self.message}"
+        text = f"{where}: {col}{self.message}"
+        return text.replace("\r", "\\r").replace("\n", "\\n")  # one problem, one line
 
 
 @dataclass
