@@ -60,6 +60,9 @@ class Table:
     delimiter: str
     header_line: int | None = 1  # None: no header line (SPSS)
     problems: list[Problem] = field(default_factory=list)
+    # True when every cell is its own strip() (a quote-free file with no white space next to a delimiter or a
+    # line break), so a blank cell is "". Set by the fast path only; False is always safe.
+    _plain: bool = field(default=False, repr=False, compare=False)
 
     @property
     def n_rows(self) -> int:
@@ -236,31 +239,133 @@ def _parse_slow(text: str, name: str, delim: str, skip: int) -> Table:
     return Table(name, header, cells, np.array(dlines, dtype=np.int64), delim, lines[start], problems)
 
 
-def _parse_fast(text: str, name: str, delim: str, skip: int) -> Table | None:
+# Every character str.strip() removes (str.isspace()); the ASCII ones first.
+_SPACES = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+           "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+_N_ASCII_SPACES = 10
+
+
+def _spaces(s: str) -> str:
+    return _SPACES[:_N_ASCII_SPACES] if s.isascii() else _SPACES
+
+
+def _is_plain(text: str, delim: str) -> bool:
+    """True if, with one row per line, every cell of the text is its own strip(): no quotes, "\\r" only in
+    "\\r\\n", and no white space next to a delimiter or a line break."""
+    if '"' in text or ("\r" in text and text.count("\r") != text.count("\r\n")):
+        return False
+    if text[:1].isspace() and text[:1] != "\n" or text[-1:].isspace() and text[-1:] not in "\r\n":
+        return False
+    for ch in _spaces(text):
+        if ch in ("\n", "\r", delim) or ch not in text:
+            continue
+        if any(x in text for x in (delim + ch, ch + delim, "\n" + ch, ch + "\n", ch + "\r")):
+            return False
+    return True
+
+
+def _stripped(arr: np.ndarray) -> bool:
+    """True if no cell of a column of strings starts or ends with white space (each cell is its own strip())."""
+    if not len(arr):
+        return True
+    try:
+        s = "\x00".join(arr.tolist())  # cells hold no NUL (read_text refuses it); one there only answers False
+    except TypeError:
+        return False
+    if s[:1].isspace() or s[-1:].isspace():
+        return False
+    return not any(ch in s and ("\x00" + ch in s or ch + "\x00" in s) for ch in _spaces(s))
+
+
+_SPACE_TABLE = np.zeros(ord(_SPACES[-1]) + 2, dtype=bool)  # code point (clipped) -> is white space
+_SPACE_TABLE[[ord(c) for c in _SPACES]] = True
+
+
+def _edge_spaces(arr: np.ndarray) -> np.ndarray | None:
+    """Which cells of a column of strings start or end with white space; None if that cannot be told."""
+    try:
+        cp = np.frombuffer("\x00".join(arr.tolist()).encode("utf-32-le"), dtype=np.uint32)
+    except (TypeError, UnicodeEncodeError):
+        return None
+    sep = np.flatnonzero(cp == 0)
+    if len(sep) != len(arr) - 1 or not len(cp):
+        return None
+    starts, ends = np.concatenate(([0], sep + 1)), np.concatenate((sep, [len(cp)]))
+    full = ends > starts
+    top = len(_SPACE_TABLE) - 1
+    first = _SPACE_TABLE[np.minimum(cp[np.minimum(starts, len(cp) - 1)], top)]
+    last = _SPACE_TABLE[np.minimum(cp[np.maximum(ends - 1, 0)], top)]
+    return full & (first | last)
+
+
+def _blank_cells(arr: np.ndarray, plain: bool = False) -> np.ndarray:
+    """Which cells are empty or white space: only cells with white space at an end are stripped (through their
+    distinct values)."""
+    blank = np.asarray(arr == "", dtype=bool)
+    if plain or _stripped(arr):
+        return blank
+    edge = _edge_spaces(arr)
+    if edge is None:
+        edge = np.ones(len(arr), dtype=bool)
+    if edge.any():
+        idx, uniq = pd.factorize(arr[edge])
+        blank[edge] = np.array([not str(u).strip() for u in uniq], dtype=bool)[idx] if len(uniq) else True
+    return blank
+
+
+def _short_rows_ok(text: str, data: bytes, rows: np.ndarray, n: int, delim: str) -> bool:
+    """False if one of the lines ``rows`` (0-based, one row per line; ``data``: the text in UTF-8) has fewer
+    than ``n`` fields and is not blank. Lines without quotes are checked by counting delimiters in the bytes,
+    the others with the csv module."""
+    if len(delim) != 1 or not delim.isascii() or delim in "\"\n\r":
+        raw = text.split("\n")
+        lines = [raw[i].rstrip("\r") for i in rows]
+    else:
+        buf = np.frombuffer(data, dtype=np.uint8)
+        nl = np.flatnonzero(buf == 10)
+        starts = np.concatenate(([0], nl + 1))[rows]
+        ends = np.concatenate((nl, [len(buf)]))[rows]
+        dpos = np.flatnonzero(buf == ord(delim))
+        nd = np.searchsorted(dpos, ends) - np.searchsorted(dpos, starts)
+        qpos = np.flatnonzero(buf == ord('"'))
+        nq = np.searchsorted(qpos, ends) - np.searchsorted(qpos, starts)
+        sel = np.flatnonzero((nq > 0) | (nd + 1 != n))  # lines without quotes with all delimiters are fine
+        lines = [data[a:b].decode("utf-8").rstrip("\r") for a, b in zip(starts[sel], ends[sel], strict=True)]
+    quoted = [line for line in lines if '"' in line]
+    for line in lines:
+        if '"' not in line and line.count(delim) + 1 != n and line.replace(delim, "").strip():
+            return False
+    try:  # one reader for all quoted lines: the same records as a reader per line unless a quote spans lines
+        records = list(csv.reader(quoted, delimiter=delim))
+        if len(records) != len(quoted):
+            records = [next(csv.reader([line], delimiter=delim), []) for line in quoted]
+    except csv.Error:  # e.g. a field over the csv module's size limit: the careful path reports it
+        return False
+    return all(len(fields) == n or _blank(fields) for fields in records)
+
+
+def _parse_fast(text: str, name: str, delim: str, skip: int, newlines: int | None = None) -> Table | None:
     """pandas' C tokenizer; None when the file needs the careful path (quoted newlines, ragged rows...)."""
     try:
-        df = pd.read_csv(io.StringIO(text), sep=delim, header=None, dtype=str, keep_default_na=False,
-                         na_filter=False, engine="c", skip_blank_lines=False)
+        data = text.encode("utf-8")
+        df = pd.read_csv(io.BytesIO(data), sep=delim, header=None, dtype=object, keep_default_na=False,
+                         na_filter=False, engine="c", skip_blank_lines=False, encoding="utf-8")
     except Exception:  # noqa: BLE001 - any tokenizer complaint: let the csv module report it precisely
         return None
-    n_lines = text.count("\n") + (not text.endswith("\n"))
+    n_lines = (text.count("\n") if newlines is None else newlines) + (not text.endswith("\n"))
     if len(df) != n_lines or len(df) < 2:
         return None
     cols = [df[c].to_numpy(dtype=object) for c in df.columns]
     header = [str(c[0]).strip() for c in cols]
     if _blank(header):
         return None
-    short = np.flatnonzero(cols[-1] == "")
-    if short.size:
-        raw = text.split("\n")
-        for i in short:
-            line = raw[i].rstrip("\r")
-            if '"' in line:
-                fields = next(csv.reader([line], delimiter=delim), [])
-                if len(fields) != len(cols) and not _blank(fields):
-                    return None
-            elif line.count(delim) + 1 != len(cols) and line.replace(delim, "").strip():
-                return None
+    # pandas pads a short row with empty cells: check the lines whose last cell is empty, unless every line
+    # of a quote-free file has all its delimiters
+    if '"' in text or text.count(delim) != len(df) * (len(cols) - 1):
+        short = np.flatnonzero(cols[-1] == "")
+        if short.size and not _short_rows_ok(text, data, short, len(cols), delim):
+            return None
+    plain = _is_plain(text, delim)
     cells = [c[1:] for c in cols]
     lines = np.arange(2 + skip, len(df) + 1 + skip, dtype=np.int64)
     blank = np.ones(len(lines), dtype=bool)
@@ -268,25 +373,27 @@ def _parse_fast(text: str, name: str, delim: str, skip: int) -> Table | None:
         idx = np.flatnonzero(blank)
         if not idx.size:
             break
-        blank[idx] = [not s.strip() for s in c[idx]]
+        blank[idx] = _blank_cells(c[idx] if idx.size < len(c) else c, plain)
     if blank.any():
         cells, lines = [c[~blank] for c in cells], lines[~blank]
-    return Table(name, header, cells, lines, delim, 1 + skip)
+    return Table(name, header, cells, lines, delim, 1 + skip, _plain=plain)
 
 
 def read_table(path: str | Path, encoding: str | None = None) -> Table:
     """Read a CSV/TSV file into a Table (every cell a string); file-level problems raise InputError."""
     name = str(path)
     text = _read_text(Path(path), name, encoding)
-    if not text.strip():
+    if not text or text.isspace():  # not text.strip(), without copying the text
         raise InputError.single(name, "file is empty")
-    first = text.split("\n", 1)[0].strip()
+    end = text.find("\n")
+    first = (text if end < 0 else text[:end]).strip()
     m = re.fullmatch(r"sep=(.)", first)
     if m:  # Excel's "sep=;" hint line
         delim, skip, text = m.group(1), 1, text.split("\n", 1)[1] if "\n" in text else ""
     else:
         delim, skip = sniff_delimiter(text), 0
-    table = _parse_fast(text, name, delim, skip) if text.count("\n") > BIG_LINES else None
+    newlines = text.count("\n")
+    table = _parse_fast(text, name, delim, skip, newlines) if newlines > BIG_LINES else None
     table = table or _parse_slow(text, name, delim, skip)
     table.header[0] = table.header[0].lstrip("\ufeff").strip()
     return table
@@ -448,23 +555,44 @@ def _report_tokens(codes: np.ndarray, errors: dict[str, str], files: np.ndarray,
                 problems)
 
 
-def _validate(raw: np.ndarray, parse: Callable[[str], Parsed], lines: np.ndarray, file: str, column: str,
-              problems: list[Problem]) -> tuple[np.ndarray, np.ndarray]:
-    """Parse a column via its distinct values; returns (canonical codes, values)."""
+def _validate_distinct(raw: np.ndarray, parse: Callable[[str], Parsed], lines: np.ndarray, file: str,
+                       column: str, problems: list[Problem]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Parse a column via its distinct values: (index of each cell's value, canonical code of each distinct
+    value, value of each distinct value)."""
     idx, uniq = pd.factorize(raw)
     res = [parse(str(u).strip()) for u in uniq]
     bad = np.array([r[2] is not None for r in res], dtype=bool)
     if bad.any():
         _report(bad[idx], idx, [r[2] or "" for r in res], lines, file, column, problems)
-    codes = np.array([r[0] for r in res] or [""], dtype=object)[idx] if len(idx) else np.empty(0, object)
-    values = np.array([r[1] for r in res] or [0.0], dtype=float)[idx] if len(idx) else np.empty(0)
-    return codes, values
+    codes = np.array([r[0] for r in res] or [""], dtype=object)
+    values = np.array([r[1] for r in res] or [0.0], dtype=float)
+    return idx, codes, values
+
+
+def _validate(raw: np.ndarray, parse: Callable[[str], Parsed], lines: np.ndarray, file: str, column: str,
+              problems: list[Problem]) -> tuple[np.ndarray, np.ndarray]:
+    """Parse a column via its distinct values; returns (canonical codes, values)."""
+    idx, codes, values = _validate_distinct(raw, parse, lines, file, column, problems)
+    if not len(idx):
+        return np.empty(0, object), np.empty(0)
+    return codes[idx], values[idx]
 
 
 def _resolve_open(codes: np.ndarray, level: str, what: str) -> tuple[np.ndarray, tuple[float, ...],
                                                                       tuple[str, ...], dict[str, str]]:
     """Values, categories and labels of free tokens; errors by token (numbers required above ordinal)."""
-    tokens = sorted({str(c) for c in pd.unique(codes) if c != ""})
+    idx, uniq = pd.factorize(codes)
+    value, cats, labels, errors = _resolve_tokens(uniq, level, what)
+    if not len(codes):
+        return np.empty(0), cats, labels, errors
+    out = np.array([value.get(str(c), math.nan) for c in uniq], dtype=float)[idx]
+    return out, cats, labels, errors
+
+
+def _resolve_tokens(codes: Sequence[object], level: str, what: str) -> tuple[dict[str, float], tuple[float, ...],
+                                                                           tuple[str, ...], dict[str, str]]:
+    """_resolve_open on the distinct codes: the value of each token instead of each cell."""
+    tokens = sorted({str(c) for c in codes if c != ""})
     nums = {t: _number(t) for t in tokens}
     if all(n is not None for n in nums.values()):
         value = {t: float(n) for t, n in nums.items() if n is not None}
@@ -479,8 +607,7 @@ def _resolve_open(codes: np.ndarray, level: str, what: str) -> tuple[np.ndarray,
     else:
         value = {t: float(i + 1) for i, t in enumerate(tokens)}
         cats, labels, errors = tuple(value.values()), tuple(tokens), {}
-    out = np.array([value.get(str(c), math.nan) for c in codes], dtype=float) if len(codes) else np.empty(0)
-    return out, cats, labels, errors
+    return value, cats, labels, errors
 
 
 # ---------------------------------------------------------------------------------------------- headers
@@ -491,7 +618,7 @@ def _columns(t: Table, problems: list[Problem], warnings: list[str]) -> dict[str
     pos: dict[str, int] = {}
     for i, h in enumerate(t.header):
         if not h:
-            if any(str(s).strip() for s in t.cells[i]):
+            if not _blank_cells(t.cells[i], t._plain).all():
                 warnings.append(f"{t.file}: column {i + 1} has no header; ignored")
         elif h in pos:
             problems.append(Problem(t.file, f"duplicate column '{h}' (columns {pos[h] + 1} and {i + 1})",
@@ -520,11 +647,40 @@ def _hint(wanted: str, candidates: Sequence[str]) -> str:
     return f"; did you mean '{m}'?" if m else ""
 
 
-def _strip(arr: np.ndarray) -> np.ndarray:
+def _strip(arr: np.ndarray, plain: bool = False) -> np.ndarray:
+    """Each cell stripped (through the distinct values); returned as it is when no cell needs it, else only
+    the cells with white space at an end are stripped."""
+    if plain or _stripped(arr):
+        return arr
+    edge = _edge_spaces(arr)
+    if edge is None:
+        return _strip_all(arr)
+    out = np.array(arr, dtype=object)
+    out[edge] = _strip_all(arr[edge])
+    return out
+
+
+def _strip_all(arr: np.ndarray) -> np.ndarray:
     idx, uniq = pd.factorize(arr)
     if not len(uniq):
         return np.empty(len(arr), dtype=object)
     return np.array([str(u).strip() for u in uniq], dtype=object)[idx]
+
+
+def _duplicated(key: np.ndarray, size: int) -> np.ndarray:
+    """Which entries of a non-negative integer key below ``size`` occur more than once."""
+    if size > 4 * len(key) + 1024:
+        key, uniq = pd.factorize(key)
+        size = len(uniq)
+    counts = np.bincount(key, minlength=size)
+    return counts[key] > 1 if counts.max(initial=0) > 1 else np.zeros(len(key), dtype=bool)
+
+
+def _filled(n: int, value: str) -> np.ndarray:
+    """An object array of n copies of a string (np.full(n, value, dtype=object), many times faster)."""
+    out = np.empty(n, dtype=object)
+    out.fill(value)
+    return out
 
 
 def _raise_if(problems: list[Problem]) -> None:
@@ -658,6 +814,7 @@ class _Chunk:
     codes: dict[str, np.ndarray]
     values: dict[str, np.ndarray]
     context: dict[str, np.ndarray]
+    coder: str | None = None  # the one coder of every row (no coder column), else None
 
 
 def _coder_tables(path: Path, name: str, cb: Codebook, parsers: dict[str, Callable[[str], Parsed]],
@@ -699,16 +856,16 @@ def _read_coder_file(t: Table, coder: str, cb: Codebook, parsers: dict[str, Call
         if c not in (cb.unit_column, cb.coder_column) and cb.item(c) is None:
             warnings.append(f"{name}: unknown column '{c}' kept as context "
                             f"(not an item of codebook '{cb.id}')")
-            context[f"context_{c}" if c in RESERVED else c] = _strip(t.cells[i])
+            context[f"context_{c}" if c in RESERVED else c] = _strip(t.cells[i], t._plain)
     if cb.unit_column not in pos:
         return None
-    units = _strip(t.cells[pos[cb.unit_column]])
+    units = _strip(t.cells[pos[cb.unit_column]], t._plain)
     empty = units == ""
     if empty.any():
         _report(empty, np.zeros(len(units), int), ["empty unit id"], t.lines, name, cb.unit_column, problems)
-    coders = np.full(len(units), coder, dtype=object)
+    coders = named = _filled(len(units), coder)
     if cb.coder_column in pos:
-        col = _strip(t.cells[pos[cb.coder_column]])
+        col = _strip(t.cells[pos[cb.coder_column]], t._plain)
         blank = col == ""
         if not blank.all():
             coders = col
@@ -717,17 +874,19 @@ def _read_coder_file(t: Table, coder: str, cb: Codebook, parsers: dict[str, Call
                         problems)
     if absent:
         return None
-    return _Chunk(name, units, coders, t.lines, codes, values, context)
+    return _Chunk(name, units, coders, t.lines, codes, values, context, coder if coders is named else None)
 
 
-def _check_duplicates(chunks: list[_Chunk], problems: list[Problem]) -> None:
-    """A (unit, coder) pair may occur once: within a file report each repeat, across files once per pair."""
-    units = np.concatenate([c.units for c in chunks])
-    coders = np.concatenate([c.coders for c in chunks])
-    fidx = np.concatenate([np.full(len(c.units), k) for k, c in enumerate(chunks)])
+def _check_duplicates(chunks: list[_Chunk], problems: list[Problem], units: np.ndarray, coders: np.ndarray,
+                      key: np.ndarray, size: int) -> None:
+    """A (unit, coder) pair may occur once: within a file report each repeat, across files once per pair.
+    ``units``, ``coders``: the chunks' concatenated; ``key``: an integer below ``size`` per (unit, coder) pair."""
+    dup = _duplicated(key, size)
+    if not dup.any():
+        return
+    fidx = np.repeat(np.arange(len(chunks)), [len(c.units) for c in chunks])
     lines = np.concatenate([c.lines for c in chunks])
-    ok = (units != "") & (coders != "")
-    dup = pd.DataFrame({"u": units, "c": coders}).duplicated(keep=False).to_numpy() & ok
+    dup &= (units != "") & (coders != "")
     first: dict[tuple[str, str], tuple[int, int]] = {}
     across: dict[tuple[str, int, int], list] = {}
     for r in np.flatnonzero(dup):
@@ -801,22 +960,31 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
             if chunk is not None:
                 chunks.append(chunk)
     if chunks:
-        _check_duplicates(chunks, problems)
+        units_all = np.concatenate([c.units for c in chunks])
+        coders_all = np.concatenate([c.coders for c in chunks])
+        ui, units_u = pd.factorize(units_all)
+        if all(c.coder is not None for c in chunks):  # factorize the files' coder names, not every row
+            rated = [c for c in chunks if len(c.units)]
+            fi, coders_u = pd.factorize(np.array([c.coder for c in rated], dtype=object))
+            ci = np.repeat(fi, [len(c.units) for c in rated])
+        else:
+            ci, coders_u = pd.factorize(coders_all)
+        cell = ui.astype(np.int64) * len(coders_u) + ci  # flat index in the units x coders grid
+        _check_duplicates(chunks, problems, units_all, coders_all, cell, len(units_u) * len(coders_u))
     _raise_if(problems)
     if not chunks:
         raise InputError.single("<input>", "no usable coder files")
 
-    units_all = np.concatenate([c.units for c in chunks])
-    coders_all = np.concatenate([c.coders for c in chunks])
     lines_all = np.concatenate([c.lines for c in chunks])
-    files_all = np.concatenate([np.full(len(c.units), c.file, dtype=object) for c in chunks])
-    ui, units_u = pd.factorize(units_all)
-    ci, coders_u = pd.factorize(coders_all)
-    units, coders = [str(u) for u in units_u], [str(c) for c in coders_u]
+    files_all = np.repeat(np.array([c.file for c in chunks], dtype=object), [len(c.units) for c in chunks])
+    units, coders = units_u.tolist(), coders_u.tolist()  # strings: stripped cells, file or sheet names
     ctx_names = list(dict.fromkeys(k for c in chunks for k in c.context))
-    context = {k: np.concatenate([c.context.get(k, np.full(len(c.units), "", dtype=object)) for c in chunks])
+    context = {k: np.concatenate([c.context.get(k, _filled(len(c.units), "")) for c in chunks])
                for k in ctx_names}
 
+    # the columns every item's records share, converted to pandas once
+    shared = {k: pd.Series(v) for k, v in (("unit", units_all), ("coder", coders_all), ("file", files_all),
+                                            ("line", lines_all), *context.items())}
     items: dict[str, ItemRatings] = {}
     frames = []
     for it in codebook.items:
@@ -834,11 +1002,11 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
         else:
             vals, cats, labels, errors = _resolve_open(codes, it.level, f"item '{it.id}'")
             if errors:
-                _report_tokens(codes, errors, files_all, np.full(len(codes), it.id, dtype=object), lines_all,
+                _report_tokens(codes, errors, files_all, _filled(len(codes), it.id), lines_all,
                                problems)
                 continue
         m = np.full((len(units), len(coders)), np.nan)
-        m[ui, ci] = vals
+        m.reshape(-1)[cell] = vals
         warn = _coverage_warnings(m, it.id, units, coders)
         warnings.extend(warn)
         items[it.id] = ItemRatings(
@@ -847,8 +1015,9 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
             weight_matrix=None if it.weight_matrix is None else np.array(it.weight_matrix, dtype=float),
             primary=it.default_primary(), warnings=list(warn),
             explicit_categories=bool(it.categories) or bool(it.scale and it.scale.step))
-        frames.append(pd.DataFrame({"unit": units_all, "coder": coders_all, "item": it.id, "code": codes,
-                                    "value": vals, "file": files_all, "line": lines_all, **context}))
+        frames.append(pd.DataFrame({"unit": shared["unit"], "coder": shared["coder"], "item": it.id, "code": codes,
+                                    "value": vals, "file": shared["file"], "line": shared["line"],
+                                    **{k: shared[k] for k in context}}, copy=False))
     _raise_if(problems)
     if len(coders) < 2:
         warnings.append(f"only one coder ({', '.join(coders)}); agreement needs at least two")
@@ -898,53 +1067,57 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
         parse = _category_parser(item, set(COMPUTE_MISSING) - set(cats), "one of the given categories")
     else:
         parse = _open_parser(set(COMPUTE_MISSING))
-    units_raw = _strip(t.cells[pos[ucol]])
+    units_raw = _strip(t.cells[pos[ucol]], t._plain)
     cols = [value_col] if long else coder_cols
-    parsed = [_validate(t.cells[pos[c]], parse, t.lines, name, c, problems) for c in cols]
+    parsed = [_validate_distinct(t.cells[pos[c]], parse, t.lines, name, c, problems) for c in cols]
     empty = units_raw == ""
     if empty.any():
         _report(empty, np.zeros(len(empty), int), ["empty unit id"], t.lines, name, ucol, problems)
+    ui, units_u = pd.factorize(units_raw)
     if long:
-        coders_raw = _strip(t.cells[pos[coder_col]])
+        coders_raw = _strip(t.cells[pos[coder_col]], t._plain)
         blank = coders_raw == ""
         if blank.any():
             _report(blank, np.zeros(len(blank), int), ["empty coder name"], t.lines, name, coder_col,
                     problems)
-        keys = pd.DataFrame({"u": units_raw, "c": coders_raw})
+        ci, coders_u = pd.factorize(coders_raw)
+        cell = ui.astype(np.int64) * len(coders_u) + ci  # flat index in the units x coders grid
+        dup = _duplicated(cell, len(units_u) * len(coders_u))
         what = "unit '{u}' is rated twice by coder '{c}' (first on line {l})"
     else:
         coders_raw = np.empty(0, dtype=object)
-        keys = pd.DataFrame({"u": units_raw, "c": ""})
+        dup = _duplicated(ui, len(units_u))
         what = "unit '{u}' appears twice (first on line {l})"
-    dup = keys.duplicated(keep=False).to_numpy() & ~empty
+    dup &= ~empty
     first: dict[tuple[str, str], int] = {}
     for r in np.flatnonzero(dup):
-        k = (str(keys["u"].iat[r]), str(keys["c"].iat[r]))
+        k = (str(units_raw[r]), str(coders_raw[r]) if long else "")
         if k in first:
             problems.append(Problem(name, what.format(u=k[0], c=k[1], l=first[k]), int(t.lines[r])))
         else:
             first[k] = int(t.lines[r])
-    codes = np.concatenate([p[0] for p in parsed])
-    vals = np.concatenate([p[1] for p in parsed])
     if categories is not None:
         cat_vals, labels = item.category_values(), item.codes
+        col_vals = [v for _, _, v in parsed]
     else:
-        vals, cat_vals, labels, errors = _resolve_open(codes, level, "the data")
+        value, cat_vals, labels, errors = _resolve_tokens({c for _, u, _ in parsed for c in u}, level, "the data")
+        col_vals = [np.array([value.get(str(c), math.nan) for c in u], dtype=float) for _, u, _ in parsed]
         if errors:
             n = len(t.lines)
-            _report_tokens(codes, errors, np.full(len(codes), name, dtype=object),
+            codes = np.concatenate([u[i] for i, u, _ in parsed])
+            _report_tokens(codes, errors, _filled(len(codes), name),
                            np.repeat(np.array(cols, dtype=object), n), np.tile(t.lines, len(cols)), problems)
     _raise_if(problems)
 
     if long:
-        ui, units_u = pd.factorize(units_raw)
-        ci, coders_u = pd.factorize(coders_raw)
         m = np.full((len(units_u), len(coders_u)), np.nan)
-        m[ui, ci] = vals
-        units, coders = [str(u) for u in units_u], [str(c) for c in coders_u]
+        m.reshape(-1)[cell] = col_vals[0][parsed[0][0]]
+        units, coders = units_u.tolist(), coders_u.tolist()
     else:
-        units, coders = [str(u) for u in units_raw], list(coder_cols)
-        m = vals.reshape(len(coders), len(units)).T.copy()
+        units, coders = units_raw.tolist(), list(coder_cols)
+        m = np.empty((len(units), len(coders)))
+        for j, ((i, _, _), v) in enumerate(zip(parsed, col_vals, strict=True)):
+            m[:, j] = v[i]
     warnings += _coverage_warnings(m, "ratings", units, coders)
     return ItemRatings("ratings", level, units, coders, m, tuple(cat_vals), tuple(labels),
                        weights=item.default_weights(), primary=item.default_primary(), warnings=warnings,
