@@ -118,7 +118,7 @@ def _coders_rating(head: np.ndarray, rated: Callable[[np.ndarray], np.ndarray]) 
     return int(used.sum())
 
 
-def _family(a: chance.Agreement, codes: np.ndarray, q: int, opts: Options, weighted: bool) -> dict[str, Coefficient]:
+def _family(a: chance.Agreement, codes: np.ndarray, q: int, opts: Options) -> dict[str, Coefficient]:
     """The chance-corrected family on one count table (one engine, one pass)."""
     cf = opts.confidence
     res = {
@@ -130,9 +130,9 @@ def _family(a: chance.Agreement, codes: np.ndarray, q: int, opts: Options, weigh
     res["conger_kappa"] = chance.conger_kappa(codes, q, a.weights, cf, a=a)
     res["brennan_prediger"] = chance.brennan_prediger(a, cf)
     n_coders = _coders_rating(codes[:HEAD] >= 0, lambda cols: codes[:, cols] >= 0)
-    if n_coders == 2:
-        res["cohen_kappa"] = chance.conger_kappa(codes, q, a.weights, cf, key="cohen_kappa", a=a)
-        res["scott_pi"] = chance.fleiss_kappa(a, cf).with_(key="scott_pi")
+    if n_coders == 2:  # Conger's kappa with two coders is Cohen's, Fleiss' is Scott's: same numbers, own keys
+        for key, src in (("cohen_kappa", "conger_kappa"), ("scott_pi", "fleiss_kappa")):
+            res[key] = res[src].with_(key=key, extra=dict(res[src].extra))
     return res
 
 
@@ -163,16 +163,17 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
     else:
         identity = chance.agreement(counts)
         if r.level == "nominal" and wname == "identity":
-            coefs.update(_family(identity, codes, q, opts, weighted=False))
+            coefs.update(_family(identity, codes, q, opts))
         else:
-            weighted = _family(chance.agreement(counts, w), codes, q, opts, weighted=True)
+            a_w = chance.agreement(counts, w)
+            weighted = _family(a_w, codes, q, opts)
             exact = chance.percent_agreement(identity, opts.confidence)
             pa = weighted.pop("percent_agreement")  # weighted, as R irrCAC's pa.coeff.raw(weights=)
             coefs["percent_agreement"] = pa.with_(extra={**pa.extra, "weights": wname, "exact_agreement": exact.value})
             coefs.update(weighted)
         if opts.weights and opts.weights != "identity":
             # weights chosen explicitly: alpha with those weights, as R irrCAC's krippen.alpha.raw(weights=)
-            alpha = chance.krippendorff_alpha(chance.agreement(counts, w), opts.confidence)
+            alpha = chance.krippendorff_alpha(a_w, opts.confidence)
             coefs["krippendorff_alpha"] = alpha.with_(extra={**alpha.extra, "weights": wname})
         else:
             coefs["krippendorff_alpha"] = krippendorff_alpha(counts, cats, r.level, opts.confidence, a=identity)
