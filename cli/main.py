@@ -83,6 +83,9 @@ def guarded(fn):
             raise typer.Exit(2) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:  # stdout closed early (e.g. `| head`): nothing to report
+            sys.stderr.close()
+            raise typer.Exit(0) from None
         except OSError as e:
             where = f"{e.filename}: " if e.filename else ""
             _stderr().print(f"[bold red]error[/] {escape(where + str(e.strerror or e))}", soft_wrap=True)
