@@ -260,7 +260,7 @@ def child_memory(n: int, r: int, seed: int) -> None:
 def section_csv(rep: Report, args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from reliability.reader import read_compute_input
+    from reliability.readers import read_compute_input
 
     n, r = (200_000, 10) if args.quick else (1_000_000, 10)
     x = nominal_ratings(n, r, seed=args.seed)

@@ -2,17 +2,46 @@
 
 Exit codes: 0 all computed (and gates passed), 1 a gate fell short, 2 bad input or usage, 3 internal error.
 Heavy imports (numpy, pandas, scipy) happen inside the commands so that ``--help`` answers at once.
+This module builds the app and registers every command; the shared option types, enums and helpers are in
+``cli/options.py``, which command modules (``cli/training.py``, ...) import instead of each other.
 """
 
 from __future__ import annotations
 
-import functools
 import sys
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
+from . import training
+from .options import (
+    Benchmark,
+    BenchOpt,
+    BootOpt,
+    ConfidenceOpt,
+    EncodingOpt,
+    Format,
+    FormatOpt,
+    GateOn,
+    GateOnOpt,
+    IccBenchmark,
+    IccBenchOpt,
+    IccConvention,
+    IccConvOpt,
+    IccMissing,
+    IccMissingOpt,
+    JunitOpt,
+    Level,
+    MinOpt,
+    NoGateOpt,
+    SeedOpt,
+    SummaryOpt,
+    analysis_options,
+    err_console,
+    guarded,
+    progress_bar,
+)
 
 app = typer.Typer(
     name="irrkit",
@@ -26,133 +55,6 @@ app = typer.Typer(
 )
 codebook_app = typer.Typer(help="Validate a codebook or show it as a table for coders.", no_args_is_help=True)
 app.add_typer(codebook_app, name="codebook")
-
-
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
-    csv = "csv"
-
-
-class Level(str, Enum):
-    nominal = "nominal"
-    ordinal = "ordinal"
-    interval = "interval"
-    ratio = "ratio"
-
-
-class Benchmark(str, Enum):
-    landis_koch = "landis_koch"
-    fleiss = "fleiss"
-    altman = "altman"
-    cicchetti = "cicchetti"
-
-
-class IccBenchmark(str, Enum):
-    koo_li = "koo_li"
-    cicchetti = "cicchetti"
-
-
-class IccConvention(str, Enum):
-    psych = "psych"
-    irr = "irr"
-
-
-def _stderr():
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False)
-
-
-def guarded(fn):
-    """Bad input -> one line per problem on stderr, exit 2; anything unexpected -> exit 3, no traceback."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from rich.markup import escape  # file names, values and messages are text, never markup
-
-        from reliability.errors import InputError
-
-        try:
-            return fn(*args, **kwargs)
-        except InputError as e:
-            err = _stderr()
-            for p in e.problems:
-                err.print(f"[bold red]error[/] {escape(str(p))}", markup=True, soft_wrap=True)
-            raise typer.Exit(2) from None
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
-            raise
-        except BrokenPipeError:  # stdout closed early (e.g. `| head`): nothing to report
-            sys.stderr.close()
-            raise typer.Exit(0) from None
-        except OSError as e:
-            where = f"{e.filename}: " if e.filename else ""
-            _stderr().print(f"[bold red]error[/] {escape(where + str(e.strerror or e))}", soft_wrap=True)
-            raise typer.Exit(2) from None
-        except Exception as e:  # never a traceback for users
-            _stderr().print(f"[bold red]internal error[/] {type(e).__name__}: {escape(str(e))} "
-                            "(please report this)", soft_wrap=True)
-            raise typer.Exit(3) from None
-
-    return wrapper
-
-
-ConfidenceOpt = Annotated[float, typer.Option("--confidence", min=0.5, max=0.999, help="Confidence level of CIs.")]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="What goes to stdout.")]
-BenchOpt = Annotated[Benchmark, typer.Option("--benchmark", help="Scale for kappa-type coefficients.")]
-IccBenchOpt = Annotated[IccBenchmark, typer.Option("--icc-benchmark", help="Scale for ICCs.")]
-IccConvOpt = Annotated[IccConvention, typer.Option(
-    "--icc-convention", help="F df of the agreement ICCs: psych::ICC (default) or irr::icc (Satterthwaite df).")]
-class IccMissing(str, Enum):
-    mixed = "mixed"
-    complete = "complete"
-
-
-IccMissingOpt = Annotated[IccMissing, typer.Option(
-    "--icc-missing", help="ICCs with missing ratings: REML mixed model on all ratings (default) or complete units "
-                          "only (psych::ICC's default).")]
-EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="Encoding of the input files (default UTF-8; "
-                                                                     "e.g. cp1252 for old Excel exports).")]
-
-
-BootOpt = Annotated[int, typer.Option("--bootstrap", min=0, help="Also give percentile bootstrap CIs over units "
-                                                                 "from N resamples (e.g. 2000).")]
-SeedOpt = Annotated[int | None, typer.Option("--seed", help="Random seed of the bootstrap (reproducible CIs).")]
-
-
-def _options(confidence: float, benchmark: Benchmark, icc_benchmark: IccBenchmark, icc_convention: IccConvention,
-             weights: str | None = None, bootstrap: int = 0, seed: int | None = None,
-             icc_missing: IccMissing = IccMissing.mixed):
-    from reliability.analysis import Options
-
-    return Options(confidence=confidence, kappa_scale=benchmark.value, icc_scale=icc_benchmark.value,
-                   icc_convention=icc_convention.value, weights=weights, bootstrap=bootstrap, seed=seed,
-                   icc_missing=icc_missing.value)
-
-
-class progress_bar:
-    """A rich progress bar on stderr for bootstrap work (silent when stderr is not a terminal)."""
-
-    def __init__(self, opts, n_items: int) -> None:
-        self.opts, self.total = opts, opts.bootstrap * n_items
-
-    def __enter__(self):
-        if not self.total:
-            return self
-        from rich.progress import BarColumn, Progress, TimeRemainingColumn
-
-        self.bar = Progress("bootstrap", BarColumn(), "{task.completed}/{task.total}", TimeRemainingColumn(),
-                            console=_stderr(), transient=True)
-        self.bar.start()
-        task = self.bar.add_task("bootstrap", total=self.total)
-        self.opts.progress = lambda k: self.bar.advance(task, k)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.total:
-            self.bar.stop()
-            self.opts.progress = None
 
 
 def emit(items, opts, fmt: Format, warnings: list[str], title: str, show_all: bool = False, **meta: Any) -> None:
@@ -203,7 +105,7 @@ def run_check(files: list[Path], codebook: Path, out: Path | None, fmt: Format, 
     ``pending``: collect the output files there instead of writing them, for one all-or-nothing write)."""
     from reliability.analysis import analyse
     from reliability.codebook import load_codebook
-    from reliability.reader import read_coder_files
+    from reliability.readers import read_coder_files
 
     from .output import write_all
 
@@ -221,26 +123,9 @@ def run_check(files: list[Path], codebook: Path, out: Path | None, fmt: Format, 
         else:
             written = write_all(tables, inputs=[*files, codebook])
             if fmt is Format.table:
-                _stderr().print(f"wrote {', '.join(p.name for p in written)} to {out}", markup=False)
+                err_console().print(f"wrote {', '.join(p.name for p in written)} to {out}", markup=False)
     emit(items, opts, fmt, data.warnings, title, show_all, **meta)
     return items, data, cb
-
-
-class GateOn(str, Enum):
-    estimate = "estimate"
-    lower_bound = "lower-bound"
-
-
-MinOpt = Annotated[list[str] | None, typer.Option(
-    "--min", help="Gate: STAT=VALUE for all items or ITEM:STAT=VALUE, e.g. --min form:gwet_ac1=0.7 (repeatable); "
-                  "overrides the codebook's gate: section.")]
-GateOnOpt = Annotated[GateOn, typer.Option(
-    "--gate-on", help="Compare the estimate or the stricter lower bound of the CI with each minimum.")]
-NoGateOpt = Annotated[bool, typer.Option("--no-gate", help="Ignore all thresholds (exit 0 when computed).")]
-JunitOpt = Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML: one test case per item and gated "
-                                                              "statistic (GitLab, Jenkins, GitHub reporters).")]
-SummaryOpt = Annotated[Path | None, typer.Option("--summary", help="Write a Markdown gate summary (e.g. to "
-                                                                  "$GITHUB_STEP_SUMMARY).")]
 
 
 def apply_gates(items, cb, mins: list[str] | None, gate_on: GateOn, no_gate: bool, junit: Path | None,
@@ -272,7 +157,7 @@ def apply_gates(items, cb, mins: list[str] | None, gate_on: GateOn, no_gate: boo
     from rich.markup import escape
 
     failed = [r for r in results if not r.passed]
-    err = _stderr()
+    err = err_console()
     if not results and (junit is not None or summary is not None) and not no_gate:
         err.print("[yellow]note[/] no gates: the codebook has no gate: section and no --min was given, "
                   "so nothing was gated")
@@ -314,7 +199,7 @@ def check(
 
     Example: [bold]irrkit check coder_a.csv coder_b.csv coder_c.csv -c codebooks/crying-forms.yaml --out results[/]
     """
-    opts = _options(confidence, benchmark, icc_benchmark, icc_convention, bootstrap=bootstrap, seed=seed,
+    opts = analysis_options(confidence, benchmark, icc_benchmark, icc_convention, bootstrap=bootstrap, seed=seed,
                     icc_missing=icc_missing)
     from reliability import gate
     from reliability.codebook import load_codebook
@@ -332,7 +217,7 @@ def check(
     code = apply_gates(items, cb, mins, gate_on, no_gate, junit, summary, inputs, fmt is not Format.table, pending)
     written = write_all(pending, inputs=inputs)  # tables, JUnit and summary: all or nothing
     if written and fmt is Format.table:
-        _stderr().print(f"wrote {', '.join(str(p) for p in written)}", markup=False)
+        err_console().print(f"wrote {', '.join(str(p) for p in written)}", markup=False)
     raise typer.Exit(code)
 
 
@@ -347,7 +232,7 @@ def demo(
 
     from .demo import demo_files
 
-    opts = _options(0.95, Benchmark.landis_koch, IccBenchmark.koo_li, IccConvention.psych)
+    opts = analysis_options(0.95, Benchmark.landis_koch, IccBenchmark.koo_li, IccConvention.psych)
     for name in ("crying-forms", "interventions"):
         sub = out / name if out is not None else None
         run_check(demo_files(name), bundled(name), sub, fmt, opts, None, False)
@@ -388,15 +273,15 @@ def compute(
     if weights is not None and weights not in WEIGHT_NAMES:
         raise InputError.single("--weights", f"'{weights}' is not one of {', '.join(WEIGHT_NAMES)}")
     cats = [c.strip() for c in categories.split(",")] if categories else None
-    opts = _options(confidence, benchmark, icc_benchmark, icc_convention, weights, bootstrap, seed, icc_missing)
+    opts = analysis_options(confidence, benchmark, icc_benchmark, icc_convention, weights, bootstrap, seed, icc_missing)
     if counts:
         from reliability.analysis import analyse_counts
-        from reliability.reader import read_counts
+        from reliability.readers import read_counts
 
         table, names = read_counts(file, encoding=encoding)
         items = [analyse_counts(table, names, level.value, opts)]
     else:
-        from reliability.reader import read_compute_input
+        from reliability.readers import read_compute_input
 
         r = read_compute_input(file, long=long, unit_col=unit_col, coder_col=coder_col, value_col=value_col,
                                categories=cats, level=level.value, encoding=encoding)
@@ -446,7 +331,8 @@ def codebook_show(file: Annotated[Path, typer.Argument(help="Codebook YAML file.
     console.print(t)
 
 
-from . import training  # noqa: E402,F401  (registers train/retest)
+app.command()(training.train)  # the commands of other modules
+app.command()(training.retest)
 
 
 def run() -> None:

@@ -1,6 +1,6 @@
 """``irrkit train`` and ``irrkit retest``: training rounds against a gold standard, test-retest agreement.
 
-Registered on the main app by ``cli/main.py``. No numpy/pandas at import time (``--help`` stays fast).
+Registered on the app by ``cli/main.py``. No numpy/pandas at import time (``--help`` stays fast).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from .main import (
+from .options import (
     ConfidenceOpt,
     EncodingOpt,
     Format,
@@ -25,8 +25,7 @@ from .main import (
     JunitOpt,
     NoGateOpt,
     SummaryOpt,
-    _stderr,
-    app,
+    err_console,
     guarded,
 )
 
@@ -152,7 +151,7 @@ def _report_gates(res, results, flat, on: str, quiet: bool) -> int:
     if os.environ.get("GITHUB_ACTIONS") == "true":  # stderr with json/markdown/csv: stdout stays parseable
         for line in gate.github_annotations(flat):
             print(line, file=sys.stderr if quiet else sys.stdout)
-    err = _stderr()
+    err = err_console()
     if not flat:
         if not quiet:
             err.print("[bold]gates[/] none (--no-gate)")
@@ -295,7 +294,7 @@ def train(
 
     from reliability import training
     from reliability.codebook import load_codebook
-    from reliability.reader import read_coder_files
+    from reliability.readers import read_coder_files
     from reliability.training import round_file_name
 
     from .output import write_all
@@ -339,7 +338,7 @@ def train(
         write_new(target, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
     title = (f"Training round{shown}: {len(res.coders)} trainee{'s' * (len(res.coders) > 1)} against "
              f"'{res.reference}', {cb.title or cb.id}")
-    err = _stderr()
+    err = err_console()
     if out is not None and fmt is Format.table:
         err.print(f"wrote {', '.join(p.name for p in written if p.parent == out)} to {out}")
     lines = _changes(previous, prev_file, record) if previous is not None and prev_file is not None else []
@@ -379,7 +378,7 @@ def retest(
     from reliability import training
     from reliability.codebook import load_codebook
     from reliability.errors import InputError
-    from reliability.reader import read_coder_files
+    from reliability.readers import read_coder_files
 
     from .output import write_all
 
@@ -398,16 +397,3 @@ def retest(
     title = f"Test-retest{who}: {first.name} (first) vs {second.name} (second), {cb.title or cb.id}"
     _emit(res, results, fmt, title, {"gate_on": gate_on.value, "files": [str(first), str(second)]})
     raise typer.Exit(_report_gates(res, results, flat, gate_on.value, fmt is not Format.table))
-
-
-def _apps() -> list[typer.Typer]:
-    """cli.main's app, and the app of ``python -m cli.main`` (the same file run once more as __main__)."""
-    top = sys.modules.get("__main__")
-    spec = getattr(top, "__spec__", None)
-    other = getattr(top, "app", None) if spec is not None and spec.name == "cli.main" else None
-    return [app] if other is None or other is app else [app, other]
-
-
-for _app in _apps():
-    _app.command()(train)
-    _app.command()(retest)

@@ -25,7 +25,7 @@ from .codebook import Codebook, Gate, Item
 from .errors import InputError
 from .icc import icc_all
 from .ratings import ItemRatings
-from .reader import RatingSet
+from .readers import RatingSet
 from .report import ci_text, fmt, to_csv
 from .results import Coefficient, undefined
 

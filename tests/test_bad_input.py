@@ -27,9 +27,10 @@ from typer.testing import CliRunner
 from cli import output
 from cli.main import OUTPUT_NAMES, app
 from reliability import codebook as codebook_mod
-from reliability import reader
+from reliability import readers
 from reliability.codebook import parse_codebook
 from reliability.errors import InputError
+from reliability.readers import excel, files
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -594,7 +595,7 @@ def test_write_all_refuses_inputs_before_writing(tmp_path: Path) -> None:
 def test_huge_coder_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_files(tmp_path, {**BASE, **OLD_ROUND})
     before = snapshot(tmp_path)
-    monkeypatch.setattr(reader, "MAX_BYTES", 40)
+    monkeypatch.setattr(files, "MAX_BYTES", 40)
     code, out, err = invoke(["check", "a.csv", "b.csv", "-c", "cb.yaml", "--out", "out"], tmp_path, monkeypatch)
     assert_clean(out, err)
     assert code == 2
@@ -617,7 +618,7 @@ def test_huge_codebook_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def test_sizes_in_messages() -> None:
-    assert [reader._size(n) for n in (10, 2048, 1536, 200 * 2**20, 3 * 2**30)] == [
+    assert [files.size_text(n) for n in (10, 2048, 1536, 200 * 2**20, 3 * 2**30)] == [
         "10 bytes", "2 KB", "1.5 KB", "200 MB", "3 GB"]
 
 
@@ -705,7 +706,7 @@ def test_xlsx_broken(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: b
 def test_xlsx_too_many_cells(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_files(tmp_path, BASE)
     workbook(tmp_path / "x.xlsx", {"anna": ANNA_ROWS})
-    monkeypatch.setattr(reader, "MAX_CELLS", 6)
+    monkeypatch.setattr(excel, "MAX_CELLS", 6)
     code, _, err = invoke(["check", "x.xlsx", "-c", "cb.yaml"], tmp_path, monkeypatch)
     assert code == 2 and "x.xlsx: workbook has more than 6 cells" in err
 
@@ -839,7 +840,7 @@ def test_fuzz_xlsx_reader(tmp_path_factory: pytest.TempPathFactory, sheets: dict
     write_files(root, BASE)
     path = workbook(root / "f.xlsx", {"unit": [["unit", "form", "inten"]], **sheets})
     try:
-        read = reader.read_coder_files([path], load_codebook(root / "cb.yaml"))
+        read = readers.read_coder_files([path], load_codebook(root / "cb.yaml"))
     except InputError as e:
         assert e.problems and all(p.file.startswith(str(path)) for p in e.problems)
     else:
@@ -855,4 +856,4 @@ def test_fuzz_random_bytes_as_spreadsheets(tmp_path_factory: pytest.TempPathFact
     root = tmp_path_factory.mktemp("bytes")
     write_files(root, {**BASE, f"f{suffix}": data})
     with pytest.raises(InputError):
-        reader.read_coder_files([root / f"f{suffix}"], load_codebook(root / "cb.yaml"))
+        readers.read_coder_files([root / f"f{suffix}"], load_codebook(root / "cb.yaml"))

@@ -1,4 +1,4 @@
-"""Tests of reliability.reader: coder files against a codebook, compute input, count tables."""
+"""Tests of reliability.readers: coder files against a codebook, compute input, count tables."""
 
 from __future__ import annotations
 
@@ -10,10 +10,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reliability import reader
+from reliability import reader, readers
 from reliability.codebook import Category, Codebook, Item, Scale
 from reliability.errors import InputError
-from reliability.reader import read_coder_files, read_compute_input, read_counts, read_table, sniff_table
+from reliability.readers import (
+    delimited,
+    files,
+    read_coder_files,
+    read_compute_input,
+    read_counts,
+    read_table,
+    sniff_table,
+)
 
 FORMS = ("protest", "grief", "anger", "shame", "fear", "joy")
 CB = Codebook(
@@ -45,7 +53,7 @@ def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
     return p
 
 
-def mat(rs: reader.RatingSet, item: str) -> list[list[float]]:
+def mat(rs: readers.RatingSet, item: str) -> list[list[float]]:
     return [[-1.0 if math.isnan(v) else v for v in row] for row in rs.items[item].values.tolist()]
 
 
@@ -180,7 +188,7 @@ def test_big_file_path_matches_small_path(tmp_path: Path, monkeypatch: pytest.Mo
     a = write(tmp_path, "anna.csv", "unit,form,intensity\n" + rows)
     b = write(tmp_path, "ben.csv", "unit;form;intensity\n" + rows.replace(",", ";").replace(".", ","))
     small = read_coder_files([a, b], CB)
-    monkeypatch.setattr(reader, "BIG_LINES", 100)
+    monkeypatch.setattr(delimited, "BIG_LINES", 100)
     big = read_coder_files([a, b], CB)
     assert big.units == small.units and np.array_equal(big.items["intensity"].values,
                                                        small.items["intensity"].values, equal_nan=True)
@@ -188,7 +196,7 @@ def test_big_file_path_matches_small_path(tmp_path: Path, monkeypatch: pytest.Mo
     bad = write(tmp_path, "bad.csv", "unit,form,intensity\n" + rows + "x1,9,2\n\nx2,1,\"3\n\"\nx3,1\n")
     msgs = []
     for limit in (10**9, 100):
-        monkeypatch.setattr(reader, "BIG_LINES", limit)
+        monkeypatch.setattr(delimited, "BIG_LINES", limit)
         with pytest.raises(InputError) as e:
             read_coder_files([a, bad], CB)
         msgs.append(str(e.value))
@@ -411,7 +419,7 @@ def test_binary_files(tmp_path: Path, content: bytes, msg: str) -> None:
 
 
 def test_file_too_large(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(reader, "MAX_BYTES", 10)
+    monkeypatch.setattr(files, "MAX_BYTES", 10)
     p = write(tmp_path, "anna.csv", ANNA)
     bad([p], f"{p}: file is 44 bytes; irrkit reads files up to 10 bytes (split it")
 
@@ -503,3 +511,19 @@ def test_fuzz_with_header(tmp_path: Path, head: str, body: str) -> None:
         assert e.problems
     else:
         assert all(r.values.shape == (len(rs.units), len(rs.coders)) for r in rs.items.values())
+
+
+def test_old_reader_module_still_exports_the_api() -> None:
+    for name in readers.__all__:
+        assert getattr(reader, name) is getattr(readers, name)
+    assert reader.read_coder_files is read_coder_files
+
+
+def test_place_formats_line_column_and_element() -> None:
+    p = readers.Place("a.csv", 3, "form")
+    assert str(p.problem("bad")) == "a.csv:3: column 'form': bad"
+    assert str(p) == "a.csv:3: column 'form'"
+    assert str(p.at(line=7).problem("x")) == "a.csv:7: column 'form': x"
+    x = readers.Place("s.eaf", element="TIER 'child'")
+    assert str(x.problem("no time slot")) == "s.eaf: element TIER 'child': no time slot"
+    assert str(readers.Place("b.csv").problem("file is empty")) == "b.csv: file is empty"

@@ -115,7 +115,7 @@ def test_train_agrees_with_check() -> None:
     """Trainee vs gold gives the numbers check gives for the same two coders."""
     from reliability.analysis import analyse
     from reliability.codebook import load_codebook
-    from reliability.reader import read_coder_files
+    from reliability.readers import read_coder_files
     from reliability.training import train
 
     cb = load_codebook(CRYING)

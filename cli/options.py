@@ -1,0 +1,159 @@
+"""Shared pieces of every irrkit command: option types and enums, the error guard, the stderr console and the
+bootstrap progress bar.
+
+Command modules (cli/main.py's commands, cli/training.py, ...) import this module, never each other; cli/main.py
+builds the Typer app and registers every command. Importing this module loads no numpy/pandas (``--help`` stays
+fast).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    csv = "csv"
+
+
+class Level(str, Enum):
+    nominal = "nominal"
+    ordinal = "ordinal"
+    interval = "interval"
+    ratio = "ratio"
+
+
+class Benchmark(str, Enum):
+    landis_koch = "landis_koch"
+    fleiss = "fleiss"
+    altman = "altman"
+    cicchetti = "cicchetti"
+
+
+class IccBenchmark(str, Enum):
+    koo_li = "koo_li"
+    cicchetti = "cicchetti"
+
+
+class IccConvention(str, Enum):
+    psych = "psych"
+    irr = "irr"
+
+
+class IccMissing(str, Enum):
+    mixed = "mixed"
+    complete = "complete"
+
+
+class GateOn(str, Enum):
+    estimate = "estimate"
+    lower_bound = "lower-bound"
+
+
+def err_console():
+    """A rich console on stderr (diagnostics, progress): stdout stays clean for JSON/CSV/Markdown."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def guarded(fn):
+    """Bad input -> one line per problem on stderr, exit 2; anything unexpected -> exit 3, no traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from rich.markup import escape  # file names, values and messages are text, never markup
+
+        from reliability.errors import InputError
+
+        try:
+            return fn(*args, **kwargs)
+        except InputError as e:
+            err = err_console()
+            for p in e.problems:
+                err.print(f"[bold red]error[/] {escape(str(p))}", markup=True, soft_wrap=True)
+            raise typer.Exit(2) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except BrokenPipeError:  # stdout closed early (e.g. `| head`): nothing to report
+            sys.stderr.close()
+            raise typer.Exit(0) from None
+        except OSError as e:
+            where = f"{e.filename}: " if e.filename else ""
+            err_console().print(f"[bold red]error[/] {escape(where + str(e.strerror or e))}", soft_wrap=True)
+            raise typer.Exit(2) from None
+        except Exception as e:  # never a traceback for users
+            err_console().print(f"[bold red]internal error[/] {type(e).__name__}: {escape(str(e))} "
+                                "(please report this)", soft_wrap=True)
+            raise typer.Exit(3) from None
+
+    return wrapper
+
+
+ConfidenceOpt = Annotated[float, typer.Option("--confidence", min=0.5, max=0.999, help="Confidence level of CIs.")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="What goes to stdout.")]
+BenchOpt = Annotated[Benchmark, typer.Option("--benchmark", help="Scale for kappa-type coefficients.")]
+IccBenchOpt = Annotated[IccBenchmark, typer.Option("--icc-benchmark", help="Scale for ICCs.")]
+IccConvOpt = Annotated[IccConvention, typer.Option(
+    "--icc-convention", help="F df of the agreement ICCs: psych::ICC (default) or irr::icc (Satterthwaite df).")]
+IccMissingOpt = Annotated[IccMissing, typer.Option(
+    "--icc-missing", help="ICCs with missing ratings: REML mixed model on all ratings (default) or complete units "
+                          "only (psych::ICC's default).")]
+EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="Encoding of the input files (default UTF-8; "
+                                                                     "e.g. cp1252 for old Excel exports).")]
+BootOpt = Annotated[int, typer.Option("--bootstrap", min=0, help="Also give percentile bootstrap CIs over units "
+                                                                 "from N resamples (e.g. 2000).")]
+SeedOpt = Annotated[int | None, typer.Option("--seed", help="Random seed of the bootstrap (reproducible CIs).")]
+MinOpt = Annotated[list[str] | None, typer.Option(
+    "--min", help="Gate: STAT=VALUE for all items or ITEM:STAT=VALUE, e.g. --min form:gwet_ac1=0.7 (repeatable); "
+                  "overrides the codebook's gate: section.")]
+GateOnOpt = Annotated[GateOn, typer.Option(
+    "--gate-on", help="Compare the estimate or the stricter lower bound of the CI with each minimum.")]
+NoGateOpt = Annotated[bool, typer.Option("--no-gate", help="Ignore all thresholds (exit 0 when computed).")]
+JunitOpt = Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML: one test case per item and gated "
+                                                              "statistic (GitLab, Jenkins, GitHub reporters).")]
+SummaryOpt = Annotated[Path | None, typer.Option("--summary", help="Write a Markdown gate summary (e.g. to "
+                                                                  "$GITHUB_STEP_SUMMARY).")]
+
+
+def analysis_options(confidence: float, benchmark: Benchmark, icc_benchmark: IccBenchmark,
+                     icc_convention: IccConvention, weights: str | None = None, bootstrap: int = 0,
+                     seed: int | None = None, icc_missing: IccMissing = IccMissing.mixed):
+    """The reliability.analysis Options of the common command line options."""
+    from reliability.analysis import Options
+
+    return Options(confidence=confidence, kappa_scale=benchmark.value, icc_scale=icc_benchmark.value,
+                   icc_convention=icc_convention.value, weights=weights, bootstrap=bootstrap, seed=seed,
+                   icc_missing=icc_missing.value)
+
+
+class progress_bar:
+    """A rich progress bar on stderr for bootstrap work (silent when stderr is not a terminal)."""
+
+    def __init__(self, opts, n_items: int) -> None:
+        self.opts, self.total = opts, opts.bootstrap * n_items
+
+    def __enter__(self):
+        if not self.total:
+            return self
+        from rich.progress import BarColumn, Progress, TimeRemainingColumn
+
+        self.bar = Progress("bootstrap", BarColumn(), "{task.completed}/{task.total}", TimeRemainingColumn(),
+                            console=err_console(), transient=True)
+        self.bar.start()
+        task = self.bar.add_task("bootstrap", total=self.total)
+        self.opts.progress = lambda k: self.bar.advance(task, k)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.total:
+            self.bar.stop()
+            self.opts.progress = None

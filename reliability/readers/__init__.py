@@ -1,0 +1,31 @@
+"""Reading rating files: the only file I/O of the library (read-only).
+
+One module per format family, all producing a :class:`Table` (header names, string cells, the line of each row):
+
+- :mod:`.delimited`: CSV / semicolon CSV / TSV text (``read_table``, ``sniff_table``, ``sniff_delimiter``)
+- :mod:`.excel`: Excel workbooks, one table per sheet (optional openpyxl)
+- :mod:`.spss`: SPSS .sav/.zsav files (optional pyreadstat)
+
+and the core that checks them: :mod:`.values` (cells against a codebook item), :mod:`.records` (coder files
+against a codebook, ``read_coder_files`` -> :class:`RatingSet`), :mod:`.compute` (ad-hoc input of
+``irrkit compute``). Every problem names its place the same way (:mod:`.place`: ``file:line: column 'c': ...``)
+and all problems of all files are raised together as one :class:`~reliability.errors.InputError`.
+"""
+
+from __future__ import annotations
+
+from .compute import COMPUTE_MISSING, COUNT_ID_NAMES, read_compute_input, read_counts
+from .delimited import BIG_LINES, DELIMITERS, read_table, sniff_delimiter, sniff_table
+from .excel import EXCEL_SUFFIXES, MAX_CELLS
+from .files import MAX_BYTES
+from .place import MAX_PROBLEMS, Place
+from .records import RESERVED, RatingSet, read_coder_files
+from .spss import SPSS_SUFFIXES
+from .table import Table
+from .values import Parsed
+
+__all__ = [
+    "BIG_LINES", "COMPUTE_MISSING", "COUNT_ID_NAMES", "DELIMITERS", "EXCEL_SUFFIXES", "MAX_BYTES", "MAX_CELLS",
+    "MAX_PROBLEMS", "Parsed", "Place", "RESERVED", "SPSS_SUFFIXES", "RatingSet", "Table", "read_coder_files",
+    "read_compute_input", "read_counts", "read_table", "sniff_delimiter", "sniff_table",
+]

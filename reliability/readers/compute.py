@@ -1,0 +1,149 @@
+"""Input of ``irrkit compute``: ad-hoc ratings without a codebook (wide or long) and count tables."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from reliability.codebook import LEVELS, Category, Item
+from reliability.errors import InputError, Problem
+from reliability.ratings import ItemRatings
+
+from .delimited import read_table
+from .place import raise_if, report_cells, report_tokens
+from .records import coverage_warnings
+from .table import columns, duplicated, filled, missing_column, strip_cells
+from .values import Parsed, category_parser, open_parser, parse_number, resolve_tokens, validate, validate_distinct
+
+COMPUTE_MISSING = ("", "NA", "na", "N/A", "n/a", ".", "-", "NaN", "nan")
+COUNT_ID_NAMES = ("unit", "units", "id", "subject", "case", "object", "item", "segment")
+
+
+def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | None = None,
+                       coder_col: str = "coder", value_col: str = "value",
+                       categories: Sequence[str] | None = None, level: str = "nominal",
+                       encoding: str | None = None) -> ItemRatings:
+    """Ad-hoc ratings without a codebook: wide (unit + one column per coder) or long (unit, coder, value)."""
+    name = str(path)
+    if level not in LEVELS:
+        raise InputError.single(name, f"unknown level '{level}' (choose {', '.join(LEVELS)})")
+    t = read_table(path, encoding)
+    problems, warnings = list(t.problems), []
+    pos = columns(t, problems, warnings)
+    found = list(pos)
+    if t.n_rows == 0 and not t.problems:
+        problems.append(Problem(name, "has a header but no data rows", t.header_line))
+    ucol = unit_col or ("unit" if long else next(iter(pos), ""))
+    need = [("unit", ucol), ("coder", coder_col), ("value", value_col)] if long else [("unit", ucol)]
+    for what, col in need:
+        if col not in pos:
+            problems.append(missing_column(t, what, col, found))
+    coder_cols = [c for c in pos if c != ucol] if not long else []
+    if not long and ucol in pos and not coder_cols:
+        problems.append(Problem(name, "no coder columns: a wide file has the unit column and one column "
+                                "per coder", t.header_line))
+    if long:
+        warnings += [f"{name}: column '{c}' ignored" for c in pos if c not in (ucol, coder_col, value_col)]
+    raise_if(problems)
+
+    item = Item("ratings", level=level)
+    if categories is not None:
+        cats = [str(c).strip() for c in categories]
+        dups = sorted({c for c in cats if cats.count(c) > 1})
+        if not cats or dups or "" in cats:
+            got = ", ".join(cats)
+            raise InputError.single("--categories", f"need distinct, non-empty categories (got {got})")
+        item = Item("ratings", level=level, categories=tuple(Category(c) for c in cats))
+        parse = category_parser(item, set(COMPUTE_MISSING) - set(cats), "one of the given categories")
+    else:
+        parse = open_parser(set(COMPUTE_MISSING))
+    units_raw = strip_cells(t.cells[pos[ucol]], t._plain)
+    cols = [value_col] if long else coder_cols
+    parsed = [validate_distinct(t.cells[pos[c]], parse, t.lines, name, c, problems) for c in cols]
+    empty = units_raw == ""
+    if empty.any():
+        report_cells(empty, np.zeros(len(empty), int), ["empty unit id"], t.lines, name, ucol, problems)
+    ui, units_u = pd.factorize(units_raw)
+    if long:
+        coders_raw = strip_cells(t.cells[pos[coder_col]], t._plain)
+        blank = coders_raw == ""
+        if blank.any():
+            report_cells(blank, np.zeros(len(blank), int), ["empty coder name"], t.lines, name, coder_col,
+                    problems)
+        ci, coders_u = pd.factorize(coders_raw)
+        cell = ui.astype(np.int64) * len(coders_u) + ci  # flat index in the units x coders grid
+        dup = duplicated(cell, len(units_u) * len(coders_u))
+        what = "unit '{u}' is rated twice by coder '{c}' (first on line {l})"
+    else:
+        coders_raw = np.empty(0, dtype=object)
+        dup = duplicated(ui, len(units_u))
+        what = "unit '{u}' appears twice (first on line {l})"
+    dup &= ~empty
+    first: dict[tuple[str, str], int] = {}
+    for r in np.flatnonzero(dup):
+        k = (str(units_raw[r]), str(coders_raw[r]) if long else "")
+        if k in first:
+            problems.append(Problem(name, what.format(u=k[0], c=k[1], l=first[k]), int(t.lines[r])))
+        else:
+            first[k] = int(t.lines[r])
+    if categories is not None:
+        cat_vals, labels = item.category_values(), item.codes
+        col_vals = [v for _, _, v in parsed]
+    else:
+        value, cat_vals, labels, errors = resolve_tokens({c for _, u, _ in parsed for c in u}, level, "the data")
+        col_vals = [np.array([value.get(str(c), math.nan) for c in u], dtype=float) for _, u, _ in parsed]
+        if errors:
+            n = len(t.lines)
+            codes = np.concatenate([u[i] for i, u, _ in parsed])
+            report_tokens(codes, errors, filled(len(codes), name),
+                           np.repeat(np.array(cols, dtype=object), n), np.tile(t.lines, len(cols)), problems)
+    raise_if(problems)
+
+    if long:
+        m = np.full((len(units_u), len(coders_u)), np.nan)
+        m.reshape(-1)[cell] = col_vals[0][parsed[0][0]]
+        units, coders = units_u.tolist(), coders_u.tolist()
+    else:
+        units, coders = units_raw.tolist(), list(coder_cols)
+        m = np.empty((len(units), len(coders)))
+        for j, ((i, _, _), v) in enumerate(zip(parsed, col_vals, strict=True)):
+            m[:, j] = v[i]
+    warnings += coverage_warnings(m, "ratings", units, coders)
+    return ItemRatings("ratings", level, units, coders, m, tuple(cat_vals), tuple(labels),
+                       weights=item.default_weights(), primary=item.default_primary(), warnings=warnings,
+                       explicit_categories=categories is not None)
+
+
+def read_counts(path: str | Path, encoding: str | None = None) -> tuple[np.ndarray, list[str]]:
+    """A units x categories table of counts (header = category names; an optional leading unit id column)."""
+    name = str(path)
+    t = read_table(path, encoding)
+    problems, warnings = list(t.problems), []
+    pos = columns(t, problems, warnings)
+    if t.n_rows == 0 and not t.problems:
+        problems.append(Problem(name, "has a header but no data rows", t.header_line))
+    names = list(pos)
+
+    def count(s: str) -> Parsed:
+        n = parse_number(s) if s else 0.0
+        if n is None or n < 0 or n != int(n):
+            return s, math.nan, f"value '{s}' is not a count (a non-negative whole number)"
+        return s, n, None
+
+    if names:
+        first = t.cells[pos[names[0]]]
+        if names[0].casefold() in COUNT_ID_NAMES or any(count(str(s).strip())[2] for s in pd.unique(first)):
+            names = names[1:]
+    if not names:
+        problems.append(Problem(name, "no category columns: the header must name the categories",
+                                t.header_line))
+    out = np.zeros((t.n_rows, len(names)), dtype=np.int64)
+    for j, c in enumerate(names):
+        _, vals = validate(t.cells[pos[c]], count, t.lines, name, c, problems)
+        out[:, j] = np.nan_to_num(vals).astype(np.int64)
+    raise_if(problems)
+    return out, names

@@ -1,0 +1,52 @@
+"""Opening input files: existence, kind and size checks shared by every reader (read-only)."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from reliability.errors import InputError
+
+MAX_BYTES = 200 * 1024 * 1024
+
+
+def size_text(n: float) -> str:
+    """A byte count for messages: '512 bytes', '3.5 KB', '200 MB'."""
+    for unit, scale in (("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
+        if n >= scale:
+            return f"{n / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{int(n)} bytes"
+
+
+def too_large(name: str, size: str) -> InputError:
+    return InputError.single(name, f"file is {size}; irrkit reads files up to {size_text(MAX_BYTES)} "
+                             "(split it, e.g. one file per coder)")
+
+
+def check_file(path: Path, name: str) -> None:
+    """An existing file (or pipe) no larger than MAX_BYTES, else InputError."""
+    try:
+        if not path.exists():
+            raise InputError.single(name, "file not found")
+        if path.is_dir():
+            raise InputError.single(name, "is a directory, not a file")
+        st = path.stat()
+    except (OSError, ValueError) as e:
+        raise InputError.single(name, f"cannot read file: {getattr(e, 'strerror', None) or e}") from None
+    if not (stat.S_ISREG(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
+        raise InputError.single(name, "is not a regular file (a device?)")
+    if st.st_size > MAX_BYTES:
+        raise too_large(name, size_text(st.st_size))
+
+
+def read_bytes(path: Path, name: str) -> bytes:
+    """The bytes of an existing file (or pipe) no larger than MAX_BYTES, else InputError."""
+    check_file(path, name)
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_BYTES + 1)  # bounded: a pipe or a file growing meanwhile
+    except (OSError, ValueError) as e:
+        raise InputError.single(name, f"cannot read file: {getattr(e, 'strerror', None) or e}") from None
+    if len(data) > MAX_BYTES:
+        raise too_large(name, f"larger than {size_text(MAX_BYTES)}")
+    return data

@@ -1,0 +1,261 @@
+"""Coder files against a codebook: every file read, every value checked, all coders aligned on one grid.
+
+Every problem in every file is collected and raised as one InputError; warnings are returned, not raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from reliability.codebook import Codebook
+from reliability.errors import InputError, Problem
+from reliability.ratings import ItemRatings
+
+from .delimited import read_table
+from .excel import EXCEL_SUFFIXES, read_xlsx
+from .place import raise_if, report_cells, report_tokens
+from .spss import SPSS_SUFFIXES, read_sav
+from .table import Table, close_hint, columns, duplicated, filled, fmt_number, missing_column, quote_names, strip_cells
+from .values import Parsed, item_parser, resolve_open, validate
+
+RESERVED = ("unit", "coder", "item", "code", "value", "file", "line")
+
+
+@dataclass
+class RatingSet:
+    """All coders' ratings of all codebook items, aligned on one units x coders grid."""
+
+    codebook: Codebook
+    coders: list[str]
+    units: list[str]
+    items: dict[str, ItemRatings]
+    records: pd.DataFrame  # unit, coder, item, code, value, file, line + context columns
+    warnings: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+
+
+@dataclass
+class _Chunk:
+    file: str
+    units: np.ndarray
+    coders: np.ndarray
+    lines: np.ndarray
+    codes: dict[str, np.ndarray]
+    values: dict[str, np.ndarray]
+    context: dict[str, np.ndarray]
+    coder: str | None = None  # the one coder of every row (no coder column), else None
+
+
+def _coder_tables(path: Path, name: str, cb: Codebook, parsers: dict[str, Callable[[str], Parsed]],
+                  encoding: str | None, warnings: list[str]) -> list[tuple[Table, str]]:
+    """The tables of one coder file with the coder each is named after when it has no coder column:
+    CSV/TSV text, an Excel workbook (.xlsx, one table per sheet) or an SPSS file (.sav)."""
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        return read_xlsx(path, name, warnings)
+    if suffix in SPSS_SUFFIXES:
+        return [(read_sav(path, name, cb, parsers, warnings), path.stem)]
+    return [(read_table(path, encoding), path.stem)]
+
+
+def _read_coder_file(t: Table, coder: str, cb: Codebook, parsers: dict[str, Callable[[str], Parsed]],
+                     problems: list[Problem], warnings: list[str]) -> _Chunk | None:
+    name = t.file
+    problems.extend(t.problems)
+    pos = columns(t, problems, warnings)
+    found = list(pos)
+    if t.n_rows == 0 and not t.problems:
+        problems.append(Problem(name, "has a header but no data rows", t.header_line))
+    if cb.unit_column not in pos:
+        problems.append(missing_column(t, "unit", cb.unit_column, found))
+    absent = [it.id for it in cb.items if it.id not in pos]
+    if absent:
+        others = [c for c in found if cb.item(c) is None and c not in (cb.unit_column, cb.coder_column)]
+        hints = "".join(close_hint(a, others).replace("; did", f"; for '{a}' did") for a in absent)
+        problems.append(Problem(name, f"missing item column{'s' * (len(absent) > 1)} "
+                                f"{', '.join(repr(a) for a in absent)} of codebook '{cb.id}' "
+                                f"(columns found: {quote_names(found)}){hints}", t.header_line))
+    codes, values = {}, {}
+    for it in cb.items:
+        if it.id in pos:
+            codes[it.id], values[it.id] = validate(t.cells[pos[it.id]], parsers[it.id], t.lines, name, it.id,
+                                                    problems)
+    context = {}
+    for c, i in pos.items():
+        if c not in (cb.unit_column, cb.coder_column) and cb.item(c) is None:
+            warnings.append(f"{name}: unknown column '{c}' kept as context "
+                            f"(not an item of codebook '{cb.id}')")
+            context[f"context_{c}" if c in RESERVED else c] = strip_cells(t.cells[i], t._plain)
+    if cb.unit_column not in pos:
+        return None
+    units = strip_cells(t.cells[pos[cb.unit_column]], t._plain)
+    empty = units == ""
+    if empty.any():
+        report_cells(empty, np.zeros(len(units), int), ["empty unit id"], t.lines, name, cb.unit_column, problems)
+    coders = named = filled(len(units), coder)
+    if cb.coder_column in pos:
+        col = strip_cells(t.cells[pos[cb.coder_column]], t._plain)
+        blank = col == ""
+        if not blank.all():
+            coders = col
+            if blank.any():
+                report_cells(blank, np.zeros(len(col), int), ["empty coder name"], t.lines, name, cb.coder_column,
+                        problems)
+    if absent:
+        return None
+    return _Chunk(name, units, coders, t.lines, codes, values, context, coder if coders is named else None)
+
+
+def _check_duplicates(chunks: list[_Chunk], problems: list[Problem], units: np.ndarray, coders: np.ndarray,
+                      key: np.ndarray, size: int) -> None:
+    """A (unit, coder) pair may occur once: within a file report each repeat, across files once per pair.
+    ``units``, ``coders``: the chunks' concatenated; ``key``: an integer below ``size`` per (unit, coder) pair."""
+    dup = duplicated(key, size)
+    if not dup.any():
+        return
+    fidx = np.repeat(np.arange(len(chunks)), [len(c.units) for c in chunks])
+    lines = np.concatenate([c.lines for c in chunks])
+    dup &= (units != "") & (coders != "")
+    first: dict[tuple[str, str], tuple[int, int]] = {}
+    across: dict[tuple[str, int, int], list] = {}
+    for r in np.flatnonzero(dup):
+        key = (str(units[r]), str(coders[r]))
+        here = (int(fidx[r]), int(lines[r]))
+        if key not in first:
+            first[key] = here
+            continue
+        f0, l0 = first[key]
+        if f0 == here[0]:
+            problems.append(Problem(chunks[f0].file, f"unit '{key[0]}' is rated twice by coder '{key[1]}' "
+                                    f"(first on line {l0})", here[1], None))
+        else:
+            across.setdefault((key[1], f0, here[0]), []).append((key[0], l0, here[1]))
+    for (coder, f0, f1), hits in across.items():
+        unit, l0, l1 = hits[0]
+        more = f" and {len(hits) - 1} more unit{'s' * (len(hits) > 2)}" if len(hits) > 1 else ""
+        problems.append(Problem(
+            chunks[f1].file, f"coder name '{coder}' is also used by {chunks[f0].file}, and both files rate "
+            f"unit '{unit}' ({chunks[f0].file}:{l0}){more}; give each coder a distinct name "
+            "(coder column or file name)", l1))
+
+
+def coverage_warnings(m: np.ndarray, item: str, units: list[str], coders: list[str]) -> list[str]:
+    out = []
+    rated = ~np.isnan(m)
+    per_unit = rated.sum(axis=1)
+    if len(coders) > 1:
+        single = np.flatnonzero(per_unit == 1)
+        if single.size:
+            few = ", ".join(units[i] for i in single[:5]) + (", ..." if single.size > 5 else "")
+            n = single.size
+            out.append(f"item '{item}': {n} unit{'s' * (n > 1)} rated by only one coder ({few})")
+    for j in np.flatnonzero(rated.sum(axis=0) == 0):
+        out.append(f"item '{item}': coder '{coders[j]}' rated no unit")
+    return out
+
+
+def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
+                     encoding: str | None = None) -> RatingSet:
+    """Read per-coder (or long, with a coder column) CSV files and check every value against the codebook."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    if not paths:
+        raise InputError.single("<input>", "no coder files given")
+    missing = set(codebook.missing)
+    parsers = {it.id: item_parser(it, missing) for it in codebook.items}
+    seen: dict[Path, str] = {}
+    chunks: list[_Chunk] = []
+    names: list[str] = []
+    for p in paths:
+        path, name = Path(p), str(p)
+        try:
+            key = path.resolve()
+        except OSError:
+            key = path.absolute()
+        if key in seen:
+            problems.append(Problem(name, f"file given twice (also as {seen[key]})"))
+            continue
+        seen[key] = name
+        names.append(name)
+        try:
+            tables = _coder_tables(path, name, codebook, parsers, encoding, warnings)
+        except InputError as e:
+            problems.extend(e.problems)
+            continue
+        for t, coder in tables:
+            chunk = _read_coder_file(t, coder, codebook, parsers, problems, warnings)
+            if chunk is not None:
+                chunks.append(chunk)
+    if chunks:
+        units_all = np.concatenate([c.units for c in chunks])
+        coders_all = np.concatenate([c.coders for c in chunks])
+        ui, units_u = pd.factorize(units_all)
+        if all(c.coder is not None for c in chunks):  # factorize the files' coder names, not every row
+            rated = [c for c in chunks if len(c.units)]
+            fi, coders_u = pd.factorize(np.array([c.coder for c in rated], dtype=object))
+            ci = np.repeat(fi, [len(c.units) for c in rated])
+        else:
+            ci, coders_u = pd.factorize(coders_all)
+        cell = ui.astype(np.int64) * len(coders_u) + ci  # flat index in the units x coders grid
+        _check_duplicates(chunks, problems, units_all, coders_all, cell, len(units_u) * len(coders_u))
+    raise_if(problems)
+    if not chunks:
+        raise InputError.single("<input>", "no usable coder files")
+
+    lines_all = np.concatenate([c.lines for c in chunks])
+    files_all = np.repeat(np.array([c.file for c in chunks], dtype=object), [len(c.units) for c in chunks])
+    units, coders = units_u.tolist(), coders_u.tolist()  # strings: stripped cells, file or sheet names
+    ctx_names = list(dict.fromkeys(k for c in chunks for k in c.context))
+    context = {k: np.concatenate([c.context.get(k, filled(len(c.units), "")) for c in chunks])
+               for k in ctx_names}
+
+    # the columns every item's records share, converted to pandas once
+    shared = {k: pd.Series(v) for k, v in (("unit", units_all), ("coder", coders_all), ("file", files_all),
+                                            ("line", lines_all), *context.items())}
+    items: dict[str, ItemRatings] = {}
+    frames = []
+    for it in codebook.items:
+        codes = np.concatenate([c.codes[it.id] for c in chunks])
+        vals = np.concatenate([c.values[it.id] for c in chunks])
+        labels: tuple[str, ...]
+        if it.categories:
+            cats, labels = it.category_values(), it.codes
+        elif it.scale is not None and it.scale.grid():
+            cats = it.scale.grid()
+            labels = tuple(fmt_number(v) for v in cats)
+        elif it.scale is not None:
+            cats = tuple(float(v) for v in np.unique(vals[~np.isnan(vals)]))
+            labels = tuple(fmt_number(v) for v in cats)
+        else:
+            vals, cats, labels, errors = resolve_open(codes, it.level, f"item '{it.id}'")
+            if errors:
+                report_tokens(codes, errors, files_all, filled(len(codes), it.id), lines_all,
+                               problems)
+                continue
+        m = np.full((len(units), len(coders)), np.nan)
+        m.reshape(-1)[cell] = vals
+        warn = coverage_warnings(m, it.id, units, coders)
+        warnings.extend(warn)
+        items[it.id] = ItemRatings(
+            item=it.id, level=it.level, units=units, coders=coders, values=m, categories=tuple(cats),
+            labels=tuple(labels), weights=it.default_weights(),
+            weight_matrix=None if it.weight_matrix is None else np.array(it.weight_matrix, dtype=float),
+            primary=it.default_primary(), warnings=list(warn),
+            explicit_categories=bool(it.categories) or bool(it.scale and it.scale.step))
+        frames.append(pd.DataFrame({"unit": shared["unit"], "coder": shared["coder"], "item": it.id, "code": codes,
+                                    "value": vals, "file": shared["file"], "line": shared["line"],
+                                    **{k: shared[k] for k in context}}, copy=False))
+    raise_if(problems)
+    if len(coders) < 2:
+        warnings.append(f"only one coder ({', '.join(coders)}); agreement needs at least two")
+    cols = ["unit", "coder", "item", "code", "value", "file", "line", *ctx_names]
+    records = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+    return RatingSet(codebook, coders, units, items, records, warnings, names)

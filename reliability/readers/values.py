@@ -1,0 +1,187 @@
+"""Checking cell values against a codebook item: category codes, scale values, free tokens.
+
+A parser maps one stripped cell text to (canonical code, value, error); columns are parsed through their
+distinct values, and every bad value is reported once with the lines it occurs on.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from reliability.codebook import Item
+from reliability.errors import Problem
+
+from .place import report_cells
+from .table import fmt_number
+
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?")
+Parsed = tuple[str, float, str | None]  # canonical code ('' = missing), value, error message
+
+
+def parse_number(t: str) -> float | None:
+    """A finite number written with a decimal point or comma, else None."""
+    if not _NUMBER.fullmatch(t):
+        return None
+    n = float(t.replace(",", "."))
+    return n if math.isfinite(n) else None
+
+
+
+def _allowed(item: Item) -> str:
+    def fit(parts: list[str]) -> str | None:
+        s = ", ".join(parts)
+        return s if len(s) <= 100 else None
+
+    long = [f"{c.code} ({c.label})" if c.label and c.label != c.code and len(c.label) <= 20 else c.code
+            for c in item.categories]
+    out = fit(long) or fit(list(item.codes))
+    if out is None:
+        shown: list[str] = []
+        for code in item.codes:
+            if len(", ".join([*shown, code])) > 90:
+                break
+            shown.append(code)
+        out = ", ".join(shown) + f", ... ({len(item.codes) - len(shown)} more)"
+    return out
+
+
+def category_parser(item: Item, missing: set[str], what: str) -> Callable[[str], Parsed]:
+    codes, vals = item.codes, item.category_values()
+    exact = {c: i for i, c in enumerate(codes)}
+    numeric: dict[float, int] = {}
+    folded: dict[str, set[int]] = {}
+    for i, cat in enumerate(item.categories):
+        n = parse_number(cat.code.strip())
+        if n is not None:
+            numeric.setdefault(n, i)
+        for key in (cat.code, cat.label):
+            if key.strip():
+                folded.setdefault(key.strip().casefold(), set()).add(i)
+
+    def parse(t: str) -> Parsed:
+        i = exact.get(t)
+        if i is None:
+            if t in missing:
+                return "", math.nan, None
+            n = parse_number(t)
+            i = numeric.get(n) if n is not None else None
+        if i is None:
+            hits = folded.get(t.casefold(), set())
+            if len(hits) > 1:
+                amb = ", ".join(codes[k] for k in sorted(hits))
+                return t, math.nan, f"value '{t}' matches several categories of item '{item.id}' ({amb})"
+            i = next(iter(hits), None)
+        if i is None:
+            return t, math.nan, f"value '{t}' is not {what} (allowed: {_allowed(item)})"
+        return codes[i], vals[i], None
+
+    return parse
+
+
+def _scale_parser(item: Item, missing: set[str]) -> Callable[[str], Parsed]:
+    s = item.scale
+    assert s is not None
+    rng = f"{s.min:g} to {s.max:g}" if s.min < 0 else f"{s.min:g}-{s.max:g}"
+    anchors = {str(lab).strip().casefold(): float(v) for v, lab in s.anchors.items() if str(lab).strip()}
+    eps = 1e-9 * max(1.0, abs(s.min), abs(s.max))
+
+    def parse(t: str) -> Parsed:
+        if t in missing:
+            return "", math.nan, None
+        n = parse_number(t)
+        if n is None:
+            n = anchors.get(t.casefold())
+            if n is None:
+                return t, math.nan, f"value '{t}' is not a number (item '{item.id}' has the scale {rng})"
+        if not s.min - eps <= n <= s.max + eps:
+            return t, math.nan, f"value '{t}' is outside the scale {rng} of item '{item.id}'"
+        if s.step:
+            k = (n - s.min) / s.step
+            if abs(k - round(k)) > 1e-6:
+                return t, math.nan, (f"value '{t}' is not on the scale of item '{item.id}' "
+                                     f"(steps of {s.step:g} from {s.min:g} to {s.max:g})")
+            n = round(s.min + round(k) * s.step, 10)
+        return t, n, None
+
+    return parse
+
+
+def open_parser(missing: set[str]) -> Callable[[str], Parsed]:
+    """Items without categories or scale: keep the token; numbers get their value, strings wait for
+    resolve_open."""
+
+    def parse(t: str) -> Parsed:
+        if t in missing:
+            return "", math.nan, None
+        n = parse_number(t)
+        return t, (math.nan if n is None else n), None
+
+    return parse
+
+
+def item_parser(item: Item, missing: set[str]) -> Callable[[str], Parsed]:
+    if item.categories:
+        return category_parser(item, missing, f"a code of item '{item.id}'")
+    if item.scale is not None:
+        return _scale_parser(item, missing)
+    return open_parser(missing)
+
+
+def validate_distinct(raw: np.ndarray, parse: Callable[[str], Parsed], lines: np.ndarray, file: str,
+                       column: str, problems: list[Problem]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Parse a column via its distinct values: (index of each cell's value, canonical code of each distinct
+    value, value of each distinct value)."""
+    idx, uniq = pd.factorize(raw)
+    res = [parse(str(u).strip()) for u in uniq]
+    bad = np.array([r[2] is not None for r in res], dtype=bool)
+    if bad.any():
+        report_cells(bad[idx], idx, [r[2] or "" for r in res], lines, file, column, problems)
+    codes = np.array([r[0] for r in res] or [""], dtype=object)
+    values = np.array([r[1] for r in res] or [0.0], dtype=float)
+    return idx, codes, values
+
+
+def validate(raw: np.ndarray, parse: Callable[[str], Parsed], lines: np.ndarray, file: str, column: str,
+              problems: list[Problem]) -> tuple[np.ndarray, np.ndarray]:
+    """Parse a column via its distinct values; returns (canonical codes, values)."""
+    idx, codes, values = validate_distinct(raw, parse, lines, file, column, problems)
+    if not len(idx):
+        return np.empty(0, object), np.empty(0)
+    return codes[idx], values[idx]
+
+
+def resolve_open(codes: np.ndarray, level: str, what: str) -> tuple[np.ndarray, tuple[float, ...],
+                                                                      tuple[str, ...], dict[str, str]]:
+    """Values, categories and labels of free tokens; errors by token (numbers required above ordinal)."""
+    idx, uniq = pd.factorize(codes)
+    value, cats, labels, errors = resolve_tokens(uniq, level, what)
+    if not len(codes):
+        return np.empty(0), cats, labels, errors
+    out = np.array([value.get(str(c), math.nan) for c in uniq], dtype=float)[idx]
+    return out, cats, labels, errors
+
+
+def resolve_tokens(codes: Sequence[object], level: str, what: str) -> tuple[dict[str, float], tuple[float, ...],
+                                                                           tuple[str, ...], dict[str, str]]:
+    """resolve_open on the distinct codes: the value of each token instead of each cell."""
+    tokens = sorted({str(c) for c in codes if c != ""})
+    nums = {t: parse_number(t) for t in tokens}
+    if all(n is not None for n in nums.values()):
+        value = {t: float(n) for t, n in nums.items() if n is not None}
+        cats = tuple(sorted(set(value.values())))
+        labels = tuple(fmt_number(v) for v in cats)
+        errors: dict[str, str] = {}
+    elif level in ("interval", "ratio"):
+        value = {t: math.nan for t in tokens}
+        cats, labels = (), ()
+        errors = {t: f"value '{t}' is not a number ({what} has level '{level}')" for t, n in nums.items()
+                  if n is None}
+    else:
+        value = {t: float(i + 1) for i, t in enumerate(tokens)}
+        cats, labels, errors = tuple(value.values()), tuple(tokens), {}
+    return value, cats, labels, errors
