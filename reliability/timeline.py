@@ -1,0 +1,251 @@
+"""Time-based (time-unit) agreement on episodes, through the one chance-corrected engine (``chance.py``).
+
+The recording is cut into time units of ``step`` (Bakeman, Quera & Gnisci 2009, Behav Res Methods 41:137,
+"time-unit kappa"); each unit takes, for each coder, the code whose episode covers the unit's midpoint, or
+"no code" when none does ("no code" is a category like any other). That gives a units x coders code matrix,
+built by run-length arithmetic (``np.repeat`` of the alternating gap/episode runs, no loop over units), from
+which the engine computes percent agreement, Cohen's kappa (two coders; Conger's for more), Fleiss' kappa
+(Scott's pi for two), Gwet's AC1 and Krippendorff's alpha with their linearised SEs.
+
+Time units are not independent observations: the SEs treat them as if they were and are far too small for
+inference about the recording; they are reported because the engine computes them, with a note.
+
+Items whose episodes may overlap (``overlap: true``) get one present/absent analysis per code.
+
+Tolerance (Bakeman et al. 2009): with a window of ``w`` units, a unit where two coders disagree counts as an
+agreement when the reference coder's code occurs in the other coder's record within ``w`` units either side.
+The tally is made with each coder of the pair in turn as the reference (2 x units rows) and Cohen's kappa
+computed from it by the engine; for more than two coders every pair is reported with the mean over pairs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import numpy as np
+
+from . import chance
+from .results import Coefficient, undefined
+from .timecode import EpisodeSet
+
+SE_NOTE = ("time units are not independent observations: the SE and CI treat them as if they were and "
+           "understate the uncertainty")
+
+
+@dataclass
+class Grid:
+    """The time units of all videos laid end to end: video v owns units ``offset[v]:offset[v + 1]``."""
+
+    step_ms: int
+    offset: np.ndarray  # len(videos) + 1
+
+    @property
+    def n(self) -> int:
+        return int(self.offset[-1])
+
+    def video_of(self) -> np.ndarray:
+        """Per unit: its video index."""
+        return np.repeat(np.arange(len(self.offset) - 1), np.diff(self.offset))
+
+    def start_ms(self, unit: np.ndarray) -> np.ndarray:
+        """Start time of each unit within its video."""
+        v = np.searchsorted(self.offset, unit, side="right") - 1
+        return (unit - self.offset[v]) * self.step_ms
+
+
+def grid(es: EpisodeSet, step_ms: int | None = None) -> Grid:
+    step = step_ms or es.spec.step_ms
+    h = es.horizon()
+    n = -(-h // step)  # ceil
+    return Grid(step, np.concatenate([[0], np.cumsum(n)]).astype(np.int64))
+
+
+def _unit_range(g: Grid, video: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Units whose midpoint lies in [start, end): global ``lo`` (inclusive) and ``hi`` (exclusive).
+
+    Midpoint of unit i: (i + 1/2) step, inside iff 2 start <= (2i + 1) step < 2 end, i.e. i from
+    ceil((2 start - step) / 2 step) to ceil((2 end - step) / 2 step) - 1 (integer arithmetic, exact)."""
+    s = g.step_ms
+    two = 2 * s
+    lo = -((s - 2 * start) // two)
+    hi = -((s - 2 * end) // two)
+    size = g.offset[video + 1] - g.offset[video]
+    lo = np.clip(lo, 0, size) + g.offset[video]
+    hi = np.clip(hi, 0, size) + g.offset[video]
+    return lo, np.maximum(hi, lo)
+
+
+def coded(es: EpisodeSet) -> np.ndarray:
+    """videos x coders: did the coder code that video (an episode there, or declared by the reader)?"""
+    out = np.zeros((len(es.videos), len(es.coders)), dtype=bool)
+    out[es.video, es.coder] = True
+    if es.declared is not None:
+        out |= es.declared
+    return out
+
+
+def code_matrix(es: EpisodeSet, g: Grid | None = None) -> tuple[np.ndarray, Grid]:
+    """units x coders codes: the index of the code covering the unit's midpoint, ``len(codes)`` for "no
+    code", -1 where the coder did not code that video. Episodes of one coder must not overlap."""
+    g = g or grid(es)
+    q = len(es.spec.codes)
+    m = len(es.coders)
+    out = np.empty((g.n, m), dtype=np.int32)
+    lo, hi = _unit_range(g, es.video, es.start, es.end)
+    done = coded(es)
+    sizes = np.diff(g.offset)
+    for j in range(m):
+        sel = np.flatnonzero(es.coder == j)
+        order = sel[np.argsort(lo[sel], kind="stable")]
+        a, b, c = lo[order], hi[order], es.code[order]
+        keep = b > a
+        a, b, c = a[keep], b[keep], c[keep]
+        gaps = a - np.concatenate([[0], b[:-1]])
+        runs = np.empty(2 * len(a) + 1, dtype=np.int64)
+        vals = np.empty(2 * len(a) + 1, dtype=np.int32)
+        runs[0:-1:2], runs[1::2], runs[-1] = gaps, b - a, g.n - (b[-1] if len(a) else 0)
+        vals[0::2], vals[1::2] = q, c
+        col = np.repeat(vals, runs)
+        missing = ~done[:, j]
+        if missing.any():
+            col[np.repeat(missing, sizes)] = -1
+        out[:, j] = col
+    return out, g
+
+
+def presence_matrix(es: EpisodeSet, code: int, g: Grid | None = None) -> tuple[np.ndarray, Grid]:
+    """units x coders: 1 where an episode of ``code`` covers the unit's midpoint, 0 where none does, -1 where
+    the coder did not code the video (overlapping episodes allowed: a difference array, no loop over units)."""
+    g = g or grid(es)
+    m = len(es.coders)
+    out = np.empty((g.n, m), dtype=np.int32)
+    sel = es.code == code
+    lo, hi = _unit_range(g, es.video[sel], es.start[sel], es.end[sel])
+    done = coded(es)
+    sizes = np.diff(g.offset)
+    for j in range(m):
+        k = es.coder[sel] == j
+        diff = np.zeros(g.n + 1, dtype=np.int32)
+        np.add.at(diff, lo[k], 1)
+        np.add.at(diff, hi[k], -1)
+        col = (np.cumsum(diff[:-1]) > 0).astype(np.int32)
+        missing = ~done[:, j]
+        if missing.any():
+            col[np.repeat(missing, sizes)] = -1
+        out[:, j] = col
+    return out, g
+
+
+@dataclass
+class TimeResult:
+    """Time-based agreement of one item (or one code of an overlapping item)."""
+
+    what: str
+    labels: list[str]  # categories in code order, "no code" last
+    n_units: int
+    step_ms: int
+    coefficients: dict[str, Coefficient]
+    tolerance_ms: int = 0
+    tolerance: dict[str, Coefficient] = field(default_factory=dict)  # mean over pairs (two coders: the pair)
+    pairs: list[dict] = field(default_factory=list)  # per pair with tolerance
+    notes: list[str] = field(default_factory=list)
+
+
+def engine_family(codes: np.ndarray, q: int, confidence: float = 0.95) -> dict[str, Coefficient]:
+    """The chance-corrected family on a units x coders code matrix, each through ``chance.py``."""
+    counts = chance.count_table(codes, q)
+    a = chance.agreement(counts)
+    res = {c.key: c for c in (chance.percent_agreement(a, confidence), chance.fleiss_kappa(a, confidence),
+                              chance.gwet_ac(a, confidence), chance.krippendorff_alpha(a, confidence))}
+    res["conger_kappa"] = chance.conger_kappa(codes, q, None, confidence, a=a)
+    if codes.shape[1] == 2:
+        res["cohen_kappa"] = res["conger_kappa"].with_(key="cohen_kappa")
+        res["scott_pi"] = res["fleiss_kappa"].with_(key="scott_pi")
+    return res
+
+
+def _within(x: np.ndarray, q: int, w: int, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """units x (q) bool: does code k occur in ``x`` within units [max(t - w, first), min(t + w, last)]?
+    One cumulative sum per code (O(units q))."""
+    n = len(x)
+    t = np.arange(n)
+    lo = np.maximum(t - w, first)
+    hi = np.minimum(t + w, last)
+    out = np.zeros((n, q), dtype=bool)
+    for k in range(q):
+        cs = np.concatenate([[0], np.cumsum(x == k)])
+        out[:, k] = cs[hi + 1] - cs[lo] > 0
+    return out
+
+
+def tolerant_pair(a: np.ndarray, b: np.ndarray, q: int, w: int, g: Grid) -> np.ndarray:
+    """The 2n x 2 code matrix of Bakeman et al.'s (2009) tally with a tolerance of ``w`` units: rows (a, b')
+    with a as reference, then (a', b) with b as reference; ``b'`` is a where a's code occurs in b within the
+    window (and likewise a'). Units that either coder did not code are dropped."""
+    keep = (a >= 0) & (b >= 0)
+    v = g.video_of()
+    first = g.offset[v]
+    last = g.offset[v + 1] - 1
+    t = np.arange(len(a))
+    in_b = _within(b, q, w, first, last)
+    in_a = _within(a, q, w, first, last)
+    b2 = np.where((a != b) & in_b[t, np.clip(a, 0, q - 1)] & (a >= 0), a, b)
+    a2 = np.where((a != b) & in_a[t, np.clip(b, 0, q - 1)] & (b >= 0), b, a)
+    rows = np.concatenate([np.stack([a, b2], axis=1)[keep], np.stack([a2, b], axis=1)[keep]])
+    return rows.astype(np.int32)
+
+
+def time_based(es: EpisodeSet, confidence: float = 0.95, tolerance_ms: int | None = None,
+               step_ms: int | None = None) -> list[TimeResult]:
+    """Time-unit agreement of an item: one result for a non-overlapping item (codes + "no code"), one per
+    code (present / absent) for an overlapping one. ``tolerance_ms`` defaults to the spec's (0: none)."""
+    tol = es.spec.tolerance_ms if tolerance_ms is None else tolerance_ms
+    g = grid(es, step_ms)
+    out: list[TimeResult] = []
+    if not es.spec.overlap:
+        codes, _ = code_matrix(es, g)
+        labels = [*es.spec.codes, "no code"]
+        out.append(_result(es.spec.item, labels, codes, g, tol, confidence))
+    else:
+        for k, code in enumerate(es.spec.codes):
+            pres, _ = presence_matrix(es, k, g)
+            out.append(_result(f"{es.spec.item}: {code}", [f"not {code}", code], pres, g, tol, confidence))
+    return out
+
+
+def _result(what: str, labels: list[str], codes: np.ndarray, g: Grid, tol: int, confidence: float) -> TimeResult:
+    q = len(labels)
+    m = codes.shape[1]
+    if g.n == 0 or m < 2:
+        why = "no time units (no episodes and no recording length)" if g.n == 0 else "fewer than two coders"
+        coefs = {k: undefined(k, why) for k in ("percent_agreement", "cohen_kappa" if m == 2 else "fleiss_kappa")}
+        return TimeResult(what, labels, g.n, g.step_ms, coefs, tol)
+    coefs = engine_family(codes, q, confidence)
+    res = TimeResult(what, labels, g.n, g.step_ms, coefs, tol, notes=[SE_NOTE])
+    if tol > 0:
+        w = tol // g.step_ms
+        res.tolerance_ms = w * g.step_ms
+        vals = []
+        for i, j in combinations(range(m), 2):
+            rows = tolerant_pair(codes[:, i], codes[:, j], q, w, g)
+            if not len(rows):
+                continue
+            fam = engine_family(rows, q, confidence)
+            kappa, pa = fam["cohen_kappa"], fam["percent_agreement"]
+            res.pairs.append({"coders": (i, j), "cohen_kappa": kappa, "percent_agreement": pa})
+            vals.append((kappa, pa))
+        if m == 2 and vals:
+            res.tolerance = {"cohen_kappa": vals[0][0], "percent_agreement": vals[0][1]}
+        elif vals:
+            res.tolerance = {k: _mean(k, [v[i] for v in vals]) for i, k in enumerate(("cohen_kappa",
+                                                                                      "percent_agreement"))}
+    return res
+
+
+def _mean(key: str, coefs: list[Coefficient]) -> Coefficient:
+    ok = [c.value for c in coefs if c.ok]
+    if not ok:
+        return undefined(key, "undefined for every pair of coders")
+    return Coefficient(key, float(np.mean(ok)), n_units=coefs[0].n_units, method=f"mean over {len(ok)} pairs",
+                       reason="no SE for the mean over pairs")
