@@ -1,0 +1,138 @@
+"""BORIS exports (CSV / TSV text): tabular events or aggregated events.
+
+* Tabular events: one row per event with ``Time`` and ``Status`` START / STOP (a state event) or POINT (a
+  point event, kept as an episode of no duration); a START is closed by the next STOP of the same observation,
+  subject, behavior and modifiers.
+* Aggregated events: one row per event with ``Start (s)`` and ``Stop (s)``.
+
+Columns are found by name (case-insensitive); metadata lines above the table header (older exports) are
+skipped. The code is ``Behavior``; the item is the ``Behavioral category`` when it names an episode item, else
+the item whose codes hold the behavior. The coder is a ``Coder`` or ``Observer`` column, else the ``coder``
+given, else the ``Observation id``; the video is the media file's name without extension (``Media file
+name`` / ``Media file``), else the observation id; with several subjects, ``video/subject``. ``Total length``
+gives the recording length (times past it are refused).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+from reliability.errors import InputError, Problem
+from reliability.timecode import parse_time
+
+from .delimited import read_text, sniff_delimiter
+from .episodes import Raw, Read
+from .place import raise_if
+
+
+def _find(header: list[str], *names: str) -> int | None:
+    low = [h.strip().casefold() for h in header]
+    for n in names:
+        if n in low:
+            return low.index(n)
+    return None
+
+
+def _stem(path: str) -> str:
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    return PurePosixPath(name).stem or PureWindowsPath(name).stem or name
+
+
+def looks_like_boris(header: list[str]) -> bool:
+    return _find(header, "behavior") is not None and (
+        _find(header, "status") is not None or _find(header, "start (s)", "start") is not None)
+
+
+def read_boris(path: str | Path, items: set[str], coder: str | None = None, encoding: str | None = None) -> Read:
+    name = str(path)
+    text = read_text(Path(path), name, encoding)
+    lines = text.splitlines()
+    head_at = None
+    for i, line in enumerate(lines[:200]):
+        delim = sniff_delimiter(line) if line else ","
+        cells = next(csv.reader([line], delimiter=delim), [])
+        if looks_like_boris(cells):
+            head_at, header = i, cells
+            break
+    if head_at is None:
+        raise InputError.single(name, "no BORIS header found (a row with 'Behavior' and 'Status' or "
+                                "'Start (s)' in the first 200 lines)")
+    problems: list[Problem] = []
+    try:
+        rows = list(csv.reader(io.StringIO("\n".join(lines[head_at + 1:])), delimiter=delim))
+    except csv.Error as e:
+        raise InputError.single(name, f"broken CSV: {e}") from None
+    col = {k: _find(header, *n) for k, n in {
+        "obs": ("observation id",), "media": ("media file name", "media file", "media file path"),
+        "length": ("total length", "media duration (s)"), "subject": ("subject",), "behavior": ("behavior",),
+        "category": ("behavioral category",), "modifiers": ("modifiers",), "time": ("time",),
+        "status": ("status", "behavior type"), "start": ("start (s)", "start"), "stop": ("stop (s)", "stop"),
+        "coder": ("coder", "observer")}.items()}
+    tabular = col["time"] is not None and _find(header, "status") is not None
+    col["status"] = _find(header, "status")
+    subjects = {r[col["subject"]].strip() for r in rows if col["subject"] is not None and len(r) > col["subject"]}
+    subjects.discard("")
+    open_: dict[tuple, tuple[int, int]] = {}
+    out: list[Raw] = []
+    lengths: dict[str, int] = {}
+
+    def cell(r: list[str], k: str) -> str:
+        i = col[k]
+        return r[i].strip() if i is not None and i < len(r) else ""
+
+    for n, r in enumerate(rows):
+        line = head_at + 2 + n
+        if not any(c.strip() for c in r):
+            continue
+        obs = cell(r, "obs")
+        vid = _stem(cell(r, "media")) if cell(r, "media") else obs or Path(name).stem
+        if len(subjects) > 1 and cell(r, "subject"):
+            vid = f"{vid}/{cell(r, 'subject')}"
+        who = cell(r, "coder") or coder or obs or Path(name).stem
+        code = cell(r, "behavior")
+        cat = cell(r, "category")
+        item = cat if cat in items else None
+        if not code:
+            problems.append(Problem(name, "empty Behavior", line, header[col["behavior"]]))
+            continue
+        if cell(r, "length"):
+            ms = parse_time(cell(r, "length"))
+            if ms is not None and ms > 0:
+                lengths[vid] = ms
+        if tabular:
+            t = parse_time(cell(r, "time"))
+            status = cell(r, "status").upper()
+            if t is None:
+                problems.append(Problem(name, f"'{cell(r, 'time')}' is not a time in seconds", line, "Time"))
+                continue
+            key = (obs, vid, who, code, cell(r, "modifiers"))
+            if status == "START":
+                if key in open_:
+                    problems.append(Problem(name, f"'{code}' STARTs again before its STOP (START on line "
+                                            f"{open_[key][1]})", line, "Status"))
+                open_[key] = (t, line)
+            elif status == "STOP":
+                if key not in open_:
+                    problems.append(Problem(name, f"'{code}' STOPs without a START", line, "Status"))
+                    continue
+                s, sl = open_.pop(key)
+                out.append(Raw(name, sl, vid, who, s, t, code, item))
+            elif status == "POINT":
+                out.append(Raw(name, line, vid, who, t, t, code, item))
+            else:
+                problems.append(Problem(name, f"Status '{cell(r, 'status')}' is not START, STOP or POINT", line,
+                                        "Status"))
+        else:
+            s, e = parse_time(cell(r, "start")), parse_time(cell(r, "stop"))
+            if s is None or e is None:
+                bad = "start" if s is None else "stop"
+                problems.append(Problem(name, f"'{cell(r, bad)}' is not a time in seconds", line,
+                                        header[col[bad]] if col[bad] is not None else bad))
+                continue
+            out.append(Raw(name, line, vid, who, s, e, code, item))
+    for (_, _, _, code, _), (_, sl) in open_.items():
+        problems.append(Problem(name, f"'{code}' STARTs but never STOPs", sl, "Status"))
+    raise_if(problems)
+    return Read(out, lengths, [])

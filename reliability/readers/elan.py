@@ -1,0 +1,160 @@
+"""ELAN annotation files (.eaf, XML): time-aligned tiers as episodes.
+
+ELAN keeps times in a TIME_ORDER of TIME_SLOTs (milliseconds) and each tier's ALIGNABLE_ANNOTATIONs refer to
+two slots; the ANNOTATION_VALUE is the code. Tiers map to codebook items and coders:
+
+* a tier named after an item (``crying``): that item, the coder from the tier's ANNOTATOR (else PARTICIPANT)
+  attribute, else the ``coder`` given, else the file name (one file per coder);
+* a tier named ``item@coder`` (``crying@anna``): one file holding every coder's tier;
+* ``tiers={"Tier name": "item"}`` or ``"item@coder"`` maps other names; tiers that match nothing are skipped
+  with a warning (transcriptions, comments).
+
+The video is the first MEDIA_DESCRIPTOR's file name without its extension, else the ``video`` given, else the
+file name. Parsed with expat (no DTDs, no entities expanded), so that every problem names the line and the
+element. Symbolic (REF_ANNOTATION) tiers have no times and are skipped with a warning.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.parsers.expat
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+from reliability.errors import InputError, Problem
+
+from .episodes import Raw, Read
+from .files import read_bytes
+from .place import raise_if
+
+
+class _Refused(Exception):
+    pass
+
+
+def _media_stem(url: str) -> str:
+    name = url.rsplit("/", 1)[-1] if "/" in url else PureWindowsPath(url).name
+    return PurePosixPath(name).stem or name
+
+
+def read_elan(path: str | Path, items: set[str], tiers: dict[str, str] | None = None, coder: str | None = None,
+              video: str | None = None) -> Read:
+    """Episodes of the tiers that map to ``items`` (see the module docstring)."""
+    name = str(path)
+    data = read_bytes(Path(path), name)
+    if not data.strip():
+        raise InputError.single(name, "file is empty")
+    slots: dict[str, tuple[int | None, int]] = {}
+    anns: list[tuple[str, str, str, str, int, str]] = []  # tier, ref1, ref2, value, line, id
+    tier_attrs: dict[str, dict[str, str]] = {}
+    media: list[str] = []
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    stack: list[str] = []
+    state: dict = {"tier": None, "ann": None, "text": None}
+    p = xml.parsers.expat.ParserCreate()
+
+    def refuse(*_args: object) -> None:
+        raise _Refused("DTDs and entity declarations are not allowed in ELAN files")
+
+    p.StartDoctypeDeclHandler = refuse
+    p.EntityDeclHandler = refuse
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        line = p.CurrentLineNumber
+        stack.append(tag)
+        if tag == "TIME_SLOT":
+            sid, tv = attrs.get("TIME_SLOT_ID", ""), attrs.get("TIME_VALUE")
+            ms = None
+            if tv is not None:
+                if not re.fullmatch(r"\d{1,12}", tv.strip()):
+                    problems.append(Problem(name, f"TIME_VALUE '{tv}' of slot '{sid}' is not a whole number of "
+                                            "milliseconds", line, None, "TIME_SLOT"))
+                else:
+                    ms = int(tv)
+            slots[sid] = (ms, line)
+        elif tag == "MEDIA_DESCRIPTOR" and attrs.get("MEDIA_URL"):
+            media.append(attrs.get("MEDIA_URL", ""))
+        elif tag == "TIER":
+            tid = attrs.get("TIER_ID", "")
+            state["tier"] = tid
+            tier_attrs.setdefault(tid, dict(attrs))
+        elif tag == "ALIGNABLE_ANNOTATION":
+            state["ann"] = [state["tier"] or "", attrs.get("TIME_SLOT_REF1", ""), attrs.get("TIME_SLOT_REF2", ""),
+                            "", line, attrs.get("ANNOTATION_ID", "")]
+        elif tag == "REF_ANNOTATION" and state["tier"] is not None:
+            tier_attrs[state["tier"]]["_symbolic"] = "1"
+        elif tag == "ANNOTATION_VALUE" and state["ann"] is not None:
+            state["text"] = []
+
+    def end(tag: str) -> None:
+        stack.pop()
+        if tag == "ANNOTATION_VALUE" and state["ann"] is not None and state["text"] is not None:
+            state["ann"][3] = "".join(state["text"]).strip()
+            state["text"] = None
+        elif tag == "ALIGNABLE_ANNOTATION" and state["ann"] is not None:
+            anns.append(tuple(state["ann"]))  # type: ignore[arg-type]
+            state["ann"] = None
+        elif tag == "TIER":
+            state["tier"] = None
+
+    def chars(s: str) -> None:
+        if state["text"] is not None:
+            state["text"].append(s)
+
+    p.StartElementHandler = start
+    p.EndElementHandler = end
+    p.CharacterDataHandler = chars
+    try:
+        p.Parse(data, True)
+    except xml.parsers.expat.ExpatError as e:
+        raise InputError.single(name, f"is not a well-formed ELAN (XML) file: "
+                                f"{xml.parsers.expat.ErrorString(e.code)} at column {e.offset + 1}",
+                                e.lineno) from None
+    except _Refused as e:
+        raise InputError.single(name, str(e), p.CurrentLineNumber) from None
+    except (ValueError, RecursionError) as e:
+        raise InputError.single(name, f"cannot be read as XML: {e}") from None
+    if not tier_attrs and not slots:
+        raise InputError.single(name, "has no TIER and no TIME_SLOT: not an ELAN annotation file")
+    vid = video or (_media_stem(media[0]) if media else Path(name).stem)
+    mapping = dict(tiers or {})
+    targets: dict[str, tuple[str, str]] = {}
+    for tid, attrs in tier_attrs.items():
+        spec = mapping.get(tid, tid)
+        item, _, who = spec.partition("@")
+        if item not in items:
+            warnings.append(f"{name}: tier '{tid}' matches no episode item; skipped")
+            continue
+        if attrs.get("_symbolic"):
+            warnings.append(f"{name}: tier '{tid}' is symbolic (no times); skipped")
+            continue
+        who = who or coder or attrs.get("ANNOTATOR", "").strip() or attrs.get("PARTICIPANT", "").strip() \
+            or Path(name).stem
+        targets[tid] = (item, who)
+    out: list[Raw] = []
+    for item, who in targets.values():
+        out.append(Raw(name, None, vid, who, -1, -1, "", item))  # the tier exists: the coder coded the video
+    for tid, r1, r2, value, line, aid in anns:
+        if tid not in targets:
+            continue
+        item, who = targets[tid]
+        times = []
+        for ref in (r1, r2):
+            slot = slots.get(ref)
+            if slot is None:
+                problems.append(Problem(name, f"annotation '{aid}' of tier '{tid}' refers to time slot '{ref}', "
+                                        "which TIME_ORDER does not define", line, None, "ALIGNABLE_ANNOTATION"))
+            elif slot[0] is None:
+                problems.append(Problem(name, f"annotation '{aid}' of tier '{tid}' uses time slot '{ref}' that has "
+                                        "no TIME_VALUE (unaligned); align it in ELAN", line, None,
+                                        "ALIGNABLE_ANNOTATION"))
+            times.append(None if slot is None else slot[0])
+        if not value:
+            problems.append(Problem(name, f"annotation '{aid}' of tier '{tid}' has no value (code)", line, None,
+                                    "ANNOTATION_VALUE"))
+            continue
+        if None in times:
+            continue
+        out.append(Raw(name, line, vid, who, int(times[0]), int(times[1]), value, item, "ALIGNABLE_ANNOTATION"))
+    raise_if(problems)
+    return Read(out, {}, warnings)

@@ -1,0 +1,218 @@
+"""Time-coded episodes: the plain CSV format, and the checks every episode reader shares.
+
+Plain CSV (or TSV / semicolon CSV), one row per episode::
+
+    video,coder,start,end,code            # optional column 'item' when the codebook has several episode items
+    v01,anna,00:00:12.5,00:00:19.0,protest
+    v01,anna,,,                           # a row with no times and no code: anna coded v01 (nothing found)
+
+Times are seconds (``12.5``) or ``[hh:]mm:ss[.mmm]``. Every reader (:mod:`.elan`, :mod:`.boris`,
+:mod:`.datavyu`, this one) produces :class:`Raw` episodes; :func:`assemble` checks them against the items'
+:class:`~reliability.timecode.EpisodeSpec` (unknown codes, ends before starts, overlaps, times past the
+recording) and returns one :class:`~reliability.timecode.EpisodeSet` per item, all problems of all files at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from reliability.errors import InputError, Problem
+from reliability.timecode import TIME_HELP, EpisodeSet, EpisodeSpec, build, check_episodes, parse_time
+
+from .delimited import read_table
+from .place import raise_if
+from .table import close_hint, columns, quote_names
+
+PLAIN_COLUMNS = ("video", "coder", "start", "end", "code")
+
+
+@dataclass(frozen=True)
+class Raw:
+    """One episode as read: ``code`` "" with start = end = -1 declares that the coder coded the video."""
+
+    file: str
+    line: int | None
+    video: str
+    coder: str
+    start: int
+    end: int
+    code: str
+    item: str | None = None  # None: the item is found from the code
+    element: str | None = None  # XML element, for ELAN
+
+
+@dataclass
+class Read:
+    """What a reader found: the raw episodes, known recording lengths (ms), warnings."""
+
+    episodes: list[Raw]
+    lengths_ms: dict[str, int]
+    warnings: list[str]
+
+
+def read_plain(path: str | Path, encoding: str | None = None) -> Read:
+    """The plain CSV format (module docstring)."""
+    t = read_table(path, encoding)
+    problems = list(t.problems)
+    warnings: list[str] = []
+    pos = columns(t, problems, warnings)
+    folded = {h.casefold(): h for h in pos}
+    need = {}
+    for c in PLAIN_COLUMNS:
+        if c in folded:
+            need[c] = pos[folded[c]]
+        else:
+            problems.append(Problem(t.file, f"no '{c}' column (columns found: {quote_names(list(pos))})"
+                                    f"{close_hint(c, list(pos))}; the plain format needs {', '.join(PLAIN_COLUMNS)}",
+                                    t.header_line))
+    raise_if(problems)
+    item_col = pos.get(folded.get("item", ""), None)
+    out: list[Raw] = []
+    for r, line in enumerate(t.lines.tolist()):
+        cell = {c: str(t.cells[i][r]).strip() for c, i in need.items()}
+        item = str(t.cells[item_col][r]).strip() or None if item_col is not None else None
+        for c in ("video", "coder"):
+            if not cell[c]:
+                problems.append(Problem(t.file, f"empty {c}", line, c))
+        if not cell["code"] and not cell["start"] and not cell["end"]:
+            out.append(Raw(t.file, line, cell["video"], cell["coder"], -1, -1, "", item))
+            continue
+        times = []
+        for c in ("start", "end"):
+            ms = parse_time(cell[c])
+            if ms is None:
+                problems.append(Problem(t.file, f"'{cell[c]}' is not a time ({TIME_HELP})", line, c))
+            times.append(ms)
+        if not cell["code"]:
+            problems.append(Problem(t.file, "empty code (leave start, end and code all empty to record that "
+                                    "the coder coded the video and found nothing)", line, "code"))
+        if None not in times and cell["code"]:
+            out.append(Raw(t.file, line, cell["video"], cell["coder"], times[0], times[1], cell["code"], item))
+    raise_if(problems)
+    return Read(out, {}, warnings)
+
+
+def _item_for(raw: Raw, specs: dict[str, EpisodeSpec], by_code: dict[str, list[str]], problems: list[Problem]
+              ) -> str | None:
+    if raw.item is not None:
+        if raw.item in specs:
+            return raw.item
+        problems.append(Problem(raw.file, f"unknown episode item '{raw.item}' (items: {quote_names(list(specs))})"
+                                f"{close_hint(raw.item, list(specs))}", raw.line, None, raw.element))
+        return None
+    if len(specs) == 1:
+        return next(iter(specs))
+    items = by_code.get(raw.code, [])
+    if len(items) == 1:
+        return items[0]
+    if not items:
+        return None  # reported as an unknown code below
+    problems.append(Problem(raw.file, f"code '{raw.code}' belongs to several items ({', '.join(items)}): add an "
+                            "'item' column (or name the tier after the item)", raw.line, None, raw.element))
+    return None
+
+
+def assemble(reads: Sequence[Read], specs: dict[str, EpisodeSpec]) -> dict[str, EpisodeSet]:
+    """Check raw episodes against the specs and build one EpisodeSet per item; one InputError for everything.
+
+    Every coder who appears in any item of a video is taken to have coded that whole video for every item
+    (a coder with episodes of one item and none of another found nothing of the other)."""
+    if not specs:
+        raise InputError.single("<codebook>", "the codebook has no episode item (kind: episodes)")
+    problems: list[Problem] = []
+    by_code: dict[str, list[str]] = {}
+    for s in specs.values():
+        for c in s.codes:
+            by_code.setdefault(c, []).append(s.item)
+    files = list(dict.fromkeys(r.file for rd in reads for r in rd.episodes))
+    fidx = {f: i for i, f in enumerate(files)}
+    lengths = {v: ms for rd in reads for v, ms in rd.lengths_ms.items()}
+    rows: dict[str, list[tuple]] = {k: [] for k in specs}
+    pairs: dict[tuple[str, str], Raw] = {}
+    for rd in reads:
+        for raw in rd.episodes:
+            pairs.setdefault((raw.video, raw.coder), raw)
+            if not raw.code:
+                continue
+            item = _item_for(raw, specs, by_code, problems)
+            if item is None and raw.item is not None:
+                continue
+            spec = specs[item] if item else None
+            if spec is None or raw.code not in spec.codes:
+                allowed = spec.codes if spec else tuple(by_code)
+                problems.append(Problem(raw.file, f"unknown code '{raw.code}'{' in item ' + repr(item) if item else ''}"
+                                        f" (allowed: {', '.join(allowed)}){close_hint(raw.code, list(allowed))}",
+                                        raw.line, None, raw.element))
+                continue
+            rows[item].append((raw.video, raw.coder, raw.start, raw.end, spec.codes.index(raw.code),
+                               fidx[raw.file], raw.line or 0))
+    raise_if(problems)
+    videos = list(dict.fromkeys(v for v, _ in pairs))
+    coders = list(dict.fromkeys(c for _, c in pairs))
+    out: dict[str, EpisodeSet] = {}
+    for item, spec in specs.items():
+        known = {**{v: ms / 1000 for v, ms in lengths.items()}, **spec.lengths}
+        declared = [(v, c, -1, -1, -1, fidx.get(r.file, 0), r.line or 0) for (v, c), r in pairs.items()]
+        es = build(replace(spec, lengths=known), rows[item] + declared, files, videos, coders)
+        try:
+            check_episodes(es)
+        except InputError as e:
+            problems.extend(e.problems)
+        out[item] = es
+    raise_if(problems)
+    return out
+
+
+FORMATS = ("auto", "plain", "elan", "boris", "datavyu")
+
+
+def detect(path: str | Path, encoding: str | None = None) -> str:
+    """The format of an episode file: 'elan' (.eaf or XML), 'datavyu', 'boris' or 'plain'."""
+    from .boris import looks_like_boris
+    from .datavyu import looks_like_datavyu
+    from .files import read_bytes
+
+    p = Path(path)
+    if p.suffix.lower() == ".eaf":
+        return "elan"
+    head = read_bytes(p, str(path))[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith((b"<?xml", b"<ANNOTATION_DOCUMENT")):
+        return "elan"
+    t = read_table(path, encoding)
+    if looks_like_datavyu(t.header):
+        return "datavyu"
+    if looks_like_boris(t.header) or any("behavior" in h.casefold() for r in range(min(30, t.n_rows))
+                                         for h in (str(c[r]) for c in t.cells)):
+        return "boris"
+    return "plain"
+
+
+def read_episode_files(paths: Sequence[str | Path], specs: dict[str, EpisodeSpec], fmt: str = "auto", *,
+                       tiers: dict[str, str] | None = None, coder: str | None = None, video: str | None = None,
+                       encoding: str | None = None) -> tuple[dict[str, EpisodeSet], list[str]]:
+    """Read episode files of any supported format and check them together; all problems raised at once."""
+    from .boris import read_boris
+    from .datavyu import read_datavyu
+    from .elan import read_elan
+
+    reads: list[Read] = []
+    problems: list[Problem] = []
+    items = set(specs)
+    for path in paths:
+        try:
+            kind = detect(path, encoding) if fmt == "auto" else fmt
+            if kind == "elan":
+                reads.append(read_elan(path, items, tiers, coder, video))
+            elif kind == "boris":
+                reads.append(read_boris(path, items, coder, encoding))
+            elif kind == "datavyu":
+                reads.append(read_datavyu(path, items, coder, video, encoding))
+            else:
+                reads.append(read_plain(path, encoding))
+        except InputError as e:
+            problems.extend(e.problems)
+    raise_if(problems)
+    sets = assemble(reads, specs)
+    return sets, [w for rd in reads for w in rd.warnings]
