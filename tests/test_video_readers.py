@@ -40,7 +40,8 @@ EAF = """<?xml version="1.0" encoding="UTF-8"?>
 </ANNOTATION_DOCUMENT>
 """
 
-BORIS = """Observation id,Media file name,Total length,Subject,Behavior,Behavioral category,Modifiers,Behavior type,Time,Status
+BORIS = """Observation id,Media file name,Total length,Subject,Behavior,Behavioral category,Modifiers,\
+Behavior type,Time,Status
 obs-cleo,v01.mp4,20.000,child,protest,cry,,STATE,2.000,START
 obs-cleo,v01.mp4,20.000,child,protest,cry,,STATE,6.500,STOP
 obs-cleo,v01.mp4,20.000,child,despair,cry,,STATE,9.000,START
@@ -106,7 +107,7 @@ def test_elan_tiers_map_to_coders(tmp_path):
 
 
 @pytest.mark.parametrize("change,where,what", [
-    (('TIME_SLOT_REF2="ts4">\n      <ANNOTATION_VALUE>despair', 'TIME_SLOT_REF2="ts9">\n      <ANNOTATION_VALUE>despair'),
+    (('REF2="ts4">\n      <ANNOTATION_VALUE>despair', 'REF2="ts9">\n      <ANNOTATION_VALUE>despair'),
      ":15: element ALIGNABLE_ANNOTATION: annotation 'a2'", "time slot 'ts9', which TIME_ORDER does not define"),
     (('TIME_SLOT_ID="ts3" TIME_VALUE="9000"', 'TIME_SLOT_ID="ts3"'), ":15: element ALIGNABLE_ANNOTATION:",
      "no TIME_VALUE (unaligned)"),
