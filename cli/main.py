@@ -61,6 +61,8 @@ def emit(items, opts, fmt: Format, warnings: list[str], title: str, show_all: bo
     """Print results to stdout in the chosen format."""
     from reliability import report
 
+    from .render import print_notes
+
     if fmt is Format.json:
         import json
 
@@ -73,11 +75,13 @@ def emit(items, opts, fmt: Format, warnings: list[str], title: str, show_all: bo
     else:
         from rich.console import Console
 
-        from .render import print_notes, results_table
+        from .render import coders_table, print_notes, results_table
 
         console = Console()
         console.print(results_table(items, opts, show_all=show_all, title=title))
-        print_notes(console, items, warnings)
+        if meta.get("coder_counts"):
+            console.print(coders_table(meta["coder_counts"]))
+    print_notes(err_console(), items, warnings)  # diagnostics go to stderr in every format
 
 
 OUTPUT_NAMES = ("summary.csv", "summary.md", "per_category.csv", "disagreements.csv", "results.json")
@@ -115,7 +119,7 @@ def run_check(files: list[Path], codebook: Path, out: Path | None, fmt: Format, 
         items = [analyse(data.items[it.id], opts) for it in cb.items]
     title = title or f"{cb.title or cb.id}: {len(data.coders)} coders, {len(data.units)} units"
     meta = {"codebook": cb.id, "codebook_version": cb.version or None, "coders": data.coders,
-            "files": [str(f) for f in files]}
+            "files": [str(f) for f in files], "coder_counts": [c.to_dict() for c in data.coder_counts]}
     if out is not None:
         tables = output_files(out, items, opts, data.items.values(), data.warnings, title, **meta)
         if pending is not None:

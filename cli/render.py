@@ -59,3 +59,18 @@ def print_notes(console: Console, items: Sequence[ItemResult], warnings: Sequenc
             console.print(f"[yellow]note[/] {escape(it.item)}: {escape(n)}", highlight=False)
     for w in warnings:
         console.print(f"[yellow]warning[/] {escape(w)}", highlight=False)
+
+
+def coders_table(counts: Sequence[dict]) -> Table:
+    """Per coder: file(s), units with a row, ratings given and (unit, item) cells missing."""
+    t = Table(title=Text("Coders"), header_style="bold", pad_edge=False, title_justify="left")
+    t.add_column("coder", overflow="fold")
+    t.add_column("file", overflow="fold")
+    for c in ("units", "ratings", "missing"):
+        t.add_column(c, justify="right", no_wrap=True)
+    for c in counts:
+        absent = len(c["absent_units"])
+        missing = f"{c['missing']}" + (f" ({absent} units absent)" if absent else "")
+        t.add_row(Text(c["coder"]), Text(", ".join(c["files"])), str(c["units"]), str(c["ratings"]),
+                  Text(missing, style="yellow" if c["missing"] else ""))
+    return t

@@ -39,6 +39,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -163,7 +164,7 @@ _T = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL = (_T + t for t in ("str", "int", "float", "bool", "null"))
 _SAFE_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _T + "timestamp", _T + "map", _T + "seq"}
 _CTOR = yaml.constructor.SafeConstructor()
-_ITEM_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}\Z")
+_ITEM_ID = re.compile(r"[^\W\d_][\w-]{0,63}\Z")  # letters of any script (intensität), digits, _ and -
 _CODEBOOK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
 _Node = yaml.Node
 
@@ -433,7 +434,7 @@ class _Checker:
         iid = ""
         if self.require(node, m, "id", what):
             id_node = m["id"][1]
-            iid = self.text(id_node, f"{what}'id'")
+            iid = unicodedata.normalize("NFC", self.text(id_node, f"{what}'id'"))
             if not isinstance(id_node, yaml.ScalarNode):
                 pass
             elif not _ITEM_ID.match(iid):

@@ -77,3 +77,19 @@ def raise_if(problems: list[Problem]) -> None:
         extra = len(problems) - MAX_PROBLEMS
         problems = [*problems[:MAX_PROBLEMS], Problem("...", f"and {extra} more problem{'s' * (extra > 1)}")]
     raise InputError(problems)
+
+
+def merge_file_warnings(warnings: Sequence[str], files: Sequence[str]) -> list[str]:
+    """Each warning once: ``FILE: message`` warnings that differ only in a file of ``files`` become one
+    ``a.csv, b.csv: message`` (in the order first seen); other warnings are kept once each."""
+    names = sorted(set(files), key=len, reverse=True)  # the longest match first ("x.xlsx sheet 'A'" before "x.xlsx")
+    groups: dict[str, list[str]] = {}
+    for w in warnings:
+        f = next((f for f in names if w.startswith(f + ": ")), None)
+        key, where = (w, None) if f is None else (w[len(f) + 2:], f)
+        hits = groups.setdefault(key, [])
+        if where is not None and where not in hits:
+            hits.append(where)
+        elif where is None and not hits:
+            hits.append("")
+    return [key if hits == [""] else f"{', '.join(hits)}: {key}" for key, hits in groups.items()]

@@ -18,7 +18,7 @@ from reliability.ratings import ItemRatings
 
 from .delimited import read_table
 from .excel import EXCEL_SUFFIXES, read_xlsx
-from .place import raise_if, report_cells, report_tokens
+from .place import merge_file_warnings, raise_if, report_cells, report_tokens
 from .spss import SPSS_SUFFIXES, read_sav
 from .table import Table, close_hint, columns, duplicated, filled, fmt_number, missing_column, quote_names, strip_cells
 from .values import Parsed, item_parser, resolve_open, validate
@@ -37,7 +37,54 @@ class RatingSet:
     records: pd.DataFrame  # unit, coder, item, code, value, file, line + context columns
     warnings: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    coder_counts: list[CoderCount] = field(default_factory=list)
 
+
+@dataclass(frozen=True)
+class CoderCount:
+    """What one coder delivered: units with a row, ratings given, and the (unit, item) cells left missing, either
+    blank/NA or because the coder's file has no row for a unit that other coders rated (``absent_units``)."""
+
+    coder: str
+    files: tuple[str, ...]
+    units: int
+    ratings: int
+    missing: int
+    absent_units: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {"coder": self.coder, "files": list(self.files), "units": self.units, "ratings": self.ratings,
+                "missing": self.missing, "absent_units": list(self.absent_units)}
+
+
+def coder_counts(units: list[str], coders: list[str], cell: np.ndarray, files: np.ndarray,
+                 items: dict[str, ItemRatings]) -> list[CoderCount]:
+    """Per coder: units with a row (``cell``: flat unit x coder index of every row), ratings, missing cells."""
+    has_row = np.zeros(len(units) * len(coders), dtype=bool)
+    has_row[cell] = True
+    has_row = has_row.reshape(len(units), len(coders))
+    ratings = sum((~np.isnan(r.values)).sum(axis=0) for r in items.values()) if items else np.zeros(len(coders))
+    coder_of_row = cell % max(len(coders), 1)
+    out = []
+    for j, coder in enumerate(coders):
+        mine = files[coder_of_row == j]
+        absent = tuple(units[i] for i in np.flatnonzero(~has_row[:, j]))
+        n = int(ratings[j])
+        out.append(CoderCount(coder, tuple(dict.fromkeys(str(f) for f in mine)), int(has_row[:, j].sum()), n,
+                              len(units) * len(items) - n, absent))
+    return out
+
+
+def absent_warnings(counts: list[CoderCount], n_units: int) -> list[str]:
+    """A warning per coder whose files lack units the other coders rated (naming the coder, files and units)."""
+    out = []
+    for c in counts:
+        if c.absent_units and c.units:
+            k = len(c.absent_units)
+            few = ", ".join(c.absent_units[:8]) + (", ..." if k > 8 else "")
+            out.append(f"coder '{c.coder}' ({', '.join(c.files)}) has no row for {k} of the {n_units} units the "
+                       f"other coders rated: {few}; these count as missing ratings")
+    return out
 
 
 @dataclass
@@ -254,8 +301,11 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
                                     "value": vals, "file": shared["file"], "line": shared["line"],
                                     **{k: shared[k] for k in context}}, copy=False))
     raise_if(problems)
+    counts = coder_counts(units, coders, cell, files_all, items)
+    warnings = merge_file_warnings([*warnings, *absent_warnings(counts, len(units))],
+                                   [*names, *(c.file for c in chunks)])
     if len(coders) < 2:
         warnings.append(f"only one coder ({', '.join(coders)}); agreement needs at least two")
     cols = ["unit", "coder", "item", "code", "value", "file", "line", *ctx_names]
     records = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
-    return RatingSet(codebook, coders, units, items, records, warnings, names)
+    return RatingSet(codebook, coders, units, items, records, warnings, names, counts)

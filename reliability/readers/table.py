@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -111,6 +112,7 @@ def columns(t: Table, problems: list[Problem], warnings: list[str]) -> dict[str,
     """Name -> position of the usable columns; unnamed columns with data are ignored, duplicates reported."""
     pos: dict[str, int] = {}
     for i, h in enumerate(t.header):
+        h = h if h.isascii() else unicodedata.normalize("NFC", h)  # 'ä' typed as a + combining diaeresis
         if not h:
             if not blank_cells(t.cells[i], t._plain).all():
                 warnings.append(f"{t.file}: column {i + 1} has no header; ignored")
