@@ -133,9 +133,6 @@ def _six(put, out: dict, qf, n: int, k: int, bms: float, wms: float, jms: float,
     return {key: out[key] for key in ICC_KEYS}
 
 
-MIXED_MODEL_MAX_UNITS = 200_000  # REML cost: O(ratings + units x coders^2) per evaluation
-
-
 def icc_all(values: np.ndarray, confidence: float = 0.95, convention: str = "psych",
             missing: str = "mixed") -> dict[str, Coefficient]:
     """Six ICCs of a units x coders matrix (NaN = missing).
@@ -155,13 +152,20 @@ def icc_all(values: np.ndarray, confidence: float = 0.95, convention: str = "psy
     anova = _icc_complete(complete, dropped, confidence, convention)
     if not dropped or missing != "mixed" or x.shape[1] < 2:
         return anova
-    if x.shape[0] > MIXED_MODEL_MAX_UNITS:
-        note = f"; more than {MIXED_MODEL_MAX_UNITS} units: mixed model not fitted"
-        return {k: c.with_(method=c.method + note) for k, c in anova.items()}
+    from .reml import too_large
+
+    why = too_large(x.shape)
+    if why:
+        return _with_note(anova, why)
     if np.nanmax(x) == np.nanmin(x):
         return {key: undefined(key, "no variance: every rating is the same value, so the ICC is 0/0", x.shape[0],
                                extra={"mcgraw_wong": MCGRAW_WONG[key]}) for key in ICC_KEYS}
-    mixed = icc_mixed(x, confidence, convention)
+    from .reml import NotFitted
+
+    try:
+        mixed = icc_mixed(x, confidence, convention)
+    except NotFitted as e:
+        return _with_note(anova, str(e))
     for key, c in mixed.items():
         a = anova[key]
         c.extra["complete_units"] = {
@@ -170,6 +174,10 @@ def icc_all(values: np.ndarray, confidence: float = 0.95, convention: str = "psy
             "method": a.method if a.ok else a.reason,
         }
     return mixed
+
+
+def _with_note(res: dict[str, Coefficient], note: str) -> dict[str, Coefficient]:
+    return {k: c.with_(method="; ".join(filter(None, (c.method, note)))) for k, c in res.items()}
 
 
 def _icc_complete(complete: np.ndarray, dropped: int, confidence: float, convention: str) -> dict[str, Coefficient]:
@@ -196,57 +204,11 @@ def _icc_complete(complete: np.ndarray, dropped: int, confidence: float, convent
 
 def variance_components(values: np.ndarray) -> dict[str, float]:
     """REML variance components of rating = mu + unit + coder + error (crossed random effects) from all
-    available ratings: the model psych::ICC fits with lme4 when lmer = TRUE (Bates et al. 2015).
+    available ratings: the model psych::ICC fits with lme4 when lmer = TRUE (Bates et al. 2015). Newton's
+    method on the profiled REML criterion with its analytic gradient and Hessian (:mod:`reliability.reml`)."""
+    from .reml import variance_components as reml_components
 
-    Profiled REML in the two variance ratios (unit/error, coder/error), with the Woodbury identity and a Schur
-    complement on the coder block, so each evaluation costs O(ratings + units x coders^2), not O(ratings^3).
-    """
-    from scipy.optimize import minimize
-
-    x = np.asarray(values, dtype=float)
-    obs = ~np.isnan(x)
-    n, k = x.shape
-    n_obs = int(obs.sum())
-    y = np.where(obs, x, 0.0)
-    du, dc = obs.sum(axis=1).astype(float), obs.sum(axis=0).astype(float)  # ratings per unit / per coder
-    inc = obs.astype(float)  # units x coders incidence: Zu'Zc
-    zy = (y.sum(axis=1), y.sum(axis=0))
-    z1 = (du, dc)
-    yy, y1 = float((y**2).sum()), float(y.sum())
-
-    def profile(tu: float, tc: float) -> tuple[float, float, float]:
-        """(residual sum of squares r'H^-1 r, log|H|, 1'H^-1 1) at the variance ratios (tu, tc)."""
-        a = 1 + tu * du  # diagonal unit block of M = I + G^1/2 Z'Z G^1/2
-        b = np.sqrt(tu * tc) * inc
-        s = np.diag(1 + tc * dc) - (b.T / a) @ b  # Schur complement on the coder block
-
-        def quad(g_u: np.ndarray, g_c: np.ndarray, h_u: np.ndarray, h_c: np.ndarray) -> float:
-            gu, gc = np.sqrt(tu) * g_u, np.sqrt(tc) * g_c
-            x2 = np.linalg.solve(s, gc - b.T @ (gu / a))
-            x1 = (gu - b @ x2) / a
-            return float(np.sqrt(tu) * h_u @ x1 + np.sqrt(tc) * h_c @ x2)
-
-        one_h_one = n_obs - quad(*z1, *z1)
-        one_h_y = y1 - quad(*zy, *z1)
-        rss = yy - quad(*zy, *zy) - one_h_y**2 / one_h_one
-        return rss, float(np.log(a).sum() + np.linalg.slogdet(s)[1]), one_h_one
-
-    def neg2ll(theta: np.ndarray) -> float:
-        rss, logdet, one_h_one = profile(max(theta[0], 0.0), max(theta[1], 0.0))
-        return (n_obs - 1) * np.log(max(rss, 1e-300) / (n_obs - 1)) + logdet + np.log(one_h_one)
-
-    ms = mean_squares(x[obs.all(axis=1)]) if obs.all(axis=1).sum() >= 2 else None
-    e0 = ms.ems if ms and ms.ems > 0 else float(np.nanvar(x)) / 2 or 1.0
-    start = [max((ms.bms - ms.ems) / k, 0.0) / e0 if ms else 1.0, max((ms.jms - ms.ems) / n, 0.0) / e0 if ms else 0.1]
-    best = None
-    for guess in (start, [1.0, 0.1], [0.1, 1.0]):
-        res = minimize(neg2ll, np.maximum(guess, 1e-3), method="L-BFGS-B", bounds=[(0, None), (0, None)],
-                       options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 500})
-        if best is None or res.fun < best.fun:
-            best = res
-    tu, tc = (max(float(t), 0.0) for t in best.x)
-    err = profile(tu, tc)[0] / (n_obs - 1)  # error variance at the optimum
-    return {"unit": tu * err, "coder": tc * err, "error": err}
+    return reml_components(values)
 
 
 def icc_mixed(values: np.ndarray, confidence: float = 0.95, convention: str = "psych") -> dict[str, Coefficient]:
