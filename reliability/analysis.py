@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from . import chance, interpret, weights
+from . import chance, interpret, two_raters, weights
 from .icc import ICC_KEYS, icc_all
 from .ratings import ItemRatings
 from .results import Coefficient, undefined
@@ -132,7 +132,18 @@ def _family(a: chance.Agreement, codes: np.ndarray, q: int, opts: Options) -> di
     if n_coders == 2:  # Conger's kappa with two coders is Cohen's, Fleiss' is Scott's: same numbers, own keys
         for key, src in (("cohen_kappa", "conger_kappa"), ("scott_pi", "fleiss_kappa")):
             res[key] = res[src].with_(key=key, extra=dict(res[src].extra))
+        # Cohen's kappa also with its Fleiss-Cohen-Everitt SEs; non-symmetric weights applied as oriented
+        res["cohen_kappa"] = two_raters.cohen_for_pair(res["cohen_kappa"], codes, q, a.weights, cf)
     return res
+
+
+def _asymmetry_note(n_coders: int) -> str:
+    if n_coders == 2:
+        return ("the custom weight matrix is not symmetric: Cohen's kappa applies it as given, rows = first coder, "
+                "columns = second coder (Cohen 1968); the other coefficients treat the coders as interchangeable "
+                "and use its symmetric part (W + W^T)/2")
+    return ("the custom weight matrix is not symmetric, but with more than two coders no coder comes first: every "
+            "coefficient uses its symmetric part (W + W^T)/2")
 
 
 def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
@@ -161,7 +172,8 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
         coefs["percent_agreement"] = undefined("percent_agreement", "no ratings")
     else:
         identity = chance.agreement(counts)
-        if r.level == "nominal" and wname == "identity":
+        a_w = identity
+        if wname == "identity":
             coefs.update(_family(identity, codes, q, opts))
         else:
             a_w = chance.agreement(counts, w)
@@ -170,20 +182,25 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
             pa = weighted.pop("percent_agreement")  # weighted, as R irrCAC's pa.coeff.raw(weights=)
             coefs["percent_agreement"] = pa.with_(extra={**pa.extra, "weights": wname, "exact_agreement": exact.value})
             coefs.update(weighted)
-        if opts.weights and opts.weights != "identity":
-            # weights chosen explicitly: alpha with those weights, as R irrCAC's krippen.alpha.raw(weights=)
+        if opts.weights:
+            # weights chosen explicitly (identity too): alpha with those weights, as R irrCAC's
+            # krippen.alpha.raw(weights=); identity gives the nominal alpha whatever the level
             alpha = chance.krippendorff_alpha(a_w, opts.confidence)
             coefs["krippendorff_alpha"] = alpha.with_(extra={**alpha.extra, "weights": wname})
         else:
             coefs["krippendorff_alpha"] = krippendorff_alpha(counts, cats, r.level, opts.confidence, a=identity)
     if r.level != "nominal":
         coefs.update(icc_all(r.values, opts.confidence, opts.icc_convention, opts.icc_missing))
+    if wname == "custom" and q and not np.allclose(w, w.T, rtol=0, atol=1e-12):
+        notes.append(_asymmetry_note(n_coders))
+    if "cohen_kappa" in coefs and (fce := two_raters.fce_note(coefs["cohen_kappa"])):
+        notes.append(fce)
     primary = r.primary or ("fleiss_kappa" if r.level == "nominal" else "icc2")
     if primary not in coefs:
         primary = next(iter(coefs))
     result = ItemResult(r.item, r.level, wname, n_units, n_coders, r.n_ratings, labels, coefs, primary,
                         distribution=distribution, notes=notes)
-    if q >= 2 and r.level == "nominal" and opts.per_category:
+    if q >= 2 and wname == "identity" and opts.per_category:  # unweighted analysis, whatever the level
         result.per_category = per_category(counts, labels, opts.confidence)
         result.fleiss_null = chance.fleiss_null_se(counts)
     if opts.bootstrap and q >= 2:
@@ -222,8 +239,11 @@ def attach_bootstrap(result: ItemResult, counts: np.ndarray, w: np.ndarray, cats
         if key == "krippendorff_alpha":
             continue
         put(("gwet_ac1" if "gwet_ac1" in result.coefficients else "gwet_ac2") if key == "gwet_ac" else key, ci)
-    marg = counts[counts.sum(axis=1) >= 2].sum(axis=0)
-    wa = weights.krippendorff_weights(r.level, cats, marg)
+    if opts.weights:  # alpha was computed with the explicit weights
+        wa = w
+    else:
+        marg = counts[counts.sum(axis=1) >= 2].sum(axis=0)
+        wa = weights.krippendorff_weights(r.level, cats, marg)
     alpha = bs.bootstrap_family(counts, wa, opts.bootstrap, opts.seed, opts.confidence)["krippendorff_alpha"]
     put("krippendorff_alpha", alpha)
     if r.level != "nominal":
@@ -280,14 +300,16 @@ def analyse_counts(counts: np.ndarray, names: list[str], level: str = "nominal",
     cf = opts.confidence
     coefs = {c.key: c for c in (chance.percent_agreement(a, cf), chance.fleiss_kappa(a, cf), chance.gwet_ac(a, cf),
                                 chance.brennan_prediger(a, cf))}
-    if level == "nominal" and wname == "identity":
-        coefs["krippendorff_alpha"] = chance.krippendorff_alpha(a, cf, counts_input=True)
+    if opts.weights or level == "nominal":
+        # explicit weights (identity too) weight alpha, as R irrCAC's krippen.alpha.dist(weights=)
+        alpha = chance.krippendorff_alpha(a, cf, counts_input=True)
+        coefs["krippendorff_alpha"] = alpha.with_(extra={**alpha.extra, "weights": wname}) if opts.weights else alpha
     else:
         coefs["krippendorff_alpha"] = krippendorff_alpha(counts, values, level, cf, counts_input=True)
     dist = {n: int(counts[:, k].sum()) for k, n in enumerate(names)}
     res = ItemResult(item, level, wname, a.n, int(a.ri.max()) if a.n else 0, int(counts.sum()), list(names), coefs,
                      "fleiss_kappa", distribution=dist)
-    if level == "nominal" and q >= 2 and opts.per_category:
+    if wname == "identity" and q >= 2 and opts.per_category:
         res.per_category = per_category(counts, list(names), cf)
         res.fleiss_null = chance.fleiss_null_se(counts)
     return res

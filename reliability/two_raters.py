@@ -93,16 +93,99 @@ def cohen_null_se(table: np.ndarray, weights: np.ndarray | None = None) -> tuple
     return se0, float(z), float(2 * ndtr(-abs(z)))
 
 
-def cohen_asymptotic_se(table: np.ndarray) -> float:
-    """Unweighted kappa's large-sample SE (Fleiss, Cohen & Everitt 1969), SAS's ASE."""
+def cohen_asymptotic_se(table: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """Large-sample SE of Cohen's (weighted) kappa, Fleiss, Cohen & Everitt (1969), SAS PROC FREQ's ASE::
+
+        var = [sum_kl p_kl (w_kl - (1 - k) (wr_k + wc_l))^2 - (k - pe (1 - k))^2] / (n (1 - pe)^2)
+
+    with ``wr_k = sum_l w_kl p_.l`` and ``wc_l = sum_k w_kl p_k.`` (rows: first coder). It is the same number as
+    the table-form linearisation SE of irrCAC's kappa2.table; unweighted, psych::cohen.kappa's ``var.kappa``."""
     t = np.asarray(table, dtype=float)
+    q = t.shape[0]
+    w = np.eye(q) if weights is None else np.asarray(weights, dtype=float)
     n = t.sum()
     p = t / n
     rows, cols = p.sum(axis=1), p.sum(axis=0)
-    po, pe = float(np.trace(p)), float(rows @ cols)
-    diag = np.diag(p) * (1 - (rows + cols) * (1 - (po - pe) / (1 - pe))) ** 2
-    k = (po - pe) / (1 - pe)
-    off = (1 - k) ** 2 * (p * (cols[:, None] + rows[None, :]) ** 2)
-    off = off.sum() - (1 - k) ** 2 * (np.diag(p) * (cols + rows) ** 2).sum()
-    var = (diag.sum() + off - (k - pe * (1 - k)) ** 2) / (n * (1 - pe) ** 2)
-    return float(np.sqrt(var))
+    pa, pe = float((w * p).sum()), float(rows @ w @ cols)
+    k = (pa - pe) / (1 - pe)
+    lin = w - (1 - k) * ((w @ cols)[:, None] + (w.T @ rows)[None, :])
+    var = ((p * lin**2).sum() - (k - pe * (1 - k)) ** 2) / (n * (1 - pe) ** 2)
+    return float(np.sqrt(max(var, 0.0)))
+
+
+FCE_METHOD = ("Fleiss, Cohen & Everitt (1969): asymptotic SE with normal CI, and SE under H0 kappa = 0 with z and "
+              "two-sided normal p, on the units both coders rated (as SAS PROC FREQ, R irr::kappa2, "
+              "psych::cohen.kappa)")
+
+
+def cohen_fce(table: np.ndarray, weights: np.ndarray | None = None, confidence: float = 0.95) -> dict | None:
+    """Fleiss-Cohen-Everitt inference for Cohen's (weighted) kappa from the two coders' table: the asymptotic SE
+    and its normal CI (SAS, psych), the SE under H0 with z and two-sided p (irr::kappa2, SAS). None when it is
+    not defined (fewer than two units, chance agreement 1, or no variance under H0)."""
+    from scipy.special import ndtri
+
+    t = np.asarray(table, dtype=float)
+    q = t.shape[0]
+    w = np.eye(q) if weights is None else np.asarray(weights, dtype=float)
+    n = float(t.sum())
+    if n < 2:
+        return None
+    p = t / n
+    pe = float(p.sum(axis=1) @ w @ p.sum(axis=0))
+    if pe >= 1 - 1e-12:
+        return None
+    with np.errstate(all="ignore"):
+        se0, z, p2 = cohen_null_se(t, w)
+        ase = cohen_asymptotic_se(t, w)
+    if not (np.isfinite(se0) and se0 > 0 and np.isfinite(ase)):
+        return None
+    kappa = ((w * p).sum() - pe) / (1 - pe)
+    zc = float(ndtri(1 - (1 - confidence) / 2))
+    return {"value": float(kappa), "se_asymptotic": ase, "ci_low": float(kappa - zc * ase),
+            "ci_high": float(min(1.0, kappa + zc * ase)), "se_null": se0, "z": z, "p_two_sided": p2,
+            "n_units": int(n), "confidence": confidence, "method": FCE_METHOD}
+
+
+ORIENTED_METHOD = ("Cohen (1968) with the non-symmetric weights as given (rows: first coder, columns: second); "
+                   + TABLE_METHOD + " on the units both coders rated")
+
+
+def rated_pair(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The index columns of the two coders who rated something (the first two such columns, in coder order)."""
+    codes = np.asarray(codes)
+    if codes.shape[1] == 2:
+        return codes[:, 0], codes[:, 1]
+    cols = [j for j in range(codes.shape[1]) if (codes[:, j] >= 0).any()][:2]
+    return codes[:, cols[0]], codes[:, cols[1]]
+
+
+def cohen_for_pair(cohen: Coefficient, codes: np.ndarray, q: int, weights: np.ndarray,
+                   confidence: float = 0.95) -> Coefficient:
+    """Cohen's kappa of two coders with its Fleiss-Cohen-Everitt inference (``extra['fleiss_cohen_everitt']``).
+
+    ``cohen`` is the linearisation result (Conger's kappa of two coders, R irrCAC conger.kappa.raw). With a
+    non-symmetric weight matrix that result applies (W + W^T)/2, since pooled counts cannot tell the coders
+    apart; Cohen (1968) weights cell (k, l) as rating k by the first coder and l by the second, so then the
+    coefficient is recomputed from the contingency table (R irrCAC kappa2.table(weights = W))."""
+    w = np.asarray(weights, dtype=float)
+    t = contingency(*rated_pair(codes), q)
+    if not np.allclose(w, w.T, rtol=0, atol=1e-12):
+        cohen = table_coefficients(t, w, confidence)["cohen_kappa"]
+        cohen = cohen.with_(method=ORIENTED_METHOD if cohen.ok else cohen.method,
+                            extra={**cohen.extra, "orientation": "rows: first coder, columns: second coder"})
+    fce = cohen_fce(t, w, confidence) if cohen.ok else None
+    if fce is None:
+        return cohen
+    return cohen.with_(extra={**cohen.extra, "fleiss_cohen_everitt": fce})
+
+
+def fce_note(cohen: Coefficient) -> str | None:
+    """One line for the terminal and the Markdown report: the Fleiss-Cohen-Everitt figures of Cohen's kappa."""
+    fce = cohen.extra.get("fleiss_cohen_everitt")
+    if not fce:
+        return None
+    p = f"{fce['p_two_sided']:.2g}" if fce["p_two_sided"] >= 1e-4 else "< 0.0001"
+    lin = f" beside the linearisation SE {cohen.se:.3f} (irrCAC)" if cohen.se is not None else ""
+    return (f"Cohen's kappa {fce['value']:.3f}: Fleiss-Cohen-Everitt SE {fce['se_asymptotic']:.3f} (normal "
+            f"{fce['confidence']:.0%} CI [{fce['ci_low']:.3f}, {fce['ci_high']:.3f}]), under H0 SE "
+            f"{fce['se_null']:.3f}, z = {fce['z']:.2f}, p = {p} two-sided (as SAS, irr::kappa2, psych){lin}")

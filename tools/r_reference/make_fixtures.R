@@ -637,6 +637,57 @@ for (id in c("unequal_raters", "missing_15pct", "fleiss1971")) {
 }
 
 # ---------------------------------------------------------------------------
+# Cohen's kappa of two coders: Fleiss-Cohen-Everitt SEs, non-symmetric weights
+# ---------------------------------------------------------------------------
+# Fixed tables only (no random numbers: the fixtures above stay as they were).
+# cohen1968: Cohen (1968), Psychol Bull 70:213-220, the diagnoses of 200 patients by two judges (cell
+# proportions x 200, rows = first judge), with his disagreement weights v (symmetric: kw = .348, and the
+# non-symmetric set: kw = .353, as psych's cohen.kappa example notes); agreement weights w = 1 - v/max(v).
+# sas_freq: the SAS PROC FREQ kappa example (ASE .1380, ASE under H0 .1484, z 3.2626).
+cohen_tab <- matrix(c(.44, .07, .09, .05, .20, .05, .01, .03, .06), 3, byrow = TRUE) * 200
+v_sym <- matrix(c(0, 1, 3, 1, 0, 6, 3, 6, 0), 3, byrow = TRUE)
+v_asym <- matrix(c(0, 1, 4, 1, 0, 6, 2, 2, 0), 3, byrow = TRUE)
+fce_cases <- list(
+  list(id = "cohen1968", tab = cohen_tab, weights = list(
+    identity = diag(3), cohen_symmetric = 1 - v_sym / 6, cohen_asymmetric = 1 - v_asym / 6,
+    linear = get("linear.weights", MOD)(1:3), quadratic = get("quadratic.weights", MOD)(1:3))),
+  list(id = "sas_freq", tab = matrix(c(0, 4, 1, 0, 8, 0, 0, 1, 5), 3, byrow = TRUE), weights = list(
+    identity = diag(3), linear = get("linear.weights", MOD)(1:3), quadratic = get("quadratic.weights", MOD)(1:3))),
+  list(id = "table_3x3", tab = table_out[[1]]$table, weights = list(
+    identity = diag(3), linear = get("linear.weights", MOD)(1:3), quadratic = get("quadratic.weights", MOD)(1:3)))
+)
+irr_weight <- c(identity = "unweighted", linear = "equal", quadratic = "squared")
+fce_out <- list()
+for (cs in fce_cases) {
+  tab <- as.matrix(cs$tab)
+  q <- ncol(tab)
+  # the units as rating pairs (row category, column category), for irr::kappa2
+  pairs <- do.call(rbind, lapply(seq_len(q * q), function(i) {
+    k <- (i - 1) %% q + 1; l <- (i - 1) %/% q + 1
+    matrix(c(k, l), nrow = tab[k, l], ncol = 2, byrow = TRUE)
+  }))
+  results <- list()
+  for (wn in names(cs$weights)) {
+    wm <- cs$weights[[wn]]
+    e <- get("kappa2.table", MOD)(tab, weights = wm)
+    ps <- psych::cohen.kappa(tab, wm)
+    one <- list(weights_matrix = mat_out(wm),
+                kappa2_table = clean(list(value = num(e$coeff.val), se = num(e$coeff.se), lcb = num(e$lcb),
+                                          ucb = num(e$ucb), p_value = num(e$p.value.num))),
+                psych_cohen_kappa = list(kappa = num(ps$kappa), weighted_kappa = num(ps$weighted.kappa),
+                                         var_kappa = num(ps$var.kappa), var_weighted = num(ps$var.weighted),
+                                         confid = unname(as.matrix(ps$confid))))
+    if (wn %in% names(irr_weight)) {
+      k2 <- get("kappa2", IRR)(pairs, weight = irr_weight[[wn]])
+      one$irr_kappa2 <- clean(list(weight = irr_weight[[wn]], value = num(k2$value), se0 = num(k2$se0),
+                                   z = num(k2$statistic), p_value = num(k2$p.value)))
+    }
+    results[[wn]] <- one
+  }
+  fce_out[[length(fce_out) + 1]] <- list(id = cs$id, table = mat_out(tab), n = sum(tab), results = results)
+}
+
+# ---------------------------------------------------------------------------
 # Write
 # ---------------------------------------------------------------------------
 src_files <- c(paste0("irrCAC/R/", c("agree.coeff3.raw.r", "agree.coeff3.dist.r", "agree.coeff2.r", "weights.gen.r", "benchmarking.r")),
@@ -667,4 +718,5 @@ write_fixture("irrcac_table.json", list(functions = TABLE_FUNS, cases = table_ou
 write_fixture("irrcac_benchmark.json", list(cases = bench_out))
 write_fixture("irr.json", list(kappam_fleiss = irr_fleiss, kappa2 = irr_kappa2, kripp_alpha = irr_kripp, icc = irr_icc))
 write_fixture("psych_icc.json", list(cases = psych_out))
+write_fixture("cohen_fce.json", list(cases = fce_out))
 write_fixture("checks.json", list(fleiss1971 = list(all_ok = all_ok, checks = checks), cross_checks = xchecks))
