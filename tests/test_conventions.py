@@ -182,7 +182,7 @@ def test_cohen_kappa_fce_reproduces_sas_and_is_printed(tmp_path):
     assert [fce["ci_low"], fce["ci_high"]] == [pytest.approx(x, abs=5e-5) for x in e["ci95_normal"]]
     res = runner.invoke(app, ["compute", str(path), "--categories", "1,2,3"], env={"COLUMNS": "200"})
     assert res.exit_code == 0
-    assert "Fleiss-Cohen-Everitt" in res.stdout and "0.138" in res.stdout and "0.148" in res.stdout
+    assert "Fleiss-Cohen-Everitt" in res.output and "0.138" in res.output and "0.148" in res.output
 
 
 # --- 4. non-symmetric weight matrices: Cohen (1968) ----------------------------------------------------------
@@ -250,7 +250,7 @@ def test_non_symmetric_weights_with_three_coders_are_symmetrised_with_a_warning(
     res = runner.invoke(app, ["check", *map(str, files), "-c", str(_codebook(tmp_path, w.tolist()))],
                         env={"COLUMNS": "200"})
     assert res.exit_code == 0
-    assert "not symmetric" in res.stdout and "(W + W^T)/2" in res.stdout
+    assert "not symmetric" in res.output and "(W + W^T)/2" in res.output
     sym = runner.invoke(app, ["check", *map(str, files), "-c", str(_codebook(tmp_path, ((w + w.T) / 2).tolist())),
                               "-f", "json"])
     asym = runner.invoke(app, ["check", *map(str, files), "-c", str(_codebook(tmp_path, w.tolist())), "-f", "json"])
