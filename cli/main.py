@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from . import training
+from . import plan, training
 from .options import (
     Benchmark,
     BenchOpt,
@@ -337,6 +337,7 @@ def codebook_show(file: Annotated[Path, typer.Argument(help="Codebook YAML file.
 
 app.command()(training.train)  # the commands of other modules
 app.command()(training.retest)
+app.command()(plan.plan)
 
 
 def run() -> None:

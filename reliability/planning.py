@@ -67,6 +67,7 @@ class SampleSize:
     method: str
     source: str
     n_raw: float | None = None  # before rounding up
+    short: str = ""  # the method in a few words, for tables
     status: str = OK
     reason: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -79,7 +80,8 @@ class SampleSize:
         d = {"coefficient": self.coefficient, "goal": self.goal, "n_units": self.n_units,
              "n_coders": self.n_coders, "n_codings": self.n_codings, "expected": self.expected,
              "target": self.target, "confidence": self.confidence, "assurance": self.assurance,
-             "n_raw": self.n_raw, "method": self.method, "source": self.source, "status": self.status,
+             "n_raw": self.n_raw, "method": self.method, "short": self.short, "source": self.source,
+             "status": self.status,
              "reason": self.reason}
         d.update(self.extra)
         return d
@@ -136,7 +138,7 @@ def icc_precision(rho: float, k: int, half_width: float, confidence: float = 0.9
         method = f"Zou (2012): CI width at most the target with probability {assurance:g}"
         source = "Zou GY (2012). Stat Med 31:3972-3981"
     return SampleSize("icc", "precision", max(_ceil(n), 2), k, rho, half_width, confidence, assurance, method,
-                      source, n_raw=n)
+                      source, n_raw=n, short="Bonett 2002" if assurance is None else "Zou 2012")
 
 
 def icc_lower_bound(rho: float, minimum: float, k: int, confidence: float = 0.95,
@@ -158,7 +160,7 @@ def icc_lower_bound(rho: float, minimum: float, k: int, confidence: float = 0.95
     return SampleSize("icc", "lower_bound", max(_ceil(n), 2), k, rho, minimum, confidence, assurance,
                       "Fisher's z of the ICC (Walter, Eliasziw & Donner 1998; Zou 2012)",
                       "Walter SD, Eliasziw M, Donner A (1998). Stat Med 17:101-110; Zou GY (2012). "
-                      "Stat Med 31:3972-3981", n_raw=n)
+                      "Stat Med 31:3972-3981", n_raw=n, short="Walter et al. 1998; Zou 2012")
 
 
 # ---------------------------------------------------------------- Krippendorff's alpha
@@ -183,7 +185,7 @@ def alpha_values(alpha_min: float, p: float = 0.05, smallest_probability: float 
                       1 - p, None, "Bloch & Kraemer (1989) as tabulated by Krippendorff: pairable values for "
                       "alpha_min at level p (one-sided)",
                       "Krippendorff K (2004). Content Analysis, 2nd ed., pp. 239-241; Bloch DA, Kraemer HC "
-                      "(1989). Biometrics 45:269-287", n_raw=values,
+                      "(1989). Biometrics 45:269-287", n_raw=values, short="Krippendorff after Bloch & Kraemer 1989",
                       extra={"n_values": n_values, "smallest_probability": pc, "p": p})
 
 
@@ -239,13 +241,13 @@ def agreement_plan(coefficient: str, expected: float, k: int, *, half_width: flo
         _check_unit("the half-width", half_width)
         n = z**2 * var1 / half_width**2
         return SampleSize(coefficient, "precision", max(_ceil(n), 2), k, expected, half_width, confidence, None,
-                          f"normal approximation, {what}", source, n_raw=n, extra=extra)
+                          f"normal approximation, {what}", source, n_raw=n, short="Gwet 2014", extra=extra)
     assert minimum is not None
     if minimum >= expected:
         raise PlanError(f"the expected value ({expected:g}) must exceed the minimum ({minimum:g})")
     n = (z + _z(assurance)) ** 2 * var1 / (expected - minimum) ** 2
     return SampleSize(coefficient, "lower_bound", max(_ceil(n), 2), k, expected, minimum, confidence, assurance,
-                      f"normal approximation, {what}", source, n_raw=n, extra=extra)
+                      f"normal approximation, {what}", source, n_raw=n, short="Gwet 2014", extra=extra)
 
 
 # ---------------------------------------------------------------- kappa (kappaSize)
@@ -303,7 +305,7 @@ def kappa_ci(kappa0: float, kappa_low: float, kappa_high: float | None, prevalen
     return SampleSize(name, goal, n, k, kappa0, target, 1 - (2 * alpha if kappa_high is None else alpha), None,
                       "goodness-of-fit CI bound (Donner & Eliasziw 1992), as kappaSize "
                       f"CI{'Binary' if len(pi) == 2 else f'{len(pi)}Cats'}", KAPPA_SOURCE,
-                      n_raw=max((crit + 0.001) / d for d in ds),
+                      n_raw=max((crit + 0.001) / d for d in ds), short="kappaSize (Donner & Eliasziw 1992)",
                       extra={"kappa_low": kappa_low, "kappa_high": kappa_high,
                              "prevalences": [float(x) for x in pi], "alpha": alpha})
 
@@ -342,6 +344,7 @@ def kappa_power(kappa0: float, kappa1: float, prevalences: Any, k: int = 2, alph
     return SampleSize(name, "lower_bound", _ceil(n), k, kappa1, kappa0, 1 - alpha, power,
                       "goodness-of-fit power (Donner & Eliasziw 1992), as kappaSize "
                       f"Power{'Binary' if len(pi) == 2 else f'{len(pi)}Cats'}", KAPPA_SOURCE, n_raw=n,
+                      short="kappaSize (Donner & Eliasziw 1992)",
                       extra={"prevalences": [float(x) for x in pi], "alpha": alpha})
 
 

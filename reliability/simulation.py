@@ -263,6 +263,7 @@ class SimulatedPlan:
         return {"coefficient": d.coefficient, "goal": self.goal, "n_units": self.n_units, "n_coders": d.n_coders,
                 "n_codings": self.n_units * d.n_coders, "expected": d.expected, "target": self.target,
                 "confidence": d.confidence, "assurance": self.assurance, "missing": d.missing, "weights": d.weights,
+                "model": None if d.is_scale else d.model,
                 "prevalences": list(d.prevalences) if d.prevalences else None,
                 "method": "simulation through irrkit's engine", "status": "ok", "reason": None,
                 "simulation": self.result.to_dict(self.target if self.goal == "lower_bound" else None,
@@ -319,41 +320,47 @@ def plan_by_simulation(design: Design, *, half_width: float | None = None, minim
         return int(math.ceil(s.n_units * ((z + _z(assurance or 0.8)) * se / gap) ** 2))
 
     quick = max(200, replicates // 10)
-    n = n_start or 50
     evals: list[tuple[int, float]] = []
-    for _ in range(3):
-        s = simulate(design, n, quick, seed)
-        evals.append((n, criterion(s)))
-        nxt = max(2, min(n_max, predict(s)))
-        if abs(nxt - n) <= max(1, 0.02 * n):
+
+    def search(n: int, reps: int, rounds: int, tol: float, pts: list[tuple[int, float]],
+               prog: Callable[[int], None] | None, grow: float) -> tuple[int, Simulation] | None:
+        """Bracket the goal (steps of at least a factor ``grow`` while on one side only), then secant or
+        bisection in sqrt(n)."""
+        best: tuple[int, Simulation] | None = None
+        for _ in range(rounds):
+            s = simulate(design, n, reps, seed, progress=prog)
+            c = criterion(s)
+            evals.append((n, c))
+            pts.append((n, c))
+            if c >= 0 and (best is None or n < best[0]):
+                best = (n, s)
+            lo = max((m for m, cc in pts if cc < 0), default=None)
+            hi = min((m for m, cc in pts if cc >= 0), default=None)
+            if lo is not None and hi is not None and hi - lo <= max(1, round(tol * hi)):
+                break
+            guess = _secant(pts, predict(s))
+            if hi is None:  # only failures so far: at least grow times the largest, at most 4 times
+                assert lo is not None
+                nxt = min(max(guess, int(math.ceil(grow * lo))), 4 * lo, n_max)
+            elif lo is None:  # only successes: at most the smallest / grow, at least a quarter of it
+                nxt = max(min(guess, int(hi / grow)), hi // 4, 2)
+            else:
+                nxt = guess if lo < guess < hi else int(round(((math.sqrt(lo) + math.sqrt(hi)) / 2) ** 2))
+                nxt = min(max(nxt, lo + 1), hi - 1)
+            if any(m == nxt for m, _ in pts) or (hi is None and lo is not None and lo >= n_max):
+                break
             n = nxt
-            break
-        n = nxt
-    # full evaluations: secant steps on the criterion as a function of sqrt(n), then the neighbour below
-    best: tuple[int, Simulation] | None = None
+        return best
+
+    # a quick search (a tenth of the replicates) for the neighbourhood, then the full replicates there
+    n0 = n_start or 50
+    quick_best = search(n0, quick, 8, 0.05, [], None, 1.5)
+    n1 = quick_best[0] if quick_best is not None else min(n_max, 4 * max(m for m, _ in evals))
     pts: list[tuple[int, float]] = []
-    for _ in range(6):
-        s = simulate(design, n, replicates, seed, progress=progress)
-        c = criterion(s)
-        evals.append((n, c))
-        pts.append((n, c))
-        if c >= 0 and (best is None or n < best[0]):
-            best = (n, s)
-        ok_ns = [m for m, cc in pts if cc >= 0]
-        bad_ns = [m for m, cc in pts if cc < 0]
-        lo, hi = max(bad_ns, default=1), min(ok_ns, default=n_max + 1)
-        if hi - lo <= max(1, round(0.03 * hi)):  # finer than the Monte Carlo error can tell
-            break
-        nxt = min(max(_secant(pts, predict(s)), lo + 1), hi - 1)
-        if any(m == nxt for m, _ in pts):
-            step = max(1, round(0.03 * n))
-            nxt = lo + step if not ok_ns else hi - step if not bad_ns else (lo + hi) // 2
-        if nxt > n_max or nxt < 2 or any(m == nxt for m, _ in pts):
-            break
-        n = nxt
+    best = search(n1, replicates, 6, 0.03, pts, progress, 1.05)
     if best is None:
-        raise PlanError(f"the goal is not reached with up to {max(m for m, _ in pts)} units under this design (at most "
-                        f"{n_max})")
+        raise PlanError(f"the goal is not reached with up to {max(m for m, _ in pts)} units under this design (at "
+                        f"most {n_max} are tried)")
     return SimulatedPlan(design, goal, target, assurance, best[0], best[1], evals)
 
 
