@@ -16,6 +16,7 @@ import typer
 
 from . import plan, training
 from .options import (
+    HELP,
     Benchmark,
     BenchOpt,
     BootOpt,
@@ -52,9 +53,25 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
+    context_settings=HELP,
 )
-codebook_app = typer.Typer(help="Validate a codebook or show it as a table for coders.", no_args_is_help=True)
+codebook_app = typer.Typer(help="Validate a codebook or show it as a table for coders.", no_args_is_help=True,
+                           context_settings=HELP)
 app.add_typer(codebook_app, name="codebook")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from reliability import __version__
+
+        typer.echo(f"irrkit {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", "-V", callback=_version, is_eager=True,
+                                                help="Show the version and exit.")] = False) -> None:
+    pass
 
 
 def emit(items, opts, fmt: Format, warnings: list[str], title: str, show_all: bool = False, **meta: Any) -> None:
@@ -73,12 +90,10 @@ def emit(items, opts, fmt: Format, warnings: list[str], title: str, show_all: bo
     elif fmt is Format.csv:
         sys.stdout.write(report.to_csv(report.summary_rows(items, opts), report.SUMMARY_FIELDS))
     else:
-        from rich.console import Console
+        from .render import coders_table, print_notes, results_table, table_console
 
-        from .render import coders_table, print_notes, results_table
-
-        console = Console()
-        console.print(results_table(items, opts, show_all=show_all, title=title))
+        console = table_console()
+        console.print(results_table(items, opts, show_all=show_all, title=title, width=console.width))
         if meta.get("coder_counts"):
             console.print(coders_table(meta["coder_counts"]))
     print_notes(err_console(), items, warnings)  # diagnostics go to stderr in every format
@@ -258,7 +273,8 @@ def compute(
         "--categories", help="Full category list in order, e.g. 1,2,3 (default: the observed values).")] = None,
     weights: Annotated[str | None, typer.Option(
         "--weights",
-        help="identity|linear|quadratic|ordinal|radical|ratio|circular|bipolar (default by level).")] = None,
+        help="Weights: identity, linear, quadratic, ordinal, radical, ratio, circular or bipolar (default by level: "
+             "identity for nominal, quadratic for ordinal and interval, ratio for ratio).")] = None,
     fmt: FormatOpt = Format.table,
     confidence: ConfidenceOpt = 0.95,
     benchmark: BenchOpt = Benchmark.landis_koch,

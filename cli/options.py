@@ -15,6 +15,20 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperOption
+
+HELP = {"help_option_names": ["-h", "--help"]}  # context_settings of every app: -h and --help
+
+
+def _type_shown(self: TyperOption, ctx: Any) -> str | None:
+    """Help shows no type for flags (``--all``, not ``--all <bool>``); other options as typer shows them."""
+    if getattr(self, "is_flag", False) and not getattr(self, "count", False):
+        return None
+    return _typer_type_shown(self, ctx)
+
+
+_typer_type_shown = TyperOption.display_type_rich
+TyperOption.display_type_rich = _type_shown  # type: ignore[method-assign]
 
 
 class Format(str, Enum):
@@ -98,7 +112,18 @@ def guarded(fn):
     return wrapper
 
 
-ConfidenceOpt = Annotated[float, typer.Option("--confidence", min=0.5, max=0.999, help="Confidence level of CIs.")]
+def _confidence(value: float) -> float:
+    """A confidence level between 0.5 and 0.999; a percentage (95) is refused with the fraction to write."""
+    if 1 < value < 100:
+        raise typer.BadParameter(f"{value:g} looks like a percentage: write {value / 100:g} (a fraction between "
+                                 "0.5 and 0.999)")
+    if not 0.5 <= value <= 0.999:
+        raise typer.BadParameter(f"{value:g} is not between 0.5 and 0.999 (e.g. 0.95 for 95% CIs)")
+    return value
+
+
+ConfidenceOpt = Annotated[float, typer.Option(
+    "--confidence", callback=_confidence, help="Confidence level of CIs, a fraction from 0.5 to 0.999 (0.95, not 95).")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="What goes to stdout.")]
 BenchOpt = Annotated[Benchmark, typer.Option("--benchmark", help="Scale for kappa-type coefficients.")]
 IccBenchOpt = Annotated[IccBenchmark, typer.Option("--icc-benchmark", help="Scale for ICCs.")]

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from reliability.analysis import TITLES, ItemResult, Options
+from reliability.analysis import ItemResult, Options
 from reliability.interpret import label
-from reliability.report import ci_text, fmt
+from reliability.report import ci_text, fmt, statistic_name
 
 MAIN_NOMINAL = ("percent_agreement", "fleiss_kappa", "gwet_ac1", "krippendorff_alpha", "cohen_kappa")
 MAIN_SCALE = ("icc2", "icc3", "icc1", "gwet_ac2", "krippendorff_alpha", "percent_agreement")
@@ -21,36 +22,84 @@ LABEL_STYLE = {"Poor": "red", "Slight": "red", "Fair": "yellow", "Moderate": "ye
                "Intermediate to good": "yellow"}
 
 
-def results_table(items: Sequence[ItemResult], opts: Options, show_all: bool = False,
-                  title: str | None = None) -> Table:
-    """One table, a section per item (item, level, units, coders in the first column); primary in bold."""
-    t = Table(title=None if title is None else Text(title), header_style="bold", pad_edge=False, title_justify="left")
-    t.add_column("item", no_wrap=True)
-    t.add_column("statistic", no_wrap=True)
+def statistic_rows(it: ItemResult, opts: Options, show_all: bool) -> list[tuple[Text, str, str, str, str, Text]]:
+    """(name, value, SE, p, CI, interpretation) of the statistics shown for one item, the primary first."""
+    keys = list(it.coefficients) if show_all else [
+        k for k in (MAIN_NOMINAL if it.level == "nominal" else MAIN_SCALE) if k in it.coefficients]
+    if it.primary not in keys:
+        keys.insert(0, it.primary)
+    keys.sort(key=lambda k: k != it.primary)
+    rows = []
+    for key in keys:
+        c = it.coefficients[key]
+        name = Text(statistic_name(key, it.weights), style="bold" if key == it.primary else "")
+        if c.ok:
+            lab = label(c.value, it.scale_for(key, opts)) if key != "percent_agreement" else ""
+            value, interp = fmt(c.value), Text(lab or "", style=LABEL_STYLE.get(lab or "", ""))
+        else:
+            value, interp = "—", Text(f"undefined: {c.reason}", style="dim")
+        rows.append((name, value, fmt(c.se), p_text(c.p_value), ci_text(c.ci_low, c.ci_high), interp))
+    return rows
+
+
+def p_text(p: float | None) -> str:
+    """A p value for the terminal: three decimals, '< 0.001' below that."""
+    if p is None or not math.isfinite(p):
+        return ""
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _head(it: ItemResult) -> list[Text]:
+    return [Text(it.item, style="bold")] + [Text(x, style="dim") for x in (
+        it.level, f"{it.n_units} units", f"{it.n_coders} coders")]
+
+
+def _new_table(title: str | Text | None, opts: Options, show_all: bool, item_column: bool) -> Table:
+    t = Table(title=None if title is None else Text(title) if isinstance(title, str) else title,
+              header_style="bold", pad_edge=False, title_justify="left")
+    if item_column:
+        t.add_column("item", overflow="fold")
+    t.add_column("statistic", overflow="fold")
     t.add_column("value", justify="right", no_wrap=True)
+    if show_all:
+        t.add_column("SE", justify="right", no_wrap=True)
+        t.add_column("p", justify="right", no_wrap=True)
     t.add_column(f"{opts.confidence:.0%} CI", no_wrap=True)
-    t.add_column("interpretation", overflow="fold", min_width=12)
-    for it in items:
-        keys = list(it.coefficients) if show_all else [
-            k for k in (MAIN_NOMINAL if it.level == "nominal" else MAIN_SCALE) if k in it.coefficients]
-        if it.primary not in keys:
-            keys.insert(0, it.primary)
-        keys.sort(key=lambda k: k != it.primary)
-        head = [Text(it.item, style="bold")] + [Text(x, style="dim") for x in (
-            it.level, f"{it.n_units} units", f"{it.n_coders} coders")]
-        for i, key in enumerate(keys):
-            c = it.coefficients[key]
-            name = TITLES.get(key, key)
-            if key == "percent_agreement" and it.weights not in ("identity", None):
-                name = f"Agreement ({it.weights})"
-            if c.ok:
-                lab = label(c.value, it.scale_for(key, opts)) if key != "percent_agreement" else ""
-                value, interp = fmt(c.value), Text(lab or "", style=LABEL_STYLE.get(lab or "", ""))
-            else:
-                value, interp = "—", Text(f"undefined: {c.reason}", style="dim")
-            t.add_row(head[i] if i < len(head) else "", Text(name, style="bold" if key == it.primary else ""), value,
-                      ci_text(c.ci_low, c.ci_high), interp, end_section=i == len(keys) - 1)
+    t.add_column("interpretation", overflow="fold")
     return t
+
+
+def results_table(items: Sequence[ItemResult], opts: Options, show_all: bool = False,
+                  title: str | None = None, width: int | None = None) -> RenderableType:
+    """A section per item (item, level, units, coders in the first column); primary statistic in bold; with
+    ``show_all`` every coefficient and its SE and p.
+
+    When the table is wider than ``width`` (the terminal), the items are stacked instead: one narrower table per
+    item with the item, level, units and coders in its title, long names and interpretations wrapped."""
+    t = _new_table(title, opts, show_all, item_column=True)
+    for it in items:
+        head = _head(it)
+        rows = statistic_rows(it, opts, show_all)
+        for i, (name, value, se, p, ci, interp) in enumerate(rows):
+            extra = (se, p) if show_all else ()
+            t.add_row(head[i] if i < len(head) else "", name, value, *extra, ci, interp,
+                      end_section=i == len(rows) - 1)
+    if width is None or natural_width(t) <= width:
+        return t
+    parts: list[RenderableType] = [] if title is None else [Text(title, style="bold")]
+    for it in items:
+        s = _new_table(Text(", ").join(_head(it)), opts, show_all, item_column=False)
+        for name, value, se, p, ci, interp in statistic_rows(it, opts, show_all):
+            s.add_row(name, value, *((se, p) if show_all else ()), ci, interp)
+        parts.append(s)
+    return Group(*parts)
+
+
+def natural_width(renderable: RenderableType) -> int:
+    """The width a renderable takes when nothing is wrapped (for output to a pipe or a file)."""
+    from rich.console import Console
+
+    return Console(width=10_000).measure(renderable).maximum
 
 
 def print_notes(console: Console, items: Sequence[ItemResult], warnings: Sequence[str]) -> None:
@@ -62,15 +111,32 @@ def print_notes(console: Console, items: Sequence[ItemResult], warnings: Sequenc
 
 
 def coders_table(counts: Sequence[dict]) -> Table:
-    """Per coder: file(s), units with a row, ratings given and (unit, item) cells missing."""
+    """Per coder: units with a row, ratings given and (unit, item) cells missing; the file(s) too unless each
+    coder is simply named after their one file."""
+    from pathlib import PurePath
+
+    show_files = any(len(c["files"]) != 1 or PurePath(c["files"][0]).stem != c["coder"] for c in counts)
     t = Table(title=Text("Coders"), header_style="bold", pad_edge=False, title_justify="left")
     t.add_column("coder", overflow="fold")
-    t.add_column("file", overflow="fold")
+    if show_files:
+        t.add_column("file", overflow="fold")
     for c in ("units", "ratings", "missing"):
         t.add_column(c, justify="right", no_wrap=True)
     for c in counts:
         absent = len(c["absent_units"])
         missing = f"{c['missing']}" + (f" ({absent} units absent)" if absent else "")
-        t.add_row(Text(c["coder"]), Text(", ".join(c["files"])), str(c["units"]), str(c["ratings"]),
+        files = [Text(", ".join(c["files"]))] if show_files else []
+        t.add_row(Text(c["coder"]), *files, str(c["units"]), str(c["ratings"]),
                   Text(missing, style="yellow" if c["missing"] else ""))
     return t
+
+
+def table_console() -> Console:
+    """The stdout console for tables: the terminal's width (COLUMNS if set); a pipe or a file gets the full
+    width of each table, never a table cropped to 80 columns."""
+    import os
+
+    console = Console()
+    if not console.is_terminal and not os.environ.get("COLUMNS"):
+        console = Console(width=10_000)
+    return console

@@ -42,7 +42,8 @@ def summary_rows(items: Sequence[ItemResult], opts: Options, primary_only: bool 
             scale = it.scale_for(key, opts)
             rows.append({
                 "item": it.item, "level": it.level, "weights": it.weights, "statistic": key,
-                "name": TITLES.get(key, key), "primary": key == it.primary, "n_units": c.n_units or it.n_units,
+                "name": statistic_name(key, it.weights), "primary": key == it.primary,
+                "n_units": c.n_units or it.n_units,
                 "n_coders": it.n_coders, "value": c.value, "se": c.se, "ci_low": c.ci_low, "ci_high": c.ci_high,
                 "p_value": c.p_value, "pa": c.pa, "pe": c.pe,
                 "interpretation": interpret.label(c.value, scale) if c.ok and key != "percent_agreement" else "",
@@ -85,6 +86,13 @@ def disagreement_rows(ratings: Iterable[ItemRatings]) -> list[dict[str, Any]]:
                 row[coder] = "" if math.isnan(x) else lookup.get(float(x), f"{x:g}")
             rows.append(row)
     return rows
+
+
+def statistic_name(key: str, weights: str | None = None) -> str:
+    """The one label of a statistic in every table: weighted percent agreement is 'Agreement (quadratic)'."""
+    if key == "percent_agreement" and weights not in ("identity", None):
+        return f"Agreement ({weights})"
+    return TITLES.get(key, key)
 
 
 def fmt(x: Any, digits: int = 3) -> str:

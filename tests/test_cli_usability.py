@@ -92,8 +92,8 @@ def test_a_coder_file_lacking_units_is_named_with_counts(tmp_path: Path, monkeyp
     assert "warning" in line and "cleo.csv" in line and "3 of the 6 units" in line and "u4, u5, u6" in line
     code, out, err = invoke(["check", *names, "-c", "cb.yaml"], tmp_path, monkeypatch)
     table = out[out.index("Coders"):]
-    assert [ln.split("│")[3:6] for ln in table.splitlines() if "cleo.csv" in ln] == [
-        ["     3 ", "       5 ", " 7 (3 units absent)"]]
+    assert [[x.strip() for x in ln.split("│")[1:-1]] for ln in table.splitlines() if "cleo" in ln] == [
+        ["cleo", "3", "5", "7 (3 units absent)"]]
 
 
 def test_warnings_go_to_stderr_once_per_cause(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -105,3 +105,92 @@ def test_warnings_go_to_stderr_once_per_cause(tmp_path: Path, monkeypatch: pytes
         assert lines == ["warning anna.csv, ben.csv, cleo.csv: unknown column 'note' kept as context (not an item "
                          "of codebook 'lab')"], err
         assert "warning" not in out.replace("warnings", "") or fmt == "markdown"
+
+
+COMMANDS = (["check"], ["compute"], ["demo"], ["train"], ["retest"], ["codebook", "validate"], ["codebook", "show"],
+            [])
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_help_shows_no_bool_and_cuts_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, width: int) -> None:
+    for cmd in COMMANDS:
+        code, out, _ = invoke([*cmd, "-h"], tmp_path, monkeypatch, columns=width)
+        assert code == 0 and "Usage: irrkit" in out, cmd
+        assert "<bool>" not in out and "…" not in out, (cmd, out)
+        assert max(len(ln) for ln in out.splitlines()) <= width
+        assert invoke([*cmd, "--help"], tmp_path, monkeypatch, columns=width)[1] == out
+    out = invoke(["compute", "-h"], tmp_path, monkeypatch, columns=120)[1]
+    text = " ".join(ln.strip("│ ") for ln in out.splitlines())
+    assert "identity, linear, quadratic, ordinal, radical, ratio, circular or bipolar" in " ".join(text.split())
+
+
+def test_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reliability import __version__
+
+    for flag in ("--version", "-V"):
+        assert invoke([flag], tmp_path, monkeypatch) == (0, f"irrkit {__version__}\n", "")
+
+
+def test_confidence_as_percentage_says_what_to_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    three_coders(tmp_path)
+    code, out, err = invoke(["check", "anna.csv", "ben.csv", "-c", "cb.yaml", "--confidence", "95"], tmp_path,
+                            monkeypatch)
+    assert code == 2 and out == "" and "write 0.95" in " ".join(err.replace("│", " ").split())
+    code, _, err = invoke(["compute", "anna.csv", "--confidence", "0.3"], tmp_path, monkeypatch)
+    assert code == 2 and "not between 0.5 and 0.999" in " ".join(err.replace("│", " ").split())
+    assert invoke(["check", "anna.csv", "ben.csv", "-c", "cb.yaml", "--confidence", "0.9"], tmp_path,
+                  monkeypatch)[0] == 0
+
+
+def table_lines(out: str) -> list[str]:
+    return [ln for ln in out.splitlines() if ln[:1] in "┏┃┡│├└"]
+
+
+def test_terminal_tables_fit_80_columns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    demo = Path(__file__).parent.parent / "cli" / "demo"
+    for args in (["compute", str(demo / "interventions_coder_A.csv"), "--level", "ordinal"], ["demo"]):
+        code, out, _ = invoke(args, tmp_path, monkeypatch, columns=80)
+        assert code == 0
+        assert max(len(ln) for ln in out.splitlines()) <= 80
+        rows = table_lines(out)
+        assert rows and all(ln[-1] in "┓┃┩│┤┘" for ln in rows), out  # every row ends in its right border
+    cells = " ".join(out.replace("│", " ").split())  # nothing abbreviated with "…" or cut
+    for word in ("interpretation", "Substantial", "Krippendorff's alpha", "exploring_emotions", "Almost perfect"):
+        assert word in cells, word
+    assert "…" not in out
+
+
+def test_a_pipe_gets_the_full_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, _ = invoke(["demo"], tmp_path, monkeypatch, COLUMNS=None)
+    assert code == 0
+    head = next(ln for ln in out.splitlines() if "statistic" in ln)
+    assert [c.strip() for c in head.strip("┃").split("┃")] == ["item", "statistic", "value", "95% CI",
+                                                              "interpretation"]
+    assert any("│ Almost perfect" in ln for ln in out.splitlines())
+    assert all(ln[-1] in "┓┃┩│┤┘" for ln in table_lines(out))
+
+
+def test_all_shows_se_and_p(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    names = three_coders(tmp_path)
+    code, out, _ = invoke(["check", *names, "-c", "cb.yaml", "--all"], tmp_path, monkeypatch)
+    doc = json.loads(invoke(["check", *names, "-c", "cb.yaml", "-f", "json"], tmp_path, monkeypatch)[1])
+    head = next(ln for ln in out.splitlines() if "statistic" in ln)
+    cols = [c.strip() for c in head.strip("┃").split("┃")]
+    assert cols[:6] == ["item", "statistic", "value", "SE", "p", "95% CI"]
+    fleiss = doc["items"][0]["coefficients"]["fleiss_kappa"]
+    row = next([c.strip() for c in ln.strip("│").split("│")] for ln in out.splitlines() if "Fleiss' kappa" in ln)
+    assert row[2] == f"{fleiss['value']:.3f}" and row[3] == f"{fleiss['se']:.3f}"
+    assert row[4] == ("< 0.001" if fleiss["p_value"] < 0.001 else f"{fleiss['p_value']:.3f}")
+    assert "SE" not in [c.strip() for c in next(
+        ln for ln in invoke(["check", *names, "-c", "cb.yaml"], tmp_path, monkeypatch)[1].splitlines()
+        if "statistic" in ln).strip("┃").split("┃")]
+
+
+def test_summary_md_and_terminal_use_one_label(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, _ = invoke(["demo", "--out", "res"], tmp_path, monkeypatch)
+    md = (tmp_path / "res" / "crying-forms" / "summary.md").read_text(encoding="utf-8")
+    rows = [ln.split("|")[5].strip() for ln in md.splitlines() if ln.startswith("| intensity ")]
+    assert "Agreement (quadratic)" in rows and "Percent agreement" not in rows
+    assert "Agreement (quadratic)" in out
+    csv_names = (tmp_path / "res" / "crying-forms" / "summary.csv").read_text(encoding="utf-8")
+    assert "intensity,ordinal,quadratic,percent_agreement,Agreement (quadratic)" in csv_names
