@@ -63,6 +63,7 @@ class ItemResult:
     distribution: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     fleiss_null: dict[str, Any] | None = None
+    n_clusters: int | None = None  # units nested in clusters (--cluster): how many clusters
 
     def scale_for(self, key: str, opts: Options) -> str:
         if key.startswith("icc"):
@@ -91,6 +92,7 @@ class ItemResult:
             "item": self.item, "level": self.level, "weights": self.weights, "n_units": self.n_units,
             "n_coders": self.n_coders, "n_ratings": self.n_ratings, "categories": self.categories,
             "primary": self.primary,
+            **({} if self.n_clusters is None else {"n_clusters": self.n_clusters}),
             "coefficients": {k: coef(c) for k, c in self.coefficients.items()},
         }
         if self.per_category:
@@ -153,6 +155,7 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
     labels = list(r.labels) if r.labels else [f"{c:g}" for c in cats]
     q = len(cats)
     codes = chance.category_index(r.values, cats) if q else np.full(r.values.shape, -1)
+    cl = None if r.clusters is None else np.asarray(r.clusters)
     counts = chance.count_table(codes, q) if q else np.zeros((r.n_units, 0))
     rated = np.einsum("ij->i", counts) > 0  # whole numbers: the same as counts.sum(axis=1)
     n_units = int(rated.sum())
@@ -171,12 +174,12 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
     if q == 0:
         coefs["percent_agreement"] = undefined("percent_agreement", "no ratings")
     else:
-        identity = chance.agreement(counts)
+        identity = chance.agreement(counts, clusters=cl)
         a_w = identity
         if wname == "identity":
             coefs.update(_family(identity, codes, q, opts))
         else:
-            a_w = chance.agreement(counts, w)
+            a_w = chance.agreement(counts, w, clusters=cl)
             weighted = _family(a_w, codes, q, opts)
             exact = chance.percent_agreement(identity, opts.confidence)
             pa = weighted.pop("percent_agreement")  # weighted, as R irrCAC's pa.coeff.raw(weights=)
@@ -188,7 +191,8 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
             alpha = chance.krippendorff_alpha(a_w, opts.confidence)
             coefs["krippendorff_alpha"] = alpha.with_(extra={**alpha.extra, "weights": wname})
         else:
-            coefs["krippendorff_alpha"] = krippendorff_alpha(counts, cats, r.level, opts.confidence, a=identity)
+            coefs["krippendorff_alpha"] = krippendorff_alpha(counts, cats, r.level, opts.confidence, a=identity,
+                                                             clusters=cl)
     if r.level != "nominal":
         coefs.update(icc_all(r.values, opts.confidence, opts.icc_convention, opts.icc_missing))
     if wname == "custom" and q and not np.allclose(w, w.T, rtol=0, atol=1e-12):
@@ -198,10 +202,13 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
     primary = r.primary or ("fleiss_kappa" if r.level == "nominal" else "icc2")
     if primary not in coefs:
         primary = next(iter(coefs))
+    if cl is not None:
+        notes.append(_cluster_note(cl, rated, r.level, opts.bootstrap))
     result = ItemResult(r.item, r.level, wname, n_units, n_coders, r.n_ratings, labels, coefs, primary,
-                        distribution=distribution, notes=notes)
+                        distribution=distribution, notes=notes,
+                        n_clusters=None if cl is None else int(len(np.unique(cl[rated]))))
     if q >= 2 and wname == "identity" and opts.per_category:  # unweighted analysis, whatever the level
-        result.per_category = per_category(counts, labels, opts.confidence)
+        result.per_category = per_category(counts, labels, opts.confidence, clusters=cl)
         result.fleiss_null = chance.fleiss_null_se(counts)
     if opts.bootstrap and q >= 2:
         attach_bootstrap(result, counts, w, cats, r, opts)
@@ -221,6 +228,19 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
     return result
 
 
+def _cluster_note(cl: np.ndarray, rated: np.ndarray, level: str, bootstrap: int) -> str:
+    g = int(len(np.unique(cl[rated])))
+    text = (f"clusters: {int(rated.sum())} units in {g} clusters; the SEs of the kappa-type coefficients are "
+            "cluster-robust (unit terms summed within clusters, CI t(G-1))")
+    if level != "nominal":
+        text += ("; the ICCs' F-based CIs assume independent units" + (": see their cluster bootstrap CIs"
+                                                                       if bootstrap else
+                                                                       " (--bootstrap N gives cluster bootstrap CIs)"))
+    if bootstrap:
+        text += "; bootstrap CIs resample whole clusters"
+    return text + "."
+
+
 def attach_bootstrap(result: ItemResult, counts: np.ndarray, w: np.ndarray, cats: list[float], r: ItemRatings,
                      opts: Options) -> None:
     """Percentile bootstrap CIs over units, added to each coefficient as ``extra['bootstrap']``."""
@@ -231,10 +251,13 @@ def attach_bootstrap(result: ItemResult, counts: np.ndarray, w: np.ndarray, cats
         if c is not None and c.ok:
             low, high, se, n_ok = ci
             c.extra["bootstrap"] = {"ci_low": low, "ci_high": high, "se": se, "replicates": n_ok,
-                                    "method": f"percentile bootstrap over units, {opts.bootstrap} replicates"
+                                    "method": f"percentile bootstrap over {over}, {opts.bootstrap} replicates"
                                               f"{'' if opts.seed is None else f', seed {opts.seed}'}"}
 
-    fam = bs.bootstrap_family(counts, w, opts.bootstrap, opts.seed, opts.confidence, progress=opts.progress)
+    cl = r.clusters
+    over = "units" if cl is None else f"clusters ({len(np.unique(cl))}, whole clusters resampled)"
+    fam = bs.bootstrap_family(counts, w, opts.bootstrap, opts.seed, opts.confidence, progress=opts.progress,
+                              clusters=cl)
     for key, ci in fam.items():
         if key == "krippendorff_alpha":
             continue
@@ -244,15 +267,17 @@ def attach_bootstrap(result: ItemResult, counts: np.ndarray, w: np.ndarray, cats
     else:
         marg = counts[counts.sum(axis=1) >= 2].sum(axis=0)
         wa = weights.krippendorff_weights(r.level, cats, marg)
-    alpha = bs.bootstrap_family(counts, wa, opts.bootstrap, opts.seed, opts.confidence)["krippendorff_alpha"]
+    alpha = bs.bootstrap_family(counts, wa, opts.bootstrap, opts.seed, opts.confidence,
+                                clusters=cl)["krippendorff_alpha"]
     put("krippendorff_alpha", alpha)
     if r.level != "nominal":
-        for key, ci in bs.bootstrap_icc(r.values, opts.bootstrap, opts.seed, opts.confidence).items():
+        for key, ci in bs.bootstrap_icc(r.values, opts.bootstrap, opts.seed, opts.confidence, clusters=cl).items():
             put(key, ci)
 
 
 def krippendorff_alpha(counts: np.ndarray, categories: list[float], level: str, confidence: float = 0.95,
-                       counts_input: bool = False, a: chance.Agreement | None = None) -> Coefficient:
+                       counts_input: bool = False, a: chance.Agreement | None = None,
+                       clusters: np.ndarray | None = None) -> Coefficient:
     """Krippendorff's alpha at a level of measurement (Krippendorff 2004, ch. 11: the level's difference
     function), value and linearised SE from the one engine (:func:`chance.krippendorff_alpha`). The tests hold
     it against the ``krippendorff`` package; it is not recomputed at run time.
@@ -260,12 +285,13 @@ def krippendorff_alpha(counts: np.ndarray, categories: list[float], level: str, 
     marg = counts[counts.sum(axis=1) >= 2].sum(axis=0) if level == "ordinal" else None
     w = weights.krippendorff_weights(level, categories, marg)
     if a is None or a.weights.shape != w.shape or not np.array_equal(a.weights, w):
-        a = chance.agreement(counts, w)
+        a = chance.agreement(counts, w, clusters=clusters)
     res = chance.krippendorff_alpha(a, confidence, counts_input=counts_input)
     return res.with_(extra={**res.extra, "level": level}) if res.ok else res
 
 
-def per_category(counts: np.ndarray, labels: list[str], confidence: float = 0.95) -> dict[str, dict[str, Coefficient]]:
+def per_category(counts: np.ndarray, labels: list[str], confidence: float = 0.95,
+                 clusters: np.ndarray | None = None) -> dict[str, dict[str, Coefficient]]:
     """Each category against all others (a 2-category collapse): Fleiss' kappa (= Fleiss 1971's category
     kappa), AC1 and percent agreement, through the same engine."""
     total = np.einsum("ij->i", counts)  # whole numbers: the same as counts.sum(axis=1)
@@ -274,7 +300,7 @@ def per_category(counts: np.ndarray, labels: list[str], confidence: float = 0.95
         two = np.empty((counts.shape[0], 2))  # category k, all others
         two[:, 0] = counts[:, k]
         np.subtract(total, counts[:, k], out=two[:, 1])
-        a = chance.agreement(two)
+        a = chance.agreement(two, clusters=clusters)
         if counts[:, k].sum() == 0:
             reason = f"category '{lab}' was never used"
             out[lab] = {key: undefined(key, reason, a.n) for key in ("fleiss_kappa", "gwet_ac1")}

@@ -21,6 +21,17 @@ def multiplicities(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
     return np.bincount(rows * n + draws.ravel(), minlength=size * n).reshape(size, n).astype(float)
 
 
+def cluster_multiplicities(clusters: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """(size x n) unit multiplicities of a cluster bootstrap: G clusters drawn with replacement per replicate,
+    every unit counted as often as its cluster was drawn (Davison & Hinkley 1997, sec. 3.8)."""
+    _, inv = np.unique(np.asarray(clusters), return_inverse=True)
+    return multiplicities(int(inv.max()) + 1, size, rng)[:, inv]
+
+
+def _draws(n: int, clusters: np.ndarray | None, size: int, rng: np.random.Generator) -> np.ndarray:
+    return multiplicities(n, size, rng) if clusters is None else cluster_multiplicities(clusters, size, rng)
+
+
 def family_replicates(counts: np.ndarray, weights: np.ndarray, m: np.ndarray) -> dict[str, np.ndarray]:
     """Coefficient values for each replicate (rows of ``m``); formulas as in :mod:`reliability.chance`."""
     a = chance.agreement(counts, weights)
@@ -66,18 +77,23 @@ def percentile_ci(reps: np.ndarray, confidence: float = 0.95) -> tuple[float | N
 
 def bootstrap_family(counts: np.ndarray, weights: np.ndarray | None = None, n_boot: int = 2000, seed: int | None = None,
                      confidence: float = 0.95, chunk: int = 250,
-                     progress: Callable[[int], None] | None = None) -> dict[str, tuple]:
-    """Percentile bootstrap CIs of the chance-corrected family, resampling units; ``progress(k)`` is called after
-    each chunk of k replicates. Keys as in :data:`FAMILY_KEYS` ('gwet_ac' stands for AC1 or AC2)."""
+                     progress: Callable[[int], None] | None = None,
+                     clusters: np.ndarray | None = None) -> dict[str, tuple]:
+    """Percentile bootstrap CIs of the chance-corrected family, resampling units (or, with ``clusters``, the
+    cluster of each unit, whole clusters); ``progress(k)`` is called after each chunk of k replicates. Keys as
+    in :data:`FAMILY_KEYS` ('gwet_ac' stands for AC1 or AC2)."""
     counts = np.asarray(counts, dtype=float)
-    counts = counts[counts.sum(axis=1) > 0]
+    rated = counts.sum(axis=1) > 0
+    counts = counts[rated]
+    if clusters is not None:
+        clusters = np.asarray(clusters)[rated]
     w = np.eye(counts.shape[1]) if weights is None else np.asarray(weights, dtype=float)
     rng = np.random.default_rng(seed)
     reps: dict[str, list[np.ndarray]] = {}
     done = 0
     while done < n_boot:
         size = min(chunk, n_boot - done)
-        for key, vals in family_replicates(counts, w, multiplicities(counts.shape[0], size, rng)).items():
+        for key, vals in family_replicates(counts, w, _draws(counts.shape[0], clusters, size, rng)).items():
             reps.setdefault(key, []).append(vals)
         done += size
         if progress:
@@ -110,16 +126,20 @@ def icc_replicates(x: np.ndarray, m: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def bootstrap_icc(x: np.ndarray, n_boot: int = 2000, seed: int | None = None, confidence: float = 0.95,
-                  chunk: int = 250, progress: Callable[[int], None] | None = None) -> dict[str, tuple]:
-    """Percentile bootstrap CIs of the six ICCs over complete units."""
+                  chunk: int = 250, progress: Callable[[int], None] | None = None,
+                  clusters: np.ndarray | None = None) -> dict[str, tuple]:
+    """Percentile bootstrap CIs of the six ICCs over complete units (with ``clusters``: whole clusters)."""
     x = np.asarray(x, dtype=float)
-    x = x[~np.isnan(x).any(axis=1)]
+    complete = ~np.isnan(x).any(axis=1)
+    x = x[complete]
+    if clusters is not None:
+        clusters = np.asarray(clusters)[complete]
     rng = np.random.default_rng(seed)
     reps: dict[str, list[np.ndarray]] = {}
     done = 0
     while done < n_boot:
         size = min(chunk, n_boot - done)
-        for key, vals in icc_replicates(x, multiplicities(x.shape[0], size, rng)).items():
+        for key, vals in icc_replicates(x, _draws(x.shape[0], clusters, size, rng)).items():
             reps.setdefault(key, []).append(vals)
         done += size
         if progress:

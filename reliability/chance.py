@@ -153,6 +153,7 @@ class Agreement:
     pa: float
     pi: np.ndarray  # mean_i r_ik / r_i
     sum_q: np.ndarray | None = None  # sum_k r_ik (r*_ik - 1), reused by alpha with identity weights
+    clusters: np.ndarray | None = None  # cluster of each unit: SEs become cluster-robust (reliability.cluster)
 
     @property
     def n(self) -> int:
@@ -200,8 +201,9 @@ CHUNK = 1 << 14  # units per block in the blocked loops: their temporaries stay 
 # are carried into the first row of the next block, so the additions are those of one pass.
 
 
-def agreement(counts: np.ndarray, weights: np.ndarray | None = None) -> Agreement:
-    """Observed agreement from a count table; units with no rating are dropped."""
+def agreement(counts: np.ndarray, weights: np.ndarray | None = None, clusters: np.ndarray | None = None) -> Agreement:
+    """Observed agreement from a count table; units with no rating are dropped. ``clusters``: the cluster of
+    each unit (any integer codes), for cluster-robust SEs (:mod:`reliability.cluster`)."""
     counts = np.asarray(counts, dtype=float)
     q = counts.shape[1]
     w = np.eye(q) if weights is None else np.asarray(weights, dtype=float)
@@ -212,6 +214,8 @@ def agreement(counts: np.ndarray, weights: np.ndarray | None = None) -> Agreemen
     if not rated.all():  # no copy of the table when every unit has a rating
         keep = np.flatnonzero(rated)
         counts, ri = counts.take(keep, axis=0), ri[keep]
+        if clusters is not None:
+            clusters = np.asarray(clusters)[keep]
     identity = _is_identity(w)
     n = len(ri)
     # per block of units: sum_q = sum_k r_ik (r*_ik - 1) with r*_ik = sum_l w_kl r_il (with identity weights the
@@ -249,15 +253,19 @@ def agreement(counts: np.ndarray, weights: np.ndarray | None = None) -> Agreemen
         pi = (counts / ri[:, None]).mean(axis=0)
     else:
         pi = col / n
-    return Agreement(counts, w, ri, pa_i, multi, pa, pi, sum_q if identity else None)
+    return Agreement(counts, w, ri, pa_i, multi, pa, pi, sum_q if identity else None,
+                     None if clusters is None else np.asarray(clusters))
 
 
 def _finish(
     key: str, a: Agreement, value: float, pe: float, terms: np.ndarray | None, confidence: float, df: int | None = None,
-    n_units: int | None = None, centre: float | None = None,
+    n_units: int | None = None, centre: float | None = None, clusters: np.ndarray | None = None,
 ) -> Coefficient:
     n = a.n if n_units is None else n_units
     se = None
+    if a.clusters is not None and terms is not None:
+        return _finish_clustered(key, a, value, pe, terms, confidence, n, centre,
+                                 a.clusters if clusters is None else clusters)
     if terms is not None and len(terms) >= 2:
         c = value if centre is None else centre
         d = terms - c
@@ -265,6 +273,21 @@ def _finish(
         se = float(np.sqrt(d.sum() / (len(terms) * (len(terms) - 1))))
     low, high, p, why = t_inference(value, se, n, confidence, df=df)
     return Coefficient(key, value, se, low, high, p, a.pa, pe, n, reason=why, method=LINEARISATION)
+
+
+def _finish_clustered(key: str, a: Agreement, value: float, pe: float, terms: np.ndarray, confidence: float, n: int,
+                      centre: float | None, clusters: np.ndarray) -> Coefficient:
+    """The same terms summed within clusters (:func:`reliability.cluster.robust_se`), CI t(G - 1)."""
+    from .cluster import n_clusters, robust_se
+
+    g = n_clusters(clusters)
+    se = robust_se(terms, clusters, value if centre is None else centre)
+    low, high, p, why = t_inference(value, se, n, confidence, df=g - 1)
+    if se is None:
+        why = f"{g} cluster: a cluster-robust SE needs two or more clusters"
+    return Coefficient(key, value, se, low, high, p, a.pa, pe, n, reason=why,
+                       method=f"Gwet (2008) linearisation, cluster-robust over {g} clusters, CI t(G-1)",
+                       extra={"n_clusters": g})
 
 
 def _guard(key: str, a: Agreement) -> Coefficient | None:
@@ -401,8 +424,9 @@ def krippendorff_alpha(a: Agreement, confidence: float = 0.95, counts_input: boo
         pe_i = c_piw / rbar - pe * (ri - rbar) / rbar
         terms = (pa_i - pe) / (1 - pe) - 2 * (1 - alpha_prime) * (pe_i - pe) / (1 - pe)
         centre, df, n_units = alpha_prime, a.n - 1, a.n
-    res = _finish(key, a, alpha, pe, terms, confidence, df=df, n_units=n_units, centre=centre)
-    return res.with_(pa=pa, extra={"n_pairable_units": n})
+    cl = None if a.clusters is None or every else a.clusters.take(keep)
+    res = _finish(key, a, alpha, pe, terms, confidence, df=df, n_units=n_units, centre=centre, clusters=cl)
+    return res.with_(pa=pa, extra={**res.extra, "n_pairable_units": n})
 
 
 def conger_kappa(codes: np.ndarray, q: int, weights: np.ndarray | None = None, confidence: float = 0.95,

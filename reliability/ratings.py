@@ -31,6 +31,8 @@ class ItemRatings:
     # Category list given (codebook, --categories): weights use ranks 1..q, as R irrCAC does with categ.labels;
     # inferred from the data: weights use the numeric values themselves.
     explicit_categories: bool = True
+    # cluster of each unit (e.g. the session a sequence comes from): cluster-robust SEs and cluster bootstrap
+    clusters: np.ndarray | None = None
 
     @property
     def n_units(self) -> int:
