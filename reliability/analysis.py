@@ -8,6 +8,7 @@ item's level, and the same chance-corrected family weighted; exact percent agree
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,10 +19,12 @@ from . import chance, interpret, two_raters, weights
 from .icc import ICC_KEYS, icc_all
 from .ratings import ItemRatings
 from .results import Coefficient, undefined
+from .sparse import SparseCounts
 
 KAPPA_TYPE = ("percent_agreement", "fleiss_kappa", "gwet_ac1", "gwet_ac2", "krippendorff_alpha", "conger_kappa",
               "brennan_prediger", "cohen_kappa", "scott_pi")
 PREVALENCE_LIMIT = 0.9
+LIST_MAX = 1000  # categories listed (with their distribution) in the result; continuous scales have more
 TITLES = {
     "percent_agreement": "Percent agreement", "fleiss_kappa": "Fleiss' kappa", "gwet_ac1": "Gwet's AC1",
     "gwet_ac2": "Gwet's AC2", "krippendorff_alpha": "Krippendorff's alpha", "conger_kappa": "Conger's kappa",
@@ -29,6 +32,17 @@ TITLES = {
     "icc1": "ICC(1)", "icc2": "ICC(A,1)", "icc3": "ICC(C,1)", "icc1k": "ICC(k)", "icc2k": "ICC(A,k)",
     "icc3k": "ICC(C,k)",
 }
+
+
+MEMORY_FRACTION = 0.5  # default budget: this share of the machine's memory
+
+
+def default_memory_budget() -> int:
+    """Half the machine's physical memory (4 GiB where it cannot be read)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") * MEMORY_FRACTION)
+    except (ValueError, OSError, AttributeError):
+        return 4 << 30
 
 
 @dataclass
@@ -46,6 +60,7 @@ class Options:
     bootstrap: int = 0  # replicates of the percentile bootstrap over units (0: none)
     seed: int | None = None
     progress: Callable[[int], None] | None = None  # called with the number of replicates just done
+    max_memory: int = 0  # bytes the engine may use for its tables (0: default_memory_budget())
 
 
 @dataclass
@@ -128,14 +143,16 @@ def _family(a: chance.Agreement, codes: np.ndarray, q: int, opts: Options) -> di
     }
     ac = chance.gwet_ac(a, cf)
     res[ac.key] = ac
-    res["conger_kappa"] = chance.conger_kappa(codes, q, a.weights, cf, a=a)
+    res["conger_kappa"] = chance.conger_kappa(codes, q, a.kernel, cf, a=a)
     res["brennan_prediger"] = chance.brennan_prediger(a, cf)
     n_coders = _coders_rating(codes[:HEAD] >= 0, lambda cols: codes[:, cols] >= 0)
     if n_coders == 2:  # Conger's kappa with two coders is Cohen's, Fleiss' is Scott's: same numbers, own keys
         for key, src in (("cohen_kappa", "conger_kappa"), ("scott_pi", "fleiss_kappa")):
             res[key] = res[src].with_(key=key, extra=dict(res[src].extra))
         # Cohen's kappa also with its Fleiss-Cohen-Everitt SEs; non-symmetric weights applied as oriented
-        res["cohen_kappa"] = two_raters.cohen_for_pair(res["cohen_kappa"], codes, q, a.weights, cf)
+        # (from the q x q contingency table: for few categories only)
+        if a.sparse is None:
+            res["cohen_kappa"] = two_raters.cohen_for_pair(res["cohen_kappa"], codes, q, a.weights, cf)
     return res
 
 
@@ -148,38 +165,53 @@ def _asymmetry_note(n_coders: int) -> str:
             "coefficient uses its symmetric part (W + W^T)/2")
 
 
+def _item_kernel(r: ItemRatings, wname: str, cats: list[float], dense_max: int) -> tuple[weights.Kernel, str]:
+    if r.weight_matrix is not None and wname == "custom":
+        return weights.MatrixKernel(np.asarray(r.weight_matrix, dtype=float)), "custom"
+    ranks = [float(i + 1) for i in range(len(cats))]
+    return weights.kernel(wname, ranks if r.explicit_categories else cats, dense_max), wname
+
+
 def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
-    """All coefficients for one item."""
+    """All coefficients for one item.
+
+    With few categories (at most ``chance.DENSE_MAX_Q``) the engine works on the dense units x categories
+    table and q x q weights; with more (fine-grained and continuous scales) on the table's nonzero cells and
+    the weights' closed forms (:mod:`reliability.sparse`): the same numbers, memory O(ratings + q)."""
     opts = opts or Options()
     cats = list(r.categories)
-    labels = list(r.labels) if r.labels else [f"{c:g}" for c in cats]
     q = len(cats)
+    listed = q <= LIST_MAX
+    labels = (list(r.labels) if r.labels else [f"{c:g}" for c in cats]) if listed else []
     codes = chance.category_index(r.values, cats) if q else np.full(r.values.shape, -1)
     cl = None if r.clusters is None else np.asarray(r.clusters)
-    counts = chance.count_table(codes, q) if q else np.zeros((r.n_units, 0))
-    rated = np.einsum("ij->i", counts) > 0  # whole numbers: the same as counts.sum(axis=1)
+    dense_max = _dense_max(r.values.shape[0], opts)
+    tab = chance.table(codes, q, dense_max) if q else np.zeros((r.n_units, 0))
+    totals = tab.sum(axis=0) if isinstance(tab, np.ndarray) else tab.col_sums()
+    row_sums = np.einsum("ij->i", tab) if isinstance(tab, np.ndarray) else tab.row_sums()
+    rated = row_sums > 0
     n_units = int(rated.sum())
     n_coders = _coders_rating(~np.isnan(r.values[:HEAD]), lambda cols: ~np.isnan(r.values[:, cols]))
     wname = opts.weights or r.weights or "identity"
     if r.level == "nominal" and not opts.weights:
         wname = "identity"
     if r.weight_matrix is not None and not opts.weights:
-        w, wname = np.asarray(r.weight_matrix, dtype=float), "custom"
-    else:
-        ranks = [float(i + 1) for i in range(q)]
-        w = weights.weight_matrix(wname, ranks if r.explicit_categories else cats) if q else np.zeros((0, 0))
+        wname = "custom"
+    kern, wname = _item_kernel(r, wname, cats, dense_max) if q else (weights.MatrixKernel(np.zeros((0, 0))), wname)
     coefs: dict[str, Coefficient] = {}
     notes: list[str] = []
-    distribution = {lab: int(counts[:, k].sum()) for k, lab in enumerate(labels)}
+    distribution = {lab: int(totals[k]) for k, lab in enumerate(labels)}
+    if not listed:
+        notes.append(f"{q} distinct values: categories and their distribution are not listed (more than {LIST_MAX})")
     if q == 0:
         coefs["percent_agreement"] = undefined("percent_agreement", "no ratings")
     else:
-        identity = chance.agreement(counts, clusters=cl)
+        identity = chance.agreement(tab, clusters=cl)
         a_w = identity
         if wname == "identity":
             coefs.update(_family(identity, codes, q, opts))
         else:
-            a_w = chance.agreement(counts, w, clusters=cl)
+            a_w = chance.agreement(tab, kern, clusters=cl)
             weighted = _family(a_w, codes, q, opts)
             exact = chance.percent_agreement(identity, opts.confidence)
             pa = weighted.pop("percent_agreement")  # weighted, as R irrCAC's pa.coeff.raw(weights=)
@@ -191,11 +223,11 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
             alpha = chance.krippendorff_alpha(a_w, opts.confidence)
             coefs["krippendorff_alpha"] = alpha.with_(extra={**alpha.extra, "weights": wname})
         else:
-            coefs["krippendorff_alpha"] = krippendorff_alpha(counts, cats, r.level, opts.confidence, a=identity,
-                                                             clusters=cl)
+            coefs["krippendorff_alpha"] = krippendorff_alpha(tab, cats, r.level, opts.confidence, a=identity,
+                                                             dense_max=dense_max, clusters=cl)
     if r.level != "nominal":
         coefs.update(icc_all(r.values, opts.confidence, opts.icc_convention, opts.icc_missing))
-    if wname == "custom" and q and not np.allclose(w, w.T, rtol=0, atol=1e-12):
+    if wname == "custom" and q and not np.allclose(kern.matrix(), kern.matrix().T, rtol=0, atol=1e-12):
         notes.append(_asymmetry_note(n_coders))
     if "cohen_kappa" in coefs and (fce := two_raters.fce_note(coefs["cohen_kappa"])):
         notes.append(fce)
@@ -207,15 +239,24 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
     result = ItemResult(r.item, r.level, wname, n_units, n_coders, r.n_ratings, labels, coefs, primary,
                         distribution=distribution, notes=notes,
                         n_clusters=None if cl is None else int(len(np.unique(cl[rated]))))
+    dense = isinstance(tab, np.ndarray)
     if q >= 2 and wname == "identity" and opts.per_category:  # unweighted analysis, whatever the level
-        result.per_category = per_category(counts, labels, opts.confidence, clusters=cl)
-        result.fleiss_null = chance.fleiss_null_se(counts)
+        if dense:
+            result.per_category = per_category(tab, labels, opts.confidence, clusters=cl)
+            result.fleiss_null = chance.fleiss_null_se(tab)
+        else:
+            notes.append(f"per-category kappas and the Fleiss-Nee-Landis test are computed for up to {dense_max} "
+                         f"categories, not {q}")
     if opts.bootstrap and q >= 2:
-        attach_bootstrap(result, counts, w, cats, r, opts)
-    total = counts.sum()
-    if total and q >= 2:
-        top = int(np.argmax(counts.sum(axis=0)))
-        share = counts[:, top].sum() / total
+        if dense:
+            attach_bootstrap(result, tab, kern.matrix(), cats, r, opts)
+        else:
+            notes.append(f"bootstrap CIs are computed for up to {dense_max} categories, not {q}: the "
+                         f"linearisation CIs stand")
+    total = totals.sum()
+    if total and q >= 2 and listed:
+        top = int(np.argmax(totals))
+        share = totals[top] / total
         if share > PREVALENCE_LIMIT:
             ac = coefs.get("gwet_ac1") or coefs.get("gwet_ac2")
             ac_txt = f"; {TITLES[ac.key]} = {ac.value:.3f}" if ac is not None and ac.ok else ""
@@ -226,6 +267,13 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
                 f"coders agree (the kappa paradox); read them beside percent agreement and AC1{ac_txt}."
             )
     return result
+
+
+def _dense_max(n: int, opts: Options) -> int:
+    """Most categories for the dense path: ``chance.DENSE_MAX_Q``, fewer if n x q tables would not fit the
+    memory budget (a few of them live at once)."""
+    budget = opts.max_memory or default_memory_budget()
+    return int(min(chance.DENSE_MAX_Q, max(2, budget // (8 * 4 * max(n, 1)))))
 
 
 def _cluster_note(cl: np.ndarray, rated: np.ndarray, level: str, bootstrap: int) -> str:
@@ -275,19 +323,31 @@ def attach_bootstrap(result: ItemResult, counts: np.ndarray, w: np.ndarray, cats
             put(key, ci)
 
 
-def krippendorff_alpha(counts: np.ndarray, categories: list[float], level: str, confidence: float = 0.95,
+def krippendorff_alpha(counts: np.ndarray | SparseCounts, categories: list[float], level: str, confidence: float = 0.95,
                        counts_input: bool = False, a: chance.Agreement | None = None,
-                       clusters: np.ndarray | None = None) -> Coefficient:
+                       dense_max: int = chance.DENSE_MAX_Q, clusters: np.ndarray | None = None) -> Coefficient:
     """Krippendorff's alpha at a level of measurement (Krippendorff 2004, ch. 11: the level's difference
     function), value and linearised SE from the one engine (:func:`chance.krippendorff_alpha`). The tests hold
     it against the ``krippendorff`` package; it is not recomputed at run time.
     ``a``: the observed agreement of ``counts`` the caller already has, reused if its weights are the level's."""
-    marg = counts[counts.sum(axis=1) >= 2].sum(axis=0) if level == "ordinal" else None
-    w = weights.krippendorff_weights(level, categories, marg)
-    if a is None or a.weights.shape != w.shape or not np.array_equal(a.weights, w):
-        a = chance.agreement(counts, w, clusters=clusters)
+    if level == "ordinal":
+        multi = (counts.sum(axis=1) if isinstance(counts, np.ndarray) else counts.row_sums()) >= 2
+        marg = counts[multi].sum(axis=0) if isinstance(counts, np.ndarray) else counts.col_sums(multi.astype(float))
+    else:
+        marg = None
+    kern = weights.krippendorff_kernel(level, categories, marg, dense_max if isinstance(counts, np.ndarray) else 0)
+    if a is None or not _same_kernel(a.kernel, kern):
+        a = chance.agreement(counts, kern, clusters=clusters)
     res = chance.krippendorff_alpha(a, confidence, counts_input=counts_input)
     return res.with_(extra={**res.extra, "level": level}) if res.ok else res
+
+
+def _same_kernel(a: weights.Kernel, b: weights.Kernel) -> bool:
+    if a.is_identity and b.is_identity:
+        return a.q == b.q
+    if isinstance(a, weights.MatrixKernel) and isinstance(b, weights.MatrixKernel):
+        return a.w.shape == b.w.shape and bool(np.array_equal(a.w, b.w))
+    return False
 
 
 def per_category(counts: np.ndarray, labels: list[str], confidence: float = 0.95,
@@ -322,7 +382,7 @@ def analyse_counts(counts: np.ndarray, names: list[str], level: str = "nominal",
     except ValueError:
         values = [float(i + 1) for i in range(q)]
     wname = opts.weights or ("identity" if level == "nominal" else "quadratic")
-    a = chance.agreement(counts, weights.weight_matrix(wname, values))
+    a = chance.agreement(counts, weights.kernel(wname, values, chance.DENSE_MAX_Q))
     cf = opts.confidence
     coefs = {c.key: c for c in (chance.percent_agreement(a, cf), chance.fleiss_kappa(a, cf), chance.gwet_ac(a, cf),
                                 chance.brennan_prediger(a, cf))}

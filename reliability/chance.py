@@ -28,6 +28,8 @@ from functools import cached_property
 import numpy as np
 
 from .results import Coefficient, t_inference, undefined
+from .sparse import SparseCounts, sparse_count_table
+from .weights import IdentityKernel, Kernel, MatrixKernel
 
 LINEARISATION = "Gwet (2008) linearisation, CI t(n-1)"
 PE_ONE = 1 - 1e-12
@@ -141,23 +143,41 @@ def count_table(codes: np.ndarray, q: int, chunk: int = 1 << 14) -> np.ndarray:
     return out
 
 
+DENSE_MAX_Q = 64  # up to this many categories the n x q count table and q x q weights are built
+
+
+def table(codes: np.ndarray, q: int, dense_max: int = DENSE_MAX_Q) -> np.ndarray | SparseCounts:
+    """The count table of a units x coders index matrix: dense for few categories, else its nonzero cells."""
+    return count_table(codes, q) if q <= dense_max else sparse_count_table(codes, q)
+
+
 @dataclass(frozen=True)
 class Agreement:
-    """Per-unit observed agreement shared by every coefficient of the family (units with r_i >= 1)."""
+    """Per-unit observed agreement shared by every coefficient of the family (units with r_i >= 1).
 
-    counts: np.ndarray  # n x q
-    weights: np.ndarray  # q x q
+    The table is the dense n x q ``counts`` or, for many categories, its nonzero cells ``sparse``
+    (:mod:`reliability.sparse`); the weights are a :class:`~reliability.weights.Kernel` (a matrix for few
+    categories, a closed form or blockwise evaluation for many)."""
+
+    counts: np.ndarray | None  # n x q (None: sparse)
+    kernel: Kernel
     ri: np.ndarray  # raters per unit
     pa_i: np.ndarray  # per-unit observed agreement (0 where r_i < 2)
     multi: np.ndarray  # r_i >= 2
     pa: float
     pi: np.ndarray  # mean_i r_ik / r_i
-    sum_q: np.ndarray | None = None  # sum_k r_ik (r*_ik - 1), reused by alpha with identity weights
+    sum_q: np.ndarray | None = None  # sum_k r_ik (r*_ik - 1), kept for alpha (identity weights or sparse)
+    sparse: SparseCounts | None = None
     clusters: np.ndarray | None = None  # cluster of each unit: SEs become cluster-robust (reliability.cluster)
 
     @property
+    def weights(self) -> np.ndarray:
+        """The q x q weight matrix (built on demand: only for few categories)."""
+        return self.kernel.matrix()
+
+    @property
     def n(self) -> int:
-        return self.counts.shape[0]
+        return len(self.ri)
 
     @cached_property  # asked for by every coefficient: counted once
     def n2(self) -> int:
@@ -165,11 +185,11 @@ class Agreement:
 
     @property
     def q(self) -> int:
-        return self.counts.shape[1]
+        return self.kernel.q
 
-
-def _is_identity(w: np.ndarray) -> bool:
-    return w.ndim == 2 and w.shape[0] == w.shape[1] and np.array_equal(w, np.eye(w.shape[0]))
+    def row_dot(self, v: np.ndarray) -> np.ndarray:
+        """sum_k r_ik v_k for each unit."""
+        return _rows_dot(self.counts, v) if self.sparse is None else self.sparse.row_dot(v)
 
 
 def _row_sums(m: np.ndarray) -> np.ndarray:
@@ -201,12 +221,17 @@ CHUNK = 1 << 14  # units per block in the blocked loops: their temporaries stay 
 # are carried into the first row of the next block, so the additions are those of one pass.
 
 
-def agreement(counts: np.ndarray, weights: np.ndarray | None = None, clusters: np.ndarray | None = None) -> Agreement:
-    """Observed agreement from a count table; units with no rating are dropped. ``clusters``: the cluster of
-    each unit (any integer codes), for cluster-robust SEs (:mod:`reliability.cluster`)."""
+def agreement(counts: np.ndarray | SparseCounts, weights: np.ndarray | Kernel | None = None,
+              clusters: np.ndarray | None = None) -> Agreement:
+    """Observed agreement from a count table (dense, or its nonzero cells); units with no rating are dropped.
+    ``weights``: a q x q matrix, a kernel, or None (identity). ``clusters``: the cluster of each unit (any
+    integer codes), for cluster-robust SEs (:mod:`reliability.cluster`)."""
+    if isinstance(counts, SparseCounts):
+        return _agreement_sparse(counts, weights, clusters)
     counts = np.asarray(counts, dtype=float)
     q = counts.shape[1]
-    w = np.eye(q) if weights is None else np.asarray(weights, dtype=float)
+    kern = _kernel(weights, q)
+    w = kern.w if isinstance(kern, MatrixKernel) else None  # other kernels: r*_i = W r_i by their closed form
     # counts are whole numbers, so their row sums are exact in any order: einsum is the fastest way, but for
     # two or three columns (per-category tables) plain column additions are faster still
     ri = _row_sums(counts) if q <= 3 else np.einsum("ij->i", counts)
@@ -216,7 +241,7 @@ def agreement(counts: np.ndarray, weights: np.ndarray | None = None, clusters: n
         counts, ri = counts.take(keep, axis=0), ri[keep]
         if clusters is not None:
             clusters = np.asarray(clusters)[keep]
-    identity = _is_identity(w)
+    identity = kern.is_identity
     n = len(ri)
     # per block of units: sum_q = sum_k r_ik (r*_ik - 1) with r*_ik = sum_l w_kl r_il (with identity weights the
     # table itself, and whole numbers: exact), and the running column sums of r_ik / r_i for pi (see CHUNK)
@@ -235,7 +260,7 @@ def agreement(counts: np.ndarray, weights: np.ndarray | None = None, clusters: n
             np.subtract(c, 1, out=b)
             np.einsum("ij,ij->i", c, b, out=sum_q[s:s + m])
         else:
-            wt = np.einsum("il,kl->ik", c, w)
+            wt = np.einsum("il,kl->ik", c, w) if w is not None else kern.apply(c.T).T
             wt -= 1
             wt *= c
             sum_q[s:s + m] = _row_sums(wt)
@@ -243,17 +268,43 @@ def agreement(counts: np.ndarray, weights: np.ndarray | None = None, clusters: n
         if s:
             b[0] += col
         col = np.einsum("ij->j", b)
-    multi = ri >= 2
-    den = np.where(multi, ri * (ri - 1), 1.0)
-    pa_i = np.where(multi, sum_q / den, 0.0)
-    pa = float((pa_i if multi.all() else pa_i[multi]).mean()) if multi.any() else float("nan")
     if not n:
         pi = np.zeros(q)
     elif q < 2:  # one column: NumPy's mean adds pairwise, not top to bottom
         pi = (counts / ri[:, None]).mean(axis=0)
     else:
         pi = col / n
-    return Agreement(counts, w, ri, pa_i, multi, pa, pi, sum_q if identity else None,
+    return _finish_agreement(counts, kern, ri, sum_q, pi, identity, clusters=clusters)
+
+
+def _kernel(weights: np.ndarray | Kernel | None, q: int) -> Kernel:
+    if isinstance(weights, Kernel):
+        return weights
+    return MatrixKernel(np.eye(q) if weights is None else np.asarray(weights, dtype=float))
+
+
+def _agreement_sparse(t: SparseCounts, weights: np.ndarray | Kernel | None,
+                      clusters: np.ndarray | None = None) -> Agreement:
+    kern = _kernel(weights, t.q) if weights is not None else IdentityKernel(t.q)
+    ri = t.row_sums()
+    if not (ri > 0).all():
+        t = t.take_units(np.flatnonzero(ri > 0))
+        if clusters is not None:
+            clusters = np.asarray(clusters)[ri > 0]
+        ri = ri[ri > 0]
+    sum_q = t.pair_sums(kern) - ri  # sum_k r_ik (r*_ik - 1) = sum_kl r_ik r_il w_kl - r_i
+    pi = t.col_sums(1.0 / ri) / len(ri) if len(ri) else np.zeros(t.q)
+    return _finish_agreement(None, kern, ri, sum_q, pi, kern.is_identity, t, clusters)
+
+
+def _finish_agreement(counts: np.ndarray | None, kern: Kernel, ri: np.ndarray, sum_q: np.ndarray, pi: np.ndarray,
+                      identity: bool, sparse: SparseCounts | None = None,
+                      clusters: np.ndarray | None = None) -> Agreement:
+    multi = ri >= 2
+    den = np.where(multi, ri * (ri - 1), 1.0)
+    pa_i = np.where(multi, sum_q / den, 0.0)
+    pa = float((pa_i if multi.all() else pa_i[multi]).mean()) if multi.any() else float("nan")
+    return Agreement(counts, kern, ri, pa_i, multi, pa, pi, sum_q if identity or sparse is not None else None, sparse,
                      None if clusters is None else np.asarray(clusters))
 
 
@@ -337,27 +388,28 @@ def percent_agreement(a: Agreement, confidence: float = 0.95) -> Coefficient:
 
 def brennan_prediger(a: Agreement, confidence: float = 0.95) -> Coefficient:
     """Brennan & Prediger (1981) coefficient, chance = sum(w)/q^2 (Gwet 2014, eq. 2.10)."""
-    return _chance_corrected("brennan_prediger", a, float(a.weights.sum()) / a.q**2, None, confidence)
+    return _chance_corrected("brennan_prediger", a, a.kernel.total() / a.q**2, None, confidence)
 
 
 def fleiss_kappa(a: Agreement, confidence: float = 0.95) -> Coefficient:
     """Fleiss' (1971) kappa, weighted as in Gwet (2014, eq. 2.13), with Gwet's (2008) linearised SE."""
-    w = a.weights
-    pe = float(a.pi @ w @ a.pi)
-    pi_w = (w @ a.pi + w.T @ a.pi) / 2
-    pe_i = _rows_dot(a.counts, pi_w)
+    k = a.kernel
+    wp = k.apply(a.pi)
+    pe = float(a.pi @ wp)
+    pi_w = (wp + k.apply_t(a.pi)) / 2
+    pe_i = a.row_dot(pi_w)
     pe_i /= a.ri
     return _chance_corrected("fleiss_kappa", a, pe, pe_i, confidence)
 
 
 def gwet_ac(a: Agreement, confidence: float = 0.95) -> Coefficient:
     """Gwet's AC1 (identity weights) or AC2 (other weights), Gwet (2008; 2014, eq. 2.15)."""
-    key = "gwet_ac1" if np.array_equal(a.weights, np.eye(a.q)) else "gwet_ac2"
+    key = "gwet_ac1" if a.kernel.is_identity else "gwet_ac2"
     if a.q < 2:
         return undefined(key, "only one category: chance agreement of AC1 is not defined", a.n)
-    tw = float(a.weights.sum()) / (a.q * (a.q - 1))
+    tw = a.kernel.total() / (a.q * (a.q - 1))
     pe = tw * float((a.pi * (1 - a.pi)).sum())
-    pe_i = tw * _rows_dot(a.counts, 1 - a.pi)
+    pe_i = tw * a.row_dot(1 - a.pi)
     pe_i /= a.ri
     return _chance_corrected(key, a, pe, pe_i, confidence)
 
@@ -374,22 +426,25 @@ def krippendorff_alpha(a: Agreement, confidence: float = 0.95, counts_input: boo
     bad = _guard(key, a)
     if bad:
         return bad
-    w, multi = a.weights, a.multi
+    kern, multi = a.kernel, a.multi
     every = bool(multi.all())  # units with fewer than two ratings are left out, without copying the table
     keep = None if every else np.flatnonzero(multi)
     ri = a.ri if every else a.ri.take(keep)
     n = len(ri)
     rbar = ri.mean()
     eps = 1 / ri.sum()
-    if a.sum_q is not None:  # identity weights: the row sums agreement() already has (same arithmetic)
+    if a.sum_q is not None:  # identity weights or a sparse table: the row sums agreement() already has
         sum_q = a.sum_q if every else a.sum_q.take(keep)
     else:
         c = a.counts if every else a.counts.take(keep, axis=0)
-        sum_q = _row_sums(c * (np.einsum("il,kl->ik", c, w) - 1))
+        wc = np.einsum("il,kl->ik", c, kern.w) if isinstance(kern, MatrixKernel) else kern.apply(c.T).T
+        sum_q = _row_sums(c * (wc - 1))
     pa_u = sum_q / (rbar * (ri - 1))
     pa_prime = float(pa_u.mean())
     pa = (1 - eps) * pa_prime + eps
-    if a.q < 2:
+    if a.sparse is not None:
+        pi = a.sparse.col_sums(None if every else multi.astype(float)) / (rbar * n)
+    elif a.q < 2:
         pi = ((a.counts if every else a.counts[multi]) / rbar).mean(axis=0)
     else:  # mean of r_ik / rbar over the units with >= 2 ratings: the others' rows are zeroed, which changes no
         # partial sum of the top-to-bottom column sums (see CHUNK), block by block as in agreement()
@@ -404,13 +459,14 @@ def krippendorff_alpha(a: Agreement, confidence: float = 0.95, counts_input: boo
                 b[0] += col
             col = np.einsum("ij->j", b)
         pi = col / n
-    pe = float(pi @ w @ pi)
+    wp = kern.apply(pi)
+    pe = float(pi @ wp)
     if pe >= PE_ONE:
         return undefined(key, "chance agreement is 1 (every rating falls in one category), so alpha is 0/0",
                          a.n, pa=pa, pe=pe)
     alpha = (pa - pe) / (1 - pe)
-    pi_w = (w @ pi + w.T @ pi) / 2
-    c_piw = _rows_dot(a.counts, pi_w)  # per-row products: the same for every row whether others are there or not
+    pi_w = (wp + kern.apply_t(pi)) / 2
+    c_piw = a.row_dot(pi_w)  # per-row products: the same for every row whether others are there or not
     if not every:
         c_piw = c_piw.take(keep)
     if counts_input:
@@ -429,69 +485,76 @@ def krippendorff_alpha(a: Agreement, confidence: float = 0.95, counts_input: boo
     return res.with_(pa=pa, extra={**res.extra, "n_pairable_units": n})
 
 
-def conger_kappa(codes: np.ndarray, q: int, weights: np.ndarray | None = None, confidence: float = 0.95,
+def conger_kappa(codes: np.ndarray, q: int, weights: np.ndarray | Kernel | None = None, confidence: float = 0.95,
                  key: str = "conger_kappa", a: Agreement | None = None) -> Coefficient:
     """Conger's (1980) kappa from the units x coders index matrix (-1 = missing); Cohen's kappa for two coders.
 
-    Chance agreement from each coder's own marginals ``p_gk``: ``pe = sum w_kl (pbar_k pbar_l - s2_kl / r)``;
-    SE by Gwet's (2008) linearisation including the coder-level terms, as R irrCAC's conger.kappa.raw.
-    Coders without any rating and units without any rating are left out. ``a``: the observed agreement of the
-    same codes and weights when the caller already has it (it is not computed again).
+    Chance agreement from each coder's own marginals ``p_g``: ``pe = sum w_kl (pbar_k pbar_l - s2_kl / r)``
+    ``= pbar'W pbar - (sum_g p_g'W p_g - r pbar'W pbar) / (r (r - 1))``; SE by Gwet's (2008) linearisation
+    including the coder-level terms, as R irrCAC's conger.kappa.raw. Coders without any rating and units
+    without any rating are left out. ``a``: the observed agreement of the same codes and weights when the
+    caller already has it (it is not computed again). The coders' marginals and W p_g are taken a batch of
+    coders at a time (all of them for few categories), so memory is O(q) per coder, never q x q.
     """
     codes = np.asarray(codes)
     if a is None or codes.shape[0] != a.n:  # (a.n == rows: every unit has a rating, nothing to drop)
         rows = (codes >= 0).any(axis=1)
         if not rows.all():
             codes = codes[rows]
-    w = np.eye(q) if weights is None else np.asarray(weights, dtype=float)
+    kern = _kernel(weights, q)
     if a is None:
-        a = agreement(count_table(codes, q), w)
+        a = agreement(table(codes, q), kern)
     bad = _guard(key, a)
     if bad:
         return bad
-    # slot g*(q+1) + code + 1 of coder g (slot g*(q+1): missing): bincounts give every coder's marginals and
-    # the same index gathers the per-unit terms below; block by block, so no (units x coders) temporaries
-    itype = np.int32 if codes.shape[1] * (q + 1) < 2**31 - 1 else np.int64
-
-    def offsets(r_: int) -> np.ndarray:
-        return np.arange(1, r_ * (q + 1) + 1, q + 1, dtype=itype)[None, :]
-
-    offs = offsets(codes.shape[1])
-    classif = np.zeros(codes.shape[1] * (q + 1), dtype=np.int64)
-    for s in range(0, codes.shape[0], CHUNK):
-        classif += np.bincount((codes[s:s + CHUNK] + offs).ravel(order="K"), minlength=len(classif))
-    classif = classif.reshape(-1, q + 1)[:, 1:]
-    rated_g = classif.sum(axis=1) > 0
-    if not rated_g.all():  # coders without any rating are left out
-        codes, classif = codes[:, rated_g], classif[rated_g]
-        offs = offsets(codes.shape[1])
+    n_g = np.count_nonzero(codes >= 0, axis=0)
+    if not (n_g > 0).all():  # coders without any rating are left out
+        codes = codes[:, n_g > 0]
+        n_g = n_g[n_g > 0]
     n, r = codes.shape
-    classif = classif.astype(float)
-    n_g = classif.sum(axis=1)
-    p_gk = classif / n_g[:, None]
-    pbar = p_gk.mean(axis=0)
-    s2 = (p_gk.T @ p_gk - r * np.outer(pbar, pbar)) / (r - 1)
-    pe = float((w * (np.outer(pbar, pbar) - s2 / r)).sum())
+    n_g = n_g.astype(float)
+    batch = max(1, min(r, (64 << 20) // (8 * 4 * max(q, 1))))
+
+    def marginals(cols: range) -> np.ndarray:  # q x len(cols): p_gk of these coders
+        out = np.empty((q, len(cols)))
+        for j, g in enumerate(cols):
+            c = codes[:, g]
+            out[:, j] = np.bincount(c[c >= 0], minlength=q) / n_g[g]
+        return out
+
+    pbar = np.zeros(q)
+    for s in range(0, r, batch):
+        pbar += marginals(range(s, min(r, s + batch))).sum(axis=1)
+    pbar /= r
+    w_pbar = kern.apply(pbar)
+    wt_pbar = kern.apply_t(pbar)
+    pbar_w_pbar = float(pbar @ w_pbar)
+    # per-unit chance term (Gwet 2014, ch. 5): lambda_ig = (n/n_g)[eps_ig (a_g'W)[c_ig] - (eps_ig - n_g/n) a_g'W p_g]
+    # with a_g = r pbar - p_g, so a_g'W = r W'pbar - W'p_g; lambda_ig takes q + 1 values per coder (a category,
+    # or missing: eps_ig = 0, lambda = a_g'W p_g): a look-up table per coder, then one gather per block of units
+    pgwpg = 0.0
+    pe_i = np.zeros(n)
+    for s in range(0, r, batch):
+        cols = range(s, min(r, s + batch))
+        p = marginals(cols)
+        wp = kern.apply(p)
+        pgwpg += float(np.einsum("kg,kg->", p, wp))
+        aw = r * wt_pbar[:, None] - (kern.apply_t(p) if not kern.is_identity else wp)  # q x batch
+        awp = np.einsum("kg,kg->g", aw, p)
+        ng = n_g[s:s + len(cols)]
+        lut = np.empty((len(cols), q + 1))
+        lut[:, 0] = awp
+        lut[:, 1:] = (n / ng)[:, None] * (aw.T - (1 - ng / n)[:, None] * awp[:, None])
+        offs = (np.arange(len(cols)) * (q + 1) + 1)[None, :]
+        flat = lut.ravel()
+        for u in range(0, n, CHUNK):
+            block = np.ascontiguousarray(codes[u:u + CHUNK, s:s + len(cols)])
+            pe_i[u:u + CHUNK] += np.take(flat, block + offs).sum(axis=1)
+    pe = pbar_w_pbar - (pgwpg - r * pbar_w_pbar) / (r * (r - 1))
     if pe >= PE_ONE:
         return undefined(key, "chance agreement is 1 (every rating falls in one category), so kappa is 0/0",
                          a.n, pa=a.pa, pe=pe)
     value = (a.pa - pe) / (1 - pe)
-    # per-unit chance term (Gwet 2014, ch. 5): lambda_ig = (n/n_g)[eps_ig (a_g'W)[c_ig] - (eps_ig - n_g/n) a_g'W p_g]
-    a_g = r * pbar[None, :] - p_gk  # r x q
-    aw = a_g @ w  # r x q
-    awp = (aw * p_gk).sum(axis=1)  # r
-    # lambda_ig takes q + 1 values per coder (a category, or missing: eps_ig = 0): tabulate them with the same
-    # arithmetic, then one gather instead of (units x coders) float temporaries
-    eps = np.zeros((r, q + 1))
-    eps[:, 1:] = 1.0
-    at_code = np.concatenate([aw[:, :1], aw], axis=1)  # missing reads (a_g'W)[0] as before, times eps = 0
-    lut = (n / n_g)[:, None] * (eps * at_code - (eps - (n_g / n)[:, None]) * awp[:, None])  # r x (q + 1)
-    lut = lut.ravel()
-    pe_i = np.empty(n)
-    for s in range(0, n, CHUNK):
-        # lambda_ig of these units (C order, so each row is summed as before whatever the layout of codes)
-        lam = np.take(lut, np.ascontiguousarray(codes[s:s + CHUNK]) + offs)
-        np.sum(lam, axis=1, out=pe_i[s:s + CHUNK])
     pe_i /= r * (r - 1)
     # terms = (n/n2) (pa_i - pe [r_i >= 2]) / (1 - pe) - 2 (1 - kappa) (pe_i - pe) / (1 - pe), in place
     terms = a.multi * pe

@@ -206,6 +206,7 @@ def fit(d: Design, start: tuple[float, float], max_steps: int = 100) -> tuple[fl
     t = np.maximum(np.asarray(start, dtype=float), 0.0)
     st = _State(d, *t)
     tss = d.yy - d.y1 * d.y1 / d.n_obs  # total sum of squares: y'Py is at most this
+    last = np.inf
     for step in range(1, max_steps + 1):
         if not st.rss > 1e-13 * tss:  # the effects fit the ratings exactly: no error variance left to profile
             return float(t[0]), float(t[1]), st, step
@@ -219,21 +220,24 @@ def fit(d: Design, start: tuple[float, float], max_steps: int = 100) -> tuple[fl
         w = np.maximum(np.abs(w), 1e-10 * scale + 1e-300)  # a saddle or a flat direction: a descent step anyway
         direction = np.zeros(2)
         direction[free] = -(v @ ((v.T @ gf) / w))
-        slope = float(g @ direction)
+        decrement = -float(g @ direction)  # the Newton decrement: the decrease a full step would bring
+        near = decrement <= 1e-8 * max(1.0, abs(st.f))  # f no longer resolves the decrease: trust the model
         lam, moved = 1.0, False
-        while lam > 1e-12:
+        for _ in range(1 if near else 40):
             cand = np.maximum(t + lam * direction, 0.0)
             nst = _State(d, *cand)
-            if nst.f <= st.f + 1e-4 * lam * min(slope, 0.0) or abs(nst.f - st.f) <= 1e-13 * abs(st.f):
+            if near or nst.f <= st.f - 1e-4 * lam * decrement:
                 moved = True
                 break
             lam /= 2
-        if not moved:
+        if not moved:  # no decrease left above rounding: the optimum
             return float(t[0]), float(t[1]), st, step
         delta = np.abs(cand - t).max()
         t, st = cand, nst
-        if delta <= 1e-11 * (1 + np.abs(t).max()) or t.max() > 1e12:
+        # converged: a step below rounding, or (near the optimum) steps no longer shrinking: rounding noise
+        if delta <= 1e-11 * (1 + np.abs(t).max()) or t.max() > 1e12 or (near and delta >= last):
             return float(t[0]), float(t[1]), st, step
+        last = delta if near else np.inf
     return float(t[0]), float(t[1]), st, max_steps
 
 
