@@ -22,6 +22,8 @@ def same(a, b, tol=1e-10):
     assert a.key == b.key and a.status == b.status, (a, b)
     for f in FIELDS:
         x, y = getattr(a, f), getattr(b, f)
+        if f == "p_value" and (a.se or 0) < 1e-9:  # value / SE of two rounding errors: p is arbitrary
+            continue
         assert (x is None) == (y is None), (f, a, b)
         if x is not None:
             assert x == pytest.approx(y, abs=tol, rel=tol), (f, a.key)
