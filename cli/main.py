@@ -96,30 +96,37 @@ def emit(items, opts, fmt: Format, warnings: list[str], title: str, show_all: bo
         console.print(results_table(items, opts, show_all=show_all, title=title, width=console.width))
         if meta.get("coder_counts"):
             console.print(coders_table(meta["coder_counts"]))
+        from .report import print_diagnostics
+
+        print_diagnostics(console, items, show_all)
     print_notes(err_console(), items, warnings)  # diagnostics go to stderr in every format
 
 
-OUTPUT_NAMES = ("summary.csv", "summary.md", "per_category.csv", "disagreements.csv", "results.json")
+OUTPUT_NAMES = ("summary.csv", "summary.md", "per_category.csv", "disagreements.csv", "coders.csv", "coder_pairs.csv",
+                "results.json")
 
 
 def output_files(out: Path, items, opts, ratings, warnings: list[str], title: str, **meta: Any) -> dict[Path, str]:
     """Contents of the tables written with --out."""
     import json
 
-    from reliability import report
+    from reliability import diagnostics, report
 
     return {
         out / "summary.csv": report.to_csv(report.summary_rows(items, opts), report.SUMMARY_FIELDS),
         out / "summary.md": report.to_markdown(items, opts, title=title, warnings=warnings),
         out / "per_category.csv": report.to_csv(report.per_category_rows(items)),
         out / "disagreements.csv": report.to_csv(report.disagreement_rows(ratings)),
+        out / "coders.csv": report.to_csv(diagnostics.coder_rows(items), diagnostics.CODER_FIELDS),
+        out / "coder_pairs.csv": report.to_csv(diagnostics.pair_rows(items), diagnostics.PAIR_FIELDS),
         out / "results.json": json.dumps(report.results_json(items, opts, warnings=warnings or None, **meta),
                                          indent=2, ensure_ascii=False) + "\n",
     }
 
 
 def run_check(files: list[Path], codebook: Path, out: Path | None, fmt: Format, opts, encoding: str | None,
-              show_all: bool, title: str | None = None, cb=None, pending: dict | None = None) -> tuple[list, Any, Any]:
+              show_all: bool, title: str | None = None, cb=None, pending: dict | None = None,
+              diagnostics: bool = True) -> tuple[list, Any, Any]:
     """Read, validate, analyse, print and write: the main job (``cb``: the codebook, if already loaded;
     ``pending``: collect the output files there instead of writing them, for one all-or-nothing write)."""
     from reliability.analysis import analyse
@@ -132,6 +139,11 @@ def run_check(files: list[Path], codebook: Path, out: Path | None, fmt: Format, 
     data = read_coder_files(files, cb, encoding=encoding)
     with progress_bar(opts, len(cb.items)):
         items = [analyse(data.items[it.id], opts) for it in cb.items]
+    if diagnostics:  # coder x coder matrix, Light's kappa, coder profiles, leave-one-coder-out
+        from reliability.diagnostics import diagnose
+
+        for it, res in zip(cb.items, items):
+            res.diagnostics = diagnose(data.items[it.id], res, opts)
     title = title or f"{cb.title or cb.id}: {len(data.coders)} coders, {len(data.units)} units"
     meta = {"codebook": cb.id, "codebook_version": cb.version or None, "coders": data.coders,
             "files": [str(f) for f in files], "coder_counts": [c.to_dict() for c in data.coder_counts]}
@@ -195,7 +207,8 @@ def check(
                                                      "'coder' column.", show_default=False)],
     codebook: Annotated[Path, typer.Option("--codebook", "-c", help="YAML codebook the files are checked against.")],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write summary.csv, summary.md, per_category.csv, "
-                                             "disagreements.csv and results.json to this folder.")] = None,
+                                             "disagreements.csv, coders.csv, coder_pairs.csv and results.json to "
+                                             "this folder.")] = None,
     fmt: FormatOpt = Format.table,
     confidence: ConfidenceOpt = 0.95,
     benchmark: BenchOpt = Benchmark.landis_koch,

@@ -79,6 +79,7 @@ class ItemResult:
     notes: list[str] = field(default_factory=list)
     fleiss_null: dict[str, Any] | None = None
     n_clusters: int | None = None  # units nested in clusters (--cluster): how many clusters
+    diagnostics: Any = None  # reliability.diagnostics.Diagnostics, when computed (check)
 
     def scale_for(self, key: str, opts: Options) -> str:
         if key.startswith("icc"):
@@ -118,6 +119,8 @@ class ItemResult:
             out["fleiss_nee_landis"] = self.fleiss_null
         if self.notes:
             out["notes"] = self.notes
+        if self.diagnostics is not None:
+            out["diagnostics"] = self.diagnostics.to_dict()
         return out
 
 

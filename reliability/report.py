@@ -144,6 +144,9 @@ def to_markdown(items: Sequence[ItemResult], opts: Options, title: str = "Inter-
     notes = [f"- {it.item}: {n}" for it in items for n in it.notes] + [f"- {w}" for w in warnings]
     if notes:
         lines += ["", "## Notes and warnings", "", *notes]
+    from .diagnostics import markdown_lines
+
+    lines += markdown_lines(items)
     lines += ["", "Primary statistic of each item in bold. Interpretation: Landis & Koch (1977) for kappa-type, "
               "Koo & Li (2016) for ICC, Krippendorff (2004) for alpha, unless chosen otherwise.", ""]
     return "\n".join(lines)

@@ -1,0 +1,96 @@
+"""Coder diagnostics at the terminal, and the ``irrkit report`` command (HTML report, figures, manuscript).
+
+The plotting library is imported only inside the functions that draw (``irrkit --help`` stays fast).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+def print_diagnostics(console: Any, items: Sequence[Any], show_all: bool = False) -> None:
+    """One table: per item, the primary statistic with all coders, the coder who lowers it most and the value
+    without that coder, Light's kappa. With ``show_all``, per item: each coder's ratings, missing ratings, mean
+    agreement with the others and the statistic without that coder, and the coder x coder matrix."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from reliability.diagnostics import TITLE
+    from reliability.report import fmt
+
+    shown = [it for it in items if it.diagnostics is not None and len(it.diagnostics.coders) >= 2]
+    if not shown:
+        return
+    light = any(it.diagnostics.light_kappa is not None for it in shown)
+    t = Table(title=Text("Coders: who lowers agreement most (leave-one-coder-out)"), title_justify="left",
+              header_style="bold", pad_edge=False)
+    t.add_column("item", overflow="fold")
+    t.add_column("with all coders", overflow="fold")
+    t.add_column("lowers most", overflow="fold", min_width=12)
+    t.add_column("without (change)", no_wrap=True)
+    if light:
+        t.add_column("Light's kappa", justify="right")
+    for it in shown:
+        d = it.diagnostics
+        loo = d.leave_one_out
+        who = loo.lowers_most
+        row = [it.item, f"{TITLE.get(loo.statistic, loo.statistic)} {fmt(loo.full.value) if loo.full.ok else '—'}",
+               Text(who, style="bold") if who else Text(loo.reason or "—", style="dim"),
+               f"{fmt(loo.without[who].value)} ({loo.change(who):+.3f})" if who else ""]
+        if light:
+            lk = d.light_kappa
+            row.append("" if lk is None else fmt(lk.value) if lk.ok else "undefined")
+        t.add_row(*row)
+    console.print(t)
+    if show_all:
+        for it in shown:
+            _print_coders(console, it.diagnostics, fmt)
+            _print_matrix(console, it.diagnostics, fmt)
+
+
+def _print_coders(console: Any, d: Any, fmt: Any) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from reliability.diagnostics import TITLE
+
+    loo = d.leave_one_out
+    first = d.statistics[0]
+    means = d.mean_with_others(first)
+    t = Table(title=Text(f"{d.item}: each coder (with others: mean {TITLE[first]}; without: "
+                         f"{TITLE.get(loo.statistic, loo.statistic)} without the coder)"),
+              title_justify="left", header_style="bold", pad_edge=False)
+    for col, kw in (("coder", {"overflow": "fold"}), ("rated", {"justify": "right"}),
+                    ("missing", {"justify": "right"}), ("with others", {"justify": "right"}),
+                    ("without", {"justify": "right"}), ("change", {"justify": "right"})):
+        t.add_column(col, **kw)
+    for p in d.profiles:
+        if p.coder not in d.coders:
+            continue
+        w = loo.without.get(p.coder)
+        ch = loo.change(p.coder)
+        style = "bold red" if p.coder == loo.lowers_most else ""
+        t.add_row(Text(p.coder, style=style), str(p.n_rated), str(p.n_missing), fmt(means.get(p.coder)) or "—",
+                  (fmt(w.value) if w.ok else "undefined") if w is not None else "—",
+                  Text(f"{ch:+.3f}" if ch is not None else "—", style=style))
+    console.print(t)
+
+
+def _print_matrix(console: Any, d: Any, fmt: Any) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from reliability.diagnostics import TITLE
+
+    up, lo = d.statistics[0], d.statistics[-1]
+    upper, lower = d.matrix(up), d.matrix(lo)
+    t = Table(title=Text(f"{d.item}: between coders (upper: {TITLE[up]}, lower: {TITLE[lo]})"),
+              title_justify="left", header_style="bold", pad_edge=False)
+    t.add_column("")
+    for k in range(len(d.coders)):
+        t.add_column(str(k + 1), justify="right")
+    for x, a in enumerate(d.coders):
+        cells = ["—" if x == y else fmt((upper if y > x else lower)[x][y]) or "—" for y in range(len(d.coders))]
+        t.add_row(Text(f"{x + 1} {a}", style="bold"), *cells)
+    console.print(t)

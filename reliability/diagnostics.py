@@ -1,0 +1,365 @@
+"""Coder diagnostics of one item: who agrees with whom, who uses which categories, who pulls agreement down.
+
+* **Coder x coder matrix**: every pair of coders on the units both rated, with the statistics of a training
+  round (:func:`reliability.training.pair_statistics`: percent agreement, Cohen's kappa and Gwet's AC1 from
+  the chance engine for nominal items; ICC(A,1) from :mod:`reliability.icc` and the mean absolute difference
+  for ordinal, interval and ratio items).
+* **Light's (1971) kappa** (nominal items): the mean of the k(k-1)/2 pairwise Cohen's kappas, computed on the
+  units every coder rated, as R ``irr::kappam.light`` does (it drops incomplete units with ``na.omit``).
+  No SE is given: irr's z rests on an ad-hoc variance, and the pairwise kappas share coders.
+* **Coder profiles**: each coder's number of ratings and missing ratings and category distribution (scale
+  items: mean and SD too - a coder who rates systematically higher lowers ICC(A,1) but not ICC(C,1)).
+* **Leave-one-coder-out**: the item's primary statistic recomputed without each coder by
+  :func:`reliability.analysis.analyse` (same options, same engine); the coder whose removal raises it most is
+  named as the one who lowers agreement most.
+
+Pure functions, no printing, no file I/O.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+
+from . import chance
+from .analysis import TITLES, ItemResult, Options, analyse
+from .ratings import ItemRatings
+from .results import Coefficient, undefined
+
+NOMINAL_MATRIX = ("cohen_kappa", "gwet_ac1", "percent_agreement")
+SCALE_MATRIX = ("icc2", "mean_abs_diff")
+TITLE = {**TITLES, "mean_abs_diff": "Mean abs. diff.", "light_kappa": "Light's kappa"}
+LIGHT_METHOD = ("mean of the pairwise Cohen's kappas on the units rated by every coder "
+                "(Light 1971; as R irr::kappam.light)")
+
+
+@dataclass(frozen=True)
+class PairStats:
+    """Two coders on the units both rated."""
+
+    a: str
+    b: str
+    n_units: int
+    statistics: dict[str, Coefficient]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"coders": [self.a, self.b], "n_units": self.n_units,
+                "statistics": {k: c.to_dict() for k, c in self.statistics.items()}}
+
+
+@dataclass(frozen=True)
+class CoderProfile:
+    """One coder's use of an item: ratings given, units left unrated, categories used."""
+
+    coder: str
+    n_rated: int
+    n_missing: int
+    distribution: dict[str, int] = field(default_factory=dict)  # category code -> ratings (categorical items)
+    mean: float | None = None  # scale items
+    sd: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"coder": self.coder, "n_rated": self.n_rated, "n_missing": self.n_missing}
+        if self.distribution:
+            d["distribution"] = self.distribution
+        if self.mean is not None:
+            d["mean"], d["sd"] = self.mean, self.sd
+        return d
+
+
+@dataclass(frozen=True)
+class LeaveOneOut:
+    """The primary statistic without each coder; ``lowers_most``: the coder whose removal raises it most
+    (None when no removal raises it, or fewer than three coders)."""
+
+    statistic: str
+    full: Coefficient
+    without: dict[str, Coefficient]
+    lowers_most: str | None
+    reason: str | None = None
+
+    def change(self, coder: str) -> float | None:
+        c = self.without.get(coder)
+        if c is None or not c.ok or not self.full.ok:
+            return None
+        return c.value - self.full.value
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "statistic": self.statistic, "name": TITLE.get(self.statistic, self.statistic),
+            "full": self.full.value if self.full.ok else None,
+            "without": {c: {**_brief(v), "change": _round_change(self.change(c))} for c, v in self.without.items()},
+            "lowers_most": self.lowers_most, "reason": self.reason,
+            "method": "the primary statistic recomputed without each coder (same options and engine)",
+        }
+
+
+@dataclass(frozen=True)
+class Diagnostics:
+    """Coder diagnostics of one item."""
+
+    item: str
+    level: str
+    coders: list[str]
+    statistics: tuple[str, ...]  # the matrix statistics, first one shown above the diagonal
+    pairs: list[PairStats]
+    profiles: list[CoderProfile]
+    leave_one_out: LeaveOneOut
+    light_kappa: Coefficient | None = None
+
+    def matrix(self, key: str) -> list[list[float | None]]:
+        """Symmetric coders x coders matrix of one statistic (diagonal and undefined pairs: None)."""
+        pos = {c: i for i, c in enumerate(self.coders)}
+        m: list[list[float | None]] = [[None] * len(self.coders) for _ in self.coders]
+        for p in self.pairs:
+            c = p.statistics.get(key)
+            v = c.value if c is not None and c.ok else None
+            m[pos[p.a]][pos[p.b]] = m[pos[p.b]][pos[p.a]] = v
+        return m
+
+    def mean_with_others(self, key: str) -> dict[str, float | None]:
+        """Each coder's mean of ``key`` over the pairs it is in (undefined pairs left out)."""
+        out = {}
+        for i, row in enumerate(self.matrix(key)):
+            vals = [v for j, v in enumerate(row) if j != i and v is not None]
+            out[self.coders[i]] = float(np.mean(vals)) if vals else None
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        n = [[None] * len(self.coders) for _ in self.coders]
+        pos = {c: i for i, c in enumerate(self.coders)}
+        for p in self.pairs:
+            n[pos[p.a]][pos[p.b]] = n[pos[p.b]][pos[p.a]] = p.n_units
+        d: dict[str, Any] = {
+            "coders": self.coders,
+            "matrix": {"statistics": list(self.statistics), "n_units": n,
+                       **{k: self.matrix(k) for k in self.statistics}},
+            "pairs": [p.to_dict() for p in self.pairs],
+            "coder_profiles": [p.to_dict() for p in self.profiles],
+            "leave_one_out": self.leave_one_out.to_dict(),
+        }
+        if self.light_kappa is not None:
+            d["light_kappa"] = self.light_kappa.to_dict()
+        return d
+
+
+def _brief(c: Coefficient) -> dict[str, Any]:
+    d = c.to_dict()
+    return {k: d[k] for k in ("value", "ci_low", "ci_high", "n_units", "status", "reason")}
+
+
+def _round_change(x: float | None) -> float | None:
+    return None if x is None or not math.isfinite(x) else float(x)
+
+
+def _labels(r: ItemRatings) -> list[str]:
+    return list(r.labels) if r.labels else [f"{c:g}" for c in r.categories]
+
+
+def profiles(r: ItemRatings) -> list[CoderProfile]:
+    """Each coder's ratings, missing ratings and category distribution (every codebook category, used or not)."""
+    out = []
+    categorical = r.level != "interval" and r.level != "ratio" or bool(r.labels)
+    labels = _labels(r)
+    codes = chance.category_index(r.values, r.categories) if categorical and r.categories else None
+    for j, coder in enumerate(r.coders):
+        col = r.values[:, j]
+        rated = ~np.isnan(col)
+        n = int(rated.sum())
+        dist = {}
+        if codes is not None:
+            counts = np.bincount(codes[:, j][codes[:, j] >= 0], minlength=len(labels))
+            dist = {lab: int(counts[k]) for k, lab in enumerate(labels)}
+        mean = sd = None
+        if r.level != "nominal" and n:
+            mean = float(col[rated].mean())
+            sd = float(col[rated].std(ddof=1)) if n > 1 else None
+        out.append(CoderProfile(coder, n, int(r.n_units - n), dist, mean, sd))
+    return out
+
+
+def pairwise(r: ItemRatings, confidence: float = 0.95) -> list[PairStats]:
+    """Every pair of coders with a rating, on the units both rated."""
+    from .training import pair_statistics
+
+    keys = NOMINAL_MATRIX if r.level == "nominal" else SCALE_MATRIX
+    coders = [j for j in range(r.n_coders) if not np.isnan(r.values[:, j]).all()]
+    out = []
+    for x, y in combinations(coders, 2):
+        a, b = r.values[:, x], r.values[:, y]
+        n = int((~np.isnan(a) & ~np.isnan(b)).sum())
+        out.append(PairStats(r.coders[x], r.coders[y], n, pair_statistics(a, b, r, confidence, keys)))
+    return out
+
+
+def light_kappa(r: ItemRatings, confidence: float = 0.95) -> Coefficient:
+    """Light's (1971) kappa: mean of the pairwise Cohen's kappas on the units every coder rated (R
+    ``irr::kappam.light``: ``ratings <- na.omit(ratings)``, then ``kappa2`` on each pair of columns).
+
+    Coders without any rating of the item are left out. Undefined when fewer than two coders or two complete
+    units remain, or a pairwise kappa is undefined (chance agreement 1).
+    """
+    key = "light_kappa"
+    cols = [j for j in range(r.n_coders) if not np.isnan(r.values[:, j]).all()]
+    if len(cols) < 2:
+        return undefined(key, "fewer than two coders rated this item")
+    x = r.values[:, cols]
+    x = x[~np.isnan(x).any(axis=1)]
+    n = x.shape[0]
+    if n < 2:
+        return undefined(key, f"fewer than two units rated by every coder ({n})", n)
+    q = len(r.categories)
+    codes = chance.category_index(x, r.categories)
+    kappas = []
+    for a, b in combinations(range(len(cols)), 2):
+        k = chance.conger_kappa(codes[:, [a, b]], q, None, confidence, key="cohen_kappa")
+        if not k.ok:
+            return undefined(key, f"Cohen's kappa of {r.coders[cols[a]]} and {r.coders[cols[b]]} is undefined: "
+                             f"{k.reason}", n)
+        kappas.append(k.value)
+    dropped = r.n_units - n
+    reason = "no standard error (pairwise kappas share coders; use --bootstrap for an interval of the item's "\
+             "statistics)"
+    method = LIGHT_METHOD + (f"; {dropped} unit{'s' * (dropped > 1)} not rated by every coder left out"
+                             if dropped else "")
+    return Coefficient(key, float(np.mean(kappas)), n_units=n, reason=reason, method=method,
+                       extra={"pairs": len(kappas), "coders": len(cols),
+                              "min_pair": float(min(kappas)), "max_pair": float(max(kappas))})
+
+
+def leave_one_out(r: ItemRatings, result: ItemResult, opts: Options | None = None) -> LeaveOneOut:
+    """The primary statistic of ``result`` recomputed without each coder (needs three coders or more)."""
+    opts = replace(opts or Options(), bootstrap=0, per_category=False, progress=None)
+    key = result.primary
+    full = result.coefficients[key]
+    coders = [j for j in range(r.n_coders) if not np.isnan(r.values[:, j]).all()]
+    if len(coders) < 3:
+        return LeaveOneOut(key, full, {}, None, "fewer than three coders: leaving one out leaves no agreement "
+                                                "to compare")
+    without: dict[str, Coefficient] = {}
+    for j in coders:
+        keep = [c for c in coders if c != j]
+        sub = replace(r, coders=[r.coders[c] for c in keep], values=r.values[:, keep], warnings=[])
+        c = analyse(sub, opts).coefficients.get(key)
+        without[r.coders[j]] = c if c is not None else undefined(key, "not computed without this coder")
+    lowers, reason = None, None
+    if full.ok:
+        gains = {c: v.value - full.value for c, v in without.items() if v.ok}
+        if gains:
+            best = max(gains, key=lambda c: gains[c])
+            if gains[best] > 1e-12:
+                lowers = best
+            else:
+                reason = "no coder's removal raises the statistic"
+        else:
+            reason = "undefined without every coder"
+    else:
+        reason = f"the statistic is undefined with all coders: {full.reason}"
+    return LeaveOneOut(key, full, without, lowers, reason)
+
+
+def diagnose(r: ItemRatings, result: ItemResult, opts: Options | None = None) -> Diagnostics:
+    """All coder diagnostics of one item (``result``: ``analyse(r, opts)``)."""
+    opts = opts or Options()
+    stats = NOMINAL_MATRIX if r.level == "nominal" else SCALE_MATRIX
+    coders = [r.coders[j] for j in range(r.n_coders) if not np.isnan(r.values[:, j]).all()]
+    light = light_kappa(r, opts.confidence) if r.level == "nominal" else None
+    return Diagnostics(r.item, r.level, coders, stats, pairwise(r, opts.confidence), profiles(r),
+                       leave_one_out(r, result, opts), light)
+
+
+def summary_text(d: Diagnostics) -> str:
+    """One sentence on the leave-one-out result, e.g. for a terminal note."""
+    loo = d.leave_one_out
+    name = TITLE.get(loo.statistic, loo.statistic)
+    if loo.lowers_most is None:
+        return f"leave-one-coder-out ({name}): {loo.reason}"
+    c = loo.without[loo.lowers_most]
+    return (f"{loo.lowers_most} lowers agreement most: {name} {loo.full.value:.3f} with all coders, "
+            f"{c.value:.3f} without {loo.lowers_most} ({loo.change(loo.lowers_most):+.3f})")
+
+
+# ----------------------------------------------------------------------------------------------- tables
+
+CODER_FIELDS = ("item", "coder", "n_rated", "n_missing", "distribution", "mean", "sd", "with_others_statistic",
+                "with_others", "without_statistic", "without", "change", "lowers_most")
+PAIR_FIELDS = ("item", "coder_a", "coder_b", "n_units", "statistic", "name", "value", "se", "ci_low", "ci_high",
+               "p_value", "status", "reason")
+
+
+def coder_rows(items: Sequence[ItemResult]) -> list[dict[str, Any]]:
+    """One row per item and coder (``coders.csv``): ratings, missing, categories used, mean agreement with the
+    others, the primary statistic without the coder."""
+    rows = []
+    for it in items:
+        d: Diagnostics | None = it.diagnostics
+        if d is None:
+            continue
+        first, loo = d.statistics[0], d.leave_one_out
+        means = d.mean_with_others(first)
+        for p in d.profiles:
+            w = loo.without.get(p.coder)
+            rows.append({"item": it.item, "coder": p.coder, "n_rated": p.n_rated, "n_missing": p.n_missing,
+                         "distribution": "; ".join(f"{k}={v}" for k, v in p.distribution.items()),
+                         "mean": p.mean, "sd": p.sd, "with_others_statistic": first,
+                         "with_others": means.get(p.coder), "without_statistic": loo.statistic,
+                         "without": w.value if w is not None and w.ok else None, "change": loo.change(p.coder),
+                         "lowers_most": p.coder == loo.lowers_most})
+    return rows
+
+
+def pair_rows(items: Sequence[ItemResult]) -> list[dict[str, Any]]:
+    """One row per item, pair of coders and statistic (``coder_pairs.csv``)."""
+    rows = []
+    for it in items:
+        d: Diagnostics | None = it.diagnostics
+        if d is None:
+            continue
+        for p in d.pairs:
+            for key, c in p.statistics.items():
+                rows.append({"item": it.item, "coder_a": p.a, "coder_b": p.b, "n_units": p.n_units,
+                             "statistic": key, "name": TITLE.get(key, key), "value": c.value, "se": c.se,
+                             "ci_low": c.ci_low, "ci_high": c.ci_high, "p_value": c.p_value, "status": c.status,
+                             "reason": c.reason or ""})
+    return rows
+
+
+def markdown_lines(items: Sequence[ItemResult], esc: Callable[[str], str] = str) -> list[str]:
+    """The coder diagnostics section of ``summary.md`` (``esc`` escapes user text for Markdown)."""
+    shown = [it for it in items if it.diagnostics is not None and len(it.diagnostics.coders) >= 2]
+    if not shown:
+        return []
+
+    def f(x: float | None) -> str:
+        return "" if x is None else f"{x:.3f}"
+
+    out = ["", "## Coders", "",
+           "Each coder's ratings and missing ratings, mean agreement with the other coders, and the item's primary "
+           "statistic without that coder (leave-one-coder-out); **bold**: the coder who lowers agreement most.", ""]
+    for it in shown:
+        d = it.diagnostics
+        loo, first = d.leave_one_out, d.statistics[0]
+        means = d.mean_with_others(first)
+        head = f"### {esc(it.item)}: {TITLE.get(loo.statistic, loo.statistic)} {f(loo.full.value)} with all coders"
+        if d.light_kappa is not None:
+            head += f"; Light's kappa {f(d.light_kappa.value) if d.light_kappa.ok else 'undefined'}"
+        out += [head, "", f"| coder | rated | missing | mean {TITLE[first]} with others | "
+                f"{TITLE.get(loo.statistic, loo.statistic)} without | change |", "|---|---:|---:|---:|---:|---:|"]
+        for p in d.profiles:
+            w = loo.without.get(p.coder)
+            ch = loo.change(p.coder)
+            name = f"**{esc(p.coder)}**" if p.coder == loo.lowers_most else esc(p.coder)
+            out.append(f"| {name} | {p.n_rated} | {p.n_missing} | {f(means.get(p.coder))} | "
+                       f"{f(w.value) if w is not None and w.ok else ''} | {'' if ch is None else f'{ch:+.3f}'} |")
+        out += ["", f"{esc(summary_text(d))}.", ""]
+    return out
+
+
+__all__ = ["CODER_FIELDS", "PAIR_FIELDS", "CoderProfile", "Diagnostics", "LeaveOneOut", "PairStats", "coder_rows",
+           "diagnose", "leave_one_out", "light_kappa", "markdown_lines", "pair_rows", "pairwise", "profiles",
+           "summary_text"]
