@@ -193,8 +193,18 @@ def pairwise(r: ItemRatings, confidence: float = 0.95) -> list[PairStats]:
     for x, y in combinations(coders, 2):
         a, b = r.values[:, x], r.values[:, y]
         n = int((~np.isnan(a) & ~np.isnan(b)).sum())
-        out.append(PairStats(r.coders[x], r.coders[y], n, pair_statistics(a, b, r, confidence, keys)))
+        stats = {k: _explained(c) for k, c in pair_statistics(a, b, r, confidence, keys).items()}
+        out.append(PairStats(r.coders[x], r.coders[y], n, stats))
     return out
+
+
+def _explained(c: Coefficient) -> Coefficient:
+    """Say why a field is empty (the mean absolute difference has no p-value: it is not a test)."""
+    if c.reason or all(v is not None for v in (c.value, c.se, c.ci_low, c.ci_high, c.p_value)):
+        return c
+    if c.key == "mean_abs_diff" and c.value is not None and c.p_value is None:
+        return c.with_(reason="a distance, not a test: no p-value")
+    return c.with_(reason="not computed")
 
 
 def light_kappa(r: ItemRatings, confidence: float = 0.95) -> Coefficient:

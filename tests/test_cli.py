@@ -83,7 +83,8 @@ def test_check_out_writes_every_table(tmp_path):
     code, _ = run("check", *files, "-c", CODEBOOKS / "crying-forms.yaml", "--out", out, "-f", "csv")
     assert code == 0
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["summary.csv", "summary.md", "per_category.csv", "disagreements.csv", "results.json"])
+        ["summary.csv", "summary.md", "per_category.csv", "disagreements.csv", "coders.csv", "coder_pairs.csv",
+         "results.json"])
     summary = list(csv.DictReader((out / "summary.csv").open()))
     primary = {r["item"]: r["statistic"] for r in summary if r["primary"] == "True"}
     assert primary == {"form": "fleiss_kappa", "intensity": "icc2"}
