@@ -28,6 +28,7 @@ import numpy as np
 
 from . import chance
 from .analysis import TITLES, ItemResult, Options, analyse
+from .icc import ICC_KEYS, icc_all
 from .ratings import ItemRatings
 from .results import Coefficient, undefined
 
@@ -255,7 +256,10 @@ def leave_one_out(r: ItemRatings, result: ItemResult, opts: Options | None = Non
     for j in coders:
         keep = [c for c in coders if c != j]
         sub = replace(r, coders=[r.coders[c] for c in keep], values=r.values[:, keep], warnings=[])
-        c = analyse(sub, opts).coefficients.get(key)
+        if key in ICC_KEYS:  # the ICCs alone: no need for the chance-corrected family
+            c = icc_all(sub.values, opts.confidence, opts.icc_convention, opts.icc_missing).get(key)
+        else:
+            c = analyse(sub, opts).coefficients.get(key)
         without[r.coders[j]] = c if c is not None else undefined(key, "not computed without this coder")
     lowers, reason = None, None
     if full.ok:

@@ -90,10 +90,10 @@ def _mad(d: np.ndarray, confidence: float) -> Coefficient:
     value = float(a.mean())
     if n < 2:
         return Coefficient(key, value, n_units=n, reason="fewer than two units: no CI", method="mean |a - b|")
-    from scipy import stats
+    from scipy import special  # loads far faster than scipy.stats
 
     se = float(a.std(ddof=1) / math.sqrt(n))
-    t = float(stats.t.ppf(1 - (1 - confidence) / 2, n - 1))
+    t = float(special.stdtrit(n - 1, 1 - (1 - confidence) / 2))
     return Coefficient(key, value, se, max(0.0, value - t * se), value + t * se, None, n_units=n,
                        method="mean |a - b| over units both rated, CI t(n-1)")
 
