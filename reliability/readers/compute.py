@@ -17,7 +17,16 @@ from .delimited import read_table
 from .place import raise_if, report_cells, report_tokens
 from .records import coverage_warnings
 from .table import columns, duplicated, filled, missing_column, strip_cells
-from .values import Parsed, category_parser, open_parser, parse_number, resolve_tokens, validate, validate_distinct
+from .values import (
+    Parsed,
+    category_parser,
+    number_labels,
+    open_parser,
+    parse_number,
+    resolve_tokens,
+    validate,
+    validate_distinct,
+)
 
 COMPUTE_MISSING = ("", "NA", "na", "N/A", "n/a", ".", "-", "NaN", "nan")
 COUNT_ID_NAMES = ("unit", "units", "id", "subject", "case", "object", "item", "segment")
@@ -93,6 +102,10 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
     if categories is not None:
         cat_vals, labels = item.category_values(), item.codes
         col_vals = [v for _, _, v in parsed]
+    elif all(np.isfinite(v[u != ""]).all() for _, u, v in parsed):  # every token a number: its parsed value
+        col_vals = [v for _, _, v in parsed]
+        cat_vals = tuple(np.unique(np.concatenate([v[u != ""] for _, u, v in parsed])).tolist())
+        labels = number_labels(cat_vals)
     else:
         value, cat_vals, labels, errors = resolve_tokens({c for _, u, _ in parsed for c in u}, level, "the data")
         col_vals = [np.array([value.get(str(c), math.nan) for c in u], dtype=float) for _, u, _ in parsed]

@@ -21,7 +21,7 @@ from .files import read_bytes
 from .place import also_on_lines
 from .table import Table, blank_cells, blank_row, spaces_in
 
-BIG_LINES = 50_000  # files with more lines are tokenised by pandas' C parser
+BIG_LINES = 5_000  # files with more lines are tokenised by pandas' C parser
 DELIMITERS = ",;\t"
 def _bad_encoding(encoding: str | None) -> str:
     return f"unknown encoding '{encoding}' (try utf-8, cp1252 or latin-1)"

@@ -32,6 +32,44 @@ def parse_number(t: str) -> float | None:
 
 
 
+_NUMBER_CHARS = np.zeros(128, dtype=bool)  # code points a plain number is written with (0: padding)
+_NUMBER_CHARS[[0, *map(ord, "0123456789+-.eE")]] = True
+
+
+def numbers(tokens: np.ndarray) -> np.ndarray:
+    """:func:`parse_number` of each stripped token (NaN where it gives None), in one pass for columns of
+    distinct numbers (a continuous scale has as many distinct tokens as cells): tokens made only of digits,
+    signs, '.' and 'e' (a decimal comma read as a point) go through float() directly; the others, or a
+    malformed number among them ('1.2.3', '1e'), through parse_number one by one."""
+    toks = np.asarray(tokens, dtype=str)
+    out = np.full(len(toks), np.nan)
+    if not len(toks):
+        return out
+    pts = np.strings.replace(toks, ",", ".")
+    chars = pts.view(np.uint32).reshape(len(pts), -1)
+    simple = _NUMBER_CHARS[np.minimum(chars, 127)].all(axis=1) & (np.strings.str_len(pts) > 0)
+    simple &= np.strings.count(toks, ",") <= 1
+    rest = np.flatnonzero(~simple)
+    try:
+        out[simple] = [float(t) for t in pts[simple].tolist()]
+    except ValueError:
+        rest = np.arange(len(toks))
+    for i in rest:
+        n = parse_number(str(toks[i]))
+        out[i] = np.nan if n is None else n
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+LABELLED_MAX = 1000  # numeric categories up to this many get labels; more (a continuous scale) are shown by value
+
+
+def number_labels(values: Sequence[float]) -> tuple[str, ...]:
+    """The label of each numeric category as written, or () for a continuous scale (labels are not listed
+    beyond LABELLED_MAX categories; tables show the values)."""
+    return tuple(fmt_number(v) for v in values) if len(values) <= LABELLED_MAX else ()
+
+
 def _allowed(item: Item) -> str:
     def fit(parts: list[str]) -> str | None:
         s = ", ".join(parts)
@@ -121,6 +159,7 @@ def open_parser(missing: set[str]) -> Callable[[str], Parsed]:
         n = parse_number(t)
         return t, (math.nan if n is None else n), None
 
+    parse.open_missing = missing  # type: ignore[attr-defined]  # validate_distinct parses these in one go
     return parse
 
 
@@ -137,6 +176,14 @@ def validate_distinct(raw: np.ndarray, parse: Callable[[str], Parsed], lines: np
     """Parse a column via its distinct values: (index of each cell's value, canonical code of each distinct
     value, value of each distinct value)."""
     idx, uniq = pd.factorize(raw)
+    missing = getattr(parse, "open_missing", None)
+    if missing is not None and len(uniq) > 64:  # free tokens: every distinct token at once
+        toks = np.strings.strip(np.asarray(uniq, dtype=str))
+        gone = np.isin(toks, np.array(sorted(missing), dtype=str))
+        values = numbers(toks)
+        values[gone] = np.nan
+        codes = np.where(gone, "", toks).astype(object)
+        return idx, codes, values
     res = [parse(str(u).strip()) for u in uniq]
     bad = np.array([r[2] is not None for r in res], dtype=bool)
     if bad.any():
@@ -170,11 +217,12 @@ def resolve_tokens(codes: Sequence[object], level: str, what: str) -> tuple[dict
                                                                            tuple[str, ...], dict[str, str]]:
     """resolve_open on the distinct codes: the value of each token instead of each cell."""
     tokens = sorted({str(c) for c in codes if c != ""})
-    nums = {t: parse_number(t) for t in tokens}
+    nums = dict(zip(tokens, [None if np.isnan(v) else float(v) for v in numbers(np.array(tokens, dtype=str))],
+                    strict=True)) if len(tokens) > 64 else {t: parse_number(t) for t in tokens}
     if all(n is not None for n in nums.values()):
         value = {t: float(n) for t, n in nums.items() if n is not None}
         cats = tuple(sorted(set(value.values())))
-        labels = tuple(fmt_number(v) for v in cats)
+        labels = number_labels(cats)
         errors: dict[str, str] = {}
     elif level in ("interval", "ratio"):
         value = {t: math.nan for t in tokens}
