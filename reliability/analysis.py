@@ -17,7 +17,7 @@ import numpy as np
 
 from . import chance, interpret, two_raters, weights
 from .icc import ICC_KEYS, icc_all
-from .ratings import ItemRatings
+from .ratings import ItemRatings, rescaled
 from .results import Coefficient, undefined
 from .sparse import SparseCounts
 
@@ -159,6 +159,15 @@ def _family(a: chance.Agreement, codes: np.ndarray, q: int, opts: Options) -> di
     return res
 
 
+def _rescale_note(coefs: dict[str, Coefficient], exponent: int) -> str:
+    """Say that the ratings were divided by 2^e; variance components are then in that unit."""
+    for c in coefs.values():
+        if "variance_components" in c.extra:
+            c.extra["variance_components"] = {**c.extra["variance_components"], "unit": f"(rating / 2^{exponent})^2"}
+    return (f"the ratings were divided by 2^{exponent} (exactly) for the computation: at their magnitude squared "
+            f"differences overflow; the coefficients do not depend on the unit of the ratings")
+
+
 def _asymmetry_note(n_coders: int) -> str:
     if n_coders == 2:
         return ("the custom weight matrix is not symmetric: Cohen's kappa applies it as given, rows = first coder, "
@@ -182,6 +191,8 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
     table and q x q weights; with more (fine-grained and continuous scales) on the table's nonzero cells and
     the weights' closed forms (:mod:`reliability.sparse`): the same numbers, memory O(ratings + q)."""
     opts = opts or Options()
+    labels = list(r.labels) if r.labels else [f"{c:g}" for c in r.categories]
+    r, exponent = rescaled(r)  # values near 1e308 overflow the squares: divided by 2^e, exactly
     cats = list(r.categories)
     q = len(cats)
     listed = q <= LIST_MAX
@@ -234,6 +245,8 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
         notes.append(_asymmetry_note(n_coders))
     if "cohen_kappa" in coefs and (fce := two_raters.fce_note(coefs["cohen_kappa"])):
         notes.append(fce)
+    if exponent:
+        notes.append(_rescale_note(coefs, exponent))
     primary = r.primary or ("fleiss_kappa" if r.level == "nominal" else "icc2")
     if primary not in coefs:
         primary = next(iter(coefs))

@@ -33,6 +33,13 @@ class Coefficient:
     method: str = ""  # how SE / CI were obtained, e.g. "Gwet (2008) linearisation, t(n-1)"
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # a value that is not a finite number (an overflow) is never reported as computed: undefined, and why
+        if self.status == OK and self.value is not None and not math.isfinite(self.value):
+            object.__setattr__(self, "status", UNDEFINED)
+            object.__setattr__(self, "reason", f"the value is not a finite number ({self.value}): numeric overflow")
+            object.__setattr__(self, "value", None)
+
     @property
     def ok(self) -> bool:
         return self.status == OK and self.value is not None
@@ -81,8 +88,10 @@ def t_inference(
     from scipy import special  # scipy.special loads far faster than scipy.stats
 
     df = n_units - 1 if df is None else df
-    if se is None or not math.isfinite(se) or df < 1:
+    if df < 1 or se is None:
         return None, None, None, "fewer than two units: no standard error"
+    if not math.isfinite(se) or not math.isfinite(value):
+        return None, None, None, "the standard error is not a finite number (numeric overflow): no CI or p-value"
     t = float(special.stdtrit(df, 1 - (1 - confidence) / 2))
     low, high = value - t * se, min(1.0, value + t * se)
     if se > 0:

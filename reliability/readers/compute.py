@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import decimal
 import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -131,6 +133,10 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
                        explicit_categories=categories is not None)
 
 
+NUMERIC = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
+MAX_COUNT = 2**53  # every whole number up to here is exact in float64 (and in int64): larger ones are not counts
+
+
 def read_counts(path: str | Path, encoding: str | None = None) -> tuple[np.ndarray, list[str]]:
     """A units x categories table of counts (header = category names; an optional leading unit id column)."""
     name = str(path)
@@ -143,13 +149,23 @@ def read_counts(path: str | Path, encoding: str | None = None) -> tuple[np.ndarr
 
     def count(s: str) -> Parsed:
         n = parse_number(s) if s else 0.0
-        if n is None or n < 0 or n != int(n):
-            return s, math.nan, f"value '{s}' is not a count (a non-negative whole number)"
+        if n is not None and s and abs(n) >= 2**52:  # floats are no longer dense here: judge the text exactly
+            try:
+                exact = decimal.Decimal(s.replace(",", "."))
+            except decimal.InvalidOperation:
+                exact = None
+            n = None if exact is None or exact > MAX_COUNT or exact != exact.to_integral_value() else n
+        if n is None or not 0 <= n <= MAX_COUNT or n != int(n):
+            return s, math.nan, f"value '{s}' is not a count (a whole number from 0 to {MAX_COUNT:,})"
         return s, n, None
 
     if names:
         first = t.cells[pos[names[0]]]
-        if names[0].casefold() in COUNT_ID_NAMES or any(count(str(s).strip())[2] for s in pd.unique(first)):
+
+        def numeric(s: str) -> bool:  # written as a number (even one too large to be a count): not a unit id
+            return not s or NUMERIC.match(s) is not None
+
+        if names[0].casefold() in COUNT_ID_NAMES or not all(numeric(str(s).strip()) for s in pd.unique(first)):
             names = names[1:]
     if not names:
         problems.append(Problem(name, "no category columns: the header must name the categories",
@@ -158,5 +174,10 @@ def read_counts(path: str | Path, encoding: str | None = None) -> tuple[np.ndarr
     for j, c in enumerate(names):
         _, vals = validate(t.cells[pos[c]], count, t.lines, name, c, problems)
         out[:, j] = np.nan_to_num(vals).astype(np.int64)
+    if not problems and out.size and int(out.max()) * out.size > MAX_COUNT:  # the total may not be exact: add exactly
+        total = sum(int(x) for x in out.sum(axis=0, dtype=object))
+        if total > MAX_COUNT:
+            problems.append(Problem(name, f"the counts add up to {total:,}, more than {MAX_COUNT:,} (2^53): "
+                                          "sums beyond it are not exact in floating point"))
     raise_if(problems)
     return out, names

@@ -1,0 +1,98 @@
+"""Numeric extremes (issue 14): counts beyond what a float counts exactly are refused; ratings near 1e308 (or
+1e-310) give the same coefficients as the same ratings in a plain unit; no numpy warning ever reaches the user
+(every CLI run here has warnings turned into errors, so a warning would be an internal error, exit 3)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from reliability.results import Coefficient, t_inference
+
+runner = CliRunner()
+pytestmark = pytest.mark.filterwarnings("error")
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.mark.parametrize("big", ["1e30", "99999999999999999999", "1e400", "9007199254740993"])
+def test_counts_beyond_exact_floats_are_not_counts(tmp_path, big):
+    path = tmp_path / "counts.csv"
+    path.write_text(f"a,b,c\n{big},0,1\n1,2,0\n0,1,2\n")
+    res = invoke("compute", path, "--counts", "-f", "json")
+    assert res.exit_code == 2, res.output
+    assert f"counts.csv:2: column 'a': value '{big}' is not a count" in res.output
+    assert "9,007,199,254,740,992" in res.output  # the limit is named
+    assert res.stdout == ""  # nothing computed, nothing printed as a result
+
+
+def test_large_counts_are_counted_exactly_up_to_2_to_the_53(tmp_path):
+    path = tmp_path / "counts.csv"
+    path.write_text("a,b\n9007199254740000,0\n1,2\n0,3\n")
+    res = invoke("compute", path, "--counts", "-f", "json")
+    assert res.exit_code == 0, res.output
+    item = json.loads(res.stdout)["items"][0]
+    assert item["n_units"] == 3 and item["distribution"] == {"a": 9007199254740001, "b": 5}
+    path.write_text("a,b\n9007199254740992,0\n1,2\n0,3\n")  # each count exact, their total is not
+    res = invoke("compute", path, "--counts", "-f", "json")
+    assert res.exit_code == 2 and "add up to 9,007,199,254,740,998, more than 9,007,199,254,740,992" in res.output
+
+
+BASE = [[1.0, 1.1, 1.2], [1.5, 1.4, 1.3], [0.5, 0.6, 0.4], [1.7, 1.6, 1.75], [0.1, 0.2, 0.3]]
+
+
+def _wide(path: Path, rows, fmt="{!r}") -> Path:
+    path.write_text("unit,a,b,c\n" + "".join(f"u{i}," + ",".join(fmt.format(v) for v in r) + "\n"
+                                             for i, r in enumerate(rows)))
+    return path
+
+
+def _coefs(path: Path, level: str) -> dict:
+    res = invoke("compute", path, "--level", level, "-f", "json")
+    assert res.exit_code == 0, res.output
+    return json.loads(res.stdout)["items"][0]
+
+
+@pytest.mark.parametrize("level", ["interval", "ratio"])
+@pytest.mark.parametrize("scale", [1e308, 1e-310])
+def test_ratings_near_the_float_limits_give_the_coefficients_of_a_plain_unit(tmp_path, level, scale):
+    plain = _coefs(_wide(tmp_path / "plain.csv", BASE), level)
+    extreme = _coefs(_wide(tmp_path / "extreme.csv", [[v * scale for v in r] for r in BASE], "{:.17g}"), level)
+    assert extreme["n_units"] == 5
+    assert any("divided by 2^" in n for n in extreme["notes"])
+    for key, want in plain["coefficients"].items():
+        got = extreme["coefficients"][key]
+        assert got["status"] == want["status"] == "ok", (key, got["reason"])
+        for field in ("value", "se", "ci_low", "ci_high", "p_value"):
+            if want[field] is None:
+                assert got[field] is None, (key, field)
+            else:  # the printed decimals of v * scale are rounded, so the data differ in the 16th digit
+                assert got[field] == pytest.approx(want[field], rel=1e-9, abs=1e-12), (key, field)
+
+
+def test_no_warning_reaches_stderr_of_the_installed_command(tmp_path):
+    path = _wide(tmp_path / "extreme.csv", [[v * 1e308 for v in r] for r in BASE], "{:.17g}")
+    env = {**os.environ, "PYTHONWARNINGS": "default", "COLUMNS": "120"}
+    proc = subprocess.run([sys.executable, "-m", "cli.main", "compute", str(path), "--level", "interval"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "Warning" not in proc.stderr and "Traceback" not in proc.stderr
+    assert "ICC(A,1)" in proc.stdout and "undefined" not in proc.stdout
+
+
+def test_a_value_that_overflowed_is_undefined_with_the_reason_never_ok_and_null():
+    c = Coefficient("icc2", value=math.inf, se=None)
+    assert c.status == "undefined" and c.value is None and "overflow" in c.reason
+    assert Coefficient("icc2", value=0.5).ok
+    assert "overflow" in t_inference(0.5, math.inf, 5)[3]
+    assert "fewer than two units" in t_inference(0.5, 0.1, 1)[3]
