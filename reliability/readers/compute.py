@@ -156,7 +156,8 @@ def read_counts(path: str | Path, encoding: str | None = None) -> tuple[np.ndarr
                 exact = None
             n = None if exact is None or exact > MAX_COUNT or exact != exact.to_integral_value() else n
         if n is None or not 0 <= n <= MAX_COUNT or n != int(n):
-            return s, math.nan, f"value '{s}' is not a count (a whole number from 0 to {MAX_COUNT:,})"
+            return s, math.nan, (f"value '{s}' is not a count (a non-negative whole number); counts go up to "
+                                 f"{MAX_COUNT:,} (2^53)")
         return s, n, None
 
     if names:
