@@ -42,6 +42,7 @@ from .options import (
     err_console,
     guarded,
     progress_bar,
+    safe_streams,
 )
 
 app = typer.Typer(
@@ -371,6 +372,7 @@ app.command()(plan.plan)
 
 def run() -> None:
     """Console entry point."""
+    safe_streams()
     app()
 
 

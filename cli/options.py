@@ -100,16 +100,30 @@ def guarded(fn):
         except BrokenPipeError:  # stdout closed early (e.g. `| head`): nothing to report
             sys.stderr.close()
             raise typer.Exit(0) from None
+        except RuntimeError as e:
+            if not str(e).startswith("Symlink loop"):  # Path.resolve() before Python 3.13
+                return _internal(e)
+            where = str(e).removeprefix("Symlink loop from ").strip("'")
+            err_console().print(f"[bold red]error[/] {escape(where)}: symbolic link loop (the link points back to "
+                                "itself)", soft_wrap=True)
+            raise typer.Exit(2) from None
         except OSError as e:
             where = f"{e.filename}: " if e.filename else ""
             err_console().print(f"[bold red]error[/] {escape(where + str(e.strerror or e))}", soft_wrap=True)
             raise typer.Exit(2) from None
         except Exception as e:  # never a traceback for users
-            err_console().print(f"[bold red]internal error[/] {type(e).__name__}: {escape(str(e))} "
-                                "(please report this)", soft_wrap=True)
-            raise typer.Exit(3) from None
+            return _internal(e)
 
     return wrapper
+
+
+def _internal(e: Exception) -> None:
+    """An unexpected error: one line on stderr, exit 3, no traceback."""
+    from rich.markup import escape
+
+    err_console().print(f"[bold red]internal error[/] {type(e).__name__}: {escape(str(e))} (please report this)",
+                        soft_wrap=True)
+    raise typer.Exit(3) from None
 
 
 def _confidence(value: float) -> float:
@@ -182,3 +196,41 @@ class progress_bar:
         if self.total:
             self.bar.stop()
             self.opts.progress = None
+
+
+# Characters irrkit prints that legacy encodings (ASCII, latin-1, cp1252) may lack, and what to write instead.
+_ASCII = {"≥": ">=", "≤": "<=", "≠": "!=", "—": "-", "–": "-", "−": "-", "…": "...", "×": "x", "±": "+/-",
+          "·": "*", "→": "->", "←": "<-", "√": "sqrt", "≈": "~", "‘": "'", "’": "'", "“": '"', "”": '"'}
+
+
+def _ascii_fallback(err: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: a character the stream cannot encode becomes its ASCII spelling (>= for ≥, a for ä),
+    else '?'."""
+    import unicodedata
+
+    if not isinstance(err, UnicodeEncodeError):
+        raise err
+    out = []
+    for ch in err.object[err.start:err.end]:
+        plain = _ASCII.get(ch) or unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode("ascii")
+        out.append(plain or "?")
+    return "".join(out), err.end
+
+
+def safe_streams() -> None:
+    """Let stdout/stderr survive encodings that lack irrkit's characters (PYTHONIOENCODING=ascii or latin-1,
+    cp1252 with redirected output): such characters are written in ASCII instead of crashing the run."""
+    import codecs
+
+    try:
+        codecs.lookup_error("irrkit-ascii")
+    except LookupError:
+        codecs.register_error("irrkit-ascii", _ascii_fallback)
+    for stream in (sys.stdout, sys.stderr):
+        enc = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
+        if enc.startswith(("utf-8", "utf8", "utf-16", "utf-32")) or not hasattr(stream, "reconfigure"):
+            continue
+        try:
+            stream.reconfigure(errors="irrkit-ascii")
+        except (ValueError, OSError):  # a closed or detached stream: nothing to protect
+            pass

@@ -165,6 +165,7 @@ _STR, _INT, _FLOAT, _BOOL, _NULL = (_T + t for t in ("str", "int", "float", "boo
 _SAFE_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _T + "timestamp", _T + "map", _T + "seq"}
 _CTOR = yaml.constructor.SafeConstructor()
 _ITEM_ID = re.compile(r"[^\W\d_][\w-]{0,63}\Z")  # letters of any script (intensität), digits, _ and -
+_ZERO_PADDED = re.compile(r"0[0-9_]+")  # plain 010, 007: YAML 1.1 octal, zero-padded codes to coders
 _CODEBOOK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
 _Node = yaml.Node
 
@@ -525,6 +526,8 @@ class _Checker:
         return tuple(cats)
 
     def code(self, node: _Node, what: str) -> str:
+        if isinstance(node, yaml.ScalarNode) and node.tag == _INT and _ZERO_PADDED.fullmatch(node.value):
+            return node.value  # 010 stays "010" (YAML 1.1 would read the octal 8): codes are kept as written
         if isinstance(node, yaml.ScalarNode) and node.tag == _INT and (x := _number(node)) is not None:
             return str(int(x)) if abs(x) < 2**53 else node.value  # 1, +1, 0x1 -> "1"
         code = self.text(node, f"{what}code")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import stat
 from pathlib import Path
 
@@ -27,6 +29,13 @@ def check_file(path: Path, name: str) -> None:
     """An existing file (or pipe) no larger than MAX_BYTES, else InputError."""
     try:
         if not path.exists():
+            if path.is_symlink():
+                try:
+                    os.stat(path)
+                except OSError as e:
+                    if e.errno == errno.ELOOP:
+                        raise InputError.single(name, "symbolic link loop (the link points back to itself)") from None
+                raise InputError.single(name, "file not found (a symbolic link to a missing file)")
             raise InputError.single(name, "file not found")
         if path.is_dir():
             raise InputError.single(name, "is a directory, not a file")

@@ -225,7 +225,7 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
         path, name = Path(p), str(p)
         try:
             key = path.resolve()
-        except OSError:
+        except (OSError, RuntimeError):  # RuntimeError: a symbolic link loop before Python 3.13
             key = path.absolute()
         if key in seen:
             problems.append(Problem(name, f"file given twice (also as {seen[key]})"))
