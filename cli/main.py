@@ -279,12 +279,16 @@ def compute(
     long: Annotated[bool, typer.Option("--long", help="Long file: one row per (unit, coder, value).")] = False,
     counts: Annotated[bool, typer.Option("--counts", help="Units x categories count table (as irrCAC's *.dist "
                                                           "functions take it).")] = False,
+    table: Annotated[bool, typer.Option("--table", help="Two coders' contingency table: a corner cell and the "
+                                                        "second coder's categories, then a row per category of "
+                                                        "the first coder (as irrCAC's *.table functions).")] = False,
     unit_col: Annotated[str | None, typer.Option("--unit-col", help="Unit column (default: first column).")] = None,
     coder_col: Annotated[str, typer.Option("--coder-col", help="Coder column of a long file.")] = "coder",
     value_col: Annotated[str, typer.Option("--value-col", help="Value column of a long file.")] = "value",
     level: Annotated[Level, typer.Option("--level", help="Level of measurement.")] = Level.nominal,
     categories: Annotated[str | None, typer.Option(
-        "--categories", help="Full category list in order, e.g. 1,2,3 (default: the observed values).")] = None,
+        "--categories", help="Full category list in order, e.g. 1,2,3 (default: the observed values; --table: "
+                             "the table's own).")] = None,
     weights: Annotated[str | None, typer.Option(
         "--weights",
         help="Weights: identity, linear, quadratic, ordinal, radical, ratio, circular or bipolar (default by level: "
@@ -306,9 +310,19 @@ def compute(
 
     if weights is not None and weights not in WEIGHT_NAMES:
         raise InputError.single("--weights", f"'{weights}' is not one of {', '.join(WEIGHT_NAMES)}")
+    if sum((long, counts, table)) > 1:
+        raise InputError.single("--table", "choose one input form: --long, --counts or --table")
+    if table and bootstrap:
+        raise InputError.single("--bootstrap", "not available with --table (a table has no units to resample)")
     cats = [c.strip() for c in categories.split(",")] if categories else None
     opts = analysis_options(confidence, benchmark, icc_benchmark, icc_convention, weights, bootstrap, seed, icc_missing)
-    if counts:
+    if table:
+        from reliability.analysis import analyse_table
+        from reliability.readers import read_contingency
+
+        tab, names = read_contingency(file, encoding=encoding, categories=cats)
+        items = [analyse_table(tab, names, level.value, opts)]
+    elif counts:
         from reliability.analysis import analyse_counts
         from reliability.readers import read_counts
 

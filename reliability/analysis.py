@@ -417,5 +417,31 @@ def analyse_counts(counts: np.ndarray, names: list[str], level: str = "nominal",
     return res
 
 
-__all__ = ["ICC_KEYS", "KAPPA_TYPE", "ItemResult", "Options", "analyse", "analyse_counts", "krippendorff_alpha",
-           "per_category"]
+DEFAULT_WEIGHTS = {"nominal": "identity", "ordinal": "quadratic", "interval": "quadratic", "ratio": "ratio"}
+
+
+def analyse_table(table: np.ndarray, names: list[str], level: str = "nominal", opts: Options | None = None,
+                  item: str = "ratings") -> ItemResult:
+    """Coefficients of two coders from their q x q contingency table (rows: first coder), as R irrCAC's *.table
+    functions compute them (table-form SEs, n in the denominator), Cohen's kappa with its Fleiss-Cohen-Everitt
+    SEs. The weights are computed on the category ranks 1..q (the table names its categories)."""
+    opts = opts or Options()
+    t = np.asarray(table, dtype=float)
+    q = t.shape[0]
+    wname = opts.weights or DEFAULT_WEIGHTS[level]
+    w = weights.weight_matrix(wname, [float(k + 1) for k in range(q)])
+    coefs = two_raters.table_coefficients(t, w, opts.confidence)
+    fce = two_raters.cohen_fce(t, w, opts.confidence) if coefs["cohen_kappa"].ok else None
+    if fce is not None:
+        c = coefs["cohen_kappa"]
+        coefs["cohen_kappa"] = c.with_(extra={**c.extra, "fleiss_cohen_everitt": fce})
+    n = int(t.sum())
+    dist = {lab: int(t[k].sum() + t[:, k].sum()) for k, lab in enumerate(names)}
+    res = ItemResult(item, level, wname, n, 2, 2 * n, list(names), coefs, "cohen_kappa", distribution=dist)
+    if note := two_raters.fce_note(coefs["cohen_kappa"]):
+        res.notes.append(note)
+    return res
+
+
+__all__ = ["ICC_KEYS", "KAPPA_TYPE", "ItemResult", "Options", "analyse", "analyse_counts", "analyse_table",
+           "krippendorff_alpha", "per_category"]

@@ -184,8 +184,8 @@ def fce_note(cohen: Coefficient) -> str | None:
     fce = cohen.extra.get("fleiss_cohen_everitt")
     if not fce:
         return None
-    p = f"{fce['p_two_sided']:.2g}" if fce["p_two_sided"] >= 1e-4 else "< 0.0001"
+    p = f"= {fce['p_two_sided']:.2g}" if fce["p_two_sided"] >= 1e-4 else "< 0.0001"
     lin = f" beside the linearisation SE {cohen.se:.3f} (irrCAC)" if cohen.se is not None else ""
     return (f"Cohen's kappa {fce['value']:.3f}: Fleiss-Cohen-Everitt SE {fce['se_asymptotic']:.3f} (normal "
             f"{fce['confidence']:.0%} CI [{fce['ci_low']:.3f}, {fce['ci_high']:.3f}]), under H0 SE "
-            f"{fce['se_null']:.3f}, z = {fce['z']:.2f}, p = {p} two-sided (as SAS, irr::kappa2, psych){lin}")
+            f"{fce['se_null']:.3f}, z = {fce['z']:.2f}, p {p} two-sided (as SAS, irr::kappa2, psych){lin}")

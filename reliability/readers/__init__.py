@@ -8,13 +8,15 @@ One module per format family, all producing a :class:`Table` (header names, stri
 
 and the core that checks them: :mod:`.values` (cells against a codebook item), :mod:`.records` (coder files
 against a codebook, ``read_coder_files`` -> :class:`RatingSet`), :mod:`.compute` (ad-hoc input of
-``irrkit compute``). Every problem names its place the same way (:mod:`.place`: ``file:line: column 'c': ...``)
+``irrkit compute``), :mod:`.contingency` (two coders' table, ``compute --table``). Every problem names its
+place the same way (:mod:`.place`: ``file:line: column 'c': ...``)
 and all problems of all files are raised together as one :class:`~reliability.errors.InputError`.
 """
 
 from __future__ import annotations
 
 from .compute import COMPUTE_MISSING, COUNT_ID_NAMES, read_compute_input, read_counts
+from .contingency import read_contingency
 from .delimited import BIG_LINES, DELIMITERS, read_table, sniff_delimiter, sniff_table
 from .excel import EXCEL_SUFFIXES, MAX_CELLS
 from .files import MAX_BYTES
@@ -27,5 +29,5 @@ from .values import Parsed
 __all__ = [
     "BIG_LINES", "COMPUTE_MISSING", "COUNT_ID_NAMES", "DELIMITERS", "EXCEL_SUFFIXES", "MAX_BYTES", "MAX_CELLS",
     "MAX_PROBLEMS", "Parsed", "Place", "RESERVED", "SPSS_SUFFIXES", "RatingSet", "Table", "read_coder_files",
-    "read_compute_input", "read_counts", "read_table", "sniff_delimiter", "sniff_table",
+    "read_compute_input", "read_contingency", "read_counts", "read_table", "sniff_delimiter", "sniff_table",
 ]

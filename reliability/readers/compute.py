@@ -137,6 +137,30 @@ NUMERIC = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
 MAX_COUNT = 2**53  # every whole number up to here is exact in float64 (and in int64): larger ones are not counts
 
 
+def parse_count(s: str) -> Parsed:
+    """A count cell: a non-negative whole number up to 2^53 (exact in float64); empty = 0."""
+    n = parse_number(s) if s else 0.0
+    if n is not None and s and abs(n) >= 2**52:  # floats are no longer dense here: judge the text exactly
+        try:
+            exact = decimal.Decimal(s.replace(",", "."))
+        except decimal.InvalidOperation:
+            exact = None
+        n = None if exact is None or exact > MAX_COUNT or exact != exact.to_integral_value() else n
+    if n is None or not 0 <= n <= MAX_COUNT or n != int(n):
+        return s, math.nan, (f"value '{s}' is not a count (a non-negative whole number); counts go up to "
+                             f"{MAX_COUNT:,} (2^53)")
+    return s, n, None
+
+
+def check_total(counts: np.ndarray, name: str, problems: list[Problem]) -> None:
+    """A table whose counts add up to more than 2^53 is refused: its sums would not be exact."""
+    if counts.size and int(counts.max()) * counts.size > MAX_COUNT:  # the total may not be exact: add exactly
+        total = sum(int(x) for x in counts.sum(axis=0, dtype=object))
+        if total > MAX_COUNT:
+            problems.append(Problem(name, f"the counts add up to {total:,}, more than {MAX_COUNT:,} (2^53): "
+                                          "sums beyond it are not exact in floating point"))
+
+
 def read_counts(path: str | Path, encoding: str | None = None) -> tuple[np.ndarray, list[str]]:
     """A units x categories table of counts (header = category names; an optional leading unit id column)."""
     name = str(path)
@@ -146,20 +170,6 @@ def read_counts(path: str | Path, encoding: str | None = None) -> tuple[np.ndarr
     if t.n_rows == 0 and not t.problems:
         problems.append(Problem(name, "has a header but no data rows", t.header_line))
     names = list(pos)
-
-    def count(s: str) -> Parsed:
-        n = parse_number(s) if s else 0.0
-        if n is not None and s and abs(n) >= 2**52:  # floats are no longer dense here: judge the text exactly
-            try:
-                exact = decimal.Decimal(s.replace(",", "."))
-            except decimal.InvalidOperation:
-                exact = None
-            n = None if exact is None or exact > MAX_COUNT or exact != exact.to_integral_value() else n
-        if n is None or not 0 <= n <= MAX_COUNT or n != int(n):
-            return s, math.nan, (f"value '{s}' is not a count (a non-negative whole number); counts go up to "
-                                 f"{MAX_COUNT:,} (2^53)")
-        return s, n, None
-
     if names:
         first = t.cells[pos[names[0]]]
 
@@ -173,12 +183,9 @@ def read_counts(path: str | Path, encoding: str | None = None) -> tuple[np.ndarr
                                 t.header_line))
     out = np.zeros((t.n_rows, len(names)), dtype=np.int64)
     for j, c in enumerate(names):
-        _, vals = validate(t.cells[pos[c]], count, t.lines, name, c, problems)
+        _, vals = validate(t.cells[pos[c]], parse_count, t.lines, name, c, problems)
         out[:, j] = np.nan_to_num(vals).astype(np.int64)
-    if not problems and out.size and int(out.max()) * out.size > MAX_COUNT:  # the total may not be exact: add exactly
-        total = sum(int(x) for x in out.sum(axis=0, dtype=object))
-        if total > MAX_COUNT:
-            problems.append(Problem(name, f"the counts add up to {total:,}, more than {MAX_COUNT:,} (2^53): "
-                                          "sums beyond it are not exact in floating point"))
+    if not problems:
+        check_total(out, name, problems)
     raise_if(problems)
     return out, names
