@@ -14,6 +14,8 @@ from typing import Annotated, Any
 
 import typer
 
+from reliability.textsafe import terminal
+
 from . import plan, training
 from .options import (
     HELP,
@@ -44,6 +46,7 @@ from .options import (
     progress_bar,
     safe_streams,
 )
+from .output import Batch, gate_outputs, handle_sigterm
 
 app = typer.Typer(
     name="irrkit",
@@ -89,7 +92,7 @@ def emit(items, opts, fmt: Format, warnings: list[str], title: str, show_all: bo
     elif fmt is Format.markdown:
         sys.stdout.write(report.to_markdown(items, opts, title=title, warnings=warnings))
     elif fmt is Format.csv:
-        sys.stdout.write(report.to_csv(report.summary_rows(items, opts), report.SUMMARY_FIELDS))
+        sys.stdout.write(report.to_csv(report.summary_rows(items, opts), report.SUMMARY_FIELDS, visible=True))
     else:
         from .render import coders_table, print_notes, results_table, table_console
 
@@ -126,10 +129,10 @@ def output_files(out: Path, items, opts, ratings, warnings: list[str], title: st
 
 
 def run_check(files: list[Path], codebook: Path, out: Path | None, fmt: Format, opts, encoding: str | None,
-              show_all: bool, title: str | None = None, cb=None, pending: dict | None = None,
+              show_all: bool, title: str | None = None, cb=None, pending: Batch | None = None,
               diagnostics: bool = True) -> tuple[list, Any, Any]:
     """Read, validate, analyse, print and write: the main job (``cb``: the codebook, if already loaded;
-    ``pending``: collect the output files there instead of writing them, for one all-or-nothing write)."""
+    ``pending``: collect the output files and the printing there, for one all-or-nothing write)."""
     from reliability.analysis import analyse
     from reliability.codebook import load_codebook
     from reliability.readers import read_coder_files
@@ -151,19 +154,22 @@ def run_check(files: list[Path], codebook: Path, out: Path | None, fmt: Format, 
     if out is not None:
         tables = output_files(out, items, opts, data.items.values(), data.warnings, title, **meta)
         if pending is not None:
-            pending.update(tables)
+            pending.files.update(tables)
         else:
             written = write_all(tables, inputs=[*files, codebook])
             if fmt is Format.table:
-                err_console().print(f"wrote {', '.join(p.name for p in written)} to {out}", markup=False)
-    emit(items, opts, fmt, data.warnings, title, show_all, **meta)
+                err_console().print(terminal(f"wrote {', '.join(p.name for p in written)} to {out}"),
+                                    markup=False)
+    if pending is not None:
+        pending.later.append(lambda: emit(items, opts, fmt, data.warnings, title, show_all, **meta))
+    else:
+        emit(items, opts, fmt, data.warnings, title, show_all, **meta)
     return items, data, cb
 
 
 def apply_gates(items, cb, mins: list[str] | None, gate_on: GateOn, no_gate: bool, junit: Path | None,
-                summary: Path | None, inputs: list[Path], quiet: bool, pending: dict | None = None) -> int:
+                summary: Path | None, inputs: list[Path], quiet: bool, pending: Batch | None = None) -> int:
     """Evaluate gates, write JUnit/summary (or add them to ``pending``), print failures; return the exit code."""
-    import os
 
     from reliability import gate
 
@@ -171,24 +177,30 @@ def apply_gates(items, cb, mins: list[str] | None, gate_on: GateOn, no_gate: boo
 
     gates = [] if no_gate else gate.combine(cb.gates, gate.parse_min(mins or []), [it.id for it in cb.items])
     results = gate.evaluate(items, gates, on=gate_on.value)
-    files = {}
-    if junit is not None:
-        files[junit] = gate.junit_xml(results, suite=f"irrkit.{cb.id}")
-    if summary is not None:
-        text = gate.summary_markdown(results, title=f"irrkit gate: {cb.title or cb.id}")
-        if summary.exists() and os.environ.get("GITHUB_STEP_SUMMARY") == str(summary):
-            text = summary.read_text(encoding="utf-8") + "\n" + text  # the step summary file is appended to
-        files[summary] = text
+    files, appends = gate_outputs(junit, gate.junit_xml(results, suite=f"irrkit.{cb.id}"), summary,
+                                  gate.summary_markdown(results, title=f"irrkit gate: {cb.title or cb.id}"))
+    failed = [r for r in results if not r.passed]
     if pending is not None:
-        pending.update(files)
+        pending.files.update(files)
+        pending.appends.update(appends)
+        pending.later.append(lambda: _print_gates(results, failed, gate_on, no_gate, junit, summary, quiet))
     else:
-        write_all(files, inputs=inputs)
+        write_all(files, inputs, appends=appends)
+        _print_gates(results, failed, gate_on, no_gate, junit, summary, quiet)
+    return 1 if failed else 0
+
+
+def _print_gates(results, failed, gate_on: GateOn, no_gate: bool, junit: Path | None, summary: Path | None,
+                 quiet: bool) -> None:
+    import os
+
+    from reliability import gate
+
     if os.environ.get("GITHUB_ACTIONS") == "true":  # workflow commands; stderr keeps JSON/CSV stdout parseable
         for line in gate.github_annotations(results):
             print(line, file=sys.stderr if quiet else sys.stdout)
     from rich.markup import escape
 
-    failed = [r for r in results if not r.passed]
     err = err_console()
     if not results and (junit is not None or summary is not None) and not no_gate:
         err.print("[yellow]note[/] no gates: the codebook has no gate: section and no --min was given, "
@@ -197,8 +209,8 @@ def apply_gates(items, cb, mins: list[str] | None, gate_on: GateOn, no_gate: boo
         err.print(f"[bold]gates[/] {len(results) - len(failed)} of {len(results)} passed"
                   + (f" (compared: {gate_on.value})" if failed else ""))
     for r in failed:
-        err.print(f"[bold red]gate failed[/] {escape(r.item)}: {escape(r.message)}", soft_wrap=True)
-    return 1 if failed else 0
+        err.print(f"[bold red]gate failed[/] {escape(terminal(r.item))}: {escape(terminal(r.message))}",
+                  soft_wrap=True)
 
 
 @app.command()
@@ -237,20 +249,20 @@ def check(
     from reliability import gate
     from reliability.codebook import load_codebook
 
-    from .output import check_targets, write_all
+    from .output import check_targets
 
     cli_gates = gate.parse_min(mins or [])  # bad --min is a usage error before any work
     cb = load_codebook(codebook)
     gate.combine(cb.gates, cli_gates, [it.id for it in cb.items])  # --min ITEM:... names a codebook item
     outs = [out / n for n in OUTPUT_NAMES] if out is not None else []
     check_targets([*outs, *(p for p in (junit, summary) if p is not None)], [*files, codebook])  # before any output
-    pending: dict[Path, str] = {}
+    pending = Batch()
     items, _, cb = run_check(files, codebook, out, fmt, opts, encoding, show_all, cb=cb, pending=pending)
     inputs = [*files, codebook]
     code = apply_gates(items, cb, mins, gate_on, no_gate, junit, summary, inputs, fmt is not Format.table, pending)
-    written = write_all(pending, inputs=inputs)  # tables, JUnit and summary: all or nothing
+    written = pending.write(inputs)  # tables, JUnit and summary: all or nothing, then the results are shown
     if written and fmt is Format.table:
-        err_console().print(f"wrote {', '.join(str(p) for p in written)}", markup=False)
+        err_console().print(terminal(f"wrote {', '.join(str(p) for p in written)}"), markup=False)
     raise typer.Exit(code)
 
 
@@ -349,8 +361,8 @@ def codebook_validate(file: Annotated[Path, typer.Argument(help="Codebook YAML f
 
     cb = load_codebook(file)
     n_cat = sum(1 for it in cb.items if it.categories)
-    typer.echo(f"{file}: ok: codebook '{cb.id}' {cb.version or ''} with {len(cb.items)} items "
-               f"({n_cat} categorical, {len(cb.items) - n_cat} scales), {len(cb.gates)} gates")
+    typer.echo(terminal(f"{file}: ok: codebook '{cb.id}' {cb.version or ''} with {len(cb.items)} items "
+               f"({n_cat} categorical, {len(cb.items) - n_cat} scales), {len(cb.gates)} gates"))
 
 
 @codebook_app.command("show")
@@ -366,16 +378,16 @@ def codebook_show(file: Annotated[Path, typer.Argument(help="Codebook YAML file.
     console = Console()
     from rich.markup import escape
 
-    console.print(f"[bold]{escape(cb.title or cb.id)}[/] {escape(cb.version or '')}")
+    console.print(f"[bold]{escape(terminal(cb.title or cb.id))}[/] {escape(terminal(cb.version or ''))}")
     if cb.source:
-        console.print(f"[dim]{escape(cb.source)}[/]")
+        console.print(f"[dim]{escape(terminal(cb.source))}[/]")
     t = Table(show_lines=True, header_style="bold")
     rows = codebook_to_rows(cb)
     cols = list(rows[0]) if rows else ["item"]
     for c in cols:
         t.add_column(c, overflow="fold")
     for r in rows:
-        t.add_row(*[escape(str(r.get(c, "") or "")) for c in cols])
+        t.add_row(*[escape(terminal(r.get(c, "") or "")) for c in cols])
     console.print(t)
 
 
@@ -387,6 +399,7 @@ app.command()(plan.plan)
 def run() -> None:
     """Console entry point."""
     safe_streams()
+    handle_sigterm()  # a CI cancel or timeout (SIGTERM) interrupts like Ctrl-C: no temporary file left
     app()
 
 

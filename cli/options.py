@@ -87,13 +87,18 @@ def guarded(fn):
         from rich.markup import escape  # file names, values and messages are text, never markup
 
         from reliability.errors import InputError
+        from reliability.textsafe import terminal  # control characters in names and values shown visibly
 
         try:
             return fn(*args, **kwargs)
         except InputError as e:
+            from .output import report_problems
+
             err = err_console()
             for p in e.problems:
-                err.print(f"[bold red]error[/] {escape(str(p))}", markup=True, soft_wrap=True)
+                err.print(f"[bold red]error[/] {escape(terminal(p))}", markup=True, soft_wrap=True)
+            for note in report_problems(e.problems, fn.__name__, kwargs):  # CI: annotations, JUnit, summary
+                err.print(f"[yellow]note[/] {escape(terminal(note))}", soft_wrap=True)
             raise typer.Exit(2) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
@@ -104,12 +109,13 @@ def guarded(fn):
             if not str(e).startswith("Symlink loop"):  # Path.resolve() before Python 3.13
                 return _internal(e)
             where = str(e).removeprefix("Symlink loop from ").strip("'")
-            err_console().print(f"[bold red]error[/] {escape(where)}: symbolic link loop (the link points back to "
-                                "itself)", soft_wrap=True)
+            err_console().print(f"[bold red]error[/] {escape(terminal(where))}: symbolic link loop (the link points "
+                                "back to itself)", soft_wrap=True)
             raise typer.Exit(2) from None
         except OSError as e:
             where = f"{e.filename}: " if e.filename else ""
-            err_console().print(f"[bold red]error[/] {escape(where + str(e.strerror or e))}", soft_wrap=True)
+            err_console().print(f"[bold red]error[/] {escape(terminal(where + str(e.strerror or e)))}",
+                                soft_wrap=True)
             raise typer.Exit(2) from None
         except Exception as e:  # never a traceback for users
             return _internal(e)
@@ -121,8 +127,10 @@ def _internal(e: Exception) -> None:
     """An unexpected error: one line on stderr, exit 3, no traceback."""
     from rich.markup import escape
 
-    err_console().print(f"[bold red]internal error[/] {type(e).__name__}: {escape(str(e))} (please report this)",
-                        soft_wrap=True)
+    from reliability.textsafe import terminal
+
+    err_console().print(f"[bold red]internal error[/] {type(e).__name__}: {escape(terminal(e))} "
+                        "(please report this)", soft_wrap=True)
     raise typer.Exit(3) from None
 
 
@@ -159,8 +167,9 @@ GateOnOpt = Annotated[GateOn, typer.Option(
 NoGateOpt = Annotated[bool, typer.Option("--no-gate", help="Ignore all thresholds (exit 0 when computed).")]
 JunitOpt = Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML: one test case per item and gated "
                                                               "statistic (GitLab, Jenkins, GitHub reporters).")]
-SummaryOpt = Annotated[Path | None, typer.Option("--summary", help="Write a Markdown gate summary (e.g. to "
-                                                                  "$GITHUB_STEP_SUMMARY).")]
+SummaryOpt = Annotated[Path | None, typer.Option(
+    "--summary", help="Write a Markdown gate summary to this file, replacing it; $GITHUB_STEP_SUMMARY (however "
+                      "spelled) is appended to instead, as GitHub Actions expects.")]
 
 
 def analysis_options(confidence: float, benchmark: Benchmark, icc_benchmark: IccBenchmark,

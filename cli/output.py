@@ -1,47 +1,60 @@
-"""Atomic file output and the guard against writing over inputs."""
+"""Output files: checked before the first byte, written all or nothing, with the user's umask.
+
+One run's outputs are a batch (``write_all``):
+
+1. every target is checked (never over an input, never into a file posing as a folder);
+2. stale temporary files and journals of earlier irrkit runs that were killed are swept (``sweep``);
+3. every file is written in full to a temporary file beside its target (``.NAME.irrkit-PID-XXXXXXXX.tmp``,
+   mode from the umask, or the mode of the file it replaces); a full disk or a read-only folder stops here,
+   naming the target, and nothing is changed;
+4. a journal naming the batch is written, then each temporary file is renamed over its target with SIGINT and
+   SIGTERM held back; a failing rename restores the previous files (hard-linked backups), and a run killed
+   in between (SIGKILL, power loss) is rolled back by the next irrkit run that writes into that folder;
+5. appends (``$GITHUB_STEP_SUMMARY``) are written last with O_APPEND, so parallel steps lose nothing.
+
+Append-only records (the training history) are numbered and written inside the batch under a lock of their
+folder: parallel runs get consecutive numbers and a record is never overwritten.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import json
 import os
-import tempfile
-from collections.abc import Iterable, Mapping
+import re
+import secrets
+import signal
+import stat
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from reliability.errors import InputError
 
+TMP = re.compile(r"\.(?P<name>.+)\.irrkit-(?P<pid>\d+)-[0-9a-f]{8}\.(?:tmp|bak)")
+OLD_TMP = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp")  # tempfile.mkstemp names of irrkit <= 0.x
+JOURNAL = re.compile(r"\.irrkit-batch-(?P<pid>\d+)-[0-9a-f]{8}\.json")
+LOCK_NAME = ".irrkit.lock"
+OLD_TMP_AGE = 600.0  # seconds: an old-pattern temp file this old belongs to no running write
+MAX_TMP_AGE = 86400.0  # seconds: a temp file of a live pid this old is stale anyway (pid reused)
 
-def _stage(path: Path, text: str) -> str:
-    """Write ``text`` to a synced temporary file beside ``path``; return its name (removed on failure)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return tmp
+# (folder, callback) -> the callback runs under the folder's lock and returns (files, exclusive targets)
+Locked = tuple[Path, Callable[[], tuple[Mapping[Path, str], Iterable[Path]]]]
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and an atomic rename."""
-    tmp = _stage(path, text)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+# ----------------------------------------------------------------------------------------------- checks
 
 
 def check_targets(targets: Iterable[Path], inputs: Iterable[Path | str]) -> None:
     """Refuse to write any output over an input file, over a folder, into a 'folder' that is a file, or
     twice; called before anything is written."""
-    ins = {Path(p).resolve() for p in inputs}
+    ins = {_resolve(Path(p)) for p in inputs}
     seen: set[Path] = set()
     for t in targets:
-        r = t.resolve()
+        r = _resolve(t)
         if r in ins:
             raise InputError.single(str(t), "refusing to write an output over an input file; choose another --out")
         if r in seen:
@@ -54,35 +67,444 @@ def check_targets(targets: Iterable[Path], inputs: Iterable[Path | str]) -> None
             raise InputError.single(str(parent), "is a file, not a folder; cannot write outputs into it")
 
 
-def write_all(files: Mapping[Path, str], inputs: Iterable[Path | str] = ()) -> list[Path]:
-    """Write several outputs. All content is ready and every target checked before the first file is touched;
-    every file is first written in full to a temporary file beside its target (a full disk or an interrupt
-    then leaves the previous outputs as they were), then each is renamed over its target in one step (a
-    table is either the old or the new one, never half-written); no temporary file is left behind."""
-    check_targets(files.keys(), inputs)
-    staged: list[tuple[str, Path]] = []
+def _resolve(p: Path) -> Path:
     try:
-        for path, text in files.items():
-            staged.append((_stage(path, text), path))
-        for tmp, path in staged:
-            os.replace(tmp, path)
-    finally:
-        for tmp, _ in staged:
-            Path(tmp).unlink(missing_ok=True)
-    return list(files)
+        return p.resolve()
+    except (RuntimeError, OSError) as e:  # a symlink loop
+        raise InputError.single(str(p), f"cannot be resolved ({e}); is it a symlink loop?") from None
 
 
-def write_new(path: Path, text: str) -> None:
-    """Write a new file atomically and never replace an existing one (append-only records)."""
-    tmp = _stage(path, text)
+def same_file(a: Path | str, b: Path | str) -> bool:
+    """True when two spellings name the same file (resolved paths)."""
+    return _resolve(Path(a)) == _resolve(Path(b))
+
+
+def is_step_summary(path: Path) -> bool:
+    """True when ``path`` is GitHub's ``$GITHUB_STEP_SUMMARY`` file (appended to, never replaced)."""
+    env = os.environ.get("GITHUB_STEP_SUMMARY")
+    return bool(env) and same_file(path, env)  # type: ignore[arg-type]
+
+
+# ----------------------------------------------------------------------------------------------- errors
+
+
+def _failed(target: Path, e: OSError, what: str = "cannot write") -> InputError:
+    """An OSError while writing ``target``, named by the target (or its folder), not by a temp file."""
+    reason = e.strerror or str(e)
+    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS) and not target.exists():
+        return InputError.single(str(target.parent), f"folder is not writable ({reason}): cannot write "
+                                 f"{target.name} there; nothing was written")
+    if e.errno == errno.ELOOP:
+        return InputError.single(str(target), "is a symlink loop; nothing was written")
+    return InputError.single(str(target), f"{what}: {reason}; nothing was written")
+
+
+# ----------------------------------------------------------------------------------------------- temp files
+
+
+def _tmp_name(path: Path, kind: str = "tmp") -> Path:
+    return path.parent / f".{path.name}.irrkit-{os.getpid()}-{secrets.token_hex(4)}.{kind}"
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
     try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's process, or a system without kill(0): treat as running
+    return True
+
+
+def _stale(p: Path, pid: int | None) -> bool:
+    try:
+        age = time.time() - p.lstat().st_mtime
+    except OSError:
+        return False
+    if pid is None:
+        return age > OLD_TMP_AGE
+    return not _alive(pid) or age > MAX_TMP_AGE
+
+
+def sweep(folders: Iterable[Path]) -> list[Path]:
+    """Roll back the batches of killed runs (journals) and remove stale temporary files of irrkit's own
+    patterns in ``folders``; returns what was removed. Files of running irrkit processes are left alone."""
+    removed: list[Path] = []
+    for folder in dict.fromkeys(folders):
         try:
-            os.link(tmp, path)  # fails if the target exists: no race can overwrite an earlier record
+            names = [p for p in folder.iterdir() if p.name.startswith(".")]
+        except OSError:
+            continue
+        for p in names:
+            if (m := JOURNAL.fullmatch(p.name)) and _stale(p, int(m.group("pid"))):
+                _recover(p)
+                removed.append(p)
+        for p in names:
+            m = TMP.fullmatch(p.name)
+            old = None if m else OLD_TMP.fullmatch(p.name)
+            if (m and _stale(p, int(m.group("pid")))) or (old and _stale(p, None)):
+                with contextlib.suppress(OSError):
+                    p.unlink()
+                    removed.append(p)
+    return removed
+
+
+def _recover(journal: Path) -> None:
+    """Undo a batch whose run was killed between its renames: the previous files come back."""
+    try:
+        entries = json.loads(journal.read_text(encoding="utf-8"))["entries"]
+    except (OSError, ValueError, KeyError, TypeError):
+        entries = []
+    for e in entries:
+        tmp, target, backup = Path(e["tmp"]), Path(e["target"]), e.get("backup")
+        with contextlib.suppress(OSError):
+            if not tmp.exists():  # renamed: put the previous file back (or remove a new one)
+                if backup and Path(backup).exists():
+                    os.replace(backup, target)
+                elif not e.get("existed"):
+                    target.unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
+            if backup:
+                Path(backup).unlink(missing_ok=True)
+    journal.unlink(missing_ok=True)
+
+
+# ----------------------------------------------------------------------------------------------- staging
+
+
+def _ensure_folder(folder: Path, created: list[Path]) -> None:
+    missing = [folder, *folder.parents]
+    missing = [p for p in missing if not p.exists()]
+    for p in reversed(missing):
+        try:
+            p.mkdir()
         except FileExistsError:
-            raise InputError.single(str(path), "exists already; the history is append-only: refusing to "
-                                    "overwrite") from None
-        except OSError:  # no hard links on this file system: exclusive create
-            with open(path, "x", encoding="utf-8", newline="") as f:
-                f.write(text)
+            continue
+        except OSError as e:
+            raise InputError.single(str(p), f"cannot create this folder ({e.strerror or e}); nothing was "
+                                    "written") from None
+        created.append(p)
+
+
+def _stage(path: Path, text: str, staged: list[tuple[Path, Path]]) -> None:
+    """Write ``text`` (UTF-8) in full to a synced temporary file beside ``path``, mode from the umask or the
+    mode of the file it replaces. The name is recorded in ``staged`` before the file exists, so an interrupt
+    at any point leaves nothing the caller does not remove."""
+    tmp = _tmp_name(path)
+    staged.append((tmp, path))
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    except OSError as e:
+        raise _failed(path, e) from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            with contextlib.suppress(FileNotFoundError):
+                mode = stat.S_IMODE(os.stat(path).st_mode)  # keep the mode of the file replaced
+                os.chmod(tmp, mode)
+            f.write(text.encode("utf-8"))
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as e:
+        raise _failed(path, e) from None
+
+
+def _discard(staged: Iterable[tuple[Path, Path]]) -> None:
+    for tmp, _ in staged:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block is done (the renames of a batch are not torn apart): their
+    handlers are swapped for a recorder (a signal mask would not do: the kernel may deliver the signal to
+    another thread, e.g. a BLAS worker, and Python then runs the handler in the main thread at once)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    got: list[int] = []
+    held = [s for s in (getattr(signal, "SIGINT", None), getattr(signal, "SIGTERM", None)) if s is not None]
+    old = {s: signal.getsignal(s) for s in held}
+    for s in held:
+        signal.signal(s, lambda signum, frame: got.append(signum))
+    try:
+        yield
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        for s, h in old.items():
+            signal.signal(s, h)
+        if got:
+            h = old[got[0]]
+            if callable(h):
+                h(got[0], None)
+            elif h == signal.SIG_DFL and got[0] == signal.SIGINT:
+                raise KeyboardInterrupt
+            elif h == signal.SIG_DFL:
+                os.kill(os.getpid(), got[0])  # the default action, now that the batch is whole
+
+
+def _commit(staged: list[tuple[Path, Path]], exclusive: set[Path]) -> None:
+    """Rename every staged file over its target; on any failure put the previous files back."""
+    if not staged:
+        return
+    jdir = next((t.parent for _, t in staged if t.absolute() in exclusive), staged[0][1].parent)
+    journal = jdir / f".irrkit-batch-{os.getpid()}-{secrets.token_hex(4)}.json"
+    entries = [{"tmp": str(tmp.absolute()), "target": str(t.absolute()), "existed": os.path.lexists(t),
+                "backup": str(_tmp_name(t, "bak").absolute())
+                if os.path.lexists(t) and t.absolute() not in exclusive else None} for tmp, t in staged]
+    done: list[dict] = []
+    jtmp: list[tuple[Path, Path]] = []
+    with _signals_held():
+        try:
+            _stage(journal, json.dumps({"entries": entries}), jtmp)
+            os.replace(jtmp[0][0], journal)
+            for e in entries:
+                if e["backup"]:
+                    try:
+                        os.link(e["target"], e["backup"])
+                    except OSError:
+                        e["backup"] = None  # no hard links here: this file cannot be restored
+            for e in entries:
+                target = Path(e["target"])
+                if target in exclusive and os.path.lexists(target):
+                    raise InputError.single(str(target), "appeared meanwhile; the history is append-only: "
+                                            "refusing to overwrite; nothing was written")
+                try:
+                    os.replace(e["tmp"], target)
+                except OSError as err:
+                    raise _failed(target, err) from None
+                done.append(e)
+        except BaseException:
+            for e in reversed(done):
+                with contextlib.suppress(OSError):
+                    if e["backup"]:
+                        os.replace(e["backup"], e["target"])
+                    elif not e["existed"]:
+                        os.unlink(e["target"])
+            raise
+        finally:
+            for e in entries:
+                for k in ("tmp", "backup"):
+                    if e[k]:
+                        with contextlib.suppress(OSError):
+                            os.unlink(e[k])
+            _discard(jtmp)
+            with contextlib.suppress(OSError):
+                journal.unlink()
+
+
+# ----------------------------------------------------------------------------------------------- locks
+
+_thread_locks: dict[Path, threading.Lock] = {}
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path, timeout: float = 60.0) -> Iterator[None]:
+    """An exclusive lock of ``folder`` among irrkit processes and threads (flock of the folder; a
+    create-exclusive ``.irrkit.lock.d`` folder where flock is missing)."""
+    tl = _thread_locks.setdefault(_resolve(folder), threading.Lock())
+    with tl:
+        try:
+            import fcntl
+        except ImportError:  # Windows: a lock folder, created exclusively
+            d, start = folder / (LOCK_NAME + ".d"), time.monotonic()
+            while True:
+                try:
+                    d.mkdir()
+                    break
+                except FileExistsError:
+                    if time.monotonic() - start > timeout:
+                        raise InputError.single(str(d), "is held by another irrkit run (remove it if none "
+                                                "is running)") from None
+                    time.sleep(0.05)
+                except OSError as e:
+                    raise _failed(d, e, "cannot lock the folder") from None
+            try:
+                yield
+            finally:
+                with contextlib.suppress(OSError):
+                    d.rmdir()
+            return
+        try:  # the folder itself is locked: no lock file is left in it
+            fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        except OSError as e:
+            raise _failed(folder, e, "cannot lock the folder") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+
+# ----------------------------------------------------------------------------------------------- batches
+
+
+def append_text(path: Path, text: str) -> None:
+    """Append ``text`` with one O_APPEND write (parallel writers interleave whole sections, lose nothing);
+    a blank line first when the file has content."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o666)
+    except OSError as e:
+        raise _failed(path, e) from None
+    try:
+        data = (("\n" if os.fstat(fd).st_size else "") + text).encode("utf-8")
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    except OSError as e:
+        raise _failed(path, e, "cannot append") from None
+    finally:
+        os.close(fd)
+
+
+def write_all(files: Mapping[Path, str], inputs: Iterable[Path | str] = (), *,
+              appends: Mapping[Path, str] | None = None, locked: Locked | None = None) -> list[Path]:
+    """Write one run's outputs all or nothing (see the module docstring): ``files`` replaced, ``appends``
+    appended to after them, and the files a ``locked`` callback returns (run under its folder's lock, its
+    exclusive targets never overwritten). Returns the paths written, in order."""
+    inputs = list(inputs)
+    appends = dict(appends or {})
+    check_targets([*files, *appends], inputs)
+    created: list[Path] = []
+    staged: list[tuple[Path, Path]] = []
+    done = False
+    try:
+        folders = [p.parent for p in files] + ([locked[0]] if locked else [])
+        for folder in dict.fromkeys(folders):
+            _ensure_folder(folder, created)
+        sweep(folders)
+        for path, text in files.items():
+            _stage(path, text, staged)
+        written = list(files)
+        if locked is None:
+            _commit(staged, set())
+        else:
+            folder, build = locked
+            with folder_lock(folder):
+                sweep([folder])
+                extra, exclusive = build()
+                extra = dict(extra)
+                check_targets(extra, inputs)
+                for path in extra:
+                    if path in files:
+                        _discard([s for s in staged if s[1] == path])
+                        staged = [s for s in staged if s[1] != path]
+                for path, text in extra.items():
+                    _stage(path, text, staged)
+                written += [p for p in extra if p not in files]
+                _commit(staged, {p.absolute() for p in exclusive})
+        done = True
+    finally:
+        _discard(staged)
+        if not done:
+            for p in reversed(created):
+                with contextlib.suppress(OSError):
+                    p.rmdir()
+    for path, text in appends.items():
+        append_text(path, text)
+    return written + list(appends)
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """One file, atomically."""
+    write_all({path: text})
+
+
+# ----------------------------------------------------------------------------------------------- signals
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a CI cancel or timeout), handled like Ctrl-C."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def handle_sigterm() -> None:
+    """Make SIGTERM interrupt like SIGINT (temporary files removed, no batch torn apart)."""
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+# ----------------------------------------------------------------------------------------------- gate files
+
+
+def gate_outputs(junit: Path | None, junit_text: str, summary: Path | None,
+                 summary_text: str) -> tuple[dict[Path, str], dict[Path, str]]:
+    """The --junit and --summary outputs as (files replaced, files appended to): ``--summary`` replaces its
+    file, except ``$GITHUB_STEP_SUMMARY`` (however spelled), which is appended to as GitHub expects."""
+    files: dict[Path, str] = {}
+    appends: dict[Path, str] = {}
+    if junit is not None:
+        files[junit] = junit_text
+    if summary is not None:
+        (appends if is_step_summary(summary) else files)[summary] = summary_text
+    return files, appends
+
+
+@dataclass
+class Batch:
+    """One command's outputs, collected for one all-or-nothing ``write_all``; ``later`` prints the results
+    once they are written (a failed write must not look like a written result)."""
+
+    files: dict[Path, str] = field(default_factory=dict)
+    appends: dict[Path, str] = field(default_factory=dict)
+    later: list[Callable[[], None]] = field(default_factory=list)
+
+    def write(self, inputs: Iterable[Path | str]) -> list[Path]:
+        written = write_all(self.files, inputs, appends=self.appends)
+        for show in self.later:
+            show()
+        return written
+
+
+# ----------------------------------------------------------------------------------------------- bad input in CI
+
+REPORT_TARGETS = ("junit", "summary")
+NOT_INPUTS = ("out", "history", "junit", "summary")
+
+
+def report_problems(problems: list, command: str, options: Mapping[str, object]) -> list[str]:
+    """A run refused for bad input (exit 2) in CI: ``::error file=...,line=...`` annotations to stderr under
+    GITHUB_ACTIONS=true, and the problems written into the ``--junit`` and ``--summary`` files the command was
+    given (so the run page and the test report show why). Nothing else is written. Returns notes on reports
+    that could not be written."""
+    import sys
+
+    from reliability import gate
+    from reliability.textsafe import workflow_command
+
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for p in problems:
+            where = Path(p.file).is_file() if p.file and not p.file.startswith("-") else False
+            col = f"column '{p.column}': " if p.column else ""
+            print(workflow_command("error", f"{col}{p.message}", title=f"irrkit {command}: bad input",
+                                   file=p.file if where else None, line=p.line if where else None),
+                  file=sys.stderr)
+    junit, summary = (options.get(k) for k in REPORT_TARGETS)
+    if not isinstance(junit, Path) and not isinstance(summary, Path):
+        return []
+    named = set()
+    for p in problems:  # a problem with a report target itself: write no report there
+        with contextlib.suppress(InputError):
+            named.add(_resolve(Path(p.file)))
+    for k in REPORT_TARGETS:
+        v = options.get(k)
+        if isinstance(v, Path) and (_resolve(v) in named or v.is_dir()):
+            return []
+    texts = [str(p) for p in problems]
+    inputs: list[Path] = []
+    for k, v in options.items():
+        if k not in NOT_INPUTS:
+            inputs += [x for x in (v if isinstance(v, list) else [v]) if isinstance(x, Path)]
+    files, appends = gate_outputs(junit if isinstance(junit, Path) else None,
+                                  gate.junit_problems(texts, suite=f"irrkit.{command}"),
+                                  summary if isinstance(summary, Path) else None,
+                                  gate.summary_problems(texts, title=f"irrkit {command}"))
+    try:
+        write_all(files, inputs, appends=appends)
+    except (InputError, OSError) as e:
+        return [f"the problem report could not be written: {e}"]
+    return []

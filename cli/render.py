@@ -13,6 +13,7 @@ from rich.text import Text
 from reliability.analysis import ItemResult, Options
 from reliability.interpret import label
 from reliability.report import ci_text, fmt, statistic_name
+from reliability.textsafe import terminal
 
 MAIN_NOMINAL = ("percent_agreement", "fleiss_kappa", "gwet_ac1", "krippendorff_alpha", "cohen_kappa")
 MAIN_SCALE = ("icc2", "icc3", "icc1", "gwet_ac2", "krippendorff_alpha", "percent_agreement")
@@ -37,7 +38,7 @@ def statistic_rows(it: ItemResult, opts: Options, show_all: bool) -> list[tuple[
             lab = label(c.value, it.scale_for(key, opts)) if key != "percent_agreement" else ""
             value, interp = fmt(c.value), Text(lab or "", style=LABEL_STYLE.get(lab or "", ""))
         else:
-            value, interp = "—", Text(f"undefined: {c.reason}", style="dim")
+            value, interp = "—", Text(terminal(f"undefined: {c.reason}"), style="dim")
         rows.append((name, value, fmt(c.se), p_text(c.p_value), ci_text(c.ci_low, c.ci_high), interp))
     return rows
 
@@ -50,12 +51,12 @@ def p_text(p: float | None) -> str:
 
 
 def _head(it: ItemResult) -> list[Text]:
-    return [Text(it.item, style="bold")] + [Text(x, style="dim") for x in (
+    return [Text(terminal(it.item), style="bold")] + [Text(terminal(x), style="dim") for x in (
         it.level, f"{it.n_units} units", f"{it.n_coders} coders")]
 
 
 def _new_table(title: str | Text | None, opts: Options, show_all: bool, item_column: bool) -> Table:
-    t = Table(title=None if title is None else Text(title) if isinstance(title, str) else title,
+    t = Table(title=None if title is None else Text(terminal(title)) if isinstance(title, str) else title,
               header_style="bold", pad_edge=False, title_justify="left")
     if item_column:
         t.add_column("item", overflow="fold")
@@ -86,7 +87,7 @@ def results_table(items: Sequence[ItemResult], opts: Options, show_all: bool = F
                       end_section=i == len(rows) - 1)
     if width is None or natural_width(t) <= width:
         return t
-    parts: list[RenderableType] = [] if title is None else [Text(title, style="bold")]
+    parts: list[RenderableType] = [] if title is None else [Text(terminal(title), style="bold")]
     for it in items:
         s = _new_table(Text(", ").join(_head(it)), opts, show_all, item_column=False)
         for name, value, se, p, ci, interp in statistic_rows(it, opts, show_all):
@@ -105,9 +106,9 @@ def natural_width(renderable: RenderableType) -> int:
 def print_notes(console: Console, items: Sequence[ItemResult], warnings: Sequence[str]) -> None:
     for it in items:
         for n in it.notes:
-            console.print(f"[yellow]note[/] {escape(it.item)}: {escape(n)}", highlight=False)
+            console.print(f"[yellow]note[/] {escape(terminal(it.item))}: {escape(terminal(n))}", highlight=False)
     for w in warnings:
-        console.print(f"[yellow]warning[/] {escape(w)}", highlight=False)
+        console.print(f"[yellow]warning[/] {escape(terminal(w))}", highlight=False)
 
 
 def coders_table(counts: Sequence[dict]) -> Table:
@@ -125,8 +126,8 @@ def coders_table(counts: Sequence[dict]) -> Table:
     for c in counts:
         absent = len(c["absent_units"])
         missing = f"{c['missing']}" + (f" ({absent} units absent)" if absent else "")
-        files = [Text(", ".join(c["files"]))] if show_files else []
-        t.add_row(Text(c["coder"]), *files, str(c["units"]), str(c["ratings"]),
+        files = [Text(terminal(", ".join(c["files"])))] if show_files else []
+        t.add_row(Text(terminal(c["coder"])), *files, str(c["units"]), str(c["ratings"]),
                   Text(missing, style="yellow" if c["missing"] else ""))
     return t
 

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
+
+from reliability.textsafe import terminal
 
 from .options import (
     ConfidenceOpt,
@@ -62,20 +64,22 @@ def _print_tables(res, results, title: str) -> None:
 
     console = Console(highlight=False)
     ok = passed(results)
-    console.print(Text(title, style="bold"))
+    console.print(Text(terminal(title), style="bold"))
     for c in res.coders:
         gates = {(r.item, r.statistic): r for r in results.get(c, [])}
-        verdict = "[green]passed[/]" if ok.get(c, True) else "[bold red]FAILED[/]"
+        verdict = ("not gated" if not results.get(c) else "[green]passed[/]" if ok.get(c, True)
+                   else "[bold red]FAILED[/]")
         who = "second pass against the first" if res.retest else c
-        t = Table(title=f"{who}: {verdict}", header_style="bold", title_justify="left", pad_edge=False)
+        t = Table(title=f"{escape(terminal(who))}: {verdict}", header_style="bold", title_justify="left",
+                  pad_edge=False)
         for name, kw in (("item", {}), ("statistic", {"no_wrap": True}), ("value", {"justify": "right"}),
                          ("95% CI", {"no_wrap": True}), ("units", {"justify": "right"}),
                          ("gate", {"no_wrap": True})):
             t.add_column(name, **kw)
         for item, p in res.pairs[c].items():
             for k, (key, s) in enumerate(p.statistics.items()):
-                value = fmt(s.value) if s.ok else Text(f"undefined: {s.reason}", style="dim")
-                t.add_row(Text(item, style="bold") if k == 0 else "", TITLE.get(key, key), value,
+                value = fmt(s.value) if s.ok else Text(terminal(f"undefined: {s.reason}"), style="dim")
+                t.add_row(Text(terminal(item), style="bold") if k == 0 else "", TITLE.get(key, key), value,
                           ci_text(s.ci_low, s.ci_high), str(p.n_units) if k == 0 else "",
                           _cell(gates.get((item, key))), end_section=k == len(p.statistics) - 1)
         console.print(t)
@@ -83,15 +87,16 @@ def _print_tables(res, results, title: str) -> None:
         for item, p in res.pairs[c].items():
             if p.confusion is None:
                 continue
-            console.print(f"[bold]{escape(item)}[/]: {escape(c)} (rows) x {escape(res.reference)} (columns)")
+            console.print(f"[bold]{escape(terminal(item))}[/]: {escape(terminal(c))} (rows) x "
+                          f"{escape(terminal(res.reference))} (columns)")
             m = Table(header_style="bold", pad_edge=False)
             m.add_column("")
             for code in p.codes:
-                m.add_column(code, justify="right")
+                m.add_column(terminal(code), justify="right")
             for i, code in enumerate(p.codes):
                 cells = [Text(str(v), style=("bold green" if i == j else "red") if v else "dim")
                          for j, v in enumerate(p.confusion[i])]
-                m.add_row(Text(code, style="bold"), *cells)
+                m.add_row(Text(terminal(code), style="bold"), *cells)
             console.print(m)
     if len(res.coders) < 2:
         return
@@ -100,7 +105,7 @@ def _print_tables(res, results, title: str) -> None:
         up = next(k for k in mats if k in ("cohen_kappa", "icc2"))
         lo = next(k for k in mats if k != up)
         upper, lower = mats[up], mats[lo]
-        console.print(f"[bold]{escape(item)}[/]: between coders (upper: {TITLE[up]}, lower: {TITLE[lo]})")
+        console.print(f"[bold]{escape(terminal(item))}[/]: between coders (upper: {TITLE[up]}, lower: {TITLE[lo]})")
         m = Table(header_style="bold", pad_edge=False)
         m.add_column("")
         for k in range(len(names)):
@@ -108,10 +113,10 @@ def _print_tables(res, results, title: str) -> None:
         for x, a in enumerate(names):
             cells = ["—" if x == y else fmt((upper if y > x else lower)[x][y]) or "—"
                      for y in range(len(names))]
-            m.add_row(Text(f"{x + 1} {a}", style="bold"), *cells)
+            m.add_row(Text(terminal(f"{x + 1} {a}"), style="bold"), *cells)
         console.print(m)
     for w in res.warnings:
-        console.print(f"[yellow]note[/] {escape(w)}")
+        console.print(f"[yellow]note[/] {escape(terminal(w))}")
 
 
 def _emit(res, results, fmt: Format, title: str, meta: dict[str, Any],
@@ -124,23 +129,20 @@ def _emit(res, results, fmt: Format, title: str, meta: dict[str, Any],
     elif fmt is Format.markdown:
         sys.stdout.write(training.report_markdown(res, results, title))
     elif fmt is Format.csv:
-        sys.stdout.write(training.summary_csv(res, results))
+        sys.stdout.write(training.summary_csv(res, results, visible=True))
     else:
         _print_tables(res, results, title)
 
 
-def _gate_files(flat, suite: str, title: str, junit: Path | None, summary: Path | None) -> dict[Path, str]:
+def _gate_files(flat, suite: str, title: str, junit: Path | None, summary: Path | None,
+               elapsed: float = 0.0) -> tuple[dict[Path, str], dict[Path, str]]:
+    """JUnit and summary files (replaced) and appends ($GITHUB_STEP_SUMMARY)."""
     from reliability import gate
 
-    files: dict[Path, str] = {}
-    if junit is not None:
-        files[junit] = gate.junit_xml(flat, suite=suite)
-    if summary is not None:
-        text = gate.summary_markdown(flat, title=title)
-        if summary.exists() and os.environ.get("GITHUB_STEP_SUMMARY") == str(summary):
-            text = summary.read_text(encoding="utf-8") + "\n" + text  # the step summary file is appended to
-        files[summary] = text
-    return files
+    from .output import gate_outputs
+
+    return gate_outputs(junit, gate.junit_xml(flat, suite=suite, elapsed=elapsed), summary,
+                        gate.summary_markdown(flat, title=title))
 
 
 def _report_gates(res, results, flat, on: str, quiet: bool) -> int:
@@ -162,10 +164,11 @@ def _report_gates(res, results, flat, on: str, quiet: bool) -> int:
             n, bad = len(results[c]), sum(not r.passed for r in results[c])
             verdict = (f"[green]passed[/] ({n} of {n} gates)" if ok[c] else
                        f"[bold red]FAILED[/] ({n - bad} of {n} gates, compared: {on})")
-            err.print(f"[bold]{'retest' if res.retest else escape(c)}[/] {verdict}")
+            err.print(f"[bold]{'retest' if res.retest else escape(terminal(c))}[/] {verdict}")
     for r in flat:
         if not r.passed:
-            err.print(f"[bold red]gate failed[/] {escape(r.item)}: {escape(r.message)}", soft_wrap=True)
+            err.print(f"[bold red]gate failed[/] {escape(terminal(r.item))}: {escape(terminal(r.message))}",
+                      soft_wrap=True)
     return 0 if all(ok.values()) else 1
 
 
@@ -181,10 +184,11 @@ def _gates(cb, mins: list[str] | None, no_gate: bool, retest: bool):
 # ----------------------------------------------------------------------------------------------- history
 
 
-def _history(folder: Path, name: str) -> tuple[Path, int, dict[str, Any] | None, Path | None]:
-    """Target file of this round, its number, and the previous round's record (and file), if any."""
+def _scan(folder: Path, name: str) -> tuple[int, dict[str, Any] | None, Path | None]:
+    """The number of the next round, and the previous round's record (and file), if any; a name already
+    recorded is refused."""
     from reliability.errors import InputError
-    from reliability.training import ROUND_FILE, round_file_name
+    from reliability.training import ROUND_FILE
 
     if folder.exists() and not folder.is_dir():
         raise InputError.single(str(folder), "--history must be a folder")
@@ -194,14 +198,9 @@ def _history(folder: Path, name: str) -> tuple[Path, int, dict[str, Any] | None,
         if ROUND_FILE.fullmatch(p.name).group(2) == name:  # type: ignore[union-attr]
             raise InputError.single(str(p), f"round '{name}' is already recorded here; the history is "
                                     "append-only and an earlier round is never rewritten: choose another "
-                                    "--round name")
-    number = rounds[-1][0] + 1 if rounds else 1
-    target = folder / round_file_name(number, name)
-    if target.exists():
-        raise InputError.single(str(target), "exists already; the history is append-only: refusing to "
-                                "overwrite")
+                                    "--round name; nothing was written")
     if not rounds:
-        return target, number, None, None
+        return 1, None, None
     prev = rounds[-1][1]
     try:
         record = json.loads(prev.read_text(encoding="utf-8"))
@@ -209,7 +208,7 @@ def _history(folder: Path, name: str) -> tuple[Path, int, dict[str, Any] | None,
         raise InputError.single(str(prev), f"is not a readable round record ({e})") from None
     if not isinstance(record, dict):
         raise InputError.single(str(prev), "is not a round record (a JSON object)")
-    return target, number, record, prev
+    return rounds[-1][0] + 1, record, prev
 
 
 def _changes(previous: dict[str, Any], prev_file: Path, current: dict[str, Any]) -> list[str]:
@@ -224,22 +223,25 @@ def _changes(previous: dict[str, Any], prev_file: Path, current: dict[str, Any])
                      f"{cc['id']} {cc['version'] or ''}")
     rows = compare_rounds(previous, current)
     shown = [r for r in rows if r["gated"]] or [r for r in rows if r["statistic"] in ("cohen_kappa", "icc2")]
-    wc = max((len(r["trainee"]) for r in shown), default=0)
-    wi = max((len(r["item"]) for r in shown), default=0)
+    wc = max((len(terminal(r["trainee"])) for r in shown), default=0)
+    wi = max((len(terminal(r["item"])) for r in shown), default=0)
     for c in current["trainees"]:
         mine = [r for r in shown if r["trainee"] == c]
         if c not in previous.get("trainees", {}):
-            lines.append(f"  {c}: first round")
+            lines.append(f"  {terminal(c)}: first round")
             continue
         for r in mine:
             def v(x: float | None) -> str:
                 return "—" if x is None else f"{x:.2f}"
 
+            def verdict(x: bool | None) -> str:
+                return "not gated" if x is None else "pass" if x else "fail"
+
             ch = "" if r["change"] is None else f", {r['change']:+.2f}"
-            verdict = "" if r["was_passed"] is None else (
-                f"  {'pass' if r['was_passed'] else 'fail'} -> {'pass' if r['passed'] else 'fail'}")
-            lines.append(f"  {c:<{wc}}  {r['item']:<{wi}}  {r['name']} {v(r['previous'])} -> "
-                         f"{v(r['current'])}{ch}{verdict}")
+            how = f" (compared: {r['was_compared']} -> {r['compared']})" if r["was_compared"] != r["compared"] \
+                and r["was_compared"] and r["compared"] else ""
+            lines.append(f"  {terminal(c):<{wc}}  {terminal(r['item']):<{wi}}  {r['name']} {v(r['previous'])} -> "
+                         f"{v(r['current'])}{ch}  {verdict(r['was_passed'])} -> {verdict(r['passed'])}{how}")
     return lines
 
 
@@ -247,11 +249,15 @@ def _changes(previous: dict[str, Any], prev_file: Path, current: dict[str, Any])
 
 
 def _safe(name: str, used: set[str]) -> str:
-    s = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "trainee"
+    """The file-name part of a trainee's handouts: letters kept, unsafe parts replaced, short, unique (also on
+    case-insensitive file systems)."""
+    from reliability.textsafe import filename_part, name_key
+
+    s = filename_part(name, fallback="trainee")
     base, k = s, 2
-    while s in used:
+    while name_key(s) in used:
         s, k = f"{base}_{k}", k + 1
-    used.add(s)
+    used.add(name_key(s))
     return s
 
 
@@ -299,6 +305,7 @@ def train(
 
     from .output import write_all
 
+    started = time.monotonic()
     cb = load_codebook(codebook)
     gates, notes = _gates(cb, mins, no_gate, retest=False)  # bad --min: usage error before any work
     now = datetime.now(timezone.utc)
@@ -310,12 +317,11 @@ def train(
     results = training.evaluate(res, gates, gate_on.value)
     flat = training.flat(results)
     inputs = [gold, *trainees, codebook]
-    target = number = previous = prev_file = None
     if history is not None:
-        target, number, previous, prev_file = _history(history, name)
-    meta = {"number": number, "name": name, "timestamp": now.isoformat(timespec="seconds"),
-            "gate_on": gate_on.value, "files": [str(p) for p in inputs[:-1]]}
-    record = training.round_record(res, results, **meta)
+        _scan(history, name)  # a --round already recorded: refused before any output
+    meta: dict[str, Any] = {"number": None, "name": name, "timestamp": now.isoformat(timespec="seconds"),
+                            "gate_on": gate_on.value, "files": [str(p) for p in inputs[:-1]],
+                            "gated": not no_gate}
     shown = f" {name}" if round_name or history else ""
     files: dict[Path, str] = {}
     if out is not None:
@@ -325,29 +331,46 @@ def train(
             files[out / f"{stem}.md"] = training.handout_markdown(res, c, results[c], shown.strip() or None)
             files[out / f"{stem}.csv"] = training.handout_csv(res.handout[c])
         files[out / "training_summary.csv"] = training.summary_csv(res, results)
-        files[out / "training.json"] = json.dumps(training.to_json(res, results, **meta), indent=2,
-                                                  ensure_ascii=False) + "\n"
-    files.update(_gate_files(flat, f"irrkit.train.{cb.id}", f"irrkit training round{shown}: {cb.title or cb.id}",
-                             junit, summary))
-    if target is not None:
-        from .output import check_targets, write_new
+    elapsed = time.monotonic() - started
+    more, appends = _gate_files(flat, f"irrkit.train.{cb.id}", f"irrkit training round{shown}: {cb.title or cb.id}",
+                                junit, summary, elapsed)
+    files.update(more)
+    state: dict[str, Any] = {}
 
-        check_targets([target], inputs)
-    written = write_all(files, inputs=inputs)
-    if target is not None:
-        write_new(target, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+    def numbered() -> dict[Path, str]:
+        """training.json and the round record, numbered (under the history folder's lock, if any)."""
+        out_files: dict[Path, str] = {}
+        if history is not None:
+            number, previous, prev_file = _scan(history, name)
+            meta["number"] = number
+            target = history / round_file_name(number, name)
+            record = training.round_record(res, results, **meta)
+            out_files[target] = json.dumps(record, indent=2, ensure_ascii=False) + "\n"
+            state.update(target=target, number=number, previous=previous, prev_file=prev_file, record=record)
+        if out is not None:
+            out_files[out / "training.json"] = json.dumps(training.to_json(res, results, **meta), indent=2,
+                                                          ensure_ascii=False) + "\n"
+        return out_files
+
+    if history is not None:
+        written = write_all(files, inputs, appends=appends,
+                            locked=(history, lambda: (numbered(), [state["target"]])))
+    else:
+        files.update(numbered())
+        written = write_all(files, inputs, appends=appends)
+    target, number, previous, prev_file = (state.get(k) for k in ("target", "number", "previous", "prev_file"))
     title = (f"Training round{shown}: {len(res.coders)} trainee{'s' * (len(res.coders) > 1)} against "
              f"'{res.reference}', {cb.title or cb.id}")
     err = err_console()
     if out is not None and fmt is Format.table:
-        err.print(f"wrote {', '.join(p.name for p in written if p.parent == out)} to {out}")
-    lines = _changes(previous, prev_file, record) if previous is not None and prev_file is not None else []
+        err.print(terminal(f"wrote {', '.join(p.name for p in written if p.parent == out)} to {out}"), markup=False)
+    lines = _changes(previous, prev_file, state["record"]) if previous is not None and prev_file is not None else []
     extra = {"history": {"file": str(target), "previous": str(prev_file) if prev_file else None,
                          "changes": lines}} if target is not None else None
     _emit(res, results, fmt, title, meta, extra)
     if target is not None:
         say = typer.echo if fmt is Format.table else (lambda s: typer.echo(s, err=True))
-        say(f"history: round {number} '{name}' recorded in {target}")
+        say(f"history: round {number} '{name}' recorded in {terminal(target)}")
         for line in lines:
             say(line)
     raise typer.Exit(_report_gates(res, results, flat, gate_on.value, fmt is not Format.table))
@@ -392,7 +415,8 @@ def retest(
     res.warnings += notes
     results = training.evaluate(res, gates, gate_on.value)
     flat = [r for rs in results.values() for r in rs]
-    write_all(_gate_files(flat, f"irrkit.retest.{cb.id}", "", junit, None), inputs=[first, second, codebook])
+    more, appends = _gate_files(flat, f"irrkit.retest.{cb.id}", "", junit, None)
+    write_all(more, [first, second, codebook], appends=appends)
     who = f" of {one.coders[0]}" if one.coders[0] == two.coders[0] else ""
     title = f"Test-retest{who}: {first.name} (first) vs {second.name} (second), {cb.title or cb.id}"
     _emit(res, results, fmt, title, {"gate_on": gate_on.value, "files": [str(first), str(second)]})

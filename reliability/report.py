@@ -6,6 +6,7 @@ import csv
 import io
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,7 @@ import numpy as np
 from . import __version__, interpret
 from .analysis import TITLES, ItemResult, Options
 from .ratings import ItemRatings
+from .textsafe import csv_value, md, md_line, plain, terminal
 
 SUMMARY_FIELDS = ("item", "level", "weights", "statistic", "name", "primary", "n_units", "n_coders", "value", "se",
                   "ci_low", "ci_high", "p_value", "pa", "pe", "interpretation", "scale", "status", "reason")
@@ -96,6 +98,7 @@ def statistic_name(key: str, weights: str | None = None) -> str:
 
 
 def fmt(x: Any, digits: int = 3) -> str:
+    x = plain(x)
     if x is None:
         return ""
     if isinstance(x, bool):
@@ -109,15 +112,37 @@ def fmt(x: Any, digits: int = 3) -> str:
     return str(x)
 
 
-def to_csv(rows: Sequence[dict[str, Any]], fields: Sequence[str] | None = None) -> str:
-    """CSV text with full precision (numbers as repr, empty for missing)."""
+@dataclass(frozen=True)
+class CsvDialect:
+    """How a CSV table is spelled: separator, decimal mark, UTF-8 BOM (what Excel in a locale expects)."""
+
+    name: str
+    delimiter: str = ","
+    decimal: str = "."
+    bom: bool = False
+
+
+STANDARD = CsvDialect("standard")
+EXCEL_DE = CsvDialect("excel-de", ";", ",", True)  # German (and most European) Excel: ';', '2,5', BOM
+DIALECTS = {d.name: d for d in (STANDARD, EXCEL_DE)}
+
+
+def to_csv(rows: Sequence[dict[str, Any]], fields: Sequence[str] | None = None,
+           dialect: CsvDialect = STANDARD, visible: bool = False) -> str:
+    """CSV text with full precision: numbers as plain Python numbers (never ``np.float64(...)``), empty for
+    missing or non-finite, text cells safe from formula injection (``textsafe.csv_value``), in ``dialect``.
+    ``visible``: for a terminal or CI log (stdout), control characters and line breaks inside cells are shown
+    as escapes (``\\n``), so no line of data can pose as a workflow command or move the cursor."""
     if fields is None:
         fields = list(dict.fromkeys(k for r in rows for k in r))
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=list(fields), extrasaction="ignore", lineterminator="\n")
-    w.writeheader()
+    if dialect.bom:
+        buf.write("\ufeff")
+    w = csv.writer(buf, delimiter=dialect.delimiter, lineterminator="\n")
+    show = terminal if visible else str
+    w.writerow([show(csv_value(f)) for f in fields])
     for r in rows:
-        w.writerow({k: ("" if v is None else (repr(v) if isinstance(v, float) else v)) for k, v in r.items()})
+        w.writerow([show(csv_value(r.get(k), dialect.decimal)) for k in fields])
     return buf.getvalue()
 
 
@@ -130,18 +155,18 @@ def ci_text(low: float | None, high: float | None) -> str:
 def to_markdown(items: Sequence[ItemResult], opts: Options, title: str = "Inter-rater reliability",
                 warnings: Sequence[str] = ()) -> str:
     """A Markdown report: one table of every item's coefficients, notes and warnings below."""
-    lines = [f"# {title}", "",
+    lines = [f"# {md_line(title)}", "",
              f"{opts.confidence:.0%} CIs: value ± t(n−1)·SE (Gwet 2008 linearisation), upper bound capped at 1; "
              f"ICC CIs from the F distribution ({opts.icc_convention} convention). p one-sided.", "",
              "| item | level | units | coders | statistic | value | SE | CI | p | interpretation |",
              "|---|---|---:|---:|---|---:|---:|---|---:|---|"]
     for row in summary_rows(items, opts):
-        name = f"**{row['name']}**" if row["primary"] else row["name"]
-        value = fmt(row["value"]) if row["status"] == "ok" else f"undefined: {row['reason']}"
-        lines.append(f"| {row['item']} | {row['level']} | {row['n_units']} | {row['n_coders']} | {name} | {value} | "
-                     f"{fmt(row['se'])} | {ci_text(row['ci_low'], row['ci_high'])} | {fmt(row['p_value'])} | "
-                     f"{row['interpretation']} |")
-    notes = [f"- {it.item}: {n}" for it in items for n in it.notes] + [f"- {w}" for w in warnings]
+        name = f"**{md(row['name'])}**" if row["primary"] else md(row["name"])
+        value = fmt(row["value"]) if row["status"] == "ok" else f"undefined: {md(row['reason'])}"
+        lines.append(f"| {md(row['item'])} | {md(row['level'])} | {row['n_units']} | {row['n_coders']} | {name} | "
+                     f"{value} | {fmt(row['se'])} | {ci_text(row['ci_low'], row['ci_high'])} | "
+                     f"{fmt(row['p_value'])} | {md(row['interpretation'])} |")
+    notes = [f"- {md(it.item)}: {md(n)}" for it in items for n in it.notes] + [f"- {md(w)}" for w in warnings]
     if notes:
         lines += ["", "## Notes and warnings", "", *notes]
     from .diagnostics import markdown_lines

@@ -26,8 +26,9 @@ from .errors import InputError
 from .icc import icc_all
 from .ratings import ItemRatings
 from .readers import RatingSet
-from .report import ci_text, fmt, to_csv
+from .report import STANDARD, CsvDialect, ci_text, fmt, to_csv
 from .results import Coefficient, undefined
+from .textsafe import md, md_line
 
 NOMINAL_STATS = ("percent_agreement", "cohen_kappa", "gwet_ac1")
 SCALE_STATS = ("icc2", "mean_abs_diff")
@@ -332,27 +333,26 @@ def summary_rows(res: TrainingResult, results: dict[str, list[gate.GateResult]])
     return rows
 
 
-def summary_csv(res: TrainingResult, results: dict[str, list[gate.GateResult]]) -> str:
-    return to_csv(summary_rows(res, results), SUMMARY_FIELDS)
+def summary_csv(res: TrainingResult, results: dict[str, list[gate.GateResult]], dialect: CsvDialect = STANDARD,
+                visible: bool = False) -> str:
+    return to_csv(summary_rows(res, results), SUMMARY_FIELDS, dialect, visible)
 
 
-def handout_csv(rows: Sequence[dict[str, Any]]) -> str:
+def handout_csv(rows: Sequence[dict[str, Any]], dialect: CsvDialect = STANDARD) -> str:
     fields = list(dict.fromkeys([*HANDOUT_FIELDS, *(k for r in rows for k in r)]))
-    return to_csv(rows, fields)
-
-
-def _md(s: Any) -> str:
-    return str(s).replace("|", "\\|").replace("\n", " ")
+    return to_csv(rows, fields, dialect)
 
 
 def handout_markdown(res: TrainingResult, coder: str, results: Sequence[gate.GateResult] = (),
                      round_name: str | None = None) -> str:
-    """The disagreement handout of one trainee, grouped by item, for a consensus meeting."""
+    """The disagreement handout of one trainee, grouped by item, for a consensus meeting. Every field from
+    the data or the codebook is escaped (``textsafe.md``): no name or note can forge a heading, break a table
+    row or inject HTML."""
     cb, rows = res.codebook, res.handout[coder]
     who = "first pass" if res.retest else res.reference
-    lines = [f"# Training handout: {coder}", "",
-             f"Codebook **{cb.title or cb.id}** ({cb.id} {cb.version or ''}), compared with **{who}**"
-             + (f", round {round_name}" if round_name else "") + ".", ""]
+    lines = [f"# Training handout: {md_line(coder)}", "",
+             f"Codebook **{md(cb.title or cb.id)}** ({md(cb.id)} {md(cb.version or '')}), compared with "
+             f"**{md(who)}**" + (f", round {md(round_name)}" if round_name else "") + ".", ""]
     gates = {(r.item, r.statistic): r for r in results}
     lines += ["| item | statistic | value | 95% CI | units | gate |", "|---|---|---:|---|---:|---|"]
     for item, p in res.pairs[coder].items():
@@ -360,71 +360,74 @@ def handout_markdown(res: TrainingResult, coder: str, results: Sequence[gate.Gat
             g = gates.get((item, key))
             verdict = "" if g is None else f"{'✅ pass' if g.passed else '❌ fail'} (min {g.minimum:.2f})"
             val = fmt(s.value) if s.ok else "undefined"
-            lines.append(f"| {item} | {TITLE.get(key, key)} | {val} | {ci_text(s.ci_low, s.ci_high)} | "
+            lines.append(f"| {md(item)} | {md(TITLE.get(key, key))} | {val} | {ci_text(s.ci_low, s.ci_high)} | "
                          f"{p.n_units} | {verdict} |")
     lines.append("")
     if not rows:
-        return "\n".join([*lines, f"{coder} agrees with {who} on every unit and item.", ""])
+        return "\n".join([*lines, f"{md(coder)} agrees with {md(who)} on every unit and item.", ""])
     for it in cb.items:
         mine = [r for r in rows if r["item"] == it.id]
         if not mine:
             continue
         n = res.pairs[coder][it.id].n_units
-        lines += [f"## {it.id}: {it.label or it.id}", ""]
+        lines += [f"## {md_line(it.id)}: {md_line(it.label or it.id)}", ""]
         if it.definition:
-            lines += [f"*{_md(it.definition)}*", ""]
+            lines += [f"*{md(it.definition)}*", ""]
         pairs = Counter((r["gold_code"], r["trainee_code"]) for r in mine)
-        top = ", ".join(f"{who} '{g}' coded as '{t or '(not coded)'}' ({k}x)"
+        top = ", ".join(f"{md(who)} '{md(g)}' coded as '{md(t or '(not coded)')}' ({k}x)"
                         for (g, t), k in pairs.most_common(3))
         lines += [f"{len(mine)} disagreement{'s' * (len(mine) > 1)} in {n} units. Most frequent: {top}."]
         d = [r["difference"] for r in mine if r["difference"] != ""]
         if d:
-            lines.append(f"{coder} rated higher than {who} {sum(x > 0 for x in d)} times, lower "
+            lines.append(f"{md(coder)} rated higher than {md(who)} {sum(x > 0 for x in d)} times, lower "
                          f"{sum(x < 0 for x in d)} times (mean difference {sum(d) / n:+.2f} over all "
                          f"{n} units).")
         lines.append("")
         for r in mine:
             ctx = {k: v for k, v in r.items() if k not in HANDOUT_FIELDS and v not in ("", None)}
             where = f"{r['file']}:{r['line']}" if r["file"] else ""
-            head = ", ".join(f"{k}: {_md(v)}" for k, v in ctx.items())
-            lines += [f"### Unit {r['unit']}" + (f" ({head})" if head else ""), "",
+            head = ", ".join(f"{md_line(k)}: {md_line(v)}" for k, v in ctx.items())
+            lines += [f"### Unit {md_line(r['unit'])}" + (f" ({head})" if head else ""), "",
                       "| | code | label | definition |", "|---|---|---|---|",
-                      f"| **{_md(coder)}** | {_md(r['trainee_code'])} | {_md(r['trainee_label'])} | "
-                      f"{_md(r['trainee_definition'])} |",
-                      f"| **{_md(who)}** | {_md(r['gold_code'])} | {_md(r['gold_label'])} | "
-                      f"{_md(r['gold_definition'])} |", ""]
+                      f"| **{md(coder)}** | {md(r['trainee_code'])} | {md(r['trainee_label'])} | "
+                      f"{md(r['trainee_definition'])} |",
+                      f"| **{md(who)}** | {md(r['gold_code'])} | {md(r['gold_label'])} | "
+                      f"{md(r['gold_definition'])} |", ""]
             if where:
-                lines += [f"Source: `{where}`", ""]
+                lines += [f"Source: {md_line(where)}", ""]
     return "\n".join(lines)
 
 
 def report_markdown(res: TrainingResult, results: dict[str, list[gate.GateResult]], title: str) -> str:
-    """The round as Markdown: per trainee x item statistics and gates, confusion matrices, coder matrix."""
+    """The round as Markdown: per trainee x item statistics and gates, confusion matrices, coder matrix (user
+    text escaped)."""
     ok = passed(results)
-    lines = [f"# {title}", "", "| trainee | item | statistic | value | 95% CI | units | gate |",
+    lines = [f"# {md_line(title)}", "", "| trainee | item | statistic | value | 95% CI | units | gate |",
              "|---|---|---|---:|---|---:|---|"]
     for row in summary_rows(res, results):
         gate_txt = "" if not row["gate"] else f"{row['gate']} (min {row['minimum']:.2f}, {row['compared']})"
         val = fmt(row["value"]) if row["status"] == "ok" else "undefined"
-        lines.append(f"| {row['trainee']} | {row['item']} | {row['name']} | {val} | "
+        lines.append(f"| {md(row['trainee'])} | {md(row['item'])} | {md(row['name'])} | {val} | "
                      f"{ci_text(row['ci_low'], row['ci_high'])} | {row['n_units']} | {gate_txt} |")
-    lines += ["", *(f"- **{c}**: {'passed' if ok.get(c, True) else 'FAILED'}" for c in res.coders), ""]
+    verdict = {c: "not gated" if not results.get(c) else "passed" if ok.get(c, True) else "FAILED"
+               for c in res.coders}
+    lines += ["", *(f"- **{md(c)}**: {verdict[c]}" for c in res.coders), ""]
     for c in res.coders:
         for item, p in res.pairs[c].items():
             if p.confusion is None:
                 continue
-            lines += [f"## Confusion: {c} (rows) x {res.reference} (columns), {item}", "",
-                      "| | " + " | ".join(p.codes) + " |", "|---|" + "---:|" * len(p.codes)]
-            lines += [f"| **{code}** | " + " | ".join(str(v) for v in p.confusion[k]) + " |"
+            lines += [f"## Confusion: {md_line(c)} (rows) x {md_line(res.reference)} (columns), {md_line(item)}",
+                      "", "| | " + " | ".join(md(x) for x in p.codes) + " |", "|---|" + "---:|" * len(p.codes)]
+            lines += [f"| **{md(code)}** | " + " | ".join(str(v) for v in p.confusion[k]) + " |"
                       for k, code in enumerate(p.codes)] + [""]
     names = res.matrix_coders
     for item, mats in res.matrix.items() if len(res.coders) > 1 else ():
         for key, m in mats.items():
-            lines += [f"## {TITLE.get(key, key)} between coders, {item}", "",
-                      "| | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
-            lines += [f"| **{a}** | " + " | ".join("—" if v is None else fmt(v) for v in m[x]) + " |"
+            lines += [f"## {md_line(TITLE.get(key, key))} between coders, {md_line(item)}", "",
+                      "| | " + " | ".join(md(x) for x in names) + " |", "|---|" + "---:|" * len(names)]
+            lines += [f"| **{md(a)}** | " + " | ".join("—" if v is None else fmt(v) for v in m[x]) + " |"
                       for x, a in enumerate(names)] + [""]
-    lines += [f"- {w}" for w in res.warnings]
+    lines += [f"- {md(w)}" for w in res.warnings]
     return "\n".join(lines) + "\n"
 
 
@@ -437,8 +440,10 @@ def _stat(c: Coefficient) -> dict[str, Any]:
 
 def round_record(res: TrainingResult, results: dict[str, list[gate.GateResult]], *, number: int | None = None,
                  name: str | None = None, timestamp: str | None = None, gate_on: str = "estimate",
-                 files: Sequence[str] = ()) -> dict[str, Any]:
-    """A round as a JSON-ready dict: id, time, codebook, and per trainee x item statistics and pass/fail."""
+                 files: Sequence[str] = (), gated: bool = True) -> dict[str, Any]:
+    """A round as a JSON-ready dict: id, time, codebook, and per trainee x item statistics and pass/fail.
+    A round run without gates (``gated=False``, ``--no-gate``) records ``"passed": null`` and
+    ``"gate_status": "not gated"``: it passed nothing and failed nothing."""
     ok = passed(results)
     trainees = {}
     for c in res.coders:
@@ -452,13 +457,14 @@ def round_record(res: TrainingResult, results: dict[str, list[gate.GateResult]],
                 "statistics": {k: _stat(s) for k, s in p.statistics.items()},
                 "gates": [{"statistic": g.statistic, "minimum": g.minimum, "passed": g.passed,
                            "message": g.message} for g in mine],
-                "passed": all(g.passed for g in mine)}
-        trainees[c] = {"passed": ok.get(c, True), "items": items}
+                "passed": all(g.passed for g in mine) if gated and mine else None}
+        trainees[c] = {"passed": ok.get(c, True) if gated and results.get(c) else None, "items": items}
     return {"tool": "irrkit", "version": __version__, "kind": "retest" if res.retest else "training-round",
             "round": number, "name": name, "timestamp": timestamp,
             "codebook": {"id": res.codebook.id, "version": res.codebook.version or None},
-            "reference": res.reference, "files": list(files), "gate_on": gate_on,
-            "passed": all(ok.values()), "trainees": trainees}
+            "reference": res.reference, "files": list(files), "gate_on": gate_on if gated else None,
+            "gate_status": "gated" if gated else "not gated",
+            "passed": all(ok.values()) if gated else None, "trainees": trainees}
 
 
 def to_json(res: TrainingResult, results: dict[str, list[gate.GateResult]], **meta: Any) -> dict[str, Any]:
@@ -478,21 +484,26 @@ def to_json(res: TrainingResult, results: dict[str, list[gate.GateResult]], **me
 
 def compare_rounds(previous: dict[str, Any], current: dict[str, Any]) -> list[dict[str, Any]]:
     """Change per trainee, item and statistic since the previous round (trainees new in this round: previous
-    None). ``gated`` marks the statistics gated in the current round."""
+    None). ``gated`` marks the statistics gated in the current round. Verdicts compare like with like: an item
+    without gates in a round (``--no-gate``; records of older versions said "passed" there) has the verdict
+    None ("not gated"), and ``was_compared``/``compared`` say what each round's gates compared."""
     rows = []
     for c, t in current.get("trainees", {}).items():
         before = previous.get("trainees", {}).get(c)
         for item, d in t["items"].items():
             old = (before or {}).get("items", {}).get(item, {})
             gated = {g["statistic"] for g in d.get("gates", [])}
+            was = old.get("passed") if old.get("gates") else None
+            now = d.get("passed") if d.get("gates") else None
             for key, s in d["statistics"].items():
-                was = old.get("statistics", {}).get(key, {}).get("value")
-                now = s.get("value")
+                v0 = old.get("statistics", {}).get(key, {}).get("value")
+                v1 = s.get("value")
                 rows.append({"trainee": c, "item": item, "statistic": key, "name": TITLE.get(key, key),
-                             "previous": was, "current": now,
-                             "change": None if was is None or now is None else now - was,
-                             "gated": key in gated, "was_passed": old.get("passed") if old else None,
-                             "passed": d.get("passed")})
+                             "previous": v0, "current": v1,
+                             "change": None if v0 is None or v1 is None else v1 - v0,
+                             "gated": key in gated, "was_passed": was, "passed": now,
+                             "was_compared": previous.get("gate_on") if was is not None else None,
+                             "compared": current.get("gate_on") if now is not None else None})
     return rows
 
 

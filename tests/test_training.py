@@ -176,7 +176,7 @@ def test_github_annotations() -> None:
     json.loads(r.stdout)  # annotations go to stderr with --format json
     assert "::error" in r.stderr
     r = run("check", GOLD, BEN, "-c", CRYING, "--min", "form:cohen_kappa=0.6", env=env)
-    assert r.exit_code == 1 and "::error title=irrkit gate: form cohen_kappa::" in r.stdout
+    assert r.exit_code == 1 and "::error title=irrkit gate%3A form cohen_kappa::" in r.stdout
     assert "::error" not in run("train", ANNA, "--gold", GOLD, "-c", CRYING, env=env).output
 
 
