@@ -22,6 +22,7 @@ from .options import (
     Benchmark,
     BenchOpt,
     BootOpt,
+    ClusterOpt,
     ConfidenceOpt,
     EncodingOpt,
     Format,
@@ -130,7 +131,7 @@ def output_files(out: Path, items, opts, ratings, warnings: list[str], title: st
 
 def run_check(files: list[Path], codebook: Path, out: Path | None, fmt: Format, opts, encoding: str | None,
               show_all: bool, title: str | None = None, cb=None, pending: Batch | None = None,
-              diagnostics: bool = True) -> tuple[list, Any, Any]:
+              diagnostics: bool = True, cluster: str | None = None) -> tuple[list, Any, Any]:
     """Read, validate, analyse, print and write: the main job (``cb``: the codebook, if already loaded;
     ``pending``: collect the output files and the printing there, for one all-or-nothing write)."""
     from reliability.analysis import analyse
@@ -141,6 +142,14 @@ def run_check(files: list[Path], codebook: Path, out: Path | None, fmt: Format, 
 
     cb = cb or load_codebook(codebook)
     data = read_coder_files(files, cb, encoding=encoding)
+    if cluster is not None:
+        from reliability.cluster import clusters_from_records
+
+        clusters = clusters_from_records(data.records, data.units, cluster, [str(f) for f in files])
+        for r in data.items.values():
+            r.clusters = clusters
+        used = f"unknown column '{cluster}' kept as context"  # the column is used: no warning about it
+        data.warnings[:] = [w for w in data.warnings if used not in w]
     with progress_bar(opts, len(cb.items)):
         items = [analyse(data.items[it.id], opts) for it in cb.items]
     if diagnostics:  # coder x coder matrix, Light's kappa, coder profiles, leave-one-coder-out
@@ -237,6 +246,7 @@ def check(
     no_gate: NoGateOpt = False,
     junit: JunitOpt = None,
     summary: SummaryOpt = None,
+    cluster: ClusterOpt = None,
 ) -> None:
     """Check coder files against a codebook and compute each item's reliability; gate the round.
 
@@ -257,7 +267,8 @@ def check(
     outs = [out / n for n in OUTPUT_NAMES] if out is not None else []
     check_targets([*outs, *(p for p in (junit, summary) if p is not None)], [*files, codebook])  # before any output
     pending = Batch()
-    items, _, cb = run_check(files, codebook, out, fmt, opts, encoding, show_all, cb=cb, pending=pending)
+    items, _, cb = run_check(files, codebook, out, fmt, opts, encoding, show_all, cb=cb, pending=pending,
+                             cluster=cluster)
     inputs = [*files, codebook]
     code = apply_gates(items, cb, mins, gate_on, no_gate, junit, summary, inputs, fmt is not Format.table, pending)
     written = pending.write(inputs)  # tables, JUnit and summary: all or nothing, then the results are shown
@@ -314,6 +325,7 @@ def compute(
     encoding: EncodingOpt = None,
     bootstrap: BootOpt = 0,
     seed: SeedOpt = None,
+    cluster: ClusterOpt = None,
 ) -> None:
     """Compute agreement for ad-hoc data without a codebook (reported as item 'ratings')."""
     from reliability.analysis import analyse
@@ -328,6 +340,9 @@ def compute(
         raise InputError.single("--bootstrap", "not available with --table (a table has no units to resample)")
     cats = [c.strip() for c in categories.split(",")] if categories else None
     opts = analysis_options(confidence, benchmark, icc_benchmark, icc_convention, weights, bootstrap, seed, icc_missing)
+    if (counts or table) and cluster is not None:
+        raise InputError.single("--cluster", "a count or contingency table has no unit rows to cluster; give the "
+                                             "ratings instead")
     if table:
         from reliability.analysis import analyse_table
         from reliability.readers import read_contingency
@@ -344,7 +359,7 @@ def compute(
         from reliability.readers import read_compute_input
 
         r = read_compute_input(file, long=long, unit_col=unit_col, coder_col=coder_col, value_col=value_col,
-                               categories=cats, level=level.value, encoding=encoding)
+                               categories=cats, level=level.value, encoding=encoding, cluster_col=cluster)
         if weights is None:
             r.weights = {"nominal": "identity", "ordinal": "quadratic", "interval": "quadratic",
                          "ratio": "ratio"}[level.value]

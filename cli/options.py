@@ -167,6 +167,9 @@ GateOnOpt = Annotated[GateOn, typer.Option(
 NoGateOpt = Annotated[bool, typer.Option("--no-gate", help="Ignore all thresholds (exit 0 when computed).")]
 JunitOpt = Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML: one test case per item and gated "
                                                               "statistic (GitLab, Jenkins, GitHub reporters).")]
+ClusterOpt = Annotated[str | None, typer.Option(
+    "--cluster", help="Column naming each unit's cluster (e.g. session or patient): cluster-robust SEs and, with "
+                      "--bootstrap, a bootstrap of whole clusters.", show_default=False)]
 SummaryOpt = Annotated[Path | None, typer.Option(
     "--summary", help="Write a Markdown gate summary to this file, replacing it; $GITHUB_STEP_SUMMARY (however "
                       "spelled) is appended to instead, as GitHub Actions expects.")]

@@ -52,3 +52,59 @@ def design_effect(plain_se: float | None, cluster_se: float | None) -> float | N
     if not plain_se or cluster_se is None:
         return None
     return float((cluster_se / plain_se) ** 2)
+
+
+def assign_clusters(unit_of_row: np.ndarray, labels: np.ndarray, n_units: int, lines: np.ndarray,
+                    files: np.ndarray, column: str) -> tuple[np.ndarray, list]:
+    """The cluster code of each unit from the rows' cluster cells (a unit may have several rows: one per coder).
+
+    Returns (codes per unit, problems): an empty cell, or a unit given two different clusters, is a problem
+    naming file, line and column. ``unit_of_row``: each row's unit index (-1: a row of no unit, skipped).
+    """
+    from .errors import Problem
+
+    problems: list[Problem] = []
+    labels = np.asarray(labels, dtype=object)
+    first: dict[int, tuple[str, int, str]] = {}
+    for r in range(len(labels)):
+        u = int(unit_of_row[r])
+        if u < 0:
+            continue
+        lab = str(labels[r]).strip()
+        if lab == "":
+            problems.append(Problem(str(files[r]), "empty cluster value (every unit needs its cluster)",
+                                    int(lines[r]), column))
+            continue
+        seen = first.setdefault(u, (lab, int(lines[r]), str(files[r])))
+        if seen[0] != lab:
+            problems.append(Problem(str(files[r]), f"cluster '{lab}' here, but '{seen[0]}' for the same unit in "
+                                                   f"{seen[2]}:{seen[1]} (a unit belongs to one cluster)",
+                                    int(lines[r]), column))
+    missing = [u for u in range(n_units) if u not in first]
+    codes = np.full(n_units, -1, dtype=np.int64)
+    names: dict[str, int] = {}
+    for u, (lab, _, _) in sorted(first.items()):
+        codes[u] = names.setdefault(lab, len(names))
+    if missing and not problems:  # units without any row carrying the column (should not happen)
+        codes[missing] = np.arange(len(names), len(names) + len(missing))
+    return codes, problems
+
+
+def clusters_from_records(records, units: list[str], column: str, files: Sequence[str]) -> np.ndarray:
+    """Cluster code of each unit from a RatingSet's records (the cluster column kept as context)."""
+    import pandas as pd
+
+    from .errors import InputError
+
+    if column not in records.columns or column in ("unit", "coder", "item", "code", "value", "file", "line"):
+        ctx = [c for c in records.columns if c not in ("unit", "coder", "item", "code", "value", "file", "line")]
+        have = f"columns besides unit, coder and the items: {', '.join(ctx)}" if ctx else "no other columns"
+        raise InputError.single(", ".join(files), f"--cluster: no column '{column}' in the coder files ({have})")
+    rows = records.drop_duplicates(subset=["file", "line"])
+    index = pd.Index(units)
+    unit_of_row = index.get_indexer(rows["unit"].astype(str))
+    codes, problems = assign_clusters(unit_of_row, rows[column].to_numpy(dtype=object), len(units),
+                                      rows["line"].to_numpy(), rows["file"].to_numpy(dtype=object), column)
+    if problems:
+        raise InputError(problems)
+    return codes

@@ -37,8 +37,9 @@ COUNT_ID_NAMES = ("unit", "units", "id", "subject", "case", "object", "item", "s
 def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | None = None,
                        coder_col: str = "coder", value_col: str = "value",
                        categories: Sequence[str] | None = None, level: str = "nominal",
-                       encoding: str | None = None) -> ItemRatings:
-    """Ad-hoc ratings without a codebook: wide (unit + one column per coder) or long (unit, coder, value)."""
+                       encoding: str | None = None, cluster_col: str | None = None) -> ItemRatings:
+    """Ad-hoc ratings without a codebook: wide (unit + one column per coder) or long (unit, coder, value).
+    ``cluster_col``: the column naming each unit's cluster (not a coder), for cluster-aware inference."""
     name = str(path)
     if level not in LEVELS:
         raise InputError.single(name, f"unknown level '{level}' (choose {', '.join(LEVELS)})")
@@ -50,15 +51,18 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
         problems.append(Problem(name, "has a header but no data rows", t.header_line))
     ucol = unit_col or ("unit" if long else next(iter(pos), ""))
     need = [("unit", ucol), ("coder", coder_col), ("value", value_col)] if long else [("unit", ucol)]
+    if cluster_col is not None:
+        need.append(("cluster", cluster_col))
     for what, col in need:
         if col not in pos:
             problems.append(missing_column(t, what, col, found))
-    coder_cols = [c for c in pos if c != ucol] if not long else []
+    coder_cols = [c for c in pos if c not in (ucol, cluster_col)] if not long else []
     if not long and ucol in pos and not coder_cols:
         problems.append(Problem(name, "no coder columns: a wide file has the unit column and one column "
                                 "per coder", t.header_line))
     if long:
-        warnings += [f"{name}: column '{c}' ignored" for c in pos if c not in (ucol, coder_col, value_col)]
+        warnings += [f"{name}: column '{c}' ignored" for c in pos
+                     if c not in (ucol, coder_col, value_col, cluster_col)]
     raise_if(problems)
 
     item = Item("ratings", level=level)
@@ -127,10 +131,18 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
         m = np.empty((len(units), len(coders)))
         for j, ((i, _, _), v) in enumerate(zip(parsed, col_vals, strict=True)):
             m[:, j] = v[i]
+    clusters = None
+    if cluster_col is not None:
+        from reliability.cluster import assign_clusters
+
+        unit_of_row = np.where(empty, -1, ui if long else np.arange(len(units_raw)))
+        clusters, bad = assign_clusters(unit_of_row, strip_cells(t.cells[pos[cluster_col]], t._plain), len(units),
+                                        t.lines, filled(len(t.lines), name), cluster_col)
+        raise_if(bad)
     warnings += coverage_warnings(m, "ratings", units, coders)
     return ItemRatings("ratings", level, units, coders, m, tuple(cat_vals), tuple(labels),
                        weights=item.default_weights(), primary=item.default_primary(), warnings=warnings,
-                       explicit_categories=categories is not None)
+                       explicit_categories=categories is not None, clusters=clusters)
 
 
 NUMERIC = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
