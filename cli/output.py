@@ -70,8 +70,10 @@ def check_targets(targets: Iterable[Path], inputs: Iterable[Path | str]) -> None
 def _resolve(p: Path) -> Path:
     try:
         return p.resolve()
-    except (RuntimeError, OSError) as e:  # a symlink loop
-        raise InputError.single(str(p), f"cannot be resolved ({e}); is it a symlink loop?") from None
+    except (RuntimeError, OSError) as e:  # a symlink loop (RuntimeError before Python 3.13)
+        loop = isinstance(e, RuntimeError) or getattr(e, "errno", None) == errno.ELOOP
+        raise InputError.single(str(p), "symbolic link loop (the link points back to itself)" if loop else
+                                f"cannot be resolved ({e})") from None
 
 
 def same_file(a: Path | str, b: Path | str) -> bool:
@@ -492,7 +494,10 @@ def report_problems(problems: list, command: str, options: Mapping[str, object])
             named.add(_resolve(Path(p.file)))
     for k in REPORT_TARGETS:
         v = options.get(k)
-        if isinstance(v, Path) and (_resolve(v) in named or v.is_dir()):
+        try:
+            if isinstance(v, Path) and (_resolve(v) in named or v.is_dir()):
+                return []
+        except (InputError, OSError):  # the report target itself is unusable: no report
             return []
     texts = [str(p) for p in problems]
     inputs: list[Path] = []
