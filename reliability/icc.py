@@ -141,8 +141,23 @@ def icc_all(values: np.ndarray, confidence: float = 0.95, convention: str = "psy
     ``missing="mixed"`` (default): REML variance components from every rating (:func:`icc_mixed`), with the
     complete-unit ANOVA figures that psych::ICC reports alongside (``extra["complete_units"]``);
     ``missing="complete"``: complete units only, as psych::ICC's default.
+    Ratings of extreme magnitude (near 1e308) are divided by a power of two first, exactly: the ICCs do not
+    change, their squares no longer overflow (variance components are then in that unit).
     """
+    from .ratings import magnitude_exponent
+
     x = np.asarray(values, dtype=float)
+    e = magnitude_exponent(x) if x.size else 0
+    if not e:
+        return _icc_all(x, confidence, convention, missing)
+    res = _icc_all(np.ldexp(x, -e), confidence, convention, missing)
+    for c in res.values():
+        if "variance_components" in c.extra:
+            c.extra["variance_components"] = {**c.extra["variance_components"], "unit": f"(rating / 2^{e})^2"}
+    return res
+
+
+def _icc_all(x: np.ndarray, confidence: float, convention: str, missing: str) -> dict[str, Coefficient]:
     if x.ndim != 2 or x.size == 0:
         return {key: undefined(key, "no ratings", 0, extra={"mcgraw_wong": MCGRAW_WONG[key]}) for key in ICC_KEYS}
     x = x[:, ~np.all(np.isnan(x), axis=0)]

@@ -50,19 +50,29 @@ class ItemRatings:
 SAFE_EXPONENT = 400  # |values| between 2^-400 and 2^400: squares and sums of squares stay finite and normal
 
 
-def rescaled(r: ItemRatings) -> tuple[ItemRatings, int]:
-    """The ratings divided by a power of two, 2^e, when their magnitude would overflow (or underflow) the squares
-    and sums of squares that the ICCs and the weights are made of (values near 1e308: (x - y)^2 is inf).
+def magnitude_exponent(values: np.ndarray, categories: np.ndarray | None = None) -> int:
+    """e such that values / 2^e lie below 1 in size, when their magnitude would overflow (or underflow) the
+    squares and sums of squares that ICCs and weights are made of (values near 1e308: (x - y)^2 is inf); else 0.
+    Dividing by a power of two is exact (the binary exponent changes, the digits do not)."""
+    vals = values[~np.isnan(values)]
+    if not vals.size:
+        return 0
+    big = float(np.abs(vals).max())
+    if categories is not None and categories.size:
+        big = max(big, float(np.abs(categories).max()))
+    if big == 0 or 2.0**-SAFE_EXPONENT <= big <= 2.0**SAFE_EXPONENT:
+        return 0
+    return int(np.frexp(big)[1])  # big < 2^e
 
-    Dividing by a power of two is exact (the binary exponent changes, the digits do not), and every coefficient
-    irrkit computes for a scale item is unchanged by it (ICCs, weights and Krippendorff's metrics are ratios of
-    differences). Returns the ratings and e (0: nothing was done)."""
-    vals = r.values[~np.isnan(r.values)]
-    if not vals.size or r.level == "nominal":
+
+def rescaled(r: ItemRatings) -> tuple[ItemRatings, int]:
+    """A scale item's ratings (and categories) divided by 2^e (:func:`magnitude_exponent`) when their magnitude
+    is extreme: every coefficient irrkit computes for a scale item is unchanged by it (ICCs, weights and
+    Krippendorff's metrics are ratios of differences). Returns the ratings and e (0: nothing was done)."""
+    if r.level == "nominal":
         return r, 0
     cats = np.asarray(r.categories, dtype=float)
-    big = max(float(np.abs(vals).max()), float(np.abs(cats).max()) if cats.size else 0.0)
-    if big == 0 or 2.0**-SAFE_EXPONENT <= big <= 2.0**SAFE_EXPONENT:
+    e = magnitude_exponent(r.values, cats)
+    if not e:
         return r, 0
-    e = int(np.frexp(big)[1])  # big < 2^e: afterwards every |value| < 1
     return replace(r, values=np.ldexp(r.values, -e), categories=tuple(float(c) for c in np.ldexp(cats, -e))), e

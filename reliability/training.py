@@ -24,7 +24,7 @@ from .analysis import TITLES, ItemResult
 from .codebook import Codebook, Gate, Item
 from .errors import InputError
 from .icc import icc_all
-from .ratings import ItemRatings
+from .ratings import ItemRatings, magnitude_exponent
 from .readers import RatingSet
 from .report import STANDARD, CsvDialect, ci_text, fmt, to_csv
 from .results import Coefficient, undefined
@@ -93,7 +93,8 @@ def _mad(d: np.ndarray, confidence: float) -> Coefficient:
         return Coefficient(key, value, n_units=n, reason="fewer than two units: no CI", method="mean |a - b|")
     from scipy import special  # loads far faster than scipy.stats
 
-    se = float(a.std(ddof=1) / math.sqrt(n))
+    e = magnitude_exponent(a)  # near 1e308 the squares of std() overflow: scale by 2^-e (exact) and back
+    se = float(np.ldexp(np.ldexp(a, -e).std(ddof=1), e) / math.sqrt(n))
     t = float(special.stdtrit(n - 1, 1 - (1 - confidence) / 2))
     return Coefficient(key, value, se, max(0.0, value - t * se), value + t * se, None, n_units=n,
                        method="mean |a - b| over units both rated, CI t(n-1)")

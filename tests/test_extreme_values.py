@@ -96,3 +96,32 @@ def test_a_value_that_overflowed_is_undefined_with_the_reason_never_ok_and_null(
     assert Coefficient("icc2", value=0.5).ok
     assert "overflow" in t_inference(0.5, math.inf, 5)[3]
     assert "fewer than two units" in t_inference(0.5, 0.1, 1)[3]
+
+
+def _coder_files(folder: Path, scale: float, maximum: str) -> tuple[Path, list[Path]]:
+    folder.mkdir()
+    cb = folder / "cb.yaml"
+    cb.write_text(f"id: ext\nitems:\n  - id: size\n    level: interval\n    scale: {{min: 0, max: {maximum}}}\n")
+    files = []
+    for j, name in enumerate(("gold", "anna", "ben")):
+        path = folder / f"{name}.csv"
+        path.write_text("unit,size\n" + "".join(f"u{i},{r[j] * scale:.17g}\n" for i, r in enumerate(BASE)))
+        files.append(path)
+    return cb, files
+
+
+def test_training_round_near_1e308_gives_the_figures_of_a_plain_unit(tmp_path):
+    def round_of(folder, scale, maximum):
+        cb, (gold, *trainees) = _coder_files(tmp_path / folder, scale, maximum)
+        res = invoke("train", *trainees, "--gold", gold, "-c", cb, "-f", "json")
+        assert res.exit_code == 0, res.output
+        return {t: d["items"]["size"]["statistics"] for t, d in json.loads(res.stdout)["trainees"].items()}
+
+    plain, extreme = round_of("plain", 1.0, "2"), round_of("extreme", 1e308, "1.79e+308")
+    for trainee, stats in plain.items():
+        got = extreme[trainee]
+        assert got["icc2"]["status"] == "ok" and got["icc2"]["value"] == pytest.approx(stats["icc2"]["value"],
+                                                                                         rel=1e-9)
+        for field in ("value", "se", "ci_high"):  # |differences| of about 0.1: an SE near 0 is rounding noise
+            want = stats["mean_abs_diff"][field] * 1e308
+            assert got["mean_abs_diff"][field] == pytest.approx(want, rel=1e-9, abs=1e-9 * 1e308), field
