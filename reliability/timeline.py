@@ -4,8 +4,10 @@ The recording is cut into time units of ``step`` (Bakeman, Quera & Gnisci 2009, 
 "time-unit kappa"); each unit takes, for each coder, the code whose episode covers the unit's midpoint, or
 "no code" when none does ("no code" is a category like any other). That gives a units x coders code matrix,
 built by run-length arithmetic (``np.repeat`` of the alternating gap/episode runs, no loop over units), from
-which the engine computes percent agreement, Cohen's kappa (two coders; Conger's for more), Fleiss' kappa
-(Scott's pi for two), Gwet's AC1 and Krippendorff's alpha with their linearised SEs.
+which the engines compute percent agreement, Cohen's kappa and Scott's pi, Gwet's AC1 and Krippendorff's
+alpha with their linearised SEs: for two coders from their q x q contingency table (``two_raters``, R irrCAC's
+*.table functions), for more from the units x categories count table (``chance.py``: Fleiss, Conger, AC1,
+alpha), with each pair's Cohen's kappa beside them.
 
 Time units are not independent observations: the SEs treat them as if they were and are far too small for
 inference about the recording; they are reported because the engine computes them, with a note.
@@ -14,18 +16,20 @@ Items whose episodes may overlap (``overlap: true``) get one present/absent anal
 
 Tolerance (Bakeman et al. 2009): with a window of ``w`` units, a unit where two coders disagree counts as an
 agreement when the reference coder's code occurs in the other coder's record within ``w`` units either side.
-The tally is made with each coder of the pair in turn as the reference (2 x units rows) and Cohen's kappa
-computed from it by the engine; for more than two coders every pair is reported with the mean over pairs.
+The tally is made with each coder of the pair in turn as the reference (every unit counted twice, in a q x q
+table built by counting, not per unit) and Cohen's kappa computed from it by ``two_raters``; for more than two
+coders every pair is reported with the mean over pairs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import combinations
 
 import numpy as np
 
-from . import chance
+from . import chance, two_raters
 from .results import Coefficient, undefined
 from .timecode import EpisodeSet
 
@@ -44,9 +48,16 @@ class Grid:
     def n(self) -> int:
         return int(self.offset[-1])
 
-    def video_of(self) -> np.ndarray:
-        """Per unit: its video index."""
-        return np.repeat(np.arange(len(self.offset) - 1), np.diff(self.offset))
+    @cached_property
+    def unit_video(self) -> np.ndarray:
+        """Per unit: its video index (computed once)."""
+        return np.repeat(np.arange(len(self.offset) - 1, dtype=np.int32), np.diff(self.offset))
+
+    @cached_property
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per unit: the first and last unit of its video."""
+        v = self.unit_video
+        return self.offset[v], self.offset[v + 1] - 1
 
     def start_ms(self, unit: np.ndarray) -> np.ndarray:
         """Start time of each unit within its video."""
@@ -153,47 +164,60 @@ class TimeResult:
 
 
 def engine_family(codes: np.ndarray, q: int, confidence: float = 0.95) -> dict[str, Coefficient]:
-    """The chance-corrected family on a units x coders code matrix, each through ``chance.py``."""
+    """The chance-corrected family on a units x coders code matrix (-1 = missing).
+
+    Two coders: from their q x q contingency table by ``two_raters.table_coefficients`` (the engine for two
+    coders, R irrCAC's *.table functions; the table has q^2 cells whatever the number of time units).
+    More coders: the count table through ``chance.py`` (percent agreement, Fleiss, AC1, alpha, Conger)."""
+    if codes.shape[1] == 2:
+        return pair_family(two_raters.contingency(codes[:, 0], codes[:, 1], q), confidence)
     counts = chance.count_table(codes, q)
     a = chance.agreement(counts)
     res = {c.key: c for c in (chance.percent_agreement(a, confidence), chance.fleiss_kappa(a, confidence),
                               chance.gwet_ac(a, confidence), chance.krippendorff_alpha(a, confidence))}
     res["conger_kappa"] = chance.conger_kappa(codes, q, None, confidence, a=a)
-    if codes.shape[1] == 2:
-        res["cohen_kappa"] = res["conger_kappa"].with_(key="cohen_kappa")
-        res["scott_pi"] = res["fleiss_kappa"].with_(key="scott_pi")
     return res
 
 
-def _within(x: np.ndarray, q: int, w: int, first: np.ndarray, last: np.ndarray) -> np.ndarray:
-    """units x (q) bool: does code k occur in ``x`` within units [max(t - w, first), min(t + w, last)]?
-    One cumulative sum per code (O(units q))."""
-    n = len(x)
-    t = np.arange(n)
-    lo = np.maximum(t - w, first)
-    hi = np.minimum(t + w, last)
-    out = np.zeros((n, q), dtype=bool)
+def pair_family(table: np.ndarray, confidence: float = 0.95) -> dict[str, Coefficient]:
+    """Two coders' coefficients from their contingency table (rows: first coder)."""
+    res = two_raters.table_coefficients(table, None, confidence)
+    res["fleiss_kappa"] = res["scott_pi"].with_(key="fleiss_kappa")
+    res["conger_kappa"] = res["cohen_kappa"].with_(key="conger_kappa")
+    return res
+
+
+def _in_window(x: np.ndarray, codes: np.ndarray, at: np.ndarray, w: int, first: np.ndarray, last: np.ndarray,
+               q: int) -> np.ndarray:
+    """For each position ``at[i]``: does ``codes[i]`` occur in ``x`` within [max(t - w, first), min(t + w,
+    last)]? One cumulative sum per code over the whole record, evaluated at the asked positions only."""
+    out = np.zeros(len(at), dtype=bool)
+    lo = np.maximum(at - w, first[at])
+    hi = np.minimum(at + w, last[at])
     for k in range(q):
-        cs = np.concatenate([[0], np.cumsum(x == k)])
-        out[:, k] = cs[hi + 1] - cs[lo] > 0
+        sel = codes == k
+        if not sel.any():
+            continue
+        cs = np.concatenate([[0], np.cumsum(x == k, dtype=np.int64)])
+        out[sel] = cs[hi[sel] + 1] - cs[lo[sel]] > 0
     return out
 
 
-def tolerant_pair(a: np.ndarray, b: np.ndarray, q: int, w: int, g: Grid) -> np.ndarray:
-    """The 2n x 2 code matrix of Bakeman et al.'s (2009) tally with a tolerance of ``w`` units: rows (a, b')
-    with a as reference, then (a', b) with b as reference; ``b'`` is a where a's code occurs in b within the
-    window (and likewise a'). Units that either coder did not code are dropped."""
+def tolerant_table(a: np.ndarray, b: np.ndarray, q: int, w: int, g: Grid) -> np.ndarray:
+    """The q x q tally of Bakeman et al. (2009) with a tolerance of ``w`` units, both coders in turn as the
+    reference: a unit where a's code occurs in b's record within the window counts as (a, a), else (a, b);
+    then likewise with b as the reference. Units that either coder did not code are left out."""
     keep = (a >= 0) & (b >= 0)
-    v = g.video_of()
-    first = g.offset[v]
-    last = g.offset[v + 1] - 1
-    t = np.arange(len(a))
-    in_b = _within(b, q, w, first, last)
-    in_a = _within(a, q, w, first, last)
-    b2 = np.where((a != b) & in_b[t, np.clip(a, 0, q - 1)] & (a >= 0), a, b)
-    a2 = np.where((a != b) & in_a[t, np.clip(b, 0, q - 1)] & (b >= 0), b, a)
-    rows = np.concatenate([np.stack([a, b2], axis=1)[keep], np.stack([a2, b], axis=1)[keep]])
-    return rows.astype(np.int32)
+    first, last = g.bounds
+    dis = np.flatnonzero(keep & (a != b))
+    ok_b = _in_window(b, a[dis], dis, w, first, last, q)  # a's code found in b
+    ok_a = _in_window(a, b[dis], dis, w, first, last, q)  # b's code found in a
+    table = 2 * two_raters.contingency(np.where(keep, a, -1), np.where(keep, b, -1), q)
+    da, db = a[dis], b[dis]
+    np.subtract.at(table, (da, db), ok_b.astype(float) + ok_a)  # those disagreements become agreements
+    np.add.at(table, (da, da), ok_b.astype(float))
+    np.add.at(table, (db, db), ok_a.astype(float))
+    return table
 
 
 def time_based(es: EpisodeSet, confidence: float = 0.95, tolerance_ms: int | None = None,
@@ -223,23 +247,23 @@ def _result(what: str, labels: list[str], codes: np.ndarray, g: Grid, tol: int, 
         return TimeResult(what, labels, g.n, g.step_ms, coefs, tol)
     coefs = engine_family(codes, q, confidence)
     res = TimeResult(what, labels, g.n, g.step_ms, coefs, tol, notes=[SE_NOTE])
-    if tol > 0:
-        w = tol // g.step_ms
-        res.tolerance_ms = w * g.step_ms
-        vals = []
-        for i, j in combinations(range(m), 2):
-            rows = tolerant_pair(codes[:, i], codes[:, j], q, w, g)
-            if not len(rows):
-                continue
-            fam = engine_family(rows, q, confidence)
-            kappa, pa = fam["cohen_kappa"], fam["percent_agreement"]
-            res.pairs.append({"coders": (i, j), "cohen_kappa": kappa, "percent_agreement": pa})
-            vals.append((kappa, pa))
-        if m == 2 and vals:
-            res.tolerance = {"cohen_kappa": vals[0][0], "percent_agreement": vals[0][1]}
-        elif vals:
-            res.tolerance = {k: _mean(k, [v[i] for v in vals]) for i, k in enumerate(("cohen_kappa",
-                                                                                      "percent_agreement"))}
+    w = tol // g.step_ms
+    res.tolerance_ms = w * g.step_ms
+    vals = []
+    for i, j in combinations(range(m), 2):
+        plain = two_raters.contingency(codes[:, i], codes[:, j], q)
+        entry: dict = {"coders": (i, j), "cohen_kappa": pair_family(plain, confidence)["cohen_kappa"]}
+        if w > 0:
+            fam = pair_family(tolerant_table(codes[:, i], codes[:, j], q, w, g), confidence)
+            entry["tolerance_kappa"] = fam["cohen_kappa"]
+            entry["tolerance_percent_agreement"] = fam["percent_agreement"]
+            vals.append((fam["cohen_kappa"], fam["percent_agreement"]))
+        res.pairs.append(entry)
+    if m == 2 and vals:
+        res.tolerance = {"cohen_kappa": vals[0][0], "percent_agreement": vals[0][1]}
+    elif vals:
+        res.tolerance = {k: _mean(k, [v[i] for v in vals]) for i, k in enumerate(("cohen_kappa",
+                                                                                  "percent_agreement"))}
     return res
 
 

@@ -15,6 +15,7 @@ from reliability.analysis import analyse
 from reliability.errors import InputError
 from reliability.ratings import ItemRatings
 from reliability.timecode import EpisodeSpec, build, check_episodes, fmt_time, parse_time
+from reliability.two_raters import table_coefficients
 
 FIX = Path(__file__).resolve().parent.parent / "fixtures" / "reference" / "unitizing_independent.json"
 
@@ -102,9 +103,23 @@ def test_time_based_equals_engine_on_independently_binned_data(seed):
     for key in keys:
         mine, theirs = res.coefficients[key], ref.coefficients[key]
         assert mine.value == pytest.approx(theirs.value, abs=1e-9), key
-        assert mine.se == pytest.approx(theirs.se, abs=1e-9), key
-    assert res.coefficients["krippendorff_alpha"].value == pytest.approx(
-        ref.coefficients["krippendorff_alpha"].value, abs=1e-9)
+        if len(coders) > 2:  # two coders: the table convention of the SE (n, not n - 1), checked below
+            assert mine.se == pytest.approx(theirs.se, abs=1e-9), key
+    if len(coders) == 2:
+        table = np.zeros((4, 4))
+        for a, b in values.astype(int):
+            table[a, b] += 1
+        theirs = table_coefficients(table)
+        for key in ("cohen_kappa", "scott_pi", "gwet_ac1", "percent_agreement"):
+            assert res.coefficients[key].se == pytest.approx(theirs[key].se, abs=1e-12), key
+    else:
+        assert res.coefficients["krippendorff_alpha"].value == pytest.approx(
+            ref.coefficients["krippendorff_alpha"].value, abs=1e-9)
+    for pair in res.pairs:  # each pair's Cohen's kappa, against the engine on the pair's binned columns
+        i, j = pair["coders"]
+        two = ItemRatings("cry", "nominal", [str(k) for k in range(len(values))], ["x", "y"], values[:, [i, j]],
+                          tuple(float(k) for k in range(len(codes) + 1)))
+        assert pair["cohen_kappa"].value == pytest.approx(analyse(two).coefficients["cohen_kappa"].value, abs=1e-9)
 
 
 def test_overlapping_item_gives_one_analysis_per_code():
@@ -245,3 +260,28 @@ def test_parse_time(text, ms):
 def test_fmt_time():
     assert fmt_time(3_723_004) == "01:02:03.004"
     assert parse_time(fmt_time(3_723_004)) == 3_723_004
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_tolerance_tally_equals_the_per_unit_definition(seed):
+    rnd = random.Random(100 + seed)
+    rows = []
+    for v in ("v1", "v2"):
+        for c in ("A", "B"):
+            t = 0.0
+            while t < 50:
+                d = rnd.uniform(0.5, 6)
+                rows.append((v, c, round(t, 1), round(min(t + d, 60), 1), rnd.choice("ab")))
+                t += d + rnd.uniform(0, 5)
+    es = episodes(rows, length=60, step=0.5)
+    codes, g = timeline.code_matrix(es)
+    w = rnd.choice([1, 2, 4])
+    table = np.zeros((3, 3))
+    for v in range(2):
+        lo, hi = g.offset[v], g.offset[v + 1]
+        a, b = codes[lo:hi, 0], codes[lo:hi, 1]
+        for t in range(hi - lo):
+            win = slice(max(0, t - w), min(hi - lo, t + w + 1))
+            table[a[t], a[t] if a[t] in b[win] else b[t]] += 1  # A as the reference
+            table[b[t] if b[t] in a[win] else a[t], b[t]] += 1  # B as the reference
+    assert np.array_equal(timeline.tolerant_table(codes[:, 0], codes[:, 1], 3, w, g), table)
