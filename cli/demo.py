@@ -15,3 +15,13 @@ def demo_files(codebook: str) -> list[Path]:
 def demo_training(codebook: str = "crying-forms") -> tuple[Path, list[Path]]:
     """Gold file and trainee files of the demo training round."""
     return DEMO_DIR / f"{codebook}_gold.csv", sorted(DEMO_DIR.glob(f"{codebook}_trainee_*.csv"))
+
+
+def demo_video() -> list[Path]:
+    """The time-coded demo: ELAN files of anna and ben (one per video), cleo's BORIS export."""
+    return [*sorted(DEMO_DIR.glob("video_session*.eaf")), DEMO_DIR / "video_boris_cleo.csv"]
+
+
+def demo_video_training() -> tuple[Path, list[Path]]:
+    """Gold segmentation and trainee files of the time-coded demo."""
+    return DEMO_DIR / "video_gold.csv", sorted(DEMO_DIR.glob("video_trainee_*.csv"))

@@ -16,7 +16,7 @@ import typer
 
 from reliability.textsafe import terminal
 
-from . import plan, training
+from . import plan, training, video
 from .options import (
     HELP,
     Benchmark,
@@ -283,7 +283,8 @@ def demo(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write the tables to this folder.")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Run the main job on bundled demo data: a training round of 46 crying sequences, 3 coders, both codebooks."""
+    """Run the main jobs on bundled demo data: a training round of 46 crying sequences, 3 coders, both codebooks;
+    then time-coded crying episodes in 3 videos (ELAN files and a BORIS export)."""
     from codebooks import bundled
 
     from .demo import demo_files
@@ -292,6 +293,10 @@ def demo(
     for name in ("crying-forms", "interventions"):
         sub = out / name if out is not None else None
         run_check(demo_files(name), bundled(name), sub, fmt, opts, None, False)
+    from .demo import demo_video
+
+    sub = out / "crying-episodes" if out is not None else None  # time-coded: ELAN files and a BORIS export
+    video.run_video(demo_video(), bundled("crying-episodes"), out=sub, fmt=fmt, no_gate=True)
 
 
 @app.command()
@@ -376,8 +381,10 @@ def codebook_validate(file: Annotated[Path, typer.Argument(help="Codebook YAML f
 
     cb = load_codebook(file)
     n_cat = sum(1 for it in cb.items if it.categories)
+    eps = f", {len(cb.episodes)} time-coded (episodes)" if cb.episodes else ""
     typer.echo(terminal(f"{file}: ok: codebook '{cb.id}' {cb.version or ''} with {len(cb.items)} items "
-               f"({n_cat} categorical, {len(cb.items) - n_cat} scales), {len(cb.gates)} gates"))
+               f"({n_cat} categorical, {len(cb.items) - n_cat} scales){eps}, "
+               f"{len(cb.gates) + len(cb.episode_gates)} gates"))
 
 
 @codebook_app.command("show")
@@ -408,6 +415,7 @@ def codebook_show(file: Annotated[Path, typer.Argument(help="Codebook YAML file.
 
 app.command()(training.train)  # the commands of other modules
 app.command()(training.retest)
+app.command()(video.video)
 app.command()(plan.plan)
 
 

@@ -59,6 +59,13 @@ ITEM_KEYS = ("id", "label", "definition", "level", "categories", "scale", "prima
 CATEGORY_KEYS = ("code", "label", "definition")
 SCALE_KEYS = ("min", "max", "step", "anchors")
 GATE_KEYS = ("statistic", "minimum", "item")
+EPISODE_KEYS = ("id", "kind", "label", "definition", "categories", "overlap", "step", "tolerance", "match",
+                "lengths", "primary", "gate")
+EPISODE_STATISTIC_KEYS = (
+    "percent_agreement", "cohen_kappa", "fleiss_kappa", "gwet_ac1", "krippendorff_alpha", "tolerance_kappa",
+    "event_kappa", "matched_kappa", "u_alpha", "binary_u_alpha", "cu_alpha",
+)
+MATCH_RULES = ("onset", "overlap")
 MAX_BYTES = 5 * 1024 * 1024  # codebooks larger than this are refused
 MAX_DEPTH = 20  # YAML nesting limit
 MAX_GRID = 10_000  # most admissible values of a stepped scale
@@ -139,6 +146,32 @@ class Item:
 
 
 @dataclass(frozen=True)
+class EpisodeItem:
+    """A time-coded item (``kind: episodes``): coders mark where episodes of its codes begin and end."""
+
+    id: str
+    categories: tuple[Category, ...]
+    label: str = ""
+    definition: str = ""
+    overlap: bool = False  # may one coder's episodes overlap (then one analysis per code)?
+    step: float = 1.0  # seconds: the time unit of time-based agreement
+    tolerance: float = 2.0  # seconds: tolerance window (time-based and event matching)
+    match: str = "onset"  # event matching rule: onset | overlap
+    lengths: tuple[tuple[str, float], ...] = ()  # (video, recording length in seconds)
+    primary: str | None = None
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(c.code for c in self.categories)
+
+    def spec(self):  # -> reliability.timecode.EpisodeSpec (imported here: the codebook stays light)
+        from reliability.timecode import EpisodeSpec
+
+        return EpisodeSpec(self.id, self.codes, tuple(c.label for c in self.categories), self.overlap, self.step,
+                           self.tolerance, dict(self.lengths))
+
+
+@dataclass(frozen=True)
 class Codebook:
     id: str
     title: str = ""
@@ -150,6 +183,8 @@ class Codebook:
     items: tuple[Item, ...] = ()
     gates: tuple[Gate, ...] = ()
     path: Path | None = None
+    episodes: tuple[EpisodeItem, ...] = ()  # time-coded items (kind: episodes), kept apart from rated items
+    episode_gates: tuple[Gate, ...] = ()
 
     def item(self, item_id: str) -> Item | None:
         for it in self.items:
@@ -326,6 +361,8 @@ class _Checker:
         self.name = name
         self.problems = [Problem(name, msg, line) for line, msg in tag_problems]
         self.item_gates: list[Gate] = []
+        self.episode_items: list[EpisodeItem] = []
+        self.episode_gates: list[Gate] = []
 
     def err(self, where: _Node | int, msg: str) -> None:
         self.problems.append(Problem(self.name, msg, where if isinstance(where, int) else _line(where)))
@@ -422,13 +459,18 @@ class _Checker:
         if self.problems:
             self.problems.sort(key=lambda p: p.line or 0)
             raise InputError(self.problems)
-        return Codebook(id=cb_id, **fields, items=tuple(items), gates=tuple(gates + self.item_gates))
+        return Codebook(id=cb_id, **fields, items=tuple(items), gates=tuple(gates + self.item_gates),
+                        episodes=tuple(self.episode_items), episode_gates=tuple(self.episode_gates))
 
     def item(self, node: _Node, index: int, ids: dict[str, int], cols: tuple[str, str]) -> Item | None:
         what = f"item {index + 1}: "
         if isinstance(node, yaml.MappingNode):  # name the item by its id in every message, if it has one
             what = next((f"item '{v.value}': " for k, v in node.value if isinstance(k, yaml.ScalarNode)
                          and k.value == "id" and isinstance(v, yaml.ScalarNode) and v.value), what)
+        if isinstance(node, yaml.MappingNode) and any(isinstance(k, yaml.ScalarNode) and k.value == "kind"
+                                                      for k, _ in node.value):
+            self.episode_item(node, what, ids, cols)
+            return None
         m = self.mapping(node, ITEM_KEYS, what)
         if not isinstance(node, yaml.MappingNode):
             return None
@@ -614,7 +656,58 @@ class _Checker:
                 out.append(tuple(ws))
         return tuple(out) if len(out) == q else None
 
-    def gates(self, node: _Node, what: str, item: str | None, ids: dict[str, int] | None) -> list[Gate]:
+    def episode_item(self, node: _Node, what: str, ids: dict[str, int], cols: tuple[str, str]) -> None:
+        """An item of ``kind: episodes`` (time-coded): codes, overlap, step, tolerance, match, lengths."""
+        m = self.mapping(node, EPISODE_KEYS, what)
+        kind = self.text(m["kind"][1], f"{what}'kind'")
+        if kind != "episodes":
+            self.err(m["kind"][1], f"{what}kind '{kind}' is not 'episodes' (rated items have no 'kind')")
+            return
+        iid = unicodedata.normalize("NFC", self.text(m["id"][1], f"{what}'id'")) if self.require(
+            node, m, "id", what) else ""
+        if iid and not _ITEM_ID.match(iid):
+            self.err(m["id"][1], f"{what}id must start with a letter and hold only letters, digits, '_' or '-'")
+        elif iid in ids or iid in {e.id for e in self.episode_items}:
+            self.err(m["id"][1], f"duplicate item id '{iid}'")
+        cats = self.categories(m["categories"], what, "nominal") if self.require(
+            node, m, "categories", what, " (the episode codes)") else ()
+        reserved = {"no code", "nil"} & {c.code for c in cats}
+        if reserved:
+            self.err(m["categories"][0], f"{what}'{reserved.pop()}' is reserved (irrkit's name for no episode)")
+        fields: dict = {}
+        if "overlap" in m:
+            v = m["overlap"][1]
+            if not (isinstance(v, yaml.ScalarNode) and v.tag == _BOOL):
+                self.err(v, f"{what}'overlap' must be true or false, not {_describe(v)}")
+            else:
+                fields["overlap"] = v.value.lower() in ("true", "yes", "on", "y")
+        for key, lo in (("step", 0.001), ("tolerance", 0.0)):
+            if key in m:
+                x = self.number(m[key][1], f"{what}'{key}' (seconds)")
+                if x is not None and not lo <= x <= 3600:
+                    self.err(m[key][1], f"{what}'{key}' must be between {_fmt(lo)} and 3600 seconds, not {_fmt(x)}")
+                elif x is not None:
+                    fields[key] = x
+        rule = self.choice(m.get("match"), MATCH_RULES, f"{what}match rule")
+        if rule:
+            fields["match"] = rule
+        if "lengths" in m:
+            lengths = []
+            for k, v in self.mapping(m["lengths"][1], None, f"{what}lengths: ").values():
+                x = self.number(v, f"{what}length of video '{k.value}' (seconds)")
+                if x is not None and x <= 0:
+                    self.err(v, f"{what}length of video '{k.value}' must be > 0 seconds")
+                elif x is not None:
+                    lengths.append((str(k.value), x))
+            fields["lengths"] = tuple(lengths)
+        primary = self.choice(m.get("primary"), EPISODE_STATISTIC_KEYS, f"{what}primary statistic")
+        if "gate" in m:
+            self.episode_gates += self.gates(m["gate"][1], f"{what}gate: ", iid, None, EPISODE_STATISTIC_KEYS)
+        self.episode_items.append(EpisodeItem(iid, cats, self.opt_text(m, "label", what),
+                                              self.opt_text(m, "definition", what), primary=primary, **fields))
+
+    def gates(self, node: _Node, what: str, item: str | None, ids: dict[str, int] | None,
+              keys_allowed: tuple[str, ...] = STATISTIC_KEYS) -> list[Gate]:
         """An item's gate (``item`` = its id) or the top-level gate (``ids``: item ids, for ``item:``)."""
         triples: list[tuple[_Node, _Node, _Node | None]] = []  # statistic, minimum, item nodes
         if isinstance(node, yaml.MappingNode):
@@ -634,8 +727,8 @@ class _Checker:
         out: list[Gate] = []
         for s_node, v_node, i_node in triples:
             stat = self.text(s_node, f"{what}statistic")
-            if stat not in STATISTIC_KEYS and isinstance(s_node, yaml.ScalarNode):
-                hint = _suggest(stat, STATISTIC_KEYS) or f" (valid: {', '.join(STATISTIC_KEYS)})"
+            if stat not in keys_allowed and isinstance(s_node, yaml.ScalarNode):
+                hint = _suggest(stat, keys_allowed) or f" (valid: {', '.join(keys_allowed)})"
                 self.err(s_node, f"{what}unknown statistic '{stat}'{hint}")
             x = _number(v_node)
             if x is None or not -1 <= x <= 1:
@@ -667,4 +760,10 @@ def codebook_to_rows(cb: Codebook) -> list[dict[str, str]]:
             entries += [(_fmt(v), label, "") for v, label in sorted(s.anchors.items())]
         rows += [{"item": it.id, "level": it.level, "code": c, "label": lab, "definition": d}
                  for c, lab, d in entries]
+    for ep in cb.episodes:
+        how = (f"episodes{' (may overlap)' if ep.overlap else ''}, step {_fmt(ep.step)} s, tolerance "
+               f"{_fmt(ep.tolerance)} s")
+        rows += [{"item": ep.id, "level": "episodes", "code": c, "label": lab, "definition": d}
+                 for c, lab, d in [(how, ep.label, ep.definition),
+                                   *((c.code, c.label, c.definition) for c in ep.categories)]]
     return rows

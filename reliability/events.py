@@ -23,7 +23,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from .results import Coefficient, undefined
 from .timecode import EpisodeSet
@@ -84,6 +83,8 @@ def match(es: EpisodeSet, a: int, b: int, tol: int | None = None, rule: str = "o
             if len(ia) == 1 and len(ib) == 1:
                 pairs.append((int(ia[0]), int(ib[0])))
                 continue
+            from scipy.optimize import linear_sum_assignment  # only for blocks with a choice to make
+
             k = min(len(ia), len(ib))
             d = np.abs(es.start[ia][:, None] - es.start[ib][None, :]).astype(float)
             dn = d / (d[ok].max() + 1.0) / (k + 1)  # < 1/(k+1) each: never outweighs one same-code pair

@@ -33,7 +33,7 @@ from .results import Coefficient, undefined
 from .timecode import EpisodeSet
 from .timeline import coded
 
-NO_SE = "no standard error: Krippendorff et al. (2016) obtain intervals by bootstrapping, not done here"
+NO_SE = "no SE (Krippendorff et al. 2016 bootstrap it; not done here)"
 
 
 @dataclass

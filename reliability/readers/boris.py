@@ -5,12 +5,12 @@
   subject, behavior and modifiers.
 * Aggregated events: one row per event with ``Start (s)`` and ``Stop (s)``.
 
-Columns are found by name (case-insensitive); metadata lines above the table header (older exports) are
-skipped. The code is ``Behavior``; the item is the ``Behavioral category`` when it names an episode item, else
-the item whose codes hold the behavior. The coder is a ``Coder`` or ``Observer`` column, else the ``coder``
-given, else the ``Observation id``; the video is the media file's name without extension (``Media file
-name`` / ``Media file``), else the observation id; with several subjects, ``video/subject``. ``Total length``
-gives the recording length (times past it are refused).
+Columns are found by name (case-insensitive); metadata lines above the table header (older exports) are skipped.
+The code is ``Behavior``; the item is the ``Behavioral category`` when it names an episode item, else the item
+whose codes hold the behavior. The coder is a ``Coder`` or ``Observer`` column, else the ``coder`` given, else the
+observation id after the video's name (``session01_cleo`` -> ``cleo``), else the id; the video is the media file's
+name without extension (``Media file name`` / ``Media file``), else the observation id; with several subjects,
+``video/subject``. ``Total length`` gives the recording length (times past it are refused).
 """
 
 from __future__ import annotations
@@ -38,6 +38,14 @@ def _find(header: list[str], *names: str) -> int | None:
 def _stem(path: str) -> str:
     name = path.replace("\\", "/").rsplit("/", 1)[-1]
     return PurePosixPath(name).stem or PureWindowsPath(name).stem or name
+
+
+def _coder_of(obs: str, media: str) -> str:
+    """The coder in an observation id named ``<video>_<coder>`` (or ``-``, ``.``, space) after its media file;
+    else the observation id itself."""
+    if media and obs.startswith(media) and len(obs) > len(media) + 1 and obs[len(media)] in "_-. ":
+        return obs[len(media) + 1:]
+    return obs
 
 
 def looks_like_boris(header: list[str]) -> bool:
@@ -90,7 +98,7 @@ def read_boris(path: str | Path, items: set[str], coder: str | None = None, enco
         vid = _stem(cell(r, "media")) if cell(r, "media") else obs or Path(name).stem
         if len(subjects) > 1 and cell(r, "subject"):
             vid = f"{vid}/{cell(r, 'subject')}"
-        who = cell(r, "coder") or coder or obs or Path(name).stem
+        who = cell(r, "coder") or coder or _coder_of(obs, _stem(cell(r, "media"))) or Path(name).stem
         code = cell(r, "behavior")
         cat = cell(r, "category")
         item = cat if cat in items else None

@@ -1,0 +1,251 @@
+"""``irrkit video``: agreement on time-coded episodes (ELAN, BORIS, Datavyu, CSV) against a codebook's
+``kind: episodes`` items, with the same tables, JSON, gates, JUnit and step summary as ``check``.
+
+Thin: reading is ``reliability.readers.episodes``, every statistic ``reliability.video``.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .options import (
+    ConfidenceOpt,
+    EncodingOpt,
+    Format,
+    FormatOpt,
+    GateOn,
+    GateOnOpt,
+    JunitOpt,
+    NoGateOpt,
+    SummaryOpt,
+    err_console,
+    guarded,
+)
+
+OUT_NAMES = ("summary.csv", "summary.md", "pairs.csv", "onsets.csv", "sweep.csv", "disagreements.csv", "results.json")
+
+
+class InputFormat(str, Enum):
+    auto = "auto"
+    plain = "plain"
+    elan = "elan"
+    boris = "boris"
+    datavyu = "datavyu"
+
+
+class Match(str, Enum):
+    onset = "onset"
+    overlap = "overlap"
+
+
+def parse_min(specs: list[str], items: list[str]):
+    """``--min STAT=VALUE`` / ``--min ITEM:STAT=VALUE`` for episode statistics."""
+    from reliability.codebook import EPISODE_STATISTIC_KEYS, Gate
+    from reliability.errors import InputError
+
+    out = []
+    for spec in specs:
+        target, sep, num = spec.partition("=")
+        item, _, stat = target.rpartition(":")
+        try:
+            value = float(num.replace(",", "."))
+        except ValueError:
+            value = None
+        if not sep or value is None or not -1 <= value <= 1:
+            raise InputError.single("--min", f"'{spec}' is not STAT=VALUE or ITEM:STAT=VALUE with VALUE in [-1, 1]")
+        if stat.strip() not in EPISODE_STATISTIC_KEYS:
+            raise InputError.single("--min", f"'{stat}' is not an episode statistic (allowed: "
+                                    f"{', '.join(EPISODE_STATISTIC_KEYS)})")
+        if item and item not in items:
+            raise InputError.single("--min", f"item '{item}' is not an episode item of the codebook "
+                                    f"(items: {', '.join(items)})")
+        out.append(Gate(stat.strip(), value, item.strip() or None))
+    return out
+
+
+def _tiers(specs: list[str] | None) -> dict[str, str]:
+    from reliability.errors import InputError
+
+    out = {}
+    for s in specs or []:
+        tier, sep, target = s.rpartition("=")
+        if not sep or not tier or not target:
+            raise InputError.single("--tier", f"'{s}' is not TIER=ITEM or TIER=ITEM@CODER")
+        out[tier] = target
+    return out
+
+
+def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out: Path | None = None,
+              fmt: Format = Format.table, confidence: float = 0.95, tolerance: float | None = None,
+              step: float | None = None, match: Match | None = None, input_format: InputFormat = InputFormat.auto,
+              tiers: list[str] | None = None, coder: str | None = None, video: str | None = None,
+              encoding: str | None = None, mins: list[str] | None = None, gate_on: GateOn = GateOn.estimate,
+              no_gate: bool = False, junit: Path | None = None, summary: Path | None = None,
+              sweep: bool = True, title: str | None = None, cb=None) -> int:
+    """The whole job; returns the exit code (0, or 1 when a gate fell short)."""
+    import json
+    import os
+    from dataclasses import replace
+
+    from reliability import gate
+    from reliability import video as V
+    from reliability.codebook import load_codebook
+    from reliability.errors import InputError
+    from reliability.readers.episodes import read_episode_files
+    from reliability.report import to_csv
+
+    from .output import check_targets, write_all
+
+    cb = cb or load_codebook(codebook)
+    eps = {e.id: e for e in cb.episodes}
+    if not eps:
+        raise InputError.single(str(codebook), "the codebook has no time-coded item (an item with kind: episodes)")
+    if item is not None and item not in eps:
+        raise InputError.single("--item", f"'{item}' is not an episode item of the codebook (items: {', '.join(eps)})")
+    chosen = [item] if item else list(eps)
+    gates = [] if no_gate else [g for g in cb.episode_gates if g.item in chosen]
+    cli_gates = parse_min(mins or [], chosen)
+    keys = {(g.item, g.statistic) for g in cli_gates}
+    gates = [g for g in gates if (g.item, g.statistic) not in keys] + ([] if no_gate else cli_gates)
+    outs = [out / n for n in OUT_NAMES] if out is not None else []
+    check_targets([*outs, *(p for p in (junit, summary) if p is not None)], [*files, codebook])
+    specs = {}  # every episode item is read (files hold all of them), the chosen ones analysed
+    for i in eps:
+        s = eps[i].spec()
+        specs[i] = replace(s, step=step if step is not None else s.step,
+                           tolerance=tolerance if tolerance is not None else s.tolerance)
+    sets, warnings = read_episode_files(files, specs, input_format.value, tiers=_tiers(tiers), coder=coder,
+                                        video=video, encoding=encoding)
+    results, sweeps, dis = [], [], []
+    for i in chosen:
+        rule = (match.value if match else eps[i].match)
+        res = V.analyse_episodes(sets[i], confidence, rule)
+        results.append(res)
+        if sweep and (out is not None or fmt is Format.json):
+            sweeps.append(V.sweep_rows(sets[i], rule, confidence=confidence))
+        else:
+            sweeps.append(None)
+        dis += V.disagreement_rows(sets[i])
+    es0 = results[0].es
+    title = title or f"{cb.title or cb.id}: {len(es0.coders)} coders, {len(es0.videos)} videos"
+    payload = {"codebook": cb.id, "codebook_version": cb.version or None, "files": [str(f) for f in files],
+               "warnings": warnings or None, "items": [V.to_json(r, s) for r, s in zip(results, sweeps)]}
+    pending: dict[Path, str] = {}
+    if out is not None:
+        pending.update({
+            out / "summary.csv": to_csv([row for r in results for row in V.summary_rows(r)]),
+            out / "summary.md": V.markdown(results, title),
+            out / "pairs.csv": to_csv([row for r in results for row in V.pair_rows(r)]),
+            out / "onsets.csv": to_csv([row for r in results for row in V.onset_rows(r)]),
+            out / "sweep.csv": to_csv([row for s in sweeps if s for row in s]),
+            out / "disagreements.csv": to_csv(dis) if dis else "item,video,from,to,seconds\n",
+            out / "results.json": json.dumps(payload, indent=2, ensure_ascii=False) + "\n",
+        })
+    results_g = gate.evaluate(results, gates, on=gate_on.value)
+    if junit is not None:
+        pending[junit] = gate.junit_xml(results_g, suite=f"irrkit.{cb.id}.video")
+    if summary is not None:
+        text = gate.summary_markdown(results_g, title=f"irrkit video gate: {cb.title or cb.id}")
+        if summary.exists() and os.environ.get("GITHUB_STEP_SUMMARY") == str(summary):
+            text = summary.read_text(encoding="utf-8") + "\n" + text
+        pending[summary] = text
+    _emit(results, fmt, payload, title, warnings)
+    written = write_all(pending, inputs=[*files, codebook])
+    err = err_console()
+    if written and fmt is Format.table:
+        err.print(f"wrote {', '.join(str(p) for p in written)}", markup=False)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for line in gate.github_annotations(results_g):
+            print(line, file=sys.stderr if fmt is not Format.table else sys.stdout)
+    from rich.markup import escape
+
+    failed = [r for r in results_g if not r.passed]
+    if results_g and fmt is Format.table:
+        err.print(f"[bold]gates[/] {len(results_g) - len(failed)} of {len(results_g)} passed")
+    for r in failed:
+        err.print(f"[bold red]gate failed[/] {escape(r.item)}: {escape(r.message)}", soft_wrap=True)
+    return 1 if failed else 0
+
+
+def _emit(results, fmt: Format, payload: dict, title: str, warnings: list[str]) -> None:
+    import json
+
+    from reliability import video as V
+    from reliability.report import to_csv
+
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        return
+    if fmt is Format.markdown:
+        sys.stdout.write(V.markdown(results, title))
+        return
+    if fmt is Format.csv:
+        sys.stdout.write(to_csv([row for r in results for row in V.summary_rows(r)]))
+        return
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console()
+    for r in results:
+        t = Table(title=escape(f"{title} - {r.item}"), header_style="bold")
+        for col in ("statistic", "value", "95% CI", "n", "note"):
+            t.add_column(col, justify="right" if col in ("value", "n") else "left")
+        for k, c in r.coefficients.items():
+            ci = f"[{c.ci_low:.3f}, {c.ci_high:.3f}]" if c.ci_low is not None and c.ci_high is not None else ""
+            t.add_row(escape(V.TITLES.get(k, k)), f"{c.value:.3f}" if c.ok else "undefined", ci, str(c.n_units),
+                      escape(c.reason or ""))
+        console.print(t)
+        for n in r.notes:
+            console.print(f"[dim]note[/] {escape(n)}", soft_wrap=True)
+    for w in warnings:
+        err_console().print(f"[yellow]warning[/] {escape(w)}", soft_wrap=True)
+
+
+@guarded
+def video(
+    files: Annotated[list[Path], typer.Argument(help="Episode files: ELAN .eaf, BORIS exports, Datavyu CSV, or CSV "
+                                                     "with video, coder, start, end, code.", show_default=False)],
+    codebook: Annotated[Path, typer.Option("--codebook", "-c", help="YAML codebook with kind: episodes items.")],
+    item: Annotated[str | None, typer.Option("--item", help="Only this episode item.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write summary.csv, summary.md, pairs.csv, "
+                                             "onsets.csv, sweep.csv, disagreements.csv, results.json here.")] = None,
+    fmt: FormatOpt = Format.table,
+    confidence: ConfidenceOpt = 0.95,
+    tolerance: Annotated[float | None, typer.Option("--tolerance", min=0, max=3600, help="Tolerance window in "
+                                                    "seconds (default: the codebook's, else 2).")] = None,
+    step: Annotated[float | None, typer.Option("--step", min=0.001, max=3600, help="Time unit in seconds "
+                                               "(default: the codebook's, else 1).")] = None,
+    match: Annotated[Match | None, typer.Option("--match", help="Event matching rule (default: the codebook's, "
+                                                "else onset).")] = None,
+    input_format: Annotated[InputFormat, typer.Option("--input-format", help="Format of the files.")] =
+    InputFormat.auto,
+    tiers: Annotated[list[str] | None, typer.Option("--tier", help="ELAN tier to item (and coder): TIER=ITEM or "
+                                                    "TIER=ITEM@CODER; repeatable.")] = None,
+    coder: Annotated[str | None, typer.Option("--coder", help="Coder of files that do not name one.")] = None,
+    video_name: Annotated[str | None, typer.Option("--video", help="Video of files that do not name one.")] = None,
+    encoding: EncodingOpt = None,
+    mins: Annotated[list[str] | None, typer.Option("--min", help="Gate: STAT=VALUE or ITEM:STAT=VALUE, e.g. "
+                                                   "u_alpha=0.6; repeatable.")] = None,
+    gate_on: GateOnOpt = GateOn.estimate,
+    no_gate: NoGateOpt = False,
+    junit: JunitOpt = None,
+    summary: SummaryOpt = None,
+) -> None:
+    """Agreement on time-coded episodes: time-unit kappa (with tolerance), event-based kappa with optimal
+    matching, Krippendorff's unitizing alphas, onset/offset differences, a tolerance sweep, a disagreement list.
+
+    Exit codes: 0 computed and every gate passed, 1 a gate fell short, 2 bad input.
+
+    Example: [bold]irrkit video anna.eaf ben.eaf -c codebooks/crying-episodes.yaml --out results[/]
+    """
+    code = run_video(files, codebook, item=item, out=out, fmt=fmt, confidence=confidence, tolerance=tolerance,
+                     step=step, match=match, input_format=input_format, tiers=tiers, coder=coder,
+                     video=video_name, encoding=encoding, mins=mins, gate_on=gate_on, no_gate=no_gate, junit=junit,
+                     summary=summary)
+    raise typer.Exit(code)
