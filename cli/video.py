@@ -202,7 +202,7 @@ def _emit(results, fmt: Format, payload: dict, title: str, warnings: list[str]) 
                       escape(c.reason or ""))
         console.print(t)
         for n in r.notes:
-            console.print(f"[dim]note[/] {escape(n)}", soft_wrap=True)
+            console.print(f"[dim]note[/] {escape(n)}")
     for w in warnings:
         err_console().print(f"[yellow]warning[/] {escape(w)}", soft_wrap=True)
 
