@@ -9,8 +9,9 @@ alpha with their linearised SEs: for two coders from their q x q contingency tab
 *.table functions), for more from the units x categories count table (``chance.py``: Fleiss, Conger, AC1,
 alpha), with each pair's Cohen's kappa beside them.
 
-Time units are not independent observations: the SEs treat them as if they were and are far too small for
-inference about the recording; they are reported because the engine computes them, with a note.
+Time units are not independent observations: with several videos the SEs are cluster-robust over the videos
+(``chance.agreement(..., clusters=)``: Gwet's unit terms summed within a video, CI t(G - 1)); with one video
+the plain SE treats the units as independent and understates the uncertainty (said in a note).
 
 Items whose episodes may overlap (``overlap: true``) get one present/absent analysis per code.
 
@@ -33,8 +34,10 @@ from . import chance, two_raters
 from .results import Coefficient, undefined
 from .timecode import EpisodeSet
 
-SE_NOTE = ("time units are not independent observations: the SE and CI treat them as if they were and "
-           "understate the uncertainty")
+SE_NOTE = ("time units are not independent observations: with one video the SE and CI treat them as if they "
+           "were and understate the uncertainty")
+SE_CLUSTERED = ("time units within a video are not independent: SEs and CIs are cluster-robust over the videos "
+                "(Gwet's unit terms summed within each video, CI t(videos - 1))")
 
 
 @dataclass
@@ -163,19 +166,25 @@ class TimeResult:
     notes: list[str] = field(default_factory=list)
 
 
-def engine_family(codes: np.ndarray, q: int, confidence: float = 0.95) -> dict[str, Coefficient]:
+def engine_family(codes: np.ndarray, q: int, confidence: float = 0.95,
+                  clusters: np.ndarray | None = None) -> dict[str, Coefficient]:
     """The chance-corrected family on a units x coders code matrix (-1 = missing).
 
-    Two coders: from their q x q contingency table by ``two_raters.table_coefficients`` (the engine for two
-    coders, R irrCAC's *.table functions; the table has q^2 cells whatever the number of time units).
-    More coders: the count table through ``chance.py`` (percent agreement, Fleiss, AC1, alpha, Conger)."""
-    if codes.shape[1] == 2:
+    With ``clusters`` (the video of each time unit) or more than two coders: the count table through
+    ``chance.py`` (percent agreement, Fleiss, AC1, alpha, Conger = Cohen for two), SEs cluster-robust over
+    the clusters (Gwet's unit terms summed within a video, CI t(G - 1)). Two coders without clusters: from
+    their q x q contingency table by ``two_raters.table_coefficients`` (R irrCAC's *.table functions; q^2
+    cells whatever the number of time units)."""
+    if codes.shape[1] == 2 and clusters is None:
         return pair_family(two_raters.contingency(codes[:, 0], codes[:, 1], q), confidence)
     counts = chance.count_table(codes, q)
-    a = chance.agreement(counts)
+    a = chance.agreement(counts, clusters=clusters)
     res = {c.key: c for c in (chance.percent_agreement(a, confidence), chance.fleiss_kappa(a, confidence),
                               chance.gwet_ac(a, confidence), chance.krippendorff_alpha(a, confidence))}
     res["conger_kappa"] = chance.conger_kappa(codes, q, None, confidence, a=a)
+    if codes.shape[1] == 2:
+        res["cohen_kappa"] = res["conger_kappa"].with_(key="cohen_kappa")
+        res["scott_pi"] = res["fleiss_kappa"].with_(key="scott_pi")
     return res
 
 
@@ -245,8 +254,9 @@ def _result(what: str, labels: list[str], codes: np.ndarray, g: Grid, tol: int, 
         why = "no time units (no episodes and no recording length)" if g.n == 0 else "fewer than two coders"
         coefs = {k: undefined(k, why) for k in ("percent_agreement", "cohen_kappa" if m == 2 else "fleiss_kappa")}
         return TimeResult(what, labels, g.n, g.step_ms, coefs, tol)
-    coefs = engine_family(codes, q, confidence)
-    res = TimeResult(what, labels, g.n, g.step_ms, coefs, tol, notes=[SE_NOTE])
+    several = len(g.offset) > 2
+    coefs = engine_family(codes, q, confidence, g.unit_video if several else None)
+    res = TimeResult(what, labels, g.n, g.step_ms, coefs, tol, notes=[SE_CLUSTERED if several else SE_NOTE])
     w = tol // g.step_ms
     res.tolerance_ms = w * g.step_ms
     vals = []

@@ -98,7 +98,7 @@ def analyse_episodes(es: EpisodeSet, confidence: float = 0.95, rule: str = "onse
     if m > 2:
         notes.append("tolerance, event and matched kappas are means over the pairs of coders (each pair in "
                      "pairs.csv)")
-    notes.append(timeline.SE_NOTE)
+    notes += [n for n in time[0].notes] if time else []
     return VideoResult(es.spec.item, "episodes", es, flat, time, pairs, un, rule, notes)
 
 

@@ -76,12 +76,12 @@ def _naive_bins(rows, coders, videos, lengths, step, codes):
     return np.array(units, dtype=float)
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(8))
 def test_time_based_equals_engine_on_independently_binned_data(seed):
     rnd = random.Random(seed)
     codes = ("a", "b", "c")
     coders = ["A", "B", "C"][: 2 + seed % 2]
-    videos = ["v1", "v2"]
+    videos = ["v1", "v2"] if seed < 4 else ["v1"]
     step = rnd.choice([0.5, 1.0, 0.3])
     lengths = {v: 30.0 for v in videos}
     rows = []
@@ -98,23 +98,29 @@ def test_time_based_equals_engine_on_independently_binned_data(seed):
     ref = analyse(ItemRatings("cry", "nominal", [str(i) for i in range(len(values))], coders, values,
                               tuple(float(k) for k in range(len(codes) + 1))))
     assert res.n_units == len(values)
-    keys = ["percent_agreement", "fleiss_kappa", "gwet_ac1", "conger_kappa"] + (
+    keys = ["percent_agreement", "fleiss_kappa", "gwet_ac1", "conger_kappa", "krippendorff_alpha"] + (
         ["cohen_kappa"] if len(coders) == 2 else [])
     for key in keys:
-        mine, theirs = res.coefficients[key], ref.coefficients[key]
-        assert mine.value == pytest.approx(theirs.value, abs=1e-9), key
-        if len(coders) > 2:  # two coders: the table convention of the SE (n, not n - 1), checked below
-            assert mine.se == pytest.approx(theirs.se, abs=1e-9), key
-    if len(coders) == 2:
+        assert res.coefficients[key].value == pytest.approx(ref.coefficients[key].value, abs=1e-9), key
+    if len(videos) > 1:  # SEs cluster-robust over the videos: the engine on the naive units with their videos
+        from reliability import chance
+
+        unit_video = np.repeat(np.arange(len(videos)), len(values) // len(videos))
+        a = chance.agreement(chance.count_table(values.astype(np.int32), len(codes) + 1), clusters=unit_video)
+        for key, fn in (("fleiss_kappa", chance.fleiss_kappa), ("gwet_ac1", chance.gwet_ac),
+                        ("percent_agreement", chance.percent_agreement)):
+            assert res.coefficients[key].se == pytest.approx(fn(a).se, abs=1e-12), key
+            assert res.coefficients[key].method.startswith("Gwet (2008) linearisation, cluster-robust over 2")
+    elif len(coders) == 2:  # one video, two coders: the contingency table and its SE convention (n, not n - 1)
         table = np.zeros((4, 4))
-        for a, b in values.astype(int):
-            table[a, b] += 1
+        for a_, b_ in values.astype(int):
+            table[a_, b_] += 1
         theirs = table_coefficients(table)
         for key in ("cohen_kappa", "scott_pi", "gwet_ac1", "percent_agreement"):
             assert res.coefficients[key].se == pytest.approx(theirs[key].se, abs=1e-12), key
     else:
-        assert res.coefficients["krippendorff_alpha"].value == pytest.approx(
-            ref.coefficients["krippendorff_alpha"].value, abs=1e-9)
+        for key in keys:
+            assert res.coefficients[key].se == pytest.approx(ref.coefficients[key].se, abs=1e-9), key
     for pair in res.pairs:  # each pair's Cohen's kappa, against the engine on the pair's binned columns
         i, j = pair["coders"]
         two = ItemRatings("cry", "nominal", [str(k) for k in range(len(values))], ["x", "y"], values[:, [i, j]],
