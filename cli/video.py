@@ -68,6 +68,13 @@ def parse_min(specs: list[str], items: list[str]):
     return out
 
 
+def _safe(name: str) -> str:
+    """A coder's name as part of a file name (letters, digits, '-', '_'; anything else '_')."""
+    import re
+
+    return re.sub(r"[^\w-]", "_", name)[:64] or "coder"
+
+
 def _tiers(specs: list[str] | None) -> dict[str, str]:
     from reliability.errors import InputError
 
@@ -86,7 +93,7 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
               tiers: list[str] | None = None, coder: str | None = None, video: str | None = None,
               encoding: str | None = None, mins: list[str] | None = None, gate_on: GateOn = GateOn.estimate,
               no_gate: bool = False, junit: Path | None = None, summary: Path | None = None,
-              sweep: bool = True, title: str | None = None, cb=None) -> int:
+              sweep: bool = True, title: str | None = None, cb=None, gold: Path | None = None) -> int:
     """The whole job; returns the exit code (0, or 1 when a gate fell short)."""
     import json
     import os
@@ -94,7 +101,7 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
 
     from reliability import gate
     from reliability import video as V
-    from reliability.codebook import load_codebook
+    from reliability.codebook import Gate, load_codebook
     from reliability.errors import InputError
     from reliability.readers.episodes import read_episode_files
     from reliability.report import to_csv
@@ -113,17 +120,36 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
     keys = {(g.item, g.statistic) for g in cli_gates}
     gates = [g for g in gates if (g.item, g.statistic) not in keys] + ([] if no_gate else cli_gates)
     outs = [out / n for n in OUT_NAMES] if out is not None else []
-    check_targets([*outs, *(p for p in (junit, summary) if p is not None)], [*files, codebook])
+    inputs = [*files, codebook, *([gold] if gold is not None else [])]
+    check_targets([*outs, *(p for p in (junit, summary) if p is not None)], inputs)
     specs = {}  # every episode item is read (files hold all of them), the chosen ones analysed
     for i in eps:
         s = eps[i].spec()
         specs[i] = replace(s, step=step if step is not None else s.step,
                            tolerance=tolerance if tolerance is not None else s.tolerance)
-    sets, warnings = read_episode_files(files, specs, input_format.value, tiers=_tiers(tiers), coder=coder,
-                                        video=video, encoding=encoding)
+    read = dict(fmt=input_format.value, tiers=_tiers(tiers), coder=coder, video=video, encoding=encoding)
+    reference = None
+    if gold is not None:  # the gold segmentation: one coder, who must not also be a trainee
+        gsets, _ = read_episode_files([gold], specs, **read)
+        names = {c for es in gsets.values() for c in es.coders}
+        if len(names) != 1:
+            raise InputError.single(str(gold), f"a gold file holds one coder's segmentation, not {len(names)} "
+                                    f"({', '.join(sorted(names))})")
+        reference = names.pop()
+        tsets, _ = read_episode_files(files, specs, **read)
+        if any(reference in es.coders for es in tsets.values()):
+            raise InputError.single(str(gold), f"the gold coder '{reference}' also appears among the trainees")
+    sets, warnings = read_episode_files([*files, *([gold] if gold is not None else [])], specs, **read)
     results, sweeps, dis = [], [], []
     for i in chosen:
         rule = (match.value if match else eps[i].match)
+        if reference is not None:
+            trainees = V.against_gold(sets[i], reference, confidence, rule)
+            results += trainees
+            sweeps += [None] * len(trainees)
+            gates = [g for g in gates if g.item not in (None, i)] + [
+                Gate(g.statistic, g.minimum, r.item) for r in trainees for g in gates if g.item in (None, i)]
+            continue
         res = V.analyse_episodes(sets[i], confidence, rule)
         results.append(res)
         if sweep and (out is not None or fmt is Format.json):
@@ -147,6 +173,15 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
             out / "results.json": json.dumps(payload, indent=2, ensure_ascii=False) + "\n",
         })
     results_g = gate.evaluate(results, gates, on=gate_on.value)
+    if reference is not None and out is not None:  # a handout per trainee: the times to look at again
+        for r in results:
+            trainee = r.es.coders[1]
+            lines = [f"- {'passed' if g.passed else 'FAILED'}: {g.statistic}: {g.message}" for g in results_g
+                     if g.item == r.item]
+            stem = f"handout_{r.es.spec.item}_{_safe(trainee)}"
+            pending[out / f"{stem}.md"] = V.handout_markdown(r, trainee, lines)
+            pending[out / f"{stem}.csv"] = to_csv(V.handout_rows(r), ("video", "from", "to", "what", "gold",
+                                                                      "trainee"))
     if junit is not None:
         pending[junit] = gate.junit_xml(results_g, suite=f"irrkit.{cb.id}.video")
     if summary is not None:
@@ -155,7 +190,7 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
             text = summary.read_text(encoding="utf-8") + "\n" + text
         pending[summary] = text
     _emit(results, fmt, payload, title, warnings)
-    written = write_all(pending, inputs=[*files, codebook])
+    written = write_all(pending, inputs=inputs)
     err = err_console()
     if written and fmt is Format.table:
         err.print(f"wrote {', '.join(str(p) for p in written)}", markup=False)
@@ -236,6 +271,9 @@ def video(
     no_gate: NoGateOpt = False,
     junit: JunitOpt = None,
     summary: SummaryOpt = None,
+    gold: Annotated[Path | None, typer.Option("--gold", help="Training: compare each coder with this gold "
+                                              "segmentation (one coder) and write a handout per trainee with the "
+                                              "times to look at again.")] = None,
 ) -> None:
     """Agreement on time-coded episodes: time-unit kappa (with tolerance), event-based kappa with optimal
     matching, Krippendorff's unitizing alphas, onset/offset differences, a tolerance sweep, a disagreement list.
@@ -243,9 +281,11 @@ def video(
     Exit codes: 0 computed and every gate passed, 1 a gate fell short, 2 bad input.
 
     Example: [bold]irrkit video anna.eaf ben.eaf -c codebooks/crying-episodes.yaml --out results[/]
+
+    Training: [bold]irrkit video trainee_*.csv --gold gold.csv -c codebooks/crying-episodes.yaml --out round1[/]
     """
     code = run_video(files, codebook, item=item, out=out, fmt=fmt, confidence=confidence, tolerance=tolerance,
                      step=step, match=match, input_format=input_format, tiers=tiers, coder=coder,
                      video=video_name, encoding=encoding, mins=mins, gate_on=gate_on, no_gate=no_gate, junit=junit,
-                     summary=summary)
+                     summary=summary, gold=gold)
     raise typer.Exit(code)

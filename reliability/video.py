@@ -268,3 +268,76 @@ def markdown(results: list[VideoResult], title: str) -> str:
                          f"{(c.reason or '').replace('|', '/')} |")
         lines += ["", *(f"- {n}" for n in r.notes), ""]
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------- training
+
+
+def against_gold(es: EpisodeSet, gold: str, confidence: float = 0.95, rule: str = "onset") -> list[VideoResult]:
+    """Each trainee against the gold segmentation (coder ``gold``): one two-coder VideoResult per trainee,
+    named ``item (trainee)``; videos the gold does not cover are left out."""
+    if gold not in es.coders:
+        raise ValueError(f"no coder '{gold}'")
+    g = es.coders.index(gold)
+    out = []
+    for j, name in enumerate(es.coders):
+        if j == g:
+            continue
+        sub = es.select((es.coder == g) | (es.coder == j))
+        sub.coders = [gold, name]
+        sub.coder = np.where(sub.coder == g, 0, 1).astype(np.int32)
+        if sub.declared is not None:
+            sub.declared = sub.declared[:, [g, j]]
+        res = analyse_episodes(sub, confidence, rule)
+        res.item = f"{es.spec.item} ({name})"
+        out.append(res)
+    return out
+
+
+def handout_rows(res: VideoResult) -> list[dict[str, Any]]:
+    """What a trainee should look at again, in time order: missed gold episodes, extra episodes, other codes
+    (from the optimal matching), and stretches where the codes differ at the time unit."""
+    es = res.es
+    rows: list[dict[str, Any]] = []
+    codes = es.spec.codes
+    for p in res.pairs:
+        sub = p.episodes
+        if sub is None:
+            continue
+        found = [("missed episode", int(i), codes[sub.code[i]], "") for i in p.matching.only_a]
+        found += [("extra episode", int(i), "", codes[sub.code[i]]) for i in p.matching.only_b]
+        found += [("other code", int(a), codes[sub.code[a]], codes[sub.code[b]]) for a, b in p.matching.pairs
+                  if sub.code[a] != sub.code[b]]
+        for kind, i, gold, trainee in found:
+            rows.append({"video": sub.videos[sub.video[i]], "from": fmt_time(int(sub.start[i])),
+                         "to": fmt_time(int(sub.end[i])), "what": kind, "gold": gold, "trainee": trainee,
+                         "_t": (int(sub.video[i]), int(sub.start[i]))})
+    rows.sort(key=lambda r: r["_t"])
+    for r in rows:
+        del r["_t"]
+    return rows
+
+
+def handout_markdown(res: VideoResult, trainee: str, gate_lines: list[str] | None = None) -> str:
+    rows = handout_rows(res)
+    c = res.coefficients
+    def f(key: str) -> str:
+        x = c.get(key)
+        return f"{x.value:.3f}" if x is not None and x.ok else "undefined"
+
+    lines = [f"# {trainee}: {res.es.spec.item} against the gold segmentation", "",
+             f"Time-unit kappa {f('cohen_kappa')} (with {res.es.spec.tolerance:g} s tolerance {f('tolerance_kappa')}), "
+             f"event kappa {f('event_kappa')}, codes of matched episodes {f('matched_kappa')}, "
+             f"u-alpha {f('u_alpha')}.", ""]
+    if gate_lines:
+        lines += [*gate_lines, ""]
+    if not rows:
+        lines.append("Every gold episode was found with its code. Nothing to look at again.")
+        return "\n".join(lines) + "\n"
+    lines += ["## Look again at", "", "| video | from | to | what | gold | you |", "|---|---|---|---|---|---|"]
+    def cell(x: str) -> str:
+        return str(x).replace("|", "\\|").replace("\n", " ")
+
+    lines += ["| " + " | ".join(cell(r[k]) for k in ("video", "from", "to", "what", "gold", "trainee")) + " |"
+              for r in rows]
+    return "\n".join(lines) + "\n"

@@ -170,3 +170,41 @@ def test_codebook_validate_and_show():
     assert code == 0 and "2 time-coded (episodes)" in out
     code, out, _ = run("codebook", "show", CB)
     assert code == 0 and "pause" in out and "protest" in out and "episodes" in out
+
+
+# --------------------------------------------------------------------------------------------- training
+
+
+def test_train_against_gold_writes_handouts_with_times(tmp_path):
+    from cli.demo import demo_video_training
+
+    gold, trainees = demo_video_training()
+    out = tmp_path / "round1"
+    code, _, err = run("video", *trainees, "--gold", gold, "-c", CB, "--item", "crying", "--out", out,
+                       "--junit", tmp_path / "j.xml")
+    assert code in (0, 1) and "Traceback" not in err
+    data = json.loads((out / "results.json").read_text())
+    assert [i["item"] for i in data["items"]] == ["crying (dana)", "crying (emil)"]
+    assert [i["coders"] for i in data["items"]] == [["gold", "dana"], ["gold", "emil"]]
+    for name in ("dana", "emil"):
+        rows = list(csv.DictReader(io.StringIO((out / f"handout_crying_{name}.csv").read_text())))
+        md = (out / f"handout_crying_{name}.md").read_text()
+        assert md.startswith(f"# {name}: crying against the gold segmentation")
+        for r in rows:  # every listed episode is one of the gold's (missed) or the trainee's (extra) in the files
+            assert r["what"] in ("missed episode", "extra episode", "other code")
+            assert len(r["from"]) == 12 and r["from"] in md
+        # the listed missed episodes are exactly the gold episodes left unmatched for this trainee
+        pair = next(p for p in data["items"][("dana", "emil").index(name)]["pairs"])
+        assert sum(r["what"] == "missed episode" for r in rows) == pair["only_a"]
+        assert sum(r["what"] == "extra episode" for r in rows) == pair["only_b"]
+    cases = [c.get("classname") for c in ET.fromstring((tmp_path / "j.xml").read_text()).iter("testcase")]
+    assert {"irrkit.crying-episodes.video.crying (dana)", "irrkit.crying-episodes.video.crying (emil)"} <= set(cases)
+
+
+def test_gold_file_must_hold_one_coder(tmp_path):
+    gold = tmp_path / "gold.csv"
+    gold.write_text("video,coder,start,end,code\nv,g1,1,2,protest\nv,g2,1,2,protest\n")
+    t = tmp_path / "t.csv"
+    t.write_text("video,coder,start,end,code\nv,anna,1,2,protest\n")
+    code, _, err = run("video", t, "--gold", gold, "-c", CB, "--item", "crying")
+    assert code == 2 and "a gold file holds one coder's segmentation, not 2" in err
