@@ -198,7 +198,7 @@ def test_train_against_gold_writes_handouts_with_times(tmp_path):
         assert sum(r["what"] == "missed episode" for r in rows) == pair["only_a"]
         assert sum(r["what"] == "extra episode" for r in rows) == pair["only_b"]
     cases = [c.get("classname") for c in ET.fromstring((tmp_path / "j.xml").read_text()).iter("testcase")]
-    assert {"irrkit.crying-episodes.video.crying (dana)", "irrkit.crying-episodes.video.crying (emil)"} <= set(cases)
+    assert {"irrkit.crying-episodes.video.crying_(dana)", "irrkit.crying-episodes.video.crying_(emil)"} <= set(cases)
 
 
 def test_gold_file_must_hold_one_coder(tmp_path):
