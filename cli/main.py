@@ -37,6 +37,7 @@ from .options import (
     IccMissingOpt,
     JunitOpt,
     Level,
+    MaxMemOpt,
     MinOpt,
     NoGateOpt,
     SeedOpt,
@@ -241,6 +242,7 @@ def check(
     show_all: Annotated[bool, typer.Option("--all", help="Show every coefficient, not only the main ones.")] = False,
     bootstrap: BootOpt = 0,
     seed: SeedOpt = None,
+    max_memory: MaxMemOpt = None,
     mins: MinOpt = None,
     gate_on: GateOnOpt = GateOn.estimate,
     no_gate: NoGateOpt = False,
@@ -255,7 +257,7 @@ def check(
     Example: [bold]irrkit check coder_a.csv coder_b.csv coder_c.csv -c codebooks/crying-forms.yaml --out results[/]
     """
     opts = analysis_options(confidence, benchmark, icc_benchmark, icc_convention, bootstrap=bootstrap, seed=seed,
-                    icc_missing=icc_missing)
+                    icc_missing=icc_missing, max_memory=max_memory)
     from reliability import gate
     from reliability.codebook import load_codebook
 
@@ -331,6 +333,7 @@ def compute(
     bootstrap: BootOpt = 0,
     seed: SeedOpt = None,
     cluster: ClusterOpt = None,
+    max_memory: MaxMemOpt = None,
 ) -> None:
     """Compute agreement for ad-hoc data without a codebook (reported as item 'ratings')."""
     from reliability.analysis import analyse
@@ -344,7 +347,8 @@ def compute(
     if table and bootstrap:
         raise InputError.single("--bootstrap", "not available with --table (a table has no units to resample)")
     cats = [c.strip() for c in categories.split(",")] if categories else None
-    opts = analysis_options(confidence, benchmark, icc_benchmark, icc_convention, weights, bootstrap, seed, icc_missing)
+    opts = analysis_options(confidence, benchmark, icc_benchmark, icc_convention, weights, bootstrap, seed, icc_missing,
+                            max_memory)
     if (counts or table) and cluster is not None:
         raise InputError.single("--cluster", "a count or contingency table has no unit rows to cluster; give the "
                                              "ratings instead")

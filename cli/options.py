@@ -9,6 +9,7 @@ fast).
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from enum import Enum
 from pathlib import Path
@@ -158,6 +159,27 @@ EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="Encoding of
                                                                      "e.g. cp1252 for old Excel exports).")]
 BootOpt = Annotated[int, typer.Option("--bootstrap", min=0, help="Also give percentile bootstrap CIs over units "
                                                                  "from N resamples (e.g. 2000).")]
+_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
+
+
+def memory_bytes(value: str | None) -> int:
+    """'500M', '2G', '1.5GB', '800000000' -> bytes (0 for None: the default budget)."""
+    if value is None:
+        return 0
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)(?:i?[bB])?\s*", value)
+    if not m or float(m[1]) <= 0:
+        raise typer.BadParameter(f"'{value}' is not a memory size such as 500M, 4G or 1.5GB")
+    return int(float(m[1]) * _UNITS[m[2].lower()])
+
+
+def _memory(value: str | None) -> str | None:
+    memory_bytes(value)
+    return value
+
+
+MaxMemOpt = Annotated[str | None, typer.Option(
+    "--max-memory", callback=_memory, help="Most memory the analysis may use, e.g. 500M or 4G (default: half the "
+                                           "machine's memory); an item that would need more is refused (exit 2).")]
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Random seed of the bootstrap (reproducible CIs).")]
 MinOpt = Annotated[list[str] | None, typer.Option(
     "--min", help="Gate: STAT=VALUE for all items or ITEM:STAT=VALUE, e.g. --min form:gwet_ac1=0.7 (repeatable); "
@@ -177,13 +199,14 @@ SummaryOpt = Annotated[Path | None, typer.Option(
 
 def analysis_options(confidence: float, benchmark: Benchmark, icc_benchmark: IccBenchmark,
                      icc_convention: IccConvention, weights: str | None = None, bootstrap: int = 0,
-                     seed: int | None = None, icc_missing: IccMissing = IccMissing.mixed):
+                     seed: int | None = None, icc_missing: IccMissing = IccMissing.mixed,
+                     max_memory: str | None = None):
     """The reliability.analysis Options of the common command line options."""
     from reliability.analysis import Options
 
     return Options(confidence=confidence, kappa_scale=benchmark.value, icc_scale=icc_benchmark.value,
                    icc_convention=icc_convention.value, weights=weights, bootstrap=bootstrap, seed=seed,
-                   icc_missing=icc_missing.value)
+                   icc_missing=icc_missing.value, max_memory=memory_bytes(max_memory))
 
 
 class progress_bar:

@@ -195,6 +195,7 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
     r, exponent = rescaled(r)  # values near 1e308 overflow the squares: divided by 2^e, exactly
     cats = list(r.categories)
     q = len(cats)
+    _check_budget(r, q, opts)
     listed = q <= LIST_MAX
     labels = (list(r.labels) if r.labels else [f"{c:g}" for c in cats]) if listed else []
     codes = chance.category_index(r.values, cats) if q else np.full(r.values.shape, -1)
@@ -225,13 +226,20 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
         if wname == "identity":
             coefs.update(_family(identity, codes, q, opts))
         else:
-            a_w = chance.agreement(tab, kern, clusters=cl)
-            weighted = _family(a_w, codes, q, opts)
+            why = _too_costly(kern, wname)
+            if why:
+                weighted = {k: undefined(k, why, n_units) for k in ("percent_agreement", "fleiss_kappa", "gwet_ac2",
+                                                                     "conger_kappa", "brennan_prediger")}
+            else:
+                a_w = chance.agreement(tab, kern, clusters=cl)
+                weighted = _family(a_w, codes, q, opts)
             exact = chance.percent_agreement(identity, opts.confidence)
             pa = weighted.pop("percent_agreement")  # weighted, as R irrCAC's pa.coeff.raw(weights=)
             coefs["percent_agreement"] = pa.with_(extra={**pa.extra, "weights": wname, "exact_agreement": exact.value})
             coefs.update(weighted)
-        if opts.weights:
+        if opts.weights and (why := _too_costly(kern, wname)):
+            coefs["krippendorff_alpha"] = undefined("krippendorff_alpha", why, n_units)
+        elif opts.weights:
             # weights chosen explicitly (identity too): alpha with those weights, as R irrCAC's
             # krippen.alpha.raw(weights=); identity gives the nominal alpha whatever the level
             alpha = chance.krippendorff_alpha(a_w, opts.confidence)
@@ -283,6 +291,36 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
                 f"coders agree (the kappa paradox); read them beside percent agreement and AC1{ac_txt}."
             )
     return result
+
+
+BYTES_PER_RATING = 96  # the engine's peak per cell of the units x coders matrix (measured: 70-90 at 10^5-10^6 cells)
+MAX_WEIGHT_EVALS = 4e8  # q^2 per pass over a weight matrix without closed form (a few seconds)
+
+
+def _check_budget(r: ItemRatings, q: int, opts: Options) -> None:
+    """Exit 2 (InputError naming --max-memory) when the item would need more memory than the budget."""
+    from .errors import InputError
+
+    budget = opts.max_memory or default_memory_budget()
+    need = r.values.size * BYTES_PER_RATING + q * 8 * 8
+    if need > budget:
+        raise InputError.single("--max-memory", f"item '{r.item}' ({r.values.shape[0]} units x {r.values.shape[1]} "
+                                f"coders, {q} distinct values) needs about {_size(need)}, more than the memory "
+                                f"budget of {_size(budget)}; raise --max-memory (e.g. --max-memory "
+                                f"{_size(need * 1.5)}) or analyse fewer units at a time")
+
+
+def _size(b: float) -> str:
+    return f"{b / 2**30:.1f}G" if b >= 2**30 else f"{max(1, round(b / 2**20))}M"
+
+
+def _too_costly(kern: weights.Kernel, wname: str) -> str | None:
+    """Why weights without closed form over this many categories are not evaluated (None: they are)."""
+    if kern.closed_form or isinstance(kern, weights.MatrixKernel) or kern.q**2 <= MAX_WEIGHT_EVALS:
+        return None
+    return (f"{wname} weights have no closed form: {kern.q} distinct values need {kern.q**2:.1e} weight evaluations "
+            f"per pass, more than the limit of {MAX_WEIGHT_EVALS:.0e}; quadratic, linear, ordinal or identity weights "
+            f"are computed in closed form at any size")
 
 
 def _dense_max(n: int, opts: Options) -> int:
@@ -352,6 +390,9 @@ def krippendorff_alpha(counts: np.ndarray | SparseCounts, categories: list[float
     else:
         marg = None
     kern = weights.krippendorff_kernel(level, categories, marg, dense_max if isinstance(counts, np.ndarray) else 0)
+    if why := _too_costly(kern, f"Krippendorff's {level} metric"):
+        return undefined("krippendorff_alpha", why, int((counts.sum(axis=1) if isinstance(counts, np.ndarray)
+                                                         else counts.row_sums()).astype(bool).sum()))
     if a is None or not _same_kernel(a.kernel, kern):
         a = chance.agreement(counts, kern, clusters=clusters)
     res = chance.krippendorff_alpha(a, confidence, counts_input=counts_input)

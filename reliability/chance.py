@@ -394,9 +394,8 @@ def brennan_prediger(a: Agreement, confidence: float = 0.95) -> Coefficient:
 def fleiss_kappa(a: Agreement, confidence: float = 0.95) -> Coefficient:
     """Fleiss' (1971) kappa, weighted as in Gwet (2014, eq. 2.13), with Gwet's (2008) linearised SE."""
     k = a.kernel
-    wp = k.apply(a.pi)
-    pe = float(a.pi @ wp)
-    pi_w = (wp + k.apply_t(a.pi)) / 2
+    pi_w = k.apply_sym(a.pi)
+    pe = float(a.pi @ pi_w)  # pi'W pi = pi'(W + W')pi / 2
     pe_i = a.row_dot(pi_w)
     pe_i /= a.ri
     return _chance_corrected("fleiss_kappa", a, pe, pe_i, confidence)
@@ -459,13 +458,12 @@ def krippendorff_alpha(a: Agreement, confidence: float = 0.95, counts_input: boo
                 b[0] += col
             col = np.einsum("ij->j", b)
         pi = col / n
-    wp = kern.apply(pi)
-    pe = float(pi @ wp)
+    pi_w = kern.apply_sym(pi)
+    pe = float(pi @ pi_w)
     if pe >= PE_ONE:
         return undefined(key, "chance agreement is 1 (every rating falls in one category), so alpha is 0/0",
                          a.n, pa=pa, pe=pe)
     alpha = (pa - pe) / (1 - pe)
-    pi_w = (wp + kern.apply_t(pi)) / 2
     c_piw = a.row_dot(pi_w)  # per-row products: the same for every row whether others are there or not
     if not every:
         c_piw = c_piw.take(keep)
@@ -527,7 +525,7 @@ def conger_kappa(codes: np.ndarray, q: int, weights: np.ndarray | Kernel | None 
         pbar += marginals(range(s, min(r, s + batch))).sum(axis=1)
     pbar /= r
     w_pbar = kern.apply(pbar)
-    wt_pbar = kern.apply_t(pbar)
+    wt_pbar = w_pbar if kern.symmetric else kern.apply_t(pbar)
     pbar_w_pbar = float(pbar @ w_pbar)
     # per-unit chance term (Gwet 2014, ch. 5): lambda_ig = (n/n_g)[eps_ig (a_g'W)[c_ig] - (eps_ig - n_g/n) a_g'W p_g]
     # with a_g = r pbar - p_g, so a_g'W = r W'pbar - W'p_g; lambda_ig takes q + 1 values per coder (a category,
@@ -539,7 +537,7 @@ def conger_kappa(codes: np.ndarray, q: int, weights: np.ndarray | Kernel | None 
         p = marginals(cols)
         wp = kern.apply(p)
         pgwpg += float(np.einsum("kg,kg->", p, wp))
-        aw = r * wt_pbar[:, None] - (kern.apply_t(p) if not kern.is_identity else wp)  # q x batch
+        aw = r * wt_pbar[:, None] - (wp if kern.symmetric else kern.apply_t(p))  # q x batch
         awp = np.einsum("kg,kg->g", aw, p)
         ng = n_g[s:s + len(cols)]
         lut = np.empty((len(cols), q + 1))

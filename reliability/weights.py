@@ -124,6 +124,7 @@ class Kernel:
 
     q: int
     is_identity = False
+    symmetric = True
     closed_form = True  # False: W P costs q^2 evaluations
 
     def matrix(self) -> np.ndarray:
@@ -141,6 +142,11 @@ class Kernel:
         """W' p."""
         return self.apply(p)
 
+    def apply_sym(self, p: np.ndarray) -> np.ndarray:
+        """(W p + W' p) / 2 (one pass for a symmetric kernel)."""
+        wp = self.apply(p)
+        return wp if self.symmetric else (wp + self.apply_t(p)) / 2
+
 
 class MatrixKernel(Kernel):
     """An explicit q x q matrix (few categories, or a codebook's custom matrix)."""
@@ -151,6 +157,7 @@ class MatrixKernel(Kernel):
         self.w = np.asarray(w, dtype=float)
         self.q = self.w.shape[0]
         self.is_identity = bool(np.array_equal(self.w, np.eye(self.q)))
+        self.symmetric = bool(np.array_equal(self.w, self.w.T))
 
     def matrix(self) -> np.ndarray:
         return self.w
@@ -201,6 +208,7 @@ class DifferenceKernel(Kernel):
         self.raw = t
         self.sq, self.ab, self.fn, self.c = sq, ab, fn, c
         self.closed_form = fn is None
+        self._total: float | None = None
         self.is_identity = self.q <= 2  # every weight function is 0 between the two ends of its range
         if ab and np.any(np.diff(t) < 0):
             raise ValueError("linear terms need ascending positions")
@@ -226,10 +234,12 @@ class DifferenceKernel(Kernel):
         if self.ab:
             s -= self.ab * 2 * float((t * (2 * np.arange(q) - q + 1)).sum())
         if self.fn is not None:
-            step = self._rows()
-            for lo in range(0, q, step):
-                hi = min(q, lo + step)
-                s -= self.c * float(self.fn(self.raw[lo:hi, None], self.raw[None, :]).sum())
+            if self._total is None:  # one pass over the q x q values, kept
+                step, f = self._rows(), 0.0
+                for lo in range(0, q, step):
+                    f += float(self.fn(self.raw[lo:lo + step, None], self.raw[None, :]).sum())
+                self._total = f
+            s -= self.c * self._total
         return s
 
     def apply(self, p: np.ndarray) -> np.ndarray:

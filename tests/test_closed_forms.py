@@ -156,3 +156,36 @@ def test_100000_nominal_categories_build_no_matrix():
     # 20 units with one agreeing pair out of 3 ordered pairs (2 of 6), the other 20 almost surely none
     assert pa.value == pytest.approx(20 * (2 / 6) / 40, abs=0.02)
     assert any("per-category" in n for n in res.notes) and not res.per_category
+
+
+def test_max_memory_refuses_an_item_with_exit_2_naming_the_option(tmp_path):
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    from cli.options import memory_bytes
+
+    rng = np.random.default_rng(1)
+    rows = ["unit,a,b,c"] + [f"u{i}," + ",".join(repr(float(v)) for v in rng.normal(size=3)) for i in range(2000)]
+    path = tmp_path / "w.csv"
+    path.write_text("\n".join(rows) + "\n")
+    before = path.read_bytes()
+    res = CliRunner().invoke(app, ["compute", str(path), "--level", "interval", "--max-memory", "100k"])
+    assert res.exit_code == 2
+    assert "--max-memory" in res.output and "2000 units x 3 coders" in res.output and "Traceback" not in res.output
+    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["w.csv"]
+    res = CliRunner().invoke(app, ["compute", str(path), "--level", "interval", "--max-memory", "1G", "-f", "json"])
+    assert res.exit_code == 0, res.output
+    assert memory_bytes("1.5GB") == int(1.5 * 2**30) and memory_bytes("500M") == 500 * 2**20
+    assert memory_bytes(None) == 0
+
+
+def test_weights_without_closed_form_beyond_the_work_limit_are_undefined_with_the_reason(monkeypatch):
+    r = duration_item(200)
+    monkeypatch.setattr(analysis, "MAX_WEIGHT_EVALS", 241**2 - 1)
+    res = analyse(r, Options(weights="radical"))
+    for key in ("fleiss_kappa", "gwet_ac2", "conger_kappa", "brennan_prediger", "krippendorff_alpha"):
+        c = res.coefficients[key]
+        assert c.status == "undefined" and "radical weights have no closed form" in c.reason, key
+    assert res.coefficients["icc2"].ok  # the ICCs need no weights
+    ok = analyse(r, Options(weights="quadratic")).coefficients  # closed form: any size
+    assert ok["fleiss_kappa"].ok and ok["krippendorff_alpha"].ok
