@@ -112,7 +112,7 @@ def read_elan(path: str | Path, items: set[str], tiers: dict[str, str] | None = 
                                 e.lineno) from None
     except _Refused as e:
         raise InputError.single(name, str(e), p.CurrentLineNumber) from None
-    except (ValueError, RecursionError) as e:
+    except (ValueError, LookupError, RecursionError) as e:  # LookupError: an unknown encoding in the XML declaration
         raise InputError.single(name, f"cannot be read as XML: {e}") from None
     if not tier_attrs and not slots:
         raise InputError.single(name, "has no TIER and no TIME_SLOT: not an ELAN annotation file")
