@@ -16,7 +16,7 @@ import typer
 
 from reliability.textsafe import terminal
 
-from . import plan, training, video
+from . import plan, report, training, video
 from .options import (
     HELP,
     Benchmark,
@@ -40,6 +40,7 @@ from .options import (
     MaxMemOpt,
     MinOpt,
     NoGateOpt,
+    ReportOpt,
     SeedOpt,
     SummaryOpt,
     analysis_options,
@@ -130,6 +131,12 @@ def output_files(out: Path, items, opts, ratings, warnings: list[str], title: st
     }
 
 
+def check_meta(cb, data, files: list[Path]) -> dict[str, Any]:
+    """The run's description in the results JSON."""
+    return {"codebook": cb.id, "codebook_version": cb.version or None, "coders": data.coders,
+            "files": [str(f) for f in files], "coder_counts": [c.to_dict() for c in data.coder_counts]}
+
+
 def run_check(files: list[Path], codebook: Path, out: Path | None, fmt: Format, opts, encoding: str | None,
               show_all: bool, title: str | None = None, cb=None, pending: Batch | None = None,
               diagnostics: bool = True, cluster: str | None = None) -> tuple[list, Any, Any]:
@@ -159,8 +166,7 @@ def run_check(files: list[Path], codebook: Path, out: Path | None, fmt: Format, 
         for it, res in zip(cb.items, items):
             res.diagnostics = diagnose(data.items[it.id], res, opts)
     title = title or f"{cb.title or cb.id}: {len(data.coders)} coders, {len(data.units)} units"
-    meta = {"codebook": cb.id, "codebook_version": cb.version or None, "coders": data.coders,
-            "files": [str(f) for f in files], "coder_counts": [c.to_dict() for c in data.coder_counts]}
+    meta = check_meta(cb, data, files)
     if out is not None:
         tables = output_files(out, items, opts, data.items.values(), data.warnings, title, **meta)
         if pending is not None:
@@ -249,6 +255,7 @@ def check(
     junit: JunitOpt = None,
     summary: SummaryOpt = None,
     cluster: ClusterOpt = None,
+    report_html: ReportOpt = None,
 ) -> None:
     """Check coder files against a codebook and compute each item's reliability; gate the round.
 
@@ -267,12 +274,25 @@ def check(
     cb = load_codebook(codebook)
     gate.combine(cb.gates, cli_gates, [it.id for it in cb.items])  # --min ITEM:... names a codebook item
     outs = [out / n for n in OUTPUT_NAMES] if out is not None else []
-    check_targets([*outs, *(p for p in (junit, summary) if p is not None)], [*files, codebook])  # before any output
+    check_targets([*outs, *(p for p in (junit, summary, report_html) if p is not None)],
+                  [*files, codebook])  # before any output
     pending = Batch()
-    items, _, cb = run_check(files, codebook, out, fmt, opts, encoding, show_all, cb=cb, pending=pending,
+    items, data, cb = run_check(files, codebook, out, fmt, opts, encoding, show_all, cb=cb, pending=pending,
                              cluster=cluster)
     inputs = [*files, codebook]
     code = apply_gates(items, cb, mins, gate_on, no_gate, junit, summary, inputs, fmt is not Format.table, pending)
+    if report_html is not None:  # the results JSON and the gate results, as a page
+        import json
+
+        from reliability import report as tables
+
+        from .report import gate_dicts, report_files
+
+        doc = json.loads(json.dumps(tables.results_json(items, opts, warnings=data.warnings or None,
+                                                        **check_meta(cb, data, files))))
+        gates = [] if no_gate else gate.combine(cb.gates, cli_gates, [it.id for it in cb.items])
+        pending.files.update(report_files(doc, report_html, gates=gate_dicts(gate.evaluate(items, gates,
+                                                                                           on=gate_on.value))))
     written = pending.write(inputs)  # tables, JUnit and summary: all or nothing, then the results are shown
     if written and fmt is Format.table:
         err_console().print(terminal(f"wrote {', '.join(str(p) for p in written)}"), markup=False)
@@ -421,6 +441,7 @@ app.command()(training.train)  # the commands of other modules
 app.command()(training.retest)
 app.command()(video.video)
 app.command()(plan.plan)
+app.command("report")(report.report_cmd)
 
 
 def run() -> None:

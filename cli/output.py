@@ -190,8 +190,9 @@ def _ensure_folder(folder: Path, created: list[Path]) -> None:
         created.append(p)
 
 
-def _stage(path: Path, text: str, staged: list[tuple[Path, Path]]) -> None:
-    """Write ``text`` (UTF-8) in full to a synced temporary file beside ``path``, mode from the umask or the
+def _stage(path: Path, text: str | bytes, staged: list[tuple[Path, Path]]) -> None:
+    """Write ``text`` (UTF-8; bytes as they are: images, .docx) in full
+    to a synced temporary file beside ``path``, mode from the umask or the
     mode of the file it replaces. The name is recorded in ``staged`` before the file exists, so an interrupt
     at any point leaves nothing the caller does not remove."""
     tmp = _tmp_name(path)
@@ -205,7 +206,7 @@ def _stage(path: Path, text: str, staged: list[tuple[Path, Path]]) -> None:
             with contextlib.suppress(FileNotFoundError):
                 mode = stat.S_IMODE(os.stat(path).st_mode)  # keep the mode of the file replaced
                 os.chmod(tmp, mode)
-            f.write(text.encode("utf-8"))
+            f.write(text if isinstance(text, bytes) else text.encode("utf-8"))
             f.flush()
             os.fsync(f.fileno())
     except OSError as e:
@@ -360,7 +361,7 @@ def append_text(path: Path, text: str) -> None:
         os.close(fd)
 
 
-def write_all(files: Mapping[Path, str], inputs: Iterable[Path | str] = (), *,
+def write_all(files: Mapping[Path, str | bytes], inputs: Iterable[Path | str] = (), *,
               appends: Mapping[Path, str] | None = None, locked: Locked | None = None) -> list[Path]:
     """Write one run's outputs all or nothing (see the module docstring): ``files`` replaced, ``appends``
     appended to after them, and the files a ``locked`` callback returns (run under its folder's lock, its
@@ -451,7 +452,7 @@ class Batch:
     """One command's outputs, collected for one all-or-nothing ``write_all``; ``later`` prints the results
     once they are written (a failed write must not look like a written result)."""
 
-    files: dict[Path, str] = field(default_factory=dict)
+    files: dict[Path, str | bytes] = field(default_factory=dict)
     appends: dict[Path, str] = field(default_factory=dict)
     later: list[Callable[[], None]] = field(default_factory=list)
 

@@ -6,7 +6,12 @@ The plotting library is imported only inside the functions that draw (``irrkit -
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from .options import guarded
 
 
 def print_diagnostics(console: Any, items: Sequence[Any], show_all: bool = False) -> None:
@@ -94,3 +99,106 @@ def _print_matrix(console: Any, d: Any, fmt: Any) -> None:
         cells = ["—" if x == y else fmt((upper if y > x else lower)[x][y]) or "—" for y in range(len(d.coders))]
         t.add_row(Text(f"{x + 1} {a}", style="bold"), *cells)
     console.print(t)
+
+
+# ----------------------------------------------------------------------------------------------- irrkit report
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    """An irrkit JSON (results of check/compute, or a train/retest round); bad input -> InputError."""
+    import json
+
+    from reliability.errors import InputError
+
+    if not path.exists():
+        raise InputError.single(str(path), "no such file")
+    if path.is_dir():
+        raise InputError.single(str(path), "is a folder; give the results JSON (results.json, training.json)")
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InputError.single(str(path), "is not UTF-8 text; give the JSON irrkit wrote") from None
+    except ValueError as e:
+        raise InputError.single(str(path), f"is not JSON (line {getattr(e, 'lineno', '?')}: "
+                                f"{getattr(e, 'msg', e)})") from None
+    if not isinstance(doc, dict) or doc.get("tool") != "irrkit":
+        raise InputError.single(str(path), "is not an irrkit results JSON (no \"tool\": \"irrkit\"); give the "
+                                "results.json of check or the training.json of train/retest")
+    if doc.get("kind") not in ("training-round", "retest") and not isinstance(doc.get("items"), list):
+        raise InputError.single(str(path), "has neither items (check, compute) nor trainees (train, retest)")
+    return doc
+
+
+def read_history(folder: Path, current: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The round records of a history folder (plus ``current``, if it is not recorded there yet)."""
+    import json
+
+    from reliability.errors import InputError
+    from reliability.training import ROUND_FILE
+
+    if not folder.is_dir():
+        raise InputError.single(str(folder), "--history must be a folder of round records")
+    out = []
+    for p in sorted(folder.iterdir()):
+        if ROUND_FILE.fullmatch(p.name):
+            try:
+                rec = json.loads(p.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as e:
+                raise InputError.single(str(p), f"is not a readable round record ({e})") from None
+            if isinstance(rec, dict):
+                out.append(rec)
+    if current is not None and not any(r.get("round") == current.get("round") and r.get("name") ==
+                                       current.get("name") for r in out):
+        out.append(current)
+    return out
+
+
+def report_files(doc: dict[str, Any], html_path: Path, figures_dir: Path | None = None,
+                 history: list[dict[str, Any]] | None = None, title: str | None = None,
+                 gates: list[dict[str, Any]] | None = None) -> dict[Path, str | bytes]:
+    """The HTML report (and, with ``figures_dir``, each figure as PNG and SVG) as {path: content}."""
+    from reliability import figures
+    from reliability.html_report import report
+
+    rep = report(doc, history, title, gates)
+    files: dict[Path, str | bytes] = {html_path: rep.html}
+    if figures_dir is not None:
+        for name, fig in rep.figures.items():
+            files[figures_dir / f"{name}.svg"] = figures.svg(fig, name)
+            files[figures_dir / f"{name}.png"] = figures.png(fig)
+    return files
+
+
+@guarded
+def report_cmd(
+    results: Annotated[Path, typer.Argument(help="results.json of check (or --format json output), or "
+                                                 "training.json of train/retest.", show_default=False)],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="HTML file to write (default: the JSON's name "
+                                             "with .html).")] = None,
+    figures_dir: Annotated[Path | None, typer.Option("--figures", help="Also save every figure as PNG and SVG "
+                                                     "in this folder (for slides).")] = None,
+    history: Annotated[Path | None, typer.Option("--history", help="History folder of training rounds: each "
+                                                 "trainee's trend over the rounds.")] = None,
+    title: Annotated[str | None, typer.Option("--title", help="Title of the report.")] = None,
+) -> None:
+    """Write a self-contained HTML report (offline, phone-readable, printable) from irrkit's JSON.
+
+    Example: [bold]irrkit report results/results.json -o results/report.html --figures results/figures[/]
+    """
+    from .options import err_console
+    from .output import write_all
+
+    doc = read_json(results)
+    html_path = out if out is not None else results.with_suffix(".html")
+    hist = read_history(history, doc if doc.get("kind") else None) if history is not None else None
+    files = report_files(doc, html_path, figures_dir, hist, title)
+    written = write_all(files, inputs=[results])
+    err_console().print(f"wrote {html_path}" + (f" and {len(written) - 1} figure files to {figures_dir}"
+                                               if figures_dir is not None else ""), markup=False)
+
+
+
+def gate_dicts(results: Sequence[Any]) -> list[dict[str, Any]]:
+    """Gate results (reliability.gate.GateResult) as the dicts the report reads."""
+    return [{"item": r.item, "statistic": r.statistic, "minimum": r.minimum, "on": r.on, "value": r.value,
+             "ci_low": r.ci_low, "ci_high": r.ci_high, "passed": r.passed, "message": r.message} for r in results]

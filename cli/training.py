@@ -26,6 +26,7 @@ from .options import (
     GateOnOpt,
     JunitOpt,
     NoGateOpt,
+    ReportOpt,
     SummaryOpt,
     err_console,
     guarded,
@@ -285,6 +286,7 @@ def train(
     no_gate: NoGateOpt = False,
     junit: JunitOpt = None,
     summary: SummaryOpt = None,
+    report_html: ReportOpt = None,
 ) -> None:
     """A coder training round: each trainee against the gold standard, item by item; pass/fail per trainee.
 
@@ -350,6 +352,13 @@ def train(
         if out is not None:
             out_files[out / "training.json"] = json.dumps(training.to_json(res, results, **meta), indent=2,
                                                           ensure_ascii=False) + "\n"
+        if report_html is not None:  # the round as training.json has it; the trend over the history with it
+            from .report import read_history, report_files
+
+            doc = json.loads(json.dumps(training.to_json(res, results, **meta)))
+            hist = read_history(history, doc) if history is not None and history.is_dir() else (
+                [doc] if history is not None else None)
+            out_files.update(report_files(doc, report_html, history=hist))  # type: ignore[arg-type]
         return out_files
 
     if history is not None:
@@ -389,6 +398,7 @@ def retest(
     gate_on: GateOnOpt = GateOn.estimate,
     no_gate: NoGateOpt = False,
     junit: JunitOpt = None,
+    report_html: ReportOpt = None,
 ) -> None:
     """Intra-coder (test-retest) agreement of one coder's two passes over the same units.
 
@@ -416,6 +426,12 @@ def retest(
     results = training.evaluate(res, gates, gate_on.value)
     flat = [r for rs in results.values() for r in rs]
     more, appends = _gate_files(flat, f"irrkit.retest.{cb.id}", "", junit, None)
+    if report_html is not None:
+        from .report import report_files
+
+        doc = json.loads(json.dumps(training.to_json(res, results, gate_on=gate_on.value,
+                                                     files=[str(first), str(second)])))
+        more.update(report_files(doc, report_html))  # type: ignore[arg-type]
     write_all(more, [first, second, codebook], appends=appends)
     who = f" of {one.coders[0]}" if one.coders[0] == two.coders[0] else ""
     title = f"Test-retest{who}: {first.name} (first) vs {second.name} (second), {cb.title or cb.id}"
