@@ -132,7 +132,7 @@ def test_training_report_has_confusions_and_trend(reports):
     assert {"form-trend", "intensity-trend"} <= set(figs)
     assert "r1" in text and "r2" in text
     rec = json.loads((reports / "r2" / "training.json").read_text())
-    for c, t in rec["trainees"].items():
+    for t in rec["trainees"].values():
         assert f"{t['items']['form']['statistics']['cohen_kappa']['value']:.3f}" in text
         assert ("passed" if t["passed"] else "FAILED") in text
 
