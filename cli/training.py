@@ -135,6 +135,25 @@ def _emit(res, results, fmt: Format, title: str, meta: dict[str, Any],
         _print_tables(res, results, title)
 
 
+def _print_sequential(rows: list[dict[str, Any]]) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    t = Table(title="Sequential gating: units after which the gate was clear", header_style="bold")
+    for col in ("trainee", "item", "statistic", "decision", "after units", "of", "CI at that look"):
+        t.add_column(col, justify="right" if col in ("after units", "of") else "left")
+    for r in rows:
+        ci = "" if r["ci_low"] is None else f"[{r['ci_low']:.3f}, {r['ci_high']:.3f}]"
+        t.add_row(escape(terminal(r["trainee"])), escape(terminal(r["item"])), r["statistic"],
+                  f"{r['decision']} (>= {r['minimum']:g})", "" if r["n_units"] is None else str(r["n_units"]),
+                  str(r["n_available"]), ci)
+    Console(highlight=False).print(t)
+    if rows:
+        Console(highlight=False).print(f"looks every 5 units from 10, each at confidence "
+                                       f"{rows[0]['look_confidence']:.4g} (Bonferroni over the looks)")
+
+
 def _gate_files(flat, suite: str, title: str, junit: Path | None, summary: Path | None,
                elapsed: float = 0.0) -> tuple[dict[Path, str], dict[Path, str]]:
     """JUnit and summary files (replaced) and appends ($GITHUB_STEP_SUMMARY)."""
@@ -287,6 +306,10 @@ def train(
     junit: JunitOpt = None,
     summary: SummaryOpt = None,
     report_html: ReportOpt = None,
+    sequential: Annotated[bool, typer.Option(
+        "--sequential", help="Also say, per trainee and gate, after how many units (in file order, looks every 5 "
+                             "from 10) pass or fail was already clear: the CI wholly above or below the minimum "
+                             "(Bonferroni-adjusted looks).")] = False,
 ) -> None:
     """A coder training round: each trainee against the gold standard, item by item; pass/fail per trainee.
 
@@ -376,7 +399,15 @@ def train(
     lines = _changes(previous, prev_file, state["record"]) if previous is not None and prev_file is not None else []
     extra = {"history": {"file": str(target), "previous": str(prev_file) if prev_file else None,
                          "changes": lines}} if target is not None else None
+    seq = None
+    if sequential:
+        from reliability.sequential import round_decisions
+
+        seq = round_decisions(data.items, res.reference, results, confidence)
+        extra = {**(extra or {}), "sequential": seq}
     _emit(res, results, fmt, title, meta, extra)
+    if seq is not None and fmt is Format.table:
+        _print_sequential(seq)
     if target is not None:
         say = typer.echo if fmt is Format.table else (lambda s: typer.echo(s, err=True))
         say(f"history: round {number} '{name}' recorded in {terminal(target)}")
