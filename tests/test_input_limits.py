@@ -85,3 +85,90 @@ def test_legacy_stream_encodings_never_crash(tmp_path: Path, encoding: str) -> N
     out, err = res.stdout.decode(encoding), res.stderr.decode(encoding)
     assert res.returncode == 0, err
     assert "pass >= 0.60" in out and "≥" not in out and "Traceback" not in err
+
+
+CB_NOTE = CB.replace("[010, 020, 030]", "[a, b]")
+
+
+def workbook(path: Path, rows: list[list[object]], long: int = 0) -> Path:
+    """A one-sheet workbook; the text LONG in it becomes ``long`` n's (openpyxl cuts cells to Excel's 32,767
+    characters when it writes, other writers and hand-made files do not)."""
+    import zipfile
+
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "anna"
+    for r in rows:
+        ws.append(r)
+    wb.save(path)
+    if long:
+        with zipfile.ZipFile(path) as src:
+            parts = [(info, src.read(info)) for info in src.infolist()]
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+            for info, data in parts:
+                dst.writestr(info, data.replace(b"LONG", b"n" * long))
+    return path
+
+
+def test_xlsx_zip_bomb_is_refused_from_its_declared_sizes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import zipfile
+
+    files(tmp_path, {"cb.yaml": CB_NOTE})
+    small = workbook(tmp_path / "small.xlsx", [["unit", "form"], ["u1", "a"]])
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(small) as src, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+        dst.writestr("xl/sharedStrings.xml", b"<sst><si><t>" + b"a" * (40 * 2**20) + b"</t></si></sst>")
+    assert bomb.stat().st_size < 2**20
+    before = snapshot(tmp_path)
+    code, out, err = invoke(["check", "bomb.xlsx", "small.xlsx", "-c", "cb.yaml"], tmp_path, monkeypatch)
+    assert code == 2 and out == ""
+    line = next(ln for ln in err.splitlines() if "bomb.xlsx" in ln)
+    assert "'xl/sharedStrings.xml' unpacks from" in line and "to 40 MB" in line and "zip bomb" in line
+    assert len(err) < 1000 and snapshot(tmp_path) == before
+    from reliability.readers import excel
+
+    monkeypatch.setattr(excel, "MAX_UNPACKED", 1000)
+    code, _, err = invoke(["check", "small.xlsx", "small.xlsx", "-c", "cb.yaml"], tmp_path, monkeypatch)
+    assert code == 2 and "small.xlsx: workbook unpacks to" in err and "up to 1000 bytes unpacked" in err
+
+
+def test_xlsx_cell_over_the_limit_names_sheet_row_and_column(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files(tmp_path, {"cb.yaml": CB_NOTE})
+    workbook(tmp_path / "x.xlsx", [["unit", "form", "note"], ["u1", "a", "ok"], ["u2", "b", "LONG"]], 200_000)
+    code, _, err = invoke(["check", "x.xlsx", "-c", "cb.yaml"], tmp_path, monkeypatch)
+    assert code == 2
+    assert ("x.xlsx sheet 'anna':3: column 'C': a cell holds 200,000 characters; irrkit reads cells up to 131,072 "
+            "characters") in err and len(err) < 500
+
+
+def test_one_cell_length_rule_for_small_and_big_csv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reliability.readers import delimited
+
+    rows = [f"u{i},a,fine" for i in range(30)]
+    rows[20] = "u20,a," + "n" * 200_000
+    files(tmp_path, {"cb.yaml": CB_NOTE, "a.csv": "\n".join(["unit,form,note", *rows]) + "\n"})
+    results = []
+    for limit in (10**9, 10):  # the csv module path, then pandas' C tokenizer path
+        monkeypatch.setattr(delimited, "BIG_LINES", limit)
+        results.append(invoke(["check", "a.csv", "-c", "cb.yaml"], tmp_path, monkeypatch))
+    assert results[0] == results[1]
+    code, _, err = results[0]
+    assert code == 2 and "a.csv:22: a cell is longer than 131,072 characters" in err
+    monkeypatch.setattr(delimited, "BIG_LINES", 10)
+    rows[20] = "u20,a," + "n" * 100_000  # under the limit: accepted by both
+    files(tmp_path, {"a.csv": "\n".join(["unit,form,note", *rows]) + "\n"})
+    assert invoke(["check", "a.csv", "-c", "cb.yaml"], tmp_path, monkeypatch)[0] == 0
+
+
+def test_echoed_values_are_cut_to_a_readable_length(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    big = "x" * 100_000
+    files(tmp_path, {"cb.yaml": CB_NOTE, "a.csv": f"unit,form\nu1,{big}\nu2,a\n{big},b\n{big},a\n"})
+    code, _, err = invoke(["check", "a.csv", "-c", "cb.yaml"], tmp_path, monkeypatch)
+    assert code == 2
+    assert f"a.csv:2: column 'form': value '{'x' * 40}...' (100,000 characters) is not a code of item 'form' " \
+           "(allowed: a, b)" in err
+    assert f"unit '{'x' * 40}...' (100,000 characters) is rated twice" in err
+    assert max(len(ln) for ln in err.splitlines()) < 300

@@ -16,7 +16,7 @@ from reliability.errors import InputError, Problem
 from reliability.ratings import ItemRatings
 
 from .delimited import read_table
-from .place import raise_if, report_cells, report_tokens
+from .place import quoted, raise_if, report_cells, report_tokens
 from .records import coverage_warnings
 from .table import columns, duplicated, filled, missing_column, strip_cells
 from .values import (
@@ -61,7 +61,7 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
         problems.append(Problem(name, "no coder columns: a wide file has the unit column and one column "
                                 "per coder", t.header_line))
     if long:
-        warnings += [f"{name}: column '{c}' ignored" for c in pos
+        warnings += [f"{name}: column {quoted(c)} ignored" for c in pos
                      if c not in (ucol, coder_col, value_col, cluster_col)]
     raise_if(problems)
 
@@ -92,17 +92,17 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
         ci, coders_u = pd.factorize(coders_raw)
         cell = ui.astype(np.int64) * len(coders_u) + ci  # flat index in the units x coders grid
         dup = duplicated(cell, len(units_u) * len(coders_u))
-        what = "unit '{u}' is rated twice by coder '{c}' (first on line {l})"
+        what = "unit {u} is rated twice by coder {c} (first on line {l})"
     else:
         coders_raw = np.empty(0, dtype=object)
         dup = duplicated(ui, len(units_u))
-        what = "unit '{u}' appears twice (first on line {l})"
+        what = "unit {u} appears twice (first on line {l})"
     dup &= ~empty
     first: dict[tuple[str, str], int] = {}
     for r in np.flatnonzero(dup):
         k = (str(units_raw[r]), str(coders_raw[r]) if long else "")
         if k in first:
-            problems.append(Problem(name, what.format(u=k[0], c=k[1], l=first[k]), int(t.lines[r])))
+            problems.append(Problem(name, what.format(u=quoted(k[0]), c=quoted(k[1]), l=first[k]), int(t.lines[r])))
         else:
             first[k] = int(t.lines[r])
     if categories is not None:
@@ -159,7 +159,7 @@ def parse_count(s: str) -> Parsed:
             exact = None
         n = None if exact is None or exact > MAX_COUNT or exact != exact.to_integral_value() else n
     if n is None or not 0 <= n <= MAX_COUNT or n != int(n):
-        return s, math.nan, (f"value '{s}' is not a count (a non-negative whole number); counts go up to "
+        return s, math.nan, (f"value {quoted(s)} is not a count (a non-negative whole number); counts go up to "
                              f"{MAX_COUNT:,} (2^53)")
     return s, n, None
 

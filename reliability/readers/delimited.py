@@ -19,7 +19,7 @@ from reliability.errors import InputError, Problem
 
 from .files import read_bytes
 from .place import also_on_lines
-from .table import Table, blank_cells, blank_row, spaces_in
+from .table import MAX_CELL_CHARS, Table, blank_cells, blank_row, long_cell, spaces_in
 
 BIG_LINES = 5_000  # files with more lines are tokenised by pandas' C parser
 DELIMITERS = ",;\t"
@@ -96,7 +96,7 @@ def _csv_error(msg: str) -> str:
     if "expected after" in msg:
         return "text after a closing quote (a quote inside a quoted value must be doubled: \"\")"
     if "field limit" in msg:
-        return "a field is longer than 131072 characters (an unclosed quote?)"
+        return long_cell()
     return f"cannot parse the CSV: {msg}"
 
 
@@ -111,6 +111,7 @@ def _ragged(row: list[str], n: int, delim: str) -> str:
 
 
 def _parse_slow(text: str, name: str, delim: str, skip: int) -> Table:
+    csv.field_size_limit(MAX_CELL_CHARS)  # the one cell-length rule, also for the fast path
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
     rows: list[list[str]] = []
     lines: list[int] = []
@@ -205,6 +206,10 @@ def _parse_fast(text: str, name: str, delim: str, skip: int, newlines: int | Non
                          na_filter=False, engine="c", skip_blank_lines=False, encoding="utf-8")
     except Exception:  # noqa: BLE001 - any tokenizer complaint: let the csv module report it precisely
         return None
+    if len(data) > MAX_CELL_CHARS:  # a line that could hold a cell over the limit: the careful path reports it
+        ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+        if np.diff(ends, prepend=-1, append=len(data)).max() > MAX_CELL_CHARS:
+            return None
     n_lines = (text.count("\n") if newlines is None else newlines) + (not text.endswith("\n"))
     if len(df) != n_lines or len(df) < 2:
         return None

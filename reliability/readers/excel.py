@@ -2,15 +2,43 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 from reliability.errors import InputError
 
-from .files import check_file
-from .table import Table, blank_row, cell_text, rows_table
+from .files import check_file, size_text
+from .place import quoted
+from .table import MAX_CELL_CHARS, Table, blank_row, cell_text, long_cell, rows_table
 
 MAX_CELLS = 20_000_000  # most cells read from one workbook (a zip bomb guard)
+MAX_UNPACKED = 2**30  # most bytes a workbook may unpack to (the sum of its parts' declared sizes)
+MAX_RATIO = 100  # a part over BIG_PART bytes may unpack to at most this many times its packed size
+BIG_PART = 16 * 2**20
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+RESAVE = "open and save it again in Excel, or save each sheet as CSV"
+
+
+def check_zip(path: Path, name: str) -> None:
+    """Refuse a workbook whose ZIP directory declares more than MAX_UNPACKED bytes, or a large part that
+    expands more than MAX_RATIO-fold (a zip bomb), before anything is unpacked. The declared sizes bound the
+    work: zipfile never unpacks a part beyond its declared size (it fails the CRC check instead)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            parts = z.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as e:
+        raise InputError.single(name, f"cannot be read as an Excel .xlsx workbook (not a ZIP archive: "
+                                f"{str(e)[:200]}); {RESAVE}") from None
+    total = sum(p.file_size for p in parts)
+    if total > MAX_UNPACKED:
+        raise InputError.single(name, f"workbook unpacks to {size_text(total)}; irrkit reads workbooks up to "
+                                f"{size_text(MAX_UNPACKED)} unpacked (save the sheets as CSV)")
+    for p in parts:
+        if p.file_size > BIG_PART and p.file_size > MAX_RATIO * max(p.compress_size, 1):
+            raise InputError.single(name, f"workbook part {quoted(p.filename)} unpacks from "
+                                    f"{size_text(p.compress_size)} to {size_text(p.file_size)} "
+                                    f"({p.file_size // max(p.compress_size, 1):,}-fold): refused as a zip bomb "
+                                    f"(irrkit allows {MAX_RATIO}-fold for parts over {size_text(BIG_PART)})")
 
 
 def read_xlsx(path: Path, name: str, warnings: list[str]) -> list[tuple[Table, str]]:
@@ -23,6 +51,7 @@ def read_xlsx(path: Path, name: str, warnings: list[str]) -> list[tuple[Table, s
     except ImportError:
         raise InputError.single(name, "reading Excel .xlsx files needs the optional package openpyxl: "
                                 "pip install 'irrkit[excel]' (or save each sheet as CSV)") from None
+    check_zip(path, name)
     tables: list[tuple[str, Table]] = []
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -35,8 +64,13 @@ def read_xlsx(path: Path, name: str, warnings: list[str]) -> list[tuple[Table, s
                     if n_cells > MAX_CELLS:
                         raise InputError.single(name, f"workbook has more than {MAX_CELLS:,} cells; irrkit "
                                                 "reads workbooks up to that size (save the sheets as CSV)")
-                    rows.append((r, [cell_text(v) for v in row]))
-                where = f"{name} sheet '{ws.title}'"
+                    texts = [cell_text(v) for v in row]
+                    if any(len(t) > MAX_CELL_CHARS for t in texts):
+                        j = next(j for j, t in enumerate(texts) if len(t) > MAX_CELL_CHARS)
+                        raise InputError.single(f"{name} sheet {quoted(ws.title)}", long_cell(len(texts[j])), r,
+                                                _column_letter(j))
+                    rows.append((r, texts))
+                where = f"{name} sheet {quoted(ws.title)}"
                 if all(blank_row(cells) for _, cells in rows):
                     warnings.append(f"{where}: empty sheet ignored")
                     continue
@@ -46,10 +80,20 @@ def read_xlsx(path: Path, name: str, warnings: list[str]) -> list[tuple[Table, s
     except InputError:
         raise
     except Exception as e:  # noqa: BLE001 - zip, XML and openpyxl errors of a broken or foreign file
-        raise InputError.single(name, f"cannot be read as an Excel .xlsx workbook ({type(e).__name__}: {e}); "
-                                "open and save it again in Excel, or save each sheet as CSV") from None
+        raise InputError.single(name, f"cannot be read as an Excel .xlsx workbook ({type(e).__name__}: "
+                                f"{str(e)[:200]}); {RESAVE}") from None
     if not tables:
         raise InputError.single(name, "workbook is empty (no sheet has cells with data)")
     if len(tables) == 1:
         return [(tables[0][1], path.stem)]
     return [(t, title) for title, t in tables]
+
+
+def _column_letter(j: int) -> str:
+    """Excel's name of the column at 0-based position j: A, ..., Z, AA, ..."""
+    out = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        out = chr(65 + r) + out
+    return out

@@ -15,6 +15,16 @@ import numpy as np
 from reliability.errors import InputError, Problem
 
 MAX_PROBLEMS = 50
+MAX_SHOWN = 60  # longest echoed value (a cell, a name) in a message; longer ones are cut
+
+
+def quoted(value: object, limit: int = MAX_SHOWN) -> str:
+    """A value as echoed in a message: in quotes, cut to a readable length (a 1 MB cell shows its first 40
+    characters and its length)."""
+    text = str(value)
+    if len(text) <= limit:
+        return f"'{text}'"
+    return f"'{text[:40]}...' ({len(text):,} characters)"
 
 
 @dataclass(frozen=True)

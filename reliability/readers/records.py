@@ -18,7 +18,7 @@ from reliability.ratings import ItemRatings
 
 from .delimited import read_table
 from .excel import EXCEL_SUFFIXES, read_xlsx
-from .place import merge_file_warnings, raise_if, report_cells, report_tokens
+from .place import merge_file_warnings, quoted, raise_if, report_cells, report_tokens
 from .spss import SPSS_SUFFIXES, read_sav
 from .table import Table, close_hint, columns, duplicated, filled, fmt_number, missing_column, quote_names, strip_cells
 from .values import Parsed, item_parser, resolve_open, validate
@@ -136,7 +136,7 @@ def _read_coder_file(t: Table, coder: str, cb: Codebook, parsers: dict[str, Call
     context = {}
     for c, i in pos.items():
         if c not in (cb.unit_column, cb.coder_column) and cb.item(c) is None:
-            warnings.append(f"{name}: unknown column '{c}' kept as context "
+            warnings.append(f"{name}: unknown column {quoted(c)} kept as context "
                             f"(not an item of codebook '{cb.id}')")
             context[f"context_{c}" if c in RESERVED else c] = strip_cells(t.cells[i], t._plain)
     if cb.unit_column not in pos:
@@ -179,7 +179,7 @@ def _check_duplicates(chunks: list[_Chunk], problems: list[Problem], units: np.n
             continue
         f0, l0 = first[key]
         if f0 == here[0]:
-            problems.append(Problem(chunks[f0].file, f"unit '{key[0]}' is rated twice by coder '{key[1]}' "
+            problems.append(Problem(chunks[f0].file, f"unit {quoted(key[0])} is rated twice by coder {quoted(key[1])} "
                                     f"(first on line {l0})", here[1], None))
         else:
             across.setdefault((key[1], f0, here[0]), []).append((key[0], l0, here[1]))
@@ -187,8 +187,8 @@ def _check_duplicates(chunks: list[_Chunk], problems: list[Problem], units: np.n
         unit, l0, l1 = hits[0]
         more = f" and {len(hits) - 1} more unit{'s' * (len(hits) > 2)}" if len(hits) > 1 else ""
         problems.append(Problem(
-            chunks[f1].file, f"coder name '{coder}' is also used by {chunks[f0].file}, and both files rate "
-            f"unit '{unit}' ({chunks[f0].file}:{l0}){more}; give each coder a distinct name "
+            chunks[f1].file, f"coder name {quoted(coder)} is also used by {chunks[f0].file}, and both files rate "
+            f"unit {quoted(unit)} ({chunks[f0].file}:{l0}){more}; give each coder a distinct name "
             "(coder column or file name)", l1))
 
 

@@ -14,6 +14,16 @@ import pandas as pd
 
 from reliability.errors import InputError, Problem
 
+from .place import quoted
+
+MAX_CELL_CHARS = 131_072  # longest cell of any input file: CSV (either parser), Excel, SPSS
+
+
+def long_cell(n: int | None = None) -> str:
+    """The message for a cell over MAX_CELL_CHARS characters (``n``: its length, if known)."""
+    size = f"holds {n:,} characters" if n is not None else f"is longer than {MAX_CELL_CHARS:,} characters"
+    return f"a cell {size}; irrkit reads cells up to {MAX_CELL_CHARS:,} characters (an unclosed quote?)"
+
 
 @dataclass
 class Table:
@@ -117,7 +127,7 @@ def columns(t: Table, problems: list[Problem], warnings: list[str]) -> dict[str,
             if not blank_cells(t.cells[i], t._plain).all():
                 warnings.append(f"{t.file}: column {i + 1} has no header; ignored")
         elif h in pos:
-            problems.append(Problem(t.file, f"duplicate column '{h}' (columns {pos[h] + 1} and {i + 1})",
+            problems.append(Problem(t.file, f"duplicate column {quoted(h)} (columns {pos[h] + 1} and {i + 1})",
                                     t.header_line))
         else:
             pos[h] = i
@@ -130,7 +140,7 @@ def missing_column(t: Table, what: str, wanted: str, found: Sequence[str]) -> Pr
 
 
 def quote_names(cols: Sequence[str], limit: int = 12) -> str:
-    shown = ", ".join(f"'{c}'" for c in cols[:limit])
+    shown = ", ".join(quoted(c) for c in cols[:limit])
     return (shown + f", ... ({len(cols) - limit} more)" if len(cols) > limit else shown) or "none"
 
 

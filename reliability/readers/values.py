@@ -16,7 +16,7 @@ import pandas as pd
 from reliability.codebook import Item
 from reliability.errors import Problem
 
-from .place import report_cells
+from .place import quoted, report_cells
 from .table import fmt_number
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?")
@@ -112,10 +112,10 @@ def category_parser(item: Item, missing: set[str], what: str) -> Callable[[str],
             hits = folded.get(t.casefold(), set())
             if len(hits) > 1:
                 amb = ", ".join(codes[k] for k in sorted(hits))
-                return t, math.nan, f"value '{t}' matches several categories of item '{item.id}' ({amb})"
+                return t, math.nan, f"value {quoted(t)} matches several categories of item '{item.id}' ({amb})"
             i = next(iter(hits), None)
         if i is None:
-            return t, math.nan, f"value '{t}' is not {what} (allowed: {_allowed(item)})"
+            return t, math.nan, f"value {quoted(t)} is not {what} (allowed: {_allowed(item)})"
         return codes[i], vals[i], None
 
     return parse
@@ -135,13 +135,13 @@ def _scale_parser(item: Item, missing: set[str]) -> Callable[[str], Parsed]:
         if n is None:
             n = anchors.get(t.casefold())
             if n is None:
-                return t, math.nan, f"value '{t}' is not a number (item '{item.id}' has the scale {rng})"
+                return t, math.nan, f"value {quoted(t)} is not a number (item '{item.id}' has the scale {rng})"
         if not s.min - eps <= n <= s.max + eps:
-            return t, math.nan, f"value '{t}' is outside the scale {rng} of item '{item.id}'"
+            return t, math.nan, f"value {quoted(t)} is outside the scale {rng} of item '{item.id}'"
         if s.step:
             k = (n - s.min) / s.step
             if abs(k - round(k)) > 1e-6:
-                return t, math.nan, (f"value '{t}' is not on the scale of item '{item.id}' "
+                return t, math.nan, (f"value {quoted(t)} is not on the scale of item '{item.id}' "
                                      f"(steps of {s.step:g} from {s.min:g} to {s.max:g})")
             n = round(s.min + round(k) * s.step, 10)
         return t, n, None
@@ -227,7 +227,7 @@ def resolve_tokens(codes: Sequence[object], level: str, what: str) -> tuple[dict
     elif level in ("interval", "ratio"):
         value = {t: math.nan for t in tokens}
         cats, labels = (), ()
-        errors = {t: f"value '{t}' is not a number ({what} has level '{level}')" for t, n in nums.items()
+        errors = {t: f"value {quoted(t)} is not a number ({what} has level '{level}')" for t, n in nums.items()
                   if n is None}
     else:
         value = {t: float(i + 1) for i, t in enumerate(tokens)}
