@@ -18,6 +18,7 @@ from rich.markup import escape
 from reliability.textsafe import terminal
 
 from .options import (
+    ClusterOpt,
     ConfidenceOpt,
     EncodingOpt,
     Format,
@@ -306,6 +307,7 @@ def train(
     junit: JunitOpt = None,
     summary: SummaryOpt = None,
     report_html: ReportOpt = None,
+    cluster: ClusterOpt = None,
     sequential: Annotated[bool, typer.Option(
         "--sequential", help="Also say, per trainee and gate, after how many units (in file order, looks every 5 "
                              "from 10) pass or fail was already clear: the CI wholly above or below the minimum "
@@ -337,6 +339,17 @@ def train(
     name = round_name or now.strftime("%Y%m%d-%H%M%S")
     round_file_name(1, name)  # a bad --round name is a usage error too
     data = read_coder_files([gold, *trainees], cb, encoding=encoding)
+    if cluster is not None:
+        from reliability.cluster import clusters_from_records
+
+        clusters = clusters_from_records(data.records, data.units, cluster, [str(p) for p in (gold, *trainees)])
+        for r in data.items.values():
+            r.clusters = clusters
+        used = f"unknown column '{cluster}' kept as context"
+        data.warnings[:] = [w for w in data.warnings if used not in w]
+        notes = [*notes, f"clusters: {len(set(clusters.tolist()))} clusters in column '{cluster}'; the SEs of "
+                         "agreement, kappa, AC1 and the mean absolute difference are cluster-robust (CI t(G-1)); "
+                         "ICC(A,1)'s F-based CI assumes independent units"]
     res = training.train(data, str(gold), confidence)
     res.warnings += notes
     results = training.evaluate(res, gates, gate_on.value)

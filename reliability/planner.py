@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from . import planning, simulation
+from . import planning
 from .errors import InputError
 from .planning import PlanError
 
@@ -19,7 +19,11 @@ from .planning import PlanError
 CLOSED_FORM_KEYS = {"icc": "icc", "icc1": "icc", "icc2": "icc", "icc3": "icc", "krippendorff_alpha":
                     "krippendorff_alpha", "percent_agreement": "percent_agreement", "gwet_ac1": "gwet_ac1",
                     "cohen_kappa": "cohen_kappa", "fleiss_kappa": "fleiss_kappa", "conger_kappa": "conger_kappa"}
-COEFFICIENTS = tuple(sorted(set(CLOSED_FORM_KEYS) | set(simulation.SIMULATED)))
+# what the simulation planner covers (reliability.simulation.SIMULATED; not imported here, so a closed-form plan
+# loads no more than it needs)
+SIMULATED = ("percent_agreement", "fleiss_kappa", "gwet_ac1", "gwet_ac2", "brennan_prediger", "krippendorff_alpha",
+             "conger_kappa", "cohen_kappa", "scott_pi", "icc1", "icc2", "icc3", "icc1k", "icc2k", "icc3k")
+COEFFICIENTS = tuple(sorted(set(CLOSED_FORM_KEYS) | set(SIMULATED)))
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,8 @@ def plan(req: Request, progress: Callable[[int], None] | None = None) -> dict[st
                                       prevalences=req.prevalences, n_categories=req.n_categories)
     sim = None
     if req.simulate or closed is None:
+        from . import simulation
+
         if req.expected is None:
             raise PlanError("the simulation planner needs the expected value (--expected)")
         key = "icc1" if req.coefficient == "icc" else req.coefficient

@@ -37,11 +37,10 @@ Closed forms (``z = z_{1-(1-confidence)/2}``, ``z_b = z_{assurance}``):
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import Any
-
-import numpy as np
 
 from .results import OK, UNDEFINED
 
@@ -94,13 +93,18 @@ def _z(p: float) -> float:
     return _NORMAL.inv_cdf(p)
 
 
+def _whole(k: Any) -> bool:
+    """A whole number (a Python or NumPy integer), not a bool."""
+    return not isinstance(k, bool) and hasattr(k, "__index__")
+
+
 def _check_unit(name: str, x: float, low: float = 0.0, high: float = 1.0) -> None:
     if not (isinstance(x, (int, float)) and math.isfinite(x) and low < x < high):
         raise PlanError(f"{name} must lie strictly between {low:g} and {high:g} (got {x!r})")
 
 
 def _check_common(k: int, confidence: float, assurance: float | None) -> None:
-    if not isinstance(k, (int, np.integer)) or k < 2:
+    if not _whole(k) or k < 2:
         raise PlanError(f"the number of coders must be a whole number >= 2 (got {k!r})")
     _check_unit("confidence", confidence)
     if assurance is not None:
@@ -191,24 +195,28 @@ def alpha_values(alpha_min: float, p: float = 0.05, smallest_probability: float 
 
 # ---------------------------------------------------------------- percent agreement and AC1
 
-def ac1_chance(prevalences: np.ndarray) -> float:
+def ac1_chance(prevalences: Sequence[float]) -> float:
     """AC1's chance agreement ``sum_k pi_k (1 - pi_k) / (q - 1)`` (Gwet 2008)."""
-    pi = np.asarray(prevalences, dtype=float)
-    return float((pi * (1 - pi)).sum() / (len(pi) - 1))
+    pi = [float(x) for x in prevalences]
+    return sum(x * (1 - x) for x in pi) / (len(pi) - 1)
 
 
-def _prevalences(prevalences: Any, n_categories: int | None) -> np.ndarray:
+def _prevalences(prevalences: Any, n_categories: int | None) -> list[float]:
+    """The category shares as floats summing to 1 (one number p: the two shares 1 - p, p)."""
     if prevalences is None:
         if n_categories is None or n_categories < 2:
             raise PlanError("give the category prevalences or the number of categories (>= 2)")
-        return np.full(n_categories, 1 / n_categories)
-    pi = np.atleast_1d(np.asarray(prevalences, dtype=float))
+        return [1 / n_categories] * n_categories
+    if isinstance(prevalences, (int, float)):
+        prevalences = [prevalences]
+    pi = [float(x) for x in prevalences]
     if len(pi) == 1:
-        pi = np.array([1 - pi[0], pi[0]])
-    if len(pi) < 2 or not np.all(np.isfinite(pi)) or np.any(pi <= 0) or abs(pi.sum() - 1) > 1e-3:
+        pi = [1 - pi[0], pi[0]]
+    if len(pi) < 2 or not all(math.isfinite(x) and x > 0 for x in pi) or abs(sum(pi) - 1) > 1e-3:
         raise PlanError(f"prevalences must be two or more positive proportions that sum to 1 (got "
                         f"{', '.join(f'{x:g}' for x in pi)})")
-    return pi / pi.sum()
+    total = sum(pi)
+    return [x / total for x in pi]
 
 
 def agreement_plan(coefficient: str, expected: float, k: int, *, half_width: float | None = None,
@@ -252,28 +260,27 @@ def agreement_plan(coefficient: str, expected: float, k: int, *, half_width: flo
 
 # ---------------------------------------------------------------- kappa (kappaSize)
 
-def kappa_outcome_probabilities(kappa: float, prevalences: Any, k: int) -> np.ndarray:
+def kappa_outcome_probabilities(kappa: float, prevalences: Any, k: int) -> list[float]:
     """Outcome distribution of one unit under the models kappaSize uses (see the module docstring)."""
     pi = _prevalences(prevalences, None)
     if len(pi) == 2:
         p = pi[1]
-        j = np.arange(k + 1)
-        probs = (1 - kappa) * np.array([math.comb(k, i) for i in j]) * p**j * (1 - p) ** (k - j)
+        probs = [(1 - kappa) * math.comb(k, j) * p**j * (1 - p) ** (k - j) for j in range(k + 1)]
         probs[0] += kappa * (1 - p)
         probs[k] += kappa * p
         return probs
-    t = np.arange(1, k)
-    agree = pi * np.prod((pi[:, None] * (1 - kappa) + t * kappa) / (1 + (t - 1) * kappa), axis=1)
-    return np.append(agree, 1 - agree.sum())
+    agree = [pc * math.prod((pc * (1 - kappa) + t * kappa) / (1 + (t - 1) * kappa) for t in range(1, k))
+             for pc in pi]
+    return [*agree, 1 - sum(agree)]
 
 
 def _gof(a: float, b: float, pi: Any, k: int) -> float:
     pa, pb = kappa_outcome_probabilities(a, pi, k), kappa_outcome_probabilities(b, pi, k)
-    return float(((pa - pb) ** 2 / pb).sum())
+    return sum((x - y) ** 2 / y for x, y in zip(pa, pb, strict=True))
 
 
-def _kappa_inputs(k: int, prevalences: Any, *kappas: float) -> np.ndarray:
-    if not isinstance(k, (int, np.integer)) or not 2 <= k <= 6:
+def _kappa_inputs(k: int, prevalences: Any, *kappas: float) -> list[float]:
+    if not _whole(k) or not 2 <= k <= 6:
         raise PlanError(f"the kappa closed forms (kappaSize) are for 2 to 6 coders (got {k!r}); use the "
                         "simulation planner for more")
     pi = _prevalences(prevalences, None)
@@ -380,7 +387,7 @@ def closed_form(coefficient: str, expected: float, k: int, *, half_width: float 
             raise PlanError("Krippendorff's table plans for a minimum alpha (--min), not a half-width; use the "
                             "simulation planner for precision")
         pi = _prevalences(prevalences, n_categories)
-        return alpha_values(minimum, 1 - confidence, float(pi.min()), k=k)
+        return alpha_values(minimum, 1 - confidence, min(pi), k=k)
     raise PlanError(f"no closed form for '{coefficient}' (closed forms: {', '.join(CLOSED_FORM)}); use the "
                     "simulation planner")
 

@@ -85,7 +85,8 @@ def sequential_gate(trainee: np.ndarray, gold: np.ndarray, r: ItemRatings, stati
     last: Coefficient | None = None
     for n in sizes:
         idx = both[:n]
-        c = pair_statistics(trainee[idx], gold[idx], r, conf, (statistic,))[statistic]
+        cl = None if r.clusters is None else np.asarray(r.clusters)[idx]
+        c = pair_statistics(trainee[idx], gold[idx], r, conf, (statistic,), clusters=cl)[statistic]
         last = c
         looks.append(Look(n, c.value, c.ci_low, c.ci_high))
         if not c.ok or c.ci_low is None or c.ci_high is None:

@@ -82,8 +82,9 @@ class TrainingResult:
 # ----------------------------------------------------------------------------------------------- statistics
 
 
-def _mad(d: np.ndarray, confidence: float) -> Coefficient:
-    """Mean absolute difference with a t CI over units."""
+def _mad(d: np.ndarray, confidence: float, clusters: np.ndarray | None = None) -> Coefficient:
+    """Mean absolute difference with a t CI over units (with ``clusters``: the cluster-robust SE of the mean,
+    t(G-1), :func:`reliability.cluster.robust_se`)."""
     key, n = "mean_abs_diff", len(d)
     if n == 0:
         return undefined(key, "no unit rated by both")
@@ -95,15 +96,31 @@ def _mad(d: np.ndarray, confidence: float) -> Coefficient:
 
     e = magnitude_exponent(a)  # near 1e308 the squares of std() overflow: scale by 2^-e (exact) and back
     se = float(np.ldexp(np.ldexp(a, -e).std(ddof=1), e) / math.sqrt(n))
+    if clusters is not None:
+        from .cluster import n_clusters, robust_se
+
+        g = n_clusters(clusters)
+        cse = robust_se(a, clusters, value)
+        if cse is None:
+            return Coefficient(key, value, n_units=n, reason="one cluster: no cluster-robust CI",
+                               method="mean |a - b|", extra={"n_clusters": g})
+        t = float(special.stdtrit(g - 1, 1 - (1 - confidence) / 2))
+        return Coefficient(key, value, cse, max(0.0, value - t * cse), value + t * cse, None, n_units=n,
+                           method=f"mean |a - b| over units both rated, cluster-robust over {g} clusters, CI t(G-1)",
+                           extra={"n_clusters": g})
     t = float(special.stdtrit(n - 1, 1 - (1 - confidence) / 2))
     return Coefficient(key, value, se, max(0.0, value - t * se), value + t * se, None, n_units=n,
                        method="mean |a - b| over units both rated, CI t(n-1)")
 
 
 def pair_statistics(a: np.ndarray, b: np.ndarray, r: ItemRatings, confidence: float = 0.95,
-                    keys: Sequence[str] | None = None) -> dict[str, Coefficient]:
-    """Agreement of two codings of one item (values as in ``r``, NaN = missing), on units both rated."""
+                    keys: Sequence[str] | None = None, clusters: np.ndarray | None = None) -> dict[str, Coefficient]:
+    """Agreement of two codings of one item (values as in ``r``, NaN = missing), on units both rated.
+    ``clusters`` (default: ``r.clusters`` when it matches ``a``): each unit's cluster, for cluster-robust SEs."""
     both = ~np.isnan(a) & ~np.isnan(b)
+    if clusters is None and r.clusters is not None and len(r.clusters) == len(a):
+        clusters = r.clusters
+    cl = None if clusters is None else np.asarray(clusters)[both]
     m = np.column_stack([a[both], b[both]])
     n = len(m)
     if keys is None:
@@ -114,12 +131,13 @@ def pair_statistics(a: np.ndarray, b: np.ndarray, r: ItemRatings, confidence: fl
     if r.level == "nominal":
         q = len(r.categories)
         codes = chance.category_index(m, r.categories)
-        ag = chance.agreement(chance.count_table(codes, q))
+        ag = chance.agreement(chance.count_table(codes, q), clusters=cl)
         out = {"percent_agreement": chance.percent_agreement(ag, confidence),
-               "cohen_kappa": chance.conger_kappa(codes, q, None, confidence, key="cohen_kappa"),
+               "cohen_kappa": chance.conger_kappa(codes, q, None, confidence, key="cohen_kappa",
+                                                  a=ag if cl is not None else None),
                "gwet_ac1": chance.gwet_ac(ag, confidence)}
     else:
-        out = {**icc_all(m, confidence), "mean_abs_diff": _mad(m[:, 0] - m[:, 1], confidence)}
+        out = {**icc_all(m, confidence), "mean_abs_diff": _mad(m[:, 0] - m[:, 1], confidence, cl)}
     return {k: out[k] for k in keys if k in out}
 
 

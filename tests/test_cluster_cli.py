@@ -102,3 +102,21 @@ def test_missing_cluster_column_exit_2(study):
     assert code == 2 and "patient" in out
     code, out = invoke("compute", wide, "--counts", "--cluster", "session")
     assert code == 2 and "--cluster" in out
+
+
+def test_train_with_clusters(study):
+    files, cb, _, session = study
+    code, out = invoke("train", files[1], "--gold", files[0], "-c", cb, "--cluster", "session", "--sequential",
+                       "--format", "json")
+    assert code in (0, 1), out
+    doc = json.loads(out)
+    stats = doc["trainees"]["coder_B"]["items"]["form"]["statistics"]
+    assert stats["cohen_kappa"]["n_clusters"] == 10 and "cluster-robust" in stats["cohen_kappa"]["method"]
+    # percent agreement of two codings: the CR1 cluster SE of the mean agreement indicator, by hand
+    gold = [line.split(",")[2] for line in files[0].read_text().splitlines()[1:]]
+    trainee = [line.split(",")[2] for line in files[1].read_text().splitlines()[1:]]
+    agree = np.array([g == t for g, t in zip(gold, trainee, strict=True)], dtype=float)
+    sums = np.array([np.sum(agree[np.array(session) == s] - agree.mean()) for s in sorted(set(session))])
+    assert stats["percent_agreement"]["se"] == pytest.approx(np.sqrt(10 / 9 * (sums**2).sum()) / 30, rel=1e-10)
+    assert any("10 clusters" in w for w in doc["warnings"])
+    assert doc["sequential"][0]["trainee"] == "coder_B"

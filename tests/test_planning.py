@@ -172,3 +172,9 @@ def test_unreachable_expected_value_is_explained():
     d = S.Design("percent_agreement", 2, 0.3, prevalences=(0.5, 0.5))  # pa below chance: no kappa in [0, 1]
     with pytest.raises(P.PlanError, match="cannot arise"):
         S.simulate(d, 20, 10, seed=1)
+
+
+def test_planner_knows_every_simulated_coefficient():
+    from reliability import planner
+
+    assert set(planner.SIMULATED) == set(S.SIMULATED)
