@@ -24,6 +24,8 @@ from .options import (
     BootOpt,
     ClusterOpt,
     ConfidenceOpt,
+    CsvDialectChoice,
+    CsvDialectOpt,
     EncodingOpt,
     Format,
     FormatOpt,
@@ -81,7 +83,8 @@ def _main(version: Annotated[bool, typer.Option("--version", "-V", callback=_ver
     pass
 
 
-def emit(items, opts, fmt: Format, warnings: list[str], title: str, show_all: bool = False, **meta: Any) -> None:
+def emit(items, opts, fmt: Format, warnings: list[str], title: str, show_all: bool = False, dialect=None,
+         **meta: Any) -> None:
     """Print results to stdout in the chosen format."""
     from reliability import report
 
@@ -95,7 +98,8 @@ def emit(items, opts, fmt: Format, warnings: list[str], title: str, show_all: bo
     elif fmt is Format.markdown:
         sys.stdout.write(report.to_markdown(items, opts, title=title, warnings=warnings))
     elif fmt is Format.csv:
-        sys.stdout.write(report.to_csv(report.summary_rows(items, opts), report.SUMMARY_FIELDS, visible=True))
+        sys.stdout.write(report.to_csv(report.summary_rows(items, opts), report.SUMMARY_FIELDS,
+                                       dialect or report.STANDARD, visible=True))
     else:
         from .render import coders_table, print_notes, results_table, table_console
 
@@ -113,19 +117,21 @@ OUTPUT_NAMES = ("summary.csv", "summary.md", "per_category.csv", "disagreements.
                 "results.json")
 
 
-def output_files(out: Path, items, opts, ratings, warnings: list[str], title: str, **meta: Any) -> dict[Path, str]:
+def output_files(out: Path, items, opts, ratings, warnings: list[str], title: str, dialect=None,
+                 **meta: Any) -> dict[Path, str]:
     """Contents of the tables written with --out."""
     import json
 
     from reliability import diagnostics, report
 
+    d = dialect or report.STANDARD
     return {
-        out / "summary.csv": report.to_csv(report.summary_rows(items, opts), report.SUMMARY_FIELDS),
+        out / "summary.csv": report.to_csv(report.summary_rows(items, opts), report.SUMMARY_FIELDS, d),
         out / "summary.md": report.to_markdown(items, opts, title=title, warnings=warnings),
-        out / "per_category.csv": report.to_csv(report.per_category_rows(items)),
-        out / "disagreements.csv": report.to_csv(report.disagreement_rows(ratings)),
-        out / "coders.csv": report.to_csv(diagnostics.coder_rows(items), diagnostics.CODER_FIELDS),
-        out / "coder_pairs.csv": report.to_csv(diagnostics.pair_rows(items), diagnostics.PAIR_FIELDS),
+        out / "per_category.csv": report.to_csv(report.per_category_rows(items), None, d),
+        out / "disagreements.csv": report.to_csv(report.disagreement_rows(ratings), None, d),
+        out / "coders.csv": report.to_csv(diagnostics.coder_rows(items), diagnostics.CODER_FIELDS, d),
+        out / "coder_pairs.csv": report.to_csv(diagnostics.pair_rows(items), diagnostics.PAIR_FIELDS, d),
         out / "results.json": json.dumps(report.results_json(items, opts, warnings=warnings or None, **meta),
                                          indent=2, ensure_ascii=False) + "\n",
     }
@@ -139,7 +145,8 @@ def check_meta(cb, data, files: list[Path]) -> dict[str, Any]:
 
 def run_check(files: list[Path], codebook: Path, out: Path | None, fmt: Format, opts, encoding: str | None,
               show_all: bool, title: str | None = None, cb=None, pending: Batch | None = None,
-              diagnostics: bool = True, cluster: str | None = None) -> tuple[list, Any, Any]:
+              diagnostics: bool = True, cluster: str | None = None,
+              csv_dialect: str = "auto") -> tuple[list, Any, Any]:
     """Read, validate, analyse, print and write: the main job (``cb``: the codebook, if already loaded;
     ``pending``: collect the output files and the printing there, for one all-or-nothing write)."""
     from reliability.analysis import analyse
@@ -167,8 +174,11 @@ def run_check(files: list[Path], codebook: Path, out: Path | None, fmt: Format, 
             res.diagnostics = diagnose(data.items[it.id], res, opts)
     title = title or f"{cb.title or cb.id}: {len(data.coders)} coders, {len(data.units)} units"
     meta = check_meta(cb, data, files)
+    from reliability.report import dialect_for
+
+    dialect = dialect_for(csv_dialect, data.delimiters)
     if out is not None:
-        tables = output_files(out, items, opts, data.items.values(), data.warnings, title, **meta)
+        tables = output_files(out, items, opts, data.items.values(), data.warnings, title, dialect, **meta)
         if pending is not None:
             pending.files.update(tables)
         else:
@@ -177,9 +187,9 @@ def run_check(files: list[Path], codebook: Path, out: Path | None, fmt: Format, 
                 err_console().print(terminal(f"wrote {', '.join(p.name for p in written)} to {out}"),
                                     markup=False)
     if pending is not None:
-        pending.later.append(lambda: emit(items, opts, fmt, data.warnings, title, show_all, **meta))
+        pending.later.append(lambda: emit(items, opts, fmt, data.warnings, title, show_all, dialect, **meta))
     else:
-        emit(items, opts, fmt, data.warnings, title, show_all, **meta)
+        emit(items, opts, fmt, data.warnings, title, show_all, dialect, **meta)
     return items, data, cb
 
 
@@ -256,6 +266,7 @@ def check(
     summary: SummaryOpt = None,
     cluster: ClusterOpt = None,
     report_html: ReportOpt = None,
+    csv_dialect: CsvDialectOpt = CsvDialectChoice.auto,
 ) -> None:
     """Check coder files against a codebook and compute each item's reliability; gate the round.
 
@@ -278,7 +289,7 @@ def check(
                   [*files, codebook])  # before any output
     pending = Batch()
     items, data, cb = run_check(files, codebook, out, fmt, opts, encoding, show_all, cb=cb, pending=pending,
-                             cluster=cluster)
+                                cluster=cluster, csv_dialect=csv_dialect.value)
     inputs = [*files, codebook]
     code = apply_gates(items, cb, mins, gate_on, no_gate, junit, summary, inputs, fmt is not Format.table, pending)
     if report_html is not None:  # the results JSON and the gate results, as a page

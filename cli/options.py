@@ -73,6 +73,12 @@ class GateOn(str, Enum):
     lower_bound = "lower-bound"
 
 
+class CsvDialectChoice(str, Enum):
+    auto = "auto"
+    standard = "standard"
+    excel_de = "excel-de"
+
+
 def err_console():
     """A rich console on stderr (diagnostics, progress): stdout stays clean for JSON/CSV/Markdown."""
     from rich.console import Console
@@ -192,6 +198,10 @@ JunitOpt = Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML:
 ClusterOpt = Annotated[str | None, typer.Option(
     "--cluster", help="Column naming each unit's cluster (e.g. session or patient): cluster-robust SEs and, with "
                       "--bootstrap, a bootstrap of whole clusters.", show_default=False)]
+CsvDialectOpt = Annotated[CsvDialectChoice, typer.Option(
+    "--csv-dialect", help="How CSV outputs are spelled: standard (',' and '.'), excel-de (';', decimal comma, "
+                          "UTF-8 BOM: what Excel in German and most European locales opens directly) or auto: "
+                          "excel-de when every CSV input was ';'-separated, else standard.")]
 SummaryOpt = Annotated[Path | None, typer.Option(
     "--summary", help="Write a Markdown gate summary to this file, replacing it; $GITHUB_STEP_SUMMARY (however "
                       "spelled) is appended to instead, as GitHub Actions expects.")]

@@ -20,6 +20,8 @@ from reliability.textsafe import terminal
 from .options import (
     ClusterOpt,
     ConfidenceOpt,
+    CsvDialectChoice,
+    CsvDialectOpt,
     EncodingOpt,
     Format,
     FormatOpt,
@@ -122,8 +124,11 @@ def _print_tables(res, results, title: str) -> None:
 
 
 def _emit(res, results, fmt: Format, title: str, meta: dict[str, Any],
-          extra: dict[str, Any] | None = None) -> None:
+          extra: dict[str, Any] | None = None, dialect=None) -> None:
     from reliability import training
+    from reliability.report import STANDARD
+
+    dialect = dialect or STANDARD
 
     if fmt is Format.json:
         sys.stdout.write(json.dumps({**training.to_json(res, results, **meta), **(extra or {})}, indent=2,
@@ -131,7 +136,7 @@ def _emit(res, results, fmt: Format, title: str, meta: dict[str, Any],
     elif fmt is Format.markdown:
         sys.stdout.write(training.report_markdown(res, results, title))
     elif fmt is Format.csv:
-        sys.stdout.write(training.summary_csv(res, results, visible=True))
+        sys.stdout.write(training.summary_csv(res, results, dialect, visible=True))
     else:
         _print_tables(res, results, title)
 
@@ -312,6 +317,7 @@ def train(
         "--sequential", help="Also say, per trainee and gate, after how many units (in file order, looks every 5 "
                              "from 10) pass or fail was already clear: the CI wholly above or below the minimum "
                              "(Bonferroni-adjusted looks).")] = False,
+    csv_dialect: CsvDialectOpt = CsvDialectChoice.auto,
 ) -> None:
     """A coder training round: each trainee against the gold standard, item by item; pass/fail per trainee.
 
@@ -328,6 +334,7 @@ def train(
     from reliability import training
     from reliability.codebook import load_codebook
     from reliability.readers import read_coder_files
+    from reliability.report import dialect_for
     from reliability.training import round_file_name
 
     from .output import write_all
@@ -351,6 +358,7 @@ def train(
                          "agreement, kappa, AC1 and the mean absolute difference are cluster-robust (CI t(G-1)); "
                          "ICC(A,1)'s F-based CI assumes independent units"]
     res = training.train(data, str(gold), confidence)
+    dialect = dialect_for(csv_dialect.value, data.delimiters)
     res.warnings += notes
     results = training.evaluate(res, gates, gate_on.value)
     flat = training.flat(results)
@@ -367,8 +375,8 @@ def train(
         for c in res.coders:
             stem = f"handout_{_safe(c, used)}"
             files[out / f"{stem}.md"] = training.handout_markdown(res, c, results[c], shown.strip() or None)
-            files[out / f"{stem}.csv"] = training.handout_csv(res.handout[c])
-        files[out / "training_summary.csv"] = training.summary_csv(res, results)
+            files[out / f"{stem}.csv"] = training.handout_csv(res.handout[c], dialect)
+        files[out / "training_summary.csv"] = training.summary_csv(res, results, dialect)
     elapsed = time.monotonic() - started
     more, appends = _gate_files(flat, f"irrkit.train.{cb.id}", f"irrkit training round{shown}: {cb.title or cb.id}",
                                 junit, summary, elapsed)
@@ -418,7 +426,7 @@ def train(
 
         seq = round_decisions(data.items, res.reference, results, confidence)
         extra = {**(extra or {}), "sequential": seq}
-    _emit(res, results, fmt, title, meta, extra)
+    _emit(res, results, fmt, title, meta, extra, dialect)
     if seq is not None and fmt is Format.table:
         _print_sequential(seq)
     if target is not None:

@@ -127,6 +127,15 @@ EXCEL_DE = CsvDialect("excel-de", ";", ",", True)  # German (and most European) 
 DIALECTS = {d.name: d for d in (STANDARD, EXCEL_DE)}
 
 
+def dialect_for(choice: str, delimiters: Sequence[str] = ()) -> CsvDialect:
+    """The dialect of the CSV outputs: ``standard``, ``excel-de`` or ``auto``, which follows the inputs: when
+    every CSV input was ``;``-separated (how Excel saves CSV where the decimal mark is a comma) the outputs are
+    too, with decimal commas and a UTF-8 BOM; otherwise (``,``/tab inputs, Excel or SPSS files) ``standard``."""
+    if choice != "auto":
+        return DIALECTS[choice]
+    return EXCEL_DE if delimiters and all(d == ";" for d in delimiters) else STANDARD
+
+
 def to_csv(rows: Sequence[dict[str, Any]], fields: Sequence[str] | None = None,
            dialect: CsvDialect = STANDARD, visible: bool = False) -> str:
     """CSV text with full precision: numbers as plain Python numbers (never ``np.float64(...)``), empty for

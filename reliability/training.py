@@ -172,6 +172,14 @@ def _context(records: pd.DataFrame, coder: str, item: str) -> tuple[pd.DataFrame
     return sub.set_index("unit"), ctx
 
 
+def _typed(src: Any, fallback: str) -> str:
+    """The cell text of a record (a value as typed), else ``fallback``."""
+    if src is None:
+        return fallback
+    text = str(src["code"]).strip()
+    return text or fallback
+
+
 def handout_rows(r: ItemRatings, it: Item, ref: int, j: int, records: pd.DataFrame) -> list[dict[str, Any]]:
     """Units where coder ``j`` differs from the reference ``ref`` (or left a reference unit unrated)."""
     g, t = r.values[:, ref], r.values[:, j]
@@ -186,15 +194,18 @@ def handout_rows(r: ItemRatings, it: Item, ref: int, j: int, records: pd.DataFra
         unit = r.units[i]
         tc, tl, td = _describe(it, r, t[i])
         gc, gl, gd = _describe(it, r, g[i])
+        src = mine.loc[unit] if unit in mine.index else None
+        gsrc = gold.loc[unit] if unit in gold.index else None
+        if not it.categories:  # a scale value as the coder typed it ('2,5' stays '2,5')
+            tc = tc if math.isnan(t[i]) else _typed(src, tc)
+            gc = gc if math.isnan(g[i]) else _typed(gsrc, gc)
         row: dict[str, Any] = {
             "trainee": r.coders[j], "item": r.item, "unit": unit, "trainee_code": tc, "trainee_label": tl,
             "gold_code": gc, "gold_label": gl,
             "difference": "" if r.level == "nominal" or math.isnan(t[i]) else float(t[i] - g[i]),
             "trainee_definition": td, "gold_definition": gd}
-        src = mine.loc[unit] if unit in mine.index else None
         row["file"], row["line"] = ("", "") if src is None else (src["file"], int(src["line"]))
         row.update({c: "" if src is None else str(src[c]) for c in ctx})
-        gsrc = gold.loc[unit] if unit in gold.index else None
         row.update({f"gold_{c}": "" if gsrc is None else str(gsrc[c]) for c in gctx})
         rows.append(row)
     return rows

@@ -171,3 +171,58 @@ def test_files_get_the_umask_and_keep_a_replaced_mode(tmp_path: Path) -> None:
         assert stat.S_IMODE((out / "summary.md").stat().st_mode) == 0o644  # replaced: its mode
     finally:
         os.umask(old)
+
+
+def _german_round(tmp: Path) -> tuple[Path, list[Path]]:
+    """A German lab's Excel exports: ';', UTF-8 BOM, CRLF, decimal commas, umlauts."""
+    (tmp / "cb.yaml").write_text("id: de\nitems:\n  - id: form\n    level: nominal\n    categories: [{code: "
+                                 "weinen, label: Weinen}, {code: lächeln, label: Lächeln}]\n  - id: dauer\n"
+                                 "    level: interval\n    scale: {min: 0, max: 100}\n", encoding="utf-8")
+    gold = [("s1", "weinen", "2,5"), ("s2", "lächeln", "10"), ("s3", "weinen", "7,25"), ("s4", "lächeln", "3")]
+    other = [("s1", "weinen", "3,5"), ("s2", "weinen", "10"), ("s3", "weinen", "7,75"), ("s4", "lächeln", "3")]
+    files = []
+    for name, rows in (("Gold", gold), ("Bäcker", other), ("Bücker", gold)):
+        text = "unit;form;dauer\r\n" + "".join(f"{u};{f};{d}\r\n" for u, f, d in rows)
+        p = tmp / f"{name}.csv"
+        p.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+        files.append(p)
+    return tmp / "cb.yaml", files
+
+
+def test_excel_dialect_follows_semicolon_inputs(tmp_path: Path) -> None:
+    cb, (gold, *trainees) = _german_round(tmp_path)
+    r = run("check", gold, *trainees, "-c", cb, "--out", tmp_path / "o")
+    assert r.exit_code == 0, r.output
+    for name in ("summary.csv", "per_category.csv", "disagreements.csv"):
+        raw = (tmp_path / "o" / name).read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf"), name  # Excel reads umlauts right
+        text = raw.decode("utf-8")
+        assert text.splitlines()[0].count(";") >= 2 and ",item," not in text
+        if name == "summary.csv":
+            rows = check_csv(text, sep=";", decimal=",")
+            assert any("," in x["value"] for x in rows)  # decimal commas
+    r = run("train", *trainees, "--gold", gold, "-c", cb, "--out", tmp_path / "h", "--no-gate")
+    assert r.exit_code == 0, r.output
+    check_csv((tmp_path / "h" / "training_summary.csv").read_text(encoding="utf-8"), sep=";", decimal=",")
+    handout = (tmp_path / "h" / "handout_Bäcker.csv").read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(handout), delimiter=";"))
+    dauer = {x["unit"]: x for x in rows if x["item"] == "dauer"}
+    assert (dauer["s1"]["trainee_code"], dauer["s1"]["gold_code"]) == ("3,5", "2,5")  # as typed
+    assert dauer["s1"]["difference"] == "1,0"
+    md = (tmp_path / "h" / "handout_Bäcker.md").read_text(encoding="utf-8")
+    assert "| 7,75 |" in md and "| 7,25 |" in md
+    assert (tmp_path / "h" / "handout_Bücker.md").exists()  # umlauts kept and distinct
+
+
+def test_csv_dialect_option_overrides(tmp_path: Path) -> None:
+    cb, files = _german_round(tmp_path)
+    r = run("check", *files, "-c", cb, "--out", tmp_path / "o", "--csv-dialect", "standard")
+    assert r.exit_code == 0, r.output
+    text = (tmp_path / "o" / "summary.csv").read_text(encoding="utf-8")
+    assert not text.startswith("\ufeff")
+    check_csv(text)
+    r = run("check", *demo_files("crying-forms"), "-c", CB / "crying-forms.yaml", "-f", "csv", "--csv-dialect",
+            "excel-de")
+    check_csv(r.stdout, sep=";", decimal=",")
+    r = run("check", *demo_files("crying-forms"), "-c", CB / "crying-forms.yaml", "-f", "csv")
+    check_csv(r.stdout)  # ','-separated inputs: standard by default

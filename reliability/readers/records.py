@@ -38,6 +38,9 @@ class RatingSet:
     warnings: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     coder_counts: list[CoderCount] = field(default_factory=list)
+    # the delimiter of each CSV/TSV table read (';' is what Excel writes in decimal-comma locales): outputs
+    # follow the inputs' dialect (reliability.report.dialect_for)
+    delimiters: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -219,6 +222,7 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
     missing = set(codebook.missing)
     parsers = {it.id: item_parser(it, missing) for it in codebook.items}
     seen: dict[Path, str] = {}
+    delimiters: list[str] = []
     chunks: list[_Chunk] = []
     names: list[str] = []
     for p in paths:
@@ -237,6 +241,8 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
         except InputError as e:
             problems.extend(e.problems)
             continue
+        if path.suffix.lower() not in (*EXCEL_SUFFIXES, *SPSS_SUFFIXES):
+            delimiters += [t.delimiter for t, _ in tables]
         for t, coder in tables:
             chunk = _read_coder_file(t, coder, codebook, parsers, problems, warnings)
             if chunk is not None:
@@ -308,4 +314,4 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
         warnings.append(f"only one coder ({', '.join(coders)}); agreement needs at least two")
     cols = ["unit", "coder", "item", "code", "value", "file", "line", *ctx_names]
     records = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
-    return RatingSet(codebook, coders, units, items, records, warnings, names, counts)
+    return RatingSet(codebook, coders, units, items, records, warnings, names, counts, delimiters)
