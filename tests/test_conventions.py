@@ -257,3 +257,19 @@ def test_non_symmetric_weights_with_three_coders_are_symmetrised_with_a_warning(
     a, s = (json.loads(x.stdout)["items"][0]["coefficients"] for x in (asym, sym))
     for key in ("fleiss_kappa", "conger_kappa", "gwet_ac2", "krippendorff_alpha"):
         assert a[key]["value"] == approx(s[key]["value"]), key
+
+
+def test_bootstrap_of_alpha_follows_the_explicit_weights(tmp_path):
+    """--weights identity on an ordinal item: alpha and its bootstrap are those of the nominal item (same seed,
+    same resamples), not those of the ordinal metric."""
+    case = next(c for c in RAW["cases"] if c["id"] == "complete_3raters")
+    path = _wide(tmp_path, case)
+    common = ("--categories", "1,2,3,4", "--bootstrap", "200", "--seed", "3", "-f", "json")
+    nominal = run_json("compute", path, "--level", "nominal", *common)["coefficients"]["krippendorff_alpha"]
+    explicit = run_json("compute", path, "--level", "ordinal", "--weights", "identity",
+                        *common)["coefficients"]["krippendorff_alpha"]
+    ordinal = run_json("compute", path, "--level", "ordinal", *common)["coefficients"]["krippendorff_alpha"]
+    assert explicit["value"] == approx(nominal["value"])
+    for field in ("ci_low", "ci_high", "se"):
+        assert explicit["bootstrap"][field] == approx(nominal["bootstrap"][field]), field
+    assert ordinal["bootstrap"]["ci_low"] != approx(nominal["bootstrap"]["ci_low"])  # the metric matters here
