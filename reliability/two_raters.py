@@ -21,7 +21,11 @@ TABLE_METHOD = "Gwet (2008) linearisation for a 2 x 2-rater table, CI t(n-1)"
 def contingency(codes_a: np.ndarray, codes_b: np.ndarray, q: int) -> np.ndarray:
     """q x q table of the units both coders rated (indices, -1 = missing)."""
     both = (codes_a >= 0) & (codes_b >= 0)
-    return np.bincount(codes_a[both] * q + codes_b[both], minlength=q * q).reshape(q, q).astype(float)
+    if both.all():  # no missing rating: no compaction
+        cells = codes_a * q + codes_b
+    else:
+        cells = codes_a[both] * q + codes_b[both]
+    return np.bincount(cells, minlength=q * q).reshape(q, q).astype(float)
 
 
 def table_coefficients(table: np.ndarray, weights: np.ndarray | None = None,
