@@ -34,11 +34,12 @@ class SparseCounts:
         return self.n, self.q
 
     def row_sums(self) -> np.ndarray:
-        return np.bincount(self.unit, weights=self.count, minlength=self.n)
+        # (np.bincount of no cells is int64 even with weights: float always, so in-place division works)
+        return np.bincount(self.unit, weights=self.count, minlength=self.n).astype(float, copy=False)
 
     def row_dot(self, v: np.ndarray) -> np.ndarray:
         """sum_k r_ik v_k for each unit."""
-        return np.bincount(self.unit, weights=self.count * v[self.code], minlength=self.n)
+        return np.bincount(self.unit, weights=self.count * v[self.code], minlength=self.n).astype(float, copy=False)
 
     def col_sums(self, per_unit: np.ndarray | None = None) -> np.ndarray:
         """sum_i r_ik (times ``per_unit[i]``) for each category."""

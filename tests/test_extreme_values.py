@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -125,3 +126,17 @@ def test_training_round_near_1e308_gives_the_figures_of_a_plain_unit(tmp_path):
         for field in ("value", "se", "ci_high"):  # |differences| of about 0.1: an SE near 0 is rounding noise
             want = stats["mean_abs_diff"][field] * 1e308
             assert got["mean_abs_diff"][field] == pytest.approx(want, rel=1e-9, abs=1e-9 * 1e308), field
+
+
+def test_many_categories_and_no_rating_at_all_is_undefined_not_a_crash():
+    """The sparse count table of an item nobody rated (found by hypothesis in test_closed_forms): bincount of no
+    cells is int64, and dividing it in place failed; every coefficient must say 'no ratings'."""
+    from reliability import chance, weights
+    from reliability.sparse import sparse_count_table
+
+    codes = np.full((2, 2), -1)
+    a = chance.agreement(sparse_count_table(codes, 2), weights.kernel("identity", [40.0, 56.0]))
+    for f in (chance.percent_agreement, chance.fleiss_kappa, chance.gwet_ac, chance.brennan_prediger,
+              chance.krippendorff_alpha):
+        c = f(a)
+        assert c.status == "undefined" and c.reason == "no ratings", c
