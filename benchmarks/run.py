@@ -40,11 +40,13 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks import scales  # noqa: E402
 from reliability import chance  # noqa: E402
 
 Q = 5
 CATS = [float(k) for k in range(1, Q + 1)]
-SECTIONS = ("cli", "family", "memory", "csv", "irrcac", "pingouin", "krippendorff", "bootstrap", "scaling")
+SECTIONS = ("cli", "family", "memory", "csv", "irrcac", "pingouin", "krippendorff", "bootstrap", "scaling", "scales",
+            "commands", "scaling_continuous")
 
 
 # ------------------------------------------------------------------------------------------------- data
@@ -162,7 +164,7 @@ def irrkit_family(x: np.ndarray) -> dict[str, Any]:
 
 def irrkit_analyse(x: np.ndarray):
     """The whole per-item analysis (``reliability.analysis.analyse``), as ``irrkit check`` runs it: the family
-    above plus per-category kappas, the Fleiss-Nee-Landis null test and the krippendorff-package cross-check."""
+    above plus per-category kappas and the Fleiss-Nee-Landis null test."""
     from reliability.analysis import analyse
     from reliability.ratings import ItemRatings
 
@@ -180,7 +182,7 @@ def section_cli(rep: Report, args: argparse.Namespace) -> None:
     cmds = [
         ("irrkit --help", ["--help"], 0.3),
         ("irrkit codebook validate crying-forms.yaml", ["codebook", "validate", "codebooks/crying-forms.yaml"], 0.3),
-        ("irrkit demo", ["demo"], 1.5),
+        ("irrkit demo", ["demo"], 1.0),
     ]
     for name, argv, limit in cmds:
         times = []
@@ -225,8 +227,7 @@ def section_memory(rep: Report, args: argparse.Namespace) -> None:
     rep.add("  allocated at the peak: 6 coefficients", size, m["traced_engine_mb"], unit="MB")
     rep.add("  allocated at the peak: analyse()", size, m["traced_analyse_mb"], unit="MB")
     rep.notes.append("Memory: peak RSS (VmHWM) of a fresh process (Python, NumPy and the input matrix "
-                     "included); 'allocated at the peak' is tracemalloc's peak during the call, input excluded. "
-                     "analyse() peaks in the krippendorff package's cross-check, which builds units x q x q arrays.")
+                     "included); 'allocated at the peak' is tracemalloc's peak during the call, input excluded.")
 
 
 def child_memory(n: int, r: int, seed: int) -> None:
@@ -367,8 +368,7 @@ def section_krippendorff(rep: Report, args: argparse.Namespace) -> None:
             peer="krippendorff.alpha (value only)", peer_s=t_them, target=">= 1x (no slower)",
             ok=t_them >= t_us if rep.full else None, runs=f"{runs_us}/{runs_them}")
     rep.notes.append("Krippendorff: irrkit's time includes the linearised SE and CI; the package gives the value "
-                     "only. irrkit's per-item analysis also calls the package on the same table as a cross-check, "
-                     "so analyse() spends the package's time on top of its own.")
+                     "only.")
 
 
 def section_bootstrap(rep: Report, args: argparse.Namespace) -> None:
@@ -545,7 +545,8 @@ def main(argv: list[str] | None = None) -> int:
     extra: dict[str, Any] = {}
     funcs = {"cli": section_cli, "family": section_family, "memory": section_memory, "csv": section_csv,
              "irrcac": section_irrcac, "pingouin": section_pingouin, "krippendorff": section_krippendorff,
-             "bootstrap": section_bootstrap, "scaling": section_scaling}
+             "bootstrap": section_bootstrap, "scaling": section_scaling, "scales": scales.section_scales,
+             "commands": scales.section_commands, "scaling_continuous": scales.section_scaling_continuous}
     for name in SECTIONS:
         if name in wanted:
             print(f"\n[{name}]", flush=True)

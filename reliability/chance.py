@@ -513,7 +513,18 @@ def conger_kappa(codes: np.ndarray, q: int, weights: np.ndarray | Kernel | None 
     n_g = n_g.astype(float)
     batch = max(1, min(r, (64 << 20) // (8 * 4 * max(q, 1))))
 
+    every: np.ndarray | None = None
+    if r * (q + 1) <= 1 << 20:  # few categories: every coder's marginals from one bincount per block of units
+        itype = np.int32 if r * (q + 1) < 2**31 - 1 else np.int64
+        offs_all = np.arange(1, r * (q + 1) + 1, q + 1, dtype=itype)[None, :]
+        classif = np.zeros(r * (q + 1), dtype=np.int64)
+        for s in range(0, n, CHUNK):
+            classif += np.bincount((codes[s:s + CHUNK] + offs_all).ravel(order="K"), minlength=len(classif))
+        every = (classif.reshape(r, q + 1)[:, 1:] / n_g[:, None]).T  # q x r
+
     def marginals(cols: range) -> np.ndarray:  # q x len(cols): p_gk of these coders
+        if every is not None:
+            return every[:, cols.start:cols.stop]
         out = np.empty((q, len(cols)))
         for j, g in enumerate(cols):
             c = codes[:, g]
