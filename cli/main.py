@@ -204,7 +204,8 @@ def apply_gates(items, cb, mins: list[str] | None, gate_on: GateOn, no_gate: boo
     gates = [] if no_gate else gate.combine(cb.gates, gate.parse_min(mins or []), [it.id for it in cb.items])
     results = gate.evaluate(items, gates, on=gate_on.value)
     files, appends = gate_outputs(junit, gate.junit_xml(results, suite=f"irrkit.{cb.id}"), summary,
-                                  gate.summary_markdown(results, title=f"irrkit gate: {cb.title or cb.id}"))
+                                  gate.summary_markdown(results, title=f"irrkit gate: {cb.title or cb.id}")
+                                  + gate.coverage_markdown(gate.coverage(items, gates)))
     failed = [r for r in results if not r.passed]
     if pending is not None:
         pending.files.update(files)

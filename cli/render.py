@@ -12,11 +12,9 @@ from rich.text import Text
 
 from reliability.analysis import ItemResult, Options
 from reliability.interpret import label
-from reliability.report import ci_text, fmt, statistic_name
+from reliability.report import ci_text, fmt, main_statistics, statistic_name
 from reliability.textsafe import terminal
 
-MAIN_NOMINAL = ("percent_agreement", "fleiss_kappa", "gwet_ac1", "krippendorff_alpha", "cohen_kappa")
-MAIN_SCALE = ("icc2", "icc3", "icc1", "gwet_ac2", "krippendorff_alpha", "percent_agreement")
 LABEL_STYLE = {"Poor": "red", "Slight": "red", "Fair": "yellow", "Moderate": "yellow", "Substantial": "green",
                "Almost perfect": "bold green", "Good": "green", "Excellent": "bold green", "Very good": "bold green",
                "Unacceptable": "red", "Tentative": "yellow", "Acceptable": "green",
@@ -25,11 +23,9 @@ LABEL_STYLE = {"Poor": "red", "Slight": "red", "Fair": "yellow", "Moderate": "ye
 
 def statistic_rows(it: ItemResult, opts: Options, show_all: bool) -> list[tuple[Text, str, str, str, str, Text]]:
     """(name, value, SE, p, CI, interpretation) of the statistics shown for one item, the primary first."""
-    keys = list(it.coefficients) if show_all else [
-        k for k in (MAIN_NOMINAL if it.level == "nominal" else MAIN_SCALE) if k in it.coefficients]
-    if it.primary not in keys:
-        keys.insert(0, it.primary)
-    keys.sort(key=lambda k: k != it.primary)
+    keys = main_statistics(it)
+    if show_all:
+        keys = sorted(it.coefficients, key=lambda k: k != it.primary)
     rows = []
     for key in keys:
         c = it.coefficients[key]

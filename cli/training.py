@@ -450,6 +450,11 @@ def retest(
     gate_on: GateOnOpt = GateOn.estimate,
     no_gate: NoGateOpt = False,
     junit: JunitOpt = None,
+    summary: SummaryOpt = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Write handout_second.md and .csv (every unit where the passes differ, with codes, "
+                            "labels, definitions and context), retest_summary.csv and retest.json to this "
+                            "folder.")] = None,
     report_html: ReportOpt = None,
 ) -> None:
     """Intra-coder (test-retest) agreement of one coder's two passes over the same units.
@@ -477,15 +482,27 @@ def retest(
     res.warnings += notes
     results = training.evaluate(res, gates, gate_on.value)
     flat = [r for rs in results.values() for r in rs]
-    more, appends = _gate_files(flat, f"irrkit.retest.{cb.id}", "", junit, None)
+    who = f" of {one.coders[0]}" if one.coders[0] == two.coders[0] else ""
+    meta = {"gate_on": gate_on.value, "files": [str(first), str(second)]}
+    more, appends = _gate_files(flat, f"irrkit.retest.{cb.id}", f"irrkit test-retest{who}: {cb.title or cb.id}",
+                                junit, summary)
+    if out is not None:  # the files train writes, for the second pass against the first
+        for c in res.coders:
+            more[out / f"handout_{c}.md"] = training.handout_markdown(res, c, results[c])
+            more[out / f"handout_{c}.csv"] = training.handout_csv(res.handout[c])
+        more[out / "retest_summary.csv"] = training.summary_csv(res, results)
+        more[out / "retest.json"] = json.dumps(training.to_json(res, results, **meta), indent=2,
+                                               ensure_ascii=False) + "\n"
     if report_html is not None:
         from .report import report_files
 
         doc = json.loads(json.dumps(training.to_json(res, results, gate_on=gate_on.value,
                                                      files=[str(first), str(second)])))
         more.update(report_files(doc, report_html))  # type: ignore[arg-type]
-    write_all(more, [first, second, codebook], appends=appends)
-    who = f" of {one.coders[0]}" if one.coders[0] == two.coders[0] else ""
+    written = write_all(more, [first, second, codebook], appends=appends)
+    if out is not None and fmt is Format.table:
+        err_console().print(terminal(f"wrote {', '.join(p.name for p in written if p.parent == out)} to {out}"),
+                            markup=False)
     title = f"Test-retest{who}: {first.name} (first) vs {second.name} (second), {cb.title or cb.id}"
-    _emit(res, results, fmt, title, {"gate_on": gate_on.value, "files": [str(first), str(second)]})
+    _emit(res, results, fmt, title, meta)
     raise typer.Exit(_report_gates(res, results, flat, gate_on.value, fmt is not Format.table))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from .analysis import TITLES, ItemResult
 from .codebook import Gate
 from .errors import InputError
+from .report import reported_statistics
 from .textsafe import md, md_line, workflow_command, xml_attr, xml_content
 
 STATISTICS = ("percent_agreement", "fleiss_kappa", "gwet_ac1", "gwet_ac2", "krippendorff_alpha", "conger_kappa",
@@ -73,9 +74,9 @@ def evaluate(results: Sequence[ItemResult], gates: Sequence[Gate], on: str = "es
         applicable = dict({g.statistic: g for g in gates if g.item is None}, **specific)
         for stat, g in applicable.items():
             c = it.coefficients.get(stat)
+            if stat not in specific and stat not in reported_statistics(it):
+                continue  # a gate for all items applies where its statistic is reported (see coverage())
             if c is None:
-                if stat not in specific:
-                    continue  # a global gate applies where the statistic belongs to the item's level
                 out.append(GateResult(it.item, stat, g.minimum, on, None, None, None, False,
                                       f"{TITLES.get(stat, stat)} is not computed for {it.level} item '{it.item}'"))
                 continue
@@ -96,6 +97,34 @@ def evaluate(results: Sequence[ItemResult], gates: Sequence[Gate], on: str = "es
                    f"the minimum {g.minimum:.2f}")
             out.append(GateResult(it.item, stat, g.minimum, on, c.value, c.ci_low, c.ci_high, passed, msg))
     return out
+
+
+def coverage(results: Sequence[ItemResult], gates: Sequence[Gate]) -> list[tuple[Gate, list[str], list[str]]]:
+    """For each gate: the items it gated and the items it left out (a gate for all items skips an item whose
+    level does not report its statistic, e.g. fleiss_kappa for an interval item; an item gate of its own for
+    the same statistic wins)."""
+    out = []
+    for g in gates:
+        if g.item is not None:
+            out.append((g, [it.item for it in results if it.item == g.item], []))
+            continue
+        own = {it.item for it in results for h in gates if h.item == it.item and h.statistic == g.statistic}
+        covered = [it.item for it in results if it.item not in own and g.statistic in reported_statistics(it)]
+        out.append((g, covered, [it.item for it in results if it.item not in own and it.item not in covered]))
+    return out
+
+
+def coverage_markdown(cover: Sequence[tuple[Gate, list[str], list[str]]]) -> str:
+    """The "which items each gate covered" section of the summary."""
+    if not cover:
+        return ""
+    lines = ["", "### Gates and the items they cover", "", "| gate | minimum | items gated | not gated (statistic "
+             "not reported for the item's level, or the item has its own gate) |", "|---|---:|---|---|"]
+    for g, covered, skipped in cover:
+        scope = f"{md(g.item)}: " if g.item is not None else "all items: "
+        lines.append(f"| {scope}{md(TITLES.get(g.statistic, g.statistic))} | {g.minimum:.2f} | "
+                     f"{', '.join(md(i) for i in covered) or 'none'} | {', '.join(md(i) for i in skipped)} |")
+    return "\n".join(lines) + "\n"
 
 
 def _classname(suite: str, item: str) -> str:

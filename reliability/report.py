@@ -90,6 +90,28 @@ def disagreement_rows(ratings: Iterable[ItemRatings]) -> list[dict[str, Any]]:
     return rows
 
 
+# The statistics each kind of item reports (the terminal table shows the MAIN ones; --all every one computed)
+MAIN_NOMINAL = ("percent_agreement", "fleiss_kappa", "gwet_ac1", "krippendorff_alpha", "cohen_kappa")
+MAIN_SCALE = ("icc2", "icc3", "icc1", "gwet_ac2", "krippendorff_alpha", "percent_agreement")
+REPORTED = {"nominal": (*MAIN_NOMINAL, "conger_kappa", "brennan_prediger", "scott_pi"),
+            "scale": (*MAIN_SCALE, "icc1k", "icc2k", "icc3k")}
+
+
+def main_statistics(it: ItemResult) -> list[str]:
+    """The statistics an item's table shows by default, its primary statistic first."""
+    keys = [k for k in (MAIN_NOMINAL if it.level == "nominal" else MAIN_SCALE) if k in it.coefficients]
+    if it.primary not in keys:
+        keys.insert(0, it.primary)
+    keys.sort(key=lambda k: k != it.primary)
+    return keys
+
+
+def reported_statistics(it: ItemResult) -> set[str]:
+    """The statistics reported for an item of this level (where a gate for all items applies): the nominal
+    family for nominal items, ICCs, AC2, alpha and agreement for ordinal/interval/ratio items, and the primary."""
+    return {*REPORTED["nominal" if it.level == "nominal" else "scale"], it.primary} & set(it.coefficients)
+
+
 def statistic_name(key: str, weights: str | None = None) -> str:
     """The one label of a statistic in every table: weighted percent agreement is 'Agreement (quadratic)'."""
     if key == "percent_agreement" and weights not in ("identity", None):

@@ -194,3 +194,52 @@ def test_summary_md_and_terminal_use_one_label(tmp_path: Path, monkeypatch: pyte
     assert "Agreement (quadratic)" in out
     csv_names = (tmp_path / "res" / "crying-forms" / "summary.csv").read_text(encoding="utf-8")
     assert "intensity,ordinal,quadratic,percent_agreement,Agreement (quadratic)" in csv_names
+
+
+def test_retest_writes_out_and_summary_like_train(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import csv
+
+    march = (Path(__file__).parent.parent / "cli" / "demo" / "crying-forms_trainee_anna.csv").read_text(
+        encoding="utf-8").splitlines()
+    may = list(march)
+    assert may[3].startswith("S03,P02,sad,1,")
+    may[3] = may[3].replace("S03,P02,sad,1,", "S03,P02,sad,2,")
+    files(tmp_path, {"march.csv": "\n".join(march) + "\n", "may.csv": "\n".join(may) + "\n"})
+    cb = str(Path(__file__).parent.parent / "codebooks" / "crying-forms.yaml")
+    code, out, err = invoke(["retest", "march.csv", "may.csv", "-c", cb, "--out", "res", "--summary", "s.md"],
+                            tmp_path, monkeypatch)
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "res").iterdir()) == [
+        "handout_second.csv", "handout_second.md", "retest.json", "retest_summary.csv"]
+    summary = (tmp_path / "s.md").read_text(encoding="utf-8")
+    assert summary.startswith("## irrkit test-retest") and "| ✅ | intensity | ICC(A,1) |" in summary
+    doc = json.loads((tmp_path / "res" / "retest.json").read_text(encoding="utf-8"))
+    assert doc["files"] == ["march.csv", "may.csv"]
+    rows = list(csv.DictReader((tmp_path / "res" / "handout_second.csv").open(encoding="utf-8")))
+    assert [(r["item"], r["unit"]) for r in rows] == [("intensity", "S03")]
+    stats = {(r["item"], r["statistic"]): r for r in csv.DictReader(
+        (tmp_path / "res" / "retest_summary.csv").open(encoding="utf-8"))}
+    assert float(stats[("form", "percent_agreement")]["value"]) == 1.0
+    assert "### Unit S03" in (tmp_path / "res" / "handout_second.md").read_text(encoding="utf-8")
+
+
+def test_a_gate_for_all_items_applies_where_its_statistic_is_reported(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    names = three_coders(tmp_path)
+    files(tmp_path, {"cb.yaml": CB + "    gate: {icc2: 0.0}\ngate:\n  fleiss_kappa: 0.99\n  krippendorff_alpha: -1\n"})
+    code, out, err = invoke(["check", *names, "-c", "cb.yaml", "-f", "json", "--summary", "s.md", "--junit",
+                             "j.xml"], tmp_path, monkeypatch)
+    doc = json.loads(out)
+    assert "fleiss_kappa" in doc["items"][1]["coefficients"]  # computed for the interval item, but not reported
+    junit = (tmp_path / "j.xml").read_text(encoding="utf-8")
+    import xml.etree.ElementTree as ET
+
+    cases = sorted((c.get("classname"), c.get("name")) for c in ET.fromstring(junit).iter("testcase"))
+    assert cases == [("irrkit.lab.form", "fleiss_kappa"), ("irrkit.lab.form", "krippendorff_alpha"),
+                     ("irrkit.lab.intensität", "icc2"), ("irrkit.lab.intensität", "krippendorff_alpha")]
+    summary = (tmp_path / "s.md").read_text(encoding="utf-8")
+    section = summary[summary.index("### Gates and the items they cover"):]
+    assert "| all items: Fleiss' kappa | 0.99 | form | intensität |" in section
+    assert "| all items: Krippendorff's alpha | -1.00 | form, intensität |  |" in section
+    assert "| intensität: ICC(A,1) | 0.00 | intensität |  |" in section
+    assert code == (1 if doc["items"][0]["coefficients"]["fleiss_kappa"]["value"] < 0.99 else 0)
