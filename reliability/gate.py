@@ -74,7 +74,7 @@ def evaluate(results: Sequence[ItemResult], gates: Sequence[Gate], on: str = "es
         applicable = dict({g.statistic: g for g in gates if g.item is None}, **specific)
         for stat, g in applicable.items():
             c = it.coefficients.get(stat)
-            if stat not in specific and stat not in reported_statistics(it):
+            if stat not in specific and stat in STATISTICS and stat not in reported_statistics(it):
                 continue  # a gate for all items applies where its statistic is reported (see coverage())
             if c is None:
                 out.append(GateResult(it.item, stat, g.minimum, on, None, None, None, False,
@@ -109,7 +109,8 @@ def coverage(results: Sequence[ItemResult], gates: Sequence[Gate]) -> list[tuple
             out.append((g, [it.item for it in results if it.item == g.item], []))
             continue
         own = {it.item for it in results for h in gates if h.item == it.item and h.statistic == g.statistic}
-        covered = [it.item for it in results if it.item not in own and g.statistic in reported_statistics(it)]
+        covered = [it.item for it in results if it.item not in own and (
+            g.statistic in reported_statistics(it) if g.statistic in STATISTICS else g.statistic in it.coefficients)]
         out.append((g, covered, [it.item for it in results if it.item not in own and it.item not in covered]))
     return out
 

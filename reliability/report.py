@@ -109,7 +109,9 @@ def main_statistics(it: ItemResult) -> list[str]:
 def reported_statistics(it: ItemResult) -> set[str]:
     """The statistics reported for an item of this level (where a gate for all items applies): the nominal
     family for nominal items, ICCs, AC2, alpha and agreement for ordinal/interval/ratio items, and the primary."""
-    return {*REPORTED["nominal" if it.level == "nominal" else "scale"], it.primary} & set(it.coefficients)
+    primary = getattr(it, "primary", None)
+    return {*REPORTED["nominal" if getattr(it, "level", None) == "nominal" else "scale"], primary} & set(
+        it.coefficients)
 
 
 def statistic_name(key: str, weights: str | None = None) -> str:
