@@ -6,6 +6,7 @@ The plotting library is imported only inside the functions that draw (``irrkit -
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -169,6 +170,20 @@ def report_files(doc: dict[str, Any], html_path: Path, figures_dir: Path | None 
     return files
 
 
+class Lang(str, Enum):
+    en = "en"
+    de = "de"
+
+
+def manuscript_files(doc: dict[str, Any], wanted: dict[Path, str], lang: str = "en") -> dict[Path, str | bytes]:
+    """APA table (docx / latex / md) and methods paragraph ('methods') for the paths asked for."""
+    from reliability import manuscript
+
+    make = {"docx": manuscript.docx_table, "latex": manuscript.latex_table, "md": manuscript.markdown_table,
+            "methods": manuscript.methods}
+    return {p: make[kind](doc, lang) for p, kind in wanted.items()}
+
+
 @guarded
 def report_cmd(
     results: Annotated[Path, typer.Argument(help="results.json of check (or --format json output), or "
@@ -180,6 +195,12 @@ def report_cmd(
     history: Annotated[Path | None, typer.Option("--history", help="History folder of training rounds: each "
                                                  "trainee's trend over the rounds.")] = None,
     title: Annotated[str | None, typer.Option("--title", help="Title of the report.")] = None,
+    docx: Annotated[Path | None, typer.Option("--docx", help="Write the APA 7 table as a Word document.")] = None,
+    latex: Annotated[Path | None, typer.Option("--latex", help="Write the APA 7 table as LaTeX (booktabs).")] = None,
+    table_md: Annotated[Path | None, typer.Option("--table-md", help="Write the APA 7 table as Markdown.")] = None,
+    methods_md: Annotated[Path | None, typer.Option("--methods", help="Write a methods paragraph with the figures "
+                                                    "in APA style and the references (Markdown).")] = None,
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of the table and methods paragraph.")] = Lang.en,
 ) -> None:
     """Write a self-contained HTML report (offline, phone-readable, printable) from irrkit's JSON.
 
@@ -192,9 +213,16 @@ def report_cmd(
     html_path = out if out is not None else results.with_suffix(".html")
     hist = read_history(history, doc if doc.get("kind") else None) if history is not None else None
     files = report_files(doc, html_path, figures_dir, hist, title)
+    wanted = {p: f for p, f in ((docx, "docx"), (latex, "latex"), (table_md, "md"), (methods_md, "methods")) if p}
+    if wanted:
+        if doc.get("kind"):
+            from reliability.errors import InputError
+
+            raise InputError.single(str(results), "the manuscript table and methods paragraph are made from a check "
+                                    "results JSON (results.json), not from a training round")
+        files.update(manuscript_files(doc, wanted, lang.value))
     written = write_all(files, inputs=[results])
-    err_console().print(f"wrote {html_path}" + (f" and {len(written) - 1} figure files to {figures_dir}"
-                                               if figures_dir is not None else ""), markup=False)
+    err_console().print(f"wrote {', '.join(str(p) for p in written)}", markup=False)
 
 
 
