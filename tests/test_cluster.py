@@ -108,3 +108,22 @@ def test_cluster_index_and_design_effect():
     assert codes.tolist() == [0, 1, 0, 2] and names == ["s2", "s1", "s3"]
     assert cluster.design_effect(0.1, 0.2) == pytest.approx(4.0)
     assert cluster.robust_se(np.ones(3), np.zeros(3), 1.0) is None  # one cluster: no SE
+
+
+def test_icc_cluster_bootstrap_coverage():
+    # 60 sessions of 5 sequences, 3 coders; sessions differ in their mean (the sequences of one session are
+    # alike): population ICC(1) = (0.5 + 1.5) / (0.5 + 1.5 + 1) = 2/3
+    from reliability import icc
+
+    rng = np.random.default_rng(7)
+    g, m, k = 60, 5, 3
+    hit_f, hit_b = [], []
+    for r in range(300):
+        s = np.repeat(rng.normal(size=g) * np.sqrt(1.5), m) + rng.normal(size=g * m) * np.sqrt(0.5)
+        x = s[:, None] + rng.normal(size=(g * m, k))
+        f = icc.icc_from_mean_squares(icc.mean_squares(x))["icc1"]
+        hit_f.append(f.ci_low <= 2 / 3 <= f.ci_high)
+        lo, hi, _, _ = bs.bootstrap_icc(x, 400, seed=r, clusters=np.repeat(np.arange(g), m))["icc1"]
+        hit_b.append(lo <= 2 / 3 <= hi)
+    assert np.mean(hit_f) < 0.89  # the F-based CI takes the 300 sequences as independent
+    assert 0.90 <= np.mean(hit_b) <= 0.98
