@@ -12,6 +12,7 @@ Nothing here is a test: the target is printed for a person to read.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -25,10 +26,10 @@ from reliability import events, timeline, unitizing  # noqa: E402
 from reliability.timecode import EpisodeSpec, build  # noqa: E402
 
 
-def generate(hours: int, coders: int, seed: int = 1):
+def generate(hours: int, coders: int, seed: int = 1, step: float = 0.1):
     rng = np.random.default_rng(seed)
     codes = ("protest", "despair", "whimper")
-    spec = EpisodeSpec("cry", codes, step=0.1, tolerance=2.0, lengths={f"v{v:03d}": 3600.0 for v in range(hours)})
+    spec = EpisodeSpec("cry", codes, step=step, tolerance=2.0, lengths={f"v{v:03d}": 3600.0 for v in range(hours)})
     rows = []
     for v in range(hours):
         t, truth = 0.0, []
@@ -69,14 +70,16 @@ def main() -> None:
     ap.add_argument("--hours", type=int, default=100)
     ap.add_argument("--coders", type=int, default=5)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--step", type=float, default=0.1)
     args = ap.parse_args()
     t0 = time.perf_counter()
-    es = generate(args.hours, args.coders)
+    es = generate(args.hours, args.coders, step=args.step)
     gen = time.perf_counter() - t0
     m = len(es.coders)
     pairs = [(i, j) for i in range(m) for j in range(i + 1, m)]
-    print(f"{args.hours} h of video, {m} coders, {len(es):,} episodes, step 0.1 s "
-          f"({int(es.horizon().sum() / 100):,} time units); generated in {gen:.1f} s")
+    units = timeline.grid(es).n
+    print(f"{args.hours} h of video, {m} coders, {len(es):,} episodes, step {args.step:g} s "
+          f"({units:,} time units); generated in {gen:.1f} s; load average {os.getloadavg()[0]:.1f}")
     jobs = {
         "time-based family, no tolerance (5 coefficients + SEs)": lambda: timeline.time_based(es, tolerance_ms=0),
         "time-based with 2 s tolerance (family + 10 pairwise tallies)": lambda: timeline.time_based(es),

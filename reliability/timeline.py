@@ -196,33 +196,35 @@ def pair_family(table: np.ndarray, confidence: float = 0.95) -> dict[str, Coeffi
     return res
 
 
-def _in_window(x: np.ndarray, codes: np.ndarray, at: np.ndarray, w: int, first: np.ndarray, last: np.ndarray,
-               q: int) -> np.ndarray:
-    """For each position ``at[i]``: does ``codes[i]`` occur in ``x`` within [max(t - w, first), min(t + w,
-    last)]? One cumulative sum per code over the whole record, evaluated at the asked positions only."""
-    out = np.zeros(len(at), dtype=bool)
-    lo = np.maximum(at - w, first[at])
-    hi = np.minimum(at + w, last[at])
+def cumulative_counts(x: np.ndarray, q: int) -> np.ndarray:
+    """q x (n + 1) running counts of each code in a coder's record: ``c[k, t]`` = units before t coded k."""
+    out = np.zeros((q, len(x) + 1), dtype=np.int32)
     for k in range(q):
-        sel = codes == k
-        if not sel.any():
-            continue
-        cs = np.concatenate([[0], np.cumsum(x == k, dtype=np.int64)])
-        out[sel] = cs[hi[sel] + 1] - cs[lo[sel]] > 0
+        np.cumsum(x == k, dtype=np.int32, out=out[k, 1:])
     return out
 
 
-def tolerant_table(a: np.ndarray, b: np.ndarray, q: int, w: int, g: Grid) -> np.ndarray:
+def _in_window(cs: np.ndarray, codes: np.ndarray, at: np.ndarray, w: int, first: np.ndarray, last: np.ndarray
+               ) -> np.ndarray:
+    """For each position ``at[i]``: does ``codes[i]`` occur in the record whose running counts are ``cs``
+    within units [max(t - w, first), min(t + w, last)]? Evaluated at the asked positions only."""
+    lo = np.maximum(at - w, first[at])
+    hi = np.minimum(at + w, last[at])
+    return cs[codes, hi + 1] - cs[codes, lo] > 0
+
+
+def tolerant_table(a: np.ndarray, b: np.ndarray, q: int, w: int, g: Grid, plain: np.ndarray | None = None,
+                   cs_a: np.ndarray | None = None, cs_b: np.ndarray | None = None) -> np.ndarray:
     """The q x q tally of Bakeman et al. (2009) with a tolerance of ``w`` units, both coders in turn as the
     reference: a unit where a's code occurs in b's record within the window counts as (a, a), else (a, b);
-    then likewise with b as the reference. Units that either coder did not code are left out."""
-    keep = (a >= 0) & (b >= 0)
+    then likewise with b as the reference. Units that either coder did not code are left out. ``plain``: the
+    pair's contingency table, ``cs_a``/``cs_b``: the coders' running counts, when the caller has them."""
     first, last = g.bounds
-    dis = np.flatnonzero(keep & (a != b))
-    ok_b = _in_window(b, a[dis], dis, w, first, last, q)  # a's code found in b
-    ok_a = _in_window(a, b[dis], dis, w, first, last, q)  # b's code found in a
-    table = 2 * two_raters.contingency(np.where(keep, a, -1), np.where(keep, b, -1), q)
+    dis = np.flatnonzero((a >= 0) & (b >= 0) & (a != b))
     da, db = a[dis], b[dis]
+    ok_b = _in_window(cumulative_counts(b, q) if cs_b is None else cs_b, da, dis, w, first, last)  # a's code in b
+    ok_a = _in_window(cumulative_counts(a, q) if cs_a is None else cs_a, db, dis, w, first, last)  # b's code in a
+    table = 2 * (two_raters.contingency(a, b, q) if plain is None else plain)
     np.subtract.at(table, (da, db), ok_b.astype(float) + ok_a)  # those disagreements become agreements
     np.add.at(table, (da, da), ok_b.astype(float))
     np.add.at(table, (db, db), ok_a.astype(float))
@@ -260,11 +262,18 @@ def _result(what: str, labels: list[str], codes: np.ndarray, g: Grid, tol: int, 
     w = tol // g.step_ms
     res.tolerance_ms = w * g.step_ms
     vals = []
+    cums: dict[int, np.ndarray] = {}  # each coder's running code counts, computed once for all pairs
+
+    def cum(j: int) -> np.ndarray:
+        if j not in cums:
+            cums[j] = cumulative_counts(np.ascontiguousarray(codes[:, j]), q)
+        return cums[j]
+
     for i, j in combinations(range(m), 2):
         plain = two_raters.contingency(codes[:, i], codes[:, j], q)
         entry: dict = {"coders": (i, j), "cohen_kappa": pair_family(plain, confidence)["cohen_kappa"]}
         if w > 0:
-            fam = pair_family(tolerant_table(codes[:, i], codes[:, j], q, w, g), confidence)
+            fam = pair_family(tolerant_table(codes[:, i], codes[:, j], q, w, g, plain, cum(i), cum(j)), confidence)
             entry["tolerance_kappa"] = fam["cohen_kappa"]
             entry["tolerance_percent_agreement"] = fam["percent_agreement"]
             vals.append((fam["cohen_kappa"], fam["percent_agreement"]))
