@@ -118,16 +118,17 @@ OUTPUT_NAMES = ("summary.csv", "summary.md", "per_category.csv", "disagreements.
 
 
 def output_files(out: Path, items, opts, ratings, warnings: list[str], title: str, dialect=None,
-                 **meta: Any) -> dict[Path, str]:
-    """Contents of the tables written with --out."""
+                 gate_results=(), **meta: Any) -> dict[Path, str]:
+    """Contents of the tables written with --out (``gate_results``: the gates, in summary.csv/md and JSON)."""
     import json
 
     from reliability import diagnostics, report
 
     d = dialect or report.STANDARD
     return {
-        out / "summary.csv": report.to_csv(report.summary_rows(items, opts), report.SUMMARY_FIELDS, d),
-        out / "summary.md": report.to_markdown(items, opts, title=title, warnings=warnings),
+        out / "summary.csv": report.to_csv(report.summary_rows(items, opts, gates=gate_results),
+                                           report.SUMMARY_FIELDS, d),
+        out / "summary.md": report.to_markdown(items, opts, title=title, warnings=warnings, gates=gate_results),
         out / "per_category.csv": report.to_csv(report.per_category_rows(items), None, d),
         out / "disagreements.csv": report.to_csv(report.disagreement_rows(ratings), None, d),
         out / "coders.csv": report.to_csv(diagnostics.coder_rows(items), diagnostics.CODER_FIELDS, d),
@@ -146,7 +147,7 @@ def check_meta(cb, data, files: list[Path]) -> dict[str, Any]:
 def run_check(files: list[Path], codebook: Path, out: Path | None, fmt: Format, opts, encoding: str | None,
               show_all: bool, title: str | None = None, cb=None, pending: Batch | None = None,
               diagnostics: bool = True, cluster: str | None = None,
-              csv_dialect: str = "auto") -> tuple[list, Any, Any]:
+              csv_dialect: str = "auto", gating: tuple[list, str] | None = None) -> tuple[list, Any, Any]:
     """Read, validate, analyse, print and write: the main job (``cb``: the codebook, if already loaded;
     ``pending``: collect the output files and the printing there, for one all-or-nothing write)."""
     from reliability.analysis import analyse
@@ -177,8 +178,17 @@ def run_check(files: list[Path], codebook: Path, out: Path | None, fmt: Format, 
     from reliability.report import dialect_for
 
     dialect = dialect_for(csv_dialect, data.delimiters)
+    gate_results = []
+    if gating is not None:  # the gates, in the JSON and the summary tables too
+        from reliability import gate
+
+        from .report import gate_dicts
+
+        gate_results = gate.evaluate(items, gating[0], on=gating[1])
+        meta = {**meta, "gates": gate_dicts(gate_results)}
     if out is not None:
-        tables = output_files(out, items, opts, data.items.values(), data.warnings, title, dialect, **meta)
+        tables = output_files(out, items, opts, data.items.values(), data.warnings, title, dialect,
+                              gate_results=gate_results, **meta)
         if pending is not None:
             pending.files.update(tables)
         else:
@@ -289,8 +299,9 @@ def check(
     check_targets([*outs, *(p for p in (junit, summary, report_html) if p is not None)],
                   [*files, codebook])  # before any output
     pending = Batch()
+    gates = [] if no_gate else gate.combine(cb.gates, cli_gates, [it.id for it in cb.items])
     items, data, cb = run_check(files, codebook, out, fmt, opts, encoding, show_all, cb=cb, pending=pending,
-                                cluster=cluster, csv_dialect=csv_dialect.value)
+                                cluster=cluster, csv_dialect=csv_dialect.value, gating=(gates, gate_on.value))
     inputs = [*files, codebook]
     code = apply_gates(items, cb, mins, gate_on, no_gate, junit, summary, inputs, fmt is not Format.table, pending)
     if report_html is not None:  # the results JSON and the gate results, as a page
@@ -302,7 +313,6 @@ def check(
 
         doc = json.loads(json.dumps(tables.results_json(items, opts, warnings=data.warnings or None,
                                                         **check_meta(cb, data, files))))
-        gates = [] if no_gate else gate.combine(cb.gates, cli_gates, [it.id for it in cb.items])
         pending.files.update(report_files(doc, report_html, gates=gate_dicts(gate.evaluate(items, gates,
                                                                                            on=gate_on.value))))
     written = pending.write(inputs)  # tables, JUnit and summary: all or nothing, then the results are shown

@@ -16,8 +16,19 @@ from .analysis import TITLES, ItemResult, Options
 from .ratings import ItemRatings
 from .textsafe import csv_value, md, md_line, plain, terminal
 
-SUMMARY_FIELDS = ("item", "level", "weights", "statistic", "name", "primary", "n_units", "n_coders", "value", "se",
-                  "ci_low", "ci_high", "p_value", "pa", "pe", "interpretation", "scale", "status", "reason")
+SUMMARY_FIELDS = ("item", "level", "weights", "statistic", "name", "primary", "n_units", "n_coders", "n_ratings",
+                  "n_missing", "value", "se", "ci_low", "ci_high", "p_value", "pa", "pe", "f", "df1", "df2",
+                  "method", "bootstrap_ci_low", "bootstrap_ci_high", "bootstrap_se", "interpretation", "scale",
+                  "gate_minimum", "gate_on", "gate_passed", "status", "reason")
+
+
+def n_missing(it: ItemResult) -> int:
+    """Missing ratings of an item: coders x units rated by someone, less the ratings (each coder's count from
+    the coder diagnostics when computed)."""
+    d = it.diagnostics
+    if d is not None and d.profiles:
+        return sum(p.n_missing for p in d.profiles)
+    return max(it.n_units * it.n_coders - it.n_ratings, 0)
 
 
 def results_json(items: Sequence[ItemResult], opts: Options, **meta: Any) -> dict[str, Any]:
@@ -34,10 +45,15 @@ def results_json(items: Sequence[ItemResult], opts: Options, **meta: Any) -> dic
     return out
 
 
-def summary_rows(items: Sequence[ItemResult], opts: Options, primary_only: bool = False) -> list[dict[str, Any]]:
-    """One row per item and coefficient."""
+def summary_rows(items: Sequence[ItemResult], opts: Options, primary_only: bool = False,
+                 gates: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    """One row per item and coefficient: ratings and missing ratings, value, SE, CI, p, the ICC's F test and
+    estimation method, the bootstrap CI when computed, and the gate on that statistic (``gates``:
+    reliability.gate.GateResult) when there is one."""
     rows = []
+    by = {(g.item, g.statistic): g for g in gates}
     for it in items:
+        missing = n_missing(it)
         for key, c in it.coefficients.items():
             if primary_only and key != it.primary:
                 continue
@@ -52,6 +68,14 @@ def summary_rows(items: Sequence[ItemResult], opts: Options, primary_only: bool 
                 "scale": interpret.SCALE_TITLES[scale] if key != "percent_agreement" else "",
                 "status": c.status, "reason": c.reason or "",
             })
+            boot = c.extra.get("bootstrap") or {}
+            g = by.get((it.item, key))
+            rows[-1].update({
+                "n_ratings": it.n_ratings, "n_missing": missing, "f": c.extra.get("f"), "df1": c.extra.get("df1"),
+                "df2": c.extra.get("df2"), "method": c.method, "bootstrap_ci_low": boot.get("ci_low"),
+                "bootstrap_ci_high": boot.get("ci_high"), "bootstrap_se": boot.get("se"),
+                "gate_minimum": g.minimum if g else None, "gate_on": g.on if g else "",
+                "gate_passed": ("pass" if g.passed else "FAIL") if g else ""})
     return rows
 
 
@@ -186,19 +210,37 @@ def ci_text(low: float | None, high: float | None) -> str:
 
 
 def to_markdown(items: Sequence[ItemResult], opts: Options, title: str = "Inter-rater reliability",
-                warnings: Sequence[str] = ()) -> str:
-    """A Markdown report: one table of every item's coefficients, notes and warnings below."""
+                warnings: Sequence[str] = (), gates: Sequence[Any] = ()) -> str:
+    """A Markdown report: one table of every item's coefficients (ratings and missing, SE, CI, bootstrap CI
+    when computed, p, the ICC's F test, gate), the ICC estimation per item, the gates, notes and warnings."""
+    rows = summary_rows(items, opts, gates=gates)
+    boot = any(r["bootstrap_ci_low"] is not None for r in rows)
     lines = [f"# {md_line(title)}", "",
              f"{opts.confidence:.0%} CIs: value ± t(n−1)·SE (Gwet 2008 linearisation), upper bound capped at 1; "
              f"ICC CIs from the F distribution ({opts.icc_convention} convention). p one-sided.", "",
-             "| item | level | units | coders | statistic | value | SE | CI | p | interpretation |",
-             "|---|---|---:|---:|---|---:|---:|---|---:|---|"]
-    for row in summary_rows(items, opts):
+             "| item | level | units | coders | ratings (missing) | statistic | value | SE | CI | "
+             + ("bootstrap CI | " if boot else "") + "p | F(df1, df2) | interpretation | gate |",
+             "|---|---|---:|---:|---:|---|---:|---:|---|" + ("---|" if boot else "") + "---:|---|---|---|"]
+    for row in rows:
         name = f"**{md(row['name'])}**" if row["primary"] else md(row["name"])
         value = fmt(row["value"]) if row["status"] == "ok" else f"undefined: {md(row['reason'])}"
-        lines.append(f"| {md(row['item'])} | {md(row['level'])} | {row['n_units']} | {row['n_coders']} | {name} | "
-                     f"{value} | {fmt(row['se'])} | {ci_text(row['ci_low'], row['ci_high'])} | "
-                     f"{fmt(row['p_value'])} | {md(row['interpretation'])} |")
+        ftest = (f"F({fmt(row['df1'], 0)}, {fmt(row['df2'], 1 if row['df2'] % 1 else 0)}) = {fmt(row['f'], 2)}"
+                 if row["f"] is not None and row["df1"] is not None and row["df2"] is not None else "")
+        gate_txt = (f"{row['gate_passed']} ≥ {row['gate_minimum']:.2f} ({row['gate_on']})"
+                    if row["gate_minimum"] is not None else "")
+        lines.append(f"| {md(row['item'])} | {md(row['level'])} | {row['n_units']} | {row['n_coders']} | "
+                     f"{row['n_ratings']} ({row['n_missing']}) | {name} | {value} | {fmt(row['se'])} | "
+                     f"{ci_text(row['ci_low'], row['ci_high'])} | "
+                     + (f"{ci_text(row['bootstrap_ci_low'], row['bootstrap_ci_high'])} | " if boot else "")
+                     + f"{fmt(row['p_value'])} | {ftest} | {md(row['interpretation'])} | {gate_txt} |")
+    icc = [(it.item, it.coefficients[it.primary].method) for it in items
+           if it.primary.startswith("icc") and it.coefficients[it.primary].method]
+    if icc:
+        lines += ["", "ICC estimation: " + "; ".join(f"{md(i)}: {md(m)}" for i, m in icc) + "."]
+    if gates:
+        failed = [g for g in gates if not g.passed]
+        lines += ["", f"## Gates: {len(gates) - len(failed)} of {len(gates)} passed", "",
+                  *[f"- {'pass' if g.passed else '**FAIL**'} {md(g.item)}: {md(g.message)}" for g in gates]]
     notes = [f"- {md(it.item)}: {md(n)}" for it in items for n in it.notes] + [f"- {md(w)}" for w in warnings]
     if notes:
         lines += ["", "## Notes and warnings", "", *notes]
