@@ -9,6 +9,7 @@ This module builds the app and registers every command; the shared option types,
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -204,7 +205,8 @@ def run_check(files: list[Path], codebook: Path, out: Path | None, fmt: Format, 
 
 
 def apply_gates(items, cb, mins: list[str] | None, gate_on: GateOn, no_gate: bool, junit: Path | None,
-                summary: Path | None, inputs: list[Path], quiet: bool, pending: Batch | None = None) -> int:
+                summary: Path | None, inputs: list[Path], quiet: bool, pending: Batch | None = None,
+                started: float | None = None) -> int:
     """Evaluate gates, write JUnit/summary (or add them to ``pending``), print failures; return the exit code."""
 
     from reliability import gate
@@ -213,7 +215,8 @@ def apply_gates(items, cb, mins: list[str] | None, gate_on: GateOn, no_gate: boo
 
     gates = [] if no_gate else gate.combine(cb.gates, gate.parse_min(mins or []), [it.id for it in cb.items])
     results = gate.evaluate(items, gates, on=gate_on.value)
-    files, appends = gate_outputs(junit, gate.junit_xml(results, suite=f"irrkit.{cb.id}"), summary,
+    elapsed = 0.0 if started is None else time.monotonic() - started
+    files, appends = gate_outputs(junit, gate.junit_xml(results, suite=f"irrkit.{cb.id}", elapsed=elapsed), summary,
                                   gate.summary_markdown(results, title=f"irrkit gate: {cb.title or cb.id}")
                                   + gate.coverage_markdown(gate.coverage(items, gates)))
     failed = [r for r in results if not r.passed]
@@ -285,6 +288,7 @@ def check(
 
     Example: [bold]irrkit check coder_a.csv coder_b.csv coder_c.csv -c codebooks/crying-forms.yaml --out results[/]
     """
+    started = time.monotonic()
     opts = analysis_options(confidence, benchmark, icc_benchmark, icc_convention, bootstrap=bootstrap, seed=seed,
                     icc_missing=icc_missing, max_memory=max_memory)
     from reliability import gate
@@ -303,7 +307,8 @@ def check(
     items, data, cb = run_check(files, codebook, out, fmt, opts, encoding, show_all, cb=cb, pending=pending,
                                 cluster=cluster, csv_dialect=csv_dialect.value, gating=(gates, gate_on.value))
     inputs = [*files, codebook]
-    code = apply_gates(items, cb, mins, gate_on, no_gate, junit, summary, inputs, fmt is not Format.table, pending)
+    code = apply_gates(items, cb, mins, gate_on, no_gate, junit, summary, inputs, fmt is not Format.table, pending,
+                       started)
     if report_html is not None:  # the results JSON and the gate results, as a page
         import json
 

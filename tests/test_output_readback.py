@@ -100,7 +100,8 @@ def test_check_tables_read_back(tmp_path: Path) -> None:
         check_json_numbers(doc)
         check_markdown((out / "summary.md").read_text(encoding="utf-8"))
         check_markdown((out / "gate.md").read_text(encoding="utf-8"))
-        check_junit(out / "j.xml")
+        junit = check_junit(out / "j.xml")
+        assert all(float(s.get("time")) > 0 for s in junit.iter("testsuite"))  # the run's wall time, not 0.000
         # the same numbers in summary.csv and results.json
         by_key = {(it["item"], k): c for it in doc["items"] for k, c in it["coefficients"].items()}
         for row in summary:
