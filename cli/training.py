@@ -66,7 +66,8 @@ def _print_tables(res, results, title: str) -> None:
     from reliability.report import ci_text, fmt
     from reliability.training import TITLE, passed
 
-    console = Console(highlight=False)
+    console = Console(highlight=False) if os.environ.get("COLUMNS") or sys.stdout.isatty() else Console(
+        highlight=False, width=10_000)  # a pipe or a file gets the full tables, as for check
     ok = passed(results)
     console.print(Text(terminal(title), style="bold"))
     for c in res.coders:
@@ -119,8 +120,6 @@ def _print_tables(res, results, title: str) -> None:
                      for y in range(len(names))]
             m.add_row(Text(terminal(f"{x + 1} {a}"), style="bold"), *cells)
         console.print(m)
-    for w in res.warnings:
-        console.print(f"[yellow]note[/] {escape(terminal(w))}")
 
 
 def _emit(res, results, fmt: Format, title: str, meta: dict[str, Any],
@@ -139,6 +138,9 @@ def _emit(res, results, fmt: Format, title: str, meta: dict[str, Any],
         sys.stdout.write(training.summary_csv(res, results, dialect, visible=True))
     else:
         _print_tables(res, results, title)
+    err = err_console()  # diagnostics go to stderr in every format, as for check
+    for w in res.warnings:
+        err.print(f"[yellow]note[/] {escape(terminal(w))}")
 
 
 def _print_sequential(rows: list[dict[str, Any]]) -> None:

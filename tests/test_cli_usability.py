@@ -243,3 +243,16 @@ def test_a_gate_for_all_items_applies_where_its_statistic_is_reported(tmp_path: 
     assert "| all items: Krippendorff's alpha | -1.00 | form, intensität |  |" in section
     assert "| intensität: ICC(A,1) | 0.00 | intensität |  |" in section
     assert code == (1 if doc["items"][0]["coefficients"]["fleiss_kappa"]["value"] < 0.99 else 0)
+
+
+def test_train_notes_go_to_stderr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    demo = Path(__file__).parent.parent / "cli" / "demo"
+    anna = (demo / "crying-forms_trainee_anna.csv").read_text(encoding="utf-8").splitlines()
+    files(tmp_path, {"anna.csv": "\n".join(anna[:-2]) + "\n"})  # the last two units missing
+    cb = str(Path(__file__).parent.parent / "codebooks" / "crying-forms.yaml")
+    code, out, err = invoke(["train", "-g", str(demo / "crying-forms_gold.csv"), "anna.csv", "-c", cb], tmp_path,
+                            monkeypatch)
+    assert code in (0, 1)
+    assert "note" not in out and "has no row for" not in out
+    line = " ".join(err.split())
+    assert "coder 'anna' (anna.csv) has no row for 2 of the 46 units the other coders rated: S45, S46" in line
