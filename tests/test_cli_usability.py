@@ -189,7 +189,9 @@ def test_all_shows_se_and_p(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 def test_summary_md_and_terminal_use_one_label(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     code, out, _ = invoke(["demo", "--out", "res"], tmp_path, monkeypatch)
     md = (tmp_path / "res" / "crying-forms" / "summary.md").read_text(encoding="utf-8")
-    rows = [ln.split("|")[5].strip() for ln in md.splitlines() if ln.startswith("| intensity ")]
+    head = next(ln for ln in md.splitlines() if ln.startswith("| item |")).split("|")
+    col = [h.strip() for h in head].index("statistic")
+    rows = [ln.split("|")[col].strip().strip("*") for ln in md.splitlines() if ln.startswith("| intensity ")]
     assert "Agreement (quadratic)" in rows and "Percent agreement" not in rows
     assert "Agreement (quadratic)" in out
     csv_names = (tmp_path / "res" / "crying-forms" / "summary.csv").read_text(encoding="utf-8")
