@@ -91,7 +91,7 @@ def evaluate(results: Sequence[ItemResult], gates: Sequence[Gate], on: str = "es
                 out.append(GateResult(it.item, stat, g.minimum, on, c.value, c.ci_low, c.ci_high, False,
                                       f"{TITLES.get(stat, stat)} has no {what}: {c.reason}"))
                 continue
-            passed = got >= g.minimum
+            passed = bool(got >= g.minimum)  # a numpy bool is not JSON
             verdict = "reaches" if passed else f"falls short by {g.minimum - got:.3f} of"
             msg = (f"{TITLES.get(stat, stat)} = {c.value:.3f} ({ci}); {what} {got:.3f} {verdict} "
                    f"the minimum {g.minimum:.2f}")
