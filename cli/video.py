@@ -22,6 +22,7 @@ from .options import (
     GateOnOpt,
     JunitOpt,
     NoGateOpt,
+    ReportOpt,
     SummaryOpt,
     err_console,
     guarded,
@@ -93,7 +94,8 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
               tiers: list[str] | None = None, coder: str | None = None, video: str | None = None,
               encoding: str | None = None, mins: list[str] | None = None, gate_on: GateOn = GateOn.estimate,
               no_gate: bool = False, junit: Path | None = None, summary: Path | None = None,
-              sweep: bool = True, title: str | None = None, cb=None, gold: Path | None = None) -> int:
+              sweep: bool = True, title: str | None = None, cb=None, gold: Path | None = None,
+              report_html: Path | None = None) -> int:
     """The whole job; returns the exit code (0, or 1 when a gate fell short)."""
     import json
     import os
@@ -121,7 +123,7 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
     gates = [g for g in gates if (g.item, g.statistic) not in keys] + ([] if no_gate else cli_gates)
     outs = [out / n for n in OUT_NAMES] if out is not None else []
     inputs = [*files, codebook, *([gold] if gold is not None else [])]
-    check_targets([*outs, *(p for p in (junit, summary) if p is not None)], inputs)
+    check_targets([*outs, *(p for p in (junit, summary, report_html) if p is not None)], inputs)
     specs = {}  # every episode item is read (files hold all of them), the chosen ones analysed
     for i in eps:
         s = eps[i].spec()
@@ -189,6 +191,13 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
         if summary.exists() and os.environ.get("GITHUB_STEP_SUMMARY") == str(summary):
             text = summary.read_text(encoding="utf-8") + "\n" + text
         pending[summary] = text
+    if report_html is not None:  # the results JSON and the gates as an HTML page
+        from reliability import __version__
+
+        from .report import gate_dicts, report_files
+
+        doc = json.loads(json.dumps({"tool": "irrkit", "version": __version__, **payload}))
+        pending.update(report_files(doc, report_html, title=title, gates=gate_dicts(results_g)))  # type: ignore
     _emit(results, fmt, payload, title, warnings)
     written = write_all(pending, inputs=inputs)
     err = err_console()
@@ -274,6 +283,7 @@ def video(
     gold: Annotated[Path | None, typer.Option("--gold", help="Training: compare each coder with this gold "
                                               "segmentation (one coder) and write a handout per trainee with the "
                                               "times to look at again.")] = None,
+    report_html: ReportOpt = None,
 ) -> None:
     """Agreement on time-coded episodes: time-unit kappa (with tolerance), event-based kappa with optimal
     matching, Krippendorff's unitizing alphas, onset/offset differences, a tolerance sweep, a disagreement list.
@@ -287,5 +297,5 @@ def video(
     code = run_video(files, codebook, item=item, out=out, fmt=fmt, confidence=confidence, tolerance=tolerance,
                      step=step, match=match, input_format=input_format, tiers=tiers, coder=coder,
                      video=video_name, encoding=encoding, mins=mins, gate_on=gate_on, no_gate=no_gate, junit=junit,
-                     summary=summary, gold=gold)
+                     summary=summary, gold=gold, report_html=report_html)
     raise typer.Exit(code)

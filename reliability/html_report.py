@@ -127,10 +127,22 @@ def _table(head: list[str], rows: list[list[str]], numeric: set[int] = frozenset
 # ----------------------------------------------------------------------------------------------- check
 
 
+def _episode_view(it: dict[str, Any]) -> dict[str, Any]:
+    """A time-coded (video) item in the shape of a check item: its statistics as coefficients."""
+    stats = it.get("statistics") or {}
+    primary = next((k for k, c in stats.items() if c.get("value") is not None), next(iter(stats), ""))
+    return {"item": it["item"], "level": f"episodes ({it.get('match_rule', '')})",
+            "n_units": it.get("n_episodes", 0), "n_coders": len(it.get("coders") or []),
+            "n_ratings": it.get("n_episodes", 0), "weights": f"none; tolerance {it.get('tolerance_s')} s",
+            "primary": primary, "coefficients": stats, "notes": it.get("notes") or []}
+
+
 def _forest_rows(item: dict[str, Any]) -> list[dict[str, Any]]:
     coefs = item["coefficients"]
     order = FOREST_NOMINAL if item["level"] == "nominal" else FOREST_SCALE
     keys = [item["primary"]] + [k for k in order if k in coefs and k != item["primary"]]
+    if item["level"].startswith("episodes"):
+        keys = [item["primary"]] + [k for k in coefs if k != item["primary"]]
     rows = []
     for k in keys:
         c = coefs.get(k)
@@ -150,11 +162,12 @@ def check_report(doc: dict[str, Any], title: str | None = None, gates: list[dict
 
     title = title or f"Inter-rater reliability: {doc.get('codebook') or 'ratings'}"
     page = _Page(title)
-    items = doc.get("items", [])
+    coders = doc.get("coders") or list(dict.fromkeys(c for it in doc.get("items", []) for c in it.get("coders") or []))
+    items = [_episode_view(it) if it.get("kind") == "episodes" else it for it in doc.get("items", [])]
     gates = gates if gates is not None else doc.get("gates") or []
     page.add(f"<header><h1>{esc(title)}</h1><p class=\"meta\">"
              f"codebook {esc(doc.get('codebook'))} {esc(doc.get('codebook_version') or '')} · "
-             f"{len(doc.get('coders') or [])} coders: {esc(', '.join(doc.get('coders') or []))} · "
+             f"{len(coders)} coders: {esc(', '.join(coders))} · "
              f"irrkit {esc(doc.get('version'))}</p>"
              + (f"<p class=\"meta\">files: {esc(', '.join(doc.get('files') or []))}</p>" if doc.get("files") else "")
              + "</header>")

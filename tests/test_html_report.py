@@ -92,7 +92,23 @@ def reports(tmp_path_factory):
                                   str(CB), "--history", str(d / "hist"), "--round", name, "--out", str(d / name),
                                   "--report", str(d / f"train-{name}.html"), "-f", "json"])
         assert res.exit_code == 1, res.output  # ben fails
+    eafs = sorted(DEMO.glob("video_session0*_*.eaf"))
+    res = runner.invoke(app, ["video", *map(str, eafs), "-c", str(ROOT / "codebooks" / "crying-episodes.yaml"),
+                              "--out", str(d / "video"), "--report", str(d / "video.html"), "-f", "json"])
+    assert res.exit_code == 0, res.output
     return d
+
+
+def test_video_report_shows_every_item_with_the_json_numbers(reports):
+    text = (reports / "video.html").read_text(encoding="utf-8")
+    assert_offline(text)
+    doc = json.loads((reports / "video" / "results.json").read_text())
+    page = parse(text)
+    for it in doc["items"]:
+        assert f"{it['item']}-forest" in page.sections[it["item"]]
+        for c in it["statistics"].values():
+            if c["value"] is not None:
+                assert f"{c['value']:.3f}" in text
 
 
 def test_check_report_is_offline_and_has_every_items_figures(reports):
@@ -195,7 +211,7 @@ def chromium(args: list[str], tmp: Path) -> subprocess.CompletedProcess:
 
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (apt-get install chromium; .ci/run does): "
                                              "the browser test of the HTML report is skipped")
-@pytest.mark.parametrize("name", ["check.html", "train-r2.html"])
+@pytest.mark.parametrize("name", ["check.html", "train-r2.html", "video.html"])
 def test_chromium_opens_the_report(reports, tmp_path, name):
     page = reports / name
     text = page.read_text(encoding="utf-8")
