@@ -8,7 +8,6 @@ names, notes) is escaped. Pure: returns the HTML and the figures; the CLI writes
 
 from __future__ import annotations
 
-import html as _html
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,8 +53,10 @@ section{break-inside:auto}a{color:inherit;text-decoration:none}}
 
 
 def esc(x: Any) -> str:
-    """HTML text of any value (escaped, quotes too)."""
-    return _html.escape("" if x is None else str(x), quote=True)
+    """HTML text of any value: escaped, quotes too, characters XML cannot hold dropped (reliability.textsafe)."""
+    from .textsafe import html
+
+    return html("" if x is None else str(x))
 
 
 def num(x: float | None, digits: int = 3) -> str:

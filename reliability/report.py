@@ -246,7 +246,7 @@ def to_markdown(items: Sequence[ItemResult], opts: Options, title: str = "Inter-
         lines += ["", "## Notes and warnings", "", *notes]
     from .diagnostics import markdown_lines
 
-    lines += markdown_lines(items)
+    lines += markdown_lines(items, md)
     lines += ["", "Primary statistic of each item in bold. Interpretation: Landis & Koch (1977) for kappa-type, "
               "Koo & Li (2016) for ICC, Krippendorff (2004) for alpha, unless chosen otherwise.", ""]
     return "\n".join(lines)
