@@ -21,8 +21,6 @@ import hashlib
 import re
 import unicodedata
 from typing import Any
-from xml.sax.saxutils import escape as _xml_escape
-from xml.sax.saxutils import quoteattr as _quoteattr
 
 __all__ = ["plain", "csv_text", "csv_value", "is_number_text", "workflow_data", "workflow_property",
            "workflow_command", "terminal", "md", "md_line", "html", "xml_text", "xml_attr", "filename_part",
@@ -151,14 +149,21 @@ def xml_text(s: Any) -> str:
     return _XML_BAD.sub(_visible, str(s))
 
 
+def _xml_escape(s: str) -> str:
+    """``& < >`` as entities (what ``xml.sax.saxutils.escape`` does, without its urllib/http imports)."""
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def xml_content(s: Any) -> str:
     """Element content: allowed characters only, ``& < >`` escaped."""
     return _xml_escape(xml_text(s))
 
 
 def xml_attr(s: Any) -> str:
-    """A quoted attribute value (with its quotes); tab and line breaks kept as character references."""
-    return _quoteattr(xml_text(s), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+    """A double-quoted attribute value (with its quotes): ``& < > "`` escaped, tab and line breaks kept as
+    character references (XML 1.0, section 3.3.3: a literal one would be normalised to a space)."""
+    t = _xml_escape(xml_text(s)).replace('"', "&quot;")
+    return '"' + t.replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;") + '"'
 
 
 # ----------------------------------------------------------------------------------------------- file names

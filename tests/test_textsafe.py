@@ -78,7 +78,9 @@ def test_escapes_never_leak(s: str) -> None:
     m = ts.md(s)
     assert "\n" not in m and "|" not in m.replace("\\|", "") and "<" not in m.replace("<br>", "")
     assert not m.lstrip().startswith("#")
-    ET.fromstring(f"<a b={ts.xml_attr(s)}>{ts.xml_content(s)}</a>")  # always well-formed XML 1.0
+    el = ET.fromstring(f"<a b={ts.xml_attr(s)}>{ts.xml_content(s)}</a>")  # always well-formed XML 1.0
+    assert el.get("b") == ts.xml_text(s)  # and read back as written, line breaks and quotes included
+    assert (el.text or "") == ts.xml_text(s).replace("\r\n", "\n").replace("\r", "\n")  # XML end-of-line rule
     w = ts.workflow_command("error", s, title=s)
     assert "\n" not in w and "\r" not in w and w.count("::") == 2
 
