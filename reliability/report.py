@@ -105,12 +105,17 @@ def disagreement_rows(ratings: Iterable[ItemRatings]) -> list[dict[str, Any]]:
         lo, hi = np.nanmin(np.where(np.isnan(v), np.inf, v), axis=1), np.nanmax(np.where(np.isnan(v), -np.inf, v),
                                                                                    axis=1)
         n_rated = (~np.isnan(v)).sum(axis=1)
-        for i in np.flatnonzero((n_rated >= 2) & (hi > lo)):
-            row: dict[str, Any] = {"unit": r.units[i], "item": r.item}
-            for j, coder in enumerate(r.coders):
-                x = v[i, j]
-                row[coder] = "" if math.isnan(x) else lookup.get(float(x), f"{x:g}")
-            rows.append(row)
+        keep = np.flatnonzero((n_rated >= 2) & (hi > lo))
+        if keep.size == 0:
+            continue
+        sub = v[keep]
+        distinct, inverse = np.unique(sub.ravel(), return_inverse=True)  # each distinct code spelled once
+        spelled = np.array(["" if math.isnan(x) else lookup.get(float(x), f"{x:g}") for x in distinct.tolist()],
+                           dtype=object)
+        cells = spelled[inverse.reshape(sub.shape)].tolist()
+        units = [r.units[i] for i in keep.tolist()]
+        coders = list(r.coders)
+        rows.extend({"unit": u, "item": r.item, **dict(zip(coders, c))} for u, c in zip(units, cells))
     return rows
 
 
@@ -197,9 +202,18 @@ def to_csv(rows: Sequence[dict[str, Any]], fields: Sequence[str] | None = None,
         buf.write("\ufeff")
     w = csv.writer(buf, delimiter=dialect.delimiter, lineterminator="\n")
     show = terminal if visible else str
+    texts: dict[str, str] = {}  # text cells repeat (codes, coder names, items): escape each distinct one once
+
+    def cell(v: Any) -> str:
+        if type(v) is str:
+            t = texts.get(v)
+            if t is None:
+                t = texts[v] = show(csv_value(v, dialect.decimal))
+            return t
+        return show(csv_value(v, dialect.decimal))
+
     w.writerow([show(csv_value(f)) for f in fields])
-    for r in rows:
-        w.writerow([show(csv_value(r.get(k), dialect.decimal)) for k in fields])
+    w.writerows([cell(r.get(k)) for k in fields] for r in rows)
     return buf.getvalue()
 
 
