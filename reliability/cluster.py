@@ -29,8 +29,19 @@ def cluster_index(labels: Sequence[object] | np.ndarray) -> tuple[np.ndarray, li
     return codes, list(names)
 
 
+def _dense_codes(clusters: np.ndarray) -> np.ndarray:
+    """Cluster codes 0..G-1 in sorted order of the labels (``np.unique``'s inverse); for small non-negative
+    integer codes (what ``cluster_index`` gives) by one ``bincount`` instead of a sort (3.6 M time bins: 1 s)."""
+    c = np.asarray(clusters)
+    if c.dtype.kind in "iu" and c.size and 0 <= c.min() and c.max() < 4 * c.size + 1024:
+        present = np.bincount(c) > 0
+        return (np.cumsum(present) - 1)[c]
+    return np.unique(c, return_inverse=True)[1].reshape(-1)
+
+
 def n_clusters(clusters: np.ndarray) -> int:
-    return int(len(np.unique(clusters)))
+    inv = _dense_codes(clusters)
+    return int(inv.max()) + 1 if inv.size else 0
 
 
 def robust_se(terms: np.ndarray, clusters: np.ndarray, centre: float) -> float | None:
@@ -38,7 +49,7 @@ def robust_se(terms: np.ndarray, clusters: np.ndarray, centre: float) -> float |
     ``sqrt(G/(G-1) sum_g T_g^2) / n``; None with fewer than two clusters."""
     terms = np.asarray(terms, dtype=float)
     clusters = np.asarray(clusters)
-    _, inv = np.unique(clusters, return_inverse=True)
+    inv = _dense_codes(clusters)
     g = int(inv.max()) + 1 if len(inv) else 0
     if g < 2:
         return None

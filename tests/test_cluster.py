@@ -127,3 +127,15 @@ def test_icc_cluster_bootstrap_coverage():
         hit_b.append(lo <= 2 / 3 <= hi)
     assert np.mean(hit_f) < 0.89  # the F-based CI takes the 300 sequences as independent
     assert 0.90 <= np.mean(hit_b) <= 0.98
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_integer_cluster_codes_give_what_sorted_labels_give(seed):
+    """Integer codes take a bincount path; labels as text take np.unique: the same clusters, the same SE."""
+    rng = np.random.default_rng(seed)
+    codes = rng.choice(rng.choice(10_000, 40, replace=False), 500)  # sparse, unsorted integer codes
+    terms = rng.normal(size=500)
+    as_text = np.array([f"s{c:06d}" for c in codes])
+    assert cluster.n_clusters(codes) == cluster.n_clusters(as_text) == len(set(codes.tolist()))
+    assert cluster.robust_se(terms, codes, 0.1) == pytest.approx(cluster.robust_se(terms, as_text, 0.1), rel=1e-12)
+    assert cluster.robust_se(terms, np.zeros(500, dtype=np.int64), 0.0) is None  # one cluster
