@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from reliability.textsafe import terminal
+from reliability.textsafe import terminal, unique_filename_part
 
 from .options import (
     ClusterOpt,
@@ -276,19 +276,6 @@ def _changes(previous: dict[str, Any], prev_file: Path, current: dict[str, Any])
 # ----------------------------------------------------------------------------------------------- commands
 
 
-def _safe(name: str, used: set[str]) -> str:
-    """The file-name part of a trainee's handouts: letters kept, unsafe parts replaced, short, unique (also on
-    case-insensitive file systems)."""
-    from reliability.textsafe import filename_part, name_key
-
-    s = filename_part(name, fallback="trainee")
-    base, k = s, 2
-    while name_key(s) in used:
-        s, k = f"{base}_{k}", k + 1
-    used.add(name_key(s))
-    return s
-
-
 @guarded
 def train(
     trainees: Annotated[list[Path], typer.Argument(help="Trainee CSV files: one per trainee, or a long file "
@@ -375,7 +362,7 @@ def train(
     if out is not None:
         used: set[str] = set()
         for c in res.coders:
-            stem = f"handout_{_safe(c, used)}"
+            stem = f"handout_{unique_filename_part(c, used, fallback='trainee')}"
             files[out / f"{stem}.md"] = training.handout_markdown(res, c, results[c], shown.strip() or None)
             files[out / f"{stem}.csv"] = training.handout_csv(res.handout[c], dialect)
         files[out / "training_summary.csv"] = training.summary_csv(res, results, dialect)

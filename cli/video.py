@@ -44,38 +44,6 @@ class Match(str, Enum):
     overlap = "overlap"
 
 
-def parse_min(specs: list[str], items: list[str]):
-    """``--min STAT=VALUE`` / ``--min ITEM:STAT=VALUE`` for episode statistics."""
-    from reliability.codebook import EPISODE_STATISTIC_KEYS, Gate
-    from reliability.errors import InputError
-
-    out = []
-    for spec in specs:
-        target, sep, num = spec.partition("=")
-        item, _, stat = target.rpartition(":")
-        try:
-            value = float(num.replace(",", "."))
-        except ValueError:
-            value = None
-        if not sep or value is None or not -1 <= value <= 1:
-            raise InputError.single("--min", f"'{spec}' is not STAT=VALUE or ITEM:STAT=VALUE with VALUE in [-1, 1]")
-        if stat.strip() not in EPISODE_STATISTIC_KEYS:
-            raise InputError.single("--min", f"'{stat}' is not an episode statistic (allowed: "
-                                    f"{', '.join(EPISODE_STATISTIC_KEYS)})")
-        if item and item not in items:
-            raise InputError.single("--min", f"item '{item}' is not an episode item of the codebook "
-                                    f"(items: {', '.join(items)})")
-        out.append(Gate(stat.strip(), value, item.strip() or None))
-    return out
-
-
-def _safe(name: str) -> str:
-    """A coder's name as part of a file name (letters, digits, '-', '_'; anything else '_')."""
-    import re
-
-    return re.sub(r"[^\w-]", "_", name)[:64] or "coder"
-
-
 def _tiers(specs: list[str] | None) -> dict[str, str]:
     from reliability.errors import InputError
 
@@ -99,8 +67,10 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
     """The whole job; returns the exit code (0, or 1 when a gate fell short)."""
     import json
     import os
+    import time
     from dataclasses import replace
 
+    started = time.monotonic()
     from reliability import gate
     from reliability import video as V
     from reliability.codebook import Gate, load_codebook
@@ -108,7 +78,7 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
     from reliability.readers.episodes import read_episode_files
     from reliability.report import to_csv
 
-    from .output import check_targets, write_all
+    from .output import check_targets, gate_outputs, write_all
 
     cb = cb or load_codebook(codebook)
     eps = {e.id: e for e in cb.episodes}
@@ -118,7 +88,9 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
         raise InputError.single("--item", f"'{item}' is not an episode item of the codebook (items: {', '.join(eps)})")
     chosen = [item] if item else list(eps)
     gates = [] if no_gate else [g for g in cb.episode_gates if g.item in chosen]
-    cli_gates = parse_min(mins or [], chosen)
+    from reliability.codebook import EPISODE_STATISTIC_KEYS
+
+    cli_gates = gate.parse_min(mins or [], EPISODE_STATISTIC_KEYS, items=chosen, kind="episode")
     keys = {(g.item, g.statistic) for g in cli_gates}
     gates = [g for g in gates if (g.item, g.statistic) not in keys] + ([] if no_gate else cli_gates)
     outs = [out / n for n in OUT_NAMES] if out is not None else []
@@ -176,21 +148,21 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
         })
     results_g = gate.evaluate(results, gates, on=gate_on.value)
     if reference is not None and out is not None:  # a handout per trainee: the times to look at again
+        from reliability.textsafe import unique_filename_part
+
+        used: set[str] = set()
         for r in results:
             trainee = r.es.coders[1]
             lines = [f"- {'passed' if g.passed else 'FAILED'}: {g.statistic}: {g.message}" for g in results_g
                      if g.item == r.item]
-            stem = f"handout_{r.es.spec.item}_{_safe(trainee)}"
+            stem = f"handout_{r.es.spec.item}_{unique_filename_part(trainee, used, fallback='trainee')}"
             pending[out / f"{stem}.md"] = V.handout_markdown(r, trainee, lines)
             pending[out / f"{stem}.csv"] = to_csv(V.handout_rows(r), ("video", "from", "to", "what", "gold",
                                                                       "trainee"))
-    if junit is not None:
-        pending[junit] = gate.junit_xml(results_g, suite=f"irrkit.{cb.id}.video")
-    if summary is not None:
-        text = gate.summary_markdown(results_g, title=f"irrkit video gate: {cb.title or cb.id}")
-        if summary.exists() and os.environ.get("GITHUB_STEP_SUMMARY") == str(summary):
-            text = summary.read_text(encoding="utf-8") + "\n" + text
-        pending[summary] = text
+    junit_text = gate.junit_xml(results_g, suite=f"irrkit.{cb.id}.video", elapsed=time.monotonic() - started)
+    summary_text = gate.summary_markdown(results_g, title=f"irrkit video gate: {cb.title or cb.id}")
+    files, appends = gate_outputs(junit, junit_text, summary, summary_text)
+    pending.update(files)
     if report_html is not None:  # the results JSON and the gates as an HTML page
         from reliability import __version__
 
@@ -198,8 +170,8 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
 
         doc = json.loads(json.dumps({"tool": "irrkit", "version": __version__, **payload}))
         pending.update(report_files(doc, report_html, title=title, gates=gate_dicts(results_g)))  # type: ignore
+    written = write_all(pending, inputs=inputs, appends=appends)  # results are shown once they are written
     _emit(results, fmt, payload, title, warnings)
-    written = write_all(pending, inputs=inputs)
     err = err_console()
     if written and fmt is Format.table:
         err.print(f"wrote {', '.join(str(p) for p in written)}", markup=False)

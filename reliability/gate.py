@@ -38,8 +38,13 @@ class GateResult:
         return None if got is None else self.minimum - got
 
 
-def parse_min(specs: Iterable[str]) -> list[Gate]:
-    """``--min STAT=VALUE`` or ``--min ITEM:STAT=VALUE`` -> gates."""
+def parse_min(specs: Iterable[str], statistics: Sequence[str] = STATISTICS, items: Sequence[str] | None = None,
+              kind: str = "") -> list[Gate]:
+    """``--min STAT=VALUE`` or ``--min ITEM:STAT=VALUE`` -> gates; ``statistics`` are the keys allowed, ``items``
+    (when given) the items an ``ITEM:`` may name, ``kind`` words them in messages (``"episode"``)."""
+    what = f"{kind} " if kind else ""
+    a_stat = "an " if what[:1] in tuple("aeiou") and what else "a "  # a statistic, an episode statistic
+    a_item = "an " if (what or "item")[:1] in tuple("aeiou") else "a "
     gates = []
     for spec in specs:
         target, sep, num = spec.partition("=")
@@ -51,8 +56,12 @@ def parse_min(specs: Iterable[str]) -> list[Gate]:
             value = None
         if not sep or value is None or not -1 <= value <= 1:
             raise InputError.single("--min", f"'{spec}' is not STAT=VALUE or ITEM:STAT=VALUE with VALUE in [-1, 1]")
-        if stat not in STATISTICS:
-            raise InputError.single("--min", f"'{stat}' is not a statistic (allowed: {', '.join(STATISTICS)})")
+        if stat not in statistics:
+            raise InputError.single("--min", f"'{stat}' is not {a_stat}{what}statistic (allowed: "
+                                    f"{', '.join(statistics)})")
+        if items is not None and item.strip() and item.strip() not in items:
+            raise InputError.single("--min", f"item '{item.strip()}' is not {a_item}{what}item of the "
+                                    f"codebook (items: {', '.join(items)})")
         gates.append(Gate(stat, value, item.strip() or None))
     return gates
 

@@ -24,7 +24,7 @@ from typing import Any
 
 __all__ = ["plain", "csv_text", "csv_value", "is_number_text", "workflow_data", "workflow_property",
            "workflow_command", "terminal", "md", "md_line", "html", "xml_text", "xml_attr", "filename_part",
-           "name_key"]
+           "unique_filename_part", "name_key"]
 
 
 # ----------------------------------------------------------------------------------------------- numbers
@@ -188,6 +188,17 @@ def filename_part(name: str, max_bytes: int = MAX_PART_BYTES, fallback: str = "u
         digest = hashlib.sha1(str(name).encode("utf-8", "surrogatepass")).hexdigest()[:8]
         cut = s.encode("utf-8")[: max_bytes - 9].decode("utf-8", "ignore").rstrip(". ")
         s = f"{cut}~{digest}"
+    return s
+
+
+def unique_filename_part(name: str, used: set[str], fallback: str = "unnamed") -> str:
+    """``filename_part(name)``, with ``_2``, ``_3`` ... appended until no name in ``used`` collides with it
+    (``name_key``: also on case-insensitive file systems); the result's key is added to ``used``."""
+    s = filename_part(name, fallback=fallback)
+    base, k = s, 2
+    while name_key(s) in used:
+        s, k = f"{base}_{k}", k + 1
+    used.add(name_key(s))
     return s
 
 

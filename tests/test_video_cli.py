@@ -88,6 +88,32 @@ def test_gates_junit_and_summary(tmp_path):
     assert run("video", *demo_video(), "-c", CB, "--item", "crying", "--min", "u_alpha=0.1", "--no-gate")[0] == 0
 
 
+def test_step_summary_is_appended_however_spelled(tmp_path, monkeypatch):
+    """$GITHUB_STEP_SUMMARY given as another spelling of the same path: appended to, earlier steps kept; a
+    plain --summary file is replaced (the shared gate_outputs rule of check and train)."""
+    step = tmp_path / "step.md"
+    step.write_text("earlier step\n", encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(step))
+    for _ in range(2):
+        code, _, _ = run("video", *demo_video(), "-c", CB, "--item", "crying", "--min", "u_alpha=0.1",
+                         "--summary", "sub/../step.md")
+        assert code == 0
+    text = step.read_text(encoding="utf-8")
+    assert text.startswith("earlier step\n") and text.count("irrkit video gate") == 2
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY")
+    other = tmp_path / "other.md"
+    for _ in range(2):
+        assert run("video", *demo_video(), "-c", CB, "--item", "crying", "--summary", other)[0] == 0
+    assert other.read_text(encoding="utf-8").count("irrkit video gate") == 1
+
+
+def test_min_names_an_episode_item(tmp_path):
+    code, _, err = run("video", *demo_video(), "-c", CB, "--min", "nonsense:u_alpha=0.5")
+    assert code == 2 and "--min: item 'nonsense' is not an episode item of the codebook (items: " in err
+
+
 @pytest.mark.parametrize("args,where", [
     (["--min", "icc2=0.5"], "--min: 'icc2' is not an episode statistic"),
     (["--item", "cryin"], "--item: 'cryin' is not an episode item"),
