@@ -17,6 +17,13 @@ Observed agreement (Gwet 2014, eq. 2.8, unequal numbers of raters allowed):
 Standard errors: Gwet's (2008) linearisation over units, as R irrCAC computes it: each unit gets a term
 ``c_i = (n/n2) (pa_i - pe) / (1 - pe) - 2 (1 - c) (pe_i - pe) / (1 - pe)`` and
 ``var(c) = sum_i (c_i - c)^2 / (n (n - 1))`` (no finite-population correction).
+
+Frequency weights (``freq=``): row i of the table stands for ``f_i`` identical units (time units of a run,
+for example). Every quantity above is a sum over units of a per-unit term that depends only on the unit's own
+ratings and on totals (``n``, ``n2``, ``pi``, ``pe``, each coder's marginals), so with ``n = sum f_i``,
+``pa = sum f_i pa_i / n2``, ``pi_k = sum f_i r_ik / r_i / n``, ``var = sum f_i (c_i - c)^2 / (n (n - 1))``
+(and the cluster sums ``sum_i f_i (c_i - c)``) the results are those of the expanded table, with the same
+formulas (Gwet 2014, ch. 2-5): one engine, the unweighted path untouched.
 """
 
 from __future__ import annotations
@@ -169,19 +176,26 @@ class Agreement:
     sum_q: np.ndarray | None = None  # sum_k r_ik (r*_ik - 1), kept for alpha (identity weights or sparse)
     sparse: SparseCounts | None = None
     clusters: np.ndarray | None = None  # cluster of each unit: SEs become cluster-robust (reliability.cluster)
+    freq: np.ndarray | None = None  # units each row stands for (None: one each)
 
     @property
     def weights(self) -> np.ndarray:
         """The q x q weight matrix (built on demand: only for few categories)."""
         return self.kernel.matrix()
 
-    @property
+    @cached_property
     def n(self) -> int:
+        """Units (with frequency weights: their sum)."""
+        return len(self.ri) if self.freq is None else int(self.freq.sum())
+
+    @property
+    def rows(self) -> int:
+        """Rows of the table (the units themselves without frequency weights)."""
         return len(self.ri)
 
     @cached_property  # asked for by every coefficient: counted once
     def n2(self) -> int:
-        return int(self.multi.sum())
+        return int(self.multi.sum()) if self.freq is None else int(self.freq[self.multi].sum())
 
     @property
     def q(self) -> int:
@@ -221,13 +235,24 @@ CHUNK = 1 << 14  # units per block in the blocked loops: their temporaries stay 
 # are carried into the first row of the next block, so the additions are those of one pass.
 
 
+def frequencies(freq: np.ndarray | Sequence[int], n: int) -> np.ndarray:
+    """Frequency weights as float: whole numbers >= 0, one per row (ValueError otherwise)."""
+    f = np.asarray(freq, dtype=float).reshape(-1)
+    if len(f) != n:
+        raise ValueError(f"{len(f)} frequency weights for {n} rows")
+    if not (np.all(f >= 0) and np.all(f == np.round(f))):
+        raise ValueError("frequency weights must be whole numbers >= 0")
+    return f
+
+
 def agreement(counts: np.ndarray | SparseCounts, weights: np.ndarray | Kernel | None = None,
-              clusters: np.ndarray | None = None) -> Agreement:
+              clusters: np.ndarray | None = None, freq: np.ndarray | None = None) -> Agreement:
     """Observed agreement from a count table (dense, or its nonzero cells); units with no rating are dropped.
     ``weights``: a q x q matrix, a kernel, or None (identity). ``clusters``: the cluster of each unit (any
-    integer codes), for cluster-robust SEs (:mod:`reliability.cluster`)."""
+    integer codes), for cluster-robust SEs (:mod:`reliability.cluster`). ``freq``: how many identical units
+    each row stands for (see the module docstring; rows of weight 0 are dropped)."""
     if isinstance(counts, SparseCounts):
-        return _agreement_sparse(counts, weights, clusters)
+        return _agreement_sparse(counts, weights, clusters, freq)
     counts = np.asarray(counts, dtype=float)
     q = counts.shape[1]
     kern = _kernel(weights, q)
@@ -236,11 +261,16 @@ def agreement(counts: np.ndarray | SparseCounts, weights: np.ndarray | Kernel | 
     # two or three columns (per-category tables) plain column additions are faster still
     ri = _row_sums(counts) if q <= 3 else np.einsum("ij->i", counts)
     rated = ri > 0
+    if freq is not None:
+        freq = frequencies(freq, len(ri))
+        rated &= freq > 0
     if not rated.all():  # no copy of the table when every unit has a rating
         keep = np.flatnonzero(rated)
         counts, ri = counts.take(keep, axis=0), ri[keep]
         if clusters is not None:
             clusters = np.asarray(clusters)[keep]
+        if freq is not None:
+            freq = freq[keep]
     identity = kern.is_identity
     n = len(ri)
     # per block of units: sum_q = sum_k r_ik (r*_ik - 1) with r*_ik = sum_l w_kl r_il (with identity weights the
@@ -265,16 +295,20 @@ def agreement(counts: np.ndarray | SparseCounts, weights: np.ndarray | Kernel | 
             wt *= c
             sum_q[s:s + m] = _row_sums(wt)
         np.divide(c, ri[s:s + m, None], out=b)
+        if freq is not None:
+            b *= freq[s:s + m, None]
         if s:
             b[0] += col
         col = np.einsum("ij->j", b)
     if not n:
         pi = np.zeros(q)
+    elif freq is not None:
+        pi = (col if q >= 2 else (counts / ri[:, None] * freq[:, None]).sum(axis=0)) / freq.sum()
     elif q < 2:  # one column: NumPy's mean adds pairwise, not top to bottom
         pi = (counts / ri[:, None]).mean(axis=0)
     else:
         pi = col / n
-    return _finish_agreement(counts, kern, ri, sum_q, pi, identity, clusters=clusters)
+    return _finish_agreement(counts, kern, ri, sum_q, pi, identity, clusters=clusters, freq=freq)
 
 
 def _kernel(weights: np.ndarray | Kernel | None, q: int) -> Kernel:
@@ -284,40 +318,65 @@ def _kernel(weights: np.ndarray | Kernel | None, q: int) -> Kernel:
 
 
 def _agreement_sparse(t: SparseCounts, weights: np.ndarray | Kernel | None,
-                      clusters: np.ndarray | None = None) -> Agreement:
+                      clusters: np.ndarray | None = None, freq: np.ndarray | None = None) -> Agreement:
     kern = _kernel(weights, t.q) if weights is not None else IdentityKernel(t.q)
     ri = t.row_sums()
-    if not (ri > 0).all():
-        t = t.take_units(np.flatnonzero(ri > 0))
+    rated = ri > 0
+    if freq is not None:
+        freq = frequencies(freq, len(ri))
+        rated &= freq > 0
+    if not rated.all():
+        t = t.take_units(np.flatnonzero(rated))
         if clusters is not None:
-            clusters = np.asarray(clusters)[ri > 0]
-        ri = ri[ri > 0]
+            clusters = np.asarray(clusters)[rated]
+        if freq is not None:
+            freq = freq[rated]
+        ri = ri[rated]
     sum_q = t.pair_sums(kern) - ri  # sum_k r_ik (r*_ik - 1) = sum_kl r_ik r_il w_kl - r_i
-    pi = t.col_sums(1.0 / ri) / len(ri) if len(ri) else np.zeros(t.q)
-    return _finish_agreement(None, kern, ri, sum_q, pi, kern.is_identity, t, clusters)
+    if not len(ri):
+        pi = np.zeros(t.q)
+    elif freq is None:
+        pi = t.col_sums(1.0 / ri) / len(ri)
+    else:
+        pi = t.col_sums(freq / ri) / freq.sum()
+    return _finish_agreement(None, kern, ri, sum_q, pi, kern.is_identity, t, clusters, freq)
 
 
 def _finish_agreement(counts: np.ndarray | None, kern: Kernel, ri: np.ndarray, sum_q: np.ndarray, pi: np.ndarray,
                       identity: bool, sparse: SparseCounts | None = None,
-                      clusters: np.ndarray | None = None) -> Agreement:
+                      clusters: np.ndarray | None = None, freq: np.ndarray | None = None) -> Agreement:
     multi = ri >= 2
     den = np.where(multi, ri * (ri - 1), 1.0)
     pa_i = np.where(multi, sum_q / den, 0.0)
-    pa = float((pa_i if multi.all() else pa_i[multi]).mean()) if multi.any() else float("nan")
+    if not multi.any():
+        pa = float("nan")
+    elif freq is None:
+        pa = float((pa_i if multi.all() else pa_i[multi]).mean())
+    else:
+        pa = float(pa_i[multi] @ freq[multi] / freq[multi].sum())
     return Agreement(counts, kern, ri, pa_i, multi, pa, pi, sum_q if identity or sparse is not None else None, sparse,
-                     None if clusters is None else np.asarray(clusters))
+                     None if clusters is None else np.asarray(clusters), freq)
 
 
 def _finish(
     key: str, a: Agreement, value: float, pe: float, terms: np.ndarray | None, confidence: float, df: int | None = None,
     n_units: int | None = None, centre: float | None = None, clusters: np.ndarray | None = None,
+    freq: np.ndarray | None = None,
 ) -> Coefficient:
+    """``terms``: one per row; ``clusters``/``freq``: the rows' clusters and frequency weights when ``terms``
+    covers fewer rows than ``a`` (default: ``a``'s)."""
     n = a.n if n_units is None else n_units
+    f = a.freq if freq is None else freq
     se = None
     if a.clusters is not None and terms is not None:
         return _finish_clustered(key, a, value, pe, terms, confidence, n, centre,
-                                 a.clusters if clusters is None else clusters)
-    if terms is not None and len(terms) >= 2:
+                                 a.clusters if clusters is None else clusters, f)
+    if terms is not None and f is not None:
+        nf = f.sum()
+        if nf >= 2:
+            d = terms - (value if centre is None else centre)
+            se = float(np.sqrt(f @ (d * d) / (nf * (nf - 1))))
+    elif terms is not None and len(terms) >= 2:
         c = value if centre is None else centre
         d = terms - c
         np.square(d, out=d)  # (terms - c) ** 2 without a second temporary
@@ -327,12 +386,12 @@ def _finish(
 
 
 def _finish_clustered(key: str, a: Agreement, value: float, pe: float, terms: np.ndarray, confidence: float, n: int,
-                      centre: float | None, clusters: np.ndarray) -> Coefficient:
+                      centre: float | None, clusters: np.ndarray, freq: np.ndarray | None = None) -> Coefficient:
     """The same terms summed within clusters (:func:`reliability.cluster.robust_se`), CI t(G - 1)."""
     from .cluster import n_clusters, robust_se
 
     g = n_clusters(clusters)
-    se = robust_se(terms, clusters, value if centre is None else centre)
+    se = robust_se(terms, clusters, value if centre is None else centre, freq)
     low, high, p, why = t_inference(value, se, n, confidence, df=g - 1)
     if se is None:
         why = f"{g} cluster: a cluster-robust SE needs two or more clusters"
@@ -429,9 +488,15 @@ def krippendorff_alpha(a: Agreement, confidence: float = 0.95, counts_input: boo
     every = bool(multi.all())  # units with fewer than two ratings are left out, without copying the table
     keep = None if every else np.flatnonzero(multi)
     ri = a.ri if every else a.ri.take(keep)
-    n = len(ri)
-    rbar = ri.mean()
-    eps = 1 / ri.sum()
+    fk = None if a.freq is None else (a.freq if every else a.freq.take(keep))  # frequency weights of these units
+    if fk is None:
+        n = len(ri)
+        rbar = ri.mean()
+        eps = 1 / ri.sum()
+    else:
+        n = int(fk.sum())
+        rbar = (fk @ ri) / n
+        eps = 1 / (fk @ ri)
     if a.sum_q is not None:  # identity weights or a sparse table: the row sums agreement() already has
         sum_q = a.sum_q if every else a.sum_q.take(keep)
     else:
@@ -439,18 +504,24 @@ def krippendorff_alpha(a: Agreement, confidence: float = 0.95, counts_input: boo
         wc = np.einsum("il,kl->ik", c, kern.w) if isinstance(kern, MatrixKernel) else kern.apply(c.T).T
         sum_q = _row_sums(c * (wc - 1))
     pa_u = sum_q / (rbar * (ri - 1))
-    pa_prime = float(pa_u.mean())
+    pa_prime = float(pa_u.mean()) if fk is None else float(fk @ pa_u / n)
     pa = (1 - eps) * pa_prime + eps
     if a.sparse is not None:
-        pi = a.sparse.col_sums(None if every else multi.astype(float)) / (rbar * n)
+        per_unit = None if every else multi.astype(float)
+        if a.freq is not None:
+            per_unit = a.freq if per_unit is None else per_unit * a.freq
+        pi = a.sparse.col_sums(per_unit) / (rbar * n)
+    elif fk is not None:
+        pi = fk @ (a.counts if every else a.counts.take(keep, axis=0)) / (rbar * n)
     elif a.q < 2:
         pi = ((a.counts if every else a.counts[multi]) / rbar).mean(axis=0)
     else:  # mean of r_ik / rbar over the units with >= 2 ratings: the others' rows are zeroed, which changes no
         # partial sum of the top-to-bottom column sums (see CHUNK), block by block as in agreement()
         col = np.zeros(a.q)
-        buf = np.empty((min(CHUNK, a.n), a.q))
-        for s in range(0, a.n, CHUNK):
-            b = buf[:min(CHUNK, a.n - s)]
+        rows = a.rows
+        buf = np.empty((min(CHUNK, rows), a.q))
+        for s in range(0, rows, CHUNK):
+            b = buf[:min(CHUNK, rows - s)]
             np.divide(a.counts[s:s + CHUNK], rbar, out=b)
             if not every:
                 b[~multi[s:s + CHUNK]] = 0.0
@@ -479,12 +550,13 @@ def krippendorff_alpha(a: Agreement, confidence: float = 0.95, counts_input: boo
         terms = (pa_i - pe) / (1 - pe) - 2 * (1 - alpha_prime) * (pe_i - pe) / (1 - pe)
         centre, df, n_units = alpha_prime, a.n - 1, a.n
     cl = None if a.clusters is None or every else a.clusters.take(keep)
-    res = _finish(key, a, alpha, pe, terms, confidence, df=df, n_units=n_units, centre=centre, clusters=cl)
+    res = _finish(key, a, alpha, pe, terms, confidence, df=df, n_units=n_units, centre=centre, clusters=cl, freq=fk)
     return res.with_(pa=pa, extra={**res.extra, "n_pairable_units": n})
 
 
 def conger_kappa(codes: np.ndarray, q: int, weights: np.ndarray | Kernel | None = None, confidence: float = 0.95,
-                 key: str = "conger_kappa", a: Agreement | None = None) -> Coefficient:
+                 key: str = "conger_kappa", a: Agreement | None = None,
+                 freq: np.ndarray | None = None) -> Coefficient:
     """Conger's (1980) kappa from the units x coders index matrix (-1 = missing); Cohen's kappa for two coders.
 
     Chance agreement from each coder's own marginals ``p_g``: ``pe = sum w_kl (pbar_k pbar_l - s2_kl / r)``
@@ -493,23 +565,32 @@ def conger_kappa(codes: np.ndarray, q: int, weights: np.ndarray | Kernel | None 
     without any rating are left out. ``a``: the observed agreement of the same codes and weights when the
     caller already has it (it is not computed again). The coders' marginals and W p_g are taken a batch of
     coders at a time (all of them for few categories), so memory is O(q) per coder, never q x q.
+    ``freq``: frequency weights of the rows (see the module docstring); the coders' marginals ``p_g`` and
+    ``n_g`` are then weighted counts, the per-unit terms the same.
     """
     codes = np.asarray(codes)
-    if a is None or codes.shape[0] != a.n:  # (a.n == rows: every unit has a rating, nothing to drop)
+    f = None if freq is None else frequencies(freq, codes.shape[0])
+    if a is None or codes.shape[0] != a.rows:  # (a.rows == rows: every unit has a rating, nothing to drop)
         rows = (codes >= 0).any(axis=1)
+        if f is not None:
+            rows &= f > 0
         if not rows.all():
             codes = codes[rows]
+            if f is not None:
+                f = f[rows]
     kern = _kernel(weights, q)
     if a is None:
-        a = agreement(table(codes, q), kern)
+        a = agreement(table(codes, q), kern, freq=f)
     bad = _guard(key, a)
     if bad:
         return bad
-    n_g = np.count_nonzero(codes >= 0, axis=0)
+    n_g = np.count_nonzero(codes >= 0, axis=0) if f is None else f @ (codes >= 0)
     if not (n_g > 0).all():  # coders without any rating are left out
         codes = codes[:, n_g > 0]
         n_g = n_g[n_g > 0]
     n, r = codes.shape
+    if f is not None:
+        n = a.n
     n_g = n_g.astype(float)
     batch = max(1, min(r, (64 << 20) // (8 * 4 * max(q, 1))))
 
@@ -517,9 +598,13 @@ def conger_kappa(codes: np.ndarray, q: int, weights: np.ndarray | Kernel | None 
     if r * (q + 1) <= 1 << 20:  # few categories: every coder's marginals from one bincount per block of units
         itype = np.int32 if r * (q + 1) < 2**31 - 1 else np.int64
         offs_all = np.arange(1, r * (q + 1) + 1, q + 1, dtype=itype)[None, :]
-        classif = np.zeros(r * (q + 1), dtype=np.int64)
-        for s in range(0, n, CHUNK):
-            classif += np.bincount((codes[s:s + CHUNK] + offs_all).ravel(order="K"), minlength=len(classif))
+        classif = np.zeros(r * (q + 1), dtype=np.int64 if f is None else float)
+        for s in range(0, codes.shape[0], CHUNK):
+            if f is None:
+                classif += np.bincount((codes[s:s + CHUNK] + offs_all).ravel(order="K"), minlength=len(classif))
+            else:
+                classif += np.bincount((codes[s:s + CHUNK] + offs_all).ravel(order="C"),
+                                       weights=np.repeat(f[s:s + CHUNK], r), minlength=len(classif))
         every = (classif.reshape(r, q + 1)[:, 1:] / n_g[:, None]).T  # q x r
 
     def marginals(cols: range) -> np.ndarray:  # q x len(cols): p_gk of these coders
@@ -528,7 +613,8 @@ def conger_kappa(codes: np.ndarray, q: int, weights: np.ndarray | Kernel | None 
         out = np.empty((q, len(cols)))
         for j, g in enumerate(cols):
             c = codes[:, g]
-            out[:, j] = np.bincount(c[c >= 0], minlength=q) / n_g[g]
+            ok = c >= 0
+            out[:, j] = np.bincount(c[ok], None if f is None else f[ok], minlength=q) / n_g[g]
         return out
 
     pbar = np.zeros(q)
@@ -542,7 +628,7 @@ def conger_kappa(codes: np.ndarray, q: int, weights: np.ndarray | Kernel | None 
     # with a_g = r pbar - p_g, so a_g'W = r W'pbar - W'p_g; lambda_ig takes q + 1 values per coder (a category,
     # or missing: eps_ig = 0, lambda = a_g'W p_g): a look-up table per coder, then one gather per block of units
     pgwpg = 0.0
-    pe_i = np.zeros(n)
+    pe_i = np.zeros(codes.shape[0])
     for s in range(0, r, batch):
         cols = range(s, min(r, s + batch))
         p = marginals(cols)
@@ -556,7 +642,7 @@ def conger_kappa(codes: np.ndarray, q: int, weights: np.ndarray | Kernel | None 
         lut[:, 1:] = (n / ng)[:, None] * (aw.T - (1 - ng / n)[:, None] * awp[:, None])
         offs = (np.arange(len(cols)) * (q + 1) + 1)[None, :]
         flat = lut.ravel()
-        for u in range(0, n, CHUNK):
+        for u in range(0, codes.shape[0], CHUNK):
             block = np.ascontiguousarray(codes[u:u + CHUNK, s:s + len(cols)])
             pe_i[u:u + CHUNK] += np.take(flat, block + offs).sum(axis=1)
     pe = pbar_w_pbar - (pgwpg - r * pbar_w_pbar) / (r * (r - 1))

@@ -44,17 +44,25 @@ def n_clusters(clusters: np.ndarray) -> int:
     return int(inv.max()) + 1 if inv.size else 0
 
 
-def robust_se(terms: np.ndarray, clusters: np.ndarray, centre: float) -> float | None:
+def robust_se(terms: np.ndarray, clusters: np.ndarray, centre: float,
+              freq: np.ndarray | None = None) -> float | None:
     """Cluster-robust SE from per-unit linearised terms: terms summed within clusters, then
-    ``sqrt(G/(G-1) sum_g T_g^2) / n``; None with fewer than two clusters."""
+    ``sqrt(G/(G-1) sum_g T_g^2) / n``; None with fewer than two clusters. ``freq``: each term stands for
+    ``freq_i`` identical units of its cluster (``T_g = sum_i freq_i (t_i - c)``, ``n = sum_i freq_i``): the SE
+    of the expanded terms. A cluster counts when it has a row (give rows of weight 0 no cluster of their own)."""
     terms = np.asarray(terms, dtype=float)
     clusters = np.asarray(clusters)
     inv = _dense_codes(clusters)
     g = int(inv.max()) + 1 if len(inv) else 0
     if g < 2:
         return None
-    sums = np.bincount(inv, weights=terms - centre, minlength=g)
-    n = len(terms)
+    if freq is None:
+        sums = np.bincount(inv, weights=terms - centre, minlength=g)
+        n = len(terms)
+    else:
+        f = np.asarray(freq, dtype=float)
+        sums = np.bincount(inv, weights=(terms - centre) * f, minlength=g)
+        n = f.sum()
     return float(np.sqrt(g / (g - 1) * float(sums @ sums)) / n)
 
 
