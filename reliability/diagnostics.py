@@ -253,13 +253,17 @@ def leave_one_out(r: ItemRatings, result: ItemResult, opts: Options | None = Non
         return LeaveOneOut(key, full, {}, None, "fewer than three coders: leaving one out leaves no agreement "
                                                 "to compare")
     without: dict[str, Coefficient] = {}
+    fast = _loo_from_table(r, key, coders, opts)
     for j in coders:
-        keep = [c for c in coders if c != j]
-        sub = replace(r, coders=[r.coders[c] for c in keep], values=r.values[:, keep], warnings=[])
-        if key in ICC_KEYS:  # the ICCs alone: no need for the chance-corrected family
-            c = icc_all(sub.values, opts.confidence, opts.icc_convention, opts.icc_missing).get(key)
+        if fast is not None:
+            c = fast(j)
         else:
-            c = analyse(sub, opts).coefficients.get(key)
+            keep = [c for c in coders if c != j]
+            sub = replace(r, coders=[r.coders[c] for c in keep], values=r.values[:, keep], warnings=[])
+            if key in ICC_KEYS:  # the ICCs alone: no need for the chance-corrected family
+                c = icc_all(sub.values, opts.confidence, opts.icc_convention, opts.icc_missing).get(key)
+            else:
+                c = analyse(sub, opts).coefficients.get(key)
         without[r.coders[j]] = c if c is not None else undefined(key, "not computed without this coder")
     lowers, reason = None, None
     if full.ok:
@@ -275,6 +279,50 @@ def leave_one_out(r: ItemRatings, result: ItemResult, opts: Options | None = Non
     else:
         reason = f"the statistic is undefined with all coders: {full.reason}"
     return LeaveOneOut(key, full, without, lowers, reason)
+
+
+# the statistics leave-one-out takes from the item's count table less one coder (nominal items, identity weights)
+TABLE_LOO = ("percent_agreement", "fleiss_kappa", "gwet_ac1", "brennan_prediger", "krippendorff_alpha")
+
+
+def _loo_from_table(r: ItemRatings, key: str, coders: list[int],
+                    opts: Options) -> Callable[[int], Coefficient] | None:
+    """The primary statistic without coder j from the units x categories count table less that coder's
+    ratings (one table for the item, not one analysis per coder), by the calls :func:`analyse` makes for
+    ``key``; None where analyse takes another path (weights, clusters, many categories, other statistics).
+
+    The table less one coder is the table of the other coders exactly (whole numbers), so the figures are
+    those of ``analyse`` without that coder, bit for bit."""
+    from .analysis import _dense_max, krippendorff_alpha
+
+    q = len(r.categories)
+    if (key not in TABLE_LOO or r.level != "nominal" or opts.weights or r.weight_matrix is not None
+            or r.clusters is not None or not 1 <= q <= _dense_max(r.n_units, opts)):
+        return None
+    codes = chance.category_index(r.values if len(coders) == r.n_coders else r.values[:, coders], r.categories)
+    tab = chance.count_table(codes, q)
+    n = len(tab)
+    cf = opts.confidence
+    rows = np.arange(n, dtype=np.int64) * q
+
+    def without(j: int) -> Coefficient:
+        c = codes[:, coders.index(j)]
+        rated = np.flatnonzero(c >= 0)
+        t = tab.copy()
+        t.ravel()[rows[rated] + c[rated]] -= 1.0
+        if key == "krippendorff_alpha":
+            return krippendorff_alpha(t, list(r.categories), r.level, cf, a=chance.agreement(t),
+                                      dense_max=_dense_max(n, opts))
+        a = chance.agreement(t)
+        if key == "percent_agreement":
+            return chance.percent_agreement(a, cf)
+        if key == "fleiss_kappa":
+            return chance.fleiss_kappa(a, cf)
+        if key == "gwet_ac1":
+            return chance.gwet_ac(a, cf)
+        return chance.brennan_prediger(a, cf)
+
+    return without
 
 
 def diagnose(r: ItemRatings, result: ItemResult, opts: Options | None = None) -> Diagnostics:
