@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +15,7 @@ import numpy as np
 from . import __version__, interpret
 from .analysis import TITLES, ItemResult, Options
 from .ratings import ItemRatings
-from .textsafe import csv_value, md, md_line, plain, terminal
+from .textsafe import FORMULA_START, csv_value, md, md_line, plain, terminal
 
 SUMMARY_FIELDS = ("item", "level", "weights", "statistic", "name", "primary", "n_units", "n_coders", "n_ratings",
                   "n_missing", "value", "se", "ci_low", "ci_high", "p_value", "pa", "pe", "f", "df1", "df2",
@@ -95,28 +96,171 @@ def per_category_rows(items: Sequence[ItemResult]) -> list[dict[str, Any]]:
     return rows
 
 
-def disagreement_rows(ratings: Iterable[ItemRatings]) -> list[dict[str, Any]]:
-    """Every unit and item where the coders' ratings are not all the same: unit, item, each coder's code."""
-    rows = []
+@dataclass(frozen=True)
+class _Block:
+    """The disagreement rows of one item: units, the distinct cell texts and each row's index into them."""
+
+    item: str
+    coders: tuple[str, ...]
+    units: list[str]
+    spelled: list[str]  # distinct cell texts ("" = not rated)
+    index: np.ndarray  # rows x coders indices into ``spelled``
+
+
+class DisagreementRows(Sequence[dict[str, Any]]):
+    """Every unit and item where the coders' ratings are not all the same, kept by column (one block per item):
+    a sequence of row dicts (``unit``, ``item``, each coder's code) that :func:`to_csv` writes without
+    building them."""
+
+    def __init__(self, blocks: Sequence[_Block]) -> None:
+        self.blocks = list(blocks)
+        self._starts = np.cumsum([0] + [len(b.units) for b in self.blocks])
+
+    def __len__(self) -> int:
+        return int(self._starts[-1])
+
+    def __getitem__(self, i: int) -> dict[str, Any]:  # type: ignore[override]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        k = int(np.searchsorted(self._starts, i, side="right")) - 1
+        b, j = self.blocks[k], i - int(self._starts[k])
+        return {"unit": b.units[j], "item": b.item, **{c: b.spelled[t] for c, t in zip(b.coders, b.index[j])}}
+
+    def fields(self) -> list[str]:
+        """The columns: unit, item, then the coders in order of first appearance (none without rows)."""
+        if not len(self):
+            return []
+        return list(dict.fromkeys(["unit", "item", *(c for b in self.blocks if b.units for c in b.coders)]))
+
+
+def disagreement_rows(ratings: Iterable[ItemRatings], chunk: int = 1 << 16) -> DisagreementRows:
+    """Every unit and item where the coders' ratings are not all the same: unit, item, each coder's code
+    (each distinct code spelled once; ``chunk`` units at a time, so no units x coders float temporaries)."""
+    blocks = []
     for r in ratings:
         labels = list(r.labels) if r.labels else [f"{c:g}" for c in r.categories]
         lookup = {float(c): lab for c, lab in zip(r.categories, labels)}
-        v = r.values
-        lo, hi = np.nanmin(np.where(np.isnan(v), np.inf, v), axis=1), np.nanmax(np.where(np.isnan(v), -np.inf, v),
-                                                                                   axis=1)
-        n_rated = (~np.isnan(v)).sum(axis=1)
-        keep = np.flatnonzero((n_rated >= 2) & (hi > lo))
+        found = _coded_disagreements(r.values, r.categories, chunk)
+        if found is not None:  # every rating exactly a category: index 0 = not rated, k + 1 = category k
+            keep, index = found
+            spelled = ["", *(lookup[float(c)] for c in r.categories)]
+        else:
+            keep_parts, cells_parts = [], []
+            for s in range(0, r.values.shape[0], chunk):
+                b = r.values[s:s + chunk]
+                with np.errstate(invalid="ignore"):  # fmin/fmax skip NaN; hi > lo: two ratings that differ
+                    k = np.flatnonzero(np.fmax.reduce(b, axis=1) > np.fmin.reduce(b, axis=1))
+                keep_parts.append(k + s)
+                cells_parts.append(b[k])
+            keep = np.concatenate(keep_parts) if keep_parts else np.zeros(0, dtype=np.int64)
+            sub = np.concatenate(cells_parts) if cells_parts else np.zeros((0, r.values.shape[1]))
+            distinct, inverse = np.unique(sub.ravel(), return_inverse=True)  # each distinct value spelled once
+            spelled = ["" if math.isnan(x) else lookup.get(float(x), f"{x:g}") for x in distinct.tolist()]
+            index = inverse.reshape(sub.shape)
         if keep.size == 0:
             continue
-        sub = v[keep]
-        distinct, inverse = np.unique(sub.ravel(), return_inverse=True)  # each distinct code spelled once
-        spelled = np.array(["" if math.isnan(x) else lookup.get(float(x), f"{x:g}") for x in distinct.tolist()],
-                           dtype=object)
-        cells = spelled[inverse.reshape(sub.shape)].tolist()
-        units = [r.units[i] for i in keep.tolist()]
-        coders = list(r.coders)
-        rows.extend({"unit": u, "item": r.item, **dict(zip(coders, c))} for u, c in zip(units, cells))
-    return rows
+        units = list(operator.itemgetter(*keep.tolist())(r.units)) if len(keep) > 1 else [r.units[int(keep[0])]]
+        blocks.append(_Block(r.item, tuple(r.coders), units, spelled, index))
+    return DisagreementRows(blocks)
+
+
+def _coded_disagreements(values: np.ndarray, categories: Sequence[float],
+                         chunk: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The units whose ratings differ and 1 + the category index of each of their cells (0: not rated), when
+    every rating is exactly one of the categories (the common case: integer work, no sort of the cells);
+    None otherwise."""
+    from .chance import category_index
+
+    cats = np.asarray(categories, dtype=float)
+    q = len(cats)
+    if not q or len(np.unique(cats)) != q:
+        return None
+    small = np.uint8 if q < 255 else np.int32
+    keep_parts, index_parts = [], []
+    for s in range(0, values.shape[0], chunk):
+        b = values[s:s + chunk]
+        try:
+            idx = category_index(b, cats)
+        except ValueError:
+            return None
+        if not ((cats.take(idx) == b) | ((idx < 0) & np.isnan(b))).all():
+            return None
+        lo = np.where(idx < 0, q, idx).min(axis=1)
+        k = np.flatnonzero(idx.max(axis=1) > lo)
+        keep_parts.append(k + s)
+        sub = idx[k]
+        sub += 1
+        index_parts.append(sub.astype(small))
+    if not keep_parts:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, values.shape[1]), dtype=small)
+    return np.concatenate(keep_parts), np.concatenate(index_parts)
+
+
+def _disagreements_csv(rows: DisagreementRows, dialect: CsvDialect, chunk: int = 1 << 16) -> str | None:
+    """``to_csv`` of the disagreement rows, the same text: each distinct cell escaped and quoted once by the csv
+    module, the lines assembled in bytes (unit ids: ASCII without characters to quote or escape, checked by
+    column). None where that does not hold (the caller takes the row-by-row path)."""
+    fields = rows.fields()
+    d = dialect.delimiter
+    if len(d) != 1 or not d.isascii():
+        return None
+
+    def quoted(t: str) -> str:  # one cell as csv.writer spells it inside a row
+        buf = io.StringIO()
+        csv.writer(buf, delimiter=d, lineterminator="\n").writerow([t, "x"])
+        return buf.getvalue()[:-(len(d) + 2)]
+
+    def cell(v: str) -> str:
+        return quoted(csv_value(v, dialect.decimal))
+
+    head = io.StringIO()
+    csv.writer(head, delimiter=d, lineterminator="\n").writerow([csv_value(f) for f in fields])
+    parts = [("\ufeff" if dialect.bom else "") + head.getvalue()]
+    bad = (d, '"', "\r", "\n", "\x00")
+    first_bad = np.array([ord(c) for c in FORMULA_START], dtype=np.uint8)
+    sep = ord(d)
+    for b in rows.blocks:
+        tokens = [cell(t).encode() for t in b.spelled]
+        if any(b"\x00" in t for t in tokens):
+            return None
+        width = max(1, *(len(t) for t in tokens))
+        tok = np.zeros((len(tokens), width), dtype=np.uint8)
+        for i, t in enumerate(tokens):
+            tok[i, :len(t)] = np.frombuffer(t, dtype=np.uint8)
+        item = cell(b.item).encode()
+        if b"\x00" in item or "unit" in b.coders or "item" in b.coders:
+            return None  # a NUL would be lost below; a coder named like a column overwrites it in the rows
+        col = {c: j for j, c in enumerate(b.coders)}
+        for s in range(0, len(b.units), chunk):
+            some = b.units[s:s + chunk]
+            m = len(some)
+            joined = "".join(some)
+            if not joined.isascii() or any(c in joined for c in bad):
+                return None  # non-ASCII, characters to quote, NUL: the row-by-row path
+            lens = np.fromiter(map(len, some), dtype=np.int64, count=m)
+            starts = np.cumsum(lens) - lens
+            raw = np.frombuffer(joined.encode(), dtype=np.uint8)
+            if np.isin(raw[starts[lens > 0]], first_bad).any():
+                return None  # a unit id that starts like a formula: escaped row by row
+            u = np.zeros((m, int(lens.max(initial=0))), dtype=np.uint8)
+            u[np.repeat(np.arange(m), lens), np.arange(len(raw)) - np.repeat(starts, lens)] = raw
+            pieces = []
+            for f in fields:
+                if f == "unit":
+                    pieces.append(u)
+                elif f == "item":
+                    pieces.append(np.broadcast_to(np.frombuffer(item, dtype=np.uint8), (m, len(item))))
+                elif f in col:
+                    pieces.append(tok[b.index[s:s + m, col[f]]])
+                else:
+                    pieces.append(np.zeros((m, 0), dtype=np.uint8))
+                pieces.append(np.full((m, 1), sep, dtype=np.uint8))
+            pieces[-1] = np.full((m, 1), ord("\n"), dtype=np.uint8)
+            mat = np.concatenate(pieces, axis=1).ravel()
+            parts.append(mat[mat != 0].tobytes().decode())
+    return "".join(parts)
 
 
 # The statistics each kind of item reports (the terminal table shows the MAIN ones; --all every one computed)
@@ -195,8 +339,13 @@ def to_csv(rows: Sequence[dict[str, Any]], fields: Sequence[str] | None = None,
     missing or non-finite, text cells safe from formula injection (``textsafe.csv_value``), in ``dialect``.
     ``visible``: for a terminal or CI log (stdout), control characters and line breaks inside cells are shown
     as escapes (``\\n``), so no line of data can pose as a workflow command or move the cursor."""
+    if isinstance(rows, DisagreementRows) and fields is None and not visible and len(rows):
+        text = _disagreements_csv(rows, dialect)
+        if text is not None:
+            return text
     if fields is None:
-        fields = list(dict.fromkeys(k for r in rows for k in r))
+        fields = rows.fields() if isinstance(rows, DisagreementRows) else list(dict.fromkeys(k for r in rows
+                                                                                             for k in r))
     buf = io.StringIO()
     if dialect.bom:
         buf.write("\ufeff")
