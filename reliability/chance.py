@@ -670,7 +670,7 @@ def fleiss_null_se(counts: np.ndarray) -> dict[str, float] | None:
     Defined for units with the same number m >= 2 of ratings; irr keeps only complete units, so only units
     rated by the modal number of coders are used here. Returns None when fewer than two such units exist.
     """
-    from scipy.special import ndtr
+    from .distributions import ndtr
 
     counts = np.asarray(counts, dtype=float)
     ri = np.einsum("ij->i", counts)  # whole numbers: exact in any order (so are the sums of products below)

@@ -59,7 +59,7 @@ def mean_squares(x: np.ndarray) -> MeanSquares:
 def icc_from_mean_squares(ms: MeanSquares, confidence: float = 0.95, convention: str = "psych",
                           method: str = "two-way ANOVA on complete units") -> dict[str, Coefficient]:
     """The six ICCs with F, df, p and CI from mean squares."""
-    from scipy import special
+    from . import distributions as special
 
     n, k, bms, wms, jms, ems = ms.n, ms.k, ms.bms, ms.wms, ms.jms, ms.ems
     alpha = 1 - confidence

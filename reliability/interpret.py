@@ -55,7 +55,7 @@ def probabilistic_benchmark(value: float, se: float, scale: str = "landis_koch",
     """Gwet's benchmarking: the probability that the true coefficient lies in each band, from the top band
     down, using a normal distribution truncated to [-1, 1]; returns the first band whose cumulative
     probability exceeds ``threshold`` and the list of (band, cumulative probability)."""
-    from scipy.special import ndtr
+    from .distributions import ndtr
 
     if se is None or not se > 0:
         return label(value, scale), []

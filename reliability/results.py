@@ -85,7 +85,7 @@ def t_inference(
 
     Returns (ci_low, ci_high, p_value, reason) where reason explains missing parts.
     """
-    from scipy import special  # scipy.special loads far faster than scipy.stats
+    from . import distributions as special
 
     df = n_units - 1 if df is None else df
     if df < 1 or se is None:

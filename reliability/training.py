@@ -92,7 +92,7 @@ def _mad(d: np.ndarray, confidence: float, clusters: np.ndarray | None = None) -
     value = float(a.mean())
     if n < 2:
         return Coefficient(key, value, n_units=n, reason="fewer than two units: no CI", method="mean |a - b|")
-    from scipy import special  # loads far faster than scipy.stats
+    from . import distributions as special
 
     e = magnitude_exponent(a)  # near 1e308 the squares of std() overflow: scale by 2^-e (exact) and back
     se = float(np.ldexp(np.ldexp(a, -e).std(ddof=1), e) / math.sqrt(n))

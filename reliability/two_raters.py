@@ -79,7 +79,7 @@ def table_coefficients(table: np.ndarray, weights: np.ndarray | None = None,
 def cohen_null_se(table: np.ndarray, weights: np.ndarray | None = None) -> tuple[float, float, float]:
     """SE of Cohen's (weighted) kappa under H0: kappa = 0 (Fleiss, Cohen & Everitt 1969), z and two-sided p,
     as R irr::kappa2 and SAS PROC FREQ report them."""
-    from scipy.special import ndtr
+    from .distributions import ndtr
 
     t = np.asarray(table, dtype=float)
     q = t.shape[0]
@@ -126,7 +126,7 @@ def cohen_fce(table: np.ndarray, weights: np.ndarray | None = None, confidence: 
     """Fleiss-Cohen-Everitt inference for Cohen's (weighted) kappa from the two coders' table: the asymptotic SE
     and its normal CI (SAS, psych), the SE under H0 with z and two-sided p (irr::kappa2, SAS). None when it is
     not defined (fewer than two units, chance agreement 1, or no variance under H0)."""
-    from scipy.special import ndtri
+    from .distributions import ndtri
 
     t = np.asarray(table, dtype=float)
     q = t.shape[0]
