@@ -12,7 +12,8 @@ Six scalar functions with scipy.special's meaning (``ndtr``, ``ndtri``, ``stdtr`
   (Lentz 1976; Thompson & Barnett 1986), on the side x < (a + 1) / (a + b + 2) where it converges fast,
   the other side through I_x(a, b) = 1 - I_{1-x}(b, a) (DLMF 8.17.4).
 * Quantiles by Newton's method on the cdf (derivative: the density), kept inside a bracket that bisection
-  shrinks whenever a Newton step would leave it.
+  shrinks whenever a Newton step would leave it; remembered (a run asks for the same t and F quantiles for
+  every coefficient of every item).
 
 The continued fraction needs about sqrt(max(a, b)) terms; for degrees of freedom beyond 2e8 (or a
 non-finite argument) the functions hand over to scipy.special.
@@ -21,6 +22,7 @@ non-finite argument) the functions hand over to scipy.special.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from statistics import NormalDist
 
 _EPS = 1e-15
@@ -157,14 +159,17 @@ def _solve(tail, density, q: float, start: float, lo: float = 0.0, hi: float = m
         dens = density(x)
         step = g / dens if dens > 0 else math.inf
         new = x + step
+        if abs(step) <= 1e-15 * abs(x):  # converged (quadratically: the last step's error is far smaller)
+            return new
         if not (lo < new < hi) or not math.isfinite(new):
             new = (lo + hi) / 2 if math.isfinite(hi) else max(2 * x, x + 1)
-        if abs(new - x) <= 4e-16 * max(abs(new), 1e-300):
-            return new
+            if new in (lo, hi):  # the bracket is as narrow as the doubles allow
+                return new
         x = new
     return x
 
 
+@lru_cache(maxsize=4096)
 def stdtrit(df: float, p: float) -> float:
     """Student t quantile (scipy.special.stdtrit): the t with P(T_df <= t) = p."""
     if math.isnan(df) or math.isnan(p) or df <= 0 or not 0.0 <= p <= 1.0:
@@ -203,6 +208,7 @@ def _f_log_density(d1: float, d2: float, f: float) -> float:
             - _log_beta(a, b))
 
 
+@lru_cache(maxsize=4096)
 def fdtri(d1: float, d2: float, p: float) -> float:
     """F(d1, d2) quantile (scipy.special.fdtri): the f with P(F <= f) = p."""
     if math.isnan(d1) or math.isnan(d2) or math.isnan(p) or d1 <= 0 or d2 <= 0 or not 0.0 <= p <= 1.0:
