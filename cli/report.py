@@ -165,7 +165,7 @@ def report_files(doc: dict[str, Any], html_path: Path, figures_dir: Path | None 
     files: dict[Path, str | bytes] = {html_path: rep.html}
     if figures_dir is not None:
         for name, fig in rep.figures.items():
-            files[figures_dir / f"{name}.svg"] = figures.svg(fig, name)
+            files[figures_dir / f"{name}.svg"] = rep.svgs.get(name) or figures.svg(fig, name)
             files[figures_dir / f"{name}.png"] = figures.png(fig)
     return files
 
@@ -190,8 +190,8 @@ def report_cmd(
                                                  "training.json of train/retest.", show_default=False)],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="HTML file to write (default: the JSON's name "
                                              "with .html).")] = None,
-    figures_dir: Annotated[Path | None, typer.Option("--figures", help="Also save every figure as PNG and SVG "
-                                                     "in this folder (for slides).")] = None,
+    figures_dir: Annotated[Path | None, typer.Option("--figures", help="Also save every figure as PNG (150 dpi) "
+                                                     "and SVG in this folder, for slides.")] = None,
     history: Annotated[Path | None, typer.Option("--history", help="History folder of training rounds: each "
                                                  "trainee's trend over the rounds.")] = None,
     title: Annotated[str | None, typer.Option("--title", help="Title of the report.")] = None,
@@ -203,6 +203,9 @@ def report_cmd(
     lang: Annotated[Lang, typer.Option("--lang", help="Language of the table and methods paragraph.")] = Lang.en,
 ) -> None:
     """Write a self-contained HTML report (offline, phone-readable, printable) from irrkit's JSON.
+
+    --report on check, train, retest and video writes the HTML only; the PNG and SVG files of the figures (for
+    slides) come from this command's --figures.
 
     Example: [bold]irrkit report results/results.json -o results/report.html --figures results/figures[/]
     """

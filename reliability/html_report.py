@@ -75,10 +75,12 @@ def ci(c: dict[str, Any]) -> str:
 
 @dataclass
 class Report:
-    """The HTML text and every figure drawn for it (name -> matplotlib Figure), for PNG/SVG export."""
+    """The HTML text and every figure drawn for it (name -> matplotlib Figure, for PNG export; name -> its SVG
+    text as inlined in the page, for SVG export without drawing it again)."""
 
     html: str
     figures: dict[str, Any] = field(default_factory=dict)
+    svgs: dict[str, str] = field(default_factory=dict)
 
 
 class _Page:
@@ -86,6 +88,7 @@ class _Page:
         self.title = title
         self.parts: list[str] = []
         self.figures: dict[str, Any] = {}
+        self.svgs: dict[str, str] = {}
 
     def add(self, *chunks: str) -> None:
         self.parts.extend(chunks)
@@ -96,6 +99,7 @@ class _Page:
         key = f"fig{len(self.figures) + 1:02d}-{_slug(name)}"
         self.figures[key] = fig
         text = figures.svg(fig, key).replace("<svg ", f'<svg aria-label="{esc(caption)}" ', 1)
+        self.svgs[key] = text
         self.add(f'<figure class="plot" id="{key}" data-figure="{esc(name)}">{text}'
                  f"<figcaption>{esc(caption)}</figcaption></figure>")
 
@@ -198,7 +202,7 @@ def check_report(doc: dict[str, Any], title: str | None = None, gates: list[dict
     for it in items:
         _check_item(page, it, by_item.get(it["item"], []))
     page.add(_footer(doc))
-    return Report(page.render(), page.figures)
+    return Report(page.render(), page.figures, page.svgs)
 
 
 def _check_item(page: _Page, it: dict[str, Any], gates: list[dict[str, Any]]) -> None:
@@ -356,7 +360,7 @@ def training_report(doc: dict[str, Any], history: list[dict[str, Any]] | None = 
     if history:
         _trend(page, history)
     page.add(_footer(doc))
-    return Report(page.render(), page.figures)
+    return Report(page.render(), page.figures, page.svgs)
 
 
 def _trend(page: _Page, history: list[dict[str, Any]]) -> None:

@@ -1,0 +1,180 @@
+"""The report's figures, read back: every inline SVG is valid XML whose references resolve inside it and whose
+ids are unique on the page, the numbers drawn are the JSON's, the SVG files of --figures are the page's, the PNG
+files decode at the figure's size, the faster SVG path writes what ``savefig`` writes, and commands that draw no
+figure never import matplotlib.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+
+ROOT = Path(__file__).parent.parent
+DEMO = ROOT / "cli" / "demo"
+SVG_NS = "{http://www.w3.org/2000/svg}"
+REF = re.compile(r'(?:url\(#|href="#)([^")]+)')
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def check_json(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("fig")
+    files = sorted(DEMO.glob("crying-forms_coder_*.csv"))
+    res = runner.invoke(app, ["check", *map(str, files), "-c", str(ROOT / "codebooks" / "crying-forms.yaml"),
+                              "--out", str(d / "out"), "-f", "json"])
+    assert res.exit_code == 0, res.output
+    return d / "out" / "results.json"
+
+
+@pytest.fixture(scope="module")
+def written(check_json, tmp_path_factory) -> tuple[dict, str, Path]:
+    d = tmp_path_factory.mktemp("written")
+    res = runner.invoke(app, ["report", str(check_json), "-o", str(d / "r.html"), "--figures", str(d / "fig")])
+    assert res.exit_code == 0, res.output
+    return json.loads(check_json.read_text()), (d / "r.html").read_text(encoding="utf-8"), d / "fig"
+
+
+def inline_svgs(html: str) -> dict[str, str]:
+    """figure id -> the SVG inside that <figure> of the page."""
+    out = {}
+    for m in re.finditer(r'<figure class="plot" id="([^"]+)"[^>]*>(<svg .*?</svg>)', html, re.S):
+        out[m.group(1)] = m.group(2)
+    return out
+
+
+def texts(svg: str) -> list[str]:
+    root = ET.fromstring(svg)
+    return ["".join(t.itertext()) for t in root.iter(f"{SVG_NS}text")]
+
+
+def test_every_inline_svg_is_valid_xml_with_its_references_inside_and_unique_ids(written):
+    _, html, _ = written
+    svgs = inline_svgs(html)
+    assert len(svgs) == html.count("<figure") and svgs
+    seen: set[str] = set()
+    for key, svg in svgs.items():
+        root = ET.fromstring(svg)  # raises on invalid XML
+        ids = [el.get("id") for el in root.iter() if el.get("id")]
+        assert all(i.startswith(f"{key}-") for i in ids), (key, ids[:5])
+        assert not seen & set(ids), key
+        seen |= set(ids)
+        assert set(REF.findall(svg)) <= set(ids), key  # every url(#..) / href="#.." resolves in this SVG
+        assert root.get("aria-label")  # the caption, for screen readers
+        assert root.get("aria-labelledby") is None  # it named an element that did not exist
+        assert texts(svg), key  # text kept as text (svg.fonttype none)
+
+
+def test_the_figures_show_the_json_numbers(written):
+    from reliability.html_report import _forest_rows
+
+    doc, html, _ = written
+    svgs = inline_svgs(html)
+    for it in doc["items"]:
+        name = it["item"]
+        forest = " ".join(texts(next(s for k, s in svgs.items() if k.endswith(f"-{name}-forest"))))
+        shown = [r["key"] for r in _forest_rows(it)]
+        assert shown and it["primary"] in shown
+        for key in shown:
+            c = it["coefficients"][key]
+            if c.get("value") is not None:
+                assert f"{c['value']:.3f}" in forest, (name, key)
+            if c.get("ci_low") is not None:
+                assert f"[{c['ci_low']:.3f}, {c['ci_high']:.3f}]" in forest, (name, key)
+        d = it["diagnostics"]
+        first = d["matrix"]["statistics"][0]
+        cells = texts(next(s for k, s in svgs.items() if k.endswith(f"-{name}-coder-matrix")))
+        want = [f"{v:.2f}" for row in d["matrix"][first] for v in row if v is not None]
+        assert sorted(c for c in cells if re.fullmatch(r"-?\d\.\d\d", c)) == sorted(want), name
+        use = texts(next(s for k, s in svgs.items() if k.endswith(f"-{name}-category-use")))
+        for p in d["coder_profiles"]:
+            assert p["coder"] in use
+            total = sum(p["distribution"].values())
+            for n in p["distribution"].values():
+                if n / total >= 0.08:  # smaller shares are too narrow to carry their number
+                    assert str(n) in use, (name, p["coder"], n)
+        for code in it["distribution"]:
+            assert str(code) in use, (name, code)  # the legend names every category
+
+
+def test_figure_files_are_the_pages_figures_and_pngs_decode_at_their_size(written):
+    from matplotlib.image import imread
+
+    _, html, figdir = written
+    svgs = inline_svgs(html)
+    for key, svg in svgs.items():
+        assert (figdir / f"{key}.svg").read_text(encoding="utf-8").strip() == svg.strip()
+        png = figdir / f"{key}.png"
+        img = imread(png)
+        root = ET.fromstring(svg)
+        w_pt, h_pt = (float(root.get(a).removesuffix("pt")) for a in ("width", "height"))
+        assert img.shape[1] == round(w_pt / 72 * 150) and img.shape[0] == round(h_pt / 72 * 150), key
+        assert img[..., :3].std() > 0.05, key  # not blank
+
+
+def test_svg_path_writes_what_savefig_writes(check_json):
+    from reliability import figures
+    from reliability.html_report import report
+
+    rep = report(json.loads(check_json.read_text()))
+    for fig in rep.figures.values():
+        buf = io.StringIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+        assert figures.svg_document(fig) == buf.getvalue()
+
+
+@pytest.mark.parametrize("vals, want", [([0.0, 0.5, 1.0], ["0.0", "0.5", "1.0"]),
+                                        ([0.0, 0.25, 0.5], ["0.00", "0.25", "0.50"]),
+                                        ([0.0, 5.0, 10.0], ["0", "5", "10"]),
+                                        ([-0.2, 0.0, 0.2], ["\u22120.2", "0.0", "0.2"])])
+def test_tick_texts_as_matplotlib_formats_them(vals, want):
+    from matplotlib.ticker import ScalarFormatter
+
+    from reliability.figures import tick_texts
+
+    assert tick_texts(vals) == want
+    fmt = ScalarFormatter()
+
+    class Axis:  # the least ScalarFormatter needs to format a fixed set of ticks
+        def get_view_interval(self):
+            return min(vals), max(vals)
+
+    fmt.axis = Axis()
+    fmt.set_locs(vals)
+    assert [fmt(v) for v in vals] == want
+
+
+@pytest.mark.parametrize("lo, hi, n", [(-0.05, 1.0, 7), (0.0, 1.0, 9), (-0.3, 1.0, 3), (0.0, 21.0, 5)])
+def test_ticks_as_matplotlibs_locator_places_them(lo, hi, n):
+    from matplotlib.ticker import MaxNLocator
+
+    from reliability.figures import nice_ticks
+
+    want = [v for v in MaxNLocator(n, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi) if lo - 1e-9 <= v <= hi + 1e-9]
+    assert nice_ticks(lo, hi, n) == pytest.approx(want)
+    assert nice_ticks(lo, hi, n)[0] >= lo - 1e-9 and nice_ticks(lo, hi, n)[-1] <= hi + 1e-9
+
+
+@pytest.mark.parametrize("args", [["--help"], ["check", "--help"], ["report", "--help"]])
+def test_commands_that_draw_nothing_do_not_import_the_plotting_library(args):
+    code = ("import sys\nfrom cli.main import app\ntry:\n    app(" + repr(args) + ")\nexcept SystemExit:\n    pass\n"
+            "print('LOADED', sorted({m.split('.')[0] for m in sys.modules} & {'matplotlib', 'docx', 'PIL'}))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "LOADED []" in run.stdout, run.stdout[-500:]
+
+
+def test_report_help_says_where_the_slide_figures_come_from():
+    res = runner.invoke(app, ["report", "--help"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0
+    assert "--figures" in res.output and "PNG" in res.output and "SVG" in res.output
+    assert "writes the HTML only" in " ".join(res.output.split())  # --report elsewhere: no figure files
