@@ -52,53 +52,77 @@ def _eligible(es: EpisodeSet, ia: np.ndarray, ib: np.ndarray, tol: int, rule: st
     return overlap | point
 
 
-def _blocks(es: EpisodeSet, idx: np.ndarray, tol: int, rule: str) -> list[np.ndarray]:
-    """Split one video's episodes (both coders, sorted by onset) where nothing before can reach anything after:
-    onsets more than ``tol`` apart (onset rule) or a start at or past every earlier end (+ tol for points)."""
-    o = idx[np.argsort(es.start[idx], kind="stable")]
-    s = es.start[o]
+def _blocks(es: EpisodeSet, idx: np.ndarray, tol: int, rule: str) -> tuple[np.ndarray, np.ndarray]:
+    """Order the episodes ``idx`` (both coders) by video, then onset, and number blocks where nothing before can
+    reach anything after: a new video, onsets more than ``tol`` apart (onset rule) or a start at or past every
+    earlier end (+ tol for points; overlap rule). Returns (episodes in that order, block of each)."""
+    o = idx[np.lexsort((es.start[idx], es.video[idx]))]  # stable: ties keep index order
+    if not len(o):
+        return o, np.zeros(0, dtype=np.int64)
+    span = int(max(es.end[o].max(), es.start[o].max()) + tol + 1)  # a video's times + span: past all of them
+    base = es.video[o].astype(np.int64) * span
+    s = base + es.start[o]
     if rule == "onset":
-        cut = np.flatnonzero(np.diff(s) > tol) + 1
+        cut = np.diff(s) > tol
     else:
-        reach = np.maximum.accumulate(np.maximum(es.end[o], es.start[o] + tol))
-        cut = np.flatnonzero(s[1:] >= reach[:-1]) + 1
-    return np.split(o, cut)
+        reach = np.maximum.accumulate(base + np.maximum(es.end[o], es.start[o] + tol))
+        cut = s[1:] >= reach[:-1]
+    return o, np.concatenate([[0], np.cumsum(cut)])
 
 
 def match(es: EpisodeSet, a: int, b: int, tol: int | None = None, rule: str = "onset") -> Matching:
-    """The optimal one-to-one matching of coder a's and coder b's episodes (see the module docstring)."""
+    """The optimal one-to-one matching of coder a's and coder b's episodes (see the module docstring).
+
+    Blocks with one episode of each coder (most of them) are matched or not by one vectorised test; the
+    Hungarian algorithm runs on the blocks with a choice to make. Pairs come in video, block, row order."""
     tol = es.spec.tolerance_ms if tol is None else tol
-    pairs: list[tuple[int, int]] = []
     both = np.flatnonzero((es.coder == a) | (es.coder == b))
-    matched = np.zeros(len(es), dtype=bool)
-    for v in np.unique(es.video[both]):
-        idx = both[es.video[both] == v]
-        for blk in _blocks(es, idx, tol, rule):
-            ia, ib = blk[es.coder[blk] == a], blk[es.coder[blk] == b]
-            if not len(ia) or not len(ib):
-                continue
+    o, blk = _blocks(es, both, tol, rule)
+    nb = int(blk[-1]) + 1 if len(blk) else 0
+    isa = es.coder[o] == a
+    n_a = np.bincount(blk, weights=isa, minlength=nb)
+    n_b = np.bincount(blk, weights=~isa, minlength=nb)
+    single = (n_a == 1) & (n_b == 1)
+    ea, eb = o[isa & single[blk]], o[~isa & single[blk]]  # one of each per such block, in block order
+    ok1 = _eligible_pairs(es, ea, eb, tol, rule)
+    found_blk = [np.flatnonzero(single)[ok1]]
+    found = [np.stack([ea[ok1], eb[ok1]], axis=1)]
+    choice = np.flatnonzero((n_a >= 1) & (n_b >= 1) & ~single)
+    if len(choice):
+        from scipy.optimize import linear_sum_assignment  # only for blocks with a choice to make
+
+        bounds = np.searchsorted(blk, np.stack([choice, choice + 1]))
+        for g, lo, hi in zip(choice, bounds[0], bounds[1]):
+            bl = o[lo:hi]
+            ia, ib = bl[es.coder[bl] == a], bl[es.coder[bl] == b]
             ok = _eligible(es, ia, ib, tol, rule)
             if not ok.any():
                 continue
-            if len(ia) == 1 and len(ib) == 1:
-                pairs.append((int(ia[0]), int(ib[0])))
-                continue
-            from scipy.optimize import linear_sum_assignment  # only for blocks with a choice to make
-
             k = min(len(ia), len(ib))
             d = np.abs(es.start[ia][:, None] - es.start[ib][None, :]).astype(float)
             dn = d / (d[ok].max() + 1.0) / (k + 1)  # < 1/(k+1) each: never outweighs one same-code pair
             same = es.code[ia][:, None] == es.code[ib][None, :]
             gain = np.where(ok, (k + 1.0) * (k + 2.0) + same * 1.0 - dn, 0.0)
             r, c = linear_sum_assignment(gain, maximize=True)
-            for i, j in zip(r, c):
-                if ok[i, j]:
-                    pairs.append((int(ia[i]), int(ib[j])))
-    p = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+            keep = ok[r, c]
+            found.append(np.stack([ia[r[keep]], ib[c[keep]]], axis=1))
+            found_blk.append(np.full(int(keep.sum()), g))
+    order = np.argsort(np.concatenate(found_blk), kind="stable")
+    p = np.concatenate(found).astype(np.int64).reshape(-1, 2)[order]
+    matched = np.zeros(len(es), dtype=bool)
     matched[p.ravel()] = True
     only_a = np.flatnonzero((es.coder == a) & ~matched)
     only_b = np.flatnonzero((es.coder == b) & ~matched)
     return Matching(a, b, p, only_a, only_b)
+
+
+def _eligible_pairs(es: EpisodeSet, ia: np.ndarray, ib: np.ndarray, tol: int, rule: str) -> np.ndarray:
+    """:func:`_eligible` of the pairs (ia[k], ib[k]) element by element."""
+    sa, sb = es.start[ia], es.start[ib]
+    if rule == "onset":
+        return np.abs(sa - sb) <= tol
+    ea, eb = es.end[ia], es.end[ib]
+    return ((np.minimum(ea, eb) - np.maximum(sa, sb)) > 0) | (((ea == sa) | (eb == sb)) & (np.abs(sa - sb) <= tol))
 
 
 def _covers(es: EpisodeSet, a: int, b: int) -> np.ndarray:
