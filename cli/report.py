@@ -122,12 +122,22 @@ def read_json(path: Path) -> dict[str, Any]:
     except ValueError as e:
         raise InputError.single(str(path), f"is not JSON (line {getattr(e, 'lineno', '?')}: "
                                 f"{getattr(e, 'msg', e)})") from None
+    if isinstance(doc, dict) and "tool" not in doc and _episode_results(doc):
+        doc = {"tool": "irrkit", **doc}  # the video command's results.json (it names no tool)
     if not isinstance(doc, dict) or doc.get("tool") != "irrkit":
         raise InputError.single(str(path), "is not an irrkit results JSON (no \"tool\": \"irrkit\"); give the "
                                 "results.json of check or the training.json of train/retest")
     if doc.get("kind") not in ("training-round", "retest") and not isinstance(doc.get("items"), list):
         raise InputError.single(str(path), "has neither items (check, compute) nor trainees (train, retest)")
     return doc
+
+
+def _episode_results(doc: dict[str, Any]) -> bool:
+    """A results JSON of ``irrkit video``: items, each an episode item with its statistics."""
+    items = doc.get("items")
+    return (isinstance(items, list) and bool(items) and all(isinstance(it, dict) and it.get("kind") == "episodes"
+                                                            and isinstance(it.get("statistics"), dict)
+                                                            for it in items))
 
 
 def read_history(folder: Path, current: dict[str, Any] | None = None) -> list[dict[str, Any]]:

@@ -458,7 +458,7 @@ def svg(fig: Any, prefix: str) -> str:
 def svg_document(fig: Any) -> str:
     """The figure as an SVG document, as ``fig.savefig(format="svg")`` writes it (without date and creator),
     through a renderer that remembers text sizes across figures (matplotlib measures each text string with
-    FreeType, about 70 us a character, and forgets with each figure's renderer)."""
+    FreeType, about 70 us a character, and forgets with each figure's renderer) and font heights."""
     from matplotlib.backends.backend_mixed import MixedModeRenderer
 
     buf = io.StringIO()
@@ -480,9 +480,28 @@ def _svg_renderer() -> type:
     from matplotlib.backends.backend_svg import RendererSVG
 
     metrics: dict[tuple[str, Any, Any], tuple[float, float, float]] = {}
+    heights: dict[Any, tuple[float | None, float | None, float | None]] = {}
 
     class CachedTextSVG(RendererSVG):  # type: ignore[misc]
         """RendererSVG whose text measurements (independent of dpi in SVG) are kept for the process."""
+
+        def _get_font_height_metrics(self, prop: Any) -> tuple[float | None, float | None, float | None]:
+            """Ascent, descent and line gap of the font (``Text._get_layout`` asks its renderer for them if it
+            can, else reads the same OS/2 table of the font for every text): read once per font and size."""
+            got = heights.get(prop)
+            if got is None:
+                from matplotlib.font_manager import fontManager, get_font
+
+                font = get_font(fontManager._find_fonts_by_props(prop))
+                table = font.get_sfnt_table("OS/2")
+                if table is None:
+                    got = (None, None, None)  # Text measures the font itself, as without this method
+                else:
+                    scale = prop.get_size_in_points() / font.get_sfnt_table("head")["unitsPerEm"]  # 72 dpi
+                    got = (table["sTypoAscender"] * scale, -table["sTypoDescender"] * scale,
+                           table["sTypoLineGap"] * scale)
+                heights[prop.copy()] = got
+            return got
 
         def get_text_width_height_descent(self, s: str, prop: Any, ismath: Any) -> tuple[float, float, float]:
             key = (s, prop, ismath)
