@@ -184,19 +184,75 @@ def profiles(r: ItemRatings) -> list[CoderProfile]:
     return out
 
 
-def pairwise(r: ItemRatings, confidence: float = 0.95) -> list[PairStats]:
-    """Every pair of coders with a rating, on the units both rated."""
-    from .training import pair_statistics
-
+def pairwise(r: ItemRatings, confidence: float = 0.95, codes: np.ndarray | None = None) -> list[PairStats]:
+    """Every pair of coders with a rating, on the units both rated. Nominal items (no clusters): from each
+    pair's q x q table (:func:`pair_tables`, :func:`table_statistics`); otherwise
+    :func:`reliability.training.pair_statistics` on the pair's ratings. ``codes``: the item's category
+    indices when the caller has them."""
     keys = NOMINAL_MATRIX if r.level == "nominal" else SCALE_MATRIX
     coders = [j for j in range(r.n_coders) if not np.isnan(r.values[:, j]).all()]
+    pairs = list(combinations(coders, 2))
+    if _tabled(r):
+        codes = chance.category_index(r.values, r.categories) if codes is None else codes
+        tables = pair_tables(codes, len(r.categories), pairs)
+        return [PairStats(r.coders[x], r.coders[y], int(t.sum()),
+                          {k: _explained(c) for k, c in table_statistics(t, confidence, keys).items()})
+                for (x, y), t in zip(pairs, tables)]
+    from .training import pair_statistics
+
     out = []
-    for x, y in combinations(coders, 2):
+    for x, y in pairs:
         a, b = r.values[:, x], r.values[:, y]
         n = int((~np.isnan(a) & ~np.isnan(b)).sum())
         stats = {k: _explained(c) for k, c in pair_statistics(a, b, r, confidence, keys).items()}
         out.append(PairStats(r.coders[x], r.coders[y], n, stats))
     return out
+
+
+def _tabled(r: ItemRatings) -> bool:
+    """Whether the pair statistics of ``r`` come from q x q tables: nominal, few categories, no clusters."""
+    return r.level == "nominal" and r.clusters is None and 1 <= len(r.categories) <= chance.DENSE_MAX_Q
+
+
+def pair_tables(codes: np.ndarray, q: int, pairs: Sequence[tuple[int, int]],
+                rows: np.ndarray | None = None) -> list[np.ndarray]:
+    """The q x q contingency table (rows: first coder) of each pair of columns of a units x coders index matrix
+    (-1 = missing), on the units both rated (``rows``: only these units): one bincount per pair over
+    ``(a + 1)(q + 1) + b + 1``, whose row and column 0 (a rating missing) are dropped; no per-unit Python."""
+    c = codes if rows is None else codes[rows]
+    width = q + 1
+    itype = np.int64 if width * width >= 2**31 else np.int32
+    cols = {j: np.ascontiguousarray(c[:, j], dtype=itype) for j in sorted({j for pair in pairs for j in pair})}
+    shifted: dict[int, np.ndarray] = {}
+    out = []
+    key = np.empty(len(c), dtype=itype)
+    for x, y in pairs:
+        if x not in shifted:
+            shifted[x] = (cols[x] + 1) * width + 1
+        np.add(shifted[x], cols[y], out=key)
+        out.append(np.bincount(key, minlength=width * width).reshape(width, width)[1:, 1:])
+    return out
+
+
+def table_statistics(table: np.ndarray, confidence: float = 0.95,
+                     keys: Sequence[str] = NOMINAL_MATRIX) -> dict[str, Coefficient]:
+    """The nominal pair statistics of :func:`reliability.training.pair_statistics` (percent agreement, Cohen's
+    kappa by the Conger engine, AC1) from the pair's q x q table: the same engine calls on one row per
+    non-empty cell, its count as frequency weight (``chance``'s ``freq=``), so the work does not grow with
+    the units. The values are those of the units bit for bit (their sums are of whole numbers and halves);
+    the SEs are the same sums over units taken cell by cell (equal to the last bits)."""
+    t = np.asarray(table)
+    q = t.shape[0]
+    a, b = np.nonzero(t)
+    if not len(a):
+        return {k: undefined(k, "no unit rated by both") for k in keys}
+    codes = np.column_stack([a, b]).astype(np.int32)
+    freq = t[a, b].astype(float)
+    ag = chance.agreement(chance.count_table(codes, q), freq=freq)
+    out = {"percent_agreement": chance.percent_agreement(ag, confidence),
+           "cohen_kappa": chance.conger_kappa(codes, q, None, confidence, key="cohen_kappa", freq=freq),
+           "gwet_ac1": chance.gwet_ac(ag, confidence)}
+    return {k: out[k] for k in keys if k in out}
 
 
 def _explained(c: Coefficient) -> Coefficient:
@@ -208,7 +264,12 @@ def _explained(c: Coefficient) -> Coefficient:
     return c.with_(reason="not computed")
 
 
-def light_kappa(r: ItemRatings, confidence: float = 0.95) -> Coefficient:
+def _table_kappa(t: np.ndarray, confidence: float) -> Coefficient:
+    """Cohen's kappa of a pair from its q x q table (see :func:`table_statistics`)."""
+    return table_statistics(t, confidence, ("cohen_kappa",))["cohen_kappa"]
+
+
+def light_kappa(r: ItemRatings, confidence: float = 0.95, codes: np.ndarray | None = None) -> Coefficient:
     """Light's (1971) kappa: mean of the pairwise Cohen's kappas on the units every coder rated (R
     ``irr::kappam.light``: ``ratings <- na.omit(ratings)``, then ``kappa2`` on each pair of columns).
 
@@ -219,16 +280,27 @@ def light_kappa(r: ItemRatings, confidence: float = 0.95) -> Coefficient:
     cols = [j for j in range(r.n_coders) if not np.isnan(r.values[:, j]).all()]
     if len(cols) < 2:
         return undefined(key, "fewer than two coders rated this item")
-    x = r.values[:, cols]
-    x = x[~np.isnan(x).any(axis=1)]
-    n = x.shape[0]
+    q = len(r.categories)
+    pairs = list(combinations(range(len(cols)), 2))
+    tabled = _tabled(r)
+    if tabled:  # each pair's table on the complete units: the same kappas (values: sums of whole numbers)
+        codes = chance.category_index(r.values, r.categories) if codes is None else codes
+        sub = codes[:, cols] if len(cols) != codes.shape[1] else codes
+        complete = np.flatnonzero((sub >= 0).all(axis=1))
+        n = len(complete)
+    else:
+        x = r.values[:, cols]
+        x = x[~np.isnan(x).any(axis=1)]
+        n = x.shape[0]
     if n < 2:
         return undefined(key, f"fewer than two units rated by every coder ({n})", n)
-    q = len(r.categories)
-    codes = chance.category_index(x, r.categories)
     kappas = []
-    for a, b in combinations(range(len(cols)), 2):
-        k = chance.conger_kappa(codes[:, [a, b]], q, None, confidence, key="cohen_kappa")
+    if tabled:
+        ks = [_table_kappa(t, confidence) for t in pair_tables(sub, q, pairs, rows=complete)]
+    else:
+        full = chance.category_index(x, r.categories)
+        ks = (chance.conger_kappa(full[:, [a, b]], q, None, confidence, key="cohen_kappa") for a, b in pairs)
+    for (a, b), k in zip(pairs, ks):
         if not k.ok:
             return undefined(key, f"Cohen's kappa of {r.coders[cols[a]]} and {r.coders[cols[b]]} is undefined: "
                              f"{k.reason}", n)
@@ -243,8 +315,10 @@ def light_kappa(r: ItemRatings, confidence: float = 0.95) -> Coefficient:
                               "min_pair": float(min(kappas)), "max_pair": float(max(kappas))})
 
 
-def leave_one_out(r: ItemRatings, result: ItemResult, opts: Options | None = None) -> LeaveOneOut:
-    """The primary statistic of ``result`` recomputed without each coder (needs three coders or more)."""
+def leave_one_out(r: ItemRatings, result: ItemResult, opts: Options | None = None,
+                  codes: np.ndarray | None = None) -> LeaveOneOut:
+    """The primary statistic of ``result`` recomputed without each coder (needs three coders or more;
+    ``codes``: the item's category indices when the caller has them)."""
     opts = replace(opts or Options(), bootstrap=0, per_category=False, progress=None)
     key = result.primary
     full = result.coefficients[key]
@@ -253,7 +327,7 @@ def leave_one_out(r: ItemRatings, result: ItemResult, opts: Options | None = Non
         return LeaveOneOut(key, full, {}, None, "fewer than three coders: leaving one out leaves no agreement "
                                                 "to compare")
     without: dict[str, Coefficient] = {}
-    fast = _loo_from_table(r, key, coders, opts)
+    fast = _loo_from_table(r, key, coders, opts, codes)
     for j in coders:
         if fast is not None:
             c = fast(j)
@@ -285,8 +359,8 @@ def leave_one_out(r: ItemRatings, result: ItemResult, opts: Options | None = Non
 TABLE_LOO = ("percent_agreement", "fleiss_kappa", "gwet_ac1", "brennan_prediger", "krippendorff_alpha")
 
 
-def _loo_from_table(r: ItemRatings, key: str, coders: list[int],
-                    opts: Options) -> Callable[[int], Coefficient] | None:
+def _loo_from_table(r: ItemRatings, key: str, coders: list[int], opts: Options,
+                    codes: np.ndarray | None = None) -> Callable[[int], Coefficient] | None:
     """The primary statistic without coder j from the units x categories count table less that coder's
     ratings (one table for the item, not one analysis per coder), by the calls :func:`analyse` makes for
     ``key``; None where analyse takes another path (weights, clusters, many categories, other statistics).
@@ -299,7 +373,10 @@ def _loo_from_table(r: ItemRatings, key: str, coders: list[int],
     if (key not in TABLE_LOO or r.level != "nominal" or opts.weights or r.weight_matrix is not None
             or r.clusters is not None or not 1 <= q <= _dense_max(r.n_units, opts)):
         return None
-    codes = chance.category_index(r.values if len(coders) == r.n_coders else r.values[:, coders], r.categories)
+    if codes is None:
+        codes = chance.category_index(r.values, r.categories)
+    if len(coders) != codes.shape[1]:
+        codes = codes[:, coders]
     tab = chance.count_table(codes, q)
     n = len(tab)
     cf = opts.confidence
@@ -330,9 +407,10 @@ def diagnose(r: ItemRatings, result: ItemResult, opts: Options | None = None) ->
     opts = opts or Options()
     stats = NOMINAL_MATRIX if r.level == "nominal" else SCALE_MATRIX
     coders = [r.coders[j] for j in range(r.n_coders) if not np.isnan(r.values[:, j]).all()]
-    light = light_kappa(r, opts.confidence) if r.level == "nominal" else None
-    return Diagnostics(r.item, r.level, coders, stats, pairwise(r, opts.confidence), profiles(r),
-                       leave_one_out(r, result, opts), light)
+    codes = chance.category_index(r.values, r.categories) if _tabled(r) else None  # shared by the three
+    light = light_kappa(r, opts.confidence, codes) if r.level == "nominal" else None
+    return Diagnostics(r.item, r.level, coders, stats, pairwise(r, opts.confidence, codes), profiles(r),
+                       leave_one_out(r, result, opts, codes), light)
 
 
 def summary_text(d: Diagnostics) -> str:

@@ -146,3 +146,98 @@ def test_disagreements_fast_text_is_taken_on_plain_data():
     rows = report.disagreement_rows([r])
     text = report._disagreements_csv(rows, report.STANDARD)
     assert text is not None and text == report.to_csv(old_disagreement_rows([r]), None)
+
+
+# ----------------------------------------------------------------------------------------------- coder pairs
+
+
+def close(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return a == pytest.approx(b, rel=1e-12, abs=1e-300)
+
+
+def same_but_last_bits(fast: Coefficient, slow: Coefficient) -> None:
+    """Values, n, status, reasons and pa/pe bit for bit; SE, CI and p to 1e-12 relative (the same sums over
+    units, taken cell by cell)."""
+    f, s = fast.to_dict(), slow.to_dict()
+    for k in ("se", "ci_low", "ci_high", "p_value"):
+        assert close(f.pop(k), s.pop(k)), (k, fast, slow)
+    assert f == s
+
+
+def slow_pairs(r: ItemRatings) -> dict[tuple[str, str], dict[str, Coefficient]]:
+    """Each pair through training.pair_statistics on the pair's ratings (the per-unit path)."""
+    from itertools import combinations
+
+    from reliability.training import pair_statistics
+
+    coders = [j for j in range(r.n_coders) if not np.isnan(r.values[:, j]).all()]
+    return {(r.coders[x], r.coders[y]): {k: diagnostics._explained(c) for k, c in pair_statistics(
+        r.values[:, x], r.values[:, y], r, 0.95, diagnostics.NOMINAL_MATRIX).items()}
+        for x, y in combinations(coders, 2)}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n=st.integers(0, 80), k=st.integers(2, 6), q=st.integers(1, 6), missing=st.sampled_from([0.0, 0.3, 0.7]),
+       seed=st.integers(0, 10_000), empty=st.booleans())
+def test_pairs_from_tables_are_the_per_pair_computation(n, k, q, missing, seed, empty):
+    r = nominal(n, k, q, missing, seed, empty_coder=empty and k > 2)
+    fast = diagnostics.pairwise(r)
+    slow = slow_pairs(r)
+    assert [(p.a, p.b) for p in fast] == list(slow)
+    for p in fast:
+        both = ~np.isnan(r.values[:, r.coders.index(p.a)]) & ~np.isnan(r.values[:, r.coders.index(p.b)])
+        assert p.n_units == int(both.sum())
+        assert list(p.statistics) == list(slow[p.a, p.b])
+        for key, c in p.statistics.items():
+            same_but_last_bits(c, slow[p.a, p.b][key])
+
+
+def old_light_kappa_values(r: ItemRatings) -> list[float] | str:
+    """Light's pairwise kappas as computed before: conger_kappa on the complete units of each pair."""
+    from itertools import combinations
+
+    from reliability import chance
+
+    cols = [j for j in range(r.n_coders) if not np.isnan(r.values[:, j]).all()]
+    x = r.values[:, cols]
+    x = x[~np.isnan(x).any(axis=1)]
+    codes = chance.category_index(x, r.categories)
+    out = []
+    for a, b in combinations(range(len(cols)), 2):
+        c = chance.conger_kappa(codes[:, [a, b]], len(r.categories), None, 0.95, key="cohen_kappa")
+        if not c.ok:
+            return c.reason
+        out.append(c.value)
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(0, 80), k=st.integers(2, 6), q=st.integers(1, 5), missing=st.sampled_from([0.0, 0.1, 0.4]),
+       seed=st.integers(0, 10_000))
+def test_light_kappa_from_tables_is_the_mean_of_the_old_pairwise_kappas(n, k, q, missing, seed):
+    r = nominal(n, k, q, missing, seed)
+    lk = diagnostics.light_kappa(r)
+    complete = int((~np.isnan(r.values)).all(axis=1).sum())
+    if complete < 2:
+        assert not lk.ok
+        return
+    ref = old_light_kappa_values(r)
+    if isinstance(ref, str):
+        assert not lk.ok and ref in lk.reason
+        return
+    assert lk.ok and lk.value == float(np.mean(ref))  # bit for bit
+    assert (lk.extra["min_pair"], lk.extra["max_pair"]) == (min(ref), max(ref))
+
+
+def test_pair_tables_count_units_both_rated():
+    rng = np.random.default_rng(2)
+    codes = rng.integers(-1, 4, (500, 4)).astype(np.int32)
+    tabs = diagnostics.pair_tables(codes, 4, [(0, 1), (2, 3), (3, 0)])
+    for (x, y), t in zip([(0, 1), (2, 3), (3, 0)], tabs):
+        ref = np.zeros((4, 4), dtype=int)
+        for a, b in zip(codes[:, x], codes[:, y]):
+            if a >= 0 and b >= 0:
+                ref[a, b] += 1
+        assert np.array_equal(t, ref)
