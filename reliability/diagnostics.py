@@ -162,39 +162,58 @@ def _labels(r: ItemRatings) -> list[str]:
     return list(r.labels) if r.labels else [f"{c:g}" for c in r.categories]
 
 
-def profiles(r: ItemRatings) -> list[CoderProfile]:
-    """Each coder's ratings, missing ratings and category distribution (every codebook category, used or not)."""
+def _rated_coders(r: ItemRatings, codes: np.ndarray | None = None) -> list[int]:
+    """The coders (columns) with at least one rating; the first units usually settle it for every coder."""
+    rated = (lambda cols: codes[:, cols] >= 0) if codes is not None else (lambda cols: ~np.isnan(r.values[:, cols]))
+    used = rated(slice(0, r.n_coders))[:1024].any(axis=0) if r.n_units else np.zeros(r.n_coders, dtype=bool)
+    rest = np.flatnonzero(~used)
+    if len(rest):
+        used[rest] = rated(rest).any(axis=0)
+    return np.flatnonzero(used).tolist()
+
+
+def profiles(r: ItemRatings, codes: np.ndarray | None = None) -> list[CoderProfile]:
+    """Each coder's ratings, missing ratings and category distribution (every codebook category, used or not).
+    ``codes``: the item's category indices when the caller has them (nominal items: counted from them)."""
     out = []
     categorical = r.level != "interval" and r.level != "ratio" or bool(r.labels)
     labels = _labels(r)
-    codes = chance.category_index(r.values, r.categories) if categorical and r.categories else None
+    if not (categorical and r.categories):
+        codes = None
+    elif codes is None:
+        codes = chance.category_index(r.values, r.categories)
     for j, coder in enumerate(r.coders):
-        col = r.values[:, j]
-        rated = ~np.isnan(col)
-        n = int(rated.sum())
         dist = {}
-        if codes is not None:
-            counts = np.bincount(codes[:, j][codes[:, j] >= 0], minlength=len(labels))
-            dist = {lab: int(counts[k]) for k, lab in enumerate(labels)}
+        if codes is not None:  # slot 0: not rated
+            counts = np.bincount(codes[:, j] + 1, minlength=len(labels) + 1)
+            dist = {lab: int(counts[k + 1]) for k, lab in enumerate(labels)}
         mean = sd = None
-        if r.level != "nominal" and n:
-            mean = float(col[rated].mean())
-            sd = float(col[rated].std(ddof=1)) if n > 1 else None
+        if r.level == "nominal" and codes is not None:
+            n = int(r.n_units - counts[0])
+        else:
+            col = r.values[:, j]
+            rated = ~np.isnan(col)
+            n = int(rated.sum())
+            if r.level != "nominal" and n:
+                mean = float(col[rated].mean())
+                sd = float(col[rated].std(ddof=1)) if n > 1 else None
         out.append(CoderProfile(coder, n, int(r.n_units - n), dist, mean, sd))
     return out
 
 
-def pairwise(r: ItemRatings, confidence: float = 0.95, codes: np.ndarray | None = None) -> list[PairStats]:
+def pairwise(r: ItemRatings, confidence: float = 0.95, codes: np.ndarray | None = None,
+             tables: Sequence[np.ndarray] | None = None) -> list[PairStats]:
     """Every pair of coders with a rating, on the units both rated. Nominal items (no clusters): from each
     pair's q x q table (:func:`pair_tables`, :func:`table_statistics`); otherwise
     :func:`reliability.training.pair_statistics` on the pair's ratings. ``codes``: the item's category
-    indices when the caller has them."""
+    indices, ``tables``: the pairs' tables (:func:`pair_tables`), when the caller has them."""
     keys = NOMINAL_MATRIX if r.level == "nominal" else SCALE_MATRIX
-    coders = [j for j in range(r.n_coders) if not np.isnan(r.values[:, j]).all()]
-    pairs = list(combinations(coders, 2))
     if _tabled(r):
         codes = chance.category_index(r.values, r.categories) if codes is None else codes
-        tables = pair_tables(codes, len(r.categories), pairs)
+    coders = _rated_coders(r, codes)
+    pairs = list(combinations(coders, 2))
+    if codes is not None:
+        tables = pair_tables(codes, len(r.categories), pairs) if tables is None else tables
         return [PairStats(r.coders[x], r.coders[y], int(t.sum()),
                           {k: _explained(c) for k, c in table_statistics(t, confidence, keys).items()})
                 for (x, y), t in zip(pairs, tables)]
@@ -269,15 +288,18 @@ def _table_kappa(t: np.ndarray, confidence: float) -> Coefficient:
     return table_statistics(t, confidence, ("cohen_kappa",))["cohen_kappa"]
 
 
-def light_kappa(r: ItemRatings, confidence: float = 0.95, codes: np.ndarray | None = None) -> Coefficient:
+def light_kappa(r: ItemRatings, confidence: float = 0.95, codes: np.ndarray | None = None,
+                tables: Sequence[np.ndarray] | None = None) -> Coefficient:
     """Light's (1971) kappa: mean of the pairwise Cohen's kappas on the units every coder rated (R
     ``irr::kappam.light``: ``ratings <- na.omit(ratings)``, then ``kappa2`` on each pair of columns).
 
     Coders without any rating of the item are left out. Undefined when fewer than two coders or two complete
-    units remain, or a pairwise kappa is undefined (chance agreement 1).
+    units remain, or a pairwise kappa is undefined (chance agreement 1). ``codes``: the item's category
+    indices; ``tables``: the pairs' tables on the units both rated (:func:`pair_tables`), used when every unit
+    is complete (then they are the tables on the complete units).
     """
     key = "light_kappa"
-    cols = [j for j in range(r.n_coders) if not np.isnan(r.values[:, j]).all()]
+    cols = _rated_coders(r, codes)
     if len(cols) < 2:
         return undefined(key, "fewer than two coders rated this item")
     q = len(r.categories)
@@ -296,7 +318,9 @@ def light_kappa(r: ItemRatings, confidence: float = 0.95, codes: np.ndarray | No
         return undefined(key, f"fewer than two units rated by every coder ({n})", n)
     kappas = []
     if tabled:
-        ks = [_table_kappa(t, confidence) for t in pair_tables(sub, q, pairs, rows=complete)]
+        if tables is None or n != r.n_units:
+            tables = pair_tables(sub, q, pairs, rows=complete)
+        ks = [_table_kappa(t, confidence) for t in tables]
     else:
         full = chance.category_index(x, r.categories)
         ks = (chance.conger_kappa(full[:, [a, b]], q, None, confidence, key="cohen_kappa") for a, b in pairs)
@@ -322,7 +346,7 @@ def leave_one_out(r: ItemRatings, result: ItemResult, opts: Options | None = Non
     opts = replace(opts or Options(), bootstrap=0, per_category=False, progress=None)
     key = result.primary
     full = result.coefficients[key]
-    coders = [j for j in range(r.n_coders) if not np.isnan(r.values[:, j]).all()]
+    coders = _rated_coders(r, codes)
     if len(coders) < 3:
         return LeaveOneOut(key, full, {}, None, "fewer than three coders: leaving one out leaves no agreement "
                                                 "to compare")
@@ -385,19 +409,23 @@ def _loo_from_table(r: ItemRatings, key: str, coders: list[int], opts: Options,
     def without(j: int) -> Coefficient:
         c = codes[:, coders.index(j)]
         rated = np.flatnonzero(c >= 0)
-        t = tab.copy()
-        t.ravel()[rows[rated] + c[rated]] -= 1.0
-        if key == "krippendorff_alpha":
-            return krippendorff_alpha(t, list(r.categories), r.level, cf, a=chance.agreement(t),
-                                      dense_max=_dense_max(n, opts))
-        a = chance.agreement(t)
-        if key == "percent_agreement":
-            return chance.percent_agreement(a, cf)
-        if key == "fleiss_kappa":
-            return chance.fleiss_kappa(a, cf)
-        if key == "gwet_ac1":
-            return chance.gwet_ac(a, cf)
-        return chance.brennan_prediger(a, cf)
+        cells = rows[rated] + c[rated]
+        flat = tab.reshape(-1)
+        flat[cells] -= 1.0  # the other coders' table, in place (whole numbers: restored exactly below)
+        try:
+            if key == "krippendorff_alpha":
+                return krippendorff_alpha(tab, list(r.categories), r.level, cf, a=chance.agreement(tab),
+                                          dense_max=_dense_max(n, opts))
+            a = chance.agreement(tab)
+            if key == "percent_agreement":
+                return chance.percent_agreement(a, cf)
+            if key == "fleiss_kappa":
+                return chance.fleiss_kappa(a, cf)
+            if key == "gwet_ac1":
+                return chance.gwet_ac(a, cf)
+            return chance.brennan_prediger(a, cf)
+        finally:
+            flat[cells] += 1.0
 
     return without
 
@@ -406,11 +434,12 @@ def diagnose(r: ItemRatings, result: ItemResult, opts: Options | None = None) ->
     """All coder diagnostics of one item (``result``: ``analyse(r, opts)``)."""
     opts = opts or Options()
     stats = NOMINAL_MATRIX if r.level == "nominal" else SCALE_MATRIX
-    coders = [r.coders[j] for j in range(r.n_coders) if not np.isnan(r.values[:, j]).all()]
-    codes = chance.category_index(r.values, r.categories) if _tabled(r) else None  # shared by the three
-    light = light_kappa(r, opts.confidence, codes) if r.level == "nominal" else None
-    return Diagnostics(r.item, r.level, coders, stats, pairwise(r, opts.confidence, codes), profiles(r),
-                       leave_one_out(r, result, opts, codes), light)
+    codes = chance.category_index(r.values, r.categories) if _tabled(r) else None  # shared by all of them
+    cols = _rated_coders(r, codes)
+    tables = None if codes is None else pair_tables(codes, len(r.categories), list(combinations(cols, 2)))
+    light = light_kappa(r, opts.confidence, codes, tables) if r.level == "nominal" else None
+    return Diagnostics(r.item, r.level, [r.coders[j] for j in cols], stats, pairwise(r, opts.confidence, codes, tables),
+                       profiles(r, codes), leave_one_out(r, result, opts, codes), light)
 
 
 def summary_text(d: Diagnostics) -> str:

@@ -241,3 +241,14 @@ def test_pair_tables_count_units_both_rated():
             if a >= 0 and b >= 0:
                 ref[a, b] += 1
         assert np.array_equal(t, ref)
+
+
+@pytest.mark.parametrize("missing", [0.0, 0.05])
+def test_diagnose_shares_the_pair_tables_with_light_kappa_only_when_every_unit_is_complete(missing):
+    r = nominal(2_000, 5, 4, missing, 11)
+    d = diagnostics.diagnose(r, analyse(r))
+    assert same(d.light_kappa, diagnostics.light_kappa(r))
+    ref = old_light_kappa_values(r)
+    assert d.light_kappa.value == float(np.mean(ref))
+    assert [(p.a, p.b) for p in d.pairs] == list(slow_pairs(r))
+    assert d.profiles == diagnostics.profiles(replace(r, level="nominal"))
