@@ -405,11 +405,13 @@ def _loo_from_table(r: ItemRatings, key: str, coders: list[int], opts: Options,
     n = len(tab)
     cf = opts.confidence
     rows = np.arange(n, dtype=np.int64) * q
+    by_coder = np.ascontiguousarray(codes.T)
 
     def without(j: int) -> Coefficient:
-        c = codes[:, coders.index(j)]
-        rated = np.flatnonzero(c >= 0)
-        cells = rows[rated] + c[rated]
+        c = by_coder[coders.index(j)]
+        cells = rows + c
+        if c.min(initial=0) < 0:  # missing ratings: only the rated units lose a count
+            cells = cells[c >= 0]
         flat = tab.reshape(-1)
         flat[cells] -= 1.0  # the other coders' table, in place (whole numbers: restored exactly below)
         try:
