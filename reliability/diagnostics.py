@@ -164,11 +164,12 @@ def _labels(r: ItemRatings) -> list[str]:
 
 def _rated_coders(r: ItemRatings, codes: np.ndarray | None = None) -> list[int]:
     """The coders (columns) with at least one rating; the first units usually settle it for every coder."""
-    rated = (lambda cols: codes[:, cols] >= 0) if codes is not None else (lambda cols: ~np.isnan(r.values[:, cols]))
-    used = rated(slice(0, r.n_coders))[:1024].any(axis=0) if r.n_units else np.zeros(r.n_coders, dtype=bool)
+    m = r.values if codes is None else codes
+    rated = (lambda x: x >= 0) if codes is not None else (lambda x: ~np.isnan(x))
+    used = rated(m[:1024]).any(axis=0)
     rest = np.flatnonzero(~used)
     if len(rest):
-        used[rest] = rated(rest).any(axis=0)
+        used[rest] = rated(m[:, rest]).any(axis=0)
     return np.flatnonzero(used).tolist()
 
 
@@ -289,14 +290,16 @@ def _table_kappa(t: np.ndarray, confidence: float) -> Coefficient:
 
 
 def light_kappa(r: ItemRatings, confidence: float = 0.95, codes: np.ndarray | None = None,
-                tables: Sequence[np.ndarray] | None = None) -> Coefficient:
+                tables: Sequence[np.ndarray] | None = None,
+                kappas: Sequence[Coefficient] | None = None) -> Coefficient:
     """Light's (1971) kappa: mean of the pairwise Cohen's kappas on the units every coder rated (R
     ``irr::kappam.light``: ``ratings <- na.omit(ratings)``, then ``kappa2`` on each pair of columns).
 
     Coders without any rating of the item are left out. Undefined when fewer than two coders or two complete
     units remain, or a pairwise kappa is undefined (chance agreement 1). ``codes``: the item's category
-    indices; ``tables``: the pairs' tables on the units both rated (:func:`pair_tables`), used when every unit
-    is complete (then they are the tables on the complete units).
+    indices; ``tables``: the pairs' tables on the units both rated (:func:`pair_tables`) and ``kappas``: the
+    pairs' Cohen's kappas from them (:func:`table_statistics`), used when every unit is complete (then they are
+    the tables and kappas on the complete units).
     """
     key = "light_kappa"
     cols = _rated_coders(r, codes)
@@ -316,11 +319,14 @@ def light_kappa(r: ItemRatings, confidence: float = 0.95, codes: np.ndarray | No
         n = x.shape[0]
     if n < 2:
         return undefined(key, f"fewer than two units rated by every coder ({n})", n)
-    kappas = []
+    values = []
     if tabled:
-        if tables is None or n != r.n_units:
-            tables = pair_tables(sub, q, pairs, rows=complete)
-        ks = [_table_kappa(t, confidence) for t in tables]
+        if n == r.n_units and kappas is not None:
+            ks = list(kappas)
+        else:
+            if tables is None or n != r.n_units:
+                tables = pair_tables(sub, q, pairs, rows=complete)
+            ks = [_table_kappa(t, confidence) for t in tables]
     else:
         full = chance.category_index(x, r.categories)
         ks = (chance.conger_kappa(full[:, [a, b]], q, None, confidence, key="cohen_kappa") for a, b in pairs)
@@ -328,15 +334,15 @@ def light_kappa(r: ItemRatings, confidence: float = 0.95, codes: np.ndarray | No
         if not k.ok:
             return undefined(key, f"Cohen's kappa of {r.coders[cols[a]]} and {r.coders[cols[b]]} is undefined: "
                              f"{k.reason}", n)
-        kappas.append(k.value)
+        values.append(k.value)
     dropped = r.n_units - n
     reason = "no standard error (pairwise kappas share coders; use --bootstrap for an interval of the item's "\
              "statistics)"
     method = LIGHT_METHOD + (f"; {dropped} unit{'s' * (dropped > 1)} not rated by every coder left out"
                              if dropped else "")
-    return Coefficient(key, float(np.mean(kappas)), n_units=n, reason=reason, method=method,
-                       extra={"pairs": len(kappas), "coders": len(cols),
-                              "min_pair": float(min(kappas)), "max_pair": float(max(kappas))})
+    return Coefficient(key, float(np.mean(values)), n_units=n, reason=reason, method=method,
+                       extra={"pairs": len(values), "coders": len(cols),
+                              "min_pair": float(min(values)), "max_pair": float(max(values))})
 
 
 def leave_one_out(r: ItemRatings, result: ItemResult, opts: Options | None = None,
@@ -439,9 +445,11 @@ def diagnose(r: ItemRatings, result: ItemResult, opts: Options | None = None) ->
     codes = chance.category_index(r.values, r.categories) if _tabled(r) else None  # shared by all of them
     cols = _rated_coders(r, codes)
     tables = None if codes is None else pair_tables(codes, len(r.categories), list(combinations(cols, 2)))
-    light = light_kappa(r, opts.confidence, codes, tables) if r.level == "nominal" else None
-    return Diagnostics(r.item, r.level, [r.coders[j] for j in cols], stats, pairwise(r, opts.confidence, codes, tables),
-                       profiles(r, codes), leave_one_out(r, result, opts, codes), light)
+    pairs = pairwise(r, opts.confidence, codes, tables)
+    kappas = [p.statistics["cohen_kappa"] for p in pairs] if tables is not None else None
+    light = light_kappa(r, opts.confidence, codes, tables, kappas) if r.level == "nominal" else None
+    return Diagnostics(r.item, r.level, [r.coders[j] for j in cols], stats, pairs, profiles(r, codes),
+                       leave_one_out(r, result, opts, codes), light)
 
 
 def summary_text(d: Diagnostics) -> str:
