@@ -5,11 +5,10 @@ from __future__ import annotations
 import decimal
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from reliability.codebook import LEVELS, Category, Item
 from reliability.errors import InputError, Problem
@@ -18,7 +17,7 @@ from reliability.ratings import ItemRatings
 from .delimited import read_table
 from .place import quoted, raise_if, report_cells, report_tokens
 from .records import coverage_warnings
-from .table import columns, duplicated, filled, missing_column, strip_cells
+from .table import Table, columns, duplicated, filled, missing_column, strip_cells
 from .values import (
     Parsed,
     category_parser,
@@ -78,17 +77,26 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
         parse = open_parser(set(COMPUTE_MISSING))
     units_raw = strip_cells(t.cells[pos[ucol]], t._plain)
     cols = [value_col] if long else coder_cols
-    parsed = [validate_distinct(t.cells[pos[c]], parse, t.lines, name, c, problems) for c in cols]
+    fast = None if long or categories is not None else _numeric_values(t, [pos[c] for c in cols], parse)
+    if fast is None:
+        parsed = [validate_distinct(t.cells[pos[c]], parse, t.lines, name, c, problems) for c in cols]
     empty = units_raw == ""
     if empty.any():
         report_cells(empty, np.zeros(len(empty), int), ["empty unit id"], t.lines, name, ucol, problems)
-    ui, units_u = pd.factorize(units_raw)
+    if not long and len(set(units_raw.tolist())) == len(units_raw):  # distinct unit ids: nothing to factorize
+        ui, units_u = np.arange(len(units_raw)), units_raw
+    else:
+        import pandas as pd
+
+        ui, units_u = pd.factorize(units_raw)
     if long:
         coders_raw = strip_cells(t.cells[pos[coder_col]], t._plain)
         blank = coders_raw == ""
         if blank.any():
             report_cells(blank, np.zeros(len(blank), int), ["empty coder name"], t.lines, name, coder_col,
                     problems)
+        import pandas as pd
+
         ci, coders_u = pd.factorize(coders_raw)
         cell = ui.astype(np.int64) * len(coders_u) + ci  # flat index in the units x coders grid
         dup = duplicated(cell, len(units_u) * len(coders_u))
@@ -105,7 +113,11 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
             problems.append(Problem(name, what.format(u=quoted(k[0]), c=quoted(k[1]), l=first[k]), int(t.lines[r])))
         else:
             first[k] = int(t.lines[r])
-    if categories is not None:
+    if fast is not None:
+        col_vals = fast
+        cat_vals = tuple(np.unique(np.concatenate([v[~np.isnan(v)] for v in fast])).tolist())
+        labels = number_labels(cat_vals)
+    elif categories is not None:
         cat_vals, labels = item.category_values(), item.codes
         col_vals = [v for _, _, v in parsed]
     elif all(np.isfinite(v[u != ""]).all() for _, u, v in parsed):  # every token a number: its parsed value
@@ -129,8 +141,8 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
     else:
         units, coders = units_raw.tolist(), list(coder_cols)
         m = np.empty((len(units), len(coders)))
-        for j, ((i, _, _), v) in enumerate(zip(parsed, col_vals, strict=True)):
-            m[:, j] = v[i]
+        for j, v in enumerate(col_vals):
+            m[:, j] = v if fast is not None else v[parsed[j][0]]
     clusters = None
     if cluster_col is not None:
         from reliability.cluster import assign_clusters
@@ -143,6 +155,46 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
     return ItemRatings("ratings", level, units, coders, m, tuple(cat_vals), tuple(labels),
                        weights=item.default_weights(), primary=item.default_primary(), warnings=warnings,
                        explicit_categories=categories is not None, clusters=clusters)
+
+
+def _numeric_values(t: Table, columns: list[int], parse: Callable[[str], Parsed]) -> list[np.ndarray] | None:
+    """The value of every cell of the given columns when each cell is a number or a missing-value token, read
+    through the table's byte offsets (readers.grid) without making strings of the numbers; the cells the
+    vectorised parser leaves (empty cells, tokens such as NA or 1e3) go through ``parse`` like every other cell.
+    None when the table has no grid, a missing-value token is written like a number, or some cell is not a
+    number (the careful path ranks text tokens)."""
+    missing = getattr(parse, "open_missing", None)
+    if t.grid is None or missing is None or any(map(_plain_number, missing)):
+        return None
+    blank = parse("")
+    out = []
+    for j in columns:
+        vals, odd = t.grid.numbers(j)
+        if odd.any():
+            empty = t.grid.empty(j)
+            if empty.any() and (blank[2] is not None or blank[0] != ""):
+                return None
+            rest = np.flatnonzero(odd & ~empty)
+            if len(rest):
+                idx, uniq = _distinct(t.grid.texts(j, rest))
+                got = [parse(u.strip()) for u in uniq]
+                if any(err is not None or (code != "" and math.isnan(value)) for code, value, err in got):
+                    return None
+                vals[rest] = np.array([value for _, value, _ in got], dtype=float)[idx]
+        out.append(vals)
+    return out
+
+
+def _plain_number(token: str) -> bool:
+    """A token Grid.numbers reads as a number: sign, digits and one separator, with a digit."""
+    return re.fullmatch(r"[+-]?[0-9]*[.,]?[0-9]*", token) is not None and any(c.isdigit() for c in token)
+
+
+def _distinct(cells: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """(index of each cell's value, distinct values in order of first appearance), without pandas."""
+    first: dict[str, int] = {}
+    idx = np.array([first.setdefault(c, len(first)) for c in cells.tolist()], dtype=np.int64)
+    return idx, list(first)
 
 
 NUMERIC = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
@@ -175,6 +227,8 @@ def check_total(counts: np.ndarray, name: str, problems: list[Problem]) -> None:
 
 def read_counts(path: str | Path, encoding: str | None = None) -> tuple[np.ndarray, list[str]]:
     """A units x categories table of counts (header = category names; an optional leading unit id column)."""
+    import pandas as pd
+
     name = str(path)
     t = read_table(path, encoding)
     problems, warnings = list(t.problems), []

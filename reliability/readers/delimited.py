@@ -13,11 +13,11 @@ import re
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from reliability.errors import InputError, Problem
 
 from .files import read_bytes
+from .grid import LazyColumns, plain_grid
 from .place import also_on_lines
 from .table import MAX_CELL_CHARS, Table, blank_cells, blank_row, long_cell, spaces_in
 
@@ -200,6 +200,8 @@ def _short_rows_ok(text: str, data: bytes, rows: np.ndarray, n: int, delim: str)
 
 def _parse_fast(text: str, name: str, delim: str, skip: int, newlines: int | None = None) -> Table | None:
     """pandas' C tokenizer; None when the file needs the careful path (quoted newlines, ragged rows...)."""
+    import pandas as pd
+
     try:
         data = text.encode("utf-8")
         df = pd.read_csv(io.BytesIO(data), sep=delim, header=None, dtype=object, keep_default_na=False,
@@ -237,6 +239,17 @@ def _parse_fast(text: str, name: str, delim: str, skip: int, newlines: int | Non
     return Table(name, header, cells, lines, delim, 1 + skip, _plain=plain)
 
 
+def _parse_grid(text: str, name: str, delim: str, skip: int) -> Table | None:
+    """A regular quote-free file as byte offsets (readers.grid); None when it needs a tokenizer."""
+    if not _is_plain(text, delim):
+        return None
+    got = plain_grid(text, delim)
+    if got is None or blank_row(got[0]):
+        return None
+    header, grid = got
+    return Table(name, header, LazyColumns(grid), grid.rows + 1 + skip, delim, 1 + skip, _plain=True, grid=grid)
+
+
 def read_table(path: str | Path, encoding: str | None = None) -> Table:
     """Read a CSV/TSV file into a Table (every cell a string); file-level problems raise InputError."""
     name = str(path)
@@ -251,7 +264,9 @@ def read_table(path: str | Path, encoding: str | None = None) -> Table:
     else:
         delim, skip = sniff_delimiter(text), 0
     newlines = text.count("\n")
-    table = _parse_fast(text, name, delim, skip, newlines) if newlines > BIG_LINES else None
+    table = None
+    if newlines > BIG_LINES:
+        table = _parse_grid(text, name, delim, skip) or _parse_fast(text, name, delim, skip, newlines)
     table = table or _parse_slow(text, name, delim, skip)
     table.header[0] = table.header[0].lstrip("\ufeff").strip()
     return table

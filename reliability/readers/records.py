@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from reliability.codebook import Codebook
 from reliability.errors import InputError, Problem
@@ -22,6 +22,9 @@ from .place import merge_file_warnings, quoted, raise_if, report_cells, report_t
 from .spss import SPSS_SUFFIXES, read_sav
 from .table import Table, close_hint, columns, duplicated, filled, fmt_number, missing_column, quote_names, strip_cells
 from .values import Parsed, item_parser, resolve_open, validate
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 RESERVED = ("unit", "coder", "item", "code", "value", "file", "line")
 
@@ -213,6 +216,8 @@ def coverage_warnings(m: np.ndarray, item: str, units: list[str], coders: list[s
 def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
                      encoding: str | None = None) -> RatingSet:
     """Read per-coder (or long, with a coder column) CSV files and check every value against the codebook."""
+    import pandas as pd
+
     if isinstance(paths, (str, Path)):
         paths = [paths]
     problems: list[Problem] = []

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import difflib
 import math
+import sys
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from reliability.errors import InputError, Problem
 
 from .place import quoted
+
+if TYPE_CHECKING:
+    from .grid import Grid
 
 MAX_CELL_CHARS = 131_072  # longest cell of any input file: CSV (either parser), Excel, SPSS
 
@@ -34,7 +38,7 @@ class Table:
 
     file: str
     header: list[str]
-    cells: list[np.ndarray]
+    cells: Sequence[np.ndarray]
     lines: np.ndarray
     delimiter: str
     header_line: int | None = 1  # None: no header line (SPSS)
@@ -42,6 +46,9 @@ class Table:
     # True when every cell is its own strip() (a quote-free file with no white space next to a delimiter or a
     # line break), so a blank cell is "". Set by the fast path only; False is always safe.
     _plain: bool = field(default=False, repr=False, compare=False)
+    # the byte offsets of every cell of a regular quote-free file (readers.grid): numeric columns can be read
+    # without strings; None for every other table
+    grid: Grid | None = field(default=None, repr=False, compare=False)
 
     @property
     def n_rows(self) -> int:
@@ -109,6 +116,8 @@ def blank_cells(arr: np.ndarray, plain: bool = False) -> np.ndarray:
     if edge is None:
         edge = np.ones(len(arr), dtype=bool)
     if edge.any():
+        import pandas as pd
+
         idx, uniq = pd.factorize(arr[edge])
         blank[edge] = np.array([not str(u).strip() for u in uniq], dtype=bool)[idx] if len(uniq) else True
     return blank
@@ -167,6 +176,8 @@ def strip_cells(arr: np.ndarray, plain: bool = False) -> np.ndarray:
 
 
 def _strip_all(arr: np.ndarray) -> np.ndarray:
+    import pandas as pd
+
     idx, uniq = pd.factorize(arr)
     if not len(uniq):
         return np.empty(len(arr), dtype=object)
@@ -176,6 +187,8 @@ def _strip_all(arr: np.ndarray) -> np.ndarray:
 def duplicated(key: np.ndarray, size: int) -> np.ndarray:
     """Which entries of a non-negative integer key below ``size`` occur more than once."""
     if size > 4 * len(key) + 1024:
+        import pandas as pd
+
         key, uniq = pd.factorize(key)
         size = len(uniq)
     counts = np.bincount(key, minlength=size)
@@ -191,7 +204,8 @@ def filled(n: int, value: str) -> np.ndarray:
 
 def cell_text(v: object) -> str:
     """A spreadsheet/SPSS cell as the text a CSV would hold: None/NaN -> '', 1.0 -> '1', dates in ISO form."""
-    if v is None or v is pd.NaT:
+    pd = sys.modules.get("pandas")  # a NaT comes from pandas: only possible once it is imported
+    if v is None or (pd is not None and v is pd.NaT):
         return ""
     if isinstance(v, bool | np.bool_):
         return "TRUE" if v else "FALSE"

@@ -11,7 +11,6 @@ import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
-import pandas as pd
 
 from reliability.codebook import Item
 from reliability.errors import Problem
@@ -175,6 +174,8 @@ def validate_distinct(raw: np.ndarray, parse: Callable[[str], Parsed], lines: np
                        column: str, problems: list[Problem]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Parse a column via its distinct values: (index of each cell's value, canonical code of each distinct
     value, value of each distinct value)."""
+    import pandas as pd
+
     idx, uniq = pd.factorize(raw)
     missing = getattr(parse, "open_missing", None)
     if missing is not None and len(uniq) > 64:  # free tokens: every distinct token at once
@@ -205,6 +206,8 @@ def validate(raw: np.ndarray, parse: Callable[[str], Parsed], lines: np.ndarray,
 def resolve_open(codes: np.ndarray, level: str, what: str) -> tuple[np.ndarray, tuple[float, ...],
                                                                       tuple[str, ...], dict[str, str]]:
     """Values, categories and labels of free tokens; errors by token (numbers required above ordinal)."""
+    import pandas as pd
+
     idx, uniq = pd.factorize(codes)
     value, cats, labels, errors = resolve_tokens(uniq, level, what)
     if not len(codes):

@@ -1,0 +1,185 @@
+"""Regular delimited text as byte offsets: a tokenizer for big quote-free files, without pandas.
+
+A file qualifies when it is plain (no quotes, no white space next to a delimiter or line break, see
+``delimited._is_plain``), its first line is the header, and every other line holds exactly the header's number of
+delimiters or is empty. Then cell ``(r, j)`` is ``data[starts[r, j]:ends[r, j]]`` and nothing else needs parsing.
+Text columns are cut out of the text only when a reader asks for them (:class:`LazyColumns`); numeric columns can
+be read straight to float64 (:meth:`Grid.numbers`) with the result ``values.parse_number`` gives, cell by cell.
+Anything else (quotes, ragged rows, white space) goes to the existing parsers, which report it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .table import MAX_CELL_CHARS
+
+_CHUNK = 1 << 20  # rows per block of the numeric parser: bounded temporary memory
+_WIDTH = 17  # longest cell the numeric parser reads (sign, 15 digits, separator); longer ones are "odd"
+_DIGITS = 15  # at most this many digits: the mantissa is below 2**53, so mantissa / 10**k is exact rounding
+_POW10 = np.array([float(10**k) for k in range(_DIGITS + 1)])  # exact powers of ten
+
+
+@dataclass
+class Grid:
+    """Cell spans of a regular file: ``delims`` (rows x columns-1) are the byte offsets of the delimiters of each
+    data row in ``buf`` (the UTF-8 bytes of ``text``), ``first``/``last`` where each row starts and ends; ``rows``
+    are the 0-based physical lines of the data rows."""
+
+    text: str
+    buf: np.ndarray
+    delims: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    rows: np.ndarray
+    _cont: np.ndarray | None = field(default=None, repr=False)  # offsets of UTF-8 continuation bytes (non-ASCII)
+
+    @property
+    def n_columns(self) -> int:
+        return int(self.delims.shape[1]) + 1
+
+    def span(self, j: int) -> tuple[np.ndarray, np.ndarray]:
+        """Byte offsets (start, end) of the cells of column ``j``."""
+        s = self.first if j == 0 else self.delims[:, j - 1] + 1
+        e = self.last if j == self.n_columns - 1 else self.delims[:, j]
+        return s, e
+
+    def _char_pos(self, pos: np.ndarray) -> np.ndarray:
+        """Character offsets in ``text`` of byte offsets in ``buf``."""
+        if self._cont is None:
+            return pos
+        return pos - np.searchsorted(self._cont, pos)
+
+    def texts(self, j: int, rows: np.ndarray | None = None) -> np.ndarray:
+        """The cells of column ``j`` (optionally only ``rows``) as an object array of str."""
+        s, e = self.span(j)
+        if rows is not None:
+            s, e = s[rows], e[rows]
+        text = self.text
+        out = np.empty(len(s), dtype=object)
+        out[:] = [text[a:b] for a, b in zip(self._char_pos(s).tolist(), self._char_pos(e).tolist(), strict=True)]
+        return out
+
+    def numbers(self, j: int) -> tuple[np.ndarray, np.ndarray]:
+        """(value of each cell of column ``j``, which cells the vectorised parser left to the careful one).
+
+        A cell is read here when it is written ``[+-]?digits[.,]digits`` with at least one and at most 15
+        digits (one separator at most): then mantissa / 10**(digits after the separator) is the correctly rounded
+        value, exactly what float() of the text gives. Every other cell (empty, a missing-value token, an
+        exponent, text, more digits) is marked; its value is NaN."""
+        s_all, e_all = self.span(j)
+        n = len(s_all)
+        values = np.full(n, np.nan)
+        odd = np.ones(n, dtype=bool)
+        buf = self.buf
+        top = len(buf) - 1
+        for a in range(0, n, _CHUNK):
+            s, e = s_all[a:a + _CHUNK], e_all[a:a + _CHUNK]
+            length = e - s
+            w = int(min(length.max(initial=0), _WIDTH))
+            if w == 0:
+                continue
+            if w == 1:  # one-character cells (codes 0-9): a digit is its value
+                dig = buf[np.minimum(s, top)] - np.uint8(48)
+                ok = (length == 1) & (dig < 10)
+                values[a:a + _CHUNK][ok] = dig[ok]
+                odd[a:a + _CHUNK] = ~ok
+                continue
+            mant = np.zeros(len(s), dtype=np.int64)
+            ndig = np.zeros(len(s), dtype=np.int64)
+            frac = np.zeros(len(s), dtype=np.int64)
+            seps = np.zeros(len(s), dtype=np.int64)
+            bad = length > w
+            neg = np.zeros(len(s), dtype=bool)
+            for k in range(w):
+                inside = k < length
+                ch = buf[np.minimum(s + k, top)]
+                digit = inside & (ch >= 48) & (ch <= 57)
+                sep = inside & ((ch == 46) | (ch == 44))
+                if k == 0:
+                    sign = inside & ((ch == 43) | (ch == 45))
+                    neg = inside & (ch == 45)
+                    bad |= inside & ~(digit | sep | sign)
+                else:
+                    bad |= inside & ~(digit | sep)
+                frac += digit & (seps > 0)
+                seps += sep
+                ndig += digit
+                mant = np.where(digit, mant * 10 + (ch.astype(np.int64) - 48), mant)
+            bad |= (ndig == 0) | (ndig > _DIGITS) | (seps > 1)
+            good = ~bad
+            v = mant[good] / _POW10[np.minimum(frac[good], _DIGITS)]
+            values[a:a + _CHUNK][good] = np.where(neg[good], -v, v)
+            odd[a:a + _CHUNK] = bad
+        return values, odd
+
+    def empty(self, j: int) -> np.ndarray:
+        """Which cells of column ``j`` are empty (in a plain file: blank)."""
+        s, e = self.span(j)
+        return e == s
+
+
+class LazyColumns(Sequence[np.ndarray]):
+    """The text columns of a Grid, each cut out of the text on first use (a numeric column read by
+    Grid.numbers never becomes strings)."""
+
+    def __init__(self, grid: Grid) -> None:
+        self.grid = grid
+        self._cache: dict[int, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return self.grid.n_columns
+
+    def __getitem__(self, j):  # type: ignore[override]
+        if isinstance(j, slice):
+            return [self[i] for i in range(len(self))[j]]
+        j = range(len(self))[j]
+        col = self._cache.get(j)
+        if col is None:
+            col = self._cache[j] = self.grid.texts(j)
+        return col
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return (self[j] for j in range(len(self)))
+
+
+def plain_grid(text: str, delim: str) -> tuple[list[str], Grid] | None:
+    """(header cells, Grid) of a plain text (see the module docstring), or None when the file needs a real
+    tokenizer. ``text`` must have no quotes and "\\r" only in "\\r\\n" (the caller checks plainness)."""
+    if len(delim) != 1 or not delim.isascii() or delim in "\"\r\n" or '"' in text:
+        return None
+    data = text.encode("utf-8")
+    buf = np.frombuffer(data, dtype=np.uint8)
+    nl = np.flatnonzero(buf == 10)
+    line_start = np.concatenate(([0], nl + 1))
+    line_end = np.concatenate((nl, [len(buf)]))
+    if text.endswith("\n"):
+        line_start, line_end = line_start[:-1], line_end[:-1]
+    if not len(line_start) or int((line_end - line_start).max()) > MAX_CELL_CHARS:
+        return None
+    cr = (line_end > line_start) & (buf[np.maximum(line_end - 1, 0)] == 13)
+    line_end = line_end - cr  # "\r\n": the "\r" is no cell's
+    n = data[: int(line_end[0])].count(delim.encode()) + 1
+    if line_end[0] == line_start[0]:
+        return None
+    keep = np.flatnonzero(line_end > line_start)
+    line_start, line_end = line_start[keep], line_end[keep]
+    dpos = np.flatnonzero(buf == ord(delim))
+    if len(dpos) != len(keep) * (n - 1):
+        return None
+    d = dpos.reshape(len(keep), n - 1)
+    # consecutive groups of n - 1 delimiters, each inside its own line: every line has exactly n - 1
+    if n > 1 and ((d[:, 0] < line_start).any() or (d[:, -1] >= line_end).any()):
+        return None
+    cont = None if text.isascii() else np.flatnonzero((buf & 0xC0) == 0x80)
+    grid = Grid(text, buf, d, line_start, line_end, keep, cont)
+    header = [str(grid.texts(j, np.array([0]))[0]).strip() for j in range(n)]
+    body = slice(1, None)
+    blank = line_end[1:] - line_start[1:] == n - 1  # only delimiters: every cell empty (a plain file's blank)
+    if blank.any():
+        body = np.flatnonzero(~blank) + 1
+    grid.delims, grid.first, grid.last, grid.rows = d[body], line_start[body], line_end[body], keep[body]
+    return header, grid
