@@ -205,3 +205,39 @@ def test_coder_files_fast_equal_careful(tmp_path_factory, monkeypatch, rows, cat
     for k in a.items:
         assert np.array_equal(a.items[k].values, b.items[k].values, equal_nan=True)
     assert a.warnings == b.warnings and a.units == b.units and a.coders == b.coders
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["u1", "u2", "u3", "", "ü", "u10"]), max_size=8), min_size=1, max_size=5),
+       st.booleans())
+def test_factorize_chunks_equals_factorize_of_the_concatenation(chunks, repeat):
+    import pandas as pd
+
+    from reliability.readers.records import factorize_chunks
+
+    arrays = [np.array(c, dtype=object) for c in chunks]
+    if repeat:
+        arrays = arrays + [arrays[0].copy()]
+    codes, uniq = factorize_chunks(arrays)
+    want_codes, want_uniq = pd.factorize(np.concatenate(arrays))
+    assert codes.tolist() == want_codes.tolist() and list(uniq) == list(want_uniq)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(["", "a", "b", "ab", "u1", "u10", "ü", "Müller-Lüdenscheidt", "x" * 9, "x" * 8,
+                                 "x" * 17, "1", "01"]), min_size=1, max_size=30), st.booleans())
+def test_grid_factorize_equals_pandas_factorize(cells, numpy_only):
+    import sys
+
+    import pandas as pd
+
+    text = "unit,v\n" + "".join(f"u{i},{c}\n" for i, c in enumerate(cells))
+    _, grid = plain_grid(text, ",")
+    saved = sys.modules.pop("pandas") if numpy_only else None
+    try:
+        codes, distinct = grid.factorize(1)
+    finally:
+        if saved is not None:
+            sys.modules["pandas"] = saved
+    want_codes, want = pd.factorize(np.array(cells, dtype=object))
+    assert codes.tolist() == want_codes.tolist() and distinct.tolist() == list(want)

@@ -10,6 +10,7 @@ Anything else (quotes, ragged rows, white space) goes to the existing parsers, w
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -58,10 +59,22 @@ class Grid:
         s, e = self.span(j)
         if rows is not None:
             s, e = s[rows], e[rows]
-        text = self.text
         out = np.empty(len(s), dtype=object)
-        out[:] = [text[a:b] for a, b in zip(self._char_pos(s).tolist(), self._char_pos(e).tolist(), strict=True)]
+        out[:] = list(map(self.text.__getitem__, map(slice, self._char_pos(s).tolist(), self._char_pos(e).tolist())))
         return out
+
+    def factorize(self, j: int) -> tuple[np.ndarray, np.ndarray]:
+        """(index of each cell among the distinct cells, the distinct cells in order of first appearance) of
+        column ``j``: pandas.factorize of ``texts(j)``, from the bytes. Cells are keyed 8 bytes at a time, so
+        a string is made once per distinct value, not once per cell."""
+        s, e = self.span(j)
+        codes, first = np.zeros(len(s), dtype=np.int64), np.zeros(min(len(s), 1), dtype=np.int64)
+        for key in self._keys(s, e):
+            part, m = _first_codes(key)
+            codes, _ = _first_codes(codes * m + part)  # a pair of codes is one code (no NUL in text: injective)
+        if len(s):
+            first = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
+        return codes, self.texts(j, first)
 
     def numbers(self, j: int) -> tuple[np.ndarray, np.ndarray]:
         """(value of each cell of column ``j``, which cells the vectorised parser left to the careful one).
@@ -116,10 +129,45 @@ class Grid:
             odd[a:a + _CHUNK] = bad
         return values, odd
 
+    def same_column(self, j: int, other: Grid, k: int) -> bool:
+        """True if column ``j`` holds, row by row, the same bytes (hence the same text) as column ``k`` of
+        ``other``: the unit column of one coder file after another, compared without making strings."""
+        s, e = self.span(j)
+        s2, e2 = other.span(k)
+        if len(s) != len(s2) or not np.array_equal(e - s, e2 - s2):
+            return False
+        return all(np.array_equal(a, b) for a, b in zip(self._keys(s, e), other._keys(s2, e2), strict=True))
+
+    def _keys(self, s: np.ndarray, e: np.ndarray) -> Iterator[np.ndarray]:
+        """The cells from ``s`` to ``e`` as integers, 8 bytes at a time (bytes 0-7, 8-15, ...; zero past a
+        cell's end): with the lengths they determine the cells, as the text holds no NUL."""
+        length = e - s
+        w = int(length.max(initial=0))
+        top = len(self.buf) - 1
+        for block in range(0, w, 8):
+            key = np.zeros(len(s), dtype=np.uint64)
+            for k in range(block, min(block + 8, w)):
+                byte = np.where(k < length, self.buf[np.minimum(s + k, top)], 0).astype(np.uint64)
+                key |= byte << np.uint64(8 * (k - block))
+            yield key
+
     def empty(self, j: int) -> np.ndarray:
         """Which cells of column ``j`` are empty (in a plain file: blank)."""
         s, e = self.span(j)
         return e == s
+
+
+def _first_codes(key: np.ndarray) -> tuple[np.ndarray, int]:
+    """Integer keys as codes 0, 1, ... in order of first appearance, and how many distinct keys there are
+    (pandas' hash table when pandas is loaded anyway, else a sort: the same codes)."""
+    pd = sys.modules.get("pandas")
+    if pd is not None:
+        codes, uniq = pd.factorize(key)
+        return codes.astype(np.int64, copy=False), len(uniq)
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    return rank[inverse.reshape(-1)], len(first)
 
 
 class LazyColumns(Sequence[np.ndarray]):
@@ -139,7 +187,12 @@ class LazyColumns(Sequence[np.ndarray]):
         j = range(len(self))[j]
         col = self._cache.get(j)
         if col is None:
-            col = self._cache[j] = self.grid.texts(j)
+            if "pandas" in sys.modules:  # a hash table is at hand: one string per distinct value
+                codes, distinct = self.grid.factorize(j)
+                col = distinct[codes]
+            else:
+                col = self.grid.texts(j)
+            self._cache[j] = col
         return col
 
     def __iter__(self) -> Iterator[np.ndarray]:

@@ -63,20 +63,25 @@ class CoderCount:
                 "missing": self.missing, "absent_units": list(self.absent_units)}
 
 
-def coder_counts(units: list[str], coders: list[str], cell: np.ndarray, files: np.ndarray,
-                 items: dict[str, ItemRatings]) -> list[CoderCount]:
-    """Per coder: units with a row (``cell``: flat unit x coder index of every row), ratings, missing cells."""
+def coder_counts(units: list[str], coders: list[str], cell: np.ndarray, files: Sequence[str],
+                 sizes: Sequence[int], items: dict[str, ItemRatings]) -> list[CoderCount]:
+    """Per coder: units with a row (``cell``: flat unit x coder index of every row; the rows of ``files[i]``
+    are the next ``sizes[i]``), ratings, missing cells."""
     has_row = np.zeros(len(units) * len(coders), dtype=bool)
     has_row[cell] = True
     has_row = has_row.reshape(len(units), len(coders))
     ratings = sum((~np.isnan(r.values)).sum(axis=0) for r in items.values()) if items else np.zeros(len(coders))
     coder_of_row = cell % max(len(coders), 1)
+    names: list[dict[str, None]] = [{} for _ in coders]  # each coder's files in the order of their first row
+    ends = np.cumsum(sizes)
+    for f, a, b in zip(files, ends - np.asarray(sizes, dtype=np.int64), ends, strict=True):
+        for j in np.flatnonzero(np.bincount(coder_of_row[a:b], minlength=len(coders))):
+            names[j].setdefault(str(f), None)
     out = []
     for j, coder in enumerate(coders):
-        mine = files[coder_of_row == j]
         absent = tuple(units[i] for i in np.flatnonzero(~has_row[:, j]))
         n = int(ratings[j])
-        out.append(CoderCount(coder, tuple(dict.fromkeys(str(f) for f in mine)), int(has_row[:, j].sum()), n,
+        out.append(CoderCount(coder, tuple(names[j]), int(has_row[:, j].sum()), n,
                               len(units) * len(items) - n, absent))
     return out
 
@@ -118,7 +123,9 @@ def _coder_tables(path: Path, name: str, cb: Codebook, parsers: dict[str, Callab
 
 
 def _read_coder_file(t: Table, coder: str, cb: Codebook, parsers: dict[str, Callable[[str], Parsed]],
-                     problems: list[Problem], warnings: list[str]) -> _Chunk | None:
+                     problems: list[Problem], warnings: list[str], ref: list | None = None) -> _Chunk | None:
+    """One table's chunk of records. ``ref``: [grid, column, units] of an earlier file's unit column (filled
+    here when empty): a unit column with the same bytes takes its strings instead of making new ones."""
     name = t.file
     problems.extend(t.problems)
     pos = columns(t, problems, warnings)
@@ -147,7 +154,13 @@ def _read_coder_file(t: Table, coder: str, cb: Codebook, parsers: dict[str, Call
             context[f"context_{c}" if c in RESERVED else c] = strip_cells(t.cells[i], t._plain)
     if cb.unit_column not in pos:
         return None
-    units = strip_cells(t.cells[pos[cb.unit_column]], t._plain)
+    j = pos[cb.unit_column]
+    if ref and t.grid is not None and t.grid.same_column(j, ref[0], ref[1]):
+        units = ref[2]
+    else:
+        units = strip_cells(t.cells[j], t._plain)
+        if ref is not None and not ref and t.grid is not None:
+            ref[:] = [t.grid, j, units]
     empty = units == ""
     if empty.any():
         report_cells(empty, np.zeros(len(units), int), ["empty unit id"], t.lines, name, cb.unit_column, problems)
@@ -198,6 +211,35 @@ def _check_duplicates(chunks: list[_Chunk], problems: list[Problem], units: np.n
             "(coder column or file name)", l1))
 
 
+def factorize_chunks(arrays: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """pandas.factorize of the concatenated string arrays (codes, distinct values in order of first appearance),
+    chunk by chunk: a chunk equal to the first costs one comparison, one holding only known values one hash
+    lookup (coder files usually list the same units)."""
+    import pandas as pd
+
+    if not arrays:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=object)
+    codes0, uniq = pd.factorize(arrays[0])
+    codes0 = codes0.astype(np.int64)
+    uniq = np.asarray(uniq, dtype=object)
+    out = [codes0]
+    index = None
+    for a in arrays[1:]:
+        if a is arrays[0] or (len(a) == len(arrays[0]) and np.array_equal(a, arrays[0])):
+            out.append(codes0)
+            continue
+        if index is None or len(index) != len(uniq):
+            index = pd.Index(uniq, dtype=object)
+        codes = index.get_indexer(a).astype(np.int64)
+        new = codes < 0
+        if new.any():
+            more, extra = pd.factorize(a[new])
+            codes[new] = more + len(uniq)
+            uniq = np.concatenate([uniq, np.asarray(extra, dtype=object)])
+        out.append(codes)
+    return np.concatenate(out), uniq
+
+
 def coverage_warnings(m: np.ndarray, item: str, units: list[str], coders: list[str]) -> list[str]:
     out = []
     rated = ~np.isnan(m)
@@ -230,6 +272,7 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
     delimiters: list[str] = []
     chunks: list[_Chunk] = []
     names: list[str] = []
+    ref: list = []  # the first unit column read through a grid (readers.grid)
     for p in paths:
         path, name = Path(p), str(p)
         try:
@@ -249,13 +292,13 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
         if path.suffix.lower() not in (*EXCEL_SUFFIXES, *SPSS_SUFFIXES):
             delimiters += [t.delimiter for t, _ in tables]
         for t, coder in tables:
-            chunk = _read_coder_file(t, coder, codebook, parsers, problems, warnings)
+            chunk = _read_coder_file(t, coder, codebook, parsers, problems, warnings, ref)
             if chunk is not None:
                 chunks.append(chunk)
     if chunks:
-        units_all = np.concatenate([c.units for c in chunks])
+        ui, units_u = factorize_chunks([c.units for c in chunks])
+        units_all = units_u[ui]  # the distinct unit strings, each shared by all its rows
         coders_all = np.concatenate([c.coders for c in chunks])
-        ui, units_u = pd.factorize(units_all)
         if all(c.coder is not None for c in chunks):  # factorize the files' coder names, not every row
             rated = [c for c in chunks if len(c.units)]
             fi, coders_u = pd.factorize(np.array([c.coder for c in rated], dtype=object))
@@ -312,7 +355,7 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
                                     "value": vals, "file": shared["file"], "line": shared["line"],
                                     **{k: shared[k] for k in context}}, copy=False))
     raise_if(problems)
-    counts = coder_counts(units, coders, cell, files_all, items)
+    counts = coder_counts(units, coders, cell, [c.file for c in chunks], [len(c.units) for c in chunks], items)
     warnings = merge_file_warnings([*warnings, *absent_warnings(counts, len(units))],
                                    [*names, *(c.file for c in chunks)])
     if len(coders) < 2:
