@@ -241,3 +241,29 @@ def test_grid_factorize_equals_pandas_factorize(cells, numpy_only):
             sys.modules["pandas"] = saved
     want_codes, want = pd.factorize(np.array(cells, dtype=object))
     assert codes.tolist() == want_codes.tolist() and distinct.tolist() == list(want)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.integers(-5, 40).map(float), st.sampled_from([0.0, -0.0, 0.5, 1e15, -3.25, 2.0**52])),
+                max_size=50))
+def test_sorted_distinct_equals_np_unique(values):
+    from reliability.readers.compute import sorted_distinct
+
+    v = np.array(values, dtype=float)
+    got, want = sorted_distinct(v), np.unique(v)
+    assert got.tolist() == want.tolist() and np.array_equal(np.signbit(got), np.signbit(want))
+
+
+@pytest.mark.parametrize("ids", [["1", "2", "3", "10"], ["3", "1", "2", "1"], ["01", "2", "3", "4"],
+                                 ["+1", "2", "3", "4"], ["1.0", "2", "3", "4"], ["0", "7", "9", "100000000000000"],
+                                 ["-0", "1", "2", "3"], ["1", "1e1", "2", "3"]])
+def test_integer_unit_ids_are_read_as_written(tmp_path, monkeypatch, ids):
+    text = "unit,a,b\n" + "".join(f"{u},{i % 3},{(i + 1) % 3}\n" for i, u in enumerate(ids))
+    p = _write(tmp_path, "ids.csv", text)
+    fast, careful = _both(monkeypatch, lambda: read_compute_input(p))
+    assert fast[0] == careful[0]
+    if fast[0] == "ok":
+        assert fast[1].units == careful[1].units == ids
+        assert np.array_equal(fast[1].values, careful[1].values, equal_nan=True)
+    else:
+        assert fast[1] == careful[1]

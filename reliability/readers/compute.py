@@ -75,7 +75,8 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
         parse = category_parser(item, set(COMPUTE_MISSING) - set(cats), "one of the given categories")
     else:
         parse = open_parser(set(COMPUTE_MISSING))
-    units_raw = strip_cells(t.cells[pos[ucol]], t._plain)
+    ids = None if long else _integer_ids(t, pos[ucol])
+    units_raw = strip_cells(t.cells[pos[ucol]], t._plain) if ids is None else ids[0]
     cols = [value_col] if long else coder_cols
     fast = None if long or categories is not None else _numeric_values(t, [pos[c] for c in cols], parse)
     if fast is None:
@@ -83,7 +84,8 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
     empty = units_raw == ""
     if empty.any():
         report_cells(empty, np.zeros(len(empty), int), ["empty unit id"], t.lines, name, ucol, problems)
-    if not long and len(set(units_raw.tolist())) == len(units_raw):  # distinct unit ids: nothing to factorize
+    if not long and (ids[1] if ids is not None else len(set(units_raw.tolist())) == len(units_raw)):
+        # distinct unit ids: nothing to factorize
         ui, units_u = np.arange(len(units_raw)), units_raw
     else:
         import pandas as pd
@@ -115,7 +117,7 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
             first[k] = int(t.lines[r])
     if fast is not None:
         col_vals = fast
-        cat_vals = tuple(np.unique(np.concatenate([v[~np.isnan(v)] for v in fast])).tolist())
+        cat_vals = tuple(sorted_distinct(np.concatenate([v[~np.isnan(v)] for v in fast])).tolist())
         labels = number_labels(cat_vals)
     elif categories is not None:
         cat_vals, labels = item.category_values(), item.codes
@@ -183,6 +185,37 @@ def _numeric_values(t: Table, columns: list[int], parse: Callable[[str], Parsed]
                 vals[rest] = np.array([value for _, value, _ in got], dtype=float)[idx]
         out.append(vals)
     return out
+
+
+_POW10_INT = np.array([10**k for k in range(1, 16)], dtype=np.int64)
+
+
+def _integer_ids(t: Table, j: int) -> tuple[np.ndarray, bool] | None:
+    """(the cells of column ``j`` as strings, whether they are distinct) when every cell is a whole number written
+    canonically (digits only, no leading zero, below 10**15): then str() of the value is the text, made without
+    cutting the text and compared as integers. None for any other column."""
+    if t.grid is None:
+        return None
+    v, odd = t.grid.numbers(j)
+    if odd.any() or not len(v) or not (v >= 0).all() or not (v == np.floor(v)).all():
+        return None
+    iv = v.astype(np.int64)
+    s, e = t.grid.span(j)
+    if not np.array_equal(e - s, np.searchsorted(_POW10_INT, iv, side="right") + 1):  # a sign, point or leading 0
+        return None
+    distinct = bool((iv[1:] > iv[:-1]).all()) or len(np.unique(iv)) == len(iv)
+    out = np.empty(len(iv), dtype=object)
+    out[:] = list(map(str, iv.tolist()))
+    return out, distinct
+
+
+def sorted_distinct(v: np.ndarray) -> np.ndarray:
+    """np.unique of finite values; whole numbers in a narrow range (category codes) by counting, not sorting."""
+    if len(v) and not (np.signbit(v) & (v == 0)).any():  # -0.0 and 0.0: leave the choice to np.unique
+        lo, hi = float(v.min()), float(v.max())
+        if hi - lo <= 4 * len(v) + 1024 and max(abs(lo), abs(hi)) < 2**52 and (v == np.floor(v)).all():
+            return lo + np.flatnonzero(np.bincount((v - lo).astype(np.int64))).astype(float)
+    return np.unique(v)
 
 
 def _plain_number(token: str) -> bool:

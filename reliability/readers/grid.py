@@ -27,8 +27,8 @@ _POW10 = np.array([float(10**k) for k in range(_DIGITS + 1)])  # exact powers of
 @dataclass
 class Grid:
     """Cell spans of a regular file: ``delims`` (rows x columns-1) are the byte offsets of the delimiters of each
-    data row in ``buf`` (the UTF-8 bytes of ``text``), ``first``/``last`` where each row starts and ends; ``rows``
-    are the 0-based physical lines of the data rows."""
+    data row in ``buf`` (the UTF-8 bytes of ``text``, then 8 zero bytes), ``first``/``last`` where each row
+    starts and ends; ``rows`` are the 0-based physical lines of the data rows."""
 
     text: str
     buf: np.ndarray
@@ -37,6 +37,7 @@ class Grid:
     last: np.ndarray
     rows: np.ndarray
     _cont: np.ndarray | None = field(default=None, repr=False)  # offsets of UTF-8 continuation bytes (non-ASCII)
+    _factorized: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
 
     @property
     def n_columns(self) -> int:
@@ -67,6 +68,9 @@ class Grid:
         """(index of each cell among the distinct cells, the distinct cells in order of first appearance) of
         column ``j``: pandas.factorize of ``texts(j)``, from the bytes. Cells are keyed 8 bytes at a time, so
         a string is made once per distinct value, not once per cell."""
+        got = self._factorized.get(j)
+        if got is not None:
+            return got
         s, e = self.span(j)
         codes, first = np.zeros(len(s), dtype=np.int64), np.zeros(min(len(s), 1), dtype=np.int64)
         for key in self._keys(s, e):
@@ -74,7 +78,8 @@ class Grid:
             codes, _ = _first_codes(codes * m + part)  # a pair of codes is one code (no NUL in text: injective)
         if len(s):
             first = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
-        return codes, self.texts(j, first)
+        got = self._factorized[j] = (codes, self.texts(j, first))
+        return got
 
     def numbers(self, j: int) -> tuple[np.ndarray, np.ndarray]:
         """(value of each cell of column ``j``, which cells the vectorised parser left to the careful one).
@@ -142,19 +147,20 @@ class Grid:
         """The cells from ``s`` to ``e`` as integers, 8 bytes at a time (bytes 0-7, 8-15, ...; zero past a
         cell's end): with the lengths they determine the cells, as the text holds no NUL."""
         length = e - s
-        w = int(length.max(initial=0))
-        top = len(self.buf) - 1
-        for block in range(0, w, 8):
-            key = np.zeros(len(s), dtype=np.uint64)
-            for k in range(block, min(block + 8, w)):
-                byte = np.where(k < length, self.buf[np.minimum(s + k, top)], 0).astype(np.uint64)
-                key |= byte << np.uint64(8 * (k - block))
+        windows = np.lib.stride_tricks.sliding_window_view(self.buf, 8)  # the 8 bytes from each offset
+        top = len(windows) - 1
+        for block in range(0, int(length.max(initial=0)), 8):
+            key = windows[np.minimum(s + block, top)].view("<u8").reshape(-1)
+            key &= _MASKS[np.clip(length - block, 0, 8)]
             yield key
 
     def empty(self, j: int) -> np.ndarray:
         """Which cells of column ``j`` are empty (in a plain file: blank)."""
         s, e = self.span(j)
         return e == s
+
+
+_MASKS = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype=np.uint64)  # the low k bytes of a key
 
 
 def _first_codes(key: np.ndarray) -> tuple[np.ndarray, int]:
@@ -205,10 +211,10 @@ def plain_grid(text: str, delim: str) -> tuple[list[str], Grid] | None:
     if len(delim) != 1 or not delim.isascii() or delim in "\"\r\n" or '"' in text:
         return None
     data = text.encode("utf-8")
-    buf = np.frombuffer(data, dtype=np.uint8)
+    buf = np.frombuffer(data + bytes(8), dtype=np.uint8)  # padded: every offset starts 8 readable bytes
     nl = np.flatnonzero(buf == 10)
     line_start = np.concatenate(([0], nl + 1))
-    line_end = np.concatenate((nl, [len(buf)]))
+    line_end = np.concatenate((nl, [len(data)]))
     if text.endswith("\n"):
         line_start, line_end = line_start[:-1], line_end[:-1]
     if not len(line_start) or int((line_end - line_start).max()) > MAX_CELL_CHARS:

@@ -144,8 +144,8 @@ def _read_coder_file(t: Table, coder: str, cb: Codebook, parsers: dict[str, Call
     codes, values = {}, {}
     for it in cb.items:
         if it.id in pos:
-            codes[it.id], values[it.id] = validate(t.cells[pos[it.id]], parsers[it.id], t.lines, name, it.id,
-                                                    problems)
+            raw, distinct = t.column(pos[it.id])
+            codes[it.id], values[it.id] = validate(raw, parsers[it.id], t.lines, name, it.id, problems, distinct)
     context = {}
     for c, i in pos.items():
         if c not in (cb.unit_column, cb.coder_column) and cb.item(c) is None:

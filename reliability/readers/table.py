@@ -54,6 +54,13 @@ class Table:
     def n_rows(self) -> int:
         return len(self.lines)
 
+    def column(self, j: int) -> tuple[np.ndarray | None, tuple[np.ndarray, np.ndarray] | None]:
+        """(cells, None) of column ``j``, or (None, pandas.factorize of the cells) when the grid gives that
+        without a string per cell."""
+        if self.grid is not None and "pandas" in sys.modules:
+            return None, self.grid.factorize(j)
+        return self.cells[j], None
+
 
 
 def blank_row(row: Sequence[str]) -> bool:

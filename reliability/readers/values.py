@@ -170,13 +170,17 @@ def item_parser(item: Item, missing: set[str]) -> Callable[[str], Parsed]:
     return open_parser(missing)
 
 
-def validate_distinct(raw: np.ndarray, parse: Callable[[str], Parsed], lines: np.ndarray, file: str,
-                       column: str, problems: list[Problem]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def validate_distinct(raw: np.ndarray | None, parse: Callable[[str], Parsed], lines: np.ndarray, file: str,
+                       column: str, problems: list[Problem],
+                       distinct: tuple[np.ndarray, np.ndarray] | None = None
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Parse a column via its distinct values: (index of each cell's value, canonical code of each distinct
-    value, value of each distinct value)."""
-    import pandas as pd
+    value, value of each distinct value). ``distinct``: pandas.factorize of ``raw`` when already known."""
+    if distinct is None:
+        import pandas as pd
 
-    idx, uniq = pd.factorize(raw)
+        distinct = pd.factorize(raw)
+    idx, uniq = distinct
     missing = getattr(parse, "open_missing", None)
     if missing is not None and len(uniq) > 64:  # free tokens: every distinct token at once
         toks = np.strings.strip(np.asarray(uniq, dtype=str))
@@ -194,10 +198,11 @@ def validate_distinct(raw: np.ndarray, parse: Callable[[str], Parsed], lines: np
     return idx, codes, values
 
 
-def validate(raw: np.ndarray, parse: Callable[[str], Parsed], lines: np.ndarray, file: str, column: str,
-              problems: list[Problem]) -> tuple[np.ndarray, np.ndarray]:
+def validate(raw: np.ndarray | None, parse: Callable[[str], Parsed], lines: np.ndarray, file: str, column: str,
+             problems: list[Problem], distinct: tuple[np.ndarray, np.ndarray] | None = None
+             ) -> tuple[np.ndarray, np.ndarray]:
     """Parse a column via its distinct values; returns (canonical codes, values)."""
-    idx, codes, values = validate_distinct(raw, parse, lines, file, column, problems)
+    idx, codes, values = validate_distinct(raw, parse, lines, file, column, problems, distinct)
     if not len(idx):
         return np.empty(0, object), np.empty(0)
     return codes[idx], values[idx]
