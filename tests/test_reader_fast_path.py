@@ -267,3 +267,31 @@ def test_integer_unit_ids_are_read_as_written(tmp_path, monkeypatch, ids):
         assert np.array_equal(fast[1].values, careful[1].values, equal_nan=True)
     else:
         assert fast[1] == careful[1]
+
+
+def test_records_frame_equals_one_built_row_by_row(tmp_path, monkeypatch):
+    import pandas as pd
+
+    monkeypatch.setattr(delimited, "BIG_LINES", 0)
+    cb = parse_codebook(CB.format(cats="1, 2, '010', 'Ä'"))
+    rows = {"anna": [("u1", "1", "0"), ("u2", "Ä", "1.5"), ("u3", "", "")],
+            "ben": [("u2", "010", "2,5"), ("u1", "2", "10"), ("u4", "1", "0")]}
+    paths = [_write(tmp_path, f"{c}.csv", "unit;code;score;note\n" + "".join(f"{u};{a};{b};n{u}\n" for u, a, b in r))
+             for c, r in rows.items()]
+    rs = read_coder_files(paths, cb)
+    want = []
+    for item in ("code", "score"):
+        for p, (coder, r) in zip(paths, rows.items(), strict=True):
+            for line, (u, _, _) in enumerate(r, start=2):
+                want.append({"unit": u, "coder": coder, "item": item, "file": str(p), "line": line, "note": f"n{u}"})
+    got = rs.records
+    for col in ("unit", "coder", "item", "file", "line", "note"):
+        assert got[col].tolist() == [w[col] for w in want], col
+    ref = pd.DataFrame({k: [w[k] for w in want] for k in ("unit", "coder", "item", "file", "line")})
+    for col in ref:
+        assert got[col].dtype == ref[col].dtype, col
+    assert list(got.index) == list(range(len(want)))
+    one = parse_codebook("id: t\nunit_column: unit\nitems:\n  - id: code\n    level: nominal\n"
+                         "    categories: [1, 2, '010', 'Ä']\n")
+    single = read_coder_files(paths, one).records
+    pd.testing.assert_frame_equal(single.drop(columns="score"), got[got["item"] == "code"].reset_index(drop=True))

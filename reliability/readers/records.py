@@ -240,6 +240,17 @@ def factorize_chunks(arrays: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarr
     return np.concatenate(out), uniq
 
 
+def _str_series(distinct: np.ndarray, codes: np.ndarray) -> pd.Series:
+    """pandas.Series(distinct[codes]) for distinct strings: the string dtype pandas infers, checked on the
+    distinct values instead of on every row."""
+    import pandas as pd
+
+    distinct = np.asarray(distinct, dtype=object)
+    if not len(codes) or not all(isinstance(x, str) for x in distinct.tolist()):
+        return pd.Series(distinct[codes])
+    return pd.Series(pd.array(distinct, dtype="str").take(codes))
+
+
 def coverage_warnings(m: np.ndarray, item: str, units: list[str], coders: list[str]) -> list[str]:
     out = []
     rated = ~np.isnan(m)
@@ -319,8 +330,11 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
                for k in ctx_names}
 
     # the columns every item's records share, converted to pandas once
-    shared = {k: pd.Series(v) for k, v in (("unit", units_all), ("coder", coders_all), ("file", files_all),
-                                            ("line", lines_all), *context.items())}
+    sizes = [len(c.units) for c in chunks]
+    shared = {"unit": _str_series(units_u, ui), "coder": _str_series(coders_u, ci),
+              "file": _str_series(np.array([c.file for c in chunks], dtype=object),
+                                  np.repeat(np.arange(len(chunks)), sizes)),
+              "line": pd.Series(lines_all), **{k: pd.Series(v) for k, v in context.items()}}
     items: dict[str, ItemRatings] = {}
     frames = []
     for it in codebook.items:
@@ -361,5 +375,8 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
     if len(coders) < 2:
         warnings.append(f"only one coder ({', '.join(coders)}); agreement needs at least two")
     cols = ["unit", "coder", "item", "code", "value", "file", "line", *ctx_names]
-    records = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+    if len(frames) > 1:
+        records = pd.concat(frames, ignore_index=True)
+    else:  # one item: its frame already has the index 0..n-1
+        records = frames[0] if frames else pd.DataFrame(columns=cols)
     return RatingSet(codebook, coders, units, items, records, warnings, names, counts, delimiters)
