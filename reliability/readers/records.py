@@ -102,7 +102,7 @@ def absent_warnings(counts: list[CoderCount], n_units: int) -> list[str]:
 class _Chunk:
     file: str
     units: np.ndarray
-    coders: np.ndarray
+    coders: np.ndarray | None  # None: every row is the file's coder (``coder``)
     lines: np.ndarray
     codes: dict[str, np.ndarray]
     values: dict[str, np.ndarray]
@@ -175,16 +175,19 @@ def _read_coder_file(t: Table, coder: str, cb: Codebook, parsers: dict[str, Call
                         problems)
     if absent:
         return None
-    return _Chunk(name, units, coders, t.lines, codes, values, context, coder if coders is named else None)
+    one = coders is named
+    return _Chunk(name, units, None if one else coders, t.lines, codes, values, context, coder if one else None)
 
 
-def _check_duplicates(chunks: list[_Chunk], problems: list[Problem], units: np.ndarray, coders: np.ndarray,
-                      key: np.ndarray, size: int) -> None:
+def _check_duplicates(chunks: list[_Chunk], problems: list[Problem],
+                      per_row: Callable[[], tuple[np.ndarray, np.ndarray]], key: np.ndarray, size: int) -> None:
     """A (unit, coder) pair may occur once: within a file report each repeat, across files once per pair.
-    ``units``, ``coders``: the chunks' concatenated; ``key``: an integer below ``size`` per (unit, coder) pair."""
+    ``per_row()``: the unit and coder of every row of the chunks (made only when some pair repeats); ``key``: an
+    integer below ``size`` per (unit, coder) pair."""
     dup = duplicated(key, size)
     if not dup.any():
         return
+    units, coders = per_row()
     fidx = np.repeat(np.arange(len(chunks)), [len(c.units) for c in chunks])
     lines = np.concatenate([c.lines for c in chunks])
     dup &= (units != "") & (coders != "")
@@ -308,22 +311,24 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
                 chunks.append(chunk)
     if chunks:
         ui, units_u = factorize_chunks([c.units for c in chunks])
-        units_all = units_u[ui]  # the distinct unit strings, each shared by all its rows
-        coders_all = np.concatenate([c.coders for c in chunks])
         if all(c.coder is not None for c in chunks):  # factorize the files' coder names, not every row
             rated = [c for c in chunks if len(c.units)]
             fi, coders_u = pd.factorize(np.array([c.coder for c in rated], dtype=object))
             ci = np.repeat(fi, [len(c.units) for c in rated])
         else:
-            ci, coders_u = pd.factorize(coders_all)
+            ci, coders_u = pd.factorize(np.concatenate([filled(len(c.units), c.coder) if c.coders is None
+                                                        else c.coders for c in chunks]))
         cell = ui.astype(np.int64) * len(coders_u) + ci  # flat index in the units x coders grid
-        _check_duplicates(chunks, problems, units_all, coders_all, cell, len(units_u) * len(coders_u))
+        nc, coder_names = len(coders_u), np.asarray(coders_u, dtype=object)
+        _check_duplicates(chunks, problems, lambda: (units_u[cell // nc], coder_names[cell % nc]), cell,
+                          len(units_u) * nc)
     raise_if(problems)
     if not chunks:
         raise InputError.single("<input>", "no usable coder files")
 
     lines_all = np.concatenate([c.lines for c in chunks])
-    files_all = np.repeat(np.array([c.file for c in chunks], dtype=object), [len(c.units) for c in chunks])
+    for c in chunks:
+        c.lines = lines_all[:0]  # released: lines_all holds them
     units, coders = units_u.tolist(), coders_u.tolist()  # strings: stripped cells, file or sheet names
     ctx_names = list(dict.fromkeys(k for c in chunks for k in c.context))
     context = {k: np.concatenate([c.context.get(k, filled(len(c.units), "")) for c in chunks])
@@ -335,11 +340,12 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
               "file": _str_series(np.array([c.file for c in chunks], dtype=object),
                                   np.repeat(np.arange(len(chunks)), sizes)),
               "line": pd.Series(lines_all), **{k: pd.Series(v) for k, v in context.items()}}
+    del ui, ci  # the Series hold what the items need
     items: dict[str, ItemRatings] = {}
     frames = []
     for it in codebook.items:
-        codes = np.concatenate([c.codes[it.id] for c in chunks])
-        vals = np.concatenate([c.values[it.id] for c in chunks])
+        codes = np.concatenate([c.codes.pop(it.id) for c in chunks])  # the chunks' copies are no longer needed
+        vals = np.concatenate([c.values.pop(it.id) for c in chunks])
         labels: tuple[str, ...]
         if it.categories:
             cats, labels = it.category_values(), it.codes
@@ -352,6 +358,7 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
         else:
             vals, cats, labels, errors = resolve_open(codes, it.level, f"item '{it.id}'")
             if errors:
+                files_all = np.repeat(np.array([c.file for c in chunks], dtype=object), sizes)
                 report_tokens(codes, errors, files_all, filled(len(codes), it.id), lines_all,
                                problems)
                 continue
