@@ -11,6 +11,8 @@ irr::kappa2 and SAS report it, is Fleiss, Cohen & Everitt (1969).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .results import Coefficient, t_inference, undefined
@@ -92,7 +94,9 @@ def cohen_null_se(table: np.ndarray, weights: np.ndarray | None = None) -> tuple
     kappa = (pa - pe) / (1 - pe)
     wr, wc = w @ cols, w.T @ rows
     var0 = ((np.outer(rows, cols) * (w - (wr[:, None] + wc[None, :])) ** 2).sum() - pe**2) / (n * (1 - pe) ** 2)
-    se0 = float(np.sqrt(var0))
+    se0 = float(np.sqrt(max(var0, 0.0)))
+    if not se0 > 0:  # no variance under H0 (e.g. one coder used a single category): no test
+        return se0, math.nan, math.nan
     z = kappa / se0
     return se0, float(z), float(2 * ndtr(-abs(z)))
 
