@@ -206,7 +206,9 @@ SummaryOpt = Annotated[Path | None, typer.Option(
     "--summary", help="Write a Markdown gate summary to this file, replacing it; $GITHUB_STEP_SUMMARY (however "
                       "spelled) is appended to instead, as GitHub Actions expects.")]
 ReportOpt = Annotated[Path | None, typer.Option("--report", help="Write a self-contained HTML report (offline, "
-                                                                "phone-readable, printable) with figures.")]
+                                                                "phone-readable, printable) with inline SVG "
+                                                                "figures; PNG/SVG files for slides: irrkit report "
+                                                                "RESULTS.json --figures DIR.")]
 
 
 def analysis_options(confidence: float, benchmark: Benchmark, icc_benchmark: IccBenchmark,
