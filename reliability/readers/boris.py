@@ -1,4 +1,4 @@
-"""BORIS exports (CSV / TSV text): tabular events or aggregated events.
+"""BORIS exports (CSV / TSV text, or an Excel .xlsx workbook): tabular events or aggregated events.
 
 * Tabular events: one row per event with ``Time`` and ``Status`` START / STOP (a state event) or POINT (a
   point event, kept as an episode of no duration); a START is closed by the next STOP of the same observation,
@@ -11,6 +11,9 @@ whose codes hold the behavior. The coder is a ``Coder`` or ``Observer`` column, 
 observation id after the video's name (``session01_cleo`` -> ``cleo``), else the id; the video is the media file's
 name without extension (``Media file name`` / ``Media file``), else the observation id; with several subjects,
 ``video/subject``. ``Total length`` gives the recording length (times past it are refused).
+
+Workbooks are read by :func:`reliability.readers.excel.read_xlsx` (the optional openpyxl, with its zip-bomb and
+size guards), every sheet that has a BORIS header; problems name the file, the sheet and the Excel row.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from reliability.timecode import parse_time
 
 from .delimited import read_text, sniff_delimiter
 from .episodes import Raw, Read
+from .excel import EXCEL_SUFFIXES
 from .place import raise_if
 
 
@@ -55,6 +59,8 @@ def looks_like_boris(header: list[str]) -> bool:
 
 def read_boris(path: str | Path, items: set[str], coder: str | None = None, encoding: str | None = None) -> Read:
     name = str(path)
+    if Path(path).suffix.lower() in EXCEL_SUFFIXES:
+        return _read_workbook(Path(path), name, items, coder)
     text = read_text(Path(path), name, encoding)
     lines = text.splitlines()
     head_at = None
@@ -67,11 +73,56 @@ def read_boris(path: str | Path, items: set[str], coder: str | None = None, enco
     if head_at is None:
         raise InputError.single(name, "no BORIS header found (a row with 'Behavior' and 'Status' or "
                                 "'Start (s)' in the first 200 lines)")
-    problems: list[Problem] = []
     try:
         rows = list(csv.reader(io.StringIO("\n".join(lines[head_at + 1:])), delimiter=delim))
     except csv.Error as e:
         raise InputError.single(name, f"broken CSV: {e}") from None
+    out, lengths = _events(name, header, [(head_at + 2 + n, r) for n, r in enumerate(rows)], items, coder,
+                           Path(name).stem)
+    return Read(out, lengths, [])
+
+
+def _read_workbook(path: Path, name: str, items: set[str], coder: str | None) -> Read:
+    """Every sheet of a BORIS .xlsx export with a BORIS header among its first 200 rows (rows above it:
+    metadata of older exports); the coder falls back to the sheet's name when there are several sheets."""
+    from .excel import read_xlsx
+
+    warnings: list[str] = []
+    sheets = read_xlsx(path, name, warnings)
+    out: list[Raw] = []
+    lengths: dict[str, int] = {}
+    problems: list[Problem] = []
+    found = False
+    for table, title in sheets:
+        rows = [(int(table.header_line or 1), list(table.header))] + [
+            (int(line), [str(c[k]) for c in table.cells]) for k, line in enumerate(table.lines)]
+        at = next((i for i, (_, r) in enumerate(rows[:200]) if looks_like_boris(r)), None)
+        if at is None:
+            warnings.append(f"{table.file}: no BORIS header (a row with 'Behavior' and 'Status' or 'Start (s)'): "
+                            "sheet ignored")
+            continue
+        found = True
+        try:
+            got, lens = _events(table.file, rows[at][1], rows[at + 1:], items, coder,
+                                title if len(sheets) > 1 else path.stem)
+        except InputError as e:
+            problems.extend(e.problems)
+            continue
+        out += got
+        lengths.update(lens)
+    if not found:
+        raise InputError.single(name, "no BORIS header found in any sheet (a row with 'Behavior' and 'Status' or "
+                                "'Start (s)' in the first 200 rows)")
+    raise_if(problems)
+    return Read(out, lengths, warnings)
+
+
+def _events(name: str, header: list[str], rows: list[tuple[int, list[str]]], items: set[str], coder: str | None,
+            fallback: str) -> tuple[list[Raw], dict[str, int]]:
+    """Episodes from the rows below a BORIS header, each with its line (or Excel row) number; problems raised
+    together, naming ``name``, the line and the column. ``fallback``: the coder and video when nothing names
+    them."""
+    problems: list[Problem] = []
     col = {k: _find(header, *n) for k, n in {
         "obs": ("observation id",), "media": ("media file name", "media file", "media file path"),
         "length": ("total length", "media duration (s)"), "subject": ("subject",), "behavior": ("behavior",),
@@ -80,7 +131,7 @@ def read_boris(path: str | Path, items: set[str], coder: str | None = None, enco
         "coder": ("coder", "observer")}.items()}
     tabular = col["time"] is not None and _find(header, "status") is not None
     col["status"] = _find(header, "status")
-    subjects = {r[col["subject"]].strip() for r in rows if col["subject"] is not None and len(r) > col["subject"]}
+    subjects = {r[col["subject"]].strip() for _, r in rows if col["subject"] is not None and len(r) > col["subject"]}
     subjects.discard("")
     open_: dict[tuple, tuple[int, int]] = {}
     out: list[Raw] = []
@@ -90,15 +141,14 @@ def read_boris(path: str | Path, items: set[str], coder: str | None = None, enco
         i = col[k]
         return r[i].strip() if i is not None and i < len(r) else ""
 
-    for n, r in enumerate(rows):
-        line = head_at + 2 + n
+    for line, r in rows:
         if not any(c.strip() for c in r):
             continue
         obs = cell(r, "obs")
-        vid = _stem(cell(r, "media")) if cell(r, "media") else obs or Path(name).stem
+        vid = _stem(cell(r, "media")) if cell(r, "media") else obs or fallback
         if len(subjects) > 1 and cell(r, "subject"):
             vid = f"{vid}/{cell(r, 'subject')}"
-        who = cell(r, "coder") or coder or _coder_of(obs, _stem(cell(r, "media"))) or Path(name).stem
+        who = cell(r, "coder") or coder or _coder_of(obs, _stem(cell(r, "media"))) or fallback
         code = cell(r, "behavior")
         cat = cell(r, "category")
         item = cat if cat in items else None
@@ -143,4 +193,4 @@ def read_boris(path: str | Path, items: set[str], coder: str | None = None, enco
     for (_, _, _, code, _), (_, sl) in open_.items():
         problems.append(Problem(name, f"'{code}' STARTs but never STOPs", sl, "Status"))
     raise_if(problems)
-    return Read(out, lengths, [])
+    return out, lengths

@@ -169,14 +169,17 @@ FORMATS = ("auto", "plain", "elan", "boris", "datavyu")
 
 
 def detect(path: str | Path, encoding: str | None = None) -> str:
-    """The format of an episode file: 'elan' (.eaf or XML), 'datavyu', 'boris' or 'plain'."""
+    """The format of an episode file: 'elan' (.eaf or XML), 'datavyu', 'boris' (also any .xlsx) or 'plain'."""
     from .boris import looks_like_boris
     from .datavyu import looks_like_datavyu
+    from .excel import EXCEL_SUFFIXES
     from .files import read_bytes
 
     p = Path(path)
     if p.suffix.lower() == ".eaf":
         return "elan"
+    if p.suffix.lower() in EXCEL_SUFFIXES:  # of the episode formats, only BORIS exports come as workbooks
+        return "boris"
     head = read_bytes(p, str(path))[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith((b"<?xml", b"<ANNOTATION_DOCUMENT")):
         return "elan"

@@ -1,0 +1,111 @@
+"""BORIS exports as Excel workbooks: read through readers/excel.py (openpyxl), the same episodes as the CSV
+export, problems naming file, sheet and Excel row, and `irrkit video` on the demo with the BORIS export as .xlsx
+giving the statistics of the CSV run (the written JSON read back)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.demo import demo_video
+from cli.main import app
+from codebooks import bundled
+from reliability.errors import InputError
+from reliability.readers.episodes import detect, read_episode_files
+from reliability.timecode import EpisodeSpec
+
+openpyxl = pytest.importorskip("openpyxl")
+SPECS = {"cry": EpisodeSpec("cry", ("protest", "despair"), lengths={})}
+HEADER = ["Observation id", "Media file name", "Total length", "Subject", "Behavior", "Behavioral category",
+          "Modifiers", "Behavior type", "Time", "Status"]
+ROWS = [["obs-cleo", "v01.mp4", 20.0, "child", "protest", "cry", None, "STATE", 2.0, "START"],
+        ["obs-cleo", "v01.mp4", 20.0, "child", "protest", "cry", None, "STATE", 6.5, "STOP"],
+        ["obs-cleo", "v01.mp4", 20.0, "child", "despair", "cry", None, "STATE", 9, "START"],
+        ["obs-cleo", "v01.mp4", 20.0, "child", "despair", "cry", None, "STATE", 12.25, "STOP"]]
+
+
+def workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for r in rows:
+            ws.append(r)
+    wb.save(path)
+    return path
+
+
+def episodes_of(es):
+    return sorted((es.videos[v], es.coders[c], int(s), int(e), es.spec.codes[k])
+                  for v, c, s, e, k in zip(es.video, es.coder, es.start, es.end, es.code))
+
+
+def test_tabular_workbook_with_metadata_rows(tmp_path):
+    p = workbook(tmp_path / "boris.xlsx", {"events": [["Observation id", "obs-cleo"], [], ["FPS", 25],
+                                                      HEADER, *ROWS]})
+    assert detect(p) == "boris"
+    sets, warnings = read_episode_files([p], SPECS)
+    assert episodes_of(sets["cry"]) == [("v01", "obs-cleo", 2000, 6500, "protest"),
+                                        ("v01", "obs-cleo", 9000, 12250, "despair")]
+    assert sets["cry"].lengths_ms.tolist() == [20000] and warnings == []
+
+
+def test_aggregated_workbook_sheets_are_coders(tmp_path):
+    agg = ["Media file name", "Subject", "Behavior", "Behavioral category", "Start (s)", "Stop (s)"]
+    p = workbook(tmp_path / "agg.xlsx", {"dana": [agg, ["v02.mp4", "child", "protest", "cry", 1.5, 4]],
+                                         "eli": [agg, ["v02.mp4", "child", "despair", "cry", 2, 5]],
+                                         "notes": [["just a note"]]})
+    sets, warnings = read_episode_files([p], SPECS)
+    # no observation id and no coder column: each sheet's name is its coder
+    assert episodes_of(sets["cry"]) == [("v02", "dana", 1500, 4000, "protest"), ("v02", "eli", 2000, 5000,
+                                                                                "despair")]
+    assert any("sheet 'notes'" in w and "sheet ignored" in w for w in warnings)
+
+
+@pytest.mark.parametrize("drop,row,what", [(1, 3, "'protest' STARTs but never STOPs"),
+                                           (0, 3, "'protest' STOPs without a START")])
+def test_problems_name_file_sheet_and_row(tmp_path, drop, row, what):
+    rows = [r for i, r in enumerate(ROWS) if i != drop]
+    p = workbook(tmp_path / "boris.xlsx", {"S1": [["metadata"], HEADER, *rows]})
+    with pytest.raises(InputError) as e:
+        read_episode_files([p], SPECS)
+    assert f"{p} sheet 'S1':{row}: column 'Status': {what}" in str(e.value)
+
+
+def test_bad_time_cell_and_no_header(tmp_path):
+    rows = [list(r) for r in ROWS]
+    rows[2][8] = "soon"
+    p = workbook(tmp_path / "boris.xlsx", {"S1": [HEADER, *rows]})
+    with pytest.raises(InputError, match=r"boris.xlsx sheet 'S1':4: column 'Time': 'soon' is not a time"):
+        read_episode_files([p], SPECS)
+    q = workbook(tmp_path / "other.xlsx", {"S1": [["video", "coder", "start"], ["v", "a", 1]]})
+    with pytest.raises(InputError, match="no BORIS header found in any sheet"):
+        read_episode_files([q], SPECS)
+
+
+def test_broken_workbook_is_exit_2_with_the_file(tmp_path):
+    bad = tmp_path / "broken.xlsx"
+    bad.write_bytes(b"PK\x03\x04 not really a workbook")
+    res = CliRunner().invoke(app, ["video", str(bad), "-c", str(bundled("crying-episodes"))])
+    assert res.exit_code == 2 and "broken.xlsx" in res.stderr and "Traceback" not in res.stderr + res.stdout
+
+
+def test_demo_with_the_boris_export_as_xlsx_gives_the_csv_numbers(tmp_path):
+    files = demo_video()
+    boris = next(p for p in files if str(p).endswith(".csv"))
+    with open(boris, newline="") as fh:
+        table = list(csv.reader(fh))
+    numeric = {table[0].index(c) for c in ("Total length", "FPS", "Time")}
+    xlsx = workbook(tmp_path / (boris.stem + ".xlsx"), {"Events": [table[0]] + [
+        [float(v) if j in numeric and v else (v or None) for j, v in enumerate(r)] for r in table[1:]]})
+    out = {}
+    for name, inputs in (("csv", files), ("xlsx", [p for p in files if p != boris] + [xlsx])):
+        res = CliRunner().invoke(app, ["video", *map(str, inputs), "-c", str(bundled("crying-episodes")),
+                                       "--out", str(tmp_path / name), "--no-gate"])
+        assert res.exit_code == 0, res.stderr
+        out[name] = json.loads((tmp_path / name / "results.json").read_text())
+    assert out["csv"]["items"] == out["xlsx"]["items"]
