@@ -295,3 +295,14 @@ def test_records_frame_equals_one_built_row_by_row(tmp_path, monkeypatch):
                          "    categories: [1, 2, '010', 'Ä']\n")
     single = read_coder_files(paths, one).records
     pd.testing.assert_frame_equal(single.drop(columns="score"), got[got["item"] == "code"].reset_index(drop=True))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.sampled_from([0.0, 1.0, 2.0, 5.0, 0.25, -1.0, 3e9, 1e300]), max_size=12),
+                min_size=1, max_size=4))
+def test_distinct_of_columns_equals_np_unique_of_all(columns):
+    from reliability.readers.compute import _distinct_of_columns
+
+    parts = [np.array(c, dtype=float) for c in columns]
+    got, want = _distinct_of_columns(parts), np.unique(np.concatenate(parts))
+    assert got.tolist() == want.tolist()

@@ -2,7 +2,9 @@
 
 One module per format family, all producing a :class:`Table` (header names, string cells, the line of each row):
 
-- :mod:`.delimited`: CSV / semicolon CSV / TSV text (``read_table``, ``sniff_table``, ``sniff_delimiter``)
+- :mod:`.delimited`: CSV / semicolon CSV / TSV text (``read_table``, ``sniff_table``, ``sniff_delimiter``); big
+  regular quote-free files as byte offsets (:mod:`.grid`: numeric columns straight to float64, text columns one
+  string per distinct value), everything else through pandas' C tokenizer or the csv module
 - :mod:`.excel`: Excel workbooks, one table per sheet (optional openpyxl)
 - :mod:`.spss`: SPSS .sav/.zsav files (optional pyreadstat)
 

@@ -117,7 +117,7 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
             first[k] = int(t.lines[r])
     if fast is not None:
         col_vals = fast
-        cat_vals = tuple(sorted_distinct(np.concatenate([v[~np.isnan(v)] for v in fast])).tolist())
+        cat_vals = tuple(_distinct_of_columns([v[~np.isnan(v)] for v in fast]).tolist())
         labels = number_labels(cat_vals)
     elif categories is not None:
         cat_vals, labels = item.category_values(), item.codes
@@ -207,6 +207,14 @@ def _integer_ids(t: Table, j: int) -> tuple[np.ndarray, bool] | None:
     out = np.empty(len(iv), dtype=object)
     out[:] = list(map(str, iv.tolist()))
     return out, distinct
+
+
+def _distinct_of_columns(parts: list[np.ndarray]) -> np.ndarray:
+    """np.unique of the concatenated finite values, column by column (no copy of all the values) unless a -0.0
+    makes the choice between equal values np.unique's."""
+    if any((np.signbit(p) & (p == 0)).any() for p in parts):
+        return np.unique(np.concatenate(parts))
+    return np.unique(np.concatenate([sorted_distinct(p) for p in parts]))
 
 
 def sorted_distinct(v: np.ndarray) -> np.ndarray:

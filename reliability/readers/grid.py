@@ -38,15 +38,20 @@ class Grid:
     rows: np.ndarray
     _cont: np.ndarray | None = field(default=None, repr=False)  # offsets of UTF-8 continuation bytes (non-ASCII)
     _factorized: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+    _span: tuple[int, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def n_columns(self) -> int:
         return int(self.delims.shape[1]) + 1
 
     def span(self, j: int) -> tuple[np.ndarray, np.ndarray]:
-        """Byte offsets (start, end) of the cells of column ``j``."""
+        """Byte offsets (start, end) of the cells of column ``j`` (the last column asked for is remembered:
+        readers ask numbers, empty cells and lengths of one column in a row)."""
+        if self._span is not None and self._span[0] == j:
+            return self._span[1], self._span[2]
         s = self.first if j == 0 else self.delims[:, j - 1] + 1
         e = self.last if j == self.n_columns - 1 else self.delims[:, j]
+        self._span = (j, s, e)
         return s, e
 
     def _char_pos(self, pos: np.ndarray) -> np.ndarray:
@@ -241,4 +246,5 @@ def plain_grid(text: str, delim: str) -> tuple[list[str], Grid] | None:
     if blank.any():
         body = np.flatnonzero(~blank) + 1
     grid.delims, grid.first, grid.last, grid.rows = d[body], line_start[body], line_end[body], keep[body]
+    grid._span = None
     return header, grid
