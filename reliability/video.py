@@ -202,30 +202,30 @@ def disagreement_rows(es: EpisodeSet, limit: int | None = None) -> list[dict[str
     from, to (hh:mm:ss.mmm) and each coder's code; consecutive units with the same codes form one stretch."""
     if es.spec.overlap or len(es.coders) < 2:
         return []
-    codes, g = timeline.code_matrix(es)
+    runs, g = timeline.code_runs(es)  # runs of identical time units, never the units x coders matrix
     labels = [*es.spec.codes, "no code", ""]
     if not g.n:
         return []
-    c = np.where(codes < 0, len(labels) - 1, codes)
-    valid = codes >= 0
-    ref = np.where(valid, codes, -2).max(axis=1)
-    differ = (valid & (codes != ref[:, None])).any(axis=1)
-    change = np.ones(g.n, dtype=bool)
-    change[1:] = (c[1:] != c[:-1]).any(axis=1)
-    change[g.offset[:-1][g.offset[:-1] < g.n]] = True
-    starts = np.flatnonzero(change)
+    codes = runs.codes
+    change = np.ones(len(codes), dtype=bool)  # a stretch: consecutive runs of one video with the same codes
+    change[1:] = (codes[1:] != codes[:-1]).any(axis=1) | (runs.video[1:] != runs.video[:-1])
+    first = np.flatnonzero(change)
+    c = np.where(codes[first] < 0, len(labels) - 1, codes[first])
+    valid = codes[first] >= 0
+    ref = np.where(valid, codes[first], -2).max(axis=1)
+    differ = valid & (codes[first] != ref[:, None])
+    starts = runs.start[first]
     ends = np.append(starts[1:], g.n)
-    keep = differ[starts]
+    keep = differ.any(axis=1)
     rows = []
-    vids = g.unit_video
-    for s, e in zip(starts[keep], ends[keep]):
-        v = int(vids[s])
+    for k, s, e in zip(np.flatnonzero(keep), starts[keep], ends[keep]):
+        v = int(runs.video[first[k]])
         t0 = int((s - g.offset[v]) * g.step_ms)
         t1 = int((e - g.offset[v]) * g.step_ms)
         row: dict[str, Any] = {"item": es.spec.item, "video": es.videos[v], "from": fmt_time(t0), "to": fmt_time(t1),
                                "seconds": (t1 - t0) / 1000}
         for j, name in enumerate(es.coders):
-            row[name] = labels[c[s, j]]
+            row[name] = labels[c[k, j]]
         rows.append(row)
         if limit and len(rows) >= limit:
             break

@@ -102,3 +102,34 @@ def test_tolerance_tally_on_runs_equals_the_unit_tally(seed):
             for j in range(i + 1, codes.shape[1]):
                 assert np.array_equal(timeline.tolerant_table_runs(runs, i, j, 4, w),
                                       timeline.tolerant_table(codes[:, i], codes[:, j], 4, w, g)), (w, i, j)
+
+
+def unit_level_disagreements(es):
+    """The disagreement stretches from the units x coders matrix, unit by unit (the previous implementation)."""
+    codes, g = timeline.code_matrix(es)
+    c = np.where(codes < 0, 99, codes)
+    valid = codes >= 0
+    ref = np.where(valid, codes, -2).max(axis=1)
+    differ = (valid & (codes != ref[:, None])).any(axis=1)
+    change = np.ones(g.n, dtype=bool)
+    change[1:] = (c[1:] != c[:-1]).any(axis=1)
+    change[g.offset[:-1][g.offset[:-1] < g.n]] = True
+    starts = np.flatnonzero(change)
+    ends = np.append(starts[1:], g.n)
+    return [(int(g.unit_video[s]), int(s - g.offset[g.unit_video[s]]), int(e - s), tuple(c[s]))
+            for s, e in zip(starts, ends) if differ[s]]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_disagreement_list_from_runs_equals_the_unit_level_list(seed):
+    from reliability.timecode import parse_time
+    from reliability.video import disagreement_rows
+
+    es = generated(seed)
+    want = unit_level_disagreements(es)
+    rows = disagreement_rows(es)
+    labels = [*es.spec.codes, "no code"]
+    step = es.spec.step_ms
+    got = [(es.videos.index(r["video"]), parse_time(r["from"]) // step, round(r["seconds"] * 1000) // step,
+            tuple(labels.index(r[name]) if r[name] else 99 for name in es.coders)) for r in rows]
+    assert got == want and len(want) > 0
