@@ -365,7 +365,7 @@ def leave_one_out(r: ItemRatings, result: ItemResult, opts: Options | None = Non
             keep = [c for c in coders if c != j]
             sub = replace(r, coders=[r.coders[c] for c in keep], values=r.values[:, keep], warnings=[])
             if key in ICC_KEYS:  # the ICCs alone: no need for the chance-corrected family
-                c = icc_all(sub.values, opts.confidence, opts.icc_convention, opts.icc_missing).get(key)
+                c = icc_all(sub.values, opts.confidence, opts.icc_convention, opts.icc_missing, (key,)).get(key)
             else:
                 c = analyse(sub, opts).coefficients.get(key)
         without[r.coders[j]] = c if c is not None else undefined(key, "not computed without this coder")

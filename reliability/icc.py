@@ -57,8 +57,9 @@ def mean_squares(x: np.ndarray) -> MeanSquares:
 
 
 def icc_from_mean_squares(ms: MeanSquares, confidence: float = 0.95, convention: str = "psych",
-                          method: str = "two-way ANOVA on complete units") -> dict[str, Coefficient]:
-    """The six ICCs with F, df, p and CI from mean squares."""
+                          method: str = "two-way ANOVA on complete units",
+                          keys: tuple[str, ...] = ICC_KEYS) -> dict[str, Coefficient]:
+    """The six ICCs with F, df, p and CI from mean squares (``keys``: only these, by the same expressions)."""
     from . import distributions as special
 
     n, k, bms, wms, jms, ems = ms.n, ms.k, ms.bms, ms.wms, ms.jms, ms.ems
@@ -82,7 +83,7 @@ def icc_from_mean_squares(ms: MeanSquares, confidence: float = 0.95, convention:
 
     df_n, df_w, df_e = n - 1, n * (k - 1), (n - 1) * (k - 1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return _six(put, out, qf, n, k, bms, wms, jms, ems, df_n, df_w, df_e, convention)
+        return _six(put, out, qf, n, k, bms, wms, jms, ems, df_n, df_w, df_e, convention, keys)
 
 
 def _finite(x: float) -> float | None:
@@ -90,33 +91,31 @@ def _finite(x: float) -> float | None:
 
 
 def _six(put, out: dict, qf, n: int, k: int, bms: float, wms: float, jms: float, ems: float, df_n: int, df_w: int,
-         df_e: int, convention: str) -> dict[str, Coefficient]:
-    """ICC values and F-based bounds (Shrout & Fleiss 1979; McGraw & Wong 1996), handed to ``put``."""
+         df_e: int, convention: str, keys: tuple[str, ...] = ICC_KEYS) -> dict[str, Coefficient]:
+    """ICC values and F-based bounds (Shrout & Fleiss 1979; McGraw & Wong 1996), handed to ``put``; only the
+    quantiles that ``keys`` need are evaluated (each by the same expression as for all six)."""
     f1 = bms / wms
     f3 = bms / ems
-    icc1 = (bms - wms) / (bms + (k - 1) * wms)
     icc2 = (bms - ems) / (bms + (k - 1) * ems + k * (jms - ems) / n)
-    icc3 = (bms - ems) / (bms + (k - 1) * ems)
-    icc1k = (bms - wms) / bms
+    if "icc1" in keys or "icc1k" in keys:
+        f1l, f1u = f1 / qf(df_n, df_w), f1 * qf(df_w, df_n)
+    if "icc3" in keys or "icc3k" in keys:
+        f3l, f3u = f3 / qf(df_n, df_e), f3 * qf(df_e, df_n)
+    if "icc1" in keys:
+        icc1 = (bms - wms) / (bms + (k - 1) * wms)
+        put("icc1", icc1, f1, df_n, df_w, (f1l - 1) / (f1l + k - 1), (f1u - 1) / (f1u + k - 1))
+    if "icc3" in keys:
+        icc3 = (bms - ems) / (bms + (k - 1) * ems)
+        put("icc3", icc3, f3, df_n, df_e, (f3l - 1) / (f3l + k - 1), (f3u - 1) / (f3u + k - 1))
+    if "icc1k" in keys:
+        icc1k = (bms - wms) / bms
+        put("icc1k", icc1k, f1, df_n, df_w, 1 - 1 / f1l, 1 - 1 / f1u)
     icc2k = (bms - ems) / (bms + (jms - ems) / n)
-    icc3k = (bms - ems) / bms
-    f1l, f1u = f1 / qf(df_n, df_w), f1 * qf(df_w, df_n)
-    f3l, f3u = f3 / qf(df_n, df_e), f3 * qf(df_e, df_n)
-    # Satterthwaite df for the agreement ICC (McGraw & Wong 1996; psych::ICC, irr::icc)
-    fj = jms / ems
-    vn = (k - 1) * (n - 1) * (k * icc2 * fj + n * (1 + (k - 1) * icc2) - k * icc2) ** 2
-    vd = (n - 1) * k**2 * icc2**2 * fj**2 + (n * (1 + (k - 1) * icc2) - k * icc2) ** 2
-    v = vn / vd
-    fu, fl = qf(n - 1, v), qf(v, n - 1)
-    denom = k * jms + (k * n - k - n) * ems
-    l2 = n * (bms - fu * ems) / (fu * denom + n * bms)
-    u2 = n * (fl * bms - ems) / (denom + n * fl * bms)
-    put("icc1", icc1, f1, df_n, df_w, (f1l - 1) / (f1l + k - 1), (f1u - 1) / (f1u + k - 1))
-    put("icc3", icc3, f3, df_n, df_e, (f3l - 1) / (f3l + k - 1), (f3u - 1) / (f3u + k - 1))
-    put("icc1k", icc1k, f1, df_n, df_w, 1 - 1 / f1l, 1 - 1 / f1u)
     if convention == "irr":
         # irr::icc (McGraw & Wong 1996, r0 = 0): df2 = Satterthwaite v of each agreement form itself.
         for key, coeff, single in (("icc2", icc2, True), ("icc2k", icc2k, False)):
+            if key not in keys:
+                continue
             with np.errstate(divide="ignore", invalid="ignore"):
                 a = k * coeff / (n * (1 - coeff))
                 b = 1 + k * coeff * (n - 1) / (n * (1 - coeff))
@@ -126,16 +125,30 @@ def _six(put, out: dict, qf, n: int, k: int, bms: float, wms: float, jms: float,
                 low = n * (bms - fl_ * ems) / (fl_ * jterm + n * bms)
                 high = n * (fu_ * bms - ems) / (jterm + n * fu_ * bms)
             put(key, coeff, f3, df_n, vv, low, high)
-    else:
-        put("icc2", icc2, f3, df_n, df_e, l2, u2)
-        put("icc2k", icc2k, f3, df_n, df_e, l2 * k / (1 + l2 * (k - 1)), u2 * k / (1 + u2 * (k - 1)))
-    put("icc3k", icc3k, f3, df_n, df_e, 1 - 1 / f3l, 1 - 1 / f3u)
-    return {key: out[key] for key in ICC_KEYS}
+    elif "icc2" in keys or "icc2k" in keys:
+        # Satterthwaite df for the agreement ICC (McGraw & Wong 1996; psych::ICC, irr::icc)
+        fj = jms / ems
+        vn = (k - 1) * (n - 1) * (k * icc2 * fj + n * (1 + (k - 1) * icc2) - k * icc2) ** 2
+        vd = (n - 1) * k**2 * icc2**2 * fj**2 + (n * (1 + (k - 1) * icc2) - k * icc2) ** 2
+        v = vn / vd
+        fu, fl = qf(n - 1, v), qf(v, n - 1)
+        denom = k * jms + (k * n - k - n) * ems
+        l2 = n * (bms - fu * ems) / (fu * denom + n * bms)
+        u2 = n * (fl * bms - ems) / (denom + n * fl * bms)
+        if "icc2" in keys:
+            put("icc2", icc2, f3, df_n, df_e, l2, u2)
+        if "icc2k" in keys:
+            put("icc2k", icc2k, f3, df_n, df_e, l2 * k / (1 + l2 * (k - 1)), u2 * k / (1 + u2 * (k - 1)))
+    if "icc3k" in keys:
+        icc3k = (bms - ems) / bms
+        put("icc3k", icc3k, f3, df_n, df_e, 1 - 1 / f3l, 1 - 1 / f3u)
+    return {key: out[key] for key in ICC_KEYS if key in keys}
 
 
 def icc_all(values: np.ndarray, confidence: float = 0.95, convention: str = "psych",
-            missing: str = "mixed") -> dict[str, Coefficient]:
-    """Six ICCs of a units x coders matrix (NaN = missing).
+            missing: str = "mixed", keys: tuple[str, ...] = ICC_KEYS) -> dict[str, Coefficient]:
+    """Six ICCs of a units x coders matrix (NaN = missing); ``keys``: only these (each the same Coefficient as
+    among all six, e.g. for leave-one-coder-out of one ICC).
 
     Complete data: two-way ANOVA mean squares, F tests and CIs as psych::ICC. With missing ratings and
     ``missing="mixed"`` (default): REML variance components from every rating (:func:`icc_mixed`), with the
@@ -149,22 +162,24 @@ def icc_all(values: np.ndarray, confidence: float = 0.95, convention: str = "psy
     x = np.asarray(values, dtype=float)
     e = magnitude_exponent(x) if x.size else 0
     if not e:
-        return _icc_all(x, confidence, convention, missing)
-    res = _icc_all(np.ldexp(x, -e), confidence, convention, missing)
+        return _icc_all(x, confidence, convention, missing, keys)
+    res = _icc_all(np.ldexp(x, -e), confidence, convention, missing, keys)
     for c in res.values():
         if "variance_components" in c.extra:
             c.extra["variance_components"] = {**c.extra["variance_components"], "unit": f"(rating / 2^{e})^2"}
     return res
 
 
-def _icc_all(x: np.ndarray, confidence: float, convention: str, missing: str) -> dict[str, Coefficient]:
+def _icc_all(x: np.ndarray, confidence: float, convention: str, missing: str,
+             keys: tuple[str, ...] = ICC_KEYS) -> dict[str, Coefficient]:
+    keys = tuple(key for key in ICC_KEYS if key in keys)
     if x.ndim != 2 or x.size == 0:
-        return {key: undefined(key, "no ratings", 0, extra={"mcgraw_wong": MCGRAW_WONG[key]}) for key in ICC_KEYS}
+        return {key: undefined(key, "no ratings", 0, extra={"mcgraw_wong": MCGRAW_WONG[key]}) for key in keys}
     x = x[:, ~np.all(np.isnan(x), axis=0)]
     x = x[~np.all(np.isnan(x), axis=1)]
     complete = x[~np.isnan(x).any(axis=1)]
     dropped = x.shape[0] - complete.shape[0]
-    anova = _icc_complete(complete, dropped, confidence, convention)
+    anova = _icc_complete(complete, dropped, confidence, convention, keys)
     if not dropped or missing != "mixed" or x.shape[1] < 2:
         return anova
     from .reml import too_large
@@ -174,11 +189,11 @@ def _icc_all(x: np.ndarray, confidence: float, convention: str, missing: str) ->
         return _with_note(anova, why)
     if np.nanmax(x) == np.nanmin(x):
         return {key: undefined(key, "no variance: every rating is the same value, so the ICC is 0/0", x.shape[0],
-                               extra={"mcgraw_wong": MCGRAW_WONG[key]}) for key in ICC_KEYS}
+                               extra={"mcgraw_wong": MCGRAW_WONG[key]}) for key in keys}
     from .reml import NotFitted
 
     try:
-        mixed = icc_mixed(x, confidence, convention)
+        mixed = icc_mixed(x, confidence, convention, keys)
     except NotFitted as e:
         return _with_note(anova, str(e))
     for key, c in mixed.items():
@@ -195,7 +210,8 @@ def _with_note(res: dict[str, Coefficient], note: str) -> dict[str, Coefficient]
     return {k: c.with_(method="; ".join(filter(None, (c.method, note)))) for k, c in res.items()}
 
 
-def _icc_complete(complete: np.ndarray, dropped: int, confidence: float, convention: str) -> dict[str, Coefficient]:
+def _icc_complete(complete: np.ndarray, dropped: int, confidence: float, convention: str,
+                  keys: tuple[str, ...] = ICC_KEYS) -> dict[str, Coefficient]:
     n, k = complete.shape
     reason = None
     if k < 2:
@@ -205,11 +221,11 @@ def _icc_complete(complete: np.ndarray, dropped: int, confidence: float, convent
     elif np.ptp(complete) == 0:
         reason = "no variance: every rating is the same value, so the ICC is 0/0"
     if reason:
-        return {key: undefined(key, reason, n, extra={"mcgraw_wong": MCGRAW_WONG[key]}) for key in ICC_KEYS}
+        return {key: undefined(key, reason, n, extra={"mcgraw_wong": MCGRAW_WONG[key]}) for key in keys}
     method = "two-way ANOVA on complete units"
     if dropped:
         method += f" ({dropped} incomplete unit{'s' if dropped > 1 else ''} left out)"
-    res = icc_from_mean_squares(mean_squares(complete), confidence, convention, method)
+    res = icc_from_mean_squares(mean_squares(complete), confidence, convention, method, keys)
     for key, c in res.items():
         if c.value is None or not np.isfinite(c.value):
             res[key] = undefined(key, "zero variance in the mean squares: the ICC is 0/0", n,
@@ -226,7 +242,8 @@ def variance_components(values: np.ndarray) -> dict[str, float]:
     return reml_components(values)
 
 
-def icc_mixed(values: np.ndarray, confidence: float = 0.95, convention: str = "psych") -> dict[str, Coefficient]:
+def icc_mixed(values: np.ndarray, confidence: float = 0.95, convention: str = "psych",
+              keys: tuple[str, ...] = ICC_KEYS) -> dict[str, Coefficient]:
     """The six ICCs from REML variance components, using every rating (units with missing ratings too).
 
     As psych::ICC(x, missing = FALSE, lmer = TRUE): mean squares are rebuilt from the components
@@ -240,7 +257,7 @@ def icc_mixed(values: np.ndarray, confidence: float = 0.95, convention: str = "p
     ms = MeanSquares(n, k, bms=k * u + e, wms=e + c, jms=n * c + e, ems=e)
     res = icc_from_mean_squares(ms, confidence, convention,
                                 method=f"REML linear mixed model on all {int((~np.isnan(x)).sum())} ratings "
-                                       f"(psych::ICC missing=FALSE, lmer=TRUE convention)")
+                                       f"(psych::ICC missing=FALSE, lmer=TRUE convention)", keys=keys)
     for c_ in res.values():
         c_.extra["variance_components"] = v
     return res

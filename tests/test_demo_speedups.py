@@ -1,0 +1,92 @@
+"""The fast paths behind `irrkit demo` (issue 13) against the straightforward computations they replace, field
+for field, bit for bit: one ICC by ``icc_all(..., keys=(key,))`` = the same key among all six; leave-one-coder-out
+of a scale item = ``icc_all`` of the other coders' ratings."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reliability import diagnostics
+from reliability.analysis import Options, analyse
+from reliability.icc import ICC_KEYS, icc_all
+from reliability.ratings import ItemRatings
+from reliability.results import Coefficient
+
+
+def ratings(n: int, k: int, missing: float, seed: int, levels: int = 0) -> np.ndarray:
+    """n units x k coders: unit effect + coder effect + noise (``levels``: rounded to that many values)."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(0, 1.5, (n, 1)) + rng.normal(0, 0.4, (1, k)) + rng.normal(0, 1, (n, k))
+    if levels:
+        x = np.clip(np.round(x + levels / 2), 0, levels - 1)
+    x[rng.random((n, k)) < missing] = np.nan
+    return x
+
+
+def same(a: Coefficient, b: Coefficient) -> bool:
+    return repr(a.to_dict()) == repr(b.to_dict())  # repr: NaN == NaN, floats to the last bit
+
+
+def check_keys(x: np.ndarray, convention: str, missing: str, confidence: float = 0.95) -> None:
+    full = icc_all(x, confidence, convention, missing)
+    assert tuple(full) == ICC_KEYS
+    for key in ICC_KEYS:
+        one = icc_all(x, confidence, convention, missing, (key,))
+        assert list(one) == [key]
+        assert same(one[key], full[key]), key
+    two = icc_all(x, confidence, convention, missing, ("icc3k", "icc2"))
+    assert list(two) == ["icc2", "icc3k"]  # the order of ICC_KEYS
+    assert all(same(two[k], full[k]) for k in two)
+
+
+@pytest.mark.parametrize("convention", ["psych", "irr"])
+@pytest.mark.parametrize("missing", ["mixed", "complete"])
+@pytest.mark.parametrize("case", ["complete", "missing", "levels", "two coders", "one complete unit", "constant",
+                                  "perfect", "no ratings", "exact fit"])
+def test_one_icc_is_that_icc_of_all_six(case: str, convention: str, missing: str) -> None:
+    x = {"complete": lambda: ratings(30, 4, 0.0, 1),
+         "missing": lambda: ratings(46, 3, 0.15, 2),
+         "levels": lambda: ratings(40, 5, 0.1, 3, levels=5),
+         "two coders": lambda: ratings(25, 2, 0.1, 4),
+         "one complete unit": lambda: np.array([[1, 2, np.nan], [2, np.nan, 3], [1, 1, 2], [np.nan, 4, 4.0]]),
+         "constant": lambda: np.full((6, 3), 2.0),
+         "perfect": lambda: np.repeat(np.arange(8.0)[:, None], 3, axis=1),
+         "no ratings": lambda: np.empty((0, 3)),
+         "exact fit": lambda: np.array([[1, 2, np.nan], [2, 3, 4], [np.nan, 5, 6.0]])}[case]()
+    check_keys(x, convention, missing)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n=st.integers(2, 40), k=st.integers(2, 6), missing=st.sampled_from([0.0, 0.05, 0.3]),
+       seed=st.integers(0, 10_000), levels=st.sampled_from([0, 2, 3, 7]),
+       convention=st.sampled_from(["psych", "irr"]), confidence=st.sampled_from([0.9, 0.95]))
+def test_one_icc_random(n: int, k: int, missing: float, seed: int, levels: int, convention: str,
+                        confidence: float) -> None:
+    check_keys(ratings(n, k, missing, seed, levels), convention, "mixed", confidence)
+
+
+def scale_item(x: np.ndarray) -> ItemRatings:
+    n, k = x.shape
+    return ItemRatings("item", "interval", [f"u{i}" for i in range(n)], [f"c{j}" for j in range(k)], x,
+                       tuple(sorted(set(x[~np.isnan(x)].tolist()))))
+
+
+@pytest.mark.parametrize("convention", ["psych", "irr"])
+@pytest.mark.parametrize("seed,missing", [(5, 0.0), (6, 0.1), (7, 0.25)])
+def test_scale_leave_one_out_is_icc_all_without_the_coder(seed: int, missing: float, convention: str) -> None:
+    r = scale_item(ratings(46, 4, missing, seed, levels=7))
+    opts = Options(icc_convention=convention)
+    res = analyse(r, opts)
+    assert res.primary in ICC_KEYS
+    loo = diagnostics.leave_one_out(r, res, opts)
+    assert list(loo.without) == list(r.coders)
+    for j, coder in enumerate(r.coders):
+        keep = [c for c in range(r.n_coders) if c != j]
+        sub = replace(r, coders=[r.coders[c] for c in keep], values=r.values[:, keep], warnings=[])
+        slow = icc_all(sub.values, opts.confidence, opts.icc_convention, opts.icc_missing)[res.primary]
+        assert same(loo.without[coder], slow), coder
