@@ -9,6 +9,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from cli.demo import demo_video
@@ -109,3 +111,35 @@ def test_demo_with_the_boris_export_as_xlsx_gives_the_csv_numbers(tmp_path):
         assert res.exit_code == 0, res.stderr
         out[name] = json.loads((tmp_path / name / "results.json").read_text())
     assert out["csv"]["items"] == out["xlsx"]["items"]
+
+
+CELL = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**12, 10**12),
+                 st.sampled_from(["START", "STOP", "POINT", "start", "", "protest", "despair", "cry", "x", "1:02",
+                                  "00:00:01.5", "-3", "nan", "1e400"]),
+                 st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=12))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.lists(CELL, min_size=0, max_size=len(HEADER) + 1), max_size=6))
+def test_fuzz_workbook_cells(tmp_path, rows):
+    """Any cells under a BORIS header: episodes or an InputError naming the workbook, never another exception."""
+    p = workbook(tmp_path / "fuzz.xlsx", {"S": [HEADER, *rows]})
+    try:
+        read_episode_files([p], SPECS)
+    except InputError as e:
+        assert "fuzz.xlsx" in str(e)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(blob=st.binary(max_size=400), zipped=st.booleans())
+def test_fuzz_workbook_bytes(tmp_path, blob, zipped):
+    p = tmp_path / "bytes.xlsx"
+    if zipped:  # a ZIP archive that is no workbook, or a broken one
+        import zipfile
+
+        with zipfile.ZipFile(p, "w") as z:
+            z.writestr("xl/workbook.xml", blob)
+    else:
+        p.write_bytes(blob)
+    with pytest.raises(InputError, match="bytes.xlsx"):
+        read_episode_files([p], SPECS)
