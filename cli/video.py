@@ -225,8 +225,9 @@ def _emit(results, fmt: Format, payload: dict, title: str, warnings: list[str]) 
 
 @guarded
 def video(
-    files: Annotated[list[Path], typer.Argument(help="Episode files: ELAN .eaf, BORIS exports, Datavyu CSV, or CSV "
-                                                     "with video, coder, start, end, code.", show_default=False)],
+    files: Annotated[list[Path], typer.Argument(help="Episode files: ELAN .eaf, BORIS exports (CSV/TSV/.xlsx), "
+                                                     "Datavyu CSV, or CSV with video, coder, start, end, code.",
+                                                show_default=False)],
     codebook: Annotated[Path, typer.Option("--codebook", "-c", help="YAML codebook with kind: episodes items.")],
     item: Annotated[str | None, typer.Option("--item", help="Only this episode item.")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write summary.csv, summary.md, pairs.csv, "
