@@ -21,11 +21,15 @@ over levels, weighted Gram matrices Inc' diag(w) Inc of the levels x levels inci
 Newton step costs O(N + levels x m^2 + m^3), never O(N^2) or O(N^3), and nothing divides by a ratio, so a
 ratio of 0 (the boundary, a common optimum for coders) is evaluated exactly. Projected Newton steps with a
 backtracking line search; the bound t >= 0 is kept by fixing a ratio at 0 while its gradient points outward.
+At t_B = 0 (where most coder ratios end) Q = I: the state and its derivatives leave out the terms that are
+exactly 0 there (the same bits as the general formulas, tested), and one free ratio takes the 1 x 1 case of the
+Newton direction without LAPACK.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -48,6 +52,15 @@ class Design:
     yy: float
     y1: float
     n_obs: int
+
+    @cached_property
+    def diag_b(self) -> np.ndarray:
+        """diag(D_B), the ratings per level of B on the diagonal (made once per design, not per step)."""
+        return np.diag(self.d_b)
+
+    @cached_property
+    def eye_b(self) -> np.ndarray:
+        return np.eye(len(self.d_b))
 
     def inc_t(self, v: np.ndarray) -> np.ndarray:
         """Inc' v."""
@@ -110,16 +123,21 @@ def too_large(shape: tuple[int, int]) -> str | None:
 class _State:
     """Everything f, its gradient and Hessian need at one t."""
 
-    def __init__(self, d: Design, t_a: float, t_b: float) -> None:
+    def __init__(self, d: Design, t_a: float, t_b: float, shortcut: bool = True) -> None:
+        """``shortcut``: at t_B = 0 leave out the terms that are exactly 0 there (False: the general formulas)."""
         self.d, self.t_a, self.t_b = d, t_a, t_b
-        m = len(d.d_b)
         s = 1.0 / (1.0 + t_a * d.d_a)
         self.s = s
-        k = np.diag(d.d_b) - t_a * d.gram(s)
+        k = d.diag_b - t_a * d.gram(s)
         self.k = k
-        q = np.eye(m) + t_b * k
-        self.q_inv = np.linalg.inv(q)
-        self.logdet = float(np.log1p(t_a * d.d_a).sum() + np.linalg.slogdet(q)[1])
+        self.zero_b = shortcut and t_b == 0  # Q = I exactly: Q^-1 = I, log|Q| = 0 and every t_B term vanishes; skipped
+        if self.zero_b:
+            self.q_inv = d.eye_b
+            self.logdet = float(np.log1p(t_a * d.d_a).sum() + 0.0)
+        else:
+            q = d.eye_b + t_b * k
+            self.q_inv = np.linalg.inv(q)
+            self.logdet = float(np.log1p(t_a * d.d_a).sum() + np.linalg.slogdet(q)[1])
         # H^-1 applied to y and 1, through their level sums
         self.g_y = self._g_b(d.y_a, d.y_b)
         self.g_1 = self._g_b(d.d_a, d.d_b)
@@ -134,7 +152,7 @@ class _State:
         self.h1_a, self.h1_b = self._zh(d.d_a, d.d_b)  # Z_j'H^-1 1
 
     def _solve(self, v: np.ndarray) -> np.ndarray:
-        return self.q_inv @ v
+        return v if self.zero_b else self.q_inv @ v
 
     def _g_b(self, v_a: np.ndarray, v_b: np.ndarray) -> np.ndarray:
         """Z_B'W v from the level sums of v."""
@@ -142,11 +160,15 @@ class _State:
 
     def _quad(self, vw: float, v_a: np.ndarray, w_a: np.ndarray, gv: np.ndarray, gw: np.ndarray) -> float:
         """v'H^-1 w = v'w - t_A sum s (Z_A'v)(Z_A'w) - t_B (Z_B'W v)' Q^-1 (Z_B'W w)."""
+        if self.zero_b:
+            return float(vw - self.t_a * np.einsum("i,i,i->", self.s, v_a, w_a))
         return float(vw - self.t_a * np.einsum("i,i,i->", self.s, v_a, w_a) - self.t_b * gv @ self._solve(gw))
 
     def _zh(self, v_a: np.ndarray, v_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(Z_A'H^-1 v, Z_B'H^-1 v) = (s v_A - t_B diag(s) Inc Q^-1 g, Q^-1 g), g = Z_B'W v."""
         qg = self._solve(self._g_b(v_a, v_b))
+        if self.zero_b:
+            return self.s * v_a, qg
         return self.s * (v_a - self.t_b * self.d.inc(qg)), qg
 
     @property
@@ -154,8 +176,9 @@ class _State:
         return (self.d.n_obs - 1) * np.log(max(self.rss, 1e-300)) + self.logdet + np.log(self.c1)
 
     def derivatives(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.zero_b:
+            return self._derivatives_zero_b()
         d, s, t_b = self.d, self.s, self.t_b
-        n1, rss, c1 = d.n_obs - 1, self.rss, self.c1
         qi = self.q_inv
         e = d.gram(s * s)  # Inc' diag(s^2) Inc
         kq = self.k @ qi  # Z_B'H^-1 Z_B = K Q^-1
@@ -178,10 +201,31 @@ class _State:
         def g_ba(v: np.ndarray) -> np.ndarray:  # (Z_B'H^-1 Z_A) v
             return qi @ d.inc_t(s * v)
 
-        h = (self.h1_a, self.h1_b)
-        u = (self.py_a, self.py_b)
         apply = {(0, 0): g_aa, (0, 1): g_ab, (1, 0): g_ba, (1, 1): lambda v: kq @ v}
         fro = {(0, 0): fro_aa, (0, 1): fro_ab, (1, 0): fro_ab, (1, 1): fro_bb}
+        return self._assemble(apply, fro, tr_a, tr_b)
+
+    def _derivatives_zero_b(self) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`derivatives` at t_B = 0 (the boundary, where most coder ratios end): Q^-1 = I and the t_B terms
+        are 0, so the same formulas without them (K Q^-1 = K, Q^-1 E = E, ...)."""
+        d, s, k = self.d, self.s, self.k
+        e = d.gram(s * s)
+        ds = d.d_a * s
+        tr_a = float(ds.sum())
+        tr_b = float(np.trace(k))
+        fro_bb = float((k * k).sum())
+        fro_ab = float(np.trace(e))
+        fro_aa = float((ds * ds).sum())
+        apply = {(0, 0): lambda v: ds * v, (0, 1): lambda v: s * d.inc(v), (1, 0): lambda v: d.inc_t(s * v),
+                 (1, 1): lambda v: k @ v}
+        fro = {(0, 0): fro_aa, (0, 1): fro_ab, (1, 0): fro_ab, (1, 1): fro_bb}
+        return self._assemble(apply, fro, tr_a, tr_b)
+
+    def _assemble(self, apply: dict, fro: dict, tr_a: float, tr_b: float) -> tuple[np.ndarray, np.ndarray]:
+        """The gradient and Hessian from the traces, the products G_ij v (``apply``) and |G_ij|_F^2 (``fro``)."""
+        n1, rss, c1 = self.d.n_obs - 1, self.rss, self.c1
+        h = (self.h1_a, self.h1_b)
+        u = (self.py_a, self.py_b)
         uu = [_dot(u[j], u[j]) for j in range(2)]
         hh = [_dot(h[j], h[j]) for j in range(2)]
         grad = np.array([tr_a - hh[0] / c1 - n1 * uu[0] / rss, tr_b - hh[1] / c1 - n1 * uu[1] / rss])
@@ -214,12 +258,7 @@ def fit(d: Design, start: tuple[float, float], max_steps: int = 100) -> tuple[fl
         free = ~((t <= 0) & (g > 0))  # a ratio at 0 whose gradient points outward stays there
         if not free.any():
             return float(t[0]), float(t[1]), st, step
-        hf, gf = h[np.ix_(free, free)], g[free]
-        w, v = np.linalg.eigh(hf)
-        scale = np.abs(w).max() if len(w) else 1.0
-        w = np.maximum(np.abs(w), 1e-10 * scale + 1e-300)  # a saddle or a flat direction: a descent step anyway
-        direction = np.zeros(2)
-        direction[free] = -(v @ ((v.T @ gf) / w))
+        direction = _direction(h, g, free)
         decrement = -float(g @ direction)  # the Newton decrement: the decrease a full step would bring
         near = decrement <= 1e-8 * max(1.0, abs(st.f))  # f no longer resolves the decrease: trust the model
         lam, moved = 1.0, False
@@ -239,6 +278,23 @@ def fit(d: Design, start: tuple[float, float], max_steps: int = 100) -> tuple[fl
             return float(t[0]), float(t[1]), st, step
         last = delta if near else np.inf
     return float(t[0]), float(t[1]), st, max_steps
+
+
+def _direction(h: np.ndarray, g: np.ndarray, free: np.ndarray) -> np.ndarray:
+    """The Newton direction -|H|^-1 g on the free ratios (|H|: eigenvalues by their absolute values, floored: a
+    saddle or a flat direction gives a descent step anyway); 0 on the fixed ones. One free ratio: the 1 x 1
+    case of the same formula (eigenvalue h_ii, eigenvector 1), without LAPACK."""
+    direction = np.zeros(2)
+    if free.all():
+        w, v = np.linalg.eigh(h)
+        w = np.abs(w)
+        w = np.maximum(w, 1e-10 * w.max() + 1e-300)
+        direction[:] = -(v @ ((v.T @ g) / w))
+        return direction
+    i = 0 if free[0] else 1
+    w1 = abs(float(h[i, i]))
+    direction[i] = -(float(g[i]) / max(w1, 1e-10 * w1 + 1e-300))
+    return direction
 
 
 class NotFitted(ValueError):

@@ -90,3 +90,50 @@ def test_scale_leave_one_out_is_icc_all_without_the_coder(seed: int, missing: fl
         sub = replace(r, coders=[r.coders[c] for c in keep], values=r.values[:, keep], warnings=[])
         slow = icc_all(sub.values, opts.confidence, opts.icc_convention, opts.icc_missing)[res.primary]
         assert same(loo.without[coder], slow), coder
+
+
+def reml_designs() -> list[np.ndarray]:
+    out = [ratings(46, 3, 0.1, 8), ratings(46, 2, 0.15, 9, levels=7), ratings(12, 5, 0.3, 10, levels=3),
+           ratings(5, 30, 0.2, 11)]
+    rng = np.random.default_rng(12)
+    for _ in range(20):
+        n, k = int(rng.integers(3, 50)), int(rng.integers(2, 7))
+        out.append(ratings(n, k, float(rng.uniform(0.02, 0.4)), int(rng.integers(1 << 30)), int(rng.choice([0, 5]))))
+    return out
+
+
+@pytest.mark.parametrize("t_a", [0.0, 0.3, 2.7, 40.0])
+def test_reml_boundary_shortcut_is_the_general_formula(t_a: float) -> None:
+    """At t_B = 0 the state and its derivatives leave out terms that are exactly 0 there: the same bits as the
+    general formulas evaluated at t_B = 0."""
+    from reliability import reml
+
+    for x in reml_designs():
+        d = reml.design(x.T if x.shape[1] > x.shape[0] else x)
+        fast, slow = reml._State(d, t_a, 0.0), reml._State(d, t_a, 0.0, shortcut=False)
+        assert fast.zero_b and not slow.zero_b
+        for name in ("logdet", "c1", "beta", "rss", "f"):
+            assert repr(getattr(fast, name)) == repr(getattr(slow, name)), name
+        for name in ("py_a", "py_b", "h1_a", "h1_b"):
+            assert np.array_equal(getattr(fast, name), getattr(slow, name)), name
+        (g1, h1), (g2, h2) = fast.derivatives(), slow.derivatives()
+        assert np.array_equal(g1, g2) and np.array_equal(h1, h2)
+
+
+def test_reml_one_free_ratio_direction_is_the_eigen_formula() -> None:
+    """The Newton direction with one ratio held at 0 = the eigen-decomposition formula on the 1 x 1 block."""
+    from reliability import reml
+
+    rng = np.random.default_rng(13)
+    for _ in range(200):
+        a = rng.normal(size=(2, 2)) * 10.0 ** rng.integers(-6, 6)
+        h, g = a + a.T, rng.normal(size=2)
+        for free in (np.array([True, False]), np.array([False, True])):
+            w, v = np.linalg.eigh(h[np.ix_(free, free)])
+            w = np.maximum(np.abs(w), 1e-10 * np.abs(w).max() + 1e-300)
+            want = np.zeros(2)
+            want[free] = -(v @ ((v.T @ g[free]) / w))
+            assert np.array_equal(reml._direction(h, g, free), want)
+        w, v = np.linalg.eigh(h)
+        w = np.maximum(np.abs(w), 1e-10 * np.abs(w).max() + 1e-300)
+        assert np.array_equal(reml._direction(h, g, np.array([True, True])), -(v @ ((v.T @ g) / w)))
