@@ -56,6 +56,8 @@ class _Plot:
         """Data limits of the frame (y0 > y1: rows from the top); call before drawing data."""
         from matplotlib.transforms import Bbox, BboxTransformFrom, blended_transform_factory
 
+        x1 = x1 if x1 != x0 else x0 + 1.0  # an empty plot: any non-singular limits
+        y1 = y1 if y1 != y0 else y0 - 1.0
         self.data = BboxTransformFrom(Bbox([[x0, y0], [x1, y1]])) + self.axes
         self.xdata_yaxes = blended_transform_factory(self.data, self.axes)
         self.xaxes_ydata = blended_transform_factory(self.axes, self.data)
@@ -268,7 +270,7 @@ def per_category(cats: Sequence[dict[str, Any]], title: str = "") -> Any:
     ``cats``: dicts with code, ratings, kappa, kappa_low, kappa_high, ac1 (values None when undefined)."""
     labels = [f"{c['code']} (n={c.get('ratings', 0)})" for c in cats]
     p = _Plot(6.4, 0.36 * max(len(cats), 1) + 0.9, left=_left(labels))
-    x0 = min(-0.1, *(c["kappa_low"] for c in cats if c.get("kappa_low") is not None))
+    x0 = min([-0.1, *(c["kappa_low"] for c in cats if c.get("kappa_low") is not None)])
     p.limits(x0, 1.0, len(cats) - 0.5, -0.5)
     bars, cis, ac1 = [], [], []
     for y, c in enumerate(cats):
@@ -405,7 +407,7 @@ def trend(rounds: Sequence[str], series: dict[str, Sequence[float | None]], mini
 
     p = _Plot(6.4, 2.8, left=0.7, bottom=0.8)
     x = list(range(len(rounds)))
-    lo = min(0.0, *(v for ys in series.values() for v in ys if v is not None))
+    lo = min([0.0, *(v for ys in series.values() for v in ys if v is not None)])
     pad = 0.5 if len(x) < 2 else 0.05 * (len(x) - 1)
     p.limits(-pad, max(len(x) - 1, 0) + pad, lo, 1.0)
     cycle = matplotlib.rcParams["axes.prop_cycle"].by_key().get("color") or [ACCENT]

@@ -178,3 +178,36 @@ def test_report_help_says_where_the_slide_figures_come_from():
     assert res.exit_code == 0
     assert "--figures" in res.output and "PNG" in res.output and "SVG" in res.output
     assert "writes the HTML only" in " ".join(res.output.split())  # --report elsewhere: no figure files
+
+
+EDGE = {
+    "no-values": lambda F: F.heatmap([[None, None], [None, None]], ["a", "b"], ["1", "2"], "t"),
+    "empty-matrix": lambda F: F.heatmap([], [], [], "t"),
+    "zero-counts": lambda F: F.heatmap([[0, 0], [0, 0]], ["a", "b"], ["a", "b"], vmax=1, integer=True, xlabel="x",
+                                       ylabel="y"),
+    "outside-the-scale": lambda F: F.heatmap([[-0.4, 1.2]], ["a"], ["1", "2"]),
+    "every-category-undefined": lambda F: F.per_category([{"code": "x", "ratings": 0, "kappa": None,
+                                                           "kappa_low": None, "kappa_high": None, "ac1": None}]),
+    "negative-kappa": lambda F: F.per_category([{"code": "x", "ratings": 3, "kappa": -0.5, "kappa_low": -0.9,
+                                                 "kappa_high": 0.1, "ac1": -0.2}]),
+    "negative-forest": lambda F: F.forest([{"name": "k", "value": -0.3, "ci_low": -0.8, "ci_high": 0.2,
+                                            "scale": "landis_koch", "label": "Poor", "primary": True}]),
+    "no-ci": lambda F: F.forest([{"name": "k", "value": 0.3, "ci_low": None, "ci_high": None, "scale": None,
+                                  "label": None, "primary": False}]),
+    "coder-without-ratings": lambda F: F.category_use(["a", "b"], ["x", "y"], [[0, 0], [3, 1]]),
+    "fifteen-categories": lambda F: F.category_use(["a"], [f"c{i}" for i in range(15)], [list(range(15))]),
+    "one-round": lambda F: F.trend(["r1"], {"a": [0.5]}, 0.6, "t", "k"),
+    "gaps-and-negative": lambda F: F.trend(["r1", "r2", "r3"], {"a": [None, -0.2, 0.5], "b": [0.9, None, None]}),
+    "nothing-in-any-round": lambda F: F.trend(["r1"], {"a": [None]}),
+    "no-scales": lambda F: F.band_legend([]),
+}
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("case", sorted(EDGE))
+def test_edge_cases_draw_valid_svg_and_png_without_warnings(case):
+    from reliability import figures
+
+    fig = EDGE[case](figures)
+    ET.fromstring(figures.svg(fig, case))
+    assert figures.png(fig)[:8] == b"\x89PNG\r\n\x1a\n"
