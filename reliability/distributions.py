@@ -119,9 +119,9 @@ def incomplete_beta(a: float, b: float, x: float, y: float | None = None) -> tup
     elif not use_x and x + 1.0 / b < 1e-6 and x * (a + b + 2.0) < 2.0 * (a + 1.0):
         use_x = True  # and the other side still converges
     if use_x:
-        v = math.exp(log_front) * _continued_fraction(a, b, x) / a
+        v = min(math.exp(log_front) * _continued_fraction(a, b, x) / a, 1.0)  # (rounding can pass 1 by an ulp)
         return v, 1.0 - v
-    w = math.exp(log_front) * _continued_fraction(b, a, y) / b
+    w = min(math.exp(log_front) * _continued_fraction(b, a, y) / b, 1.0)
     return 1.0 - w, w
 
 
@@ -162,7 +162,7 @@ def _solve(tail, density, q: float, start: float, lo: float = 0.0, hi: float = m
         if abs(step) <= 1e-15 * abs(x):  # converged (quadratically: the last step's error is far smaller)
             return new
         if not (lo < new < hi) or not math.isfinite(new):
-            new = (lo + hi) / 2 if math.isfinite(hi) else max(2 * x, x + 1)
+            new = (lo + hi) / 2 if math.isfinite(hi) else max(16 * x, x + 1)
             if new in (lo, hi):  # the bracket is as narrow as the doubles allow
                 return new
         x = new
@@ -182,7 +182,8 @@ def stdtrit(df: float, p: float) -> float:
         return 0.0
     q = min(p, 1.0 - p)  # solve for the upper tail q at t > 0, then mirror
     z = -ndtri(q)
-    start = z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df * df)  # Cornish-Fisher
+    start = z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df * df) if df >= 1 else z + 1
+    # (Cornish-Fisher; for df < 1 the tail is too heavy for it: Newton and bisection from z + 1)
     t = _solve(lambda v: stdtr(df, -v), lambda v: _t_density(df, v), q, start)
     return t if p > 0.5 else -t
 
@@ -203,9 +204,12 @@ def fdtrc(d1: float, d2: float, f: float) -> float:
 
 
 def _f_log_density(d1: float, d2: float, f: float) -> float:
+    """log of the F(d1, d2) density at f > 0, in logs throughout (d1 f may underflow or overflow)."""
     a, b = d1 / 2.0, d2 / 2.0
-    return (a * math.log(d1 * f) + b * math.log(d2) - (a + b) * math.log(d1 * f + d2) - math.log(f)
-            - _log_beta(a, b))
+    lf, l1, l2 = math.log(f), math.log(d1), math.log(d2)
+    big, small = (l1 + lf, l2) if l1 + lf > l2 else (l2, l1 + lf)
+    log_sum = big + math.log1p(math.exp(small - big))  # log(d1 f + d2)
+    return a * (l1 + lf) + b * l2 - (a + b) * log_sum - lf - _log_beta(a, b)
 
 
 @lru_cache(maxsize=4096)
@@ -222,7 +226,7 @@ def fdtri(d1: float, d2: float, p: float) -> float:
     h1, h2 = 2.0 / (9.0 * d1), 2.0 / (9.0 * d2)
     num = (1 - h2) * (1 - h1) + z * math.sqrt(max((1 - h2) ** 2 * h1 + (1 - h1) ** 2 * h2 - z * z * h1 * h2, 0.0))
     den = (1 - h2) ** 2 - z * z * h2
-    start = (num / den) ** 3 if den > 0 and num > 0 else 1.0
+    log_start = min(max(3 * math.log(num / den), -740.0), 709.0) if den > 0 and num > 0 else 0.0
     shift = 800.0  # u + shift > 0 for every f the doubles can hold: _solve works on positive numbers
     if p > 0.5:  # the upper tail (exact for small 1 - p) decreases in u
         tail, q = (lambda s: _f_tails(d1, d2, math.exp(s - shift))[1]), 1.0 - p
@@ -231,7 +235,7 @@ def fdtri(d1: float, d2: float, p: float) -> float:
 
     def density(s: float) -> float:
         f = math.exp(s - shift)
-        return math.exp(_f_log_density(d1, d2, f)) * f
+        return math.exp(min(_f_log_density(d1, d2, f) + s - shift, 700.0))  # density in u = log f, no overflow
 
-    s = _solve(tail, density, q, math.log(start) + shift, shift - 740.0, shift + 709.0)
+    s = _solve(tail, density, q, log_start + shift, shift - 740.0, shift + 709.0)
     return math.exp(s - shift)

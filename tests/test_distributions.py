@@ -97,3 +97,17 @@ def test_a_whole_check_imports_no_scipy():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert "SCIPY=[]" in done.stderr, done.stderr[-500:]
     assert '"fleiss_kappa"' in done.stdout  # the demo did compute (CIs and p-values included)
+
+
+def test_any_degrees_of_freedom_give_a_number_never_an_exception():
+    """Satterthwaite degrees of freedom of ICC CIs can be tiny (1e-32 seen): tails and quantiles stay numbers."""
+    rng = np.random.default_rng(11)
+    for _ in range(3000):
+        d1, d2 = (float(10 ** rng.uniform(-40, 10)) for _ in range(2))
+        p, t, f = float(rng.uniform(0, 1)), float(rng.normal() * 10 ** rng.uniform(-5, 5)), \
+            float(10 ** rng.uniform(-300, 300))
+        for v in (D.fdtrc(d1, d2, f), D.stdtr(d1, t)):
+            assert 0.0 <= v <= 1.0, (d1, d2, p, t, f)
+        for v in (D.fdtri(d1, d2, p), D.stdtrit(d1, p)):
+            assert not math.isnan(v), (d1, d2, p)
+    assert D.fdtri(1.6099202147367587e-32, 1, 0.95) < 1e-250  # the true quantile underflows to 0
