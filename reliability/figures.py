@@ -338,7 +338,7 @@ def _colour_scale(p: _Plot, cmap: Any, vmin: float, vmax: float, integer: bool =
     from matplotlib.markers import TICKRIGHT
 
     x0, x1, y0, y1 = 1 + p.dx(18), 1 + p.dx(28), 0.1, 0.9
-    n = 64
+    n = 16  # steps of the gradient: 64 drew 4x the SVG paths (~0.1 s of the demo report) for no visible gain
     steps = [(x0, y0 + (y1 - y0) * k / n, x1, y0 + (y1 - y0) * (k + 1) / n) for k in range(n)]
     p.rects(steps, [cmap((k + 0.5) / n) for k in range(n)], transform=p.axes, clip=False, antialiaseds=False)
     p.line([x0, x1, x1, x0, x0], [y0, y0, y1, y1, y0], transform=p.axes, clip=False, color=MUTED, lw=0.8)
