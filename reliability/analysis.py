@@ -417,7 +417,8 @@ def per_category(counts: np.ndarray, labels: list[str], confidence: float = 0.95
         two = np.empty((counts.shape[0], 2))  # category k, all others
         two[:, 0] = counts[:, k]
         np.subtract(total, counts[:, k], out=two[:, 1])
-        a = chance.agreement(two, clusters=clusters)
+        rows = _distinct_pairs(two) if clusters is None else None
+        a = chance.agreement(two, clusters=clusters) if rows is None else chance.agreement(rows[0], freq=rows[1])
         if counts[:, k].sum() == 0:
             reason = f"category '{lab}' was never used"
             out[lab] = {key: undefined(key, reason, a.n) for key in ("fleiss_kappa", "gwet_ac1")}
@@ -425,6 +426,23 @@ def per_category(counts: np.ndarray, labels: list[str], confidence: float = 0.95
         out[lab] = {"fleiss_kappa": chance.fleiss_kappa(a, confidence), "gwet_ac1": chance.gwet_ac(a, confidence),
                     "percent_agreement": chance.percent_agreement(a, confidence)}
     return out
+
+
+def _distinct_pairs(two: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The distinct rows of a units x 2 table of whole-number counts and how many units each stands for (a
+    per-category table has at most (r + 1)(r + 2) / 2 of them for r coders), or None when the counts are not
+    small whole numbers. The engine's ``freq=`` then gives the same values, pa, pe and SEs as the full table up to
+    the order of the sums (last bits; tests/test_per_category_fast.py)."""
+    if not len(two) or not (two >= 0).all() or two.max() >= 2**20 or not (two == np.floor(two)).all():
+        return None
+    a, b = two[:, 0].astype(np.int64), two[:, 1].astype(np.int64)
+    m = int(b.max()) + 1
+    key = a * m + b
+    if key.max() > 4 * len(key) + 4096:
+        return None
+    cnt = np.bincount(key)
+    nz = np.flatnonzero(cnt)
+    return np.column_stack([nz // m, nz % m]).astype(float), cnt[nz].astype(float)
 
 
 def analyse_counts(counts: np.ndarray, names: list[str], level: str = "nominal", opts: Options | None = None,
