@@ -131,6 +131,7 @@ def _usable(*args: float) -> bool:
 
 def stdtr(df: float, t: float) -> float:
     """Student t cdf P(T_df <= t) (scipy.special.stdtr); A&S 26.5.27."""
+    df, t = float(df), float(t)  # plain floats: numpy scalars would warn where these overflow to inf
     if math.isnan(df) or math.isnan(t) or df <= 0:
         return math.nan
     if not _usable(df, df, t):
@@ -172,6 +173,7 @@ def _solve(tail, density, q: float, start: float, lo: float = 0.0, hi: float = m
 @lru_cache(maxsize=4096)
 def stdtrit(df: float, p: float) -> float:
     """Student t quantile (scipy.special.stdtrit): the t with P(T_df <= t) = p."""
+    df, p = float(df), float(p)
     if math.isnan(df) or math.isnan(p) or df <= 0 or not 0.0 <= p <= 1.0:
         return math.nan
     if p in (0.0, 1.0):
@@ -196,6 +198,7 @@ def _f_tails(d1: float, d2: float, f: float) -> tuple[float, float]:
 
 def fdtrc(d1: float, d2: float, f: float) -> float:
     """Upper tail P(F > f) of F(d1, d2) (scipy.special.fdtrc)."""
+    d1, d2, f = float(d1), float(d2), float(f)
     if math.isnan(d1) or math.isnan(d2) or math.isnan(f) or d1 <= 0 or d2 <= 0 or f < 0:
         return math.nan
     if not _usable(d1, d2, f):
@@ -215,6 +218,7 @@ def _f_log_density(d1: float, d2: float, f: float) -> float:
 @lru_cache(maxsize=4096)
 def fdtri(d1: float, d2: float, p: float) -> float:
     """F(d1, d2) quantile (scipy.special.fdtri): the f with P(F <= f) = p."""
+    d1, d2, p = float(d1), float(d2), float(p)
     if math.isnan(d1) or math.isnan(d2) or math.isnan(p) or d1 <= 0 or d2 <= 0 or not 0.0 <= p <= 1.0:
         return math.nan
     if p in (0.0, 1.0):
