@@ -82,7 +82,7 @@ def icc_from_mean_squares(ms: MeanSquares, confidence: float = 0.95, convention:
         )
 
     df_n, df_w, df_e = n - 1, n * (k - 1), (n - 1) * (k - 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # (Satterthwaite df ~ 0: F quantiles ~ 1e308)
         return _six(put, out, qf, n, k, bms, wms, jms, ems, df_n, df_w, df_e, convention, keys)
 
 
@@ -116,7 +116,7 @@ def _six(put, out: dict, qf, n: int, k: int, bms: float, wms: float, jms: float,
         for key, coeff, single in (("icc2", icc2, True), ("icc2k", icc2k, False)):
             if key not in keys:
                 continue
-            with np.errstate(divide="ignore", invalid="ignore"):
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 a = k * coeff / (n * (1 - coeff))
                 b = 1 + k * coeff * (n - 1) / (n * (1 - coeff))
                 vv = (a * jms + b * ems) ** 2 / ((a * jms) ** 2 / (k - 1) + (b * ems) ** 2 / df_e)
