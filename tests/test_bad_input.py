@@ -625,17 +625,7 @@ def test_sizes_in_messages() -> None:
 # ----------------------------------------------------------------------------------------------- Excel, SPSS
 
 
-def workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
-    openpyxl = pytest.importorskip("openpyxl")
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for title, rows in sheets.items():
-        ws = wb.create_sheet(title)
-        for r in rows:
-            ws.append(r)
-    wb.save(path)
-    return path
-
+from workbook_helpers import workbook  # noqa: E402
 
 ANNA_ROWS = [["unit", "form", "inten"], ["u1", 1, 2], ["u2", "sad", 3.5], ["u3", 3, 10.0], ["u4", 1.0, 1]]
 BEN_ROWS = [["unit", "form", "inten"], ["u1", 1, 2.5], ["u2", 2, 3.5], ["u3", 1, 9], ["u4", 1, 1]]

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import csv
 import json
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
+from workbook_helpers import workbook
 
 from cli.demo import demo_video
 from cli.main import app
@@ -30,15 +30,6 @@ ROWS = [["obs-cleo", "v01.mp4", 20.0, "child", "protest", "cry", None, "STATE", 
         ["obs-cleo", "v01.mp4", 20.0, "child", "despair", "cry", None, "STATE", 12.25, "STOP"]]
 
 
-def workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for title, rows in sheets.items():
-        ws = wb.create_sheet(title)
-        for r in rows:
-            ws.append(r)
-    wb.save(path)
-    return path
 
 
 def episodes_of(es):
