@@ -18,6 +18,8 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperOption
 
+from .coercion import install as install_quick_coercion
+
 HELP = {"help_option_names": ["-h", "--help"]}  # context_settings of every app: -h and --help
 
 
@@ -30,6 +32,7 @@ def _type_shown(self: TyperOption, ctx: Any) -> str | None:
 
 _typer_type_shown = TyperOption.display_type_rich
 TyperOption.display_type_rich = _type_shown  # type: ignore[method-assign]
+install_quick_coercion()  # option values without building pydantic adapters (cli/coercion.py)
 
 
 class Format(str, Enum):
