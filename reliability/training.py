@@ -14,10 +14,9 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from . import __version__, chance, gate
 from .analysis import TITLES, ItemResult
@@ -28,6 +27,9 @@ from .ratings import ItemRatings, magnitude_exponent
 from .readers import RatingSet
 from .report import STANDARD, CsvDialect, ci_text, fmt, to_csv
 from .results import Coefficient, undefined
+
+if TYPE_CHECKING:
+    import pandas as pd
 from .textsafe import md, md_line
 
 NOMINAL_STATS = ("percent_agreement", "cohen_kappa", "gwet_ac1")
@@ -298,6 +300,8 @@ def retest(first: RatingSet, second: RatingSet, confidence: float = 0.95) -> Tra
         cats = a.categories if a.level == "nominal" or it.categories else tuple(
             sorted(set(a.categories) | set(b.categories)))
         items[it.id] = replace(a, units=units, coders=["first", "second"], values=m, categories=cats)
+    import pandas as pd
+
     records = pd.concat([first.records.assign(coder="first"), second.records.assign(coder="second")],
                         ignore_index=True)
     return compare(items, first.codebook, "first", records, confidence, retest=True,

@@ -5,6 +5,9 @@ Every problem in every file is collected and raised as one InputError; warnings 
 
 from __future__ import annotations
 
+import functools
+import os
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +21,7 @@ from reliability.ratings import ItemRatings
 
 from .delimited import read_table
 from .excel import EXCEL_SUFFIXES, read_xlsx
+from .factorize import SMALL, factorize, load_pandas_for
 from .place import merge_file_warnings, quoted, raise_if, report_cells, report_tokens
 from .spss import SPSS_SUFFIXES, read_sav
 from .table import Table, close_hint, columns, duplicated, filled, fmt_number, missing_column, quote_names, strip_cells
@@ -30,6 +34,40 @@ RESERVED = ("unit", "coder", "item", "code", "value", "file", "line")
 
 
 @dataclass
+class RecordParts:
+    """What the long records table is made of, kept as arrays: the table itself (pandas) is built only when a
+    command asks for it (training handouts, clusters), not for every check."""
+
+    units: np.ndarray  # distinct unit ids
+    unit_index: np.ndarray  # per row
+    coders: np.ndarray
+    coder_index: np.ndarray
+    files: list[str]
+    sizes: list[int]  # rows of each file (chunk)
+    lines: np.ndarray
+    context: dict[str, np.ndarray]
+    item_codes: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # item -> (codes, values)
+
+    def frame(self) -> pd.DataFrame:
+        """unit, coder, item, code, value, file, line + context columns: one row per (file row, item)."""
+        import pandas as pd
+
+        shared = {"unit": _str_series(self.units, self.unit_index), "coder": _str_series(self.coders,
+                                                                                         self.coder_index),
+                  "file": _str_series(np.array(self.files, dtype=object),
+                                      np.repeat(np.arange(len(self.files)), self.sizes)),
+                  "line": pd.Series(self.lines), **{k: pd.Series(v) for k, v in self.context.items()}}
+        frames = [pd.DataFrame({"unit": shared["unit"], "coder": shared["coder"], "item": item, "code": codes,
+                                "value": vals, "file": shared["file"], "line": shared["line"],
+                                **{k: shared[k] for k in self.context}}, copy=False)
+                  for item, (codes, vals) in self.item_codes.items()]
+        if len(frames) > 1:
+            return pd.concat(frames, ignore_index=True)
+        cols = ["unit", "coder", "item", "code", "value", "file", "line", *self.context]
+        return frames[0] if frames else pd.DataFrame(columns=cols)  # one item: its index is already 0..n-1
+
+
+@dataclass
 class RatingSet:
     """All coders' ratings of all codebook items, aligned on one units x coders grid."""
 
@@ -37,13 +75,18 @@ class RatingSet:
     coders: list[str]
     units: list[str]
     items: dict[str, ItemRatings]
-    records: pd.DataFrame  # unit, coder, item, code, value, file, line + context columns
+    parts: RecordParts = field(repr=False)
     warnings: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     coder_counts: list[CoderCount] = field(default_factory=list)
     # the delimiter of each CSV/TSV table read (';' is what Excel writes in decimal-comma locales): outputs
     # follow the inputs' dialect (reliability.report.dialect_for)
     delimiters: list[str] = field(default_factory=list)
+
+    @functools.cached_property
+    def records(self) -> pd.DataFrame:
+        """unit, coder, item, code, value, file, line + context columns (built on first use)."""
+        return self.parts.frame()
 
 
 @dataclass(frozen=True)
@@ -218,10 +261,12 @@ def factorize_chunks(arrays: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarr
     """pandas.factorize of the concatenated string arrays (codes, distinct values in order of first appearance),
     chunk by chunk: a chunk equal to the first costs one comparison, one holding only known values one hash
     lookup (coder files usually list the same units)."""
-    import pandas as pd
-
     if not arrays:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=object)
+    if "pandas" not in sys.modules and sum(len(a) for a in arrays) <= SMALL:
+        return factorize(np.concatenate(arrays))
+    import pandas as pd
+
     codes0, uniq = pd.factorize(arrays[0])
     codes0 = codes0.astype(np.int64)
     uniq = np.asarray(uniq, dtype=object)
@@ -269,13 +314,19 @@ def coverage_warnings(m: np.ndarray, item: str, units: list[str], coders: list[s
     return out
 
 
+def _size(path: str | Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except (OSError, ValueError):
+        return 0
+
+
 def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
                      encoding: str | None = None) -> RatingSet:
     """Read per-coder (or long, with a coder column) CSV files and check every value against the codebook."""
-    import pandas as pd
-
     if isinstance(paths, (str, Path)):
         paths = [paths]
+    load_pandas_for(sum(_size(p) for p in paths))
     problems: list[Problem] = []
     warnings: list[str] = []
     if not paths:
@@ -313,10 +364,10 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
         ui, units_u = factorize_chunks([c.units for c in chunks])
         if all(c.coder is not None for c in chunks):  # factorize the files' coder names, not every row
             rated = [c for c in chunks if len(c.units)]
-            fi, coders_u = pd.factorize(np.array([c.coder for c in rated], dtype=object))
+            fi, coders_u = factorize(np.array([c.coder for c in rated], dtype=object))
             ci = np.repeat(fi, [len(c.units) for c in rated])
         else:
-            ci, coders_u = pd.factorize(np.concatenate([filled(len(c.units), c.coder) if c.coders is None
+            ci, coders_u = factorize(np.concatenate([filled(len(c.units), c.coder) if c.coders is None
                                                         else c.coders for c in chunks]))
         cell = ui.astype(np.int64) * len(coders_u) + ci  # flat index in the units x coders grid
         nc, coder_names = len(coders_u), np.asarray(coders_u, dtype=object)
@@ -334,15 +385,9 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
     context = {k: np.concatenate([c.context.get(k, filled(len(c.units), "")) for c in chunks])
                for k in ctx_names}
 
-    # the columns every item's records share, converted to pandas once
     sizes = [len(c.units) for c in chunks]
-    shared = {"unit": _str_series(units_u, ui), "coder": _str_series(coders_u, ci),
-              "file": _str_series(np.array([c.file for c in chunks], dtype=object),
-                                  np.repeat(np.arange(len(chunks)), sizes)),
-              "line": pd.Series(lines_all), **{k: pd.Series(v) for k, v in context.items()}}
-    del ui, ci  # the Series hold what the items need
+    parts = RecordParts(units_u, ui, coders_u, ci, [c.file for c in chunks], sizes, lines_all, context)
     items: dict[str, ItemRatings] = {}
-    frames = []
     for it in codebook.items:
         codes = np.concatenate([c.codes.pop(it.id) for c in chunks])  # the chunks' copies are no longer needed
         vals = np.concatenate([c.values.pop(it.id) for c in chunks])
@@ -372,18 +417,11 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
             weight_matrix=None if it.weight_matrix is None else np.array(it.weight_matrix, dtype=float),
             primary=it.default_primary(), warnings=list(warn),
             explicit_categories=bool(it.categories) or bool(it.scale and it.scale.step))
-        frames.append(pd.DataFrame({"unit": shared["unit"], "coder": shared["coder"], "item": it.id, "code": codes,
-                                    "value": vals, "file": shared["file"], "line": shared["line"],
-                                    **{k: shared[k] for k in context}}, copy=False))
+        parts.item_codes[it.id] = (codes, vals)
     raise_if(problems)
     counts = coder_counts(units, coders, cell, [c.file for c in chunks], [len(c.units) for c in chunks], items)
     warnings = merge_file_warnings([*warnings, *absent_warnings(counts, len(units))],
                                    [*names, *(c.file for c in chunks)])
     if len(coders) < 2:
         warnings.append(f"only one coder ({', '.join(coders)}); agreement needs at least two")
-    cols = ["unit", "coder", "item", "code", "value", "file", "line", *ctx_names]
-    if len(frames) > 1:
-        records = pd.concat(frames, ignore_index=True)
-    else:  # one item: its frame already has the index 0..n-1
-        records = frames[0] if frames else pd.DataFrame(columns=cols)
-    return RatingSet(codebook, coders, units, items, records, warnings, names, counts, delimiters)
+    return RatingSet(codebook, coders, units, items, parts, warnings, names, counts, delimiters)

@@ -15,6 +15,7 @@ import numpy as np
 
 from reliability.errors import InputError, Problem
 
+from .factorize import factorize
 from .place import quoted
 
 if TYPE_CHECKING:
@@ -123,9 +124,7 @@ def blank_cells(arr: np.ndarray, plain: bool = False) -> np.ndarray:
     if edge is None:
         edge = np.ones(len(arr), dtype=bool)
     if edge.any():
-        import pandas as pd
-
-        idx, uniq = pd.factorize(arr[edge])
+        idx, uniq = factorize(arr[edge])
         blank[edge] = np.array([not str(u).strip() for u in uniq], dtype=bool)[idx] if len(uniq) else True
     return blank
 
@@ -183,9 +182,7 @@ def strip_cells(arr: np.ndarray, plain: bool = False) -> np.ndarray:
 
 
 def _strip_all(arr: np.ndarray) -> np.ndarray:
-    import pandas as pd
-
-    idx, uniq = pd.factorize(arr)
+    idx, uniq = factorize(arr)
     if not len(uniq):
         return np.empty(len(arr), dtype=object)
     return np.array([str(u).strip() for u in uniq], dtype=object)[idx]
@@ -194,9 +191,7 @@ def _strip_all(arr: np.ndarray) -> np.ndarray:
 def duplicated(key: np.ndarray, size: int) -> np.ndarray:
     """Which entries of a non-negative integer key below ``size`` occur more than once."""
     if size > 4 * len(key) + 1024:
-        import pandas as pd
-
-        key, uniq = pd.factorize(key)
+        key, uniq = factorize(key)
         size = len(uniq)
     counts = np.bincount(key, minlength=size)
     return counts[key] > 1 if counts.max(initial=0) > 1 else np.zeros(len(key), dtype=bool)

@@ -15,6 +15,7 @@ import numpy as np
 from reliability.codebook import Item
 from reliability.errors import Problem
 
+from .factorize import factorize
 from .place import quoted, report_cells
 from .table import fmt_number
 
@@ -177,9 +178,7 @@ def validate_distinct(raw: np.ndarray | None, parse: Callable[[str], Parsed], li
     """Parse a column via its distinct values: (index of each cell's value, canonical code of each distinct
     value, value of each distinct value). ``distinct``: pandas.factorize of ``raw`` when already known."""
     if distinct is None:
-        import pandas as pd
-
-        distinct = pd.factorize(raw)
+        distinct = factorize(raw)
     idx, uniq = distinct
     missing = getattr(parse, "open_missing", None)
     if missing is not None and len(uniq) > 64:  # free tokens: every distinct token at once
@@ -211,9 +210,7 @@ def validate(raw: np.ndarray | None, parse: Callable[[str], Parsed], lines: np.n
 def resolve_open(codes: np.ndarray, level: str, what: str) -> tuple[np.ndarray, tuple[float, ...],
                                                                       tuple[str, ...], dict[str, str]]:
     """Values, categories and labels of free tokens; errors by token (numbers required above ordinal)."""
-    import pandas as pd
-
-    idx, uniq = pd.factorize(codes)
+    idx, uniq = factorize(codes)
     value, cats, labels, errors = resolve_tokens(uniq, level, what)
     if not len(codes):
         return np.empty(0), cats, labels, errors

@@ -1,0 +1,146 @@
+"""What a command loads before it works (issue 13: `irrkit demo` < 1 s, `--help` < 0.3 s), and that the shortcuts
+behind it give what the long way gives: option values as Typer's own (pydantic) coercion makes them, errors in
+Typer's words; pandas.factorize without pandas for small inputs; the records table built when first asked for."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from enum import Enum
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import typer
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from cli import coercion
+from cli.main import app
+from reliability.readers.factorize import factorize
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _loaded_after(args: list[str]) -> tuple[set[str], subprocess.CompletedProcess]:
+    code = ("import sys\nfrom cli.main import app\ntry:\n    app(" + repr(args) + ")\nexcept SystemExit:\n    pass\n"
+            "sys.stderr.write('LOADED=' + ','.join(sorted({m.split('.')[0] for m in sys.modules})))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    line = done.stderr[done.stderr.rindex("LOADED="):].split("=", 1)[1]
+    return set(line.split(",")), done
+
+
+def test_the_demo_loads_no_pandas_scipy_or_pydantic(tmp_path: Path) -> None:
+    loaded, done = _loaded_after(["demo", "--out", str(tmp_path), "--format", "json"])
+    assert not loaded & {"pandas", "scipy", "pydantic", "matplotlib"}, loaded
+    assert '"fleiss_kappa"' in done.stdout  # it did compute and write
+    assert (tmp_path / "interventions" / "coders.csv").read_text().startswith("item,coder,")
+
+
+def test_help_loads_no_numpy_or_pydantic() -> None:
+    loaded, done = _loaded_after(["--help"])
+    assert "check" in done.stdout
+    assert not loaded & {"numpy", "pandas", "pydantic"}, loaded
+
+
+class Colour(str, Enum):
+    red = "red"
+    light_blue = "light-blue"
+
+
+def _typer_value(annotation, value, **option):
+    """The value Typer's own coercion (a pydantic TypeAdapter) gives, or its error message."""
+    from typer._coercion import build_runtime_param, resolve_type_descriptor
+    from typer.models import OptionInfo
+
+    info = OptionInfo(**option)
+    rp = build_runtime_param(resolve_type_descriptor(annotation, info))
+    return info, rp
+
+
+@pytest.mark.parametrize(("annotation", "value", "option"), [
+    (int, "12", {}), (int, "-3", {}), (int, "+7", {}), (int, "007", {}), (int, 5, {}), (int, "5", {"min": 0}),
+    (float, "0.9", {}), (float, "1e-3", {}), (float, ".5", {}), (float, "-2.", {}), (float, 0.95, {}),
+    (float, "0.5", {"min": 0.0, "max": 0.95}), (str, "abc", {}), (str, "", {}), (Colour, "red", {}),
+    (Colour, "light-blue", {}), (Colour, Colour.red, {}), (Path, "some/file.csv", {}), (Path, Path("x"), {}),
+    (list[str], ("a", "b"), {}), (list[Path], ("a.csv", "b.csv"), {}), (bool, True, {}),
+])
+def test_quick_values_are_typer_values(annotation, value, option) -> None:
+    info, typer_rp = _typer_value(annotation, value, **option)
+    got = coercion.quick_value(value, annotation, info, None, typer.Context(typer.main.get_command(app)))
+    want = typer_rp._coerce_value(value, param=None, ctx=None)
+    assert got is not coercion._NO
+    assert type(got) is type(want) and got == want
+    if isinstance(want, list):
+        assert [type(v) for v in got] == [type(v) for v in want]
+
+
+@pytest.mark.parametrize(("annotation", "value", "option"), [
+    (int, "1.5", {}), (int, "abc", {}), (int, "-1", {"min": 0}), (int, "1_000", {}), (float, "nan", {}),
+    (float, "abc", {}), (float, "0.99", {"max": 0.95}), (float, 1, {}), (Colour, "Red", {}), (Colour, "blue", {}),
+    (int, "5", {"clamp": True, "min": 0, "max": 3}), (list[int], ("1", "x"), {}), (Path, "", {}),
+])
+def test_anything_else_is_left_to_typer(annotation, value, option) -> None:
+    info, _ = _typer_value(annotation, value, **option)
+    ctx = typer.Context(typer.main.get_command(app))
+    assert coercion.quick_value(value, annotation, info, None, ctx) is coercion._NO
+
+
+def test_bad_values_keep_typers_messages() -> None:
+    runner = CliRunner()
+    bad = runner.invoke(app, ["compute", "x.csv", "--bootstrap", "-1"])
+    assert bad.exit_code == 2 and "greater than or equal to 0" in bad.output
+    bad = runner.invoke(app, ["compute", "x.csv", "--format", "xml"])
+    assert bad.exit_code == 2 and "'xml' is not one of" in bad.output
+    bad = runner.invoke(app, ["compute", "x.csv", "--bootstrap", "many"])
+    assert bad.exit_code == 2 and "Invalid value for '--bootstrap'" in bad.output and "valid integer" in bad.output
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["u1", "u2", "", " a", "ä", "b", "1", "01", "u10"]) | st.text(max_size=4),
+                max_size=60))
+def test_factorize_without_pandas_is_pandas_factorize(cells: list[str]) -> None:
+    arr = np.array(cells, dtype=object)
+    codes, uniq = _dict_factorize(arr)  # the dict path (pandas is loaded here)
+    want_codes, want_uniq = pd.factorize(arr)
+    assert codes.dtype == np.int64 and codes.tolist() == want_codes.tolist()
+    assert uniq.dtype == object and uniq.tolist() == list(want_uniq)
+
+
+def _dict_factorize(arr: np.ndarray):
+    saved = sys.modules.pop("pandas")
+    try:
+        return factorize(arr)
+    finally:
+        sys.modules["pandas"] = saved
+
+
+def test_factorize_of_integer_keys() -> None:
+    key = np.array([7, 3, 7, 100, 3, 0], dtype=np.int64)
+    codes, uniq = _dict_factorize(key)
+    assert codes.tolist() == [0, 1, 0, 2, 1, 3] and uniq.tolist() == [7, 3, 100, 0]
+
+
+def test_records_are_built_when_asked_for(tmp_path: Path) -> None:
+    from reliability.codebook import load_codebook
+    from reliability.readers import read_coder_files
+
+    (tmp_path / "cb.yaml").write_text("id: t\nunit_column: unit\nitems:\n  - id: form\n    level: nominal\n"
+                                      "    categories: [a, b]\n")
+    (tmp_path / "anna.csv").write_text("unit,form,note\nu1,a,x\nu2,b,\n")
+    (tmp_path / "ben.csv").write_text("unit,form\nu2,a\nu1,a\n")
+    rs = read_coder_files([tmp_path / "anna.csv", tmp_path / "ben.csv"], load_codebook(tmp_path / "cb.yaml"))
+    assert "records" not in rs.__dict__  # nothing built yet
+    rec = rs.records
+    assert rec is rs.records  # built once
+    assert rec.to_dict("records") == [
+        {"unit": "u1", "coder": "anna", "item": "form", "code": "a", "value": 1.0, "file": str(tmp_path / "anna.csv"),
+         "line": 2, "note": "x"},
+        {"unit": "u2", "coder": "anna", "item": "form", "code": "b", "value": 2.0, "file": str(tmp_path / "anna.csv"),
+         "line": 3, "note": ""},
+        {"unit": "u2", "coder": "ben", "item": "form", "code": "a", "value": 1.0, "file": str(tmp_path / "ben.csv"),
+         "line": 2, "note": ""},
+        {"unit": "u1", "coder": "ben", "item": "form", "code": "a", "value": 1.0, "file": str(tmp_path / "ben.csv"),
+         "line": 3, "note": ""}]
