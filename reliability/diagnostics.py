@@ -410,8 +410,35 @@ def _loo_from_table(r: ItemRatings, key: str, coders: list[int], opts: Options,
     tab = chance.count_table(codes, q)
     n = len(tab)
     cf = opts.confidence
-    rows = np.arange(n, dtype=np.int64) * q
     by_coder = np.ascontiguousarray(codes.T)
+
+    def statistic(t: np.ndarray, f: np.ndarray | None = None) -> Coefficient:
+        a = chance.agreement(t, freq=f)
+        if key == "krippendorff_alpha":
+            return krippendorff_alpha(t, list(r.categories), r.level, cf, a=a, dense_max=_dense_max(n, opts))
+        if key == "percent_agreement":
+            return chance.percent_agreement(a, cf)
+        if key == "fleiss_kappa":
+            return chance.fleiss_kappa(a, cf)
+        if key == "gwet_ac1":
+            return chance.gwet_ac(a, cf)
+        return chance.brennan_prediger(a, cf)
+
+    distinct = distinct_rows(tab) if n > LOO_DISTINCT_FROM else None
+    if distinct is not None:  # many units: each unit's (row, coder's category) taken once, with its frequency
+        row_id, drows = distinct
+        width = q + 1
+
+        def compressed(j: int) -> Coefficient:
+            cnt = np.bincount(row_id * width + (by_coder[coders.index(j)] + 1), minlength=len(drows) * width)
+            nz = np.flatnonzero(cnt)
+            t, cat = drows[nz // width], nz % width - 1
+            hit = np.flatnonzero(cat >= 0)
+            t[hit, cat[hit]] -= 1.0  # the other coders' counts of that row
+            return statistic(t, cnt[nz].astype(float))
+
+        return compressed
+    rows = np.arange(n, dtype=np.int64) * q
 
     def without(j: int) -> Coefficient:
         c = by_coder[coders.index(j)]
@@ -421,21 +448,39 @@ def _loo_from_table(r: ItemRatings, key: str, coders: list[int], opts: Options,
         flat = tab.reshape(-1)
         flat[cells] -= 1.0  # the other coders' table, in place (whole numbers: restored exactly below)
         try:
-            if key == "krippendorff_alpha":
-                return krippendorff_alpha(tab, list(r.categories), r.level, cf, a=chance.agreement(tab),
-                                          dense_max=_dense_max(n, opts))
-            a = chance.agreement(tab)
-            if key == "percent_agreement":
-                return chance.percent_agreement(a, cf)
-            if key == "fleiss_kappa":
-                return chance.fleiss_kappa(a, cf)
-            if key == "gwet_ac1":
-                return chance.gwet_ac(a, cf)
-            return chance.brennan_prediger(a, cf)
+            return statistic(tab)
         finally:
             flat[cells] += 1.0
 
     return without
+
+
+LOO_DISTINCT_FROM = 20_000  # units from which leave-one-out works on the distinct rows of the count table
+
+
+def distinct_rows(tab: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(index of each unit's row among the distinct rows, the distinct rows) of a count table of small whole
+    numbers (r coders and q categories give at most C(r + q, q) distinct rows, whatever the number of units);
+    None when the rows cannot be keyed as one integer each. With the engine's ``freq=`` the distinct rows give
+    the figures of the whole table up to the order of the sums (tests/test_loo_distinct.py)."""
+    n, q = tab.shape
+    if not n or not q:
+        return None
+    base = int(tab.max()) + 1
+    if base ** q >= 2**62:
+        return None
+    key = tab.astype(np.int64) @ (base ** np.arange(q, dtype=np.int64))
+    if key.max() <= 4 * n + 4096:
+        cnt = np.bincount(key)
+        uniq = np.flatnonzero(cnt)
+        rank = np.zeros(len(cnt), dtype=np.int64)
+        rank[uniq] = np.arange(len(uniq))
+        row_id = rank[key]
+    else:
+        uniq, row_id = np.unique(key, return_inverse=True)
+        row_id = row_id.reshape(-1)
+    digits = (uniq[:, None] // (base ** np.arange(q, dtype=np.int64))[None, :]) % base
+    return row_id, digits.astype(float)
 
 
 def diagnose(r: ItemRatings, result: ItemResult, opts: Options | None = None) -> Diagnostics:

@@ -39,6 +39,7 @@ class Grid:
     _cont: np.ndarray | None = field(default=None, repr=False)  # offsets of UTF-8 continuation bytes (non-ASCII)
     _factorized: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
     _span: tuple[int, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    _keys_cache: dict[int, list[np.ndarray]] = field(default_factory=dict, repr=False)
 
     @property
     def n_columns(self) -> int:
@@ -78,9 +79,10 @@ class Grid:
             return got
         s, e = self.span(j)
         codes, first = np.zeros(len(s), dtype=np.int64), np.zeros(min(len(s), 1), dtype=np.int64)
-        for key in self._keys(s, e):
+        for block, key in enumerate(self._keys(s, e)):
             part, m = _first_codes(key)
-            codes, _ = _first_codes(codes * m + part)  # a pair of codes is one code (no NUL in text: injective)
+            # a pair of codes is one code (no NUL in text: injective); the first block's codes are the codes
+            codes = part if block == 0 else _first_codes(codes * m + part)[0]
         if len(s):
             first = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
         got = self._factorized[j] = (codes, self.texts(j, first))
@@ -146,7 +148,10 @@ class Grid:
         s2, e2 = other.span(k)
         if len(s) != len(s2) or not np.array_equal(e - s, e2 - s2):
             return False
-        return all(np.array_equal(a, b) for a, b in zip(self._keys(s, e), other._keys(s2, e2), strict=True))
+        theirs = other._keys_cache.get(k)
+        if theirs is None:  # the first file's unit column is compared with every other file's: keyed once
+            theirs = other._keys_cache[k] = list(other._keys(s2, e2))
+        return all(np.array_equal(a, b) for a, b in zip(self._keys(s, e), theirs, strict=True))
 
     def _keys(self, s: np.ndarray, e: np.ndarray) -> Iterator[np.ndarray]:
         """The cells from ``s`` to ``e`` as integers, 8 bytes at a time (bytes 0-7, 8-15, ...; zero past a

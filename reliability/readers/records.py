@@ -21,7 +21,7 @@ from reliability.ratings import ItemRatings
 
 from .delimited import read_table
 from .excel import EXCEL_SUFFIXES, read_xlsx
-from .factorize import SMALL, factorize, load_pandas_for
+from .factorize import factorize, load_pandas_for
 from .place import merge_file_warnings, quoted, raise_if, report_cells, report_tokens
 from .spss import SPSS_SUFFIXES, read_sav
 from .table import Table, close_hint, columns, duplicated, filled, fmt_number, missing_column, quote_names, strip_cells
@@ -35,31 +35,40 @@ RESERVED = ("unit", "coder", "item", "code", "value", "file", "line")
 
 @dataclass
 class RecordParts:
-    """What the long records table is made of, kept as arrays: the table itself (pandas) is built only when a
-    command asks for it (training handouts, clusters), not for every check."""
+    """What the long records table is made of, kept as arrays (one per chunk: a file or sheet): the table itself
+    (pandas) is built only when a command asks for it (training handouts, clusters), not for every check."""
 
     units: np.ndarray  # distinct unit ids
-    unit_index: np.ndarray  # per row
+    unit_index: list[np.ndarray]  # per chunk: each row's unit among ``units``
     coders: np.ndarray
-    coder_index: np.ndarray
+    coder_index: list[np.ndarray | int]  # per chunk: each row's coder, or the chunk's one coder
     files: list[str]
-    sizes: list[int]  # rows of each file (chunk)
-    lines: np.ndarray
-    context: dict[str, np.ndarray]
-    item_codes: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # item -> (codes, values)
+    sizes: list[int]  # rows of each chunk
+    lines: list[np.ndarray]  # per chunk
+    context: dict[str, list[np.ndarray | None]]  # per chunk; None: that chunk has no such column
+    item_codes: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = field(default_factory=dict)  # codes, values
+
+    def all_lines(self) -> np.ndarray:
+        return np.concatenate(self.lines) if self.lines else np.empty(0, dtype=np.int64)
 
     def frame(self) -> pd.DataFrame:
         """unit, coder, item, code, value, file, line + context columns: one row per (file row, item)."""
         import pandas as pd
 
-        shared = {"unit": _str_series(self.units, self.unit_index), "coder": _str_series(self.coders,
-                                                                                         self.coder_index),
+        ctx = {k: pd.Series(np.concatenate([filled(n, "") if v is None else v for v, n in zip(cols, self.sizes,
+                                                                                                strict=True)]))
+               for k, cols in self.context.items()}
+        coder_index = np.concatenate([np.full(n, c, dtype=np.int64) if isinstance(c, int) else c
+                                      for c, n in zip(self.coder_index, self.sizes, strict=True)] or [[]])
+        shared = {"unit": _str_series(self.units, _concat(self.unit_index)),
+                  "coder": _str_series(self.coders, coder_index.astype(np.int64)),
                   "file": _str_series(np.array(self.files, dtype=object),
                                       np.repeat(np.arange(len(self.files)), self.sizes)),
-                  "line": pd.Series(self.lines), **{k: pd.Series(v) for k, v in self.context.items()}}
-        frames = [pd.DataFrame({"unit": shared["unit"], "coder": shared["coder"], "item": item, "code": codes,
-                                "value": vals, "file": shared["file"], "line": shared["line"],
-                                **{k: shared[k] for k in self.context}}, copy=False)
+                  "line": pd.Series(self.all_lines()), **ctx}
+        frames = [pd.DataFrame({"unit": shared["unit"], "coder": shared["coder"], "item": item,
+                                "code": np.concatenate(codes), "value": np.concatenate(vals),
+                                "file": shared["file"], "line": shared["line"], **{k: shared[k] for k in ctx}},
+                               copy=False)
                   for item, (codes, vals) in self.item_codes.items()]
         if len(frames) > 1:
             return pd.concat(frames, ignore_index=True)
@@ -106,20 +115,19 @@ class CoderCount:
                 "missing": self.missing, "absent_units": list(self.absent_units)}
 
 
-def coder_counts(units: list[str], coders: list[str], cell: np.ndarray, files: Sequence[str],
-                 sizes: Sequence[int], items: dict[str, ItemRatings]) -> list[CoderCount]:
-    """Per coder: units with a row (``cell``: flat unit x coder index of every row; the rows of ``files[i]``
-    are the next ``sizes[i]``), ratings, missing cells."""
-    has_row = np.zeros(len(units) * len(coders), dtype=bool)
-    has_row[cell] = True
-    has_row = has_row.reshape(len(units), len(coders))
-    ratings = sum((~np.isnan(r.values)).sum(axis=0) for r in items.values()) if items else np.zeros(len(coders))
-    coder_of_row = cell % max(len(coders), 1)
+def coder_counts(units: list[str], coders: list[str], unit_parts: Sequence[np.ndarray],
+                 coder_parts: Sequence[np.ndarray | int], files: Sequence[str], items: dict[str, ItemRatings]
+                 ) -> list[CoderCount]:
+    """Per coder: units with a row, ratings, missing cells. Chunk ``i`` (the rows of ``files[i]``) has the units
+    ``unit_parts[i]`` and the coders ``coder_parts[i]`` (an array, or the index of its one coder)."""
+    has_row = np.zeros((len(units), len(coders)), dtype=bool)
     names: list[dict[str, None]] = [{} for _ in coders]  # each coder's files in the order of their first row
-    ends = np.cumsum(sizes)
-    for f, a, b in zip(files, ends - np.asarray(sizes, dtype=np.int64), ends, strict=True):
-        for j in np.flatnonzero(np.bincount(coder_of_row[a:b], minlength=len(coders))):
-            names[j].setdefault(str(f), None)
+    for f, u, c in zip(files, unit_parts, coder_parts, strict=True):
+        has_row[u, c] = True
+        if len(u):
+            for j in [c] if isinstance(c, int) else np.flatnonzero(np.bincount(c, minlength=len(coders))):
+                names[j].setdefault(str(f), None)
+    ratings = sum((~np.isnan(r.values)).sum(axis=0) for r in items.values()) if items else np.zeros(len(coders))
     out = []
     for j, coder in enumerate(coders):
         absent = tuple(units[i] for i in np.flatnonzero(~has_row[:, j]))
@@ -144,13 +152,21 @@ def absent_warnings(counts: list[CoderCount], n_units: int) -> list[str]:
 @dataclass
 class _Chunk:
     file: str
-    units: np.ndarray
+    size: int  # rows
+    units: np.ndarray | None  # each row's unit id; None when ``unit_codes`` gives them
     coders: np.ndarray | None  # None: every row is the file's coder (``coder``)
     lines: np.ndarray
     codes: dict[str, np.ndarray]
     values: dict[str, np.ndarray]
     context: dict[str, np.ndarray]
     coder: str | None = None  # the one coder of every row (no coder column), else None
+    unit_codes: tuple[np.ndarray, np.ndarray] | None = None  # (each row's unit among the distinct, distinct ids)
+
+    def unit_ids(self) -> np.ndarray:
+        if self.units is None:
+            codes, distinct = self.unit_codes  # type: ignore[misc]
+            return distinct[codes]
+        return self.units
 
 
 def _coder_tables(path: Path, name: str, cb: Codebook, parsers: dict[str, Callable[[str], Parsed]],
@@ -199,15 +215,20 @@ def _read_coder_file(t: Table, coder: str, cb: Codebook, parsers: dict[str, Call
         return None
     j = pos[cb.unit_column]
     if ref and t.grid is not None and t.grid.same_column(j, ref[0], ref[1]):
-        units = ref[2]
+        units, unit_codes = ref[2], ref[3]
     else:
-        units = strip_cells(t.cells[j], t._plain)
+        raw, unit_codes = t.column(j) if t._plain else (None, None)  # a grid's factorized column: no string per row
+        units = None if unit_codes is not None else strip_cells(t.cells[j], t._plain)
         if ref is not None and not ref and t.grid is not None:
-            ref[:] = [t.grid, j, units]
-    empty = units == ""
-    if empty.any():
-        report_cells(empty, np.zeros(len(units), int), ["empty unit id"], t.lines, name, cb.unit_column, problems)
-    coders = named = filled(len(units), coder)
+            ref[:] = [t.grid, j, units, unit_codes]
+    if unit_codes is not None:
+        blank = unit_codes[1] == ""
+        empty = blank[unit_codes[0]] if blank.any() else None
+    else:
+        empty = units == ""
+    if empty is not None and empty.any():
+        report_cells(empty, np.zeros(len(empty), int), ["empty unit id"], t.lines, name, cb.unit_column, problems)
+    coders = None
     if cb.coder_column in pos:
         col = strip_cells(t.cells[pos[cb.coder_column]], t._plain)
         blank = col == ""
@@ -218,8 +239,8 @@ def _read_coder_file(t: Table, coder: str, cb: Codebook, parsers: dict[str, Call
                         problems)
     if absent:
         return None
-    one = coders is named
-    return _Chunk(name, units, None if one else coders, t.lines, codes, values, context, coder if one else None)
+    return _Chunk(name, t.n_rows, units, coders, t.lines, codes, values, context, coder if coders is None else None,
+                  unit_codes)
 
 
 def _check_duplicates(chunks: list[_Chunk], problems: list[Problem],
@@ -231,7 +252,7 @@ def _check_duplicates(chunks: list[_Chunk], problems: list[Problem],
     if not dup.any():
         return
     units, coders = per_row()
-    fidx = np.repeat(np.arange(len(chunks)), [len(c.units) for c in chunks])
+    fidx = np.repeat(np.arange(len(chunks)), [c.size for c in chunks])
     lines = np.concatenate([c.lines for c in chunks])
     dup &= (units != "") & (coders != "")
     first: dict[tuple[str, str], tuple[int, int]] = {}
@@ -257,35 +278,70 @@ def _check_duplicates(chunks: list[_Chunk], problems: list[Problem],
             "(coder column or file name)", l1))
 
 
-def factorize_chunks(arrays: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """pandas.factorize of the concatenated string arrays (codes, distinct values in order of first appearance),
-    chunk by chunk: a chunk equal to the first costs one comparison, one holding only known values one hash
-    lookup (coder files usually list the same units)."""
-    if not arrays:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=object)
-    if "pandas" not in sys.modules and sum(len(a) for a in arrays) <= SMALL:
-        return factorize(np.concatenate(arrays))
-    import pandas as pd
-
-    codes0, uniq = pd.factorize(arrays[0])
-    codes0 = codes0.astype(np.int64)
-    uniq = np.asarray(uniq, dtype=object)
-    out = [codes0]
-    index = None
-    for a in arrays[1:]:
-        if a is arrays[0] or (len(a) == len(arrays[0]) and np.array_equal(a, arrays[0])):
-            out.append(codes0)
+def _distinct_units(unit_parts: list[np.ndarray], n_units: int) -> bool:
+    """True if no chunk lists a unit twice; a unit column shared by several chunks (the same codes array) is
+    counted once."""
+    seen: set[int] = set()
+    for part in unit_parts:
+        if id(part) in seen or not len(part):
             continue
-        if index is None or len(index) != len(uniq):
-            index = pd.Index(uniq, dtype=object)
-        codes = index.get_indexer(a).astype(np.int64)
-        new = codes < 0
-        if new.any():
-            more, extra = pd.factorize(a[new])
-            codes[new] = more + len(uniq)
-            uniq = np.concatenate([uniq, np.asarray(extra, dtype=object)])
-        out.append(codes)
-    return np.concatenate(out), uniq
+        seen.add(id(part))
+        if int(np.bincount(part, minlength=n_units).max()) > 1:
+            return False
+    return True
+
+
+def _merge_distinct(uniq: np.ndarray, distinct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(code of each of ``distinct`` (values without repeats) among ``uniq``, ``uniq`` extended by the new ones
+    in their order)."""
+    pd = sys.modules.get("pandas")
+    if pd is not None:
+        mapping = pd.Index(uniq, dtype=object).get_indexer(distinct).astype(np.int64)
+    else:
+        index = {v: i for i, v in enumerate(uniq.tolist())}
+        mapping = np.array([index.get(v, -1) for v in distinct.tolist()], dtype=np.int64)
+    new = mapping < 0
+    if new.any():
+        mapping[new] = len(uniq) + np.arange(int(new.sum()))
+        uniq = np.concatenate([uniq, np.asarray(distinct, dtype=object)[new]])
+    return mapping, uniq
+
+
+def factorize_parts(parts: Sequence[np.ndarray | tuple[np.ndarray, np.ndarray]]
+                    ) -> tuple[list[np.ndarray], np.ndarray]:
+    """pandas.factorize of the concatenated string arrays, as one codes array per part (distinct values in order
+    of first appearance). A part may be given already factorized, as (codes, distinct values in order of first
+    appearance). A part that is the first again (the same object, or equal strings) gets the first's codes
+    array itself: coder files usually list the same units."""
+    out: list[np.ndarray] = []
+    uniq: np.ndarray = np.empty(0, dtype=object)
+    seen: dict[int, np.ndarray] = {}
+    for p in parts:
+        got = seen.get(id(p))
+        if got is None and out and not isinstance(p, tuple) and not isinstance(parts[0], tuple) \
+                and len(p) == len(parts[0]) and np.array_equal(p, parts[0]):
+            got = out[0]
+        if got is None:
+            local, distinct = p if isinstance(p, tuple) else factorize(p)
+            if not out:
+                got, uniq = local, np.asarray(distinct, dtype=object)
+            else:
+                mapping, uniq = _merge_distinct(uniq, distinct)
+                got = mapping[local]
+            seen[id(p)] = got
+        out.append(got)
+    return out, uniq
+
+
+def factorize_chunks(arrays: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """pandas.factorize of the concatenated string arrays (codes, distinct values in order of first
+    appearance), chunk by chunk (:func:`factorize_parts`)."""
+    parts, uniq = factorize_parts(arrays)
+    return _concat(parts), uniq
+
+
+def _concat(parts: Sequence[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts).astype(np.int64, copy=False) if parts else np.empty(0, dtype=np.int64)
 
 
 def _str_series(distinct: np.ndarray, codes: np.ndarray) -> pd.Series:
@@ -361,54 +417,61 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
             if chunk is not None:
                 chunks.append(chunk)
     if chunks:
-        ui, units_u = factorize_chunks([c.units for c in chunks])
-        if all(c.coder is not None for c in chunks):  # factorize the files' coder names, not every row
-            rated = [c for c in chunks if len(c.units)]
-            fi, coders_u = factorize(np.array([c.coder for c in rated], dtype=object))
-            ci = np.repeat(fi, [len(c.units) for c in rated])
+        unit_parts, units_u = factorize_parts([c.unit_codes if c.unit_codes is not None else c.units
+                                               for c in chunks])
+        coder_parts: list[np.ndarray | int]
+        one_each = all(c.coder is not None for c in chunks)
+        if one_each:  # factorize the files' coder names, not every row
+            fi, coders_u = factorize(np.array([c.coder for c in chunks if c.size], dtype=object))
+            it_fi = iter(fi.tolist())
+            coder_parts = [next(it_fi) if c.size else 0 for c in chunks]
         else:
-            ci, coders_u = factorize(np.concatenate([filled(len(c.units), c.coder) if c.coders is None
-                                                        else c.coders for c in chunks]))
-        cell = ui.astype(np.int64) * len(coders_u) + ci  # flat index in the units x coders grid
+            ci, coders_u = factorize(np.concatenate([filled(c.size, c.coder) if c.coders is None else c.coders
+                                                     for c in chunks]))
+            coder_parts = np.split(ci, np.cumsum([c.size for c in chunks])[:-1])
         nc, coder_names = len(coders_u), np.asarray(coders_u, dtype=object)
-        _check_duplicates(chunks, problems, lambda: (units_u[cell // nc], coder_names[cell % nc]), cell,
-                          len(units_u) * nc)
+        rated = sum(1 for c in chunks if c.size)
+        if not (one_each and nc == rated and _distinct_units(unit_parts, len(units_u))):
+            # else no (unit, coder) pair can repeat: every chunk is another coder's and lists each unit once
+            cell = np.concatenate([u * nc + c for u, c in zip(unit_parts, coder_parts, strict=True)])
+            _check_duplicates(chunks, problems, lambda: (units_u[cell // nc], coder_names[cell % nc]), cell,
+                              len(units_u) * nc)
     raise_if(problems)
     if not chunks:
         raise InputError.single("<input>", "no usable coder files")
 
-    lines_all = np.concatenate([c.lines for c in chunks])
-    for c in chunks:
-        c.lines = lines_all[:0]  # released: lines_all holds them
     units, coders = units_u.tolist(), coders_u.tolist()  # strings: stripped cells, file or sheet names
     ctx_names = list(dict.fromkeys(k for c in chunks for k in c.context))
-    context = {k: np.concatenate([c.context.get(k, filled(len(c.units), "")) for c in chunks])
-               for k in ctx_names}
-
-    sizes = [len(c.units) for c in chunks]
-    parts = RecordParts(units_u, ui, coders_u, ci, [c.file for c in chunks], sizes, lines_all, context)
+    context = {k: [c.context.get(k) for c in chunks] for k in ctx_names}
+    sizes = [c.size for c in chunks]
+    parts = RecordParts(units_u, unit_parts, coders_u, coder_parts, [c.file for c in chunks], sizes,
+                        [c.lines for c in chunks], context)
+    ends = np.cumsum(sizes)
+    bounds = list(zip((ends - np.asarray(sizes, dtype=np.int64)).tolist(), ends.tolist(), strict=True))
     items: dict[str, ItemRatings] = {}
     for it in codebook.items:
-        codes = np.concatenate([c.codes.pop(it.id) for c in chunks])  # the chunks' copies are no longer needed
-        vals = np.concatenate([c.values.pop(it.id) for c in chunks])
+        codes = [c.codes.pop(it.id) for c in chunks]  # the chunks' copies are no longer needed
+        vals = [c.values.pop(it.id) for c in chunks]
+        if not (it.categories or it.scale is not None):  # free tokens: their values come from all of them
+            allc = np.concatenate(codes)
+            v, cats, labels, errors = resolve_open(allc, it.level, f"item '{it.id}'")
+            if errors:
+                files_all = np.repeat(np.array([c.file for c in chunks], dtype=object), sizes)
+                report_tokens(allc, errors, files_all, filled(len(allc), it.id), parts.all_lines(), problems)
+                continue
+            vals = [v[a:b] for a, b in bounds]
+        m = np.full((len(units), len(coders)), np.nan)
+        for u, c, v in zip(unit_parts, coder_parts, vals, strict=True):
+            m[u, c] = v
         labels: tuple[str, ...]
         if it.categories:
             cats, labels = it.category_values(), it.codes
         elif it.scale is not None and it.scale.grid():
             cats = it.scale.grid()
             labels = tuple(fmt_number(v) for v in cats)
-        elif it.scale is not None:
-            cats = tuple(float(v) for v in np.unique(vals[~np.isnan(vals)]))
+        elif it.scale is not None:  # every rating has its own cell (repeats were refused above)
+            cats = tuple(float(v) for v in np.unique(m[~np.isnan(m)]))
             labels = tuple(fmt_number(v) for v in cats)
-        else:
-            vals, cats, labels, errors = resolve_open(codes, it.level, f"item '{it.id}'")
-            if errors:
-                files_all = np.repeat(np.array([c.file for c in chunks], dtype=object), sizes)
-                report_tokens(codes, errors, files_all, filled(len(codes), it.id), lines_all,
-                               problems)
-                continue
-        m = np.full((len(units), len(coders)), np.nan)
-        m.reshape(-1)[cell] = vals
         warn = coverage_warnings(m, it.id, units, coders)
         warnings.extend(warn)
         items[it.id] = ItemRatings(
@@ -419,7 +482,7 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
             explicit_categories=bool(it.categories) or bool(it.scale and it.scale.step))
         parts.item_codes[it.id] = (codes, vals)
     raise_if(problems)
-    counts = coder_counts(units, coders, cell, [c.file for c in chunks], [len(c.units) for c in chunks], items)
+    counts = coder_counts(units, coders, unit_parts, coder_parts, [c.file for c in chunks], items)
     warnings = merge_file_warnings([*warnings, *absent_warnings(counts, len(units))],
                                    [*names, *(c.file for c in chunks)])
     if len(coders) < 2:
