@@ -20,6 +20,7 @@ from .table import MAX_CELL_CHARS
 
 _CHUNK = 1 << 20  # rows per block of the numeric parser: bounded temporary memory
 _WIDTH = 17  # longest cell the numeric parser reads (sign, 15 digits, separator); longer ones are "odd"
+_CUT_FROM = 2_000  # cells from which a column's strings are cut by one split (Grid._cut)
 _DIGITS = 15  # at most this many digits: the mantissa is below 2**53, so mantissa / 10**k is exact rounding
 _POW10 = np.array([float(10**k) for k in range(_DIGITS + 1)])  # exact powers of ten
 
@@ -67,8 +68,25 @@ class Grid:
         if rows is not None:
             s, e = s[rows], e[rows]
         out = np.empty(len(s), dtype=object)
-        out[:] = list(map(self.text.__getitem__, map(slice, self._char_pos(s).tolist(), self._char_pos(e).tolist())))
+        if len(s) > _CUT_FROM and bool((s[1:] > e[:-1]).all()):  # cells in order: one split of their bytes
+            out[:] = self._cut(s, e)
+        else:
+            out[:] = list(map(self.text.__getitem__, map(slice, self._char_pos(s).tolist(),
+                                                         self._char_pos(e).tolist())))
         return out
+
+    def _cut(self, s: np.ndarray, e: np.ndarray) -> list[str]:
+        """The cells from ``s`` to ``e`` (in order, not overlapping) as strings: their bytes, each followed by a
+        line break in place of the delimiter after it, decoded and split in one go (str.split makes the strings
+        in C, several times faster than a slice per cell)."""
+        inside = np.zeros(len(self.buf) + 1, dtype=np.int8)
+        inside[s] = 1
+        inside[e] -= 1  # an empty cell (s == e): nothing inside
+        inside = np.cumsum(inside[:-1], dtype=np.int8).view(bool)
+        inside[e] = True  # the byte after each cell (a delimiter, a line end or the padding) ...
+        marked = self.buf.copy()
+        marked[e] = 10  # ... becomes the line break the split cuts at (no cell holds one)
+        return marked[inside].tobytes().decode("utf-8").split("\n")[:-1]
 
     def factorize(self, j: int) -> tuple[np.ndarray, np.ndarray]:
         """(index of each cell among the distinct cells, the distinct cells in order of first appearance) of
@@ -157,10 +175,11 @@ class Grid:
         """The cells from ``s`` to ``e`` as integers, 8 bytes at a time (bytes 0-7, 8-15, ...; zero past a
         cell's end): with the lengths they determine the cells, as the text holds no NUL."""
         length = e - s
-        windows = np.lib.stride_tricks.sliding_window_view(self.buf, 8)  # the 8 bytes from each offset
-        top = len(windows) - 1
+        # the 8 bytes from each offset as one little-endian integer (an unaligned view: no copy of the text)
+        words = np.ndarray(shape=(len(self.buf) - 7,), dtype="<u8", buffer=self.buf, strides=(1,))
+        top = len(words) - 1
         for block in range(0, int(length.max(initial=0)), 8):
-            key = windows[np.minimum(s + block, top)].view("<u8").reshape(-1)
+            key = words[np.minimum(s + block, top)]
             key &= _MASKS[np.clip(length - block, 0, 8)]
             yield key
 
