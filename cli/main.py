@@ -475,6 +475,10 @@ def run() -> None:
     """Console entry point."""
     safe_streams()
     handle_sigterm()  # a CI cancel or timeout (SIGTERM) interrupts like Ctrl-C: no temporary file left
+    if len(sys.argv) < 2 or any(a in ("-h", "--help") for a in sys.argv[1:]):
+        from .help_import import load
+
+        load()  # the help renderer without rich's Markdown and traceback modules
     app()
 
 

@@ -144,3 +144,29 @@ def test_records_are_built_when_asked_for(tmp_path: Path) -> None:
          "line": 2, "note": ""},
         {"unit": "u1", "coder": "ben", "item": "form", "code": "a", "value": 1.0, "file": str(tmp_path / "ben.csv"),
          "line": 3, "note": ""}]
+
+
+def _help(stand_ins: bool) -> tuple[str, set[str]]:
+    code = ("import sys\n" + ("from cli.help_import import load\nload()\n" if stand_ins else "") +
+            "from cli.main import app\ntry:\n    app(['check', '--help'])\nexcept SystemExit:\n    pass\n"
+            "sys.stderr.write('LOADED=' + ','.join(sorted(sys.modules)))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT,
+                          env={**__import__("os").environ, "COLUMNS": "100", "TERM": "dumb"})
+    return done.stdout, set(done.stderr[done.stderr.rindex("LOADED="):].split("=", 1)[1].split(","))
+
+
+def test_help_reads_the_same_without_rich_markdown() -> None:
+    light, loaded = _help(True)
+    full, loaded_full = _help(False)
+    assert light == full and "--codebook" in light
+    assert "rich.markdown" not in loaded and "rich.traceback" not in loaded
+    assert "rich.markdown" in loaded_full  # what the stand-ins spare
+
+
+def test_stand_ins_become_the_real_classes() -> None:
+    code = ("from cli.help_import import load\nload()\nimport typer.rich_utils as ru\n"
+            "import rich.markdown, rich.traceback\n"
+            "m = ru.Markdown('# x')\nassert type(m) is rich.markdown.Markdown and isinstance(m, ru.Markdown)\n"
+            "assert ru.Traceback.from_exception == rich.traceback.Traceback.from_exception\nprint('ok')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.stdout.strip() == "ok", done.stderr[-800:]
