@@ -49,3 +49,15 @@ def monkeypatch_cut():
     G._CUT_FROM = 0  # every column through the split
     yield
     G._CUT_FROM = saved
+
+
+@settings(max_examples=150, deadline=None)
+@given(keys=st.lists(st.integers(0, 2**20) | st.integers(0, 40) | st.sampled_from([97, 98, 2**63 + 5]),
+                     max_size=300))
+def test_first_codes_equal_pandas_factorize(keys):
+    import pandas as pd
+
+    key = np.array(keys, dtype=np.uint64)
+    codes, n = G._first_codes(key)
+    want, uniq = pd.factorize(key)
+    assert codes.tolist() == want.tolist() and n == len(uniq)

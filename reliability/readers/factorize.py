@@ -12,7 +12,6 @@ import sys
 import numpy as np
 
 SMALL = 20_000  # up to this many values a dict is faster than importing pandas
-LARGE_INPUT_BYTES = 2_000_000  # inputs beyond this size load pandas up front (its hash tables and C tokenizer)
 
 
 def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -30,9 +29,3 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     uniq = np.empty(len(index), dtype=object)
     uniq[:] = list(index)
     return codes, uniq
-
-
-def load_pandas_for(nbytes: int) -> None:
-    """Import pandas when the input is large enough for its C tokenizer and hash tables to pay."""
-    if nbytes > LARGE_INPUT_BYTES and "pandas" not in sys.modules:
-        import pandas  # noqa: F401

@@ -6,7 +6,6 @@ Every problem in every file is collected and raised as one InputError; warnings 
 from __future__ import annotations
 
 import functools
-import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from reliability.ratings import ItemRatings
 
 from .delimited import read_table
 from .excel import EXCEL_SUFFIXES, read_xlsx
-from .factorize import factorize, load_pandas_for
+from .factorize import factorize
 from .place import merge_file_warnings, quoted, raise_if, report_cells, report_tokens
 from .spss import SPSS_SUFFIXES, read_sav
 from .table import Table, close_hint, columns, duplicated, filled, fmt_number, missing_column, quote_names, strip_cells
@@ -370,19 +369,11 @@ def coverage_warnings(m: np.ndarray, item: str, units: list[str], coders: list[s
     return out
 
 
-def _size(path: str | Path) -> int:
-    try:
-        return os.stat(path).st_size
-    except (OSError, ValueError):
-        return 0
-
-
 def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
                      encoding: str | None = None) -> RatingSet:
     """Read per-coder (or long, with a coder column) CSV files and check every value against the codebook."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    load_pandas_for(sum(_size(p) for p in paths))
     problems: list[Problem] = []
     warnings: list[str] = []
     if not paths:

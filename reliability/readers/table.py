@@ -58,7 +58,7 @@ class Table:
     def column(self, j: int) -> tuple[np.ndarray | None, tuple[np.ndarray, np.ndarray] | None]:
         """(cells, None) of column ``j``, or (None, pandas.factorize of the cells) when the grid gives that
         without a string per cell."""
-        if self.grid is not None and "pandas" in sys.modules:
+        if self.grid is not None:
             return None, self.grid.factorize(j)
         return self.cells[j], None
 
