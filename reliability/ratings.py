@@ -2,9 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+
+
+class IntegerIds(Sequence[str]):
+    """Unit ids that are whole numbers written canonically (digits, no leading zero): kept as int64, each made
+    a string (str() of the number: its text) only when asked for. Behaves as the list of those strings: equal to
+    any sequence of the same strings, a slice is a list."""
+
+    __slots__ = ("ids",)
+
+    def __init__(self, ids: np.ndarray) -> None:
+        self.ids = ids
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return list(map(str, self.ids[i].tolist()))
+        return str(int(self.ids[i]))
+
+    def __iter__(self) -> Iterator[str]:
+        return map(str, self.ids.tolist())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, IntegerIds):
+            return bool(np.array_equal(self.ids, other.ids))
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return len(other) == len(self) and list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # (as a list's)
+
+    def __repr__(self) -> str:
+        return f"IntegerIds({self.ids!r})"
 
 
 @dataclass
@@ -19,7 +54,7 @@ class ItemRatings:
 
     item: str
     level: str
-    units: list[str]
+    units: list[str] | IntegerIds  # (IntegerIds: from a file whose unit ids are whole numbers)
     coders: list[str]
     values: np.ndarray
     categories: tuple[float, ...]

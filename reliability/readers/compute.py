@@ -12,7 +12,7 @@ import numpy as np
 
 from reliability.codebook import LEVELS, Category, Item
 from reliability.errors import InputError, Problem
-from reliability.ratings import ItemRatings
+from reliability.ratings import IntegerIds, ItemRatings
 
 from .delimited import read_table
 from .place import quoted, raise_if, report_cells, report_tokens
@@ -76,17 +76,22 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
     else:
         parse = open_parser(set(COMPUTE_MISSING))
     ids = None if long else _integer_ids(t, pos[ucol])
-    units_raw = strip_cells(t.cells[pos[ucol]], t._plain) if ids is None else ids[0]
+    if ids is not None and not ids[1]:  # repeated ids: reported below, by their text
+        ids = (_id_strings(ids[0]), False)
+    if ids is None:
+        units_raw = strip_cells(t.cells[pos[ucol]], t._plain)
+    else:
+        units_raw = ids[0] if ids[0].dtype == object else IntegerIds(ids[0])
     cols = [value_col] if long else coder_cols
     fast = None if long or categories is not None else _numeric_values(t, [pos[c] for c in cols], parse)
     if fast is None:
         parsed = [validate_distinct(t.cells[pos[c]], parse, t.lines, name, c, problems) for c in cols]
-    empty = units_raw == ""
+    empty = np.zeros(len(units_raw), dtype=bool) if isinstance(units_raw, IntegerIds) else units_raw == ""
     if empty.any():
         report_cells(empty, np.zeros(len(empty), int), ["empty unit id"], t.lines, name, ucol, problems)
     if not long and (ids[1] if ids is not None else len(set(units_raw.tolist())) == len(units_raw)):
         # distinct unit ids: nothing to factorize
-        ui, units_u = np.arange(len(units_raw)), units_raw
+        ui, units_u = None, units_raw
     else:
         import pandas as pd
 
@@ -105,7 +110,7 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
         what = "unit {u} is rated twice by coder {c} (first on line {l})"
     else:
         coders_raw = np.empty(0, dtype=object)
-        dup = duplicated(ui, len(units_u))
+        dup = np.zeros(len(units_raw), dtype=bool) if ui is None else duplicated(ui, len(units_u))
         what = "unit {u} appears twice (first on line {l})"
     dup &= ~empty
     first: dict[tuple[str, str], int] = {}
@@ -141,7 +146,7 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
         m.reshape(-1)[cell] = col_vals[0][parsed[0][0]]
         units, coders = units_u.tolist(), coders_u.tolist()
     else:
-        units, coders = units_raw.tolist(), list(coder_cols)
+        units, coders = units_raw if isinstance(units_raw, IntegerIds) else units_raw.tolist(), list(coder_cols)
         m = np.empty((len(units), len(coders)))
         for j, v in enumerate(col_vals):
             m[:, j] = v if fast is not None else v[parsed[j][0]]
@@ -187,26 +192,30 @@ def _numeric_values(t: Table, columns: list[int], parse: Callable[[str], Parsed]
     return out
 
 
-_POW10_INT = np.array([10**k for k in range(1, 16)], dtype=np.int64)
+_POW10_INT = np.array([10**k for k in range(16)], dtype=np.int64)
 
 
 def _integer_ids(t: Table, j: int) -> tuple[np.ndarray, bool] | None:
-    """(the cells of column ``j`` as strings, whether they are distinct) when every cell is a whole number written
-    canonically (digits only, no leading zero, below 10**15): then str() of the value is the text, made without
-    cutting the text and compared as integers. None for any other column."""
+    """(the cells of column ``j`` as int64, whether they are distinct) when every cell is a whole number written
+    canonically (digits only, no leading zero, at most 16 digits): then str() of the value is the text, made
+    without cutting the text and compared as integers. None for any other column."""
     if t.grid is None:
         return None
-    v, odd = t.grid.numbers(j)
-    if odd.any() or not len(v) or not (v >= 0).all() or not (v == np.floor(v)).all():
+    iv = t.grid.digits(j)
+    if iv is None or not len(iv):
         return None
-    iv = v.astype(np.int64)
     s, e = t.grid.span(j)
-    if not np.array_equal(e - s, np.searchsorted(_POW10_INT, iv, side="right") + 1):  # a sign, point or leading 0
+    length = e - s
+    if not ((iv >= _POW10_INT[length - 1]) | (length == 1)).all():  # a leading 0
         return None
     distinct = bool((iv[1:] > iv[:-1]).all()) or len(np.unique(iv)) == len(iv)
+    return iv, distinct
+
+
+def _id_strings(iv: np.ndarray) -> np.ndarray:
     out = np.empty(len(iv), dtype=object)
     out[:] = list(map(str, iv.tolist()))
-    return out, distinct
+    return out
 
 
 def _distinct_of_columns(parts: list[np.ndarray]) -> np.ndarray:

@@ -1,0 +1,90 @@
+"""The fast paths of ``irrkit compute`` give what the straightforward ones give: unit ids read 8 bytes at a time
+are int() of their text, the lazy unit ids are the list of those strings, and the ratings, units and warnings of
+read_compute_input are the careful reader's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reliability.errors import InputError
+from reliability.ratings import IntegerIds
+from reliability.readers import delimited
+from reliability.readers.compute import read_compute_input
+from reliability.readers.grid import plain_grid
+
+DIGIT_CELLS = st.text("0123456789", min_size=1, max_size=18)
+ODD_CELLS = st.sampled_from(["x", "1a", "/", ":", "ü1", "-1", "+1", "1.0", "١", "1e3", "NA", "0x1", "1_0"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(DIGIT_CELLS, DIGIT_CELLS, DIGIT_CELLS, ODD_CELLS), min_size=1, max_size=40),
+       st.sampled_from(["u", "unit,a_long_header_name"]), st.booleans())
+def test_digits_is_int_of_the_text(cells, header, crlf):
+    # a short header: the first cells end within 16 bytes of the start (read as Python ints)
+    nl = "\r\n" if crlf else "\n"
+    extra = header.count(",")
+    text = header + nl + "".join(c + ",1" * extra + nl for c in cells)
+    got = plain_grid(text, ",")
+    assert got is not None
+    values = got[1].digits(0)
+    if all(c.isascii() and c.isdigit() and len(c) <= 16 for c in cells):
+        assert values is not None and values.dtype == np.int64 and values.tolist() == [int(c) for c in cells]
+    else:
+        assert values is None
+
+
+@given(st.lists(st.integers(0, 10**16 - 1), max_size=30))
+def test_integer_ids_are_the_list_of_their_strings(ids):
+    strings = [str(i) for i in ids]
+    u = IntegerIds(np.array(ids, dtype=np.int64))
+    assert len(u) == len(strings) and list(u) == strings and u == strings and strings == u
+    assert u == IntegerIds(np.array(ids, dtype=np.int64)) and u != [*strings, "x"] and u != "1"
+    assert [u[i] for i in range(len(u))] == strings and u[1:4] == strings[1:4] and u[::-1] == strings[::-1]
+    if ids:
+        assert u[-1] == strings[-1] and strings[0] in u and u.index(strings[0]) == strings.index(strings[0])
+
+
+def _both(monkeypatch: pytest.MonkeyPatch, path: Path):
+    out = []
+    for limit in (0, 10**12):  # through the grid, then through the careful tokenizer
+        monkeypatch.setattr(delimited, "BIG_LINES", limit)
+        try:
+            out.append(("ok", read_compute_input(path)))
+        except InputError as e:
+            out.append(("error", [str(p) for p in e.problems]))
+    return out
+
+
+@settings(max_examples=120, deadline=None)
+@given(ids=st.one_of(st.lists(st.integers(0, 10**15), min_size=1, max_size=30, unique=True).map(sorted),
+                     st.lists(st.integers(0, 40), min_size=1, max_size=30)),
+       odd=st.sampled_from(["", "007", "-3", "u7", "1.0"]), k=st.integers(1, 4), seed=st.integers(0, 1000))
+def test_wide_file_with_integer_ids_reads_as_the_careful_reader(tmp_path_factory, ids, odd, k, seed):
+    monkeypatch = pytest.MonkeyPatch()
+    rng = np.random.default_rng(seed)
+    cells = [str(i) for i in ids]
+    if odd and rng.random() < 0.5:
+        cells[int(rng.integers(len(cells)))] = odd
+    codes = rng.integers(0, 4, size=(len(cells), k)).astype(str).astype(object)
+    codes[rng.random(codes.shape) < 0.3] = ""
+    header = "unit_id_column," + ",".join(f"coder_{j}" for j in range(k))
+    text = header + "\n" + "".join(",".join([u, *row]) + "\n" for u, row in zip(cells, codes.tolist()))
+    path = tmp_path_factory.mktemp("ids") / "wide.csv"
+    path.write_text(text)
+    try:
+        fast, careful = _both(monkeypatch, path)
+    finally:
+        monkeypatch.undo()
+    assert fast[0] == careful[0]
+    if fast[0] == "error":
+        assert fast[1] == careful[1]
+        return
+    a, b = fast[1], careful[1]
+    assert list(a.units) == list(b.units) == cells and a.units == b.units
+    assert a.coders == b.coders and a.warnings == b.warnings and a.categories == b.categories
+    assert np.array_equal(a.values, b.values, equal_nan=True)
