@@ -412,19 +412,60 @@ def per_category(counts: np.ndarray, labels: list[str], confidence: float = 0.95
     """Each category against all others (a 2-category collapse): Fleiss' kappa (= Fleiss 1971's category
     kappa), AC1 and percent agreement, through the same engine."""
     total = np.einsum("ij->i", counts)  # whole numbers: the same as counts.sum(axis=1)
+    pairs = _category_pairs(counts, total) if clusters is None else None
     out = {}
     for k, lab in enumerate(labels):
-        two = np.empty((counts.shape[0], 2))  # category k, all others
-        two[:, 0] = counts[:, k]
-        np.subtract(total, counts[:, k], out=two[:, 1])
-        rows = _distinct_pairs(two) if clusters is None else None
+        if pairs is not None:
+            rows = pairs[k]
+        else:
+            two = np.empty((counts.shape[0], 2))  # category k, all others
+            two[:, 0] = counts[:, k]
+            np.subtract(total, counts[:, k], out=two[:, 1])
+            rows = _distinct_pairs(two) if clusters is None else None
         a = chance.agreement(two, clusters=clusters) if rows is None else chance.agreement(rows[0], freq=rows[1])
-        if counts[:, k].sum() == 0:
+        if (not rows[0][:, 0].any() if pairs is not None else counts[:, k].sum() == 0):
             reason = f"category '{lab}' was never used"
             out[lab] = {key: undefined(key, reason, a.n) for key in ("fleiss_kappa", "gwet_ac1")}
             continue
         out[lab] = {"fleiss_kappa": chance.fleiss_kappa(a, confidence), "gwet_ac1": chance.gwet_ac(a, confidence),
                     "percent_agreement": chance.percent_agreement(a, confidence)}
+    return out
+
+
+def _category_pairs(counts: np.ndarray, total: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    """``_distinct_pairs`` of every category's table (category k, all others), from one bincount over the whole
+    table, when it gives them all: whole-number counts from 0 to 2^20, whose units x 2 tables all take the
+    counting path (else None). The distinct rows (a, b) of category k are those of the keys a (T + 1) + a + b
+    (T: the largest row total), which sort as a * m + b does: by a, then b."""
+    n, q = counts.shape
+    if not n or not q:
+        return None
+    big = float(total.max())
+    if not 0 <= big < 2**20 or (big + 1) ** 2 * q > 4 * n * q + 4096:  # (NaN or infinite counts: NaN)
+        return None
+    t1 = int(big) + 1
+    offset = np.arange(q, dtype=np.int64)[None, :] * t1 * t1  # each category's keys in a range of their own
+    cnt = np.zeros(q * t1 * t1, dtype=np.int64)
+    for s in range(0, n, chance.CHUNK):  # k (T + 1)^2 + a (T + 1) + total, block by block (in the CPU cache)
+        c = counts[s:s + chance.CHUNK]
+        with np.errstate(invalid="ignore"):  # huge counts that cancel out in a row: caught by the comparison
+            keys = c.astype(np.int64)
+        if keys.min() < 0 or not np.array_equal(keys, c):
+            return None
+        keys *= t1
+        keys += total[s:s + chance.CHUNK].astype(np.int64)[:, None]
+        keys += offset
+        cnt += np.bincount(keys.ravel(), minlength=len(cnt))
+    cnt = cnt.reshape(q, t1 * t1)
+    out = []
+    for k in range(q):
+        nz = np.flatnonzero(cnt[k])
+        a, tot = nz // t1, nz % t1
+        # as _distinct_pairs would give them (its own check of the key range: a * m + b below 4 n + 4096)
+        b = tot - a
+        if int((a * (int(b.max()) + 1) + b).max()) > 4 * n + 4096:
+            return None
+        out.append((np.column_stack([a, b]).astype(float), cnt[k][nz].astype(float)))
     return out
 
 

@@ -219,6 +219,8 @@ class Agreement:
     sparse: SparseCounts | None = None
     clusters: np.ndarray | None = None  # cluster of each unit: SEs become cluster-robust (reliability.cluster)
     freq: np.ndarray | None = None  # units each row stands for (None: one each)
+    kept: np.ndarray | None = None  # the rows of the table the units are (None: every row; rows without a rating
+    # or of frequency 0 are dropped)
 
     @property
     def weights(self) -> np.ndarray:
@@ -306,6 +308,7 @@ def agreement(counts: np.ndarray | SparseCounts, weights: np.ndarray | Kernel | 
     if freq is not None:
         freq = frequencies(freq, len(ri))
         rated &= freq > 0
+    keep = None
     if not rated.all():  # no copy of the table when every unit has a rating
         keep = np.flatnonzero(rated)
         counts, ri = counts.take(keep, axis=0), ri[keep]
@@ -350,7 +353,7 @@ def agreement(counts: np.ndarray | SparseCounts, weights: np.ndarray | Kernel | 
         pi = (counts / ri[:, None]).mean(axis=0)
     else:
         pi = col / n
-    return _finish_agreement(counts, kern, ri, sum_q, pi, identity, clusters=clusters, freq=freq)
+    return _finish_agreement(counts, kern, ri, sum_q, pi, identity, clusters=clusters, freq=freq, kept=keep)
 
 
 def _kernel(weights: np.ndarray | Kernel | None, q: int) -> Kernel:
@@ -367,8 +370,10 @@ def _agreement_sparse(t: SparseCounts, weights: np.ndarray | Kernel | None,
     if freq is not None:
         freq = frequencies(freq, len(ri))
         rated &= freq > 0
+    keep = None
     if not rated.all():
-        t = t.take_units(np.flatnonzero(rated))
+        keep = np.flatnonzero(rated)
+        t = t.take_units(keep)
         if clusters is not None:
             clusters = np.asarray(clusters)[rated]
         if freq is not None:
@@ -381,12 +386,13 @@ def _agreement_sparse(t: SparseCounts, weights: np.ndarray | Kernel | None,
         pi = t.col_sums(1.0 / ri) / len(ri)
     else:
         pi = t.col_sums(freq / ri) / freq.sum()
-    return _finish_agreement(None, kern, ri, sum_q, pi, kern.is_identity, t, clusters, freq)
+    return _finish_agreement(None, kern, ri, sum_q, pi, kern.is_identity, t, clusters, freq, keep)
 
 
 def _finish_agreement(counts: np.ndarray | None, kern: Kernel, ri: np.ndarray, sum_q: np.ndarray, pi: np.ndarray,
                       identity: bool, sparse: SparseCounts | None = None,
-                      clusters: np.ndarray | None = None, freq: np.ndarray | None = None) -> Agreement:
+                      clusters: np.ndarray | None = None, freq: np.ndarray | None = None,
+                      kept: np.ndarray | None = None) -> Agreement:
     multi = ri >= 2
     den = np.where(multi, ri * (ri - 1), 1.0)
     pa_i = np.where(multi, sum_q / den, 0.0)
@@ -397,7 +403,7 @@ def _finish_agreement(counts: np.ndarray | None, kern: Kernel, ri: np.ndarray, s
     else:
         pa = float(pa_i[multi] @ freq[multi] / freq[multi].sum())
     return Agreement(counts, kern, ri, pa_i, multi, pa, pi, sum_q if identity or sparse is not None else None, sparse,
-                     None if clusters is None else np.asarray(clusters), freq)
+                     None if clusters is None else np.asarray(clusters), freq, kept)
 
 
 def _finish(
@@ -612,7 +618,10 @@ def conger_kappa(codes: np.ndarray, q: int, weights: np.ndarray | Kernel | None 
     """
     codes = np.asarray(codes)
     f = None if freq is None else frequencies(freq, codes.shape[0])
-    if a is None or codes.shape[0] != a.rows:  # (a.rows == rows: every unit has a rating, nothing to drop)
+    kept = None  # a's rows of ``codes`` when some are not a's: the per-unit terms of all rows are taken at the end
+    if a is not None and f is None and a.kept is not None and codes.shape[0] != a.rows:
+        kept = a.kept
+    elif a is None or codes.shape[0] != a.rows:  # (a.rows == rows: every unit has a rating, nothing to drop)
         rows = (codes >= 0).any(axis=1)
         if f is not None:
             rows &= f > 0
@@ -626,17 +635,8 @@ def conger_kappa(codes: np.ndarray, q: int, weights: np.ndarray | Kernel | None 
     bad = _guard(key, a)
     if bad:
         return bad
-    n_g = np.count_nonzero(codes >= 0, axis=0) if f is None else f @ (codes >= 0)
-    if not (n_g > 0).all():  # coders without any rating are left out
-        codes = codes[:, n_g > 0]
-        n_g = n_g[n_g > 0]
-    n, r = codes.shape
-    if f is not None:
-        n = a.n
-    n_g = n_g.astype(float)
-    batch = max(1, min(r, (64 << 20) // (8 * 4 * max(q, 1))))
-
-    every: np.ndarray | None = None
+    r = codes.shape[1]
+    classif = None
     if r * (q + 1) <= 1 << 20:  # few categories: every coder's marginals from one bincount per block of units
         itype = np.int32 if r * (q + 1) < 2**31 - 1 else np.int64
         offs_all = np.arange(1, r * (q + 1) + 1, q + 1, dtype=itype)[None, :]
@@ -647,7 +647,23 @@ def conger_kappa(codes: np.ndarray, q: int, weights: np.ndarray | Kernel | None 
             else:
                 classif += np.bincount((codes[s:s + CHUNK] + offs_all).ravel(order="C"),
                                        weights=np.repeat(f[s:s + CHUNK], r), minlength=len(classif))
-        every = (classif.reshape(r, q + 1)[:, 1:] / n_g[:, None]).T  # q x r
+        classif = classif.reshape(r, q + 1)[:, 1:]  # coders x categories (slot 0: missing)
+        n_g = classif.sum(axis=1)  # (weighted) ratings of each coder: whole numbers, exact
+    else:
+        n_g = np.count_nonzero(codes >= 0, axis=0) if f is None else f @ (codes >= 0)
+    if not (n_g > 0).all():  # coders without any rating are left out
+        codes = codes[:, n_g > 0]
+        if classif is not None:
+            classif = classif[n_g > 0]
+        n_g = n_g[n_g > 0]
+    n, r = codes.shape
+    if f is not None:
+        n = a.n
+    elif kept is not None:
+        n = len(kept)
+    n_g = n_g.astype(float)
+    batch = max(1, min(r, (64 << 20) // (8 * 4 * max(q, 1))))
+    every = None if classif is None else (classif / n_g[:, None]).T  # q x r
 
     def marginals(cols: range) -> np.ndarray:  # q x len(cols): p_gk of these coders
         if every is not None:
@@ -686,7 +702,9 @@ def conger_kappa(codes: np.ndarray, q: int, weights: np.ndarray | Kernel | None 
         flat = lut.ravel()
         for u in range(0, codes.shape[0], CHUNK):
             block = np.ascontiguousarray(codes[u:u + CHUNK, s:s + len(cols)])
-            pe_i[u:u + CHUNK] += np.take(flat, block + offs).sum(axis=1)
+            pe_i[u:u + CHUNK] += _row_sums(np.take(flat, block + offs))
+    if kept is not None:
+        pe_i = pe_i[kept]
     pe = pbar_w_pbar - (pgwpg - r * pbar_w_pbar) / (r * (r - 1))
     if pe >= PE_ONE:
         return undefined(key, "chance agreement is 1 (every rating falls in one category), so kappa is 0/0",

@@ -88,3 +88,48 @@ def test_wide_file_with_integer_ids_reads_as_the_careful_reader(tmp_path_factory
     assert list(a.units) == list(b.units) == cells and a.units == b.units
     assert a.coders == b.coders and a.warnings == b.warnings and a.categories == b.categories
     assert np.array_equal(a.values, b.values, equal_nan=True)
+
+
+@settings(max_examples=150, deadline=None)
+@given(n=st.integers(0, 300), k=st.integers(1, 7), q=st.integers(1, 6), missing=st.sampled_from([0.0, 0.2, 0.6, 1.0]),
+       seed=st.integers(0, 10_000), odd=st.sampled_from([None, 0.5, -1.0, np.nan, 2.0**21, 40.0]))
+def test_category_pairs_are_each_categorys_distinct_pairs(n, k, q, missing, seed, odd):
+    from reliability import analysis, chance
+
+    rng = np.random.default_rng(seed)
+    x = rng.integers(1, q + 1, size=(n, k)).astype(float)
+    x[rng.random((n, k)) < missing] = np.nan
+    counts = chance.count_table(chance.category_index(x, list(range(1, q + 1))), q)
+    if odd is not None and n:
+        counts[int(rng.integers(n)), int(rng.integers(q))] = odd
+    total = np.einsum("ij->i", counts)
+    got = analysis._category_pairs(counts, total)
+    want = []
+    for c in range(q):
+        two = np.column_stack([counts[:, c], total - counts[:, c]])
+        want.append(analysis._distinct_pairs(two))
+    if got is None:  # the per-category path: allowed only when the whole table does not qualify
+        assert odd is not None or not n or any(w is None for w in want) or n * q * 4 + 4096 < (k + 1) ** 2 * q
+        return
+    for (rows, freq), w in zip(got, want, strict=True):
+        assert w is not None and rows.tolist() == w[0].tolist() and freq.tolist() == w[1].tolist()
+        assert rows.dtype == w[0].dtype and freq.dtype == w[1].dtype
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 200), k=st.integers(2, 7), q=st.integers(2, 6), missing=st.sampled_from([0.0, 0.3, 0.7]),
+       seed=st.integers(0, 10_000))
+def test_per_category_is_the_category_by_category_result(n, k, q, missing, seed):
+    from reliability import analysis, chance
+
+    rng = np.random.default_rng(seed)
+    x = rng.integers(1, q + 1, size=(n, k)).astype(float)
+    x[rng.random((n, k)) < missing] = np.nan
+    counts = chance.count_table(chance.category_index(x, list(range(1, q + 1))), q)
+    labels = [str(c) for c in range(1, q + 1)]
+    fast = analysis.per_category(counts, labels)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(analysis, "_category_pairs", lambda counts, total: None)
+        slow = analysis.per_category(counts, labels)
+    assert {lab: {key: c.to_dict() for key, c in d.items()} for lab, d in fast.items()} == \
+        {lab: {key: c.to_dict() for key, c in d.items()} for lab, d in slow.items()}
