@@ -63,17 +63,22 @@ def _both(monkeypatch: pytest.MonkeyPatch, path: Path):
 @settings(max_examples=120, deadline=None)
 @given(ids=st.one_of(st.lists(st.integers(0, 10**15), min_size=1, max_size=30, unique=True).map(sorted),
                      st.lists(st.integers(0, 40), min_size=1, max_size=30)),
-       odd=st.sampled_from(["", "007", "-3", "u7", "1.0"]), k=st.integers(1, 4), seed=st.integers(0, 1000))
-def test_wide_file_with_integer_ids_reads_as_the_careful_reader(tmp_path_factory, ids, odd, k, seed):
+       odd=st.sampled_from(["", "007", "-3", "u7", "1.0"]), k=st.integers(1, 4), seed=st.integers(0, 1000),
+       odd_code=st.sampled_from([None, "x", ".", "NA", "10", "-1", "1.5", "ü", "+"]), delim=st.sampled_from(",;\t"))
+def test_wide_file_with_integer_ids_reads_as_the_careful_reader(tmp_path_factory, ids, odd, k, seed, odd_code,
+                                                                delim):
+    # one-digit codes and empty cells (read from their bytes), or another token in one column
     monkeypatch = pytest.MonkeyPatch()
     rng = np.random.default_rng(seed)
     cells = [str(i) for i in ids]
     if odd and rng.random() < 0.5:
         cells[int(rng.integers(len(cells)))] = odd
-    codes = rng.integers(0, 4, size=(len(cells), k)).astype(str).astype(object)
+    codes = rng.integers(0, 10, size=(len(cells), k)).astype(str).astype(object)
     codes[rng.random(codes.shape) < 0.3] = ""
-    header = "unit_id_column," + ",".join(f"coder_{j}" for j in range(k))
-    text = header + "\n" + "".join(",".join([u, *row]) + "\n" for u, row in zip(cells, codes.tolist()))
+    if odd_code is not None:
+        codes[int(rng.integers(len(cells))), int(rng.integers(k))] = odd_code
+    header = delim.join(["unit_id_column", *(f"coder_{j}" for j in range(k))])
+    text = header + "\n" + "".join(delim.join([u, *row]) + "\n" for u, row in zip(cells, codes.tolist()))
     path = tmp_path_factory.mktemp("ids") / "wide.csv"
     path.write_text(text)
     try:
@@ -87,6 +92,7 @@ def test_wide_file_with_integer_ids_reads_as_the_careful_reader(tmp_path_factory
     a, b = fast[1], careful[1]
     assert list(a.units) == list(b.units) == cells and a.units == b.units
     assert a.coders == b.coders and a.warnings == b.warnings and a.categories == b.categories
+    assert a.labels == b.labels and all(type(c) is float for c in a.categories)
     assert np.array_equal(a.values, b.values, equal_nan=True)
 
 

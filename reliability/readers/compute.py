@@ -83,7 +83,9 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
     else:
         units_raw = ids[0] if ids[0].dtype == object else IntegerIds(ids[0])
     cols = [value_col] if long else coder_cols
-    fast = None if long or categories is not None else _numeric_values(t, [pos[c] for c in cols], parse)
+    fast, known = None, None
+    if not long and categories is None:
+        fast, known = _numeric_values(t, [pos[c] for c in cols], parse)
     if fast is None:
         parsed = [validate_distinct(t.cells[pos[c]], parse, t.lines, name, c, problems) for c in cols]
     empty = np.zeros(len(units_raw), dtype=bool) if isinstance(units_raw, IntegerIds) else units_raw == ""
@@ -122,7 +124,8 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
             first[k] = int(t.lines[r])
     if fast is not None:
         col_vals = fast
-        cat_vals = tuple(_distinct_of_columns([v[~np.isnan(v)] for v in fast]).tolist())
+        cat_vals = tuple((known if known is not None else _distinct_of_columns([v[~np.isnan(v)] for v in fast]))
+                         .tolist())
         labels = number_labels(cat_vals)
     elif categories is not None:
         cat_vals, labels = item.category_values(), item.codes
@@ -164,32 +167,52 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
                        explicit_categories=categories is not None, clusters=clusters)
 
 
-def _numeric_values(t: Table, columns: list[int], parse: Callable[[str], Parsed]) -> list[np.ndarray] | None:
-    """The value of every cell of the given columns when each cell is a number or a missing-value token, read
-    through the table's byte offsets (readers.grid) without making strings of the numbers; the cells the
-    vectorised parser leaves (empty cells, tokens such as NA or 1e3) go through ``parse`` like every other cell.
-    None when the table has no grid, a missing-value token is written like a number, or some cell is not a
-    number (the careful path ranks text tokens)."""
+_DIGIT_VALUE = np.full(256, np.nan)  # the value of a one-byte cell: its digit, else NaN
+_DIGIT_VALUE[48:58] = np.arange(10)
+
+
+def _numeric_values(t: Table, columns: list[int], parse: Callable[[str], Parsed]
+                    ) -> tuple[list[np.ndarray] | None, np.ndarray | None]:
+    """(the value of every cell of the given columns, their distinct finite values in order or None) when each
+    cell is a number or a missing-value token, read through the table's byte offsets (readers.grid) without
+    making strings of the numbers; the cells the vectorised parser leaves (empty cells, tokens such as NA or 1e3)
+    go through ``parse`` like every other cell. The distinct values are given when every column holds only
+    one-digit codes and empty cells (counted from the bytes). (None, None) when the table has no grid, a
+    missing-value token is written like a number, or some cell is not a number (the careful path ranks text
+    tokens)."""
     missing = getattr(parse, "open_missing", None)
     if t.grid is None or missing is None or any(map(_plain_number, missing)):
-        return None
+        return None, None
     blank = parse("")
+    blank_ok = blank[2] is None and blank[0] == ""  # an empty cell is missing, as the vectorised parser has it
+    ends = [ord(t.delimiter), 10, 13, 0]  # what an empty cell's byte can be (Grid.first_bytes)
     out = []
+    used = np.zeros(10, dtype=bool)  # the digits of one-digit columns
+    every = True  # every column read from its bytes so far
     for j in columns:
+        one = t.grid.first_bytes(j)
+        if one is not None:
+            h = np.bincount(one, minlength=256)
+            n_empty = int(h[ends].sum())
+            if int(h[48:58].sum()) + n_empty == len(one) and (blank_ok or not n_empty):
+                used |= h[48:58] > 0
+                out.append(_DIGIT_VALUE[one])
+                continue
+        every = False
         vals, odd = t.grid.numbers(j)
         if odd.any():
             empty = t.grid.empty(j)
-            if empty.any() and (blank[2] is not None or blank[0] != ""):
-                return None
+            if empty.any() and not blank_ok:
+                return None, None
             rest = np.flatnonzero(odd & ~empty)
             if len(rest):
                 idx, uniq = _distinct(t.grid.texts(j, rest))
                 got = [parse(u.strip()) for u in uniq]
                 if any(err is not None or (code != "" and math.isnan(value)) for code, value, err in got):
-                    return None
+                    return None, None
                 vals[rest] = np.array([value for _, value, _ in got], dtype=float)[idx]
         out.append(vals)
-    return out
+    return out, (np.flatnonzero(used).astype(float) if every else None)
 
 
 _POW10_INT = np.array([10**k for k in range(16)], dtype=np.int64)

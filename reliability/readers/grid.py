@@ -159,6 +159,15 @@ class Grid:
             odd[a:a + _CHUNK] = bad
         return values, odd
 
+    def first_bytes(self, j: int) -> np.ndarray | None:
+        """The byte of each cell of column ``j`` (uint8) when no cell is longer than one byte, else None. An
+        empty cell gives the byte after it: the delimiter, "\n", "\r" (of "\r\n") or 0 (past the end of the
+        text), none of which is ever a cell of a plain file."""
+        s, e = self.span(j)
+        if len(s) and int((e - s).max()) > 1:
+            return None
+        return self.buf[s]
+
     def digits(self, j: int) -> np.ndarray | None:
         """The cells of column ``j`` as int64 when every one is 1 to 16 ASCII digits (leading zeros allowed),
         else None: unit ids written as whole numbers, read 8 bytes at a time. The 8 bytes ending at a cell's
