@@ -151,8 +151,11 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
     else:
         units, coders = units_raw if isinstance(units_raw, IntegerIds) else units_raw.tolist(), list(coder_cols)
         m = np.empty((len(units), len(coders)))
-        for j, v in enumerate(col_vals):
-            m[:, j] = v if fast is not None else v[parsed[j][0]]
+        cols_in_rows = col_vals if fast is not None else [v[parsed[j][0]] for j, v in enumerate(col_vals)]
+        for s in range(0, len(units), _FILL_ROWS):  # a block of rows at a time: it stays in the CPU cache
+            block = m[s:s + _FILL_ROWS]
+            for j, v in enumerate(cols_in_rows):
+                block[:, j] = v[s:s + _FILL_ROWS]
     clusters = None
     if cluster_col is not None:
         from reliability.cluster import assign_clusters
@@ -167,6 +170,7 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
                        explicit_categories=categories is not None, clusters=clusters)
 
 
+_FILL_ROWS = 1 << 14  # rows of the units x coders matrix filled at a time, column by column
 _DIGIT_VALUE = np.full(256, np.nan)  # the value of a one-byte cell: its digit, else NaN
 _DIGIT_VALUE[48:58] = np.arange(10)
 
