@@ -139,3 +139,21 @@ def test_per_category_is_the_category_by_category_result(n, k, q, missing, seed)
         slow = analysis.per_category(counts, labels)
     assert {lab: {key: c.to_dict() for key, c in d.items()} for lab, d in fast.items()} == \
         {lab: {key: c.to_dict() for key, c in d.items()} for lab, d in slow.items()}
+
+
+@settings(max_examples=200, deadline=None)
+@given(n=st.integers(0, 60), k=st.integers(0, 5), missing=st.sampled_from([0.0, 0.5, 0.8, 0.95, 1.0]),
+       seed=st.integers(0, 10_000), integer_ids=st.booleans())
+def test_coverage_warnings_are_those_of_the_whole_matrix(n, k, missing, seed, integer_ids):
+    from reliability.readers.compute import _coverage_warnings
+    from reliability.readers.records import coverage_warnings
+
+    rng = np.random.default_rng(seed)
+    m = rng.integers(1, 4, size=(n, k)).astype(float)
+    m[rng.random((n, k)) < missing] = np.nan
+    if k and n and rng.random() < 0.3:
+        m[:, int(rng.integers(k))] = np.nan  # a coder who rated no unit
+    ids = np.arange(n, dtype=np.int64) * 7 + 1
+    units = IntegerIds(ids) if integer_ids else [f"u{i}" for i in ids.tolist()]
+    coders = [f"c{j}" for j in range(k)]
+    assert _coverage_warnings(m, units, coders) == coverage_warnings(m, "ratings", list(units), coders)

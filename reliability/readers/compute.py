@@ -124,8 +124,9 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
             first[k] = int(t.lines[r])
     if fast is not None:
         col_vals = fast
-        cat_vals = tuple((known if known is not None else _distinct_of_columns([v[~np.isnan(v)] for v in fast]))
-                         .tolist())
+        if known is None:
+            known = _distinct_of_columns([v[~np.isnan(v)] for v in map(_column_values, fast)])
+        cat_vals = tuple(known.tolist())
         labels = number_labels(cat_vals)
     elif categories is not None:
         cat_vals, labels = item.category_values(), item.codes
@@ -155,7 +156,7 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
         for s in range(0, len(units), _FILL_ROWS):  # a block of rows at a time: it stays in the CPU cache
             block = m[s:s + _FILL_ROWS]
             for j, v in enumerate(cols_in_rows):
-                block[:, j] = v[s:s + _FILL_ROWS]
+                block[:, j] = _column_values(v[s:s + _FILL_ROWS])
     clusters = None
     if cluster_col is not None:
         from reliability.cluster import assign_clusters
@@ -164,7 +165,7 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
         clusters, bad = assign_clusters(unit_of_row, strip_cells(t.cells[pos[cluster_col]], t._plain), len(units),
                                         t.lines, filled(len(t.lines), name), cluster_col)
         raise_if(bad)
-    warnings += coverage_warnings(m, "ratings", units, coders)
+    warnings += _coverage_warnings(m, units, coders)
     return ItemRatings("ratings", level, units, coders, m, tuple(cat_vals), tuple(labels),
                        weights=item.default_weights(), primary=item.default_primary(), warnings=warnings,
                        explicit_categories=categories is not None, clusters=clusters)
@@ -175,14 +176,39 @@ _DIGIT_VALUE = np.full(256, np.nan)  # the value of a one-byte cell: its digit, 
 _DIGIT_VALUE[48:58] = np.arange(10)
 
 
+def _coverage_warnings(m: np.ndarray, units: Sequence[str], coders: list[str]) -> list[str]:
+    """records.coverage_warnings of the ratings, found on the rows that make them: the units rated by one coder
+    and, for each coder, the first unit they rated (a coder without one rated no unit); the per-unit counts by
+    column additions instead of a sum along each row."""
+    rated = ~np.isnan(m)
+    if not rated.size:
+        return coverage_warnings(m, "ratings", list(units), coders)
+    per_unit = rated[:, 0].astype(np.int16)
+    for j in range(1, rated.shape[1]):
+        per_unit += rated[:, j]
+    rows = [np.flatnonzero(per_unit == 1)]
+    for j in range(rated.shape[1]):
+        first = int(rated[:, j].argmax())  # (stops at the first rating)
+        if rated[first, j]:
+            rows.append(np.array([first]))
+    keep = np.unique(np.concatenate(rows))
+    return coverage_warnings(m[keep], "ratings", [units[i] for i in keep.tolist()], coders)
+
+
+def _column_values(v: np.ndarray) -> np.ndarray:
+    """The values of a column from _numeric_values: its float values, or those of its one-byte cells."""
+    return _DIGIT_VALUE[v] if v.dtype == np.uint8 else v
+
+
 def _numeric_values(t: Table, columns: list[int], parse: Callable[[str], Parsed]
                     ) -> tuple[list[np.ndarray] | None, np.ndarray | None]:
     """(the value of every cell of the given columns, their distinct finite values in order or None) when each
     cell is a number or a missing-value token, read through the table's byte offsets (readers.grid) without
     making strings of the numbers; the cells the vectorised parser leaves (empty cells, tokens such as NA or 1e3)
-    go through ``parse`` like every other cell. The distinct values are given when every column holds only
-    one-digit codes and empty cells (counted from the bytes). (None, None) when the table has no grid, a
-    missing-value token is written like a number, or some cell is not a number (the careful path ranks text
+    go through ``parse`` like every other cell. A column of one-digit codes and empty cells is given as its
+    bytes (uint8: ``_column_values`` makes them values, 1/8 of the memory until then); the distinct values are
+    given when every column is one of those (counted from the bytes). (None, None) when the table has no grid,
+    a missing-value token is written like a number, or some cell is not a number (the careful path ranks text
     tokens)."""
     missing = getattr(parse, "open_missing", None)
     if t.grid is None or missing is None or any(map(_plain_number, missing)):
@@ -200,7 +226,7 @@ def _numeric_values(t: Table, columns: list[int], parse: Callable[[str], Parsed]
             n_empty = int(h[ends].sum())
             if int(h[48:58].sum()) + n_empty == len(one) and (blank_ok or not n_empty):
                 used |= h[48:58] > 0
-                out.append(_DIGIT_VALUE[one])
+                out.append(one)
                 continue
         every = False
         vals, odd = t.grid.numbers(j)

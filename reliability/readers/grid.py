@@ -329,13 +329,18 @@ def plain_grid(text: str, delim: str) -> tuple[list[str], Grid] | None:
         line_start, line_end = line_start[:-1], line_end[:-1]
     if not len(line_start) or int((line_end - line_start).max()) > MAX_CELL_CHARS:
         return None
-    cr = (line_end > line_start) & (buf[np.maximum(line_end - 1, 0)] == 13)
-    line_end = line_end - cr  # "\r\n": the "\r" is no cell's
+    if "\r" in text:
+        cr = (line_end > line_start) & (buf[np.maximum(line_end - 1, 0)] == 13)
+        line_end = line_end - cr  # "\r\n": the "\r" is no cell's
     n = data[: int(line_end[0])].count(delim.encode()) + 1
     if line_end[0] == line_start[0]:
         return None
-    keep = np.flatnonzero(line_end > line_start)
-    line_start, line_end = line_start[keep], line_end[keep]
+    filled = line_end > line_start
+    if filled.all():  # no empty line: no copies
+        keep = np.arange(len(line_start))
+    else:
+        keep = np.flatnonzero(filled)
+        line_start, line_end = line_start[keep], line_end[keep]
     dpos = np.flatnonzero(buf == ord(delim))
     if len(dpos) != len(keep) * (n - 1):
         return None
