@@ -245,7 +245,7 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
             alpha = chance.krippendorff_alpha(a_w, opts.confidence)
             coefs["krippendorff_alpha"] = alpha.with_(extra={**alpha.extra, "weights": wname})
         else:
-            coefs["krippendorff_alpha"] = krippendorff_alpha(tab, cats, r.level, opts.confidence, a=identity,
+            coefs["krippendorff_alpha"] = krippendorff_alpha(tab, cats, r.level, opts.confidence, a=a_w,
                                                              dense_max=dense_max, clusters=cl)
     if r.level != "nominal":
         coefs.update(icc_all(r.values, opts.confidence, opts.icc_convention, opts.icc_missing))
@@ -400,8 +400,12 @@ def krippendorff_alpha(counts: np.ndarray | SparseCounts, categories: list[float
 
 
 def _same_kernel(a: weights.Kernel, b: weights.Kernel) -> bool:
+    """Whether two kernels are the same weights (an agreement computed with one serves the other)."""
     if a.is_identity and b.is_identity:
         return a.q == b.q
+    if type(a) is weights.DifferenceKernel and type(b) is weights.DifferenceKernel:
+        return (a.closed_form and b.closed_form and (a.sq, a.ab, a.c) == (b.sq, b.ab, b.c)
+                and bool(np.array_equal(a.raw, b.raw)))
     if isinstance(a, weights.MatrixKernel) and isinstance(b, weights.MatrixKernel):
         return a.w.shape == b.w.shape and bool(np.array_equal(a.w, b.w))
     return False
