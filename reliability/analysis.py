@@ -137,8 +137,10 @@ def _coders_rating(head: np.ndarray, rated: Callable[[np.ndarray], np.ndarray]) 
     return int(used.sum())
 
 
-def _family(a: chance.Agreement, codes: np.ndarray, q: int, opts: Options) -> dict[str, Coefficient]:
-    """The chance-corrected family on one count table (one engine, one pass)."""
+def _family(a: chance.Agreement, codes: np.ndarray, q: int, opts: Options,
+            distinct: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, Coefficient]:
+    """The chance-corrected family on one count table (one engine, one pass). ``distinct``: the distinct rows
+    of ``codes`` and their frequencies when ``a`` is of those rows (``chance.distinct_rows``)."""
     cf = opts.confidence
     res = {
         "percent_agreement": chance.percent_agreement(a, cf),
@@ -146,7 +148,10 @@ def _family(a: chance.Agreement, codes: np.ndarray, q: int, opts: Options) -> di
     }
     ac = chance.gwet_ac(a, cf)
     res[ac.key] = ac
-    res["conger_kappa"] = chance.conger_kappa(codes, q, a.kernel, cf, a=a)
+    if distinct is None:
+        res["conger_kappa"] = chance.conger_kappa(codes, q, a.kernel, cf, a=a)
+    else:
+        res["conger_kappa"] = chance.conger_kappa(distinct[0], q, a.kernel, cf, a=a, freq=distinct[1])
     res["brennan_prediger"] = chance.brennan_prediger(a, cf)
     n_coders = _coders_rating(codes[:HEAD] >= 0, lambda cols: codes[:, cols] >= 0)
     if n_coders == 2:  # Conger's kappa with two coders is Cohen's, Fleiss' is Scott's: same numbers, own keys
@@ -201,11 +206,22 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
     codes = chance.category_index(r.values, cats) if q else np.full(r.values.shape, -1)
     cl = None if r.clusters is None else np.asarray(r.clusters)
     dense_max = _dense_max(r.values.shape[0], opts)
-    tab = chance.table(codes, q, dense_max) if q else np.zeros((r.n_units, 0))
-    totals = tab.sum(axis=0) if isinstance(tab, np.ndarray) else tab.col_sums()
+    # many units of a nominal item rated by a few coders: the engine works on the distinct rows of the codes
+    # and their frequencies (freq=), the same figures to the last bits in a fraction of the time
+    distinct = None
+    if (q and q <= dense_max and r.n_units >= DISTINCT_MIN_UNITS and r.level == "nominal" and not opts.weights
+            and r.weight_matrix is None and cl is None and not opts.bootstrap):
+        distinct = chance.distinct_rows(codes, q)
+    freq = None if distinct is None else distinct[1]
+    if distinct is not None:
+        tab = chance.count_table(distinct[0], q)
+        totals = np.einsum("i,ij->j", freq, tab)  # whole numbers: exact
+    else:
+        tab = chance.table(codes, q, dense_max) if q else np.zeros((r.n_units, 0))
+        totals = tab.sum(axis=0) if isinstance(tab, np.ndarray) else tab.col_sums()
     row_sums = np.einsum("ij->i", tab) if isinstance(tab, np.ndarray) else tab.row_sums()
     rated = row_sums > 0
-    n_units = int(rated.sum())
+    n_units = int(rated.sum()) if freq is None else int(freq[rated].sum())
     n_coders = _coders_rating(~np.isnan(r.values[:HEAD]), lambda cols: ~np.isnan(r.values[:, cols]))
     wname = opts.weights or r.weights or "identity"
     if r.level == "nominal" and not opts.weights:
@@ -221,10 +237,10 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
     if q == 0:
         coefs["percent_agreement"] = undefined("percent_agreement", "no ratings")
     else:
-        identity = chance.agreement(tab, clusters=cl)
+        identity = chance.agreement(tab, clusters=cl, freq=freq)
         a_w = identity
         if wname == "identity":
-            coefs.update(_family(identity, codes, q, opts))
+            coefs.update(_family(identity, codes, q, opts, distinct))
         else:
             why = _too_costly(kern, wname)
             if why:
@@ -266,8 +282,8 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
     dense = isinstance(tab, np.ndarray)
     if q >= 2 and wname == "identity" and opts.per_category:  # unweighted analysis, whatever the level
         if dense:
-            result.per_category = per_category(tab, labels, opts.confidence, clusters=cl)
-            result.fleiss_null = chance.fleiss_null_se(tab)
+            result.per_category = per_category(tab, labels, opts.confidence, clusters=cl, freq=freq)
+            result.fleiss_null = chance.fleiss_null_se(tab, freq)
         else:
             notes.append(f"per-category kappas and the Fleiss-Nee-Landis test are computed for up to {dense_max} "
                          f"categories, not {q}")
@@ -293,6 +309,7 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
     return result
 
 
+DISTINCT_MIN_UNITS = 20_000  # from this many units a nominal item is analysed on its distinct rows of codes
 BYTES_PER_RATING = 96  # the engine's peak per cell of the units x coders matrix (measured: 70-90 at 10^5-10^6 cells)
 MAX_WEIGHT_EVALS = 4e8  # q^2 per pass over a weight matrix without closed form (a few seconds)
 
@@ -412,11 +429,13 @@ def _same_kernel(a: weights.Kernel, b: weights.Kernel) -> bool:
 
 
 def per_category(counts: np.ndarray, labels: list[str], confidence: float = 0.95,
-                 clusters: np.ndarray | None = None) -> dict[str, dict[str, Coefficient]]:
+                 clusters: np.ndarray | None = None, freq: np.ndarray | None = None
+                 ) -> dict[str, dict[str, Coefficient]]:
     """Each category against all others (a 2-category collapse): Fleiss' kappa (= Fleiss 1971's category
-    kappa), AC1 and percent agreement, through the same engine."""
+    kappa), AC1 and percent agreement, through the same engine. ``freq``: how many units each row of
+    ``counts`` stands for (whole numbers; not with ``clusters``)."""
     total = np.einsum("ij->i", counts)  # whole numbers: the same as counts.sum(axis=1)
-    pairs = _category_pairs(counts, total) if clusters is None else None
+    pairs = _category_pairs(counts, total, freq) if clusters is None else None
     out = {}
     for k, lab in enumerate(labels):
         if pairs is not None:
@@ -425,7 +444,9 @@ def per_category(counts: np.ndarray, labels: list[str], confidence: float = 0.95
             two = np.empty((counts.shape[0], 2))  # category k, all others
             two[:, 0] = counts[:, k]
             np.subtract(total, counts[:, k], out=two[:, 1])
-            rows = _distinct_pairs(two) if clusters is None else None
+            rows = _distinct_pairs(two) if clusters is None and freq is None else None
+            if freq is not None:
+                rows = (two, freq)
         a = chance.agreement(two, clusters=clusters) if rows is None else chance.agreement(rows[0], freq=rows[1])
         if (not rows[0][:, 0].any() if pairs is not None else counts[:, k].sum() == 0):
             reason = f"category '{lab}' was never used"
@@ -436,21 +457,27 @@ def per_category(counts: np.ndarray, labels: list[str], confidence: float = 0.95
     return out
 
 
-def _category_pairs(counts: np.ndarray, total: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]] | None:
+def _category_pairs(counts: np.ndarray, total: np.ndarray, freq: np.ndarray | None = None
+                    ) -> list[tuple[np.ndarray, np.ndarray]] | None:
     """``_distinct_pairs`` of every category's table (category k, all others), from one bincount over the whole
     table, when it gives them all: whole-number counts from 0 to 2^20, whose units x 2 tables all take the
     counting path (else None). The distinct rows (a, b) of category k are those of the keys a (T + 1) + a + b
-    (T: the largest row total), which sort as a * m + b does: by a, then b."""
+    (T: the largest row total), which sort as a * m + b does: by a, then b. ``freq``: how many units each row
+    stands for (whole numbers): the pairs and counts of the table with each row repeated that often."""
     n, q = counts.shape
     if not n or not q:
         return None
+    rows_n = n
+    if freq is not None:
+        freq = chance.frequencies(freq, n)
+        n = int(freq.sum())  # the units (the guards below are those of the full table)
     big = float(total.max())
     if not 0 <= big < 2**20 or (big + 1) ** 2 * q > 4 * n * q + 4096:  # (NaN or infinite counts: NaN)
         return None
     t1 = int(big) + 1
     offset = np.arange(q, dtype=np.int64)[None, :] * t1 * t1  # each category's keys in a range of their own
-    cnt = np.zeros(q * t1 * t1, dtype=np.int64)
-    for s in range(0, n, chance.CHUNK):  # k (T + 1)^2 + a (T + 1) + total, block by block (in the CPU cache)
+    cnt = np.zeros(q * t1 * t1, dtype=np.int64 if freq is None else float)
+    for s in range(0, rows_n, chance.CHUNK):  # k (T + 1)^2 + a (T + 1) + total, block by block (in the CPU cache)
         c = counts[s:s + chance.CHUNK]
         with np.errstate(invalid="ignore"):  # huge counts that cancel out in a row: caught by the comparison
             keys = c.astype(np.int64)
@@ -459,7 +486,10 @@ def _category_pairs(counts: np.ndarray, total: np.ndarray) -> list[tuple[np.ndar
         keys *= t1
         keys += total[s:s + chance.CHUNK].astype(np.int64)[:, None]
         keys += offset
-        cnt += np.bincount(keys.ravel(), minlength=len(cnt))
+        if freq is None:
+            cnt += np.bincount(keys.ravel(), minlength=len(cnt))
+        else:  # whole-number weights: exact sums
+            cnt += np.bincount(keys.ravel(), np.repeat(freq[s:s + chance.CHUNK], q), minlength=len(cnt))
     cnt = cnt.reshape(q, t1 * t1)
     out = []
     for k in range(q):

@@ -168,6 +168,39 @@ def _index_search(flat: np.ndarray, sorted_cats: np.ndarray, order: np.ndarray, 
     return idx
 
 
+def distinct_rows(codes: np.ndarray, q: int, most: float = 0.5) -> tuple[np.ndarray, np.ndarray] | None:
+    """The distinct rows of a units x coders index matrix (-1 = missing), in order of their keys, and how many
+    units each stands for (float), when each row is one small integer key (sum_g (c_g + 1) (q + 1)^g, counted by
+    one bincount) and there are at most ``most`` times as many distinct rows as units; else None. With the
+    engine's ``freq=`` they give every coefficient of the full matrix (see the module docstring)."""
+    codes = np.asarray(codes)
+    if codes.ndim != 2 or not codes.size:
+        return None
+    n, r = codes.shape
+    base = q + 1
+    size = base**r  # (a Python int: no overflow)
+    if size > 4 * n + 4096:
+        return None
+    cnt = np.zeros(size, dtype=np.int64)
+    for s in range(0, n, CHUNK):
+        c = codes[s:s + CHUNK]
+        key = c[:, r - 1].astype(np.int64) + 1
+        for g in range(r - 2, -1, -1):  # Horner: ((c_{r-1} + 1) base + c_{r-2} + 1) base + ...
+            key *= base
+            key += c[:, g]
+            key += 1
+        cnt += np.bincount(key, minlength=size)
+    nz = np.flatnonzero(cnt)
+    if len(nz) > most * n:
+        return None
+    rows = np.empty((len(nz), r), dtype=codes.dtype)
+    rest = nz.copy()
+    for g in range(r):
+        rows[:, g] = rest % base - 1
+        rest //= base
+    return rows, cnt[nz].astype(float)
+
+
 def count_table(codes: np.ndarray, q: int, chunk: int = 1 << 14) -> np.ndarray:
     """Units x categories counts (float) from a units x coders index matrix (-1 = missing).
 
@@ -723,12 +756,14 @@ def conger_kappa(codes: np.ndarray, q: int, weights: np.ndarray | Kernel | None 
     return _finish(key, a, value, pe, terms, confidence)
 
 
-def fleiss_null_se(counts: np.ndarray) -> dict[str, float] | None:
+def fleiss_null_se(counts: np.ndarray, freq: np.ndarray | None = None) -> dict[str, float] | None:
     """Fleiss, Nee & Landis (1979) SE of Fleiss' kappa under H0: kappa = 0, with z and two-sided p, as R
     irr::kappam.fleiss reports it; also each category's kappa (Fleiss 1971) with its null SE and z.
 
     Defined for units with the same number m >= 2 of ratings; irr keeps only complete units, so only units
     rated by the modal number of coders are used here. Returns None when fewer than two such units exist.
+    ``freq``: how many units each row stands for (whole numbers; the sums of counts are then exact, the mean
+    agreement a weighted one: the full table's to the last bits).
     """
     from .distributions import ndtr
 
@@ -736,24 +771,33 @@ def fleiss_null_se(counts: np.ndarray) -> dict[str, float] | None:
     ri = np.einsum("ij->i", counts)  # whole numbers: exact in any order (so are the sums of products below)
     if not len(ri):
         return None
+    if freq is not None:
+        freq = frequencies(freq, len(ri))
+        ri = np.where(freq > 0, ri, -1)  # rows that stand for no unit: not the modal number of ratings
     m = ri.max()
     full = ri == m
     x = counts if full.all() else counts.take(np.flatnonzero(full), axis=0)
-    n = x.shape[0]
+    f = None if freq is None else freq[full]
+    n = x.shape[0] if f is None else int(f.sum())
     if n < 2 or m < 2:
         return None
-    p = (np.einsum("ij->j", x) if x.shape[1] >= 2 else x.sum(axis=0)) / (n * m)  # see CHUNK
+    if f is None:
+        p = (np.einsum("ij->j", x) if x.shape[1] >= 2 else x.sum(axis=0)) / (n * m)  # see CHUNK
+    else:
+        p = np.einsum("i,ij->j", f, x) / (n * m)  # whole numbers: exact
     pq = p * (1 - p)
     s = pq.sum()
     if s <= 0:
         return None
-    pa = (np.einsum("ij,ij->i", x, x - 1) / (m * (m - 1))).mean()
+    pa_u = np.einsum("ij,ij->i", x, x - 1) / (m * (m - 1))
+    pa = pa_u.mean() if f is None else f @ pa_u / n
     pe = (p**2).sum()
     kappa = (pa - pe) / (1 - pe)
     se0 = np.sqrt(2) / (s * np.sqrt(n * m * (m - 1))) * np.sqrt(s**2 - (pq * (1 - 2 * p)).sum())
     z = kappa / se0
     with np.errstate(divide="ignore", invalid="ignore"):
-        kj = 1 - np.einsum("ij,ij->j", x, m - x) / (n * m * (m - 1) * pq)
+        disagree = np.einsum("ij,ij->j", x, m - x) if f is None else np.einsum("i,ij,ij->j", f, x, m - x)
+        kj = 1 - disagree / (n * m * (m - 1) * pq)
     se_j = np.sqrt(2 / (n * m * (m - 1)))
     return {
         "kappa": float(kappa), "se_null": float(se0), "z": float(z), "p_two_sided": float(2 * ndtr(-abs(z))),

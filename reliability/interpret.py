@@ -61,6 +61,8 @@ def probabilistic_benchmark(value: float, se: float, scale: str = "landis_koch",
         return label(value, scale), []
     bands = SCALES[scale]
     lowers = [-1.0] + [u for u, _ in bands[:-1]]
+    value = min(max(value, -1.0), 1.0)  # beyond +-1 only by rounding (1 + 4e-16 with an SE of 1e-17 left no
+    # normal mass inside [-1, 1] to truncate to: 0/0)
     trunc = ndtr((value + 1) / se) - ndtr((value - 1) / se)
     cum, out, chosen = 0.0, [], None
     for (upper, name), lower in zip(reversed(bands), reversed(lowers)):

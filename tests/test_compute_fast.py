@@ -135,7 +135,7 @@ def test_per_category_is_the_category_by_category_result(n, k, q, missing, seed)
     labels = [str(c) for c in range(1, q + 1)]
     fast = analysis.per_category(counts, labels)
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(analysis, "_category_pairs", lambda counts, total: None)
+        m.setattr(analysis, "_category_pairs", lambda counts, total, freq=None: None)
         slow = analysis.per_category(counts, labels)
     assert {lab: {key: c.to_dict() for key, c in d.items()} for lab, d in fast.items()} == \
         {lab: {key: c.to_dict() for key, c in d.items()} for lab, d in slow.items()}
@@ -157,3 +157,98 @@ def test_coverage_warnings_are_those_of_the_whole_matrix(n, k, missing, seed, in
     units = IntegerIds(ids) if integer_ids else [f"u{i}" for i in ids.tolist()]
     coders = [f"c{j}" for j in range(k)]
     assert _coverage_warnings(m, units, coders) == coverage_warnings(m, "ratings", list(units), coders)
+
+
+def _flat(d, path=()):
+    """(path, leaf) of a nested result dict, leaves in order."""
+    if isinstance(d, dict):
+        for k, v in d.items():
+            yield from _flat(v, (*path, k))
+    elif isinstance(d, list):
+        for i, v in enumerate(d):
+            yield from _flat(v, (*path, i))
+    else:
+        yield path, d
+
+
+def _analyse_both(r, opts=None):
+    from reliability import analysis
+
+    out = []
+    for limit in (0, 10**12):  # distinct rows, then the full table
+        with pytest.MonkeyPatch.context() as m:
+            m.setattr(analysis, "DISTINCT_MIN_UNITS", limit)
+            res = analysis.analyse(r, opts)
+            out.append(res.to_dict(opts))
+    return out
+
+
+def _same_figures(fast, full):
+    # (the benchmark bands of a coefficient whose SE is 0 in one and 1e-17 in the other: not compared)
+    a = [(p, x) for p, x in _flat(fast) if "interpretation" not in p]
+    b = [(p, x) for p, x in _flat(full) if "interpretation" not in p]
+    assert [p for p, _ in a] == [p for p, _ in b]
+    for (path, x), (_, y) in zip(a, b, strict=True):
+        if isinstance(x, float) and isinstance(y, float) and not (np.isnan(x) and np.isnan(y)):
+            # the same sums in another order (whole-number sums exact): last bits, amplified by 1 / (1 - pe)
+            assert abs(x - y) <= 1e-9 * max(abs(x), abs(y)) + 1e-12, (path, x, y)
+        else:
+            assert x == y or (isinstance(x, float) and np.isnan(x) and np.isnan(y)), (path, x, y)
+    for key, c in fast["coefficients"].items():
+        d = full["coefficients"][key]
+        if (c["se"] or 0) > 1e-9 and (d["se"] or 0) > 1e-9:
+            assert c["interpretation"]["label"] == d["interpretation"]["label"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(n=st.integers(1, 400), k=st.integers(1, 6), q=st.integers(1, 6),
+       missing=st.sampled_from([0.0, 0.2, 0.6, 0.95]), seed=st.integers(0, 10_000), agree=st.floats(0, 1))
+def test_distinct_rows_give_the_full_tables_figures(n, k, q, missing, seed, agree):
+    from reliability.ratings import ItemRatings
+
+    rng = np.random.default_rng(seed)
+    truth = rng.integers(1, q + 1, n)
+    x = np.where(rng.random((n, k)) < agree, truth[:, None], rng.integers(1, q + 1, (n, k))).astype(float)
+    x[rng.random((n, k)) < missing] = np.nan
+    r = ItemRatings("ratings", "nominal", [f"u{i}" for i in range(n)], [f"c{j}" for j in range(k)], x,
+                    tuple(float(c) for c in range(1, q + 1)))
+    fast, full = _analyse_both(r)
+    _same_figures(fast, full)
+
+
+def test_benchmark_of_a_value_beyond_one_by_rounding():
+    from reliability import interpret
+
+    chosen, cum = interpret.probabilistic_benchmark(1.0000000000000004, 4.6e-17)
+    assert chosen == "Almost perfect" and [p for _, p in cum] == [1.0] * 6
+    assert interpret.probabilistic_benchmark(1.0, 4.6e-17) == (chosen, cum)
+
+
+def test_distinct_rows_are_each_pattern_with_its_count():
+    from reliability import chance
+
+    codes = np.array([[0, -1, 2], [1, 1, 1], [0, -1, 2], [-1, -1, -1], [0, -1, 2]], dtype=np.int32)
+    rows, freq = chance.distinct_rows(codes, 3, most=1)
+    pattern = {tuple(r): f for r, f in zip(rows.tolist(), freq.tolist(), strict=True)}
+    assert pattern == {(0, -1, 2): 3.0, (1, 1, 1): 1.0, (-1, -1, -1): 1.0} and rows.dtype == codes.dtype
+    assert chance.distinct_rows(codes, 3) is None  # more than half as many patterns as rows: the full table
+
+
+def test_alpha_chance_agreement_of_distinct_rows_is_the_exact_fraction():
+    # the full table's pi sums r_ik / rbar unit by unit (rounding at each step); the distinct rows' sums are of
+    # whole numbers: with many units the figure moves towards the exact value, not away
+    from fractions import Fraction
+
+    from reliability import analysis, chance
+    from reliability.ratings import ItemRatings
+
+    rng = np.random.default_rng(5)
+    n, k, q = 200_000, 5, 4
+    x = rng.integers(1, q + 1, (n, k)).astype(float)
+    x[rng.random((n, k)) < 0.3] = np.nan
+    r = ItemRatings("ratings", "nominal", [], [f"c{j}" for j in range(k)], x, tuple(float(c) for c in range(1, 5)))
+    tab = chance.count_table(chance.category_index(x, list(r.categories)), q)
+    col = tab[tab.sum(axis=1) >= 2].sum(axis=0).astype(np.int64).tolist()
+    exact = float(sum(Fraction(c, sum(col)) ** 2 for c in col))
+    fast = analysis.analyse(r).coefficients["krippendorff_alpha"].pe
+    assert abs(fast - exact) <= 4e-16
