@@ -252,3 +252,27 @@ def test_alpha_chance_agreement_of_distinct_rows_is_the_exact_fraction():
     exact = float(sum(Fraction(c, sum(col)) ** 2 for c in col))
     fast = analysis.analyse(r).coefficients["krippendorff_alpha"].pe
     assert abs(fast - exact) <= 4e-16
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 5).flatmap(lambda k: st.lists(st.lists(st.sampled_from(["", "", "1", "7", "x", "10", "ab",
+                                                                              "ü"]), min_size=k, max_size=k),
+                                                    min_size=1, max_size=30)),
+       st.sampled_from(["\n", "\r\n"]), st.booleans())
+def test_first_bytes_are_the_cells_bytes(rows, nl, end):
+    k = len(rows[0])
+    text = ",".join(f"h{j}" for j in range(k)) + nl + nl.join(",".join(r) for r in rows) + (nl if end else "")
+    got = plain_grid(text, ",")
+    if got is None:  # (a row of empty cells only is a blank line)
+        return
+    grid = got[1]
+    for j in range(k):
+        s, e = grid.span(j)
+        one = grid.first_bytes(j)
+        if int((e - s).max(initial=0)) > 1:
+            assert one is None
+        else:
+            assert one is not None and one.tolist() == grid.buf[s].tolist()
+            cells = grid.texts(j).tolist()
+            assert [chr(b) if c else "" for b, c in zip(one.tolist(), cells, strict=True)] == cells
+            assert all(b in (44, 10, 13, 0) for b, c in zip(one.tolist(), cells, strict=True) if not c)

@@ -83,7 +83,7 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
     else:
         units_raw = ids[0] if ids[0].dtype == object else IntegerIds(ids[0])
     cols = [value_col] if long else coder_cols
-    fast, known = None, None
+    fast, known, all_bytes = None, None, False
     if not long and categories is None:
         fast, known = _numeric_values(t, [pos[c] for c in cols], parse)
     if fast is None:
@@ -124,6 +124,7 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
             first[k] = int(t.lines[r])
     if fast is not None:
         col_vals = fast
+        all_bytes = known is not None
         if known is None:
             known = _distinct_of_columns([v[~np.isnan(v)] for v in map(_column_values, fast)])
         cat_vals = tuple(known.tolist())
@@ -151,12 +152,15 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
         units, coders = units_u.tolist(), coders_u.tolist()
     else:
         units, coders = units_raw if isinstance(units_raw, IntegerIds) else units_raw.tolist(), list(coder_cols)
-        m = np.empty((len(units), len(coders)))
-        cols_in_rows = col_vals if fast is not None else [v[parsed[j][0]] for j, v in enumerate(col_vals)]
-        for s in range(0, len(units), _FILL_ROWS):  # a block of rows at a time: it stays in the CPU cache
-            block = m[s:s + _FILL_ROWS]
-            for j, v in enumerate(cols_in_rows):
-                block[:, j] = _column_values(v[s:s + _FILL_ROWS])
+        if all_bytes:  # every column one-digit codes: the matrix straight from the table of first bytes
+            m = _DIGIT_VALUE[t.grid.first_byte_table()[0][:, [pos[c] for c in cols]]]
+        else:
+            m = np.empty((len(units), len(coders)))
+            cols_in_rows = col_vals if fast is not None else [v[parsed[j][0]] for j, v in enumerate(col_vals)]
+            for s in range(0, len(units), _FILL_ROWS):  # a block of rows at a time: it stays in the CPU cache
+                block = m[s:s + _FILL_ROWS]
+                for j, v in enumerate(cols_in_rows):
+                    block[:, j] = _column_values(v[s:s + _FILL_ROWS])
     clusters = None
     if cluster_col is not None:
         from reliability.cluster import assign_clusters

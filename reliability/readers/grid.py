@@ -40,6 +40,7 @@ class Grid:
     _cont: np.ndarray | None = field(default=None, repr=False)  # offsets of UTF-8 continuation bytes (non-ASCII)
     _factorized: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
     _span: tuple[int, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    _first_bytes: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     _keys_cache: dict[int, list[np.ndarray]] = field(default_factory=dict, repr=False)
 
     @property
@@ -161,12 +162,34 @@ class Grid:
 
     def first_bytes(self, j: int) -> np.ndarray | None:
         """The byte of each cell of column ``j`` (uint8) when no cell is longer than one byte, else None. An
-        empty cell gives the byte after it: the delimiter, "\n", "\r" (of "\r\n") or 0 (past the end of the
-        text), none of which is ever a cell of a plain file."""
-        s, e = self.span(j)
-        if len(s) and int((e - s).max()) > 1:
-            return None
-        return self.buf[s]
+        empty cell gives the byte after it: the delimiter, "\\n", "\\r" (of "\\r\\n") or 0 (past the end of
+        the text), none of which is ever a cell of a plain file. (A column of :meth:`first_byte_table`.)"""
+        table, longest = self.first_byte_table()
+        return None if longest[j] > 1 else table[:, j]
+
+    def first_byte_table(self) -> tuple[np.ndarray, np.ndarray]:
+        """(the first byte of every cell, rows x columns uint8; the longest cell of each column in bytes), from
+        one pass over the delimiters a block of rows at a time (a column's offsets are strided: reading them
+        column by column would stream the whole offset table once per column). Remembered."""
+        if self._first_bytes is not None:
+            return self._first_bytes
+        rows, nc = len(self.first), self.n_columns
+        table = np.empty((rows, nc), dtype=np.uint8)
+        longest = np.zeros(nc, dtype=np.int64)
+        starts = np.empty((min(rows, _DIGIT_CHUNK), nc), dtype=np.int64)
+        lengths = np.empty_like(starts)
+        for a in range(0, rows, _DIGIT_CHUNK):
+            d = self.delims[a:a + _DIGIT_CHUNK]
+            start, length = starts[:len(d)], lengths[:len(d)]
+            start[:, 0] = self.first[a:a + _DIGIT_CHUNK]
+            np.add(d, 1, out=start[:, 1:])
+            length[:, :-1] = d
+            length[:, -1] = self.last[a:a + _DIGIT_CHUNK]
+            length -= start
+            np.maximum(longest, length.max(axis=0), out=longest)
+            np.take(self.buf, start, out=table[a:a + _DIGIT_CHUNK], mode="clip")  # (offsets inside the buffer)
+        self._first_bytes = (table, longest)
+        return self._first_bytes
 
     def digits(self, j: int) -> np.ndarray | None:
         """The cells of column ``j`` as int64 when every one is 1 to 16 ASCII digits (leading zeros allowed),
