@@ -172,15 +172,23 @@ def _flat(d, path=()):
 
 
 def _analyse_both(r, opts=None):
-    from reliability import analysis
+    from reliability import analysis, chance
 
-    out = []
+    out, used = [], []
+    distinct_rows = chance.distinct_rows
+
+    def spy(codes, q):  # (distinct rows however many there are: the path is taken whenever the keys fit)
+        got = distinct_rows(codes, q, most=1.0)
+        used.append(got is not None)
+        return got
+
     for limit in (0, 10**12):  # distinct rows, then the full table
         with pytest.MonkeyPatch.context() as m:
             m.setattr(analysis, "DISTINCT_MIN_UNITS", limit)
+            m.setattr(chance, "distinct_rows", spy)
             res = analysis.analyse(r, opts)
             out.append(res.to_dict(opts))
-    return out
+    return out, any(used)
 
 
 def _same_figures(fast, full):
@@ -212,7 +220,21 @@ def test_distinct_rows_give_the_full_tables_figures(n, k, q, missing, seed, agre
     x[rng.random((n, k)) < missing] = np.nan
     r = ItemRatings("ratings", "nominal", [f"u{i}" for i in range(n)], [f"c{j}" for j in range(k)], x,
                     tuple(float(c) for c in range(1, q + 1)))
-    fast, full = _analyse_both(r)
+    (fast, full), _ = _analyse_both(r)
+    _same_figures(fast, full)
+
+
+@pytest.mark.parametrize("n, k, q, missing", [(3000, 4, 3, 0.1), (25_000, 6, 5, 0.1), (500, 2, 4, 0.3)])
+def test_distinct_rows_of_many_units(n, k, q, missing):
+    from reliability.ratings import ItemRatings
+
+    rng = np.random.default_rng(n)
+    truth = rng.integers(1, q + 1, n)
+    x = np.where(rng.random((n, k)) < 0.6, truth[:, None], rng.integers(1, q + 1, (n, k))).astype(float)
+    x[rng.random((n, k)) < missing] = np.nan
+    r = ItemRatings("ratings", "nominal", [], [f"c{j}" for j in range(k)], x, tuple(float(c) for c in range(1, q + 1)))
+    (fast, full), used = _analyse_both(r)
+    assert used
     _same_figures(fast, full)
 
 
