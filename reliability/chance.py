@@ -168,6 +168,45 @@ def _index_search(flat: np.ndarray, sorted_cats: np.ndarray, order: np.ndarray, 
     return idx
 
 
+def keyed_rows(m: np.ndarray, base: int, offset: int = 0, ids: bool = False
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
+    """The distinct rows of a matrix of whole numbers ``-offset .. base - 1 - offset``, in order of their keys
+    ``sum_g (m_g + offset) base^g``, how many rows each stands for (float) and, with ``ids``, the index of each
+    row among them; None when a key would not fit in int64. Keys over a small range are counted by one
+    bincount (block by block), others by a sort. The one mechanism behind the engine's distinct rows of codes
+    (:func:`distinct_rows`) and of count tables (``diagnostics.distinct_rows``)."""
+    n, r = m.shape
+    size = base**r  # (a Python int: no overflow)
+    if size >= 2**62:
+        return None
+    key = np.empty(n, dtype=np.int64)
+    for s in range(0, n, CHUNK):  # Horner: ((m_{r-1} + o) base + m_{r-2} + o) base + ...
+        c, k = m[s:s + CHUNK], key[s:s + CHUNK]
+        k[:] = c[:, r - 1]
+        k += offset
+        for g in range(r - 2, -1, -1):
+            k *= base
+            k += c[:, g]
+            k += offset
+    if size <= 4 * n + 4096:
+        cnt = np.bincount(key, minlength=size)
+        nz = np.flatnonzero(cnt)
+        counts = cnt[nz]
+        if ids:
+            rank = np.zeros(size, dtype=np.int64)
+            rank[nz] = np.arange(len(nz))
+            row_id = rank[key]
+    else:
+        nz, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+        row_id = inverse.reshape(-1)
+    rows = np.empty((len(nz), r), dtype=m.dtype)
+    rest = nz.copy()
+    for g in range(r):
+        rows[:, g] = rest % base - offset
+        rest //= base
+    return rows, counts.astype(float), row_id if ids else None
+
+
 def distinct_rows(codes: np.ndarray, q: int, most: float = 0.5) -> tuple[np.ndarray, np.ndarray] | None:
     """The distinct rows of a units x coders index matrix (-1 = missing), in order of their keys, and how many
     units each stands for (float), when each row is one small integer key (sum_g (c_g + 1) (q + 1)^g, counted by
@@ -177,28 +216,12 @@ def distinct_rows(codes: np.ndarray, q: int, most: float = 0.5) -> tuple[np.ndar
     if codes.ndim != 2 or not codes.size:
         return None
     n, r = codes.shape
-    base = q + 1
-    size = base**r  # (a Python int: no overflow)
-    if size > 4 * n + 4096:
+    if (q + 1) ** r > 4 * n + 4096:
         return None
-    cnt = np.zeros(size, dtype=np.int64)
-    for s in range(0, n, CHUNK):
-        c = codes[s:s + CHUNK]
-        key = c[:, r - 1].astype(np.int64) + 1
-        for g in range(r - 2, -1, -1):  # Horner: ((c_{r-1} + 1) base + c_{r-2} + 1) base + ...
-            key *= base
-            key += c[:, g]
-            key += 1
-        cnt += np.bincount(key, minlength=size)
-    nz = np.flatnonzero(cnt)
-    if len(nz) > most * n:
+    got = keyed_rows(codes, q + 1, offset=1)
+    if got is None or len(got[0]) > most * n:
         return None
-    rows = np.empty((len(nz), r), dtype=codes.dtype)
-    rest = nz.copy()
-    for g in range(r):
-        rows[:, g] = rest % base - 1
-        rest //= base
-    return rows, cnt[nz].astype(float)
+    return got[0], got[1]
 
 
 def count_table(codes: np.ndarray, q: int, chunk: int = 1 << 14) -> np.ndarray:

@@ -461,26 +461,13 @@ LOO_DISTINCT_FROM = 20_000  # units from which leave-one-out works on the distin
 def distinct_rows(tab: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """(index of each unit's row among the distinct rows, the distinct rows) of a count table of small whole
     numbers (r coders and q categories give at most C(r + q, q) distinct rows, whatever the number of units);
-    None when the rows cannot be keyed as one integer each. With the engine's ``freq=`` the distinct rows give
-    the figures of the whole table up to the order of the sums (tests/test_loo_distinct.py)."""
-    n, q = tab.shape
-    if not n or not q:
+    None when the rows cannot be keyed as one integer each (:func:`chance.keyed_rows`). With the engine's
+    ``freq=`` the distinct rows give the figures of the whole table up to the order of the sums
+    (tests/test_loo_distinct.py)."""
+    if not tab.size:
         return None
-    base = int(tab.max()) + 1
-    if base ** q >= 2**62:
-        return None
-    key = tab.astype(np.int64) @ (base ** np.arange(q, dtype=np.int64))
-    if key.max() <= 4 * n + 4096:
-        cnt = np.bincount(key)
-        uniq = np.flatnonzero(cnt)
-        rank = np.zeros(len(cnt), dtype=np.int64)
-        rank[uniq] = np.arange(len(uniq))
-        row_id = rank[key]
-    else:
-        uniq, row_id = np.unique(key, return_inverse=True)
-        row_id = row_id.reshape(-1)
-    digits = (uniq[:, None] // (base ** np.arange(q, dtype=np.int64))[None, :]) % base
-    return row_id, digits.astype(float)
+    got = chance.keyed_rows(tab.astype(np.int64), int(tab.max()) + 1, ids=True)
+    return None if got is None else (got[2], got[0].astype(float))
 
 
 def diagnose(r: ItemRatings, result: ItemResult, opts: Options | None = None) -> Diagnostics:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_per_category_fast import random_counts  # shared random tables
 
 from reliability.errors import InputError
 from reliability.ratings import IntegerIds
@@ -126,13 +127,9 @@ def test_category_pairs_are_each_categorys_distinct_pairs(n, k, q, missing, seed
 @given(n=st.integers(1, 200), k=st.integers(2, 7), q=st.integers(2, 6), missing=st.sampled_from([0.0, 0.3, 0.7]),
        seed=st.integers(0, 10_000))
 def test_per_category_is_the_category_by_category_result(n, k, q, missing, seed):
-    from reliability import analysis, chance
+    from reliability import analysis
 
-    rng = np.random.default_rng(seed)
-    x = rng.integers(1, q + 1, size=(n, k)).astype(float)
-    x[rng.random((n, k)) < missing] = np.nan
-    counts = chance.count_table(chance.category_index(x, list(range(1, q + 1))), q)
-    labels = [str(c) for c in range(1, q + 1)]
+    counts, labels = random_counts(n, k, q, missing, seed)
     fast = analysis.per_category(counts, labels)
     with pytest.MonkeyPatch.context() as m:
         m.setattr(analysis, "_category_pairs", lambda counts, total, freq=None: None)

@@ -10,35 +10,11 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from test_diagnostics_fast import nominal, slow_loo  # the slow path, shared
+from test_per_category_fast import close
 
 from reliability import chance, diagnostics
 from reliability.analysis import Options, analyse
-from reliability.ratings import ItemRatings
-
-
-def nominal(n: int, k: int, q: int, missing: float, seed: int) -> ItemRatings:
-    rng = np.random.default_rng(seed)
-    truth = rng.integers(0, q, n)
-    x = np.where(rng.random((n, k)) < 0.6, truth[:, None], rng.integers(0, q, (n, k))).astype(float)
-    x[rng.random((n, k)) < missing] = np.nan
-    return ItemRatings("item", "nominal", [f"u{i}" for i in range(n)], [f"c{j}" for j in range(k)], x,
-                       tuple(float(c) for c in range(q)), labels=tuple(f"k{c}" for c in range(q)))
-
-
-def close(x, y) -> bool:
-    if x is None or y is None:
-        return x is y
-    return abs(x - y) <= 1e-10 * max(abs(x), abs(y)) + 1e-12
-
-
-def slow_loo(r: ItemRatings, key: str):
-    coders = [j for j in range(r.n_coders) if not np.isnan(r.values[:, j]).all()]
-    out = {}
-    for j in coders:
-        keep = [c for c in coders if c != j]
-        sub = replace(r, coders=[r.coders[c] for c in keep], values=r.values[:, keep], warnings=[])
-        out[r.coders[j]] = analyse(sub, Options(per_category=False)).coefficients[key]
-    return out
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])

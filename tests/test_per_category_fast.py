@@ -23,6 +23,15 @@ def slow(counts, labels):
     return out
 
 
+def random_counts(n: int, k: int, q: int, missing: float, seed: int) -> tuple[np.ndarray, list[str]]:
+    """The count table of n units x k coders rating categories 1..q at random (``missing``: the share left out)."""
+    rng = np.random.default_rng(seed)
+    x = rng.integers(1, q + 1, size=(n, k)).astype(float)
+    x[rng.random((n, k)) < missing] = np.nan
+    counts = chance.count_table(chance.category_index(x, list(range(1, q + 1))), q).astype(float)
+    return counts, [str(c) for c in range(1, q + 1)]
+
+
 def close(x, y):
     if x is None or y is None:
         return x is y
@@ -33,11 +42,7 @@ def close(x, y):
 @given(n=st.integers(2, 300), k=st.integers(2, 7), q=st.integers(2, 6), missing=st.sampled_from([0.0, 0.2, 0.6]),
        seed=st.integers(0, 10_000))
 def test_freq_rows_equal_the_full_table(n, k, q, missing, seed):
-    rng = np.random.default_rng(seed)
-    x = rng.integers(1, q + 1, size=(n, k)).astype(float)
-    x[rng.random((n, k)) < missing] = np.nan
-    counts = chance.count_table(chance.category_index(x, list(range(1, q + 1))), q).astype(float)
-    labels = [str(c) for c in range(1, q + 1)]
+    counts, labels = random_counts(n, k, q, missing, seed)
     fast = analysis.per_category(counts, labels)
     ref = slow(counts, labels)
     for lab, stats in ref.items():

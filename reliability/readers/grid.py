@@ -205,9 +205,9 @@ class Grid:
         w = int(length.max())
         if w > 16 or int(length.min()) < 1:
             return None
-        windows = np.lib.stride_tricks.sliding_window_view(self.buf, 8)
+        words = self._words()
         out = np.empty(n, dtype=np.int64)
-        top = len(windows) - 1
+        top = len(words) - 1
         near = np.flatnonzero(e < 16)  # the first cells of a small file: read below, as Python ints
         if len(near):
             length = length.copy()
@@ -216,11 +216,11 @@ class Grid:
             ee, ln = e[a:a + _DIGIT_CHUNK], length[a:a + _DIGIT_CHUNK]
             if not a and len(near):
                 ee = np.clip(ee, 16, top + 8)
-            low = _eight_digits(windows[ee - 8].view("<u8").reshape(-1), np.minimum(ln, 8))
+            low = _eight_digits(words[ee - 8], np.minimum(ln, 8))
             if low is None:
                 return None
             if w > 8:
-                high = _eight_digits(windows[np.maximum(ee - 16, 0)].view("<u8").reshape(-1), np.maximum(ln - 8, 0))
+                high = _eight_digits(words[np.maximum(ee - 16, 0)], np.maximum(ln - 8, 0))
                 if high is None:
                     return None
                 low += high * 10**8
@@ -244,12 +244,15 @@ class Grid:
             theirs = other._keys_cache[k] = list(other._keys(s2, e2))
         return all(np.array_equal(a, b) for a, b in zip(self._keys(s, e), theirs, strict=True))
 
+    def _words(self) -> np.ndarray:
+        """The 8 bytes from each offset of ``buf`` as one little-endian integer: an unaligned view, no copy."""
+        return np.ndarray(shape=(len(self.buf) - 7,), dtype="<u8", buffer=self.buf, strides=(1,))
+
     def _keys(self, s: np.ndarray, e: np.ndarray) -> Iterator[np.ndarray]:
         """The cells from ``s`` to ``e`` as integers, 8 bytes at a time (bytes 0-7, 8-15, ...; zero past a
         cell's end): with the lengths they determine the cells, as the text holds no NUL."""
         length = e - s
-        # the 8 bytes from each offset as one little-endian integer (an unaligned view: no copy of the text)
-        words = np.ndarray(shape=(len(self.buf) - 7,), dtype="<u8", buffer=self.buf, strides=(1,))
+        words = self._words()
         top = len(words) - 1
         for block in range(0, int(length.max(initial=0)), 8):
             key = words[np.minimum(s + block, top)]

@@ -161,12 +161,6 @@ class _Chunk:
     coder: str | None = None  # the one coder of every row (no coder column), else None
     unit_codes: tuple[np.ndarray, np.ndarray] | None = None  # (each row's unit among the distinct, distinct ids)
 
-    def unit_ids(self) -> np.ndarray:
-        if self.units is None:
-            codes, distinct = self.unit_codes  # type: ignore[misc]
-            return distinct[codes]
-        return self.units
-
 
 def _coder_tables(path: Path, name: str, cb: Codebook, parsers: dict[str, Callable[[str], Parsed]],
                   encoding: str | None, warnings: list[str]) -> list[tuple[Table, str]]:
