@@ -30,7 +30,7 @@ def timed(fn, repeat: int = 3) -> tuple[float, float]:
 
 
 def main() -> None:
-    from reliability import planning, simulation
+    from irrkit.planning import closed_forms, simulation
 
     exe = Path(sys.executable).with_name("irrkit")
     rows = []
@@ -44,7 +44,7 @@ def main() -> None:
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) / 3  # three runs
         rows.append((f"irrkit plan {' '.join(args[:2])} (whole command, child CPU)", wall, cpu, "< 0.3 s"))
-    wall, cpu = timed(lambda: planning.kappa_power(0.4, 0.6, (0.2, 0.3, 0.5), 4), repeat=5)
+    wall, cpu = timed(lambda: closed_forms.kappa_power(0.4, 0.6, (0.2, 0.3, 0.5), 4), repeat=5)
     rows.append(("kappa_power, in process", wall, cpu, ""))
     for key, prev in (("icc2", None), ("gwet_ac1", (0.2, 0.3, 0.5)), ("fleiss_kappa", (0.2, 0.3, 0.5))):
         design = simulation.Design(key, 3, 0.7, prevalences=prev)

@@ -82,7 +82,7 @@ def run_whole(argv: list[str], runs: int = 3) -> tuple[float, float, bytes]:
 
 
 def cli(*args: str) -> list[str]:
-    return [sys.executable, "cli.main", *args]
+    return [sys.executable, "irrkit.cli.main", *args]
 
 
 def coefficients(out: bytes) -> dict[str, Any]:
@@ -91,8 +91,8 @@ def coefficients(out: bytes) -> dict[str, Any]:
 
 
 def section_scales(rep, args) -> dict[str, Any]:
-    from reliability.analysis import krippendorff_alpha
-    from reliability.icc import icc_all
+    from irrkit.analysis.item import krippendorff_alpha
+    from irrkit.statistics.icc import icc_all
 
     runs = 1 if args.quick else 3
     full = rep.full
@@ -184,12 +184,12 @@ def section_scales(rep, args) -> dict[str, Any]:
         out["continuous_1m"] = {"wall": t, "rss_mb": mb}
 
     # 5. Krippendorff's interval alpha: irrkit at 1,000,000 x 10 continuous; the package where it still runs
-    from reliability import chance
-    from reliability.sparse import sparse_count_table
+    from irrkit.statistics import chance_corrected
+    from irrkit.statistics.sparse import sparse_count_table
 
     def ours_alpha(x: np.ndarray):
         cats = np.unique(x[~np.isnan(x)])
-        tab = sparse_count_table(chance.category_index(x, cats), len(cats))
+        tab = sparse_count_table(chance_corrected.category_index(x, cats), len(cats))
         return krippendorff_alpha(tab, list(cats), "interval")
 
     x = continuous(n, 10, seed=args.seed)
@@ -302,16 +302,16 @@ def section_commands(rep, args) -> dict[str, Any]:
 READ_ONLY = """
 import sys
 from pathlib import Path
-from reliability.codebook import load_codebook
-from reliability.readers import read_coder_files
+from irrkit.codebooks.codebook import load_codebook
+from irrkit.readers import read_coder_files
 read_coder_files([Path(f) for f in sys.argv[2:]], load_codebook(Path(sys.argv[1])))
 """
 
 
 def section_scaling_continuous(rep, args) -> dict[str, Any]:
     """analyse() of a continuous interval item (every coefficient and the six ICCs) over a grid of units."""
-    from reliability.analysis import analyse
-    from reliability.ratings import ItemRatings
+    from irrkit.analysis.item import analyse
+    from irrkit.ratings import ItemRatings
 
     units = [10_000, 30_000, 100_000] if args.quick else [10_000, 30_000, 100_000, 300_000, 1_000_000]
     pts = []

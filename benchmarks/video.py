@@ -22,8 +22,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reliability import events, timeline, unitizing  # noqa: E402
-from reliability.timecode import EpisodeSpec, build  # noqa: E402
+from irrkit.episodes import (
+    events,
+    timeline,
+    unitizing,  # noqa: E402
+)
+from irrkit.episodes.timecode import EpisodeSpec, build  # noqa: E402
 
 
 def generate(hours: int, coders: int, seed: int = 1, step: float = 0.1):

@@ -14,11 +14,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-
-from reliability.textsafe import terminal
-
-from . import plan, report, training, video
-from .options import (
+from irrkit.cli import plan, report, training, video
+from irrkit.cli.options import (
     HELP,
     Benchmark,
     BenchOpt,
@@ -52,7 +49,8 @@ from .options import (
     progress_bar,
     safe_streams,
 )
-from .output import Batch, gate_outputs, handle_sigterm
+from irrkit.cli.output import Batch, gate_outputs, handle_sigterm
+from irrkit.outputs.escaping import terminal
 
 app = typer.Typer(
     name="irrkit",
@@ -72,7 +70,7 @@ app.add_typer(codebook_app, name="codebook")
 
 def _version(value: bool) -> None:
     if value:
-        from reliability import __version__
+        from irrkit import __version__
 
         typer.echo(f"irrkit {__version__}")
         raise typer.Exit(0)
@@ -87,28 +85,27 @@ def _main(version: Annotated[bool, typer.Option("--version", "-V", callback=_ver
 def emit(items, opts, fmt: Format, warnings: list[str], title: str, show_all: bool = False, dialect=None,
          **meta: Any) -> None:
     """Print results to stdout in the chosen format."""
-    from reliability import report
-
-    from .render import print_notes
+    from irrkit.cli.render import print_notes
+    from irrkit.outputs import tables
 
     if fmt is Format.json:
         import json
 
-        sys.stdout.write(json.dumps(report.results_json(items, opts, warnings=warnings or None, **meta),
+        sys.stdout.write(json.dumps(tables.results_json(items, opts, warnings=warnings or None, **meta),
                                     indent=2, ensure_ascii=False) + "\n")
     elif fmt is Format.markdown:
-        sys.stdout.write(report.to_markdown(items, opts, title=title, warnings=warnings))
+        sys.stdout.write(tables.to_markdown(items, opts, title=title, warnings=warnings))
     elif fmt is Format.csv:
-        sys.stdout.write(report.to_csv(report.summary_rows(items, opts), report.SUMMARY_FIELDS,
-                                       dialect or report.STANDARD, visible=True))
+        sys.stdout.write(tables.to_csv(tables.summary_rows(items, opts), tables.SUMMARY_FIELDS,
+                                       dialect or tables.STANDARD, visible=True))
     else:
-        from .render import coders_table, print_notes, results_table, table_console
+        from irrkit.cli.render import coders_table, print_notes, results_table, table_console
 
         console = table_console()
         console.print(results_table(items, opts, show_all=show_all, title=title, width=console.width))
         if meta.get("coder_counts"):
             console.print(coders_table(meta["coder_counts"]))
-        from .report import print_diagnostics
+        from irrkit.cli.report import print_diagnostics
 
         print_diagnostics(console, items, show_all)
     print_notes(err_console(), items, warnings)  # diagnostics go to stderr in every format
@@ -123,18 +120,19 @@ def output_files(out: Path, items, opts, ratings, warnings: list[str], title: st
     """Contents of the tables written with --out (``gate_results``: the gates, in summary.csv/md and JSON)."""
     import json
 
-    from reliability import diagnostics, report
+    from irrkit.analysis import diagnostics
+    from irrkit.outputs import tables
 
-    d = dialect or report.STANDARD
+    d = dialect or tables.STANDARD
     return {
-        out / "summary.csv": report.to_csv(report.summary_rows(items, opts, gates=gate_results),
-                                           report.SUMMARY_FIELDS, d),
-        out / "summary.md": report.to_markdown(items, opts, title=title, warnings=warnings, gates=gate_results),
-        out / "per_category.csv": report.to_csv(report.per_category_rows(items), None, d),
-        out / "disagreements.csv": report.to_csv(report.disagreement_rows(ratings), None, d),
-        out / "coders.csv": report.to_csv(diagnostics.coder_rows(items), diagnostics.CODER_FIELDS, d),
-        out / "coder_pairs.csv": report.to_csv(diagnostics.pair_rows(items), diagnostics.PAIR_FIELDS, d),
-        out / "results.json": json.dumps(report.results_json(items, opts, warnings=warnings or None, **meta),
+        out / "summary.csv": tables.to_csv(tables.summary_rows(items, opts, gates=gate_results),
+                                           tables.SUMMARY_FIELDS, d),
+        out / "summary.md": tables.to_markdown(items, opts, title=title, warnings=warnings, gates=gate_results),
+        out / "per_category.csv": tables.to_csv(tables.per_category_rows(items), None, d),
+        out / "disagreements.csv": tables.to_csv(tables.disagreement_rows(ratings), None, d),
+        out / "coders.csv": tables.to_csv(diagnostics.coder_rows(items), diagnostics.CODER_FIELDS, d),
+        out / "coder_pairs.csv": tables.to_csv(diagnostics.pair_rows(items), diagnostics.PAIR_FIELDS, d),
+        out / "results.json": json.dumps(tables.results_json(items, opts, warnings=warnings or None, **meta),
                                          indent=2, ensure_ascii=False) + "\n",
     }
 
@@ -151,16 +149,15 @@ def run_check(files: list[Path], codebook: Path, out: Path | None, fmt: Format, 
               csv_dialect: str = "auto", gating: tuple[list, str] | None = None) -> tuple[list, Any, Any]:
     """Read, validate, analyse, print and write: the main job (``cb``: the codebook, if already loaded;
     ``pending``: collect the output files and the printing there, for one all-or-nothing write)."""
-    from reliability.analysis import analyse
-    from reliability.codebook import load_codebook
-    from reliability.readers import read_coder_files
-
-    from .output import write_all
+    from irrkit.analysis.item import analyse
+    from irrkit.cli.output import write_all
+    from irrkit.codebooks.codebook import load_codebook
+    from irrkit.readers import read_coder_files
 
     cb = cb or load_codebook(codebook)
     data = read_coder_files(files, cb, encoding=encoding)
     if cluster is not None:
-        from reliability.cluster import clusters_from_records
+        from irrkit.statistics.clusters import clusters_from_records
 
         clusters = clusters_from_records(data.records, data.units, cluster, [str(f) for f in files])
         for r in data.items.values():
@@ -170,20 +167,19 @@ def run_check(files: list[Path], codebook: Path, out: Path | None, fmt: Format, 
     with progress_bar(opts, len(cb.items)):
         items = [analyse(data.items[it.id], opts) for it in cb.items]
     if diagnostics:  # coder x coder matrix, Light's kappa, coder profiles, leave-one-coder-out
-        from reliability.diagnostics import diagnose
+        from irrkit.analysis.diagnostics import diagnose
 
         for it, res in zip(cb.items, items):
             res.diagnostics = diagnose(data.items[it.id], res, opts)
     title = title or f"{cb.title or cb.id}: {len(data.coders)} coders, {len(data.units)} units"
     meta = check_meta(cb, data, files)
-    from reliability.report import dialect_for
+    from irrkit.outputs.tables import dialect_for
 
     dialect = dialect_for(csv_dialect, data.delimiters)
     gate_results = []
     if gating is not None:  # the gates, in the JSON and the summary tables too
-        from reliability import gate
-
-        from .report import gate_dicts
+        from irrkit.cli.report import gate_dicts
+        from irrkit.workflows import gates as gate
 
         gate_results = gate.evaluate(items, gating[0], on=gating[1])
         meta = {**meta, "gates": gate_dicts(gate_results)}
@@ -209,9 +205,8 @@ def apply_gates(items, cb, mins: list[str] | None, gate_on: GateOn, no_gate: boo
                 started: float | None = None) -> int:
     """Evaluate gates, write JUnit/summary (or add them to ``pending``), print failures; return the exit code."""
 
-    from reliability import gate
-
-    from .output import write_all
+    from irrkit.cli.output import write_all
+    from irrkit.workflows import gates as gate
 
     gates = [] if no_gate else gate.combine(cb.gates, gate.parse_min(mins or []), [it.id for it in cb.items])
     results = gate.evaluate(items, gates, on=gate_on.value)
@@ -234,7 +229,7 @@ def _print_gates(results, failed, gate_on: GateOn, no_gate: bool, junit: Path | 
                  quiet: bool) -> None:
     import os
 
-    from reliability import gate
+    from irrkit.workflows import gates as gate
 
     if os.environ.get("GITHUB_ACTIONS") == "true":  # workflow commands; stderr keeps JSON/CSV stdout parseable
         for line in gate.github_annotations(results):
@@ -291,10 +286,9 @@ def check(
     started = time.monotonic()
     opts = analysis_options(confidence, benchmark, icc_benchmark, icc_convention, bootstrap=bootstrap, seed=seed,
                     icc_missing=icc_missing, max_memory=max_memory)
-    from reliability import gate
-    from reliability.codebook import load_codebook
-
-    from .output import check_targets
+    from irrkit.cli.output import check_targets
+    from irrkit.codebooks.codebook import load_codebook
+    from irrkit.workflows import gates as gate
 
     cli_gates = gate.parse_min(mins or [])  # bad --min is a usage error before any work
     cb = load_codebook(codebook)
@@ -312,9 +306,8 @@ def check(
     if report_html is not None:  # the results JSON and the gate results, as a page
         import json
 
-        from reliability import report as tables
-
-        from .report import gate_dicts, report_files
+        from irrkit.cli.report import gate_dicts, report_files
+        from irrkit.outputs import tables
 
         doc = json.loads(json.dumps(tables.results_json(items, opts, warnings=data.warnings or None,
                                                         **check_meta(cb, data, files))))
@@ -334,15 +327,14 @@ def demo(
 ) -> None:
     """Run the main jobs on bundled demo data: a training round of 46 crying sequences, 3 coders, both codebooks;
     then time-coded crying episodes in 3 videos (ELAN files and a BORIS export)."""
-    from codebooks import bundled
-
-    from .demo import demo_files
+    from irrkit.cli.demo import demo_files
+    from irrkit.codebooks import bundled
 
     opts = analysis_options(0.95, Benchmark.landis_koch, IccBenchmark.koo_li, IccConvention.psych)
     for name in ("crying-forms", "interventions"):
         sub = out / name if out is not None else None
         run_check(demo_files(name), bundled(name), sub, fmt, opts, None, False)
-    from .demo import demo_video
+    from irrkit.cli.demo import demo_video
 
     sub = out / "crying-episodes" if out is not None else None  # time-coded: ELAN files and a BORIS export
     video.run_video(demo_video(), bundled("crying-episodes"), out=sub, fmt=fmt, no_gate=True)
@@ -383,9 +375,9 @@ def compute(
     max_memory: MaxMemOpt = None,
 ) -> None:
     """Compute agreement for ad-hoc data without a codebook (reported as item 'ratings')."""
-    from reliability.analysis import analyse
-    from reliability.errors import InputError
-    from reliability.weights import WEIGHT_NAMES
+    from irrkit.analysis.item import analyse
+    from irrkit.errors import InputError
+    from irrkit.statistics.weights import WEIGHT_NAMES
 
     if weights is not None and weights not in WEIGHT_NAMES:
         raise InputError.single("--weights", f"'{weights}' is not one of {', '.join(WEIGHT_NAMES)}")
@@ -400,19 +392,19 @@ def compute(
         raise InputError.single("--cluster", "a count or contingency table has no unit rows to cluster; give the "
                                              "ratings instead")
     if table:
-        from reliability.analysis import analyse_table
-        from reliability.readers import read_contingency
+        from irrkit.analysis.item import analyse_table
+        from irrkit.readers import read_contingency
 
         tab, names = read_contingency(file, encoding=encoding, categories=cats)
         items = [analyse_table(tab, names, level.value, opts)]
     elif counts:
-        from reliability.analysis import analyse_counts
-        from reliability.readers import read_counts
+        from irrkit.analysis.item import analyse_counts
+        from irrkit.readers import read_counts
 
         table, names = read_counts(file, encoding=encoding)
         items = [analyse_counts(table, names, level.value, opts)]
     else:
-        from reliability.readers import read_compute_input
+        from irrkit.readers import read_compute_input
 
         r = read_compute_input(file, long=long, unit_col=unit_col, coder_col=coder_col, value_col=value_col,
                                categories=cats, level=level.value, encoding=encoding, cluster_col=cluster)
@@ -426,9 +418,9 @@ def compute(
 
 @codebook_app.command("validate")
 @guarded
-def codebook_validate(file: Annotated[Path, typer.Argument(help="Codebook YAML file.", show_default=False)]) -> None:
+def codebook_validate(file: Annotated[Path, typer.Argument(help="Codebook YAML file or bundled codebook name (irrkit codebook list).", show_default=False)]) -> None:
     """Check a codebook; print a one-line summary, or every problem with its line (exit 2)."""
-    from reliability.codebook import load_codebook
+    from irrkit.codebooks.codebook import load_codebook
 
     cb = load_codebook(file)
     n_cat = sum(1 for it in cb.items if it.categories)
@@ -438,14 +430,27 @@ def codebook_validate(file: Annotated[Path, typer.Argument(help="Codebook YAML f
                f"{len(cb.gates) + len(cb.episode_gates)} gates"))
 
 
+@codebook_app.command("list")
+@guarded
+def codebook_list() -> None:
+    """List the bundled codebooks: their names (for -c NAME), titles and items."""
+    from irrkit.codebooks import available, bundled
+    from irrkit.codebooks.codebook import load_codebook
+
+    for name in available():
+        cb = load_codebook(bundled(name))
+        what = [f"{len(cb.items)} items"] if cb.items else []
+        what += [f"{len(cb.episodes)} time-coded"] if cb.episodes else []
+        typer.echo(terminal(f"{name}: {cb.title or cb.id} ({', '.join(what)}) {bundled(name)}"))
+
+
 @codebook_app.command("show")
 @guarded
-def codebook_show(file: Annotated[Path, typer.Argument(help="Codebook YAML file.", show_default=False)]) -> None:
+def codebook_show(file: Annotated[Path, typer.Argument(help="Codebook YAML file or bundled codebook name (irrkit codebook list).", show_default=False)]) -> None:
     """Show a codebook as a table for coders: items, codes, labels and definitions."""
+    from irrkit.codebooks.codebook import codebook_to_rows, load_codebook
     from rich.console import Console
     from rich.table import Table
-
-    from reliability.codebook import codebook_to_rows, load_codebook
 
     cb = load_codebook(file)
     console = Console()
@@ -476,7 +481,7 @@ def run() -> None:
     safe_streams()
     handle_sigterm()  # a CI cancel or timeout (SIGTERM) interrupts like Ctrl-C: no temporary file left
     if len(sys.argv) < 2 or any(a in ("-h", "--help") for a in sys.argv[1:]):
-        from .help_import import load
+        from irrkit.cli.help_import import load
 
         load()  # the help renderer without rich's Markdown and traceback modules
     app()

@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from irrkit.cli.coercion import install as install_quick_coercion
 from typer.core import TyperOption
-
-from .coercion import install as install_quick_coercion
 
 HELP = {"help_option_names": ["-h", "--help"]}  # context_settings of every app: -h and --help
 
@@ -94,15 +93,14 @@ def guarded(fn):
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from irrkit.errors import InputError
+        from irrkit.outputs.escaping import terminal  # control characters in names and values shown visibly
         from rich.markup import escape  # file names, values and messages are text, never markup
-
-        from reliability.errors import InputError
-        from reliability.textsafe import terminal  # control characters in names and values shown visibly
 
         try:
             return fn(*args, **kwargs)
         except InputError as e:
-            from .output import report_problems
+            from irrkit.cli.output import report_problems
 
             err = err_console()
             for p in e.problems:
@@ -135,9 +133,8 @@ def guarded(fn):
 
 def _internal(e: Exception) -> None:
     """An unexpected error: one line on stderr, exit 3, no traceback."""
+    from irrkit.outputs.escaping import terminal
     from rich.markup import escape
-
-    from reliability.textsafe import terminal
 
     err_console().print(f"[bold red]internal error[/] {type(e).__name__}: {escape(terminal(e))} "
                         "(please report this)", soft_wrap=True)
@@ -219,7 +216,7 @@ def analysis_options(confidence: float, benchmark: Benchmark, icc_benchmark: Icc
                      seed: int | None = None, icc_missing: IccMissing = IccMissing.mixed,
                      max_memory: str | None = None):
     """The reliability.analysis Options of the common command line options."""
-    from reliability.analysis import Options
+    from irrkit.analysis.item import Options
 
     return Options(confidence=confidence, kappa_scale=benchmark.value, icc_scale=icc_benchmark.value,
                    icc_convention=icc_convention.value, weights=weights, bootstrap=bootstrap, seed=seed,

@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reliability.errors import InputError
+from irrkit.errors import InputError
 
 TMP = re.compile(r"\.(?P<name>.+)\.irrkit-(?P<pid>\d+)-[0-9a-f]{8}\.(?:tmp|bak)")
 OLD_TMP = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp")  # tempfile.mkstemp names of irrkit <= 0.x
@@ -476,8 +476,8 @@ def report_problems(problems: list, command: str, options: Mapping[str, object])
     that could not be written."""
     import sys
 
-    from reliability import gate
-    from reliability.textsafe import workflow_command
+    from irrkit.outputs.escaping import workflow_command
+    from irrkit.workflows import gates as gate
 
     if os.environ.get("GITHUB_ACTIONS") == "true":
         for p in problems:

@@ -7,12 +7,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-
-from .options import ConfidenceOpt, Format, FormatOpt, SeedOpt, err_console, guarded
+from irrkit.cli.options import ConfidenceOpt, Format, FormatOpt, SeedOpt, err_console, guarded
 
 
 def _floats(text: str | None, option: str) -> tuple[float, ...] | None:
-    from reliability.errors import InputError
+    from irrkit.errors import InputError
 
     if text is None:
         return None
@@ -68,14 +67,15 @@ def plan(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """How many units to code: for a target CI half-width, or so that the CI's lower bound clears a minimum."""
-    from reliability import __version__, planner
-    from reliability.errors import InputError
-    from reliability.planning import PlanError
+    from irrkit import __version__
+    from irrkit.errors import InputError
+    from irrkit.planning import planner
+    from irrkit.planning.closed_forms import PlanError
 
     if (half_width is None) == (minimum is None):
         raise InputError.single("irrkit plan", "give one goal: --half-width H or --min M")
     if weights != "identity":  # (the weights module loads NumPy: only when weights are asked for)
-        from reliability.weights import WEIGHT_NAMES
+        from irrkit.statistics.weights import WEIGHT_NAMES
 
         if weights not in WEIGHT_NAMES:
             raise InputError.single("--weights", f"'{weights}' is not one of {', '.join(WEIGHT_NAMES)}")

@@ -11,19 +11,17 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-
-from .options import guarded
+from irrkit.cli.options import guarded
 
 
 def print_diagnostics(console: Any, items: Sequence[Any], show_all: bool = False) -> None:
     """One table: per item, the primary statistic with all coders, the coder who lowers it most and the value
     without that coder, Light's kappa. With ``show_all``, per item: each coder's ratings, missing ratings, mean
     agreement with the others and the statistic without that coder, and the coder x coder matrix."""
+    from irrkit.analysis.diagnostics import TITLE
+    from irrkit.outputs.tables import fmt
     from rich.table import Table
     from rich.text import Text
-
-    from reliability.diagnostics import TITLE
-    from reliability.report import fmt
 
     shown = [it for it in items if it.diagnostics is not None and len(it.diagnostics.coders) >= 2]
     if not shown:
@@ -56,10 +54,9 @@ def print_diagnostics(console: Any, items: Sequence[Any], show_all: bool = False
 
 
 def _print_coders(console: Any, d: Any, fmt: Any) -> None:
+    from irrkit.analysis.diagnostics import TITLE
     from rich.table import Table
     from rich.text import Text
-
-    from reliability.diagnostics import TITLE
 
     loo = d.leave_one_out
     first = d.statistics[0]
@@ -84,10 +81,9 @@ def _print_coders(console: Any, d: Any, fmt: Any) -> None:
 
 
 def _print_matrix(console: Any, d: Any, fmt: Any) -> None:
+    from irrkit.analysis.diagnostics import TITLE
     from rich.table import Table
     from rich.text import Text
-
-    from reliability.diagnostics import TITLE
 
     up, lo = d.statistics[0], d.statistics[-1]
     upper, lower = d.matrix(up), d.matrix(lo)
@@ -109,7 +105,7 @@ def read_json(path: Path) -> dict[str, Any]:
     """An irrkit JSON (results of check/compute, or a train/retest round); bad input -> InputError."""
     import json
 
-    from reliability.errors import InputError
+    from irrkit.errors import InputError
 
     if not path.exists():
         raise InputError.single(str(path), "no such file")
@@ -144,8 +140,8 @@ def read_history(folder: Path, current: dict[str, Any] | None = None) -> list[di
     """The round records of a history folder (plus ``current``, if it is not recorded there yet)."""
     import json
 
-    from reliability.errors import InputError
-    from reliability.training import ROUND_FILE
+    from irrkit.errors import InputError
+    from irrkit.workflows.training import ROUND_FILE
 
     if not folder.is_dir():
         raise InputError.single(str(folder), "--history must be a folder of round records")
@@ -168,8 +164,8 @@ def report_files(doc: dict[str, Any], html_path: Path, figures_dir: Path | None 
                  history: list[dict[str, Any]] | None = None, title: str | None = None,
                  gates: list[dict[str, Any]] | None = None) -> dict[Path, str | bytes]:
     """The HTML report (and, with ``figures_dir``, each figure as PNG and SVG) as {path: content}."""
-    from reliability import figures
-    from reliability.html_report import report
+    from irrkit.outputs import figures
+    from irrkit.outputs.html import report
 
     rep = report(doc, history, title, gates)
     files: dict[Path, str | bytes] = {html_path: rep.html}
@@ -187,7 +183,7 @@ class Lang(str, Enum):
 
 def manuscript_files(doc: dict[str, Any], wanted: dict[Path, str], lang: str = "en") -> dict[Path, str | bytes]:
     """APA table (docx / latex / md) and methods paragraph ('methods') for the paths asked for."""
-    from reliability import manuscript
+    from irrkit.outputs import manuscript
 
     make = {"docx": manuscript.docx_table, "latex": manuscript.latex_table, "md": manuscript.markdown_table,
             "methods": manuscript.methods}
@@ -219,8 +215,8 @@ def report_cmd(
 
     Example: [bold]irrkit report results/results.json -o results/report.html --figures results/figures[/]
     """
-    from .options import err_console
-    from .output import write_all
+    from irrkit.cli.options import err_console
+    from irrkit.cli.output import write_all
 
     doc = read_json(results)
     html_path = out if out is not None else results.with_suffix(".html")
@@ -229,7 +225,7 @@ def report_cmd(
     wanted = {p: f for p, f in ((docx, "docx"), (latex, "latex"), (table_md, "md"), (methods_md, "methods")) if p}
     if wanted:
         if doc.get("kind"):
-            from reliability.errors import InputError
+            from irrkit.errors import InputError
 
             raise InputError.single(str(results), "the manuscript table and methods paragraph are made from a check "
                                     "results JSON (results.json), not from a training round")

@@ -13,11 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
-
-from reliability.textsafe import terminal, unique_filename_part
-
-from .options import (
+from irrkit.cli.options import (
     ClusterOpt,
     ConfidenceOpt,
     CsvDialectChoice,
@@ -34,6 +30,8 @@ from .options import (
     err_console,
     guarded,
 )
+from irrkit.outputs.escaping import terminal, unique_filename_part
+from rich.markup import escape
 
 GATES_HELP = ("Thresholds: Cohen's kappa >= 0.60 for nominal items and ICC(A,1) >= 0.60 for scale items by "
               "default, overridden by the codebook's gate: entries for these statistics, overridden by --min.")
@@ -59,12 +57,11 @@ def _cell(g) -> Any:
 
 def _print_tables(res, results, title: str) -> None:
     """Statistics per trainee x item, confusion matrices (nominal items), coder x coder matrices."""
+    from irrkit.outputs.tables import ci_text, fmt
+    from irrkit.workflows.training import TITLE, passed
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
-
-    from reliability.report import ci_text, fmt
-    from reliability.training import TITLE, passed
 
     console = Console(highlight=False) if os.environ.get("COLUMNS") or sys.stdout.isatty() else Console(
         highlight=False, width=10_000)  # a pipe or a file gets the full tables, as for check
@@ -124,8 +121,8 @@ def _print_tables(res, results, title: str) -> None:
 
 def _emit(res, results, fmt: Format, title: str, meta: dict[str, Any],
           extra: dict[str, Any] | None = None, dialect=None) -> None:
-    from reliability import training
-    from reliability.report import STANDARD
+    from irrkit.outputs.tables import STANDARD
+    from irrkit.workflows import training
 
     dialect = dialect or STANDARD
 
@@ -165,9 +162,8 @@ def _print_sequential(rows: list[dict[str, Any]]) -> None:
 def _gate_files(flat, suite: str, title: str, junit: Path | None, summary: Path | None,
                elapsed: float = 0.0) -> tuple[dict[Path, str], dict[Path, str]]:
     """JUnit and summary files (replaced) and appends ($GITHUB_STEP_SUMMARY)."""
-    from reliability import gate
-
-    from .output import gate_outputs
+    from irrkit.cli.output import gate_outputs
+    from irrkit.workflows import gates as gate
 
     return gate_outputs(junit, gate.junit_xml(flat, suite=suite, elapsed=elapsed), summary,
                         gate.summary_markdown(flat, title=title))
@@ -175,8 +171,8 @@ def _gate_files(flat, suite: str, title: str, junit: Path | None, summary: Path 
 
 def _report_gates(res, results, flat, on: str, quiet: bool) -> int:
     """GitHub annotations, the verdict per trainee and every failed gate; returns the exit code."""
-    from reliability import gate
-    from reliability.training import passed
+    from irrkit.workflows import gates as gate
+    from irrkit.workflows.training import passed
 
     if os.environ.get("GITHUB_ACTIONS") == "true":  # stderr with json/markdown/csv: stdout stays parseable
         for line in gate.github_annotations(flat):
@@ -201,7 +197,8 @@ def _report_gates(res, results, flat, on: str, quiet: bool) -> int:
 
 
 def _gates(cb, mins: list[str] | None, no_gate: bool, retest: bool):
-    from reliability import gate, training
+    from irrkit.workflows import gates as gate
+    from irrkit.workflows import training
 
     cli = gate.parse_min(mins or [])
     if no_gate:
@@ -215,8 +212,8 @@ def _gates(cb, mins: list[str] | None, no_gate: bool, retest: bool):
 def _scan(folder: Path, name: str) -> tuple[int, dict[str, Any] | None, Path | None]:
     """The number of the next round, and the previous round's record (and file), if any; a name already
     recorded is refused."""
-    from reliability.errors import InputError
-    from reliability.training import ROUND_FILE
+    from irrkit.errors import InputError
+    from irrkit.workflows.training import ROUND_FILE
 
     if folder.exists() and not folder.is_dir():
         raise InputError.single(str(folder), "--history must be a folder")
@@ -241,7 +238,7 @@ def _scan(folder: Path, name: str) -> tuple[int, dict[str, Any] | None, Path | N
 
 def _changes(previous: dict[str, Any], prev_file: Path, current: dict[str, Any]) -> list[str]:
     """One line per trainee, item and gated (else headline) statistic: change since the previous round."""
-    from reliability.training import compare_rounds
+    from irrkit.workflows.training import compare_rounds
 
     lines = [f"since round {previous.get('round')} '{previous.get('name')}' ({prev_file.name}, "
              f"{previous.get('timestamp') or 'no time'}):"]
@@ -320,13 +317,12 @@ def train(
     """
     from datetime import datetime, timezone
 
-    from reliability import training
-    from reliability.codebook import load_codebook
-    from reliability.readers import read_coder_files
-    from reliability.report import dialect_for
-    from reliability.training import round_file_name
-
-    from .output import write_all
+    from irrkit.cli.output import write_all
+    from irrkit.codebooks.codebook import load_codebook
+    from irrkit.outputs.tables import dialect_for
+    from irrkit.readers import read_coder_files
+    from irrkit.workflows import training
+    from irrkit.workflows.training import round_file_name
 
     started = time.monotonic()
     cb = load_codebook(codebook)
@@ -336,7 +332,7 @@ def train(
     round_file_name(1, name)  # a bad --round name is a usage error too
     data = read_coder_files([gold, *trainees], cb, encoding=encoding)
     if cluster is not None:
-        from reliability.cluster import clusters_from_records
+        from irrkit.statistics.clusters import clusters_from_records
 
         clusters = clusters_from_records(data.records, data.units, cluster, [str(p) for p in (gold, *trainees)])
         for r in data.items.values():
@@ -386,7 +382,7 @@ def train(
             out_files[out / "training.json"] = json.dumps(training.to_json(res, results, **meta), indent=2,
                                                           ensure_ascii=False) + "\n"
         if report_html is not None:  # the round as training.json has it; the trend over the history with it
-            from .report import read_history, report_files
+            from irrkit.cli.report import read_history, report_files
 
             doc = json.loads(json.dumps(training.to_json(res, results, **meta)))
             hist = read_history(history, doc) if history is not None and history.is_dir() else (
@@ -411,7 +407,7 @@ def train(
                          "changes": lines}} if target is not None else None
     seq = None
     if sequential:
-        from reliability.sequential import round_decisions
+        from irrkit.workflows.sequential import round_decisions
 
         seq = round_decisions(data.items, res.reference, results, confidence)
         extra = {**(extra or {}), "sequential": seq}
@@ -454,12 +450,11 @@ def retest(
 
     Example: [bold]irrkit retest anna_march.csv anna_may.csv -c codebooks/crying-forms.yaml[/]
     """
-    from reliability import training
-    from reliability.codebook import load_codebook
-    from reliability.errors import InputError
-    from reliability.readers import read_coder_files
-
-    from .output import write_all
+    from irrkit.cli.output import write_all
+    from irrkit.codebooks.codebook import load_codebook
+    from irrkit.errors import InputError
+    from irrkit.readers import read_coder_files
+    from irrkit.workflows import training
 
     cb = load_codebook(codebook)
     gates, notes = _gates(cb, mins, no_gate, retest=True)
@@ -483,7 +478,7 @@ def retest(
         more[out / "retest.json"] = json.dumps(training.to_json(res, results, **meta), indent=2,
                                                ensure_ascii=False) + "\n"
     if report_html is not None:
-        from .report import report_files
+        from irrkit.cli.report import report_files
 
         doc = json.loads(json.dumps(training.to_json(res, results, gate_on=gate_on.value,
                                                      files=[str(first), str(second)])))

@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
-from .options import (
+from irrkit.cli.options import (
     ConfidenceOpt,
     EncodingOpt,
     Format,
@@ -45,7 +44,7 @@ class Match(str, Enum):
 
 
 def _tiers(specs: list[str] | None) -> dict[str, str]:
-    from reliability.errors import InputError
+    from irrkit.errors import InputError
 
     out = {}
     for s in specs or []:
@@ -71,14 +70,13 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
     from dataclasses import replace
 
     started = time.monotonic()
-    from reliability import gate
-    from reliability import video as V
-    from reliability.codebook import Gate, load_codebook
-    from reliability.errors import InputError
-    from reliability.readers.episodes import read_episode_files
-    from reliability.report import to_csv
-
-    from .output import check_targets, gate_outputs, write_all
+    from irrkit.cli.output import check_targets, gate_outputs, write_all
+    from irrkit.codebooks.codebook import Gate, load_codebook
+    from irrkit.episodes import video as V
+    from irrkit.errors import InputError
+    from irrkit.outputs.tables import to_csv
+    from irrkit.readers.episodes import read_episode_files
+    from irrkit.workflows import gates as gate
 
     cb = cb or load_codebook(codebook)
     eps = {e.id: e for e in cb.episodes}
@@ -88,7 +86,7 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
         raise InputError.single("--item", f"'{item}' is not an episode item of the codebook (items: {', '.join(eps)})")
     chosen = [item] if item else list(eps)
     gates = [] if no_gate else [g for g in cb.episode_gates if g.item in chosen]
-    from reliability.codebook import EPISODE_STATISTIC_KEYS
+    from irrkit.codebooks.codebook import EPISODE_STATISTIC_KEYS
 
     cli_gates = gate.parse_min(mins or [], EPISODE_STATISTIC_KEYS, items=chosen, kind="episode")
     keys = {(g.item, g.statistic) for g in cli_gates}
@@ -148,7 +146,7 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
         })
     results_g = gate.evaluate(results, gates, on=gate_on.value)
     if reference is not None and out is not None:  # a handout per trainee: the times to look at again
-        from reliability.textsafe import unique_filename_part
+        from irrkit.outputs.escaping import unique_filename_part
 
         used: set[str] = set()
         for r in results:
@@ -164,9 +162,8 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
     files, appends = gate_outputs(junit, junit_text, summary, summary_text)
     pending.update(files)
     if report_html is not None:  # the results JSON and the gates as an HTML page
-        from reliability import __version__
-
-        from .report import gate_dicts, report_files
+        from irrkit import __version__
+        from irrkit.cli.report import gate_dicts, report_files
 
         doc = json.loads(json.dumps({"tool": "irrkit", "version": __version__, **payload}))
         pending.update(report_files(doc, report_html, title=title, gates=gate_dicts(results_g)))  # type: ignore
@@ -191,8 +188,8 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
 def _emit(results, fmt: Format, payload: dict, title: str, warnings: list[str]) -> None:
     import json
 
-    from reliability import video as V
-    from reliability.report import to_csv
+    from irrkit.episodes import video as V
+    from irrkit.outputs.tables import to_csv
 
     if fmt is Format.json:
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")

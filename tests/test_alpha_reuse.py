@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from reliability import analysis, chance, weights
-from reliability.ratings import ItemRatings
+from irrkit.analysis import item
+from irrkit.ratings import ItemRatings
+from irrkit.statistics import chance_corrected, weights
 
 
 @pytest.mark.parametrize("missing", [0.0, 0.3])
@@ -18,14 +18,14 @@ def test_alpha_in_analyse_is_alpha_on_its_own(missing):
     x[rng.random(x.shape) < missing] = np.nan
     cats = tuple(np.unique(x[~np.isnan(x)]).tolist())
     r = ItemRatings("y", "interval", [], [], x, cats, weights="quadratic", explicit_categories=False)
-    got = analysis.analyse(r).coefficients["krippendorff_alpha"]
-    tab = chance.table(chance.category_index(x, cats), len(cats), 0)
-    alone = analysis.krippendorff_alpha(tab, list(cats), "interval", dense_max=0)
+    got = item.analyse(r).coefficients["krippendorff_alpha"]
+    tab = chance_corrected.table(chance_corrected.category_index(x, cats), len(cats), 0)
+    alone = item.krippendorff_alpha(tab, list(cats), "interval", dense_max=0)
     assert got.to_dict() == alone.to_dict()
 
 
 def test_kernels_are_the_same_only_with_the_same_weights():
     a = weights.kernel("quadratic", [0.0, 1.5, 2.0, 7.0])
-    assert analysis._same_kernel(a, weights.kernel("quadratic", [0.0, 1.5, 2.0, 7.0]))
-    assert not analysis._same_kernel(a, weights.kernel("quadratic", [1.0, 2.0, 3.0, 4.0]))
-    assert not analysis._same_kernel(a, weights.kernel("linear", [0.0, 1.5, 2.0, 7.0]))
+    assert item._same_kernel(a, weights.kernel("quadratic", [0.0, 1.5, 2.0, 7.0]))
+    assert not item._same_kernel(a, weights.kernel("quadratic", [1.0, 2.0, 3.0, 4.0]))
+    assert not item._same_kernel(a, weights.kernel("linear", [0.0, 1.5, 2.0, 7.0]))

@@ -22,15 +22,14 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from irrkit import readers
+from irrkit.cli import output
+from irrkit.cli.main import OUTPUT_NAMES, app
+from irrkit.codebooks import codebook as codebook_mod
+from irrkit.codebooks.codebook import parse_codebook
+from irrkit.errors import InputError
+from irrkit.readers import excel, files
 from typer.testing import CliRunner
-
-from cli import output
-from cli.main import OUTPUT_NAMES, app
-from reliability import codebook as codebook_mod
-from reliability import readers
-from reliability.codebook import parse_codebook
-from reliability.errors import InputError
-from reliability.readers import excel, files
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -394,7 +393,7 @@ def test_bad_input_subprocess(tmp_path: Path, case_id: str) -> None:
     before = snapshot(tmp_path)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
     env.pop("GITHUB_ACTIONS", None)
-    p = subprocess.run([sys.executable, "-m", "cli.main", *argv], cwd=tmp_path, env=env, capture_output=True,
+    p = subprocess.run([sys.executable, "-m", "irrkit.cli.main", *argv], cwd=tmp_path, env=env, capture_output=True,
                        text=True, timeout=60)
     assert_clean(p.stdout, p.stderr)
     assert p.returncode == 2, p.stderr
@@ -824,7 +823,7 @@ cells = st.one_of(st.none(), st.integers(-3, 12), st.floats(allow_nan=False, all
                               st.lists(st.lists(cells, max_size=5), max_size=6), min_size=1, max_size=3))
 def test_fuzz_xlsx_reader(tmp_path_factory: pytest.TempPathFactory, sheets: dict) -> None:
     pytest.importorskip("openpyxl")
-    from reliability.codebook import load_codebook
+    from irrkit.codebooks.codebook import load_codebook
 
     root = tmp_path_factory.mktemp("xlsx")
     write_files(root, BASE)
@@ -841,7 +840,7 @@ def test_fuzz_xlsx_reader(tmp_path_factory: pytest.TempPathFactory, sheets: dict
 @given(data=st.binary(max_size=300), suffix=st.sampled_from([".xlsx", ".sav"]))
 def test_fuzz_random_bytes_as_spreadsheets(tmp_path_factory: pytest.TempPathFactory, data: bytes,
                                            suffix: str) -> None:
-    from reliability.codebook import load_codebook
+    from irrkit.codebooks.codebook import load_codebook
 
     root = tmp_path_factory.mktemp("bytes")
     write_files(root, {**BASE, f"f{suffix}": data})

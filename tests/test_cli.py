@@ -7,9 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from irrkit.cli.main import app
 from typer.testing import CliRunner
-
-from cli.main import app
 
 REF = Path(__file__).parent.parent / "fixtures" / "reference"
 CODEBOOKS = Path(__file__).parent.parent / "codebooks"

@@ -8,9 +8,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from irrkit.cli.main import app
 from typer.testing import CliRunner
-
-from cli.main import app
 
 CB = """id: lab
 unit_column: unit
@@ -125,7 +124,7 @@ def test_help_shows_no_bool_and_cuts_nothing(tmp_path: Path, monkeypatch: pytest
 
 
 def test_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from reliability import __version__
+    from irrkit import __version__
 
     for flag in ("--version", "-V"):
         assert invoke([flag], tmp_path, monkeypatch) == (0, f"irrkit {__version__}\n", "")

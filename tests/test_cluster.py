@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from irrkit.analysis import item
+from irrkit.ratings import ItemRatings
+from irrkit.statistics import bootstrap as bs
+from irrkit.statistics import chance_corrected, clusters
 
-from reliability import analysis, chance, cluster
-from reliability import bootstrap as bs
-from reliability.ratings import ItemRatings
-
-FAMILY = (chance.percent_agreement, chance.fleiss_kappa, chance.gwet_ac, chance.brennan_prediger,
-          chance.krippendorff_alpha)
+FAMILY = (chance_corrected.percent_agreement, chance_corrected.fleiss_kappa, chance_corrected.gwet_ac, chance_corrected.brennan_prediger,
+          chance_corrected.krippendorff_alpha)
 
 
 def clustered(rng: np.random.Generator, g: int = 40, m: int = 6, k: int = 3) -> tuple[np.ndarray, np.ndarray]:
@@ -32,13 +32,13 @@ def test_one_unit_per_cluster_is_the_usual_se():
     rng = np.random.default_rng(5)
     codes = rng.integers(0, 3, size=(37, 4))
     codes[rng.random(codes.shape) < 0.1] = -1
-    c = chance.count_table(codes, 3)
-    plain, single = chance.agreement(c), chance.agreement(c, clusters=np.arange(37)[::-1])
+    c = chance_corrected.count_table(codes, 3)
+    plain, single = chance_corrected.agreement(c), chance_corrected.agreement(c, clusters=np.arange(37)[::-1])
     for f in FAMILY:
         a, b = f(plain), f(single)
         assert b.se == pytest.approx(a.se, rel=1e-12) and b.ci_low == pytest.approx(a.ci_low, rel=1e-12)
         assert b.extra["n_clusters"] == 37 and "cluster-robust" in b.method
-    assert chance.conger_kappa(codes, 3, a=single).se == pytest.approx(chance.conger_kappa(codes, 3, a=plain).se,
+    assert chance_corrected.conger_kappa(codes, 3, a=single).se == pytest.approx(chance_corrected.conger_kappa(codes, 3, a=plain).se,
                                                                        rel=1e-12)
 
 
@@ -46,9 +46,9 @@ def test_percent_agreement_matches_statsmodels_cluster_se():
     sm = pytest.importorskip("statsmodels.api")
     rng = np.random.default_rng(11)
     codes, cl = clustered(rng, g=25, m=5)
-    c = chance.count_table(codes, 2)
-    res = chance.percent_agreement(chance.agreement(c, clusters=cl))
-    a = chance.agreement(c)
+    c = chance_corrected.count_table(codes, 2)
+    res = chance_corrected.percent_agreement(chance_corrected.agreement(c, clusters=cl))
+    a = chance_corrected.agreement(c)
     fit = sm.OLS(a.pa_i, np.ones((len(a.pa_i), 1))).fit(cov_type="cluster", cov_kwds={"groups": cl})
     assert res.value == pytest.approx(fit.params[0], rel=1e-12)
     assert res.se == pytest.approx(fit.bse[0], rel=1e-10)  # CR1: G/(G-1) (n-1)/(n-1) for one parameter
@@ -65,13 +65,13 @@ def test_cluster_bootstrap_draws_whole_clusters():
 def test_coverage_of_the_95_ci_with_clustered_units():
     rng = np.random.default_rng(2024)
     truth = {"percent_agreement": 0.75, "fleiss_kappa": 0.5, "gwet_ac": 0.5}
-    fns = {"percent_agreement": chance.percent_agreement, "fleiss_kappa": chance.fleiss_kappa,
-           "gwet_ac": chance.gwet_ac}
+    fns = {"percent_agreement": chance_corrected.percent_agreement, "fleiss_kappa": chance_corrected.fleiss_kappa,
+           "gwet_ac": chance_corrected.gwet_ac}
     hits: dict[str, dict[str, list[bool]]] = {"plain": {}, "cluster": {}, "bootstrap": {}}
     for r in range(400):
         codes, cl = clustered(rng)
-        c = chance.count_table(codes, 2)
-        for name, a in (("plain", chance.agreement(c)), ("cluster", chance.agreement(c, clusters=cl))):
+        c = chance_corrected.count_table(codes, 2)
+        for name, a in (("plain", chance_corrected.agreement(c)), ("cluster", chance_corrected.agreement(c, clusters=cl))):
             for key, f in fns.items():
                 x = f(a)
                 hits[name].setdefault(key, []).append(x.ci_low <= truth[key] <= x.ci_high)
@@ -93,27 +93,27 @@ def test_analyse_says_how_many_clusters():
     values[0, :] = np.nan  # an unrated unit: its cluster still has others
     r = ItemRatings("form", "nominal", [f"u{i}" for i in range(len(codes))], ["a", "b", "c"], values, (0.0, 1.0),
                     clusters=cl)
-    res = analysis.analyse(r, analysis.Options(bootstrap=200, seed=3))
+    res = item.analyse(r, item.Options(bootstrap=200, seed=3))
     assert res.n_clusters == 12 and res.to_dict()["n_clusters"] == 12
     fk = res.coefficients["fleiss_kappa"]
     assert fk.extra["n_clusters"] == 12 and "whole clusters" in fk.extra["bootstrap"]["method"]
     assert any("47 units in 12 clusters" in n for n in res.notes)
-    plain = analysis.analyse(r.__class__(**{**r.__dict__, "clusters": None}), analysis.Options())
+    plain = item.analyse(r.__class__(**{**r.__dict__, "clusters": None}), item.Options())
     assert plain.n_clusters is None and "n_clusters" not in plain.to_dict()
     assert fk.se != plain.coefficients["fleiss_kappa"].se
 
 
 def test_cluster_index_and_design_effect():
-    codes, names = cluster.cluster_index(["s2", "s1", "s2", "s3"])
+    codes, names = clusters.cluster_index(["s2", "s1", "s2", "s3"])
     assert codes.tolist() == [0, 1, 0, 2] and names == ["s2", "s1", "s3"]
-    assert cluster.design_effect(0.1, 0.2) == pytest.approx(4.0)
-    assert cluster.robust_se(np.ones(3), np.zeros(3), 1.0) is None  # one cluster: no SE
+    assert clusters.design_effect(0.1, 0.2) == pytest.approx(4.0)
+    assert clusters.robust_se(np.ones(3), np.zeros(3), 1.0) is None  # one cluster: no SE
 
 
 def test_icc_cluster_bootstrap_coverage():
     # 60 sessions of 5 sequences, 3 coders; sessions differ in their mean (the sequences of one session are
     # alike): population ICC(1) = (0.5 + 1.5) / (0.5 + 1.5 + 1) = 2/3
-    from reliability import icc
+    from irrkit.statistics import icc
 
     rng = np.random.default_rng(7)
     g, m, k = 60, 5, 3
@@ -136,6 +136,6 @@ def test_integer_cluster_codes_give_what_sorted_labels_give(seed):
     codes = rng.choice(rng.choice(10_000, 40, replace=False), 500)  # sparse, unsorted integer codes
     terms = rng.normal(size=500)
     as_text = np.array([f"s{c:06d}" for c in codes])
-    assert cluster.n_clusters(codes) == cluster.n_clusters(as_text) == len(set(codes.tolist()))
-    assert cluster.robust_se(terms, codes, 0.1) == pytest.approx(cluster.robust_se(terms, as_text, 0.1), rel=1e-12)
-    assert cluster.robust_se(terms, np.zeros(500, dtype=np.int64), 0.0) is None  # one cluster
+    assert clusters.n_clusters(codes) == clusters.n_clusters(as_text) == len(set(codes.tolist()))
+    assert clusters.robust_se(terms, codes, 0.1) == pytest.approx(clusters.robust_se(terms, as_text, 0.1), rel=1e-12)
+    assert clusters.robust_se(terms, np.zeros(500, dtype=np.int64), 0.0) is None  # one cluster

@@ -7,9 +7,8 @@ import json
 
 import numpy as np
 import pytest
+from irrkit.cli.main import app
 from typer.testing import CliRunner
-
-from cli.main import app
 
 runner = CliRunner()
 CATS = ["protest", "sad", "helpless"]

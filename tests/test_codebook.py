@@ -8,9 +8,8 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from codebooks import SCHEMA, available, bundled
-from reliability.codebook import (
+from irrkit.codebooks import SCHEMA, available, bundled
+from irrkit.codebooks.codebook import (
     ITEM_KEYS,
     LEVELS,
     MAX_BYTES,
@@ -23,7 +22,7 @@ from reliability.codebook import (
     load_codebook,
     parse_codebook,
 )
-from reliability.errors import InputError
+from irrkit.errors import InputError
 
 ITEM = "  - {id: a, level: nominal, categories: [x, y]}\n"
 INTENSITY = ["trigger", "here_and_now", "exploring_emotions", "contextualizing", "pause", "letting_narrate",

@@ -10,13 +10,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from irrkit.errors import InputError
+from irrkit.ratings import IntegerIds
+from irrkit.readers import delimited
+from irrkit.readers.compute import read_compute_input
+from irrkit.readers.grid import plain_grid
 from test_per_category_fast import random_counts  # shared random tables
-
-from reliability.errors import InputError
-from reliability.ratings import IntegerIds
-from reliability.readers import delimited
-from reliability.readers.compute import read_compute_input
-from reliability.readers.grid import plain_grid
 
 DIGIT_CELLS = st.text("0123456789", min_size=1, max_size=18)
 ODD_CELLS = st.sampled_from(["x", "1a", "/", ":", "ü1", "-1", "+1", "1.0", "١", "1e3", "NA", "0x1", "1_0"])
@@ -101,20 +100,21 @@ def test_wide_file_with_integer_ids_reads_as_the_careful_reader(tmp_path_factory
 @given(n=st.integers(0, 300), k=st.integers(1, 7), q=st.integers(1, 6), missing=st.sampled_from([0.0, 0.2, 0.6, 1.0]),
        seed=st.integers(0, 10_000), odd=st.sampled_from([None, 0.5, -1.0, np.nan, 2.0**21, 40.0]))
 def test_category_pairs_are_each_categorys_distinct_pairs(n, k, q, missing, seed, odd):
-    from reliability import analysis, chance
+    from irrkit.analysis import item
+    from irrkit.statistics import chance_corrected
 
     rng = np.random.default_rng(seed)
     x = rng.integers(1, q + 1, size=(n, k)).astype(float)
     x[rng.random((n, k)) < missing] = np.nan
-    counts = chance.count_table(chance.category_index(x, list(range(1, q + 1))), q)
+    counts = chance_corrected.count_table(chance_corrected.category_index(x, list(range(1, q + 1))), q)
     if odd is not None and n:
         counts[int(rng.integers(n)), int(rng.integers(q))] = odd
     total = np.einsum("ij->i", counts)
-    got = analysis._category_pairs(counts, total)
+    got = item._category_pairs(counts, total)
     want = []
     for c in range(q):
         two = np.column_stack([counts[:, c], total - counts[:, c]])
-        want.append(analysis._distinct_pairs(two))
+        want.append(item._distinct_pairs(two))
     if got is None:  # the per-category path: allowed only when the whole table does not qualify
         assert odd is not None or not n or any(w is None for w in want) or n * q * 4 + 4096 < (k + 1) ** 2 * q
         return
@@ -127,13 +127,13 @@ def test_category_pairs_are_each_categorys_distinct_pairs(n, k, q, missing, seed
 @given(n=st.integers(1, 200), k=st.integers(2, 7), q=st.integers(2, 6), missing=st.sampled_from([0.0, 0.3, 0.7]),
        seed=st.integers(0, 10_000))
 def test_per_category_is_the_category_by_category_result(n, k, q, missing, seed):
-    from reliability import analysis
+    from irrkit.analysis import item
 
     counts, labels = random_counts(n, k, q, missing, seed)
-    fast = analysis.per_category(counts, labels)
+    fast = item.per_category(counts, labels)
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(analysis, "_category_pairs", lambda counts, total, freq=None: None)
-        slow = analysis.per_category(counts, labels)
+        m.setattr(item, "_category_pairs", lambda counts, total, freq=None: None)
+        slow = item.per_category(counts, labels)
     assert {lab: {key: c.to_dict() for key, c in d.items()} for lab, d in fast.items()} == \
         {lab: {key: c.to_dict() for key, c in d.items()} for lab, d in slow.items()}
 
@@ -142,8 +142,8 @@ def test_per_category_is_the_category_by_category_result(n, k, q, missing, seed)
 @given(n=st.integers(0, 60), k=st.integers(0, 5), missing=st.sampled_from([0.0, 0.5, 0.8, 0.95, 1.0]),
        seed=st.integers(0, 10_000), integer_ids=st.booleans())
 def test_coverage_warnings_are_those_of_the_whole_matrix(n, k, missing, seed, integer_ids):
-    from reliability.readers.compute import _coverage_warnings
-    from reliability.readers.records import coverage_warnings
+    from irrkit.readers.compute import _coverage_warnings
+    from irrkit.readers.records import coverage_warnings
 
     rng = np.random.default_rng(seed)
     m = rng.integers(1, 4, size=(n, k)).astype(float)
@@ -169,10 +169,11 @@ def _flat(d, path=()):
 
 
 def _analyse_both(r, opts=None):
-    from reliability import analysis, chance
+    from irrkit.analysis import item
+    from irrkit.statistics import chance_corrected
 
     out, used = [], []
-    distinct_rows = chance.distinct_rows
+    distinct_rows = chance_corrected.distinct_rows
 
     def spy(codes, q):  # (distinct rows however many there are: the path is taken whenever the keys fit)
         got = distinct_rows(codes, q, most=1.0)
@@ -181,9 +182,9 @@ def _analyse_both(r, opts=None):
 
     for limit in (0, 10**12):  # distinct rows, then the full table
         with pytest.MonkeyPatch.context() as m:
-            m.setattr(analysis, "DISTINCT_MIN_UNITS", limit)
-            m.setattr(chance, "distinct_rows", spy)
-            res = analysis.analyse(r, opts)
+            m.setattr(item, "DISTINCT_MIN_UNITS", limit)
+            m.setattr(chance_corrected, "distinct_rows", spy)
+            res = item.analyse(r, opts)
             out.append(res.to_dict(opts))
     return out, any(used)
 
@@ -209,7 +210,7 @@ def _same_figures(fast, full):
 @given(n=st.integers(1, 400), k=st.integers(1, 6), q=st.integers(1, 6),
        missing=st.sampled_from([0.0, 0.2, 0.6, 0.95]), seed=st.integers(0, 10_000), agree=st.floats(0, 1))
 def test_distinct_rows_give_the_full_tables_figures(n, k, q, missing, seed, agree):
-    from reliability.ratings import ItemRatings
+    from irrkit.ratings import ItemRatings
 
     rng = np.random.default_rng(seed)
     truth = rng.integers(1, q + 1, n)
@@ -223,7 +224,7 @@ def test_distinct_rows_give_the_full_tables_figures(n, k, q, missing, seed, agre
 
 @pytest.mark.parametrize("n, k, q, missing", [(3000, 4, 3, 0.1), (25_000, 6, 5, 0.1), (500, 2, 4, 0.3)])
 def test_distinct_rows_of_many_units(n, k, q, missing):
-    from reliability.ratings import ItemRatings
+    from irrkit.ratings import ItemRatings
 
     rng = np.random.default_rng(n)
     truth = rng.integers(1, q + 1, n)
@@ -236,7 +237,7 @@ def test_distinct_rows_of_many_units(n, k, q, missing):
 
 
 def test_benchmark_of_a_value_beyond_one_by_rounding():
-    from reliability import interpret
+    from irrkit.statistics import interpret
 
     chosen, cum = interpret.probabilistic_benchmark(1.0000000000000004, 4.6e-17)
     assert chosen == "Almost perfect" and [p for _, p in cum] == [1.0] * 6
@@ -244,13 +245,13 @@ def test_benchmark_of_a_value_beyond_one_by_rounding():
 
 
 def test_distinct_rows_are_each_pattern_with_its_count():
-    from reliability import chance
+    from irrkit.statistics import chance_corrected
 
     codes = np.array([[0, -1, 2], [1, 1, 1], [0, -1, 2], [-1, -1, -1], [0, -1, 2]], dtype=np.int32)
-    rows, freq = chance.distinct_rows(codes, 3, most=1)
+    rows, freq = chance_corrected.distinct_rows(codes, 3, most=1)
     pattern = {tuple(r): f for r, f in zip(rows.tolist(), freq.tolist(), strict=True)}
     assert pattern == {(0, -1, 2): 3.0, (1, 1, 1): 1.0, (-1, -1, -1): 1.0} and rows.dtype == codes.dtype
-    assert chance.distinct_rows(codes, 3) is None  # more than half as many patterns as rows: the full table
+    assert chance_corrected.distinct_rows(codes, 3) is None  # more than half as many patterns as rows: the full table
 
 
 def test_alpha_chance_agreement_of_distinct_rows_is_the_exact_fraction():
@@ -258,18 +259,19 @@ def test_alpha_chance_agreement_of_distinct_rows_is_the_exact_fraction():
     # whole numbers: with many units the figure moves towards the exact value, not away
     from fractions import Fraction
 
-    from reliability import analysis, chance
-    from reliability.ratings import ItemRatings
+    from irrkit.analysis import item
+    from irrkit.ratings import ItemRatings
+    from irrkit.statistics import chance_corrected
 
     rng = np.random.default_rng(5)
     n, k, q = 200_000, 5, 4
     x = rng.integers(1, q + 1, (n, k)).astype(float)
     x[rng.random((n, k)) < 0.3] = np.nan
     r = ItemRatings("ratings", "nominal", [], [f"c{j}" for j in range(k)], x, tuple(float(c) for c in range(1, 5)))
-    tab = chance.count_table(chance.category_index(x, list(r.categories)), q)
+    tab = chance_corrected.count_table(chance_corrected.category_index(x, list(r.categories)), q)
     col = tab[tab.sum(axis=1) >= 2].sum(axis=0).astype(np.int64).tolist()
     exact = float(sum(Fraction(c, sum(col)) ** 2 for c in col))
-    fast = analysis.analyse(r).coefficients["krippendorff_alpha"].pe
+    fast = item.analyse(r).coefficients["krippendorff_alpha"].pe
     assert abs(fast - exact) <= 4e-16
 
 

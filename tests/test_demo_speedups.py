@@ -10,12 +10,11 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from reliability import diagnostics
-from reliability.analysis import Options, analyse
-from reliability.icc import ICC_KEYS, icc_all
-from reliability.ratings import ItemRatings
-from reliability.results import Coefficient
+from irrkit.analysis import diagnostics
+from irrkit.analysis.item import Options, analyse
+from irrkit.ratings import ItemRatings
+from irrkit.statistics.icc import ICC_KEYS, icc_all
+from irrkit.statistics.results import Coefficient
 
 
 def ratings(n: int, k: int, missing: float, seed: int, levels: int = 0) -> np.ndarray:
@@ -106,7 +105,7 @@ def reml_designs() -> list[np.ndarray]:
 def test_reml_boundary_shortcut_is_the_general_formula(t_a: float) -> None:
     """At t_B = 0 the state and its derivatives leave out terms that are exactly 0 there: the same bits as the
     general formulas evaluated at t_B = 0."""
-    from reliability import reml
+    from irrkit.statistics import reml
 
     for x in reml_designs():
         d = reml.design(x.T if x.shape[1] > x.shape[0] else x)
@@ -122,7 +121,7 @@ def test_reml_boundary_shortcut_is_the_general_formula(t_a: float) -> None:
 
 def test_reml_one_free_ratio_direction_is_the_eigen_formula() -> None:
     """The Newton direction with one ratio held at 0 = the eigen-decomposition formula on the 1 x 1 block."""
-    from reliability import reml
+    from irrkit.statistics import reml
 
     rng = np.random.default_rng(13)
     for _ in range(200):

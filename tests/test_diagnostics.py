@@ -10,12 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from reliability.analysis import Options, analyse
-from reliability.codebook import load_codebook
-from reliability.diagnostics import diagnose, light_kappa
-from reliability.ratings import ItemRatings
-from reliability.reader import read_coder_files
+from irrkit.analysis.diagnostics import diagnose, light_kappa
+from irrkit.analysis.item import Options, analyse
+from irrkit.codebooks.codebook import load_codebook
+from irrkit.ratings import ItemRatings
+from irrkit.readers import read_coder_files
 
 ROOT = Path(__file__).parent.parent
 CASES = {c["case_id"]: c for c in json.loads((ROOT / "fixtures/r_reference/diagnostics.json").read_text())["cases"]}
@@ -157,9 +156,8 @@ def test_two_coders_and_undefined_cases():
 def test_check_json_and_tables_carry_the_r_numbers(tmp_path):
     import csv
 
+    from irrkit.cli.main import app
     from typer.testing import CliRunner
-
-    from cli.main import app
 
     files = sorted((ROOT / "cli" / "demo").glob("crying-forms_coder_*.csv"))
     out = tmp_path / "out"
@@ -193,9 +191,8 @@ def test_check_json_and_tables_carry_the_r_numbers(tmp_path):
 
 
 def test_check_table_names_the_coder():
+    from irrkit.cli.main import app
     from typer.testing import CliRunner
-
-    from cli.main import app
 
     files = sorted((ROOT / "cli" / "demo").glob("crying-forms_coder_*.csv"))
     res = CliRunner().invoke(app, ["check", *map(str, files), "-c", str(ROOT / "codebooks/crying-forms.yaml")],

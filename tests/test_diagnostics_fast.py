@@ -10,11 +10,10 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-
-from reliability import diagnostics
-from reliability.analysis import Options, analyse
-from reliability.ratings import ItemRatings
-from reliability.results import Coefficient
+from irrkit.analysis import diagnostics
+from irrkit.analysis.item import Options, analyse
+from irrkit.ratings import ItemRatings
+from irrkit.statistics.results import Coefficient
 
 
 def nominal(n: int, k: int, q: int, missing: float, seed: int, empty_coder: bool = False) -> ItemRatings:
@@ -122,7 +121,7 @@ NAMES = st.sampled_from(["u1", "-3", "=cmd()", "a,b", 'say "hi"', "Zoë", "line\
        unit_name=NAMES, label=NAMES)
 def test_disagreements_csv_is_the_row_by_row_text(n, k, q, missing, seed, odd_units, odd_labels, scale, dialect,
                                                    chunk, unit_name, label):
-    from reliability import report
+    from irrkit.outputs import tables
 
     a = nominal(n, k, q, missing, seed)
     if odd_units and n:
@@ -135,20 +134,20 @@ def test_disagreements_csv_is_the_row_by_row_text(n, k, q, missing, seed, odd_un
         vals = b.values.copy()
         vals[vals == 1] = 1.5
         b = replace(b, level="interval", values=vals, labels=())
-    d = report.DIALECTS[dialect]
-    new = report.disagreement_rows([a, b], chunk=chunk)
+    d = tables.DIALECTS[dialect]
+    new = tables.disagreement_rows([a, b], chunk=chunk)
     old = old_disagreement_rows([a, b])
     assert [dict(x) for x in new] == old
-    assert report.to_csv(new, None, d) == report.to_csv(old, None, d)
+    assert tables.to_csv(new, None, d) == tables.to_csv(old, None, d)
 
 
 def test_disagreements_fast_text_is_taken_on_plain_data():
-    from reliability import report
+    from irrkit.outputs import tables
 
     r = nominal(3_000, 6, 5, 0.2, 5)
-    rows = report.disagreement_rows([r])
-    text = report._disagreements_csv(rows, report.STANDARD)
-    assert text is not None and text == report.to_csv(old_disagreement_rows([r]), None)
+    rows = tables.disagreement_rows([r])
+    text = tables._disagreements_csv(rows, tables.STANDARD)
+    assert text is not None and text == tables.to_csv(old_disagreement_rows([r]), None)
 
 
 # ----------------------------------------------------------------------------------------------- coder pairs
@@ -173,7 +172,7 @@ def slow_pairs(r: ItemRatings) -> dict[tuple[str, str], dict[str, Coefficient]]:
     """Each pair through training.pair_statistics on the pair's ratings (the per-unit path)."""
     from itertools import combinations
 
-    from reliability.training import pair_statistics
+    from irrkit.workflows.training import pair_statistics
 
     coders = [j for j in range(r.n_coders) if not np.isnan(r.values[:, j]).all()]
     return {(r.coders[x], r.coders[y]): {k: diagnostics._explained(c) for k, c in pair_statistics(
@@ -201,15 +200,15 @@ def old_light_kappa_values(r: ItemRatings) -> list[float] | str:
     """Light's pairwise kappas as computed before: conger_kappa on the complete units of each pair."""
     from itertools import combinations
 
-    from reliability import chance
+    from irrkit.statistics import chance_corrected
 
     cols = [j for j in range(r.n_coders) if not np.isnan(r.values[:, j]).all()]
     x = r.values[:, cols]
     x = x[~np.isnan(x).any(axis=1)]
-    codes = chance.category_index(x, r.categories)
+    codes = chance_corrected.category_index(x, r.categories)
     out = []
     for a, b in combinations(range(len(cols)), 2):
-        c = chance.conger_kappa(codes[:, [a, b]], len(r.categories), None, 0.95, key="cohen_kappa")
+        c = chance_corrected.conger_kappa(codes[:, [a, b]], len(r.categories), None, 0.95, key="cohen_kappa")
         if not c.ok:
             return c.reason
         out.append(c.value)

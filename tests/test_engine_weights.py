@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from reliability import chance, cluster, weights
+from irrkit.statistics import chance_corrected, clusters, weights
 
 FIELDS = ("value", "se", "ci_low", "ci_high", "p_value", "pa", "pe")
 
@@ -35,14 +34,14 @@ def same(got, want, key):
             assert g == pytest.approx(w, rel=1e-9, abs=1e-12), (key, f)
 
 
-def family(codes, q, w, clusters=None, freq=None, dense_max=chance.DENSE_MAX_Q, counts_input=False):
-    t = chance.table(codes, q, dense_max=dense_max)
-    a = chance.agreement(t, w, clusters=clusters, freq=freq)
-    out = {c.key: c for c in (chance.percent_agreement(a), chance.brennan_prediger(a), chance.fleiss_kappa(a),
-                              chance.gwet_ac(a), chance.krippendorff_alpha(a, counts_input=counts_input))}
+def family(codes, q, w, clusters=None, freq=None, dense_max=chance_corrected.DENSE_MAX_Q, counts_input=False):
+    t = chance_corrected.table(codes, q, dense_max=dense_max)
+    a = chance_corrected.agreement(t, w, clusters=clusters, freq=freq)
+    out = {c.key: c for c in (chance_corrected.percent_agreement(a), chance_corrected.brennan_prediger(a), chance_corrected.fleiss_kappa(a),
+                              chance_corrected.gwet_ac(a), chance_corrected.krippendorff_alpha(a, counts_input=counts_input))}
     if dense_max >= q:  # Conger from the index matrix (its own marginals), with and without the caller's table
-        out["conger"] = chance.conger_kappa(codes, q, w, freq=freq)
-        out["conger_a"] = chance.conger_kappa(codes, q, w, a=a, freq=freq)
+        out["conger"] = chance_corrected.conger_kappa(codes, q, w, freq=freq)
+        out["conger_a"] = chance_corrected.conger_kappa(codes, q, w, a=a, freq=freq)
     return out
 
 
@@ -104,9 +103,9 @@ def test_all_ones_is_the_unweighted_result_and_bad_weights_are_refused():
         for key in got:
             same(got[key], want[key], key)
     with pytest.raises(ValueError, match="whole numbers"):
-        chance.agreement(chance.count_table(codes, 4), freq=np.full(25, 0.5))
+        chance_corrected.agreement(chance_corrected.count_table(codes, 4), freq=np.full(25, 0.5))
     with pytest.raises(ValueError, match="frequency weights for"):
-        chance.agreement(chance.count_table(codes, 4), freq=np.ones(3))
+        chance_corrected.agreement(chance_corrected.count_table(codes, 4), freq=np.ones(3))
 
 
 def test_undefined_cases_agree():
@@ -127,8 +126,8 @@ def test_undefined_cases_agree():
 def test_robust_se_with_frequencies():
     rng = np.random.default_rng(3)
     terms, cl, f = rng.normal(size=20), rng.integers(0, 5, size=20), rng.integers(1, 4, size=20)
-    assert cluster.robust_se(terms, cl, 0.2, f) == pytest.approx(
-        cluster.robust_se(np.repeat(terms, f), np.repeat(cl, f), 0.2), rel=1e-12)
+    assert clusters.robust_se(terms, cl, 0.2, f) == pytest.approx(
+        clusters.robust_se(np.repeat(terms, f), np.repeat(cl, f), 0.2), rel=1e-12)
 
 
 @settings(max_examples=60, deadline=None)

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from irrkit.cli.main import app
+from irrkit.statistics.results import Coefficient, t_inference
 from typer.testing import CliRunner
-
-from cli.main import app
-from reliability.results import Coefficient, t_inference
 
 runner = CliRunner()
 pytestmark = pytest.mark.filterwarnings("error")
@@ -84,7 +83,7 @@ def test_ratings_near_the_float_limits_give_the_coefficients_of_a_plain_unit(tmp
 def test_no_warning_reaches_stderr_of_the_installed_command(tmp_path):
     path = _wide(tmp_path / "extreme.csv", [[v * 1e308 for v in r] for r in BASE], "{:.17g}")
     env = {**os.environ, "PYTHONWARNINGS": "default", "COLUMNS": "120"}
-    proc = subprocess.run([sys.executable, "-m", "cli.main", "compute", str(path), "--level", "interval"],
+    proc = subprocess.run([sys.executable, "-m", "irrkit.cli.main", "compute", str(path), "--level", "interval"],
                           capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "Warning" not in proc.stderr and "Traceback" not in proc.stderr
@@ -131,12 +130,12 @@ def test_training_round_near_1e308_gives_the_figures_of_a_plain_unit(tmp_path):
 def test_many_categories_and_no_rating_at_all_is_undefined_not_a_crash():
     """The sparse count table of an item nobody rated (found by hypothesis in test_closed_forms): bincount of no
     cells is int64, and dividing it in place failed; every coefficient must say 'no ratings'."""
-    from reliability import chance, weights
-    from reliability.sparse import sparse_count_table
+    from irrkit.statistics import chance_corrected, weights
+    from irrkit.statistics.sparse import sparse_count_table
 
     codes = np.full((2, 2), -1)
-    a = chance.agreement(sparse_count_table(codes, 2), weights.kernel("identity", [40.0, 56.0]))
-    for f in (chance.percent_agreement, chance.fleiss_kappa, chance.gwet_ac, chance.brennan_prediger,
-              chance.krippendorff_alpha):
+    a = chance_corrected.agreement(sparse_count_table(codes, 2), weights.kernel("identity", [40.0, 56.0]))
+    for f in (chance_corrected.percent_agreement, chance_corrected.fleiss_kappa, chance_corrected.gwet_ac, chance_corrected.brennan_prediger,
+              chance_corrected.krippendorff_alpha):
         c = f(a)
         assert c.status == "undefined" and c.reason == "no ratings", c

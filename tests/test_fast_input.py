@@ -7,9 +7,8 @@ import math
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from reliability.readers.compute import read_compute_input
-from reliability.readers.values import numbers, parse_number
+from irrkit.readers.compute import read_compute_input
+from irrkit.readers.values import numbers, parse_number
 
 TRICKY = ["1", "-2.5", "1,5", "1e3", "1E-2", ".5", "5.", "+3", "1.2.3", "1e", "abc", "inf", "nan", "1_0", "1,000",
           "1,0,0", "1e400", "", "-", "--1", "+-1", "0x10", "١٢", "1 2", "e5", "−1", "1,5e2", "00012", "-0"]

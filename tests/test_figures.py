@@ -15,9 +15,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from irrkit.cli.main import app
 from typer.testing import CliRunner
-
-from cli.main import app
 
 ROOT = Path(__file__).parent.parent
 DEMO = ROOT / "cli" / "demo"
@@ -75,7 +74,7 @@ def test_every_inline_svg_is_valid_xml_with_its_references_inside_and_unique_ids
 
 
 def test_the_figures_show_the_json_numbers(written):
-    from reliability.html_report import _forest_rows
+    from irrkit.outputs.html import _forest_rows
 
     doc, html, _ = written
     svgs = inline_svgs(html)
@@ -122,8 +121,8 @@ def test_figure_files_are_the_pages_figures_and_pngs_decode_at_their_size(writte
 
 
 def test_svg_path_writes_what_savefig_writes(check_json):
-    from reliability import figures
-    from reliability.html_report import report
+    from irrkit.outputs import figures
+    from irrkit.outputs.html import report
 
     rep = report(json.loads(check_json.read_text()))
     for fig in rep.figures.values():
@@ -137,9 +136,8 @@ def test_svg_path_writes_what_savefig_writes(check_json):
                                         ([0.0, 5.0, 10.0], ["0", "5", "10"]),
                                         ([-0.2, 0.0, 0.2], ["\u22120.2", "0.0", "0.2"])])
 def test_tick_texts_as_matplotlib_formats_them(vals, want):
+    from irrkit.outputs.figures import tick_texts
     from matplotlib.ticker import ScalarFormatter
-
-    from reliability.figures import tick_texts
 
     assert tick_texts(vals) == want
     fmt = ScalarFormatter()
@@ -155,9 +153,8 @@ def test_tick_texts_as_matplotlib_formats_them(vals, want):
 
 @pytest.mark.parametrize("lo, hi, n", [(-0.05, 1.0, 7), (0.0, 1.0, 9), (-0.3, 1.0, 3), (0.0, 21.0, 5)])
 def test_ticks_as_matplotlibs_locator_places_them(lo, hi, n):
+    from irrkit.outputs.figures import nice_ticks
     from matplotlib.ticker import MaxNLocator
-
-    from reliability.figures import nice_ticks
 
     want = [v for v in MaxNLocator(n, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi) if lo - 1e-9 <= v <= hi + 1e-9]
     assert nice_ticks(lo, hi, n) == pytest.approx(want)
@@ -206,7 +203,7 @@ EDGE = {
 @pytest.mark.filterwarnings("error")
 @pytest.mark.parametrize("case", sorted(EDGE))
 def test_edge_cases_draw_valid_svg_and_png_without_warnings(case):
-    from reliability import figures
+    from irrkit.outputs import figures
 
     fig = EDGE[case](figures)
     ET.fromstring(figures.svg(fig, case))

@@ -16,9 +16,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from irrkit.cli.main import app
 from typer.testing import CliRunner
-
-from cli.main import app
 
 ROOT = Path(__file__).parent.parent
 DEMO = ROOT / "cli" / "demo"
@@ -179,7 +178,7 @@ def test_report_command_refuses_bad_input(tmp_path, content, message):
 
 
 def test_user_text_is_escaped(reports):
-    from reliability.html_report import report
+    from irrkit.outputs.html import report
 
     doc = json.loads((reports / "out" / "results.json").read_text())
     evil = '<script>alert("x")</script>&'

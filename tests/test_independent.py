@@ -6,11 +6,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from reliability import chance, weights
-from reliability.analysis import krippendorff_alpha
-from reliability.icc import icc_all
-from reliability.two_raters import cohen_null_se, contingency, table_coefficients
+from irrkit.analysis.item import krippendorff_alpha
+from irrkit.statistics import chance_corrected, weights
+from irrkit.statistics.icc import icc_all
+from irrkit.statistics.two_coders import cohen_null_se, contingency, table_coefficients
 
 
 def generate(rng: np.random.Generator, n: int, r: int, q: int, missing: float = 0.0, agree: float = 0.6):
@@ -31,10 +30,10 @@ def test_fleiss_matches_statsmodels(seed):
 
     rng = np.random.default_rng(seed)
     codes = generate(rng, 80, 5, 4)
-    counts = chance.count_table(codes, 4)
-    assert chance.fleiss_kappa(chance.agreement(counts)).value == pytest.approx(fleiss_kappa(counts), abs=1e-12)
+    counts = chance_corrected.count_table(codes, 4)
+    assert chance_corrected.fleiss_kappa(chance_corrected.agreement(counts)).value == pytest.approx(fleiss_kappa(counts), abs=1e-12)
     # Brennan-Prediger is statsmodels' 'randolph' (uniform chance)
-    assert chance.brennan_prediger(chance.agreement(counts)).value == pytest.approx(
+    assert chance_corrected.brennan_prediger(chance_corrected.agreement(counts)).value == pytest.approx(
         fleiss_kappa(counts, method="randolph"), abs=1e-12)
 
 
@@ -51,7 +50,7 @@ def test_cohen_matches_statsmodels(seed, wname, sm):
     ours = table_coefficients(t, w)["cohen_kappa"]
     assert ours.value == pytest.approx(ref.kappa, abs=1e-12)
     # raw data through Conger's engine gives the same value
-    assert chance.conger_kappa(codes, 5, w, key="cohen_kappa").value == pytest.approx(ref.kappa, abs=1e-12)
+    assert chance_corrected.conger_kappa(codes, 5, w, key="cohen_kappa").value == pytest.approx(ref.kappa, abs=1e-12)
     if sm is None:  # statsmodels' null SE is the Fleiss-Cohen-Everitt one for unweighted kappa
         assert cohen_null_se(t, w)[0] == pytest.approx(ref.std_kappa0, rel=1e-9)
 
@@ -65,7 +64,7 @@ def test_alpha_matches_krippendorff_package(seed, level, missing):
     rng = np.random.default_rng(100 + seed)
     codes = generate(rng, 50, 4, 5, missing=missing)
     values = np.where(codes >= 0, codes + 1.0, np.nan)
-    counts = chance.count_table(codes, 5)
+    counts = chance_corrected.count_table(codes, 5)
     ours = krippendorff_alpha(counts, [1.0, 2, 3, 4, 5], level)
     ref = krippendorff.alpha(reliability_data=values.T, level_of_measurement=level, value_domain=[1, 2, 3, 4, 5])
     assert ours.value == pytest.approx(ref, abs=1e-10)
@@ -76,9 +75,8 @@ def test_icc_complete_matches_statsmodels_anova(seed):
     """Mean squares against statsmodels' OLS ANOVA of rating ~ C(unit) + C(coder)."""
     import pandas as pd
     import statsmodels.formula.api as smf
+    from irrkit.statistics.icc import mean_squares
     from statsmodels.stats.anova import anova_lm
-
-    from reliability.icc import mean_squares
 
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(25, 1)) * 2 + rng.normal(size=(25, 4)) + rng.normal(size=(1, 4))
@@ -97,10 +95,10 @@ codes_strategy = st.integers(min_value=0, max_value=10_000).map(
 
 
 def family(codes: np.ndarray, q: int, w: np.ndarray | None = None) -> dict[str, float]:
-    a = chance.agreement(chance.count_table(codes, q), w)
-    out = {c.key: c.value for c in (chance.percent_agreement(a), chance.fleiss_kappa(a), chance.gwet_ac(a),
-                                    chance.brennan_prediger(a), chance.krippendorff_alpha(a))}
-    out["conger_kappa"] = chance.conger_kappa(codes, q, w).value
+    a = chance_corrected.agreement(chance_corrected.count_table(codes, q), w)
+    out = {c.key: c.value for c in (chance_corrected.percent_agreement(a), chance_corrected.fleiss_kappa(a), chance_corrected.gwet_ac(a),
+                                    chance_corrected.brennan_prediger(a), chance_corrected.krippendorff_alpha(a))}
+    out["conger_kappa"] = chance_corrected.conger_kappa(codes, q, w).value
     return out
 
 
@@ -171,9 +169,8 @@ def test_reml_variance_components_match_statsmodels_mixedlm(seed):
     import warnings
 
     import pandas as pd
+    from irrkit.statistics.icc import variance_components
     from statsmodels.regression.mixed_linear_model import MixedLM
-
-    from reliability.icc import variance_components
 
     rng = np.random.default_rng(seed)
     n, k = int(rng.integers(15, 50)), int(rng.integers(2, 6))

@@ -7,9 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from irrkit.cli.main import app
 from typer.testing import CliRunner
-
-from cli.main import app
 
 CB = """id: lab
 unit_column: unit
@@ -78,7 +77,7 @@ def test_legacy_stream_encodings_never_crash(tmp_path: Path, encoding: str) -> N
 
     demo = Path(__file__).parent.parent / "cli" / "demo"
     env = {**os.environ, "PYTHONIOENCODING": encoding, "COLUMNS": "100"}
-    argv = [sys.executable, "-m", "cli.main", "train", "-g", str(demo / "crying-forms_gold.csv"),
+    argv = [sys.executable, "-m", "irrkit.cli.main", "train", "-g", str(demo / "crying-forms_gold.csv"),
             str(demo / "crying-forms_trainee_anna.csv"), "-c",
             str(Path(__file__).parent.parent / "codebooks" / "crying-forms.yaml")]
     res = subprocess.run(argv, capture_output=True, env=env, cwd=tmp_path, timeout=120)
@@ -128,7 +127,7 @@ def test_xlsx_zip_bomb_is_refused_from_its_declared_sizes(tmp_path: Path, monkey
     line = next(ln for ln in err.splitlines() if "bomb.xlsx" in ln)
     assert "'xl/sharedStrings.xml' unpacks from" in line and "to 40 MB" in line and "zip bomb" in line
     assert len(err) < 1000 and snapshot(tmp_path) == before
-    from reliability.readers import excel
+    from irrkit.readers import excel
 
     monkeypatch.setattr(excel, "MAX_UNPACKED", 1000)
     code, _, err = invoke(["check", "small.xlsx", "small.xlsx", "-c", "cb.yaml"], tmp_path, monkeypatch)
@@ -145,7 +144,7 @@ def test_xlsx_cell_over_the_limit_names_sheet_row_and_column(tmp_path: Path, mon
 
 
 def test_one_cell_length_rule_for_small_and_big_csv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from reliability.readers import delimited
+    from irrkit.readers import delimited
 
     rows = [f"u{i},a,fine" for i in range(30)]
     rows[20] = "u20,a," + "n" * 200_000

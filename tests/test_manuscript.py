@@ -12,10 +12,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from irrkit.cli.main import app
+from irrkit.outputs.manuscript import apa, apa_p
 from typer.testing import CliRunner
-
-from cli.main import app
-from reliability.manuscript import apa, apa_p
 
 ROOT = Path(__file__).parent.parent
 DEMO = ROOT / "cli" / "demo"

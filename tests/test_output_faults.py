@@ -17,10 +17,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from irrkit.cli import output
+from irrkit.cli.main import app
 from typer.testing import CliRunner
-
-from cli import output
-from cli.main import app
 
 DATA = Path(__file__).resolve().parent / "data" / "faults"  # a small round: these tests run many commands
 CB = DATA / "cb.yaml"

@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from irrkit.cli.demo import demo_files, demo_training
+from irrkit.cli.main import app
 from typer.testing import CliRunner
-
-from cli.demo import demo_files, demo_training
-from cli.main import app
 
 ROOT = Path(__file__).resolve().parents[1]
 CB = ROOT / "codebooks"

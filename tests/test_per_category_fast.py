@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from reliability import analysis, chance
+from irrkit.analysis import item
+from irrkit.statistics import chance_corrected
 
 
 def slow(counts, labels):
@@ -15,11 +15,11 @@ def slow(counts, labels):
     out = {}
     for k, lab in enumerate(labels):
         two = np.column_stack([counts[:, k], total - counts[:, k]])
-        a = chance.agreement(two)
+        a = chance_corrected.agreement(two)
         if counts[:, k].sum() == 0:
             continue
-        out[lab] = {"fleiss_kappa": chance.fleiss_kappa(a), "gwet_ac1": chance.gwet_ac(a),
-                    "percent_agreement": chance.percent_agreement(a)}
+        out[lab] = {"fleiss_kappa": chance_corrected.fleiss_kappa(a), "gwet_ac1": chance_corrected.gwet_ac(a),
+                    "percent_agreement": chance_corrected.percent_agreement(a)}
     return out
 
 
@@ -28,7 +28,7 @@ def random_counts(n: int, k: int, q: int, missing: float, seed: int) -> tuple[np
     rng = np.random.default_rng(seed)
     x = rng.integers(1, q + 1, size=(n, k)).astype(float)
     x[rng.random((n, k)) < missing] = np.nan
-    counts = chance.count_table(chance.category_index(x, list(range(1, q + 1))), q).astype(float)
+    counts = chance_corrected.count_table(chance_corrected.category_index(x, list(range(1, q + 1))), q).astype(float)
     return counts, [str(c) for c in range(1, q + 1)]
 
 
@@ -43,7 +43,7 @@ def close(x, y):
        seed=st.integers(0, 10_000))
 def test_freq_rows_equal_the_full_table(n, k, q, missing, seed):
     counts, labels = random_counts(n, k, q, missing, seed)
-    fast = analysis.per_category(counts, labels)
+    fast = item.per_category(counts, labels)
     ref = slow(counts, labels)
     for lab, stats in ref.items():
         for key, c in stats.items():
@@ -55,10 +55,10 @@ def test_freq_rows_equal_the_full_table(n, k, q, missing, seed):
 
 @pytest.mark.parametrize("two", [np.array([[0.5, 1.0], [1.0, 1.0]]), np.array([[2.0**21, 1.0], [1.0, 0.0]])])
 def test_odd_tables_take_the_full_table(two):
-    assert analysis._distinct_pairs(two) is None
+    assert item._distinct_pairs(two) is None
 
 
 def test_distinct_pairs_counts_each_row():
     two = np.array([[1.0, 2.0], [0.0, 3.0], [1.0, 2.0], [3.0, 0.0], [1.0, 2.0]])
-    rows, freq = analysis._distinct_pairs(two)
+    rows, freq = item._distinct_pairs(two)
     assert rows.tolist() == [[0.0, 3.0], [1.0, 2.0], [3.0, 0.0]] and freq.tolist() == [1.0, 3.0, 1.0]

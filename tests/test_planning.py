@@ -8,9 +8,8 @@ import math
 from pathlib import Path
 
 import pytest
-
-from reliability import planning as P
-from reliability import simulation as S
+from irrkit.planning import closed_forms as P
+from irrkit.planning import simulation as S
 
 FIX = json.loads((Path(__file__).parent.parent / "fixtures" / "r_reference" / "planning.json").read_text())
 
@@ -175,6 +174,6 @@ def test_unreachable_expected_value_is_explained():
 
 
 def test_planner_knows_every_simulated_coefficient():
-    from reliability import planner
+    from irrkit.planning import planner
 
     assert set(planner.SIMULATED) == set(S.SIMULATED)

@@ -5,15 +5,15 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import irrkit
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from reliability import reader, readers
-from reliability.codebook import Category, Codebook, Item, Scale
-from reliability.errors import InputError
-from reliability.readers import (
+from irrkit import readers
+from irrkit.codebooks.codebook import Category, Codebook, Item, Scale
+from irrkit.errors import InputError
+from irrkit.readers import (
     delimited,
     files,
     read_coder_files,
@@ -513,10 +513,9 @@ def test_fuzz_with_header(tmp_path: Path, head: str, body: str) -> None:
         assert all(r.values.shape == (len(rs.units), len(rs.coders)) for r in rs.items.values())
 
 
-def test_old_reader_module_still_exports_the_api() -> None:
-    for name in readers.__all__:
-        assert getattr(reader, name) is getattr(readers, name)
-    assert reader.read_coder_files is read_coder_files
+def test_the_package_exports_the_readers_api() -> None:
+    assert irrkit.read_coder_files is readers.read_coder_files is read_coder_files
+    assert irrkit.RatingSet is readers.RatingSet
 
 
 def test_place_formats_line_column_and_element() -> None:

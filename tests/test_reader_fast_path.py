@@ -12,14 +12,13 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from reliability.codebook import parse_codebook
-from reliability.errors import InputError
-from reliability.readers import delimited
-from reliability.readers.compute import read_compute_input
-from reliability.readers.grid import plain_grid
-from reliability.readers.records import read_coder_files
-from reliability.readers.values import parse_number
+from irrkit.codebooks.codebook import parse_codebook
+from irrkit.errors import InputError
+from irrkit.readers import delimited
+from irrkit.readers.compute import read_compute_input
+from irrkit.readers.grid import plain_grid
+from irrkit.readers.records import read_coder_files
+from irrkit.readers.values import parse_number
 
 SIMPLE = re.compile(r"[+-]?[0-9]*[.,]?[0-9]*")  # what Grid.numbers reads itself (1 to 15 digits)
 CELLS = ["1", "2", "5", "10", "010", "-0", "+3", "1.5", "1,5", ".5", "5.", "-2.25", "1e3", "NA", "na", ".", "-",
@@ -212,8 +211,7 @@ def test_coder_files_fast_equal_careful(tmp_path_factory, monkeypatch, rows, cat
        st.booleans())
 def test_factorize_chunks_equals_factorize_of_the_concatenation(chunks, repeat):
     import pandas as pd
-
-    from reliability.readers.records import factorize_chunks
+    from irrkit.readers.records import factorize_chunks
 
     arrays = [np.array(c, dtype=object) for c in chunks]
     if repeat:
@@ -247,7 +245,7 @@ def test_grid_factorize_equals_pandas_factorize(cells, numpy_only):
 @given(st.lists(st.one_of(st.integers(-5, 40).map(float), st.sampled_from([0.0, -0.0, 0.5, 1e15, -3.25, 2.0**52])),
                 max_size=50))
 def test_sorted_distinct_equals_np_unique(values):
-    from reliability.readers.compute import sorted_distinct
+    from irrkit.readers.compute import sorted_distinct
 
     v = np.array(values, dtype=float)
     got, want = sorted_distinct(v), np.unique(v)
@@ -301,7 +299,7 @@ def test_records_frame_equals_one_built_row_by_row(tmp_path, monkeypatch):
 @given(st.lists(st.lists(st.sampled_from([0.0, 1.0, 2.0, 5.0, 0.25, -1.0, 3e9, 1e300]), max_size=12),
                 min_size=1, max_size=4))
 def test_distinct_of_columns_equals_np_unique_of_all(columns):
-    from reliability.readers.compute import _distinct_of_columns
+    from irrkit.readers.compute import _distinct_of_columns
 
     parts = [np.array(c, dtype=float) for c in columns]
     got, want = _distinct_of_columns(parts), np.unique(np.concatenate(parts))

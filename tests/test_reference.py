@@ -11,12 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from reliability import chance, interpret, weights
-from reliability.analysis import analyse, analyse_counts, krippendorff_alpha
-from reliability.icc import icc_all
-from reliability.ratings import ItemRatings
-from reliability.two_raters import cohen_asymptotic_se, cohen_null_se, contingency, table_coefficients
+from irrkit.analysis.item import analyse, analyse_counts, krippendorff_alpha
+from irrkit.ratings import ItemRatings
+from irrkit.statistics import chance_corrected, interpret, weights
+from irrkit.statistics.icc import icc_all
+from irrkit.statistics.two_coders import cohen_asymptotic_se, cohen_null_se, contingency, table_coefficients
 
 REF = Path(__file__).parent.parent / "fixtures" / "reference"
 
@@ -50,14 +49,14 @@ def close(got: float, published: float, atol: float | None = None) -> None:
 def fleiss_data():
     ref = load("fleiss1971_diagnoses.json")
     x = matrix(ref["ratings"])
-    codes = chance.category_index(x, [1, 2, 3, 4, 5])
-    return ref, x, codes, chance.agreement(chance.count_table(codes, 5))
+    codes = chance_corrected.category_index(x, [1, 2, 3, 4, 5])
+    return ref, x, codes, chance_corrected.agreement(chance_corrected.count_table(codes, 5))
 
 
 def test_fleiss_kappa_diagnoses(fleiss_data):
     ref, _, _, a = fleiss_data
     e = ref["expected"]["fleiss_kappa"]
-    k = chance.fleiss_kappa(a)
+    k = chance_corrected.fleiss_kappa(a)
     close(k.value, e["value"])
     close(k.pa, e["pa"])
     close(k.pe, e["pe"])
@@ -68,7 +67,7 @@ def test_fleiss_kappa_diagnoses(fleiss_data):
 
 def test_fleiss_nee_landis_null_se_and_category_kappas(fleiss_data):
     ref, _, _, a = fleiss_data
-    null = chance.fleiss_null_se(a.counts)
+    null = chance_corrected.fleiss_null_se(a.counts)
     e = ref["expected"]
     close(null["se_null"], e["fleiss_kappa"]["se_null_fleiss_nee_landis_1979"])
     close(null["z"], e["fleiss_kappa"]["z"])
@@ -81,14 +80,14 @@ def test_fleiss_nee_landis_null_se_and_category_kappas(fleiss_data):
 
 def test_per_category_collapse_equals_fleiss_1971(fleiss_data):
     ref, _, _, a = fleiss_data
-    per = __import__("reliability.analysis", fromlist=["per_category"]).per_category(a.counts, list("12345"))
+    per = __import__("irrkit.analysis.item", fromlist=["per_category"]).per_category(a.counts, list("12345"))
     for code, want in zip("12345", ref["expected"]["fleiss_per_category_kappa"]["values"]):
         close(per[code]["fleiss_kappa"].value, want)
 
 
 @pytest.mark.parametrize("key,fn", [
-    ("gwet_ac1", chance.gwet_ac), ("krippendorff_alpha_nominal", chance.krippendorff_alpha),
-    ("brennan_prediger", chance.brennan_prediger), ("percent_agreement", chance.percent_agreement),
+    ("gwet_ac1", chance_corrected.gwet_ac), ("krippendorff_alpha_nominal", chance_corrected.krippendorff_alpha),
+    ("brennan_prediger", chance_corrected.brennan_prediger), ("percent_agreement", chance_corrected.percent_agreement),
 ])
 def test_other_coefficients_diagnoses(fleiss_data, key, fn):
     ref, _, _, a = fleiss_data
@@ -100,7 +99,7 @@ def test_other_coefficients_diagnoses(fleiss_data, key, fn):
 
 def test_conger_kappa_diagnoses(fleiss_data):
     ref, _, codes, _ = fleiss_data
-    c = chance.conger_kappa(codes, 5)
+    c = chance_corrected.conger_kappa(codes, 5)
     close(c.value, ref["expected"]["conger_kappa"]["value"])
     close(c.se, ref["expected"]["conger_kappa"]["se"], 1e-5)
 
@@ -111,13 +110,13 @@ def test_conger_kappa_diagnoses(fleiss_data):
 def kripp_data():
     ref = load("krippendorff_example.json")
     x = matrix(ref["ratings"])
-    return ref, x, chance.category_index(x, [1, 2, 3, 4, 5])
+    return ref, x, chance_corrected.category_index(x, [1, 2, 3, 4, 5])
 
 
 FAMILY = {
-    "percent_agreement": chance.percent_agreement, "gwet_ac1": chance.gwet_ac, "gwet_ac2": chance.gwet_ac,
-    "fleiss_kappa": chance.fleiss_kappa, "krippendorff_alpha": chance.krippendorff_alpha,
-    "brennan_prediger": chance.brennan_prediger,
+    "percent_agreement": chance_corrected.percent_agreement, "gwet_ac1": chance_corrected.gwet_ac, "gwet_ac2": chance_corrected.gwet_ac,
+    "fleiss_kappa": chance_corrected.fleiss_kappa, "krippendorff_alpha": chance_corrected.krippendorff_alpha,
+    "brennan_prediger": chance_corrected.brennan_prediger,
 }
 
 
@@ -126,12 +125,12 @@ FAMILY = {
 def test_krippendorff_example_all_coefficients(kripp_data, wname, block):
     ref, _, codes = kripp_data
     w = weights.weight_matrix(wname, [1, 2, 3, 4, 5])
-    a = chance.agreement(chance.count_table(codes, 5), w)
+    a = chance_corrected.agreement(chance_corrected.count_table(codes, 5), w)
     for key, e in ref[block].items():
         if key == "total_ratings":
             assert int(a.counts.sum()) == e
             continue
-        c = chance.conger_kappa(codes, 5, w) if key == "conger_kappa" else FAMILY[key](a)
+        c = chance_corrected.conger_kappa(codes, 5, w) if key == "conger_kappa" else FAMILY[key](a)
         assert c.key == key or key == "conger_kappa"
         close(c.value, e["value"])
         close(c.se, e["se"])
@@ -147,7 +146,7 @@ def test_krippendorff_example_all_coefficients(kripp_data, wname, block):
 
 def test_krippendorff_alpha_by_level(kripp_data):
     ref, x, codes = kripp_data
-    counts = chance.count_table(codes, 5)
+    counts = chance_corrected.count_table(codes, 5)
     for level, want in ref["expected_krippendorff_alpha_by_level"].items():
         close(krippendorff_alpha(counts, [1.0, 2, 3, 4, 5], level).value, want)
 
@@ -205,7 +204,7 @@ def test_shrout_fleiss_iccs():
 
 
 def test_shrout_fleiss_mean_squares():
-    from reliability.icc import mean_squares
+    from irrkit.statistics.icc import mean_squares
 
     ref = load("shrout_fleiss1979.json")
     ms = mean_squares(np.array(ref["ratings"], dtype=float))
@@ -259,7 +258,7 @@ def test_irr_anxiety_kappa2():
     case = load("two_raters_tables.json")["cases"][2]
     x = np.column_stack([case["rater_a"], case["rater_b"]]).astype(float)
     observed = sorted(set(np.unique(x)))
-    codes = chance.category_index(x, observed)
+    codes = chance_corrected.category_index(x, observed)
     t = contingency(codes[:, 0], codes[:, 1], len(observed))
     ranks = list(range(1, len(observed) + 1))
     for name, wname in (("unweighted", "identity"), ("linear", "linear"), ("quadratic", "quadratic")):
@@ -268,5 +267,5 @@ def test_irr_anxiety_kappa2():
         close(table_coefficients(t, w)["cohen_kappa"].value, e["value"])
         close(cohen_null_se(t, w)[1], e["z"])
     # Raw two-coder data: Cohen's kappa through Conger's engine equals the table value.
-    raw = chance.conger_kappa(codes, len(observed), key="cohen_kappa")
+    raw = chance_corrected.conger_kappa(codes, len(observed), key="cohen_kappa")
     close(raw.value, case["expected"]["unweighted"]["value"])

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from reliability import reml
-from reliability.icc import icc_all
+from irrkit.statistics import reml
+from irrkit.statistics.icc import icc_all
 
 FIX = json.loads((Path(__file__).resolve().parent.parent / "fixtures" / "r_reference" / "lme4_reml.json").read_text())
 CASES = {c["id"]: c for c in FIX["cases"]}

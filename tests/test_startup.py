@@ -15,11 +15,10 @@ import pytest
 import typer
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from irrkit.cli import coercion
+from irrkit.cli.main import app
+from irrkit.readers.factorize import factorize
 from typer.testing import CliRunner
-
-from cli import coercion
-from cli.main import app
-from reliability.readers.factorize import factorize
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -124,8 +123,8 @@ def test_factorize_of_integer_keys() -> None:
 
 
 def test_records_are_built_when_asked_for(tmp_path: Path) -> None:
-    from reliability.codebook import load_codebook
-    from reliability.readers import read_coder_files
+    from irrkit.codebooks.codebook import load_codebook
+    from irrkit.readers import read_coder_files
 
     (tmp_path / "cb.yaml").write_text("id: t\nunit_column: unit\nitems:\n  - id: form\n    level: nominal\n"
                                       "    categories: [a, b]\n")

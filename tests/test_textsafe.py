@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from irrkit.cli.main import app
+from irrkit.outputs import escaping as ts
 from typer.testing import CliRunner
-
-from cli.main import app
-from reliability import textsafe as ts
 
 NO_CI = {"GITHUB_ACTIONS": None, "GITHUB_STEP_SUMMARY": None}
 CB = """id: mini

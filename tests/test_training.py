@@ -10,10 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from irrkit.cli.demo import demo_training
+from irrkit.cli.main import app
 from typer.testing import CliRunner
-
-from cli.demo import demo_training
-from cli.main import app
 
 ROOT = Path(__file__).resolve().parents[1]
 CRYING = ROOT / "codebooks" / "crying-forms.yaml"
@@ -113,10 +112,10 @@ def test_demo_trainees() -> None:
 
 def test_train_agrees_with_check() -> None:
     """Trainee vs gold gives the numbers check gives for the same two coders."""
-    from reliability.analysis import analyse
-    from reliability.codebook import load_codebook
-    from reliability.readers import read_coder_files
-    from reliability.training import train
+    from irrkit.analysis.item import analyse
+    from irrkit.codebooks.codebook import load_codebook
+    from irrkit.readers import read_coder_files
+    from irrkit.workflows.training import train
 
     cb = load_codebook(CRYING)
     res = train(read_coder_files([GOLD, ANNA, BEN], cb), str(GOLD))
@@ -263,7 +262,7 @@ def test_history_three_rounds(tmp_path: Path) -> None:
 
 
 def test_compare_rounds() -> None:
-    from reliability.training import compare_rounds
+    from irrkit.workflows.training import compare_rounds
 
     prev = {"trainees": {"a": {"items": {"form": {"statistics": {"cohen_kappa": {"value": 0.52}}, "passed": False,
                                                   "gates": [{"statistic": "cohen_kappa"}]}}}}}
@@ -323,7 +322,7 @@ def test_help_is_fast_and_light() -> None:
 
 
 def test_mad_ci() -> None:
-    from reliability.training import _mad
+    from irrkit.workflows.training import _mad
 
     c = _mad(np.array([1.0, -1.0, 0.0, 2.0]), 0.95)
     assert c.value == pytest.approx(1.0) and c.ci_low >= 0 and c.ci_high > 1

@@ -6,8 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
-
-from reliability.two_raters import cohen_fce, cohen_null_se
+from irrkit.statistics.two_coders import cohen_fce, cohen_null_se
 
 CODEBOOK = """id: t
 title: T
@@ -34,7 +33,7 @@ def test_check_of_two_such_coders_exits_0_with_cohens_kappa(tmp_path):
     (tmp_path / "cb.yaml").write_text(CODEBOOK, encoding="utf-8")
     (tmp_path / "A.csv").write_text("unit,kind\nu1,c\nu2,d\n", encoding="utf-8")
     (tmp_path / "B.csv").write_text("unit,kind\nu1,d\nu2,d\n", encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "cli.main", "check", "A.csv", "B.csv", "-c", "cb.yaml",
+    done = subprocess.run([sys.executable, "-m", "irrkit.cli.main", "check", "A.csv", "B.csv", "-c", "cb.yaml",
                            "--format", "json"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr

@@ -13,15 +13,14 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from irrkit.cli.demo import demo_video
+from irrkit.cli.main import app
+from irrkit.codebooks import SCHEMA, bundled
+from irrkit.codebooks.codebook import EPISODE_KEYS, EPISODE_STATISTIC_KEYS, load_codebook, parse_codebook
+from irrkit.episodes.timeline import code_matrix
+from irrkit.errors import InputError
+from irrkit.readers.episodes import read_episode_files
 from typer.testing import CliRunner
-
-from cli.demo import demo_video
-from cli.main import app
-from codebooks import SCHEMA, bundled
-from reliability.codebook import EPISODE_KEYS, EPISODE_STATISTIC_KEYS, load_codebook, parse_codebook
-from reliability.errors import InputError
-from reliability.readers.episodes import read_episode_files
-from reliability.timeline import code_matrix
 
 runner = CliRunner()
 CB = bundled("crying-episodes")
@@ -202,7 +201,7 @@ def test_codebook_validate_and_show():
 
 
 def test_train_against_gold_writes_handouts_with_times(tmp_path):
-    from cli.demo import demo_video_training
+    from irrkit.cli.demo import demo_video_training
 
     gold, trainees = demo_video_training()
     out = tmp_path / "round1"

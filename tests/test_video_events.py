@@ -8,10 +8,9 @@ import random
 
 import numpy as np
 import pytest
+from irrkit.episodes import events
+from irrkit.episodes.timecode import EpisodeSpec, build
 from scipy.optimize import linear_sum_assignment
-
-from reliability import events
-from reliability.timecode import EpisodeSpec, build
 
 
 def reference_match(es, a, b, tol, rule):

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from reliability.errors import InputError
-from reliability.readers.episodes import detect, read_episode_files
-from reliability.timecode import EpisodeSpec
+from irrkit.episodes.timecode import EpisodeSpec
+from irrkit.errors import InputError
+from irrkit.readers.episodes import detect, read_episode_files
 
 SPECS = {"cry": EpisodeSpec("cry", ("protest", "despair"), lengths={})}
 

@@ -8,9 +8,8 @@ import random
 
 import numpy as np
 import pytest
-
-from reliability import timeline
-from reliability.timecode import EpisodeSpec, build
+from irrkit.episodes import timeline
+from irrkit.episodes.timecode import EpisodeSpec, build
 
 FIELDS = ("value", "se", "ci_low", "ci_high", "p_value", "pa", "pe")
 
@@ -122,8 +121,8 @@ def unit_level_disagreements(es):
 
 @pytest.mark.parametrize("seed", range(12))
 def test_disagreement_list_from_runs_equals_the_unit_level_list(seed):
-    from reliability.timecode import parse_time
-    from reliability.video import disagreement_rows
+    from irrkit.episodes.timecode import parse_time
+    from irrkit.episodes.video import disagreement_rows
 
     es = generated(seed)
     want = unit_level_disagreements(es)

@@ -9,13 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from reliability import events, timeline, unitizing
-from reliability.analysis import analyse
-from reliability.errors import InputError
-from reliability.ratings import ItemRatings
-from reliability.timecode import EpisodeSpec, build, check_episodes, fmt_time, parse_time
-from reliability.two_raters import table_coefficients
+from irrkit.analysis.item import analyse
+from irrkit.episodes import events, timeline, unitizing
+from irrkit.episodes.timecode import EpisodeSpec, build, check_episodes, fmt_time, parse_time
+from irrkit.errors import InputError
+from irrkit.ratings import ItemRatings
+from irrkit.statistics.two_coders import table_coefficients
 
 FIX = Path(__file__).resolve().parent.parent / "fixtures" / "reference" / "unitizing_independent.json"
 
@@ -103,12 +102,12 @@ def test_time_based_equals_engine_on_independently_binned_data(seed):
     for key in keys:
         assert res.coefficients[key].value == pytest.approx(ref.coefficients[key].value, abs=1e-9), key
     if len(videos) > 1:  # SEs cluster-robust over the videos: the engine on the naive units with their videos
-        from reliability import chance
+        from irrkit.statistics import chance_corrected
 
         unit_video = np.repeat(np.arange(len(videos)), len(values) // len(videos))
-        a = chance.agreement(chance.count_table(values.astype(np.int32), len(codes) + 1), clusters=unit_video)
-        for key, fn in (("fleiss_kappa", chance.fleiss_kappa), ("gwet_ac1", chance.gwet_ac),
-                        ("percent_agreement", chance.percent_agreement)):
+        a = chance_corrected.agreement(chance_corrected.count_table(values.astype(np.int32), len(codes) + 1), clusters=unit_video)
+        for key, fn in (("fleiss_kappa", chance_corrected.fleiss_kappa), ("gwet_ac1", chance_corrected.gwet_ac),
+                        ("percent_agreement", chance_corrected.percent_agreement)):
             assert res.coefficients[key].se == pytest.approx(fn(a).se, abs=1e-12), key
             assert res.coefficients[key].method.startswith("Gwet (2008) linearisation, cluster-robust over 2")
     elif len(coders) == 2:  # one video, two coders: the contingency table and its SE convention (n, not n - 1)

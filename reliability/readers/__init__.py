@@ -17,16 +17,16 @@ and all problems of all files are raised together as one :class:`~reliability.er
 
 from __future__ import annotations
 
-from .compute import COMPUTE_MISSING, COUNT_ID_NAMES, read_compute_input, read_counts
-from .contingency import read_contingency
-from .delimited import BIG_LINES, DELIMITERS, read_table, sniff_delimiter, sniff_table
-from .excel import EXCEL_SUFFIXES, MAX_CELLS
-from .files import MAX_BYTES
-from .place import MAX_PROBLEMS, Place
-from .records import RESERVED, RatingSet, read_coder_files
-from .spss import SPSS_SUFFIXES
-from .table import Table
-from .values import Parsed
+from irrkit.readers.compute import COMPUTE_MISSING, COUNT_ID_NAMES, read_compute_input, read_counts
+from irrkit.readers.contingency import read_contingency
+from irrkit.readers.delimited import BIG_LINES, DELIMITERS, read_table, sniff_delimiter, sniff_table
+from irrkit.readers.excel import EXCEL_SUFFIXES, MAX_CELLS
+from irrkit.readers.files import MAX_BYTES
+from irrkit.readers.place import MAX_PROBLEMS, Place
+from irrkit.readers.records import RESERVED, RatingSet, read_coder_files
+from irrkit.readers.spss import SPSS_SUFFIXES
+from irrkit.readers.table import Table
+from irrkit.readers.values import Parsed
 
 __all__ = [
     "BIG_LINES", "COMPUTE_MISSING", "COUNT_ID_NAMES", "DELIMITERS", "EXCEL_SUFFIXES", "MAX_BYTES", "MAX_CELLS",

@@ -22,13 +22,12 @@ import csv
 import io
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from reliability.errors import InputError, Problem
-from reliability.timecode import parse_time
-
-from .delimited import read_text, sniff_delimiter
-from .episodes import Raw, Read
-from .excel import EXCEL_SUFFIXES
-from .place import raise_if
+from irrkit.episodes.timecode import parse_time
+from irrkit.errors import InputError, Problem
+from irrkit.readers.delimited import read_text, sniff_delimiter
+from irrkit.readers.episodes import Raw, Read
+from irrkit.readers.excel import EXCEL_SUFFIXES
+from irrkit.readers.place import raise_if
 
 
 def _find(header: list[str], *names: str) -> int | None:
@@ -85,7 +84,7 @@ def read_boris(path: str | Path, items: set[str], coder: str | None = None, enco
 def _read_workbook(path: Path, name: str, items: set[str], coder: str | None) -> Read:
     """Every sheet of a BORIS .xlsx export with a BORIS header among its first 200 rows (rows above it:
     metadata of older exports); the coder falls back to the sheet's name when there are several sheets."""
-    from .excel import read_xlsx
+    from irrkit.readers.excel import read_xlsx
 
     warnings: list[str] = []
     sheets = read_xlsx(path, name, warnings)

@@ -9,16 +9,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-
-from reliability.codebook import LEVELS, Category, Item
-from reliability.errors import InputError, Problem
-from reliability.ratings import IntegerIds, ItemRatings
-
-from .delimited import read_table
-from .place import quoted, raise_if, report_cells, report_tokens
-from .records import coverage_warnings
-from .table import Table, columns, duplicated, filled, missing_column, strip_cells
-from .values import (
+from irrkit.codebooks.codebook import LEVELS, Category, Item
+from irrkit.errors import InputError, Problem
+from irrkit.ratings import IntegerIds, ItemRatings
+from irrkit.readers.delimited import read_table
+from irrkit.readers.place import quoted, raise_if, report_cells, report_tokens
+from irrkit.readers.records import coverage_warnings
+from irrkit.readers.table import Table, columns, duplicated, filled, missing_column, strip_cells
+from irrkit.readers.values import (
     Parsed,
     category_parser,
     number_labels,
@@ -163,7 +161,7 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
                     block[:, j] = _column_values(v[s:s + _FILL_ROWS])
     clusters = None
     if cluster_col is not None:
-        from reliability.cluster import assign_clusters
+        from irrkit.statistics.clusters import assign_clusters
 
         unit_of_row = np.where(empty, -1, ui if long else np.arange(len(units_raw)))
         clusters, bad = assign_clusters(unit_of_row, strip_cells(t.cells[pos[cluster_col]], t._plain), len(units),

@@ -13,14 +13,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-
-from reliability.errors import Problem
-
-from .compute import check_total, parse_count
-from .delimited import read_table
-from .place import raise_if
-from .table import quote_names, strip_cells
-from .values import validate
+from irrkit.errors import Problem
+from irrkit.readers.compute import check_total, parse_count
+from irrkit.readers.delimited import read_table
+from irrkit.readers.place import raise_if
+from irrkit.readers.table import quote_names, strip_cells
+from irrkit.readers.values import validate
 
 
 def read_contingency(path: str | Path, encoding: str | None = None,

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reliability.errors import InputError, Problem
-from reliability.timecode import parse_time
-
-from .delimited import read_table
-from .episodes import Raw, Read
-from .place import raise_if
+from irrkit.episodes.timecode import parse_time
+from irrkit.errors import InputError, Problem
+from irrkit.readers.delimited import read_table
+from irrkit.readers.episodes import Raw, Read
+from irrkit.readers.place import raise_if
 
 
 def groups(header: list[str]) -> dict[str, dict[str, int]]:

@@ -13,13 +13,11 @@ import re
 from pathlib import Path
 
 import numpy as np
-
-from reliability.errors import InputError, Problem
-
-from .files import read_bytes
-from .grid import LazyColumns, plain_grid
-from .place import also_on_lines
-from .table import MAX_CELL_CHARS, Table, blank_cells, blank_row, long_cell, spaces_in
+from irrkit.errors import InputError, Problem
+from irrkit.readers.files import read_bytes
+from irrkit.readers.grid import LazyColumns, plain_grid
+from irrkit.readers.place import also_on_lines
+from irrkit.readers.table import MAX_CELL_CHARS, Table, blank_cells, blank_row, long_cell, spaces_in
 
 BIG_LINES = 5_000  # files with more lines are tokenised by pandas' C parser
 DELIMITERS = ",;\t"

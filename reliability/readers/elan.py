@@ -20,11 +20,10 @@ import re
 import xml.parsers.expat
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from reliability.errors import InputError, Problem
-
-from .episodes import Raw, Read
-from .files import read_bytes
-from .place import raise_if
+from irrkit.errors import InputError, Problem
+from irrkit.readers.episodes import Raw, Read
+from irrkit.readers.files import read_bytes
+from irrkit.readers.place import raise_if
 
 
 class _Refused(Exception):

@@ -18,12 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from reliability.errors import InputError, Problem
-from reliability.timecode import TIME_HELP, EpisodeSet, EpisodeSpec, build, check_episodes, parse_time
-
-from .delimited import read_table
-from .place import raise_if
-from .table import close_hint, columns, quote_names
+from irrkit.episodes.timecode import TIME_HELP, EpisodeSet, EpisodeSpec, build, check_episodes, parse_time
+from irrkit.errors import InputError, Problem
+from irrkit.readers.delimited import read_table
+from irrkit.readers.place import raise_if
+from irrkit.readers.table import close_hint, columns, quote_names
 
 PLAIN_COLUMNS = ("video", "coder", "start", "end", "code")
 
@@ -170,10 +169,10 @@ FORMATS = ("auto", "plain", "elan", "boris", "datavyu")
 
 def detect(path: str | Path, encoding: str | None = None) -> str:
     """The format of an episode file: 'elan' (.eaf or XML), 'datavyu', 'boris' (also any .xlsx) or 'plain'."""
-    from .boris import looks_like_boris
-    from .datavyu import looks_like_datavyu
-    from .excel import EXCEL_SUFFIXES
-    from .files import read_bytes
+    from irrkit.readers.boris import looks_like_boris
+    from irrkit.readers.datavyu import looks_like_datavyu
+    from irrkit.readers.excel import EXCEL_SUFFIXES
+    from irrkit.readers.files import read_bytes
 
     p = Path(path)
     if p.suffix.lower() == ".eaf":
@@ -196,9 +195,9 @@ def read_episode_files(paths: Sequence[str | Path], specs: dict[str, EpisodeSpec
                        tiers: dict[str, str] | None = None, coder: str | None = None, video: str | None = None,
                        encoding: str | None = None) -> tuple[dict[str, EpisodeSet], list[str]]:
     """Read episode files of any supported format and check them together; all problems raised at once."""
-    from .boris import read_boris
-    from .datavyu import read_datavyu
-    from .elan import read_elan
+    from irrkit.readers.boris import read_boris
+    from irrkit.readers.datavyu import read_datavyu
+    from irrkit.readers.elan import read_elan
 
     reads: list[Read] = []
     problems: list[Problem] = []

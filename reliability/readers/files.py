@@ -7,7 +7,7 @@ import os
 import stat
 from pathlib import Path
 
-from reliability.errors import InputError
+from irrkit.errors import InputError
 
 MAX_BYTES = 200 * 1024 * 1024
 

@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-
-from reliability.errors import InputError, Problem
+from irrkit.errors import InputError, Problem
 
 MAX_PROBLEMS = 50
 MAX_SHOWN = 60  # longest echoed value (a cell, a name) in a message; longer ones are cut

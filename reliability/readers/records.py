@@ -13,18 +13,26 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-
-from reliability.codebook import Codebook
-from reliability.errors import InputError, Problem
-from reliability.ratings import ItemRatings
-
-from .delimited import read_table
-from .excel import EXCEL_SUFFIXES, read_xlsx
-from .factorize import factorize
-from .place import merge_file_warnings, quoted, raise_if, report_cells, report_tokens
-from .spss import SPSS_SUFFIXES, read_sav
-from .table import Table, close_hint, columns, duplicated, filled, fmt_number, missing_column, quote_names, strip_cells
-from .values import Parsed, item_parser, resolve_open, validate
+from irrkit.codebooks.codebook import Codebook
+from irrkit.errors import InputError, Problem
+from irrkit.ratings import ItemRatings
+from irrkit.readers.delimited import read_table
+from irrkit.readers.excel import EXCEL_SUFFIXES, read_xlsx
+from irrkit.readers.factorize import factorize
+from irrkit.readers.place import merge_file_warnings, quoted, raise_if, report_cells, report_tokens
+from irrkit.readers.spss import SPSS_SUFFIXES, read_sav
+from irrkit.readers.table import (
+    Table,
+    close_hint,
+    columns,
+    duplicated,
+    filled,
+    fmt_number,
+    missing_column,
+    quote_names,
+    strip_cells,
+)
+from irrkit.readers.values import Parsed, item_parser, resolve_open, validate
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -6,13 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-
-from reliability.codebook import Codebook
-from reliability.errors import InputError
-
-from .files import check_file
-from .table import Table, cell_text
-from .values import Parsed
+from irrkit.codebooks.codebook import Codebook
+from irrkit.errors import InputError
+from irrkit.readers.files import check_file
+from irrkit.readers.table import Table, cell_text
+from irrkit.readers.values import Parsed
 
 SPSS_SUFFIXES = (".sav", ".zsav")
 

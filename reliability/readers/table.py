@@ -12,14 +12,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
-
-from reliability.errors import InputError, Problem
-
-from .factorize import factorize
-from .place import quoted
+from irrkit.errors import InputError, Problem
+from irrkit.readers.factorize import factorize
+from irrkit.readers.place import quoted
 
 if TYPE_CHECKING:
-    from .grid import Grid
+    from irrkit.readers.grid import Grid
 
 MAX_CELL_CHARS = 131_072  # longest cell of any input file: CSV (either parser), Excel, SPSS
 

@@ -11,13 +11,11 @@ import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
-
-from reliability.codebook import Item
-from reliability.errors import Problem
-
-from .factorize import factorize
-from .place import quoted, report_cells
-from .table import fmt_number
+from irrkit.codebooks.codebook import Item
+from irrkit.errors import Problem
+from irrkit.readers.factorize import factorize
+from irrkit.readers.place import quoted, report_cells
+from irrkit.readers.table import fmt_number
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?")
 Parsed = tuple[str, float, str | None]  # canonical code ('' = missing), value, error message

@@ -1,0 +1,575 @@
+"""Coder diagnostics of one item: who agrees with whom, who uses which categories, who pulls agreement down.
+
+* **Coder x coder matrix**: every pair of coders on the units both rated, with the statistics of a training
+  round (:func:`reliability.training.pair_statistics`: percent agreement, Cohen's kappa and Gwet's AC1 from
+  the chance engine for nominal items; ICC(A,1) from :mod:`reliability.icc` and the mean absolute difference
+  for ordinal, interval and ratio items).
+* **Light's (1971) kappa** (nominal items): the mean of the k(k-1)/2 pairwise Cohen's kappas, computed on the
+  units every coder rated, as R ``irr::kappam.light`` does (it drops incomplete units with ``na.omit``).
+  No SE is given: irr's z rests on an ad-hoc variance, and the pairwise kappas share coders.
+* **Coder profiles**: each coder's number of ratings and missing ratings and category distribution (scale
+  items: mean and SD too - a coder who rates systematically higher lowers ICC(A,1) but not ICC(C,1)).
+* **Leave-one-coder-out**: the item's primary statistic recomputed without each coder by
+  :func:`reliability.analysis.analyse` (same options, same engine); the coder whose removal raises it most is
+  named as the one who lowers agreement most.
+
+Pure functions, no printing, no file I/O.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+from irrkit.analysis.item import TITLES, ItemResult, Options, analyse
+from irrkit.ratings import ItemRatings
+from irrkit.statistics import chance_corrected
+from irrkit.statistics.icc import ICC_KEYS, icc_all
+from irrkit.statistics.results import Coefficient, undefined
+
+NOMINAL_MATRIX = ("cohen_kappa", "gwet_ac1", "percent_agreement")
+SCALE_MATRIX = ("icc2", "mean_abs_diff")
+TITLE = {**TITLES, "mean_abs_diff": "Mean abs. diff.", "light_kappa": "Light's kappa"}
+LIGHT_METHOD = ("mean of the pairwise Cohen's kappas on the units rated by every coder "
+                "(Light 1971; as R irr::kappam.light)")
+
+
+@dataclass(frozen=True)
+class PairStats:
+    """Two coders on the units both rated."""
+
+    a: str
+    b: str
+    n_units: int
+    statistics: dict[str, Coefficient]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"coders": [self.a, self.b], "n_units": self.n_units,
+                "statistics": {k: c.to_dict() for k, c in self.statistics.items()}}
+
+
+@dataclass(frozen=True)
+class CoderProfile:
+    """One coder's use of an item: ratings given, units left unrated, categories used."""
+
+    coder: str
+    n_rated: int
+    n_missing: int
+    distribution: dict[str, int] = field(default_factory=dict)  # category code -> ratings (categorical items)
+    mean: float | None = None  # scale items
+    sd: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"coder": self.coder, "n_rated": self.n_rated, "n_missing": self.n_missing}
+        if self.distribution:
+            d["distribution"] = self.distribution
+        if self.mean is not None:
+            d["mean"], d["sd"] = self.mean, self.sd
+        return d
+
+
+@dataclass(frozen=True)
+class LeaveOneOut:
+    """The primary statistic without each coder; ``lowers_most``: the coder whose removal raises it most
+    (None when no removal raises it, or fewer than three coders)."""
+
+    statistic: str
+    full: Coefficient
+    without: dict[str, Coefficient]
+    lowers_most: str | None
+    reason: str | None = None
+
+    def change(self, coder: str) -> float | None:
+        c = self.without.get(coder)
+        if c is None or not c.ok or not self.full.ok:
+            return None
+        return c.value - self.full.value
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "statistic": self.statistic, "name": TITLE.get(self.statistic, self.statistic),
+            "full": self.full.value if self.full.ok else None,
+            "without": {c: {**_brief(v), "change": _round_change(self.change(c))} for c, v in self.without.items()},
+            "lowers_most": self.lowers_most, "reason": self.reason,
+            "method": "the primary statistic recomputed without each coder (same options and engine)",
+        }
+
+
+@dataclass(frozen=True)
+class Diagnostics:
+    """Coder diagnostics of one item."""
+
+    item: str
+    level: str
+    coders: list[str]
+    statistics: tuple[str, ...]  # the matrix statistics, first one shown above the diagonal
+    pairs: list[PairStats]
+    profiles: list[CoderProfile]
+    leave_one_out: LeaveOneOut
+    light_kappa: Coefficient | None = None
+
+    def matrix(self, key: str) -> list[list[float | None]]:
+        """Symmetric coders x coders matrix of one statistic (diagonal and undefined pairs: None)."""
+        pos = {c: i for i, c in enumerate(self.coders)}
+        m: list[list[float | None]] = [[None] * len(self.coders) for _ in self.coders]
+        for p in self.pairs:
+            c = p.statistics.get(key)
+            v = c.value if c is not None and c.ok else None
+            m[pos[p.a]][pos[p.b]] = m[pos[p.b]][pos[p.a]] = v
+        return m
+
+    def mean_with_others(self, key: str) -> dict[str, float | None]:
+        """Each coder's mean of ``key`` over the pairs it is in (undefined pairs left out)."""
+        out = {}
+        for i, row in enumerate(self.matrix(key)):
+            vals = [v for j, v in enumerate(row) if j != i and v is not None]
+            out[self.coders[i]] = float(np.mean(vals)) if vals else None
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        n = [[None] * len(self.coders) for _ in self.coders]
+        pos = {c: i for i, c in enumerate(self.coders)}
+        for p in self.pairs:
+            n[pos[p.a]][pos[p.b]] = n[pos[p.b]][pos[p.a]] = p.n_units
+        d: dict[str, Any] = {
+            "coders": self.coders,
+            "matrix": {"statistics": list(self.statistics), "n_units": n,
+                       **{k: self.matrix(k) for k in self.statistics}},
+            "pairs": [p.to_dict() for p in self.pairs],
+            "coder_profiles": [p.to_dict() for p in self.profiles],
+            "leave_one_out": self.leave_one_out.to_dict(),
+        }
+        if self.light_kappa is not None:
+            d["light_kappa"] = self.light_kappa.to_dict()
+        return d
+
+
+def _brief(c: Coefficient) -> dict[str, Any]:
+    d = c.to_dict()
+    return {k: d[k] for k in ("value", "ci_low", "ci_high", "n_units", "status", "reason")}
+
+
+def _round_change(x: float | None) -> float | None:
+    return None if x is None or not math.isfinite(x) else float(x)
+
+
+def _labels(r: ItemRatings) -> list[str]:
+    return list(r.labels) if r.labels else [f"{c:g}" for c in r.categories]
+
+
+def _rated_coders(r: ItemRatings, codes: np.ndarray | None = None) -> list[int]:
+    """The coders (columns) with at least one rating; the first units usually settle it for every coder."""
+    m = r.values if codes is None else codes
+    rated = (lambda x: x >= 0) if codes is not None else (lambda x: ~np.isnan(x))
+    used = rated(m[:1024]).any(axis=0)
+    rest = np.flatnonzero(~used)
+    if len(rest):
+        used[rest] = rated(m[:, rest]).any(axis=0)
+    return np.flatnonzero(used).tolist()
+
+
+def profiles(r: ItemRatings, codes: np.ndarray | None = None) -> list[CoderProfile]:
+    """Each coder's ratings, missing ratings and category distribution (every codebook category, used or not).
+    ``codes``: the item's category indices when the caller has them (nominal items: counted from them)."""
+    out = []
+    categorical = r.level != "interval" and r.level != "ratio" or bool(r.labels)
+    labels = _labels(r)
+    if not (categorical and r.categories):
+        codes = None
+    elif codes is None:
+        codes = chance_corrected.category_index(r.values, r.categories)
+    for j, coder in enumerate(r.coders):
+        dist = {}
+        if codes is not None:  # slot 0: not rated
+            counts = np.bincount(codes[:, j] + 1, minlength=len(labels) + 1)
+            dist = {lab: int(counts[k + 1]) for k, lab in enumerate(labels)}
+        mean = sd = None
+        if r.level == "nominal" and codes is not None:
+            n = int(r.n_units - counts[0])
+        else:
+            col = r.values[:, j]
+            rated = ~np.isnan(col)
+            n = int(rated.sum())
+            if r.level != "nominal" and n:
+                mean = float(col[rated].mean())
+                sd = float(col[rated].std(ddof=1)) if n > 1 else None
+        out.append(CoderProfile(coder, n, int(r.n_units - n), dist, mean, sd))
+    return out
+
+
+def pairwise(r: ItemRatings, confidence: float = 0.95, codes: np.ndarray | None = None,
+             tables: Sequence[np.ndarray] | None = None) -> list[PairStats]:
+    """Every pair of coders with a rating, on the units both rated. Nominal items (no clusters): from each
+    pair's q x q table (:func:`pair_tables`, :func:`table_statistics`); otherwise
+    :func:`reliability.training.pair_statistics` on the pair's ratings. ``codes``: the item's category
+    indices, ``tables``: the pairs' tables (:func:`pair_tables`), when the caller has them."""
+    keys = NOMINAL_MATRIX if r.level == "nominal" else SCALE_MATRIX
+    if _tabled(r):
+        codes = chance_corrected.category_index(r.values, r.categories) if codes is None else codes
+    coders = _rated_coders(r, codes)
+    pairs = list(combinations(coders, 2))
+    if codes is not None:
+        tables = pair_tables(codes, len(r.categories), pairs) if tables is None else tables
+        return [PairStats(r.coders[x], r.coders[y], int(t.sum()),
+                          {k: _explained(c) for k, c in table_statistics(t, confidence, keys).items()})
+                for (x, y), t in zip(pairs, tables)]
+    from irrkit.workflows.training import pair_statistics
+
+    out = []
+    for x, y in pairs:
+        a, b = r.values[:, x], r.values[:, y]
+        n = int((~np.isnan(a) & ~np.isnan(b)).sum())
+        stats = {k: _explained(c) for k, c in pair_statistics(a, b, r, confidence, keys).items()}
+        out.append(PairStats(r.coders[x], r.coders[y], n, stats))
+    return out
+
+
+def _tabled(r: ItemRatings) -> bool:
+    """Whether the pair statistics of ``r`` come from q x q tables: nominal, few categories, no clusters."""
+    return r.level == "nominal" and r.clusters is None and 1 <= len(r.categories) <= chance_corrected.DENSE_MAX_Q
+
+
+def pair_tables(codes: np.ndarray, q: int, pairs: Sequence[tuple[int, int]],
+                rows: np.ndarray | None = None) -> list[np.ndarray]:
+    """The q x q contingency table (rows: first coder) of each pair of columns of a units x coders index matrix
+    (-1 = missing), on the units both rated (``rows``: only these units): one bincount per pair over
+    ``(a + 1)(q + 1) + b + 1``, whose row and column 0 (a rating missing) are dropped; no per-unit Python."""
+    c = codes if rows is None else codes[rows]
+    width = q + 1
+    itype = np.int64 if width * width >= 2**31 else np.int32
+    cols = {j: np.ascontiguousarray(c[:, j], dtype=itype) for j in sorted({j for pair in pairs for j in pair})}
+    shifted: dict[int, np.ndarray] = {}
+    out = []
+    key = np.empty(len(c), dtype=itype)
+    for x, y in pairs:
+        if x not in shifted:
+            shifted[x] = (cols[x] + 1) * width + 1
+        np.add(shifted[x], cols[y], out=key)
+        out.append(np.bincount(key, minlength=width * width).reshape(width, width)[1:, 1:])
+    return out
+
+
+def table_statistics(table: np.ndarray, confidence: float = 0.95,
+                     keys: Sequence[str] = NOMINAL_MATRIX) -> dict[str, Coefficient]:
+    """The nominal pair statistics of :func:`reliability.training.pair_statistics` (percent agreement, Cohen's
+    kappa by the Conger engine, AC1) from the pair's q x q table: the same engine calls on one row per
+    non-empty cell, its count as frequency weight (``chance``'s ``freq=``), so the work does not grow with
+    the units. The values are those of the units bit for bit (their sums are of whole numbers and halves);
+    the SEs are the same sums over units taken cell by cell (equal to the last bits)."""
+    t = np.asarray(table)
+    q = t.shape[0]
+    a, b = np.nonzero(t)
+    if not len(a):
+        return {k: undefined(k, "no unit rated by both") for k in keys}
+    codes = np.column_stack([a, b]).astype(np.int32)
+    freq = t[a, b].astype(float)
+    ag = chance_corrected.agreement(chance_corrected.count_table(codes, q), freq=freq)
+    out = {"percent_agreement": chance_corrected.percent_agreement(ag, confidence),
+           "cohen_kappa": chance_corrected.conger_kappa(codes, q, None, confidence, key="cohen_kappa", freq=freq),
+           "gwet_ac1": chance_corrected.gwet_ac(ag, confidence)}
+    return {k: out[k] for k in keys if k in out}
+
+
+def _explained(c: Coefficient) -> Coefficient:
+    """Say why a field is empty (the mean absolute difference has no p-value: it is not a test)."""
+    if c.reason or all(v is not None for v in (c.value, c.se, c.ci_low, c.ci_high, c.p_value)):
+        return c
+    if c.key == "mean_abs_diff" and c.value is not None and c.p_value is None:
+        return c.with_(reason="a distance, not a test: no p-value")
+    return c.with_(reason="not computed")
+
+
+def _table_kappa(t: np.ndarray, confidence: float) -> Coefficient:
+    """Cohen's kappa of a pair from its q x q table (see :func:`table_statistics`)."""
+    return table_statistics(t, confidence, ("cohen_kappa",))["cohen_kappa"]
+
+
+def light_kappa(r: ItemRatings, confidence: float = 0.95, codes: np.ndarray | None = None,
+                tables: Sequence[np.ndarray] | None = None,
+                kappas: Sequence[Coefficient] | None = None) -> Coefficient:
+    """Light's (1971) kappa: mean of the pairwise Cohen's kappas on the units every coder rated (R
+    ``irr::kappam.light``: ``ratings <- na.omit(ratings)``, then ``kappa2`` on each pair of columns).
+
+    Coders without any rating of the item are left out. Undefined when fewer than two coders or two complete
+    units remain, or a pairwise kappa is undefined (chance agreement 1). ``codes``: the item's category
+    indices; ``tables``: the pairs' tables on the units both rated (:func:`pair_tables`) and ``kappas``: the
+    pairs' Cohen's kappas from them (:func:`table_statistics`), used when every unit is complete (then they are
+    the tables and kappas on the complete units).
+    """
+    key = "light_kappa"
+    cols = _rated_coders(r, codes)
+    if len(cols) < 2:
+        return undefined(key, "fewer than two coders rated this item")
+    q = len(r.categories)
+    pairs = list(combinations(range(len(cols)), 2))
+    tabled = _tabled(r)
+    if tabled:  # each pair's table on the complete units: the same kappas (values: sums of whole numbers)
+        codes = chance_corrected.category_index(r.values, r.categories) if codes is None else codes
+        sub = codes[:, cols] if len(cols) != codes.shape[1] else codes
+        complete = np.flatnonzero((sub >= 0).all(axis=1))
+        n = len(complete)
+    else:
+        x = r.values[:, cols]
+        x = x[~np.isnan(x).any(axis=1)]
+        n = x.shape[0]
+    if n < 2:
+        return undefined(key, f"fewer than two units rated by every coder ({n})", n)
+    values = []
+    if tabled:
+        if n == r.n_units and kappas is not None:
+            ks = list(kappas)
+        else:
+            if tables is None or n != r.n_units:
+                tables = pair_tables(sub, q, pairs, rows=complete)
+            ks = [_table_kappa(t, confidence) for t in tables]
+    else:
+        full = chance_corrected.category_index(x, r.categories)
+        ks = (chance_corrected.conger_kappa(full[:, [a, b]], q, None, confidence, key="cohen_kappa") for a, b in pairs)
+    for (a, b), k in zip(pairs, ks):
+        if not k.ok:
+            return undefined(key, f"Cohen's kappa of {r.coders[cols[a]]} and {r.coders[cols[b]]} is undefined: "
+                             f"{k.reason}", n)
+        values.append(k.value)
+    dropped = r.n_units - n
+    reason = "no standard error (pairwise kappas share coders; use --bootstrap for an interval of the item's "\
+             "statistics)"
+    method = LIGHT_METHOD + (f"; {dropped} unit{'s' * (dropped > 1)} not rated by every coder left out"
+                             if dropped else "")
+    return Coefficient(key, float(np.mean(values)), n_units=n, reason=reason, method=method,
+                       extra={"pairs": len(values), "coders": len(cols),
+                              "min_pair": float(min(values)), "max_pair": float(max(values))})
+
+
+def leave_one_out(r: ItemRatings, result: ItemResult, opts: Options | None = None,
+                  codes: np.ndarray | None = None) -> LeaveOneOut:
+    """The primary statistic of ``result`` recomputed without each coder (needs three coders or more;
+    ``codes``: the item's category indices when the caller has them)."""
+    opts = replace(opts or Options(), bootstrap=0, per_category=False, progress=None)
+    key = result.primary
+    full = result.coefficients[key]
+    coders = _rated_coders(r, codes)
+    if len(coders) < 3:
+        return LeaveOneOut(key, full, {}, None, "fewer than three coders: leaving one out leaves no agreement "
+                                                "to compare")
+    without: dict[str, Coefficient] = {}
+    fast = _loo_from_table(r, key, coders, opts, codes)
+    for j in coders:
+        if fast is not None:
+            c = fast(j)
+        else:
+            keep = [c for c in coders if c != j]
+            sub = replace(r, coders=[r.coders[c] for c in keep], values=r.values[:, keep], warnings=[])
+            if key in ICC_KEYS:  # the ICCs alone: no need for the chance-corrected family
+                c = icc_all(sub.values, opts.confidence, opts.icc_convention, opts.icc_missing, (key,)).get(key)
+            else:
+                c = analyse(sub, opts).coefficients.get(key)
+        without[r.coders[j]] = c if c is not None else undefined(key, "not computed without this coder")
+    lowers, reason = None, None
+    if full.ok:
+        gains = {c: v.value - full.value for c, v in without.items() if v.ok}
+        if gains:
+            best = max(gains, key=lambda c: gains[c])
+            if gains[best] > 1e-12:
+                lowers = best
+            else:
+                reason = "no coder's removal raises the statistic"
+        else:
+            reason = "undefined without every coder"
+    else:
+        reason = f"the statistic is undefined with all coders: {full.reason}"
+    return LeaveOneOut(key, full, without, lowers, reason)
+
+
+# the statistics leave-one-out takes from the item's count table less one coder (nominal items, identity weights)
+TABLE_LOO = ("percent_agreement", "fleiss_kappa", "gwet_ac1", "brennan_prediger", "krippendorff_alpha")
+
+
+def _loo_from_table(r: ItemRatings, key: str, coders: list[int], opts: Options,
+                    codes: np.ndarray | None = None) -> Callable[[int], Coefficient] | None:
+    """The primary statistic without coder j from the units x categories count table less that coder's
+    ratings (one table for the item, not one analysis per coder), by the calls :func:`analyse` makes for
+    ``key``; None where analyse takes another path (weights, clusters, many categories, other statistics).
+
+    The table less one coder is the table of the other coders exactly (whole numbers), so the figures are
+    those of ``analyse`` without that coder, bit for bit."""
+    from irrkit.analysis.item import _dense_max, krippendorff_alpha
+
+    q = len(r.categories)
+    if (key not in TABLE_LOO or r.level != "nominal" or opts.weights or r.weight_matrix is not None
+            or r.clusters is not None or not 1 <= q <= _dense_max(r.n_units, opts)):
+        return None
+    if codes is None:
+        codes = chance_corrected.category_index(r.values, r.categories)
+    if len(coders) != codes.shape[1]:
+        codes = codes[:, coders]
+    tab = chance_corrected.count_table(codes, q)
+    n = len(tab)
+    cf = opts.confidence
+    by_coder = np.ascontiguousarray(codes.T)
+
+    def statistic(t: np.ndarray, f: np.ndarray | None = None) -> Coefficient:
+        a = chance_corrected.agreement(t, freq=f)
+        if key == "krippendorff_alpha":
+            return krippendorff_alpha(t, list(r.categories), r.level, cf, a=a, dense_max=_dense_max(n, opts))
+        if key == "percent_agreement":
+            return chance_corrected.percent_agreement(a, cf)
+        if key == "fleiss_kappa":
+            return chance_corrected.fleiss_kappa(a, cf)
+        if key == "gwet_ac1":
+            return chance_corrected.gwet_ac(a, cf)
+        return chance_corrected.brennan_prediger(a, cf)
+
+    distinct = distinct_rows(tab) if n > LOO_DISTINCT_FROM else None
+    if distinct is not None:  # many units: each unit's (row, coder's category) taken once, with its frequency
+        row_id, drows = distinct
+        width = q + 1
+
+        def compressed(j: int) -> Coefficient:
+            cnt = np.bincount(row_id * width + (by_coder[coders.index(j)] + 1), minlength=len(drows) * width)
+            nz = np.flatnonzero(cnt)
+            t, cat = drows[nz // width], nz % width - 1
+            hit = np.flatnonzero(cat >= 0)
+            t[hit, cat[hit]] -= 1.0  # the other coders' counts of that row
+            return statistic(t, cnt[nz].astype(float))
+
+        return compressed
+    rows = np.arange(n, dtype=np.int64) * q
+
+    def without(j: int) -> Coefficient:
+        c = by_coder[coders.index(j)]
+        cells = rows + c
+        if c.min(initial=0) < 0:  # missing ratings: only the rated units lose a count
+            cells = cells[c >= 0]
+        flat = tab.reshape(-1)
+        flat[cells] -= 1.0  # the other coders' table, in place (whole numbers: restored exactly below)
+        try:
+            return statistic(tab)
+        finally:
+            flat[cells] += 1.0
+
+    return without
+
+
+LOO_DISTINCT_FROM = 20_000  # units from which leave-one-out works on the distinct rows of the count table
+
+
+def distinct_rows(tab: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(index of each unit's row among the distinct rows, the distinct rows) of a count table of small whole
+    numbers (r coders and q categories give at most C(r + q, q) distinct rows, whatever the number of units);
+    None when the rows cannot be keyed as one integer each (:func:`chance_corrected.keyed_rows`). With the engine's
+    ``freq=`` the distinct rows give the figures of the whole table up to the order of the sums
+    (tests/test_loo_distinct.py)."""
+    if not tab.size:
+        return None
+    got = chance_corrected.keyed_rows(tab.astype(np.int64), int(tab.max()) + 1, ids=True)
+    return None if got is None else (got[2], got[0].astype(float))
+
+
+def diagnose(r: ItemRatings, result: ItemResult, opts: Options | None = None) -> Diagnostics:
+    """All coder diagnostics of one item (``result``: ``analyse(r, opts)``)."""
+    opts = opts or Options()
+    stats = NOMINAL_MATRIX if r.level == "nominal" else SCALE_MATRIX
+    codes = chance_corrected.category_index(r.values, r.categories) if _tabled(r) else None  # shared by all of them
+    cols = _rated_coders(r, codes)
+    tables = None if codes is None else pair_tables(codes, len(r.categories), list(combinations(cols, 2)))
+    pairs = pairwise(r, opts.confidence, codes, tables)
+    kappas = [p.statistics["cohen_kappa"] for p in pairs] if tables is not None else None
+    light = light_kappa(r, opts.confidence, codes, tables, kappas) if r.level == "nominal" else None
+    return Diagnostics(r.item, r.level, [r.coders[j] for j in cols], stats, pairs, profiles(r, codes),
+                       leave_one_out(r, result, opts, codes), light)
+
+
+def summary_text(d: Diagnostics) -> str:
+    """One sentence on the leave-one-out result, e.g. for a terminal note."""
+    loo = d.leave_one_out
+    name = TITLE.get(loo.statistic, loo.statistic)
+    if loo.lowers_most is None:
+        return f"leave-one-coder-out ({name}): {loo.reason}"
+    c = loo.without[loo.lowers_most]
+    return (f"{loo.lowers_most} lowers agreement most: {name} {loo.full.value:.3f} with all coders, "
+            f"{c.value:.3f} without {loo.lowers_most} ({loo.change(loo.lowers_most):+.3f})")
+
+
+# ----------------------------------------------------------------------------------------------- tables
+
+CODER_FIELDS = ("item", "coder", "n_rated", "n_missing", "distribution", "mean", "sd", "with_others_statistic",
+                "with_others", "without_statistic", "without", "change", "lowers_most")
+PAIR_FIELDS = ("item", "coder_a", "coder_b", "n_units", "statistic", "name", "value", "se", "ci_low", "ci_high",
+               "p_value", "status", "reason")
+
+
+def coder_rows(items: Sequence[ItemResult]) -> list[dict[str, Any]]:
+    """One row per item and coder (``coders.csv``): ratings, missing, categories used, mean agreement with the
+    others, the primary statistic without the coder."""
+    rows = []
+    for it in items:
+        d: Diagnostics | None = it.diagnostics
+        if d is None:
+            continue
+        first, loo = d.statistics[0], d.leave_one_out
+        means = d.mean_with_others(first)
+        for p in d.profiles:
+            w = loo.without.get(p.coder)
+            rows.append({"item": it.item, "coder": p.coder, "n_rated": p.n_rated, "n_missing": p.n_missing,
+                         "distribution": "; ".join(f"{k}={v}" for k, v in p.distribution.items()),
+                         "mean": p.mean, "sd": p.sd, "with_others_statistic": first,
+                         "with_others": means.get(p.coder), "without_statistic": loo.statistic,
+                         "without": w.value if w is not None and w.ok else None, "change": loo.change(p.coder),
+                         "lowers_most": p.coder == loo.lowers_most})
+    return rows
+
+
+def pair_rows(items: Sequence[ItemResult]) -> list[dict[str, Any]]:
+    """One row per item, pair of coders and statistic (``coder_pairs.csv``)."""
+    rows = []
+    for it in items:
+        d: Diagnostics | None = it.diagnostics
+        if d is None:
+            continue
+        for p in d.pairs:
+            for key, c in p.statistics.items():
+                rows.append({"item": it.item, "coder_a": p.a, "coder_b": p.b, "n_units": p.n_units,
+                             "statistic": key, "name": TITLE.get(key, key), "value": c.value, "se": c.se,
+                             "ci_low": c.ci_low, "ci_high": c.ci_high, "p_value": c.p_value, "status": c.status,
+                             "reason": c.reason or ""})
+    return rows
+
+
+def markdown_lines(items: Sequence[ItemResult], esc: Callable[[str], str] = str) -> list[str]:
+    """The coder diagnostics section of ``summary.md`` (``esc`` escapes user text for Markdown)."""
+    shown = [it for it in items if it.diagnostics is not None and len(it.diagnostics.coders) >= 2]
+    if not shown:
+        return []
+
+    def f(x: float | None) -> str:
+        return "" if x is None else f"{x:.3f}"
+
+    out = ["", "## Coders", "",
+           "Each coder's ratings and missing ratings, mean agreement with the other coders, and the item's primary "
+           "statistic without that coder (leave-one-coder-out); **bold**: the coder who lowers agreement most.", ""]
+    for it in shown:
+        d = it.diagnostics
+        loo, first = d.leave_one_out, d.statistics[0]
+        means = d.mean_with_others(first)
+        head = f"### {esc(it.item)}: {TITLE.get(loo.statistic, loo.statistic)} {f(loo.full.value)} with all coders"
+        if d.light_kappa is not None:
+            head += f"; Light's kappa {f(d.light_kappa.value) if d.light_kappa.ok else 'undefined'}"
+        out += [head, "", f"| coder | rated | missing | mean {TITLE[first]} with others | "
+                f"{TITLE.get(loo.statistic, loo.statistic)} without | change |", "|---|---:|---:|---:|---:|---:|"]
+        for p in d.profiles:
+            w = loo.without.get(p.coder)
+            ch = loo.change(p.coder)
+            name = f"**{esc(p.coder)}**" if p.coder == loo.lowers_most else esc(p.coder)
+            out.append(f"| {name} | {p.n_rated} | {p.n_missing} | {f(means.get(p.coder))} | "
+                       f"{f(w.value) if w is not None and w.ok else ''} | {'' if ch is None else f'{ch:+.3f}'} |")
+        out += ["", f"{esc(summary_text(d))}.", ""]
+    return out
+
+
+__all__ = ["CODER_FIELDS", "PAIR_FIELDS", "CoderProfile", "Diagnostics", "LeaveOneOut", "PairStats", "coder_rows",
+           "diagnose", "leave_one_out", "light_kappa", "markdown_lines", "pair_rows", "pairwise", "profiles",
+           "summary_text"]

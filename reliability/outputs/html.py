@@ -1,0 +1,400 @@
+"""One self-contained HTML report from a results JSON (``check``) or a round JSON (``train``, ``retest``).
+
+Offline by construction: inline CSS, inline SVG figures (matplotlib, :mod:`reliability.figures`), no script,
+no external link. Readable on a phone (fluid layout, figures scale, wide tables scroll) and printable (print
+CSS: no page break inside a figure or table). Every text from the data (coder, item, category names, file
+names, notes) is escaped. Pure: returns the HTML and the figures; the CLI writes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from irrkit import __version__
+from irrkit.statistics.interpret import SCALE_TITLES
+
+TITLES = {
+    "percent_agreement": "Percent agreement", "fleiss_kappa": "Fleiss' kappa", "gwet_ac1": "Gwet's AC1",
+    "gwet_ac2": "Gwet's AC2", "krippendorff_alpha": "Krippendorff's alpha", "conger_kappa": "Conger's kappa",
+    "brennan_prediger": "Brennan-Prediger", "cohen_kappa": "Cohen's kappa", "scott_pi": "Scott's pi",
+    "icc1": "ICC(1)", "icc2": "ICC(A,1)", "icc3": "ICC(C,1)", "icc1k": "ICC(k)", "icc2k": "ICC(A,k)",
+    "icc3k": "ICC(C,k)", "mean_abs_diff": "Mean abs. diff.", "light_kappa": "Light's kappa",
+}
+FOREST_NOMINAL = ("fleiss_kappa", "gwet_ac1", "krippendorff_alpha", "cohen_kappa", "conger_kappa",
+                  "brennan_prediger", "percent_agreement")
+FOREST_SCALE = ("icc2", "icc3", "icc1", "icc2k", "gwet_ac2", "krippendorff_alpha", "percent_agreement")
+
+CSS = """
+:root{--ink:#1f2933;--muted:#5f6b78;--line:#d5dbe1;--pass:#1e7b45;--fail:#b3261e;--bg:#fff}
+*{box-sizing:border-box}
+body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:var(--ink);
+background:var(--bg);margin:0 auto;max-width:62rem;padding:1rem}
+h1{font-size:1.5rem;margin:.2rem 0 .6rem}h2{font-size:1.25rem;margin:2rem 0 .5rem;border-bottom:2px solid var(--line)}
+h3{font-size:1.05rem;margin:1.2rem 0 .4rem}
+.meta{color:var(--muted);font-size:.9rem}
+.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;margin:.5rem 0}
+table{border-collapse:collapse;font-size:.9rem;min-width:100%}
+th,td{padding:.3rem .5rem;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+tr.primary td{font-weight:600}
+figure{margin:1rem 0;break-inside:avoid;page-break-inside:avoid}
+figure svg{max-width:100%;height:auto;display:block}
+figcaption{color:var(--muted);font-size:.85rem}
+.note{background:#fff7e0;border-left:4px solid #e0a800;padding:.4rem .7rem;margin:.5rem 0}
+.pass{color:var(--pass);font-weight:600}.fail{color:var(--fail);font-weight:600}
+.who{background:#fdecea;border-left:4px solid var(--fail);padding:.4rem .7rem}
+nav ol{columns:2;font-size:.9rem}
+@media (max-width:40rem){body{padding:.6rem;font-size:15px}nav ol{columns:1}}
+@media print{body{max-width:none;padding:0;font-size:11pt}nav{display:none}h2{break-before:auto}
+section{break-inside:auto}a{color:inherit;text-decoration:none}}
+@page{margin:15mm}
+"""
+
+
+def esc(x: Any) -> str:
+    """HTML text of any value: escaped, quotes too, characters XML cannot hold dropped (reliability.textsafe)."""
+    from irrkit.outputs.escaping import html
+
+    return html("" if x is None else str(x))
+
+
+def num(x: float | None, digits: int = 3) -> str:
+    if x is None:
+        return "—"
+    if x != 0 and abs(x) < 10 ** -digits:
+        return f"{x:.1e}"
+    return f"{x:.{digits}f}"
+
+
+def ci(c: dict[str, Any]) -> str:
+    if c.get("ci_low") is None or c.get("ci_high") is None:
+        return "—"
+    return f"[{num(c['ci_low'])}, {num(c['ci_high'])}]"
+
+
+@dataclass
+class Report:
+    """The HTML text and every figure drawn for it (name -> matplotlib Figure, for PNG export; name -> its SVG
+    text as inlined in the page, for SVG export without drawing it again)."""
+
+    html: str
+    figures: dict[str, Any] = field(default_factory=dict)
+    svgs: dict[str, str] = field(default_factory=dict)
+
+
+class _Page:
+    def __init__(self, title: str) -> None:
+        self.title = title
+        self.parts: list[str] = []
+        self.figures: dict[str, Any] = {}
+        self.svgs: dict[str, str] = {}
+
+    def add(self, *chunks: str) -> None:
+        self.parts.extend(chunks)
+
+    def figure(self, name: str, fig: Any, caption: str) -> None:
+        from irrkit.outputs import figures
+
+        key = f"fig{len(self.figures) + 1:02d}-{_slug(name)}"
+        self.figures[key] = fig
+        text = figures.svg(fig, key).replace("<svg ", f'<svg aria-label="{esc(caption)}" ', 1)
+        self.svgs[key] = text
+        self.add(f'<figure class="plot" id="{key}" data-figure="{esc(name)}">{text}'
+                 f"<figcaption>{esc(caption)}</figcaption></figure>")
+
+    def render(self) -> str:
+        return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                f"<meta name=\"generator\" content=\"irrkit {esc(__version__)}\">"
+                f"<title>{esc(self.title)}</title><style>{CSS}</style></head><body>\n"
+                + "\n".join(self.parts) + "\n</body></html>\n")
+
+
+def _slug(s: str) -> str:
+    import re
+
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", s).strip("-")[:40] or "x"
+
+
+def _table(head: list[str], rows: list[list[str]], numeric: set[int] = frozenset(),
+           classes: list[str] | None = None) -> str:
+    """A table; cells are already HTML."""
+    th = "".join(f'<th class="num">{h}</th>' if i in numeric else f"<th>{h}</th>" for i, h in enumerate(head))
+    body = []
+    for k, r in enumerate(rows):
+        cls = f' class="{classes[k]}"' if classes and classes[k] else ""
+        tds = "".join(f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>" for i, c in enumerate(r))
+        body.append(f"<tr{cls}>{tds}</tr>")
+    return f'<div class="scroll"><table><thead><tr>{th}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
+
+
+# ----------------------------------------------------------------------------------------------- check
+
+
+def _episode_view(it: dict[str, Any]) -> dict[str, Any]:
+    """A time-coded (video) item in the shape of a check item: its statistics as coefficients."""
+    stats = it.get("statistics") or {}
+    primary = next((k for k, c in stats.items() if c.get("value") is not None), next(iter(stats), ""))
+    return {"item": it["item"], "level": f"episodes ({it.get('match_rule', '')})",
+            "n_units": it.get("n_episodes", 0), "n_coders": len(it.get("coders") or []),
+            "n_ratings": it.get("n_episodes", 0), "weights": f"none; tolerance {it.get('tolerance_s')} s",
+            "primary": primary, "coefficients": stats, "notes": it.get("notes") or []}
+
+
+def _forest_rows(item: dict[str, Any]) -> list[dict[str, Any]]:
+    coefs = item["coefficients"]
+    order = FOREST_NOMINAL if item["level"] == "nominal" else FOREST_SCALE
+    keys = [item["primary"]] + [k for k in order if k in coefs and k != item["primary"]]
+    if item["level"].startswith("episodes"):
+        keys = [item["primary"]] + [k for k in coefs if k != item["primary"]]
+    rows = []
+    for k in keys:
+        c = coefs.get(k)
+        if not c or c.get("value") is None:
+            continue
+        interp = c.get("interpretation") or {}
+        rows.append({"key": k, "name": TITLES.get(k, k), "value": c["value"], "ci_low": c.get("ci_low"),
+                     "ci_high": c.get("ci_high"), "scale": interp.get("scale"), "label": interp.get("label"),
+                     "primary": k == item["primary"]})
+    return rows
+
+
+def check_report(doc: dict[str, Any], title: str | None = None, gates: list[dict[str, Any]] | None = None) -> Report:
+    """The report of a ``check`` results JSON (``gates``: gate results as dicts with item, statistic, minimum,
+    passed, message, if any)."""
+    from irrkit.outputs import figures
+
+    title = title or f"Inter-rater reliability: {doc.get('codebook') or 'ratings'}"
+    page = _Page(title)
+    coders = doc.get("coders") or list(dict.fromkeys(c for it in doc.get("items", []) for c in it.get("coders") or []))
+    items = [_episode_view(it) if it.get("kind") == "episodes" else it for it in doc.get("items", [])]
+    gates = gates if gates is not None else doc.get("gates") or []
+    page.add(f"<header><h1>{esc(title)}</h1><p class=\"meta\">"
+             f"codebook {esc(doc.get('codebook'))} {esc(doc.get('codebook_version') or '')} · "
+             f"{len(coders)} coders: {esc(', '.join(coders))} · "
+             f"irrkit {esc(doc.get('version'))}</p>"
+             + (f"<p class=\"meta\">files: {esc(', '.join(doc.get('files') or []))}</p>" if doc.get("files") else "")
+             + "</header>")
+    page.add("<nav><ol>" + "".join(f'<li><a href="#item-{_slug(it["item"])}">{esc(it["item"])}</a></li>'
+                                   for it in items) + "</ol></nav>")
+    by_item: dict[str, list[dict[str, Any]]] = {}
+    for g in gates:
+        by_item.setdefault(g["item"], []).append(g)
+    rows = []
+    for it in items:
+        c = it["coefficients"].get(it["primary"], {})
+        g = by_item.get(it["item"], [])
+        verdict = ("" if not g else '<span class="pass">pass</span>' if all(x["passed"] for x in g)
+                   else '<span class="fail">FAIL</span>')
+        rows.append([f'<a href="#item-{_slug(it["item"])}">{esc(it["item"])}</a>', esc(it["level"]),
+                     str(it["n_units"]), str(it["n_coders"]), str(it.get("n_ratings", "")),
+                     esc(TITLES.get(it["primary"], it["primary"])),
+                     num(c.get("value")) if c.get("value") is not None else f"undefined: {esc(c.get('reason'))}",
+                     ci(c), esc((c.get("interpretation") or {}).get("label") or ""), verdict])
+    page.add("<h2>Overview</h2>", _table(["item", "level", "units", "coders", "ratings", "primary statistic",
+                                          "value", "95% CI", "interpretation", "gate"], rows, {2, 3, 4, 6}))
+    scales = [r["scale"] for it in items for r in _forest_rows(it) if r.get("scale")]
+    if scales:
+        page.figure("benchmark-bands", figures.band_legend(scales),
+                    "Benchmark bands shaded behind each coefficient: " +
+                    "; ".join(SCALE_TITLES[s] for s in dict.fromkeys(scales) if s in SCALE_TITLES) + ".")
+    for it in items:
+        _check_item(page, it, by_item.get(it["item"], []))
+    page.add(_footer(doc))
+    return Report(page.render(), page.figures, page.svgs)
+
+
+def _check_item(page: _Page, it: dict[str, Any], gates: list[dict[str, Any]]) -> None:
+    from irrkit.outputs import figures
+
+    name = it["item"]
+    page.add(f'<section class="item" id="item-{_slug(name)}" data-item="{esc(name)}"><h2>{esc(name)}</h2>'
+             f'<p class="meta">{esc(it["level"])} · {it["n_units"]} units · {it["n_coders"]} coders · '
+             f'{it.get("n_ratings", "")} ratings · weights {esc(it.get("weights"))}</p>')
+    for n in it.get("notes", []):
+        page.add(f'<p class="note">{esc(n)}</p>')
+    rows, classes = [], []
+    for key, c in it["coefficients"].items():
+        interp = c.get("interpretation") or {}
+        value = num(c["value"]) if c.get("value") is not None else f"undefined: {esc(c.get('reason'))}"
+        boot = c.get("bootstrap")
+        rows.append([esc(TITLES.get(key, key)), value, num(c.get("se")), ci(c),
+                     ci(boot) if boot else "", num(c.get("p_value")),
+                     esc(interp.get("label") or ""), esc(SCALE_TITLES.get(interp.get("scale") or "", ""))])
+        classes.append("primary" if key == it["primary"] else "")
+    page.add(_table(["statistic", "value", "SE", "95% CI", "bootstrap CI", "p", "interpretation", "scale"], rows,
+                    {1, 2, 5}, classes))
+    for g in gates:
+        cls = "pass" if g["passed"] else "fail"
+        page.add(f'<p><span class="{cls}">{"pass" if g["passed"] else "FAIL"}</span> {esc(g["message"])}</p>')
+    fr = _forest_rows(it)
+    if fr:
+        page.figure(f"{name}-forest", figures.forest(fr, f"{name}: coefficients"),
+                    f"{name}: each coefficient with its 95% CI over the bands of its benchmark scale; diamond: "
+                    "the primary statistic.")
+    cats = it.get("per_category") or {}
+    if cats:
+        dist = it.get("distribution") or {}
+        data = []
+        for code, st in cats.items():
+            k, a = st.get("fleiss_kappa", {}), st.get("gwet_ac1", {})
+            data.append({"code": code, "ratings": dist.get(code, 0), "kappa": k.get("value"),
+                         "kappa_low": k.get("ci_low"), "kappa_high": k.get("ci_high"), "ac1": a.get("value")})
+        page.figure(f"{name}-per-category", figures.per_category(data, f"{name}: agreement per category"),
+                    f"{name}: each category against all others (Fleiss 1971 category kappa with 95% CI; Gwet's "
+                    "AC1).")
+    d = it.get("diagnostics")
+    if d and len(d.get("coders", [])) >= 2:
+        _diagnostics(page, name, d, it)
+    page.add("</section>")
+
+
+def _diagnostics(page: _Page, name: str, d: dict[str, Any], it: dict[str, Any]) -> None:
+    from irrkit.outputs import figures
+
+    loo = d["leave_one_out"]
+    page.add("<h3>Coders</h3>")
+    if loo.get("lowers_most"):
+        w = loo["without"][loo["lowers_most"]]
+        page.add(f'<p class="who"><strong>{esc(loo["lowers_most"])}</strong> lowers agreement most: '
+                 f'{esc(loo["name"])} {num(loo["full"])} with all coders, {num(w["value"])} without '
+                 f'({w["change"]:+.3f}).</p>')
+    elif loo.get("reason"):
+        page.add(f'<p class="meta">Leave-one-coder-out: {esc(loo["reason"])}.</p>')
+    lk = d.get("light_kappa")
+    if lk:
+        page.add(f"<p>Light's kappa (mean pairwise Cohen's kappa, {lk.get('n_units')} units rated by every "
+                 f"coder): {num(lk['value']) if lk.get('value') is not None else 'undefined: ' + esc(lk.get('reason'))}"
+                 "</p>")
+    first = d["matrix"]["statistics"][0]
+    rows = []
+    for p in d["coder_profiles"]:
+        w = loo["without"].get(p["coder"], {})
+        ch = w.get("change")
+        rows.append([esc(p["coder"]), str(p["n_rated"]), str(p["n_missing"]),
+                     num(w.get("value")) if w else "—", "—" if ch is None else f"{ch:+.3f}"])
+    page.add(_table(["coder", "rated", "missing", f"{esc(loo['name'])} without", "change"], rows, {1, 2, 3, 4}))
+    coders = d["coders"]
+    short = [str(k + 1) for k in range(len(coders))]
+    mad = first == "mean_abs_diff"
+    page.figure(f"{name}-coder-matrix",
+                figures.heatmap(d["matrix"][first], [f"{k} {c}" for k, c in zip(short, coders)], short,
+                                f"{name}: {TITLES.get(first, first)} between coders", vmin=0.0 if not mad else 0.0,
+                                vmax=1.0, reverse=mad),
+                f"{name}: coder x coder matrix of {TITLES.get(first, first)} on the units both coders rated.")
+    if d["coder_profiles"] and d["coder_profiles"][0].get("distribution"):
+        cats = list(d["coder_profiles"][0]["distribution"])
+        counts = [[p.get("distribution", {}).get(c, 0) for c in cats] for p in d["coder_profiles"]]
+        page.figure(f"{name}-category-use",
+                    figures.category_use([p["coder"] for p in d["coder_profiles"]], cats, counts,
+                                         f"{name}: category use per coder"),
+                    f"{name}: each coder's share of ratings per category.")
+
+
+def _footer(doc: dict[str, Any]) -> str:
+    conv = doc.get("conventions") or {}
+    parts = [f"<li>{esc(k)}: {esc(v)}</li>" for k, v in conv.items()]
+    return (f"<footer><h2>Conventions</h2><ul>{''.join(parts)}</ul><p class=\"meta\">Interpretation: "
+            "Landis &amp; Koch (1977) for kappa-type, Koo &amp; Li (2016) for ICC, Krippendorff (2004) for alpha, "
+            f"unless chosen otherwise. Made by irrkit {esc(__version__)}.</p></footer>")
+
+
+# ----------------------------------------------------------------------------------------------- training
+
+
+def training_report(doc: dict[str, Any], history: list[dict[str, Any]] | None = None,
+                    title: str | None = None) -> Report:
+    """The report of a ``train`` / ``retest`` round JSON; ``history``: round records (the history folder),
+    for each trainee's trend over the rounds."""
+    from irrkit.outputs import figures
+
+    retest = doc.get("kind") == "retest"
+    cb = doc.get("codebook") or {}
+    title = title or (f"Test-retest: {cb.get('id')}" if retest else f"Training round: {cb.get('id')}")
+    page = _Page(title)
+    verdict = '<span class="pass">passed</span>' if doc.get("passed") else '<span class="fail">FAILED</span>'
+    page.add(f"<header><h1>{esc(title)}</h1><p class=\"meta\">round {esc(doc.get('round') or '—')} "
+             f"{esc(doc.get('name') or '')} · {esc(doc.get('timestamp') or '')} · reference "
+             f"{esc(doc.get('reference'))} · codebook {esc(cb.get('id'))} {esc(cb.get('version') or '')} · "
+             f"gates on the {esc(doc.get('gate_on'))}</p><p>Round: {verdict}</p></header>")
+    for w in doc.get("warnings") or []:
+        page.add(f'<p class="note">{esc(w)}</p>')
+    for trainee, t in (doc.get("trainees") or {}).items():
+        v = '<span class="pass">passed</span>' if t.get("passed") else '<span class="fail">FAILED</span>'
+        page.add(f'<section class="item" id="trainee-{_slug(trainee)}" data-item="{esc(trainee)}">'
+                 f"<h2>{esc(trainee)}: {v}</h2>")
+        rows = []
+        for item, d in t["items"].items():
+            gates = {g["statistic"]: g for g in d.get("gates", [])}
+            for k, (key, s) in enumerate(d["statistics"].items()):
+                g = gates.get(key)
+                cell = "" if g is None else (f'<span class="{"pass" if g["passed"] else "fail"}">'
+                                             f'{"pass" if g["passed"] else "FAIL"} ≥ {g["minimum"]:.2f}</span>')
+                rows.append([esc(item) if k == 0 else "", esc(TITLES.get(key, key)),
+                             num(s.get("value")) if s.get("value") is not None else
+                             f"undefined: {esc(s.get('reason'))}", ci(s), str(d["n_units"]) if k == 0 else "", cell])
+        page.add(_table(["item", "statistic", "value", "95% CI", "units", "gate"], rows, {2, 4}))
+        for item, d in t["items"].items():
+            conf = d.get("confusion")
+            if conf:
+                page.figure(f"{trainee}-{item}-confusion",
+                            figures.heatmap(conf["counts"], conf["codes"], conf["codes"],
+                                            f"{item}: {trainee} x {doc.get('reference')}", vmin=0,
+                                            vmax=max(max(r) for r in conf["counts"]) or 1, integer=True,
+                                            xlabel=f"{doc.get('reference')} (reference)", ylabel=trainee),
+                            f"{item}: confusion matrix, rows {trainee}'s codes, columns the reference's codes.")
+        page.add("</section>")
+    cm = doc.get("coder_matrix") or {}
+    if cm.get("items") and len(cm.get("coders", [])) > 2:
+        page.add('<section class="item" data-item="coder-matrix"><h2>Between coders</h2>')
+        coders = cm["coders"]
+        short = [str(k + 1) for k in range(len(coders))]
+        for item, mats in cm["items"].items():
+            key = next(k for k in mats if k in ("cohen_kappa", "icc2"))
+            page.figure(f"{item}-coder-matrix",
+                        figures.heatmap(mats[key], [f"{k} {c}" for k, c in zip(short, coders)], short,
+                                        f"{item}: {TITLES[key]} between coders"),
+                        f"{item}: {TITLES[key]} between reference and trainees on the units both rated.")
+        page.add("</section>")
+    if history:
+        _trend(page, history)
+    page.add(_footer(doc))
+    return Report(page.render(), page.figures, page.svgs)
+
+
+def _trend(page: _Page, history: list[dict[str, Any]]) -> None:
+    from irrkit.outputs import figures
+
+    rounds = sorted(history, key=lambda r: r.get("round") or 0)
+    labels = [f"{r.get('round')} {r.get('name') or ''}".strip() for r in rounds]
+    items: dict[str, str] = {}
+    minimum: dict[str, float] = {}
+    for r in rounds:
+        for t in (r.get("trainees") or {}).values():
+            for item, d in t.get("items", {}).items():
+                items.setdefault(item, "cohen_kappa" if d.get("level") == "nominal" else "icc2")
+                for g in d.get("gates", []):
+                    if g["statistic"] == items[item]:
+                        minimum[item] = g["minimum"]
+    if not items or len(rounds) < 1:
+        return
+    page.add('<section class="item" data-item="trend"><h2>Trend over the rounds</h2>')
+    for item, key in items.items():
+        names = list(dict.fromkeys(c for r in rounds for c in (r.get("trainees") or {})))
+        series = {c: [((r.get("trainees") or {}).get(c, {}).get("items", {}).get(item, {}).get("statistics", {})
+                       .get(key, {}).get("value")) for r in rounds] for c in names}
+        if not any(v is not None for ys in series.values() for v in ys):
+            continue
+        page.figure(f"{item}-trend", figures.trend(labels, series, minimum.get(item), f"{item}: {TITLES[key]}",
+                                                    TITLES[key]),
+                    f"{item}: each trainee's {TITLES[key]} over the rounds of the history.")
+    page.add("</section>")
+
+
+def report(doc: dict[str, Any], history: list[dict[str, Any]] | None = None, title: str | None = None,
+           gates: list[dict[str, Any]] | None = None) -> Report:
+    """The report of any irrkit JSON: a round (train/retest) or results (check, compute)."""
+    if doc.get("kind") in ("training-round", "retest"):
+        return training_report(doc, history, title)
+    return check_report(doc, title, gates)

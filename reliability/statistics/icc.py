@@ -1,0 +1,262 @@
+"""The six intraclass correlations of Shrout & Fleiss (1979), with McGraw & Wong (1996) names.
+
+Closed-form two-way ANOVA mean squares on complete units (as R psych::ICC and irr::icc):
+BMS between units, WMS within units, JMS between coders, EMS residual.
+
+* ICC1  = ICC(1)   = (BMS - WMS) / (BMS + (k-1) WMS)
+* ICC2  = ICC(A,1) = (BMS - EMS) / (BMS + (k-1) EMS + k (JMS - EMS) / n)
+* ICC3  = ICC(C,1) = (BMS - EMS) / (BMS + (k-1) EMS)
+* ICC1k, ICC2k, ICC3k: the same for the mean of k coders.
+
+F tests and confidence intervals from the F distribution (Shrout & Fleiss 1979; McGraw & Wong 1996).
+Convention ``psych`` (default): F = BMS/EMS with df (n-1, (n-1)(k-1)) for ICC2 and ICC3 alike, CI of ICC2 with
+Satterthwaite df. Convention ``irr``: for the agreement forms, F and its df2 as irr::icc (McGraw & Wong 1996,
+Table 7, with r0 = 0: the same F, df2 = Satterthwaite v).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from irrkit.statistics.results import OK, Coefficient, undefined
+
+ICC_KEYS = ("icc1", "icc2", "icc3", "icc1k", "icc2k", "icc3k")
+MCGRAW_WONG = {"icc1": "ICC(1)", "icc2": "ICC(A,1)", "icc3": "ICC(C,1)",
+               "icc1k": "ICC(k)", "icc2k": "ICC(A,k)", "icc3k": "ICC(C,k)"}
+
+
+@dataclass(frozen=True)
+class MeanSquares:
+    n: int  # units
+    k: int  # coders
+    bms: float
+    wms: float
+    jms: float
+    ems: float
+
+
+def mean_squares(x: np.ndarray) -> MeanSquares:
+    """Two-way ANOVA mean squares of a complete units x coders matrix."""
+    x = np.asarray(x, dtype=float)
+    n, k = x.shape
+    grand = x.mean()
+    row, col = x.mean(axis=1), x.mean(axis=0)
+    ss_total = ((x - grand) ** 2).sum()
+    ss_rows = k * ((row - grand) ** 2).sum()
+    ss_cols = n * ((col - grand) ** 2).sum()
+    ss_err = ss_total - ss_rows - ss_cols
+    return MeanSquares(
+        n, k,
+        bms=ss_rows / (n - 1),
+        wms=(ss_total - ss_rows) / (n * (k - 1)),
+        jms=ss_cols / (k - 1),
+        ems=ss_err / ((n - 1) * (k - 1)),
+    )
+
+
+def icc_from_mean_squares(ms: MeanSquares, confidence: float = 0.95, convention: str = "psych",
+                          method: str = "two-way ANOVA on complete units",
+                          keys: tuple[str, ...] = ICC_KEYS) -> dict[str, Coefficient]:
+    """The six ICCs with F, df, p and CI from mean squares (``keys``: only these, by the same expressions)."""
+    from irrkit.statistics import distributions as special
+
+    n, k, bms, wms, jms, ems = ms.n, ms.k, ms.bms, ms.wms, ms.jms, ms.ems
+    alpha = 1 - confidence
+    qf = lambda d1, d2: float(special.fdtri(d1, d2, 1 - alpha / 2))  # noqa: E731
+    out: dict[str, Coefficient] = {}
+
+    def put(key: str, value: float, f: float, df1: float, df2: float, low: float, high: float) -> None:
+        reason = "an ICC has no SE here; the CI comes from the F distribution"
+        if np.isinf(f) and f > 0:  # no error variance: perfect agreement, the CI collapses to the value
+            p, low, high = 0.0, value if np.isnan(low) else low, value if np.isnan(high) else high
+            reason = "no error variance (perfect agreement): F is infinite, the CI collapses to the value"
+        else:
+            p = float(special.fdtrc(df1, df2, f)) if np.isfinite(f) else None
+        out[key] = Coefficient(
+            key, float(value), None, _finite(low), _finite(high), p, None, None, n, OK,
+            reason=reason,
+            method=f"{method}; F-based CI ({convention} convention)",
+            extra={"f": float(f), "df1": float(df1), "df2": float(df2), "mcgraw_wong": MCGRAW_WONG[key]},
+        )
+
+    df_n, df_w, df_e = n - 1, n * (k - 1), (n - 1) * (k - 1)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # (Satterthwaite df ~ 0: F quantiles ~ 1e308)
+        return _six(put, out, qf, n, k, bms, wms, jms, ems, df_n, df_w, df_e, convention, keys)
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
+
+
+def _six(put, out: dict, qf, n: int, k: int, bms: float, wms: float, jms: float, ems: float, df_n: int, df_w: int,
+         df_e: int, convention: str, keys: tuple[str, ...] = ICC_KEYS) -> dict[str, Coefficient]:
+    """ICC values and F-based bounds (Shrout & Fleiss 1979; McGraw & Wong 1996), handed to ``put``; only the
+    quantiles that ``keys`` need are evaluated (each by the same expression as for all six)."""
+    f1 = bms / wms
+    f3 = bms / ems
+    icc2 = (bms - ems) / (bms + (k - 1) * ems + k * (jms - ems) / n)
+    if "icc1" in keys or "icc1k" in keys:
+        f1l, f1u = f1 / qf(df_n, df_w), f1 * qf(df_w, df_n)
+    if "icc3" in keys or "icc3k" in keys:
+        f3l, f3u = f3 / qf(df_n, df_e), f3 * qf(df_e, df_n)
+    if "icc1" in keys:
+        icc1 = (bms - wms) / (bms + (k - 1) * wms)
+        put("icc1", icc1, f1, df_n, df_w, (f1l - 1) / (f1l + k - 1), (f1u - 1) / (f1u + k - 1))
+    if "icc3" in keys:
+        icc3 = (bms - ems) / (bms + (k - 1) * ems)
+        put("icc3", icc3, f3, df_n, df_e, (f3l - 1) / (f3l + k - 1), (f3u - 1) / (f3u + k - 1))
+    if "icc1k" in keys:
+        icc1k = (bms - wms) / bms
+        put("icc1k", icc1k, f1, df_n, df_w, 1 - 1 / f1l, 1 - 1 / f1u)
+    icc2k = (bms - ems) / (bms + (jms - ems) / n)
+    if convention == "irr":
+        # irr::icc (McGraw & Wong 1996, r0 = 0): df2 = Satterthwaite v of each agreement form itself.
+        for key, coeff, single in (("icc2", icc2, True), ("icc2k", icc2k, False)):
+            if key not in keys:
+                continue
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                a = k * coeff / (n * (1 - coeff))
+                b = 1 + k * coeff * (n - 1) / (n * (1 - coeff))
+                vv = (a * jms + b * ems) ** 2 / ((a * jms) ** 2 / (k - 1) + (b * ems) ** 2 / df_e)
+                fl_, fu_ = qf(n - 1, vv), qf(vv, n - 1)
+                jterm = k * jms + (k * n - k - n) * ems if single else jms - ems
+                low = n * (bms - fl_ * ems) / (fl_ * jterm + n * bms)
+                high = n * (fu_ * bms - ems) / (jterm + n * fu_ * bms)
+            put(key, coeff, f3, df_n, vv, low, high)
+    elif "icc2" in keys or "icc2k" in keys:
+        # Satterthwaite df for the agreement ICC (McGraw & Wong 1996; psych::ICC, irr::icc)
+        fj = jms / ems
+        vn = (k - 1) * (n - 1) * (k * icc2 * fj + n * (1 + (k - 1) * icc2) - k * icc2) ** 2
+        vd = (n - 1) * k**2 * icc2**2 * fj**2 + (n * (1 + (k - 1) * icc2) - k * icc2) ** 2
+        v = vn / vd
+        fu, fl = qf(n - 1, v), qf(v, n - 1)
+        denom = k * jms + (k * n - k - n) * ems
+        l2 = n * (bms - fu * ems) / (fu * denom + n * bms)
+        u2 = n * (fl * bms - ems) / (denom + n * fl * bms)
+        if "icc2" in keys:
+            put("icc2", icc2, f3, df_n, df_e, l2, u2)
+        if "icc2k" in keys:
+            put("icc2k", icc2k, f3, df_n, df_e, l2 * k / (1 + l2 * (k - 1)), u2 * k / (1 + u2 * (k - 1)))
+    if "icc3k" in keys:
+        icc3k = (bms - ems) / bms
+        put("icc3k", icc3k, f3, df_n, df_e, 1 - 1 / f3l, 1 - 1 / f3u)
+    return {key: out[key] for key in ICC_KEYS if key in keys}
+
+
+def icc_all(values: np.ndarray, confidence: float = 0.95, convention: str = "psych",
+            missing: str = "mixed", keys: tuple[str, ...] = ICC_KEYS) -> dict[str, Coefficient]:
+    """Six ICCs of a units x coders matrix (NaN = missing); ``keys``: only these (each the same Coefficient as
+    among all six, e.g. for leave-one-coder-out of one ICC).
+
+    Complete data: two-way ANOVA mean squares, F tests and CIs as psych::ICC. With missing ratings and
+    ``missing="mixed"`` (default): REML variance components from every rating (:func:`icc_mixed`), with the
+    complete-unit ANOVA figures that psych::ICC reports alongside (``extra["complete_units"]``);
+    ``missing="complete"``: complete units only, as psych::ICC's default.
+    Ratings of extreme magnitude (near 1e308) are divided by a power of two first, exactly: the ICCs do not
+    change, their squares no longer overflow (variance components are then in that unit).
+    """
+    from irrkit.ratings import magnitude_exponent
+
+    x = np.asarray(values, dtype=float)
+    e = magnitude_exponent(x) if x.size else 0
+    if not e:
+        return _icc_all(x, confidence, convention, missing, keys)
+    res = _icc_all(np.ldexp(x, -e), confidence, convention, missing, keys)
+    for c in res.values():
+        if "variance_components" in c.extra:
+            c.extra["variance_components"] = {**c.extra["variance_components"], "unit": f"(rating / 2^{e})^2"}
+    return res
+
+
+def _icc_all(x: np.ndarray, confidence: float, convention: str, missing: str,
+             keys: tuple[str, ...] = ICC_KEYS) -> dict[str, Coefficient]:
+    keys = tuple(key for key in ICC_KEYS if key in keys)
+    if x.ndim != 2 or x.size == 0:
+        return {key: undefined(key, "no ratings", 0, extra={"mcgraw_wong": MCGRAW_WONG[key]}) for key in keys}
+    x = x[:, ~np.all(np.isnan(x), axis=0)]
+    x = x[~np.all(np.isnan(x), axis=1)]
+    complete = x[~np.isnan(x).any(axis=1)]
+    dropped = x.shape[0] - complete.shape[0]
+    anova = _icc_complete(complete, dropped, confidence, convention, keys)
+    if not dropped or missing != "mixed" or x.shape[1] < 2:
+        return anova
+    from irrkit.statistics.reml import too_large
+
+    why = too_large(x.shape)
+    if why:
+        return _with_note(anova, why)
+    if np.nanmax(x) == np.nanmin(x):
+        return {key: undefined(key, "no variance: every rating is the same value, so the ICC is 0/0", x.shape[0],
+                               extra={"mcgraw_wong": MCGRAW_WONG[key]}) for key in keys}
+    from irrkit.statistics.reml import NotFitted
+
+    try:
+        mixed = icc_mixed(x, confidence, convention, keys)
+    except NotFitted as e:
+        return _with_note(anova, str(e))
+    for key, c in mixed.items():
+        a = anova[key]
+        c.extra["complete_units"] = {
+            "value": a.value, "ci_low": a.ci_low, "ci_high": a.ci_high, "p_value": a.p_value,
+            "n_units": a.n_units, "f": a.extra.get("f"), "df1": a.extra.get("df1"), "df2": a.extra.get("df2"),
+            "method": a.method if a.ok else a.reason,
+        }
+    return mixed
+
+
+def _with_note(res: dict[str, Coefficient], note: str) -> dict[str, Coefficient]:
+    return {k: c.with_(method="; ".join(filter(None, (c.method, note)))) for k, c in res.items()}
+
+
+def _icc_complete(complete: np.ndarray, dropped: int, confidence: float, convention: str,
+                  keys: tuple[str, ...] = ICC_KEYS) -> dict[str, Coefficient]:
+    n, k = complete.shape
+    reason = None
+    if k < 2:
+        reason = "fewer than two coders: an ICC needs at least two"
+    elif n < 2:
+        reason = f"fewer than two units rated by every coder ({n}); an ICC needs at least two complete units"
+    elif np.ptp(complete) == 0:
+        reason = "no variance: every rating is the same value, so the ICC is 0/0"
+    if reason:
+        return {key: undefined(key, reason, n, extra={"mcgraw_wong": MCGRAW_WONG[key]}) for key in keys}
+    method = "two-way ANOVA on complete units"
+    if dropped:
+        method += f" ({dropped} incomplete unit{'s' if dropped > 1 else ''} left out)"
+    res = icc_from_mean_squares(mean_squares(complete), confidence, convention, method, keys)
+    for key, c in res.items():
+        if c.value is None or not np.isfinite(c.value):
+            res[key] = undefined(key, "zero variance in the mean squares: the ICC is 0/0", n,
+                                 extra={"mcgraw_wong": MCGRAW_WONG[key]})
+    return res
+
+
+def variance_components(values: np.ndarray) -> dict[str, float]:
+    """REML variance components of rating = mu + unit + coder + error (crossed random effects) from all
+    available ratings: the model psych::ICC fits with lme4 when lmer = TRUE (Bates et al. 2015). Newton's
+    method on the profiled REML criterion with its analytic gradient and Hessian (:mod:`reliability.reml`)."""
+    from irrkit.statistics.reml import variance_components as reml_components
+
+    return reml_components(values)
+
+
+def icc_mixed(values: np.ndarray, confidence: float = 0.95, convention: str = "psych",
+              keys: tuple[str, ...] = ICC_KEYS) -> dict[str, Coefficient]:
+    """The six ICCs from REML variance components, using every rating (units with missing ratings too).
+
+    As psych::ICC(x, missing = FALSE, lmer = TRUE): mean squares are rebuilt from the components
+    (BMS = k s2_unit + s2_e, JMS = n s2_coder + s2_e, EMS = s2_e, WMS = s2_e + s2_coder) and the ICCs, F tests
+    and CIs follow from them with the complete-data df (n units, k coders).
+    """
+    x = np.asarray(values, dtype=float)
+    n, k = x.shape
+    v = variance_components(x)
+    u, c, e = (max(v[key], 0.0) for key in ("unit", "coder", "error"))
+    ms = MeanSquares(n, k, bms=k * u + e, wms=e + c, jms=n * c + e, ems=e)
+    res = icc_from_mean_squares(ms, confidence, convention,
+                                method=f"REML linear mixed model on all {int((~np.isnan(x)).sum())} ratings "
+                                       f"(psych::ICC missing=FALSE, lmer=TRUE convention)", keys=keys)
+    for c_ in res.values():
+        c_.extra["variance_components"] = v
+    return res

@@ -1,0 +1,209 @@
+"""Gates: minimum values of statistics that a coding round must reach (for CI), and their reports.
+
+A gate compares the estimate (default) or the lower confidence bound (``on="lower-bound"``, what a careful lab
+uses) with a minimum. An undefined coefficient under a gate fails: agreement has not been shown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from irrkit.analysis.item import TITLES, ItemResult
+from irrkit.codebooks.codebook import Gate
+from irrkit.errors import InputError
+from irrkit.outputs.escaping import md, md_line, workflow_command, xml_attr, xml_content
+from irrkit.outputs.tables import reported_statistics
+
+STATISTICS = ("percent_agreement", "fleiss_kappa", "gwet_ac1", "gwet_ac2", "krippendorff_alpha", "conger_kappa",
+              "brennan_prediger", "cohen_kappa", "scott_pi", "icc1", "icc2", "icc3", "icc1k", "icc2k", "icc3k")
+
+
+@dataclass(frozen=True)
+class GateResult:
+    item: str
+    statistic: str
+    minimum: float
+    on: str
+    value: float | None
+    ci_low: float | None
+    ci_high: float | None
+    passed: bool
+    message: str
+
+    @property
+    def shortfall(self) -> float | None:
+        got = self.value if self.on == "estimate" else self.ci_low
+        return None if got is None else self.minimum - got
+
+
+def parse_min(specs: Iterable[str], statistics: Sequence[str] = STATISTICS, items: Sequence[str] | None = None,
+              kind: str = "") -> list[Gate]:
+    """``--min STAT=VALUE`` or ``--min ITEM:STAT=VALUE`` -> gates; ``statistics`` are the keys allowed, ``items``
+    (when given) the items an ``ITEM:`` may name, ``kind`` words them in messages (``"episode"``)."""
+    what = f"{kind} " if kind else ""
+    a_stat = "an " if what[:1] in tuple("aeiou") and what else "a "  # a statistic, an episode statistic
+    a_item = "an " if (what or "item")[:1] in tuple("aeiou") else "a "
+    gates = []
+    for spec in specs:
+        target, sep, num = spec.partition("=")
+        item, _, stat = target.rpartition(":")
+        stat = stat.strip()
+        try:
+            value = float(num.replace(",", "."))
+        except ValueError:
+            value = None
+        if not sep or value is None or not -1 <= value <= 1:
+            raise InputError.single("--min", f"'{spec}' is not STAT=VALUE or ITEM:STAT=VALUE with VALUE in [-1, 1]")
+        if stat not in statistics:
+            raise InputError.single("--min", f"'{stat}' is not {a_stat}{what}statistic (allowed: "
+                                    f"{', '.join(statistics)})")
+        if items is not None and item.strip() and item.strip() not in items:
+            raise InputError.single("--min", f"item '{item.strip()}' is not {a_item}{what}item of the "
+                                    f"codebook (items: {', '.join(items)})")
+        gates.append(Gate(stat, value, item.strip() or None))
+    return gates
+
+
+def combine(codebook_gates: Sequence[Gate], cli_gates: Sequence[Gate], items: Sequence[str]) -> list[Gate]:
+    """Codebook gates, overridden by command-line gates for the same (item, statistic)."""
+    for g in cli_gates:
+        if g.item is not None and g.item not in items:
+            raise InputError.single("--min", f"item '{g.item}' is not in the codebook (items: {', '.join(items)})")
+    keys = {(g.item, g.statistic) for g in cli_gates}
+    return [g for g in codebook_gates if (g.item, g.statistic) not in keys] + list(cli_gates)
+
+
+def evaluate(results: Sequence[ItemResult], gates: Sequence[Gate], on: str = "estimate") -> list[GateResult]:
+    """Every (item, gated statistic) pair: passed or not, and why. Item-specific gates win over global ones."""
+    out = []
+    for it in results:
+        specific = {g.statistic: g for g in gates if g.item == it.item}
+        applicable = dict({g.statistic: g for g in gates if g.item is None}, **specific)
+        for stat, g in applicable.items():
+            c = it.coefficients.get(stat)
+            if stat not in specific and stat in STATISTICS and stat not in reported_statistics(it):
+                continue  # a gate for all items applies where its statistic is reported (see coverage())
+            if c is None:
+                out.append(GateResult(it.item, stat, g.minimum, on, None, None, None, False,
+                                      f"{TITLES.get(stat, stat)} is not computed for {it.level} item '{it.item}'"))
+                continue
+            if not c.ok:
+                out.append(GateResult(it.item, stat, g.minimum, on, None, None, None, False,
+                                      f"{TITLES.get(stat, stat)} is undefined: {c.reason}"))
+                continue
+            got = c.value if on == "estimate" else c.ci_low
+            ci = f"95% CI [{c.ci_low:.3f}, {c.ci_high:.3f}]" if c.ci_low is not None else "no CI"
+            what = "estimate" if on == "estimate" else "CI lower bound"
+            if got is None:
+                out.append(GateResult(it.item, stat, g.minimum, on, c.value, c.ci_low, c.ci_high, False,
+                                      f"{TITLES.get(stat, stat)} has no {what}: {c.reason}"))
+                continue
+            passed = bool(got >= g.minimum)  # a numpy bool is not JSON
+            verdict = "reaches" if passed else f"falls short by {g.minimum - got:.3f} of"
+            msg = (f"{TITLES.get(stat, stat)} = {c.value:.3f} ({ci}); {what} {got:.3f} {verdict} "
+                   f"the minimum {g.minimum:.2f}")
+            out.append(GateResult(it.item, stat, g.minimum, on, c.value, c.ci_low, c.ci_high, passed, msg))
+    return out
+
+
+def coverage(results: Sequence[ItemResult], gates: Sequence[Gate]) -> list[tuple[Gate, list[str], list[str]]]:
+    """For each gate: the items it gated and the items it left out (a gate for all items skips an item whose
+    level does not report its statistic, e.g. fleiss_kappa for an interval item; an item gate of its own for
+    the same statistic wins)."""
+    out = []
+    for g in gates:
+        if g.item is not None:
+            out.append((g, [it.item for it in results if it.item == g.item], []))
+            continue
+        own = {it.item for it in results for h in gates if h.item == it.item and h.statistic == g.statistic}
+        covered = [it.item for it in results if it.item not in own and (
+            g.statistic in reported_statistics(it) if g.statistic in STATISTICS else g.statistic in it.coefficients)]
+        out.append((g, covered, [it.item for it in results if it.item not in own and it.item not in covered]))
+    return out
+
+
+def coverage_markdown(cover: Sequence[tuple[Gate, list[str], list[str]]]) -> str:
+    """The "which items each gate covered" section of the summary."""
+    if not cover:
+        return ""
+    lines = ["", "### Gates and the items they cover", "", "| gate | minimum | items gated | not gated (statistic "
+             "not reported for the item's level, or the item has its own gate) |", "|---|---:|---|---|"]
+    for g, covered, skipped in cover:
+        scope = f"{md(g.item)}: " if g.item is not None else "all items: "
+        lines.append(f"| {scope}{md(TITLES.get(g.statistic, g.statistic))} | {g.minimum:.2f} | "
+                     f"{', '.join(md(i) for i in covered) or 'none'} | {', '.join(md(i) for i in skipped)} |")
+    return "\n".join(lines) + "\n"
+
+
+def _classname(suite: str, item: str) -> str:
+    """A JUnit class name: no white space (reporters split or drop names with spaces)."""
+    return re.sub(r"\s+", "_", f"{suite}.{item}".strip())
+
+
+def _suite_head(suite: str, tests: int, failures: int, errors: int, elapsed: float) -> list[str]:
+    return ['<?xml version="1.0" encoding="UTF-8"?>',
+            f'<testsuites name={xml_attr(suite)} tests="{tests}" failures="{failures}" errors="{errors}" '
+            f'time="{elapsed:.3f}">',
+            f'  <testsuite name={xml_attr(suite)} tests="{tests}" failures="{failures}" errors="{errors}" '
+            f'skipped="0" time="{elapsed:.3f}">']
+
+
+def junit_xml(results: Sequence[GateResult], suite: str = "irrkit", elapsed: float = 0.0) -> str:
+    """JUnit XML: one test case per item and gated statistic; failures carry value, CI and threshold. Every
+    test case has a ``time`` (a gate is a comparison: 0; the suite carries the run's ``elapsed`` seconds);
+    names are XML-safe (characters XML 1.0 forbids are shown as escapes)."""
+    failures = sum(not r.passed for r in results)
+    lines = _suite_head(suite, len(results), failures, 0, elapsed)
+    for r in results:
+        head = (f'    <testcase classname={xml_attr(_classname(suite, r.item))} name={xml_attr(r.statistic)} '
+                f'time="0.000"')
+        if r.passed:
+            lines.append(f"{head}>\n      <system-out>{xml_content(r.message)}</system-out>\n    </testcase>")
+        else:
+            lines.append(f'{head}>\n      <failure message={xml_attr(r.message)} type="GateFailure">'
+                         f"{xml_content(r.message)}</failure>\n    </testcase>")
+    lines += ["  </testsuite>", "</testsuites>", ""]
+    return "\n".join(lines)
+
+
+def junit_problems(problems: Sequence[str], suite: str = "irrkit", elapsed: float = 0.0) -> str:
+    """JUnit XML for a run refused for bad input (exit 2): one test case in error per problem."""
+    lines = _suite_head(suite, max(1, len(problems)), 0, max(1, len(problems)), elapsed)
+    for k, p in enumerate(problems or ["bad input"], 1):
+        lines.append(f'    <testcase classname={xml_attr(_classname(suite, "input"))} name="problem {k}" '
+                     f'time="0.000">\n      <error message={xml_attr(p)} type="InputError">{xml_content(p)}'
+                     "</error>\n    </testcase>")
+    lines += ["  </testsuite>", "</testsuites>", ""]
+    return "\n".join(lines)
+
+
+def summary_markdown(results: Sequence[GateResult], title: str = "irrkit reliability gate") -> str:
+    """A Markdown summary for $GITHUB_STEP_SUMMARY or a merge-request note (user text escaped)."""
+    failed = [r for r in results if not r.passed]
+    head = "❌ failed" if failed else "✅ passed"
+    lines = [f"## {md_line(title)}: {head}", "",
+             f"{len(results) - len(failed)} of {len(results)} gated statistics reach their minimum.", "",
+             "| | item | statistic | value | 95% CI | minimum | compared |", "|---|---|---|---:|---|---:|---|"]
+    for r in results:
+        ci = f"[{r.ci_low:.3f}, {r.ci_high:.3f}]" if r.ci_low is not None and r.ci_high is not None else ""
+        val = f"{r.value:.3f}" if r.value is not None else "undefined"
+        lines.append(f"| {'✅' if r.passed else '❌'} | {md(r.item)} | {md(TITLES.get(r.statistic, r.statistic))} | "
+                     f"{val} | {ci} | {r.minimum:.2f} | {r.on} |")
+    if failed:
+        lines += ["", "### Why", ""] + [f"- **{md(r.item)}**: {md(r.message)}" for r in failed]
+    return "\n".join(lines) + "\n"
+
+
+def summary_problems(problems: Sequence[str], title: str = "irrkit") -> str:
+    """A Markdown summary of a run refused for bad input (exit 2): every problem, escaped."""
+    lines = [f"## {md_line(title)}: ❌ bad input (exit 2), nothing computed", ""]
+    lines += [f"- {md(p)}" for p in problems] or ["- bad input"]
+    return "\n".join(lines) + "\n"
+
+
+def github_annotations(results: Sequence[GateResult], file: str | None = None) -> list[str]:
+    """``::error`` workflow commands for failing items (GitHub Actions); every field escaped."""
+    return [workflow_command("error", r.message, file=file, title=f"irrkit gate: {r.item} {r.statistic}")
+            for r in results if not r.passed]

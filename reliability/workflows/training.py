@@ -1,0 +1,556 @@
+"""Coder training rounds: each trainee against a gold-standard coding, and one coder's test-retest agreement.
+
+Per trainee and item (units rated by both trainee and gold): nominal items get percent agreement, Cohen's
+kappa (the Conger engine with two coders) and Gwet's AC1; scale items (ordinal, interval, ratio) get ICC(A,1)
+and the mean absolute difference (retest also ICC(C,1)). Also: trainee x gold confusion matrices, the coder x
+coder matrix, the disagreement handout for a consensus meeting, pass/fail against gates and round records.
+Pure functions: no printing, no file I/O (the CLI reads and writes).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from irrkit import __version__
+from irrkit.analysis.item import TITLES, ItemResult
+from irrkit.codebooks.codebook import Codebook, Gate, Item
+from irrkit.errors import InputError
+from irrkit.outputs.tables import STANDARD, CsvDialect, ci_text, fmt, to_csv
+from irrkit.ratings import ItemRatings, magnitude_exponent
+from irrkit.readers import RatingSet
+from irrkit.statistics import chance_corrected
+from irrkit.statistics.icc import ICC_KEYS, icc_all
+from irrkit.statistics.results import Coefficient, undefined
+from irrkit.workflows import gates as gate
+
+if TYPE_CHECKING:
+    import pandas as pd
+from irrkit.outputs.escaping import md, md_line
+
+NOMINAL_STATS = ("percent_agreement", "cohen_kappa", "gwet_ac1")
+SCALE_STATS = ("icc2", "mean_abs_diff")
+RETEST_SCALE_STATS = ("icc2", "icc3", "mean_abs_diff")
+DEFAULT_GATES = (Gate("cohen_kappa", 0.6), Gate("icc2", 0.6))  # nominal items / scale items
+TITLE = {**TITLES, "mean_abs_diff": "Mean abs. diff."}
+BASE_COLUMNS = ("unit", "coder", "item", "code", "value", "file", "line")
+HANDOUT_FIELDS = ("trainee", "item", "unit", "trainee_code", "trainee_label", "gold_code", "gold_label",
+                  "difference", "trainee_definition", "gold_definition", "file", "line")
+SUMMARY_FIELDS = ("trainee", "item", "level", "statistic", "name", "value", "se", "ci_low", "ci_high",
+                  "n_units", "minimum", "compared", "gate", "status", "reason")
+
+
+@dataclass
+class PairResult:
+    """One coder against the reference (gold, or the first pass) on one item."""
+
+    coder: str
+    item: str
+    level: str
+    statistics: dict[str, Coefficient]
+    n_units: int  # units both rated
+    n_unrated: int  # reference units the coder left unrated
+    codes: tuple[str, ...] = ()  # confusion matrix order (codebook order), nominal items
+    confusion: np.ndarray | None = None  # rows: the coder's codes, columns: reference codes
+
+    def item_result(self) -> ItemResult:
+        """The shape gate.evaluate takes."""
+        return ItemResult(self.item, self.level, "identity", self.n_units, 2, 2 * self.n_units,
+                          list(self.codes), self.statistics, "cohen_kappa" if self.level == "nominal" else "icc2")
+
+
+@dataclass
+class TrainingResult:
+    """Every trainee against the reference coder on every item."""
+
+    codebook: Codebook
+    reference: str  # coder name of the gold standard (or 'first' in a retest)
+    coders: list[str]  # trainees (or 'second')
+    pairs: dict[str, dict[str, PairResult]]  # coder -> item -> result
+    matrix: dict[str, dict[str, list[list[float | None]]]]  # item -> statistic -> (ref + coders)^2 matrix
+    handout: dict[str, list[dict[str, Any]]]  # coder -> disagreement rows
+    warnings: list[str] = field(default_factory=list)
+    retest: bool = False
+
+    @property
+    def matrix_coders(self) -> list[str]:
+        return [self.reference, *self.coders]
+
+
+# ----------------------------------------------------------------------------------------------- statistics
+
+
+def _mad(d: np.ndarray, confidence: float, clusters: np.ndarray | None = None) -> Coefficient:
+    """Mean absolute difference with a t CI over units (with ``clusters``: the cluster-robust SE of the mean,
+    t(G-1), :func:`reliability.cluster.robust_se`)."""
+    key, n = "mean_abs_diff", len(d)
+    if n == 0:
+        return undefined(key, "no unit rated by both")
+    a = np.abs(d)
+    value = float(a.mean())
+    if n < 2:
+        return Coefficient(key, value, n_units=n, reason="fewer than two units: no CI", method="mean |a - b|")
+    from irrkit.statistics import distributions as special
+
+    e = magnitude_exponent(a)  # near 1e308 the squares of std() overflow: scale by 2^-e (exact) and back
+    se = float(np.ldexp(np.ldexp(a, -e).std(ddof=1), e) / math.sqrt(n))
+    if clusters is not None:
+        from irrkit.statistics.clusters import n_clusters, robust_se
+
+        g = n_clusters(clusters)
+        cse = robust_se(a, clusters, value)
+        if cse is None:
+            return Coefficient(key, value, n_units=n, reason="one cluster: no cluster-robust CI",
+                               method="mean |a - b|", extra={"n_clusters": g})
+        t = float(special.stdtrit(g - 1, 1 - (1 - confidence) / 2))
+        return Coefficient(key, value, cse, max(0.0, value - t * cse), value + t * cse, None, n_units=n,
+                           method=f"mean |a - b| over units both rated, cluster-robust over {g} clusters, CI t(G-1)",
+                           extra={"n_clusters": g})
+    t = float(special.stdtrit(n - 1, 1 - (1 - confidence) / 2))
+    return Coefficient(key, value, se, max(0.0, value - t * se), value + t * se, None, n_units=n,
+                       method="mean |a - b| over units both rated, CI t(n-1)")
+
+
+def pair_statistics(a: np.ndarray, b: np.ndarray, r: ItemRatings, confidence: float = 0.95,
+                    keys: Sequence[str] | None = None, clusters: np.ndarray | None = None) -> dict[str, Coefficient]:
+    """Agreement of two codings of one item (values as in ``r``, NaN = missing), on units both rated.
+    ``clusters`` (default: ``r.clusters`` when it matches ``a``): each unit's cluster, for cluster-robust SEs."""
+    both = ~np.isnan(a) & ~np.isnan(b)
+    if clusters is None and r.clusters is not None and len(r.clusters) == len(a):
+        clusters = r.clusters
+    cl = None if clusters is None else np.asarray(clusters)[both]
+    m = np.column_stack([a[both], b[both]])
+    n = len(m)
+    if keys is None:
+        keys = NOMINAL_STATS if r.level == "nominal" else SCALE_STATS
+    if n == 0:
+        return {k: undefined(k, "no unit rated by both") for k in keys}
+    out: dict[str, Coefficient] = {}
+    if r.level == "nominal":
+        q = len(r.categories)
+        codes = chance_corrected.category_index(m, r.categories)
+        ag = chance_corrected.agreement(chance_corrected.count_table(codes, q), clusters=cl)
+        out = {"percent_agreement": chance_corrected.percent_agreement(ag, confidence),
+               "cohen_kappa": chance_corrected.conger_kappa(codes, q, None, confidence, key="cohen_kappa",
+                                                  a=ag if cl is not None else None),
+               "gwet_ac1": chance_corrected.gwet_ac(ag, confidence)}
+    else:
+        iccs = tuple(k for k in keys if k in ICC_KEYS)  # only the ICCs asked for (each as among all six)
+        out = {**(icc_all(m, confidence, keys=iccs) if iccs else {})}
+        if "mean_abs_diff" in keys:
+            out["mean_abs_diff"] = _mad(m[:, 0] - m[:, 1], confidence, cl)
+    return {k: out[k] for k in keys if k in out}
+
+
+def _confusion(a: np.ndarray, b: np.ndarray, r: ItemRatings) -> np.ndarray:
+    from irrkit.statistics.two_coders import contingency
+
+    both = ~np.isnan(a) & ~np.isnan(b)
+    ca = chance_corrected.category_index(np.where(both, a, np.nan), r.categories)
+    cb = chance_corrected.category_index(np.where(both, b, np.nan), r.categories)
+    return contingency(ca, cb, len(r.categories)).astype(int)
+
+
+# ----------------------------------------------------------------------------------------------- handout
+
+
+def _describe(it: Item, r: ItemRatings, v: float) -> tuple[str, str, str]:
+    """Code, label and definition of a value of an item."""
+    if math.isnan(v):
+        return "", "(not coded)", ""
+    for cat, val in zip(it.categories, r.categories, strict=False):
+        if abs(val - v) < 1e-9:
+            return cat.code, cat.label, cat.definition
+    text = np.format_float_positional(v, trim="-")
+    anchors = it.scale.anchors if it.scale else {}
+    return text, next((lab for x, lab in anchors.items() if abs(x - v) < 1e-9), ""), ""
+
+
+def _context(records: pd.DataFrame, coder: str, item: str) -> tuple[pd.DataFrame, list[str]]:
+    """The coder's records of an item by unit, and the context columns that coder's file fills."""
+    sub = records[(records["coder"] == coder) & (records["item"] == item)].drop_duplicates("unit")
+    ctx = [c for c in records.columns if c not in BASE_COLUMNS and (sub[c].astype(str) != "").any()]
+    return sub.set_index("unit"), ctx
+
+
+def _typed(src: Any, fallback: str) -> str:
+    """The cell text of a record (a value as typed), else ``fallback``."""
+    if src is None:
+        return fallback
+    text = str(src["code"]).strip()
+    return text or fallback
+
+
+def handout_rows(r: ItemRatings, it: Item, ref: int, j: int, records: pd.DataFrame) -> list[dict[str, Any]]:
+    """Units where coder ``j`` differs from the reference ``ref`` (or left a reference unit unrated)."""
+    g, t = r.values[:, ref], r.values[:, j]
+    diff = ~np.isnan(g) & (np.isnan(t) | ~np.isclose(np.nan_to_num(t), g, rtol=0, atol=1e-9))
+    rows: list[dict[str, Any]] = []
+    if not diff.any():
+        return rows
+    mine, ctx = _context(records, r.coders[j], r.item)
+    gold, gctx = _context(records, r.coders[ref], r.item)
+    gctx = [c for c in gctx if c not in ctx]
+    for i in np.flatnonzero(diff):
+        unit = r.units[i]
+        tc, tl, td = _describe(it, r, t[i])
+        gc, gl, gd = _describe(it, r, g[i])
+        src = mine.loc[unit] if unit in mine.index else None
+        gsrc = gold.loc[unit] if unit in gold.index else None
+        if not it.categories:  # a scale value as the coder typed it ('2,5' stays '2,5')
+            tc = tc if math.isnan(t[i]) else _typed(src, tc)
+            gc = gc if math.isnan(g[i]) else _typed(gsrc, gc)
+        row: dict[str, Any] = {
+            "trainee": r.coders[j], "item": r.item, "unit": unit, "trainee_code": tc, "trainee_label": tl,
+            "gold_code": gc, "gold_label": gl,
+            "difference": "" if r.level == "nominal" or math.isnan(t[i]) else float(t[i] - g[i]),
+            "trainee_definition": td, "gold_definition": gd}
+        row["file"], row["line"] = ("", "") if src is None else (src["file"], int(src["line"]))
+        row.update({c: "" if src is None else str(src[c]) for c in ctx})
+        row.update({f"gold_{c}": "" if gsrc is None else str(gsrc[c]) for c in gctx})
+        rows.append(row)
+    return rows
+
+
+# ----------------------------------------------------------------------------------------------- rounds
+
+
+def compare(items: dict[str, ItemRatings], codebook: Codebook, reference: str, records: pd.DataFrame,
+            confidence: float = 0.95, retest: bool = False, warnings: Sequence[str] = ()) -> TrainingResult:
+    """Every coder other than ``reference`` against it, item by item."""
+    first = next(iter(items.values()))
+    if reference not in first.coders:
+        raise InputError.single("<gold>", f"no coder '{reference}' in the data "
+                                f"(coders: {', '.join(first.coders)})")
+    coders = [c for c in first.coders if c != reference]
+    if not coders:
+        raise InputError.single("<input>", "no trainee coding besides the gold standard")
+    ref = first.coders.index(reference)
+    pairs: dict[str, dict[str, PairResult]] = {c: {} for c in coders}
+    handout: dict[str, list[dict[str, Any]]] = {c: [] for c in coders}
+    matrix: dict[str, dict[str, list[list[float | None]]]] = {}
+    notes = [w for w in warnings if "only one coder" not in w and "kept as context" not in w]
+    ctx = [c for c in records.columns if c not in BASE_COLUMNS]
+    if ctx:
+        notes.append(f"context column{'s' * (len(ctx) > 1)} {', '.join(ctx)} passed through to the handouts")
+    scale_keys = RETEST_SCALE_STATS if retest else SCALE_STATS
+    gaps: dict[str, list[str]] = {}
+    for it in codebook.items:
+        r = items[it.id]
+        keys = NOMINAL_STATS if r.level == "nominal" else scale_keys
+        g = r.values[:, ref]
+        for c in coders:
+            j = r.coders.index(c)
+            t = r.values[:, j]
+            both = ~np.isnan(g) & ~np.isnan(t)
+            unrated, extra = int((~np.isnan(g) & np.isnan(t)).sum()), int((np.isnan(g) & ~np.isnan(t)).sum())
+            if unrated:
+                gaps.setdefault(c, []).append(f"{it.id}: {unrated}")
+            if extra:
+                notes.append(f"{c} rated {extra} unit{'s' * (extra > 1)} of item '{it.id}' that "
+                             f"'{reference}' did not rate; left out")
+            stats = pair_statistics(t, g, r, confidence, keys)
+            p = PairResult(c, it.id, r.level, stats, int(both.sum()), unrated)
+            if r.level == "nominal":
+                p.codes, p.confusion = tuple(r.labels), _confusion(t, g, r)
+            pairs[c][it.id] = p
+            handout[c] += handout_rows(r, it, ref, j, records)
+        order = [ref] + [r.coders.index(c) for c in coders]
+        mkeys = ("percent_agreement", "cohen_kappa") if r.level == "nominal" else ("icc2", "mean_abs_diff")
+        mat: dict[str, list[list[float | None]]] = {k: [[None] * len(order) for _ in order] for k in mkeys}
+        for x, jx in enumerate(order):
+            for y, jy in enumerate(order[x + 1:], x + 1):
+                st = pair_statistics(r.values[:, jx], r.values[:, jy], r, confidence, mkeys)
+                for k in mkeys:
+                    mat[k][x][y] = mat[k][y][x] = st[k].value if st[k].ok else None
+        matrix[it.id] = mat
+    notes += [f"{c} left unrated some units that '{reference}' rated (item: units): {', '.join(v)}"
+              for c, v in gaps.items()]
+    return TrainingResult(codebook, reference, coders, pairs, matrix, handout, notes, retest)
+
+
+def train(data: RatingSet, gold_file: str, confidence: float = 0.95) -> TrainingResult:
+    """Trainees against the coder of ``gold_file`` (read with ``read_coder_files([gold, *trainees], cb)``)."""
+    names = sorted(set(data.records.loc[data.records["file"] == gold_file, "coder"]))
+    if len(names) != 1:
+        raise InputError.single(gold_file, f"the gold standard must be one coding; found {len(names)} coders "
+                                f"({', '.join(names)})")
+    return compare(data.items, data.codebook, names[0], data.records, confidence, warnings=data.warnings)
+
+
+def retest(first: RatingSet, second: RatingSet, confidence: float = 0.95) -> TrainingResult:
+    """Intra-coder agreement: one coder's two passes over the same units (coders renamed 'first' and
+    'second')."""
+    for rs, what in ((first, "first"), (second, "second")):
+        if len(rs.coders) != 1:
+            raise InputError.single(rs.files[0] if rs.files else what, f"a retest pass must be one coder's "
+                                    f"coding; found {len(rs.coders)} coders ({', '.join(rs.coders)})")
+    units = list(dict.fromkeys([*first.units, *second.units]))
+    pos = {u: i for i, u in enumerate(units)}
+    items = {}
+    for it in first.codebook.items:
+        a, b = first.items[it.id], second.items[it.id]
+        m = np.full((len(units), 2), np.nan)
+        m[[pos[u] for u in a.units], 0] = a.values[:, 0]
+        m[[pos[u] for u in b.units], 1] = b.values[:, 0]
+        cats = a.categories if a.level == "nominal" or it.categories else tuple(
+            sorted(set(a.categories) | set(b.categories)))
+        items[it.id] = replace(a, units=units, coders=["first", "second"], values=m, categories=cats)
+    import pandas as pd
+
+    records = pd.concat([first.records.assign(coder="first"), second.records.assign(coder="second")],
+                        ignore_index=True)
+    return compare(items, first.codebook, "first", records, confidence, retest=True,
+                   warnings=[*first.warnings, *second.warnings])
+
+
+# ----------------------------------------------------------------------------------------------- gates
+
+
+def gateable(level: str, retest: bool = False) -> tuple[str, ...]:
+    return NOMINAL_STATS if level == "nominal" else ("icc2", "icc3") if retest else ("icc2",)
+
+
+def training_gates(cb: Codebook, cli_gates: Sequence[Gate],
+                   retest: bool = False) -> tuple[list[Gate], list[str]]:
+    """Defaults (Cohen's kappa >= 0.60 nominal, ICC(A,1) >= 0.60 scales), overridden by the codebook's gates
+    on the statistics computed here, overridden by ``--min``. Returns the gates and notes on ignored ones."""
+    levels = {it.id: it.level for it in cb.items}
+    allowed = {s for lv in levels.values() for s in gateable(lv, retest)}
+    for g in cli_gates:
+        ok = g.statistic in (gateable(levels[g.item], retest) if g.item in levels else allowed)
+        if not ok:
+            where = f"{levels[g.item]} item '{g.item}'" if g.item in levels else "any item"
+            scales = ", ".join(gateable("ordinal", retest))
+            raise InputError.single("--min", f"'{g.statistic}' is not computed for {where} here (nominal: "
+                                    f"{', '.join(NOMINAL_STATS)}; scales: {scales})")
+    used = [g for g in cb.gates if g.statistic in (gateable(levels[g.item], retest) if g.item else allowed)]
+    notes = [f"codebook gate {g.item + ':' if g.item else ''}{g.statistic} >= {g.minimum:.2f} is not used "
+             "here (not a training statistic)" for g in cb.gates if g not in used]
+    base = gate.combine(list(DEFAULT_GATES), used, list(levels))
+    return gate.combine(base, cli_gates, list(levels)), notes
+
+
+def evaluate(res: TrainingResult, gates: Sequence[Gate],
+             on: str = "estimate") -> dict[str, list[gate.GateResult]]:
+    """Gate results per coder (item names plain)."""
+    return {c: gate.evaluate([p.item_result() for p in res.pairs[c].values()], gates, on) for c in res.coders}
+
+
+def flat(results: dict[str, list[gate.GateResult]]) -> list[gate.GateResult]:
+    """All gate results, items named ``trainee.item`` (for JUnit, summaries and annotations)."""
+    return [replace(r, item=f"{c}.{r.item}") for c, rs in results.items() for r in rs]
+
+
+def passed(results: dict[str, list[gate.GateResult]]) -> dict[str, bool]:
+    return {c: all(r.passed for r in rs) for c, rs in results.items()}
+
+
+# ----------------------------------------------------------------------------------------------- tables
+
+
+def summary_rows(res: TrainingResult, results: dict[str, list[gate.GateResult]]) -> list[dict[str, Any]]:
+    """One row per coder, item and statistic, with its gate (if any)."""
+    rows = []
+    for c in res.coders:
+        gates = {(r.item, r.statistic): r for r in results.get(c, [])}
+        for item, p in res.pairs[c].items():
+            for key, s in p.statistics.items():
+                g = gates.get((item, key))
+                rows.append({"trainee": c, "item": item, "level": p.level, "statistic": key,
+                             "name": TITLE.get(key, key), "value": s.value, "se": s.se, "ci_low": s.ci_low,
+                             "ci_high": s.ci_high, "n_units": p.n_units, "minimum": g.minimum if g else None,
+                             "compared": g.on if g else "",
+                             "gate": "" if g is None else "pass" if g.passed else "fail",
+                             "status": s.status, "reason": s.reason or ""})
+    return rows
+
+
+def summary_csv(res: TrainingResult, results: dict[str, list[gate.GateResult]], dialect: CsvDialect = STANDARD,
+                visible: bool = False) -> str:
+    return to_csv(summary_rows(res, results), SUMMARY_FIELDS, dialect, visible)
+
+
+def handout_csv(rows: Sequence[dict[str, Any]], dialect: CsvDialect = STANDARD) -> str:
+    fields = list(dict.fromkeys([*HANDOUT_FIELDS, *(k for r in rows for k in r)]))
+    return to_csv(rows, fields, dialect)
+
+
+def handout_markdown(res: TrainingResult, coder: str, results: Sequence[gate.GateResult] = (),
+                     round_name: str | None = None) -> str:
+    """The disagreement handout of one trainee, grouped by item, for a consensus meeting. Every field from
+    the data or the codebook is escaped (``textsafe.md``): no name or note can forge a heading, break a table
+    row or inject HTML."""
+    cb, rows = res.codebook, res.handout[coder]
+    who = "first pass" if res.retest else res.reference
+    lines = [f"# Training handout: {md_line(coder)}", "",
+             f"Codebook **{md(cb.title or cb.id)}** ({md(cb.id)} {md(cb.version or '')}), compared with "
+             f"**{md(who)}**" + (f", round {md(round_name)}" if round_name else "") + ".", ""]
+    gates = {(r.item, r.statistic): r for r in results}
+    lines += ["| item | statistic | value | 95% CI | units | gate |", "|---|---|---:|---|---:|---|"]
+    for item, p in res.pairs[coder].items():
+        for key, s in p.statistics.items():
+            g = gates.get((item, key))
+            verdict = "" if g is None else f"{'✅ pass' if g.passed else '❌ fail'} (min {g.minimum:.2f})"
+            val = fmt(s.value) if s.ok else "undefined"
+            lines.append(f"| {md(item)} | {md(TITLE.get(key, key))} | {val} | {ci_text(s.ci_low, s.ci_high)} | "
+                         f"{p.n_units} | {verdict} |")
+    lines.append("")
+    if not rows:
+        return "\n".join([*lines, f"{md(coder)} agrees with {md(who)} on every unit and item.", ""])
+    for it in cb.items:
+        mine = [r for r in rows if r["item"] == it.id]
+        if not mine:
+            continue
+        n = res.pairs[coder][it.id].n_units
+        lines += [f"## {md_line(it.id)}: {md_line(it.label or it.id)}", ""]
+        if it.definition:
+            lines += [f"*{md(it.definition)}*", ""]
+        pairs = Counter((r["gold_code"], r["trainee_code"]) for r in mine)
+        top = ", ".join(f"{md(who)} '{md(g)}' coded as '{md(t or '(not coded)')}' ({k}x)"
+                        for (g, t), k in pairs.most_common(3))
+        lines += [f"{len(mine)} disagreement{'s' * (len(mine) > 1)} in {n} units. Most frequent: {top}."]
+        d = [r["difference"] for r in mine if r["difference"] != ""]
+        if d:
+            lines.append(f"{md(coder)} rated higher than {md(who)} {sum(x > 0 for x in d)} times, lower "
+                         f"{sum(x < 0 for x in d)} times (mean difference {sum(d) / n:+.2f} over all "
+                         f"{n} units).")
+        lines.append("")
+        for r in mine:
+            ctx = {k: v for k, v in r.items() if k not in HANDOUT_FIELDS and v not in ("", None)}
+            where = f"{r['file']}:{r['line']}" if r["file"] else ""
+            head = ", ".join(f"{md_line(k)}: {md_line(v)}" for k, v in ctx.items())
+            lines += [f"### Unit {md_line(r['unit'])}" + (f" ({head})" if head else ""), "",
+                      "| | code | label | definition |", "|---|---|---|---|",
+                      f"| **{md(coder)}** | {md(r['trainee_code'])} | {md(r['trainee_label'])} | "
+                      f"{md(r['trainee_definition'])} |",
+                      f"| **{md(who)}** | {md(r['gold_code'])} | {md(r['gold_label'])} | "
+                      f"{md(r['gold_definition'])} |", ""]
+            if where:
+                lines += [f"Source: {md_line(where)}", ""]
+    return "\n".join(lines)
+
+
+def report_markdown(res: TrainingResult, results: dict[str, list[gate.GateResult]], title: str) -> str:
+    """The round as Markdown: per trainee x item statistics and gates, confusion matrices, coder matrix (user
+    text escaped)."""
+    ok = passed(results)
+    lines = [f"# {md_line(title)}", "", "| trainee | item | statistic | value | 95% CI | units | gate |",
+             "|---|---|---|---:|---|---:|---|"]
+    for row in summary_rows(res, results):
+        gate_txt = "" if not row["gate"] else f"{row['gate']} (min {row['minimum']:.2f}, {row['compared']})"
+        val = fmt(row["value"]) if row["status"] == "ok" else "undefined"
+        lines.append(f"| {md(row['trainee'])} | {md(row['item'])} | {md(row['name'])} | {val} | "
+                     f"{ci_text(row['ci_low'], row['ci_high'])} | {row['n_units']} | {gate_txt} |")
+    verdict = {c: "not gated" if not results.get(c) else "passed" if ok.get(c, True) else "FAILED"
+               for c in res.coders}
+    lines += ["", *(f"- **{md(c)}**: {verdict[c]}" for c in res.coders), ""]
+    for c in res.coders:
+        for item, p in res.pairs[c].items():
+            if p.confusion is None:
+                continue
+            lines += [f"## Confusion: {md_line(c)} (rows) x {md_line(res.reference)} (columns), {md_line(item)}",
+                      "", "| | " + " | ".join(md(x) for x in p.codes) + " |", "|---|" + "---:|" * len(p.codes)]
+            lines += [f"| **{md(code)}** | " + " | ".join(str(v) for v in p.confusion[k]) + " |"
+                      for k, code in enumerate(p.codes)] + [""]
+    names = res.matrix_coders
+    for item, mats in res.matrix.items() if len(res.coders) > 1 else ():
+        for key, m in mats.items():
+            lines += [f"## {md_line(TITLE.get(key, key))} between coders, {md_line(item)}", "",
+                      "| | " + " | ".join(md(x) for x in names) + " |", "|---|" + "---:|" * len(names)]
+            lines += [f"| **{md(a)}** | " + " | ".join("—" if v is None else fmt(v) for v in m[x]) + " |"
+                      for x, a in enumerate(names)] + [""]
+    lines += [f"- {md(w)}" for w in res.warnings]
+    return "\n".join(lines) + "\n"
+
+
+# ----------------------------------------------------------------------------------------------- history
+
+
+def _stat(c: Coefficient) -> dict[str, Any]:
+    return {k: v for k, v in c.to_dict().items() if k in ("value", "ci_low", "ci_high", "n_units", "status")}
+
+
+def round_record(res: TrainingResult, results: dict[str, list[gate.GateResult]], *, number: int | None = None,
+                 name: str | None = None, timestamp: str | None = None, gate_on: str = "estimate",
+                 files: Sequence[str] = (), gated: bool = True) -> dict[str, Any]:
+    """A round as a JSON-ready dict: id, time, codebook, and per trainee x item statistics and pass/fail.
+    A round run without gates (``gated=False``, ``--no-gate``) records ``"passed": null`` and
+    ``"gate_status": "not gated"``: it passed nothing and failed nothing."""
+    ok = passed(results)
+    trainees = {}
+    for c in res.coders:
+        gates = {(r.item, r.statistic): r for r in results.get(c, [])}
+        items = {}
+        for item, p in res.pairs[c].items():
+            mine = [g for (i, _), g in gates.items() if i == item]
+            items[item] = {
+                "level": p.level, "n_units": p.n_units, "n_unrated": p.n_unrated,
+                "disagreements": sum(r["item"] == item for r in res.handout[c]),
+                "statistics": {k: _stat(s) for k, s in p.statistics.items()},
+                "gates": [{"statistic": g.statistic, "minimum": g.minimum, "passed": g.passed,
+                           "message": g.message} for g in mine],
+                "passed": all(g.passed for g in mine) if gated and mine else None}
+        trainees[c] = {"passed": ok.get(c, True) if gated and results.get(c) else None, "items": items}
+    return {"tool": "irrkit", "version": __version__, "kind": "retest" if res.retest else "training-round",
+            "round": number, "name": name, "timestamp": timestamp,
+            "codebook": {"id": res.codebook.id, "version": res.codebook.version or None},
+            "reference": res.reference, "files": list(files), "gate_on": gate_on if gated else None,
+            "gate_status": "gated" if gated else "not gated",
+            "passed": all(ok.values()) if gated else None, "trainees": trainees}
+
+
+def to_json(res: TrainingResult, results: dict[str, list[gate.GateResult]], **meta: Any) -> dict[str, Any]:
+    """The round record plus confusion matrices, coder matrix, handout size and warnings."""
+    out = round_record(res, results, **meta)
+    for c in res.coders:
+        for item, p in res.pairs[c].items():
+            d = out["trainees"][c]["items"][item]
+            d["statistics"] = {k: s.to_dict() for k, s in p.statistics.items()}
+            if p.confusion is not None:
+                d["confusion"] = {"rows": f"{c} codes", "columns": f"{res.reference} codes",
+                                  "codes": list(p.codes), "counts": p.confusion.tolist()}
+    out["coder_matrix"] = {"coders": res.matrix_coders, "items": res.matrix}
+    out["warnings"] = res.warnings
+    return out
+
+
+def compare_rounds(previous: dict[str, Any], current: dict[str, Any]) -> list[dict[str, Any]]:
+    """Change per trainee, item and statistic since the previous round (trainees new in this round: previous
+    None). ``gated`` marks the statistics gated in the current round. Verdicts compare like with like: an item
+    without gates in a round (``--no-gate``; records of older versions said "passed" there) has the verdict
+    None ("not gated"), and ``was_compared``/``compared`` say what each round's gates compared."""
+    rows = []
+    for c, t in current.get("trainees", {}).items():
+        before = previous.get("trainees", {}).get(c)
+        for item, d in t["items"].items():
+            old = (before or {}).get("items", {}).get(item, {})
+            gated = {g["statistic"] for g in d.get("gates", [])}
+            was = old.get("passed") if old.get("gates") else None
+            now = d.get("passed") if d.get("gates") else None
+            for key, s in d["statistics"].items():
+                v0 = old.get("statistics", {}).get(key, {}).get("value")
+                v1 = s.get("value")
+                rows.append({"trainee": c, "item": item, "statistic": key, "name": TITLE.get(key, key),
+                             "previous": v0, "current": v1,
+                             "change": None if v0 is None or v1 is None else v1 - v0,
+                             "gated": key in gated, "was_passed": was, "passed": now,
+                             "was_compared": previous.get("gate_on") if was is not None else None,
+                             "compared": current.get("gate_on") if now is not None else None})
+    return rows
+
+
+ROUND_FILE = re.compile(r"round-(\d{3,})-(.+)\.json")
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def round_file_name(number: int, name: str) -> str:
+    if not NAME.fullmatch(name):
+        raise InputError.single("--round", f"'{name}' is not a round name (letters, digits, '.', '_', '-'; "
+                                "at most 64 characters)")
+    return f"round-{number:03d}-{name}.json"
