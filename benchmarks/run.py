@@ -326,7 +326,6 @@ def section_pingouin(rep: Report, args: argparse.Namespace) -> None:
         warnings.simplefilter("ignore")
         import pingouin as pg
     from irrkit.statistics.icc import icc_all
-
     n, k = (2_000, 8) if args.quick else (20_000, 8)
     x = scale_ratings(n, k, seed=args.seed)
     long = pd.DataFrame({"unit": np.repeat(np.arange(n), k), "coder": np.tile(np.arange(k), n), "y": x.ravel()})

@@ -93,7 +93,6 @@ def coefficients(out: bytes) -> dict[str, Any]:
 def section_scales(rep, args) -> dict[str, Any]:
     from irrkit.analysis.item import krippendorff_alpha
     from irrkit.statistics.icc import icc_all
-
     runs = 1 if args.quick else 3
     full = rep.full
     out: dict[str, Any] = {}

@@ -120,8 +120,7 @@ def output_files(out: Path, items, opts, ratings, warnings: list[str], title: st
     """Contents of the tables written with --out (``gate_results``: the gates, in summary.csv/md and JSON)."""
     import json
 
-    from irrkit.analysis import diagnostics
-    from irrkit.outputs import tables
+    from irrkit.outputs import diagnostics_tables, tables
 
     d = dialect or tables.STANDARD
     return {
@@ -130,8 +129,8 @@ def output_files(out: Path, items, opts, ratings, warnings: list[str], title: st
         out / "summary.md": tables.to_markdown(items, opts, title=title, warnings=warnings, gates=gate_results),
         out / "per_category.csv": tables.to_csv(tables.per_category_rows(items), None, d),
         out / "disagreements.csv": tables.to_csv(tables.disagreement_rows(ratings), None, d),
-        out / "coders.csv": tables.to_csv(diagnostics.coder_rows(items), diagnostics.CODER_FIELDS, d),
-        out / "coder_pairs.csv": tables.to_csv(diagnostics.pair_rows(items), diagnostics.PAIR_FIELDS, d),
+        out / "coders.csv": tables.to_csv(diagnostics_tables.coder_rows(items), diagnostics_tables.CODER_FIELDS, d),
+        out / "coder_pairs.csv": tables.to_csv(diagnostics_tables.pair_rows(items), diagnostics_tables.PAIR_FIELDS, d),
         out / "results.json": json.dumps(tables.results_json(items, opts, warnings=warnings or None, **meta),
                                          indent=2, ensure_ascii=False) + "\n",
     }
@@ -168,7 +167,6 @@ def run_check(files: list[Path], codebook: Path, out: Path | None, fmt: Format, 
         items = [analyse(data.items[it.id], opts) for it in cb.items]
     if diagnostics:  # coder x coder matrix, Light's kappa, coder profiles, leave-one-coder-out
         from irrkit.analysis.diagnostics import diagnose
-
         for it, res in zip(cb.items, items):
             res.diagnostics = diagnose(data.items[it.id], res, opts)
     title = title or f"{cb.title or cb.id}: {len(data.coders)} coders, {len(data.units)} units"
@@ -206,14 +204,15 @@ def apply_gates(items, cb, mins: list[str] | None, gate_on: GateOn, no_gate: boo
     """Evaluate gates, write JUnit/summary (or add them to ``pending``), print failures; return the exit code."""
 
     from irrkit.cli.output import write_all
+    from irrkit.outputs import ci
     from irrkit.workflows import gates as gate
 
     gates = [] if no_gate else gate.combine(cb.gates, gate.parse_min(mins or []), [it.id for it in cb.items])
     results = gate.evaluate(items, gates, on=gate_on.value)
     elapsed = 0.0 if started is None else time.monotonic() - started
-    files, appends = gate_outputs(junit, gate.junit_xml(results, suite=f"irrkit.{cb.id}", elapsed=elapsed), summary,
-                                  gate.summary_markdown(results, title=f"irrkit gate: {cb.title or cb.id}")
-                                  + gate.coverage_markdown(gate.coverage(items, gates)))
+    files, appends = gate_outputs(junit, ci.junit_xml(results, suite=f"irrkit.{cb.id}", elapsed=elapsed), summary,
+                                  ci.summary_markdown(results, title=f"irrkit gate: {cb.title or cb.id}")
+                                  + ci.coverage_markdown(gate.coverage(items, gates)))
     failed = [r for r in results if not r.passed]
     if pending is not None:
         pending.files.update(files)
@@ -229,10 +228,11 @@ def _print_gates(results, failed, gate_on: GateOn, no_gate: bool, junit: Path | 
                  quiet: bool) -> None:
     import os
 
-    from irrkit.workflows import gates as gate
+    from irrkit.outputs import ci
+
 
     if os.environ.get("GITHUB_ACTIONS") == "true":  # workflow commands; stderr keeps JSON/CSV stdout parseable
-        for line in gate.github_annotations(results):
+        for line in ci.github_annotations(results):
             print(line, file=sys.stderr if quiet else sys.stdout)
     from rich.markup import escape
 

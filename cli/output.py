@@ -476,8 +476,8 @@ def report_problems(problems: list, command: str, options: Mapping[str, object])
     that could not be written."""
     import sys
 
+    from irrkit.outputs import ci
     from irrkit.outputs.escaping import workflow_command
-    from irrkit.workflows import gates as gate
 
     if os.environ.get("GITHUB_ACTIONS") == "true":
         for p in problems:
@@ -506,9 +506,9 @@ def report_problems(problems: list, command: str, options: Mapping[str, object])
         if k not in NOT_INPUTS:
             inputs += [x for x in (v if isinstance(v, list) else [v]) if isinstance(x, Path)]
     files, appends = gate_outputs(junit if isinstance(junit, Path) else None,
-                                  gate.junit_problems(texts, suite=f"irrkit.{command}"),
+                                  ci.junit_problems(texts, suite=f"irrkit.{command}"),
                                   summary if isinstance(summary, Path) else None,
-                                  gate.summary_problems(texts, title=f"irrkit {command}"))
+                                  ci.summary_problems(texts, title=f"irrkit {command}"))
     try:
         write_all(files, inputs, appends=appends)
     except (InputError, OSError) as e:

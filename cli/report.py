@@ -142,7 +142,6 @@ def read_history(folder: Path, current: dict[str, Any] | None = None) -> list[di
 
     from irrkit.errors import InputError
     from irrkit.workflows.training import ROUND_FILE
-
     if not folder.is_dir():
         raise InputError.single(str(folder), "--history must be a folder of round records")
     out = []

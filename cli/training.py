@@ -121,6 +121,7 @@ def _print_tables(res, results, title: str) -> None:
 
 def _emit(res, results, fmt: Format, title: str, meta: dict[str, Any],
           extra: dict[str, Any] | None = None, dialect=None) -> None:
+    from irrkit.outputs import handouts
     from irrkit.outputs.tables import STANDARD
     from irrkit.workflows import training
 
@@ -130,9 +131,9 @@ def _emit(res, results, fmt: Format, title: str, meta: dict[str, Any],
         sys.stdout.write(json.dumps({**training.to_json(res, results, **meta), **(extra or {})}, indent=2,
                                     ensure_ascii=False) + "\n")
     elif fmt is Format.markdown:
-        sys.stdout.write(training.report_markdown(res, results, title))
+        sys.stdout.write(handouts.report_markdown(res, results, title))
     elif fmt is Format.csv:
-        sys.stdout.write(training.summary_csv(res, results, dialect, visible=True))
+        sys.stdout.write(handouts.summary_csv(res, results, dialect, visible=True))
     else:
         _print_tables(res, results, title)
     err = err_console()  # diagnostics go to stderr in every format, as for check
@@ -163,19 +164,18 @@ def _gate_files(flat, suite: str, title: str, junit: Path | None, summary: Path 
                elapsed: float = 0.0) -> tuple[dict[Path, str], dict[Path, str]]:
     """JUnit and summary files (replaced) and appends ($GITHUB_STEP_SUMMARY)."""
     from irrkit.cli.output import gate_outputs
-    from irrkit.workflows import gates as gate
+    from irrkit.outputs import ci
 
-    return gate_outputs(junit, gate.junit_xml(flat, suite=suite, elapsed=elapsed), summary,
-                        gate.summary_markdown(flat, title=title))
+    return gate_outputs(junit, ci.junit_xml(flat, suite=suite, elapsed=elapsed), summary,
+                        ci.summary_markdown(flat, title=title))
 
 
 def _report_gates(res, results, flat, on: str, quiet: bool) -> int:
     """GitHub annotations, the verdict per trainee and every failed gate; returns the exit code."""
-    from irrkit.workflows import gates as gate
+    from irrkit.outputs import ci
     from irrkit.workflows.training import passed
-
     if os.environ.get("GITHUB_ACTIONS") == "true":  # stderr with json/markdown/csv: stdout stays parseable
-        for line in gate.github_annotations(flat):
+        for line in ci.github_annotations(flat):
             print(line, file=sys.stderr if quiet else sys.stdout)
     err = err_console()
     if not flat:
@@ -214,7 +214,6 @@ def _scan(folder: Path, name: str) -> tuple[int, dict[str, Any] | None, Path | N
     recorded is refused."""
     from irrkit.errors import InputError
     from irrkit.workflows.training import ROUND_FILE
-
     if folder.exists() and not folder.is_dir():
         raise InputError.single(str(folder), "--history must be a folder")
     rounds = sorted((int(m.group(1)), p) for p in (folder.iterdir() if folder.exists() else [])
@@ -239,7 +238,6 @@ def _scan(folder: Path, name: str) -> tuple[int, dict[str, Any] | None, Path | N
 def _changes(previous: dict[str, Any], prev_file: Path, current: dict[str, Any]) -> list[str]:
     """One line per trainee, item and gated (else headline) statistic: change since the previous round."""
     from irrkit.workflows.training import compare_rounds
-
     lines = [f"since round {previous.get('round')} '{previous.get('name')}' ({prev_file.name}, "
              f"{previous.get('timestamp') or 'no time'}):"]
     pc, cc = previous.get("codebook") or {}, current["codebook"]
@@ -319,11 +317,11 @@ def train(
 
     from irrkit.cli.output import write_all
     from irrkit.codebooks.codebook import load_codebook
+    from irrkit.outputs import handouts
     from irrkit.outputs.tables import dialect_for
     from irrkit.readers import read_coder_files
     from irrkit.workflows import training
     from irrkit.workflows.training import round_file_name
-
     started = time.monotonic()
     cb = load_codebook(codebook)
     gates, notes = _gates(cb, mins, no_gate, retest=False)  # bad --min: usage error before any work
@@ -359,9 +357,9 @@ def train(
         used: set[str] = set()
         for c in res.coders:
             stem = f"handout_{unique_filename_part(c, used, fallback='trainee')}"
-            files[out / f"{stem}.md"] = training.handout_markdown(res, c, results[c], shown.strip() or None)
-            files[out / f"{stem}.csv"] = training.handout_csv(res.handout[c], dialect)
-        files[out / "training_summary.csv"] = training.summary_csv(res, results, dialect)
+            files[out / f"{stem}.md"] = handouts.handout_markdown(res, c, results[c], shown.strip() or None)
+            files[out / f"{stem}.csv"] = handouts.handout_csv(res.handout[c], dialect)
+        files[out / "training_summary.csv"] = handouts.summary_csv(res, results, dialect)
     elapsed = time.monotonic() - started
     more, appends = _gate_files(flat, f"irrkit.train.{cb.id}", f"irrkit training round{shown}: {cb.title or cb.id}",
                                 junit, summary, elapsed)
@@ -453,6 +451,7 @@ def retest(
     from irrkit.cli.output import write_all
     from irrkit.codebooks.codebook import load_codebook
     from irrkit.errors import InputError
+    from irrkit.outputs import handouts
     from irrkit.readers import read_coder_files
     from irrkit.workflows import training
 
@@ -472,9 +471,9 @@ def retest(
                                 junit, summary)
     if out is not None:  # the files train writes, for the second pass against the first
         for c in res.coders:
-            more[out / f"handout_{c}.md"] = training.handout_markdown(res, c, results[c])
-            more[out / f"handout_{c}.csv"] = training.handout_csv(res.handout[c])
-        more[out / "retest_summary.csv"] = training.summary_csv(res, results)
+            more[out / f"handout_{c}.md"] = handouts.handout_markdown(res, c, results[c])
+            more[out / f"handout_{c}.csv"] = handouts.handout_csv(res.handout[c])
+        more[out / "retest_summary.csv"] = handouts.summary_csv(res, results)
         more[out / "retest.json"] = json.dumps(training.to_json(res, results, **meta), indent=2,
                                                ensure_ascii=False) + "\n"
     if report_html is not None:

@@ -74,6 +74,8 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
     from irrkit.codebooks.codebook import Gate, load_codebook
     from irrkit.episodes import video as V
     from irrkit.errors import InputError
+    from irrkit.outputs import ci
+    from irrkit.outputs import video_tables as VT
     from irrkit.outputs.tables import to_csv
     from irrkit.readers.episodes import read_episode_files
     from irrkit.workflows import gates as gate
@@ -132,14 +134,14 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
     es0 = results[0].es
     title = title or f"{cb.title or cb.id}: {len(es0.coders)} coders, {len(es0.videos)} videos"
     payload = {"codebook": cb.id, "codebook_version": cb.version or None, "files": [str(f) for f in files],
-               "warnings": warnings or None, "items": [V.to_json(r, s) for r, s in zip(results, sweeps)]}
+               "warnings": warnings or None, "items": [VT.to_json(r, s) for r, s in zip(results, sweeps)]}
     pending: dict[Path, str] = {}
     if out is not None:
         pending.update({
-            out / "summary.csv": to_csv([row for r in results for row in V.summary_rows(r)]),
-            out / "summary.md": V.markdown(results, title),
-            out / "pairs.csv": to_csv([row for r in results for row in V.pair_rows(r)]),
-            out / "onsets.csv": to_csv([row for r in results for row in V.onset_rows(r)]),
+            out / "summary.csv": to_csv([row for r in results for row in VT.summary_rows(r)]),
+            out / "summary.md": VT.markdown(results, title),
+            out / "pairs.csv": to_csv([row for r in results for row in VT.pair_rows(r)]),
+            out / "onsets.csv": to_csv([row for r in results for row in VT.onset_rows(r)]),
             out / "sweep.csv": to_csv([row for s in sweeps if s for row in s]),
             out / "disagreements.csv": to_csv(dis) if dis else "item,video,from,to,seconds\n",
             out / "results.json": json.dumps(payload, indent=2, ensure_ascii=False) + "\n",
@@ -154,11 +156,11 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
             lines = [f"- {'passed' if g.passed else 'FAILED'}: {g.statistic}: {g.message}" for g in results_g
                      if g.item == r.item]
             stem = f"handout_{r.es.spec.item}_{unique_filename_part(trainee, used, fallback='trainee')}"
-            pending[out / f"{stem}.md"] = V.handout_markdown(r, trainee, lines)
-            pending[out / f"{stem}.csv"] = to_csv(V.handout_rows(r), ("video", "from", "to", "what", "gold",
+            pending[out / f"{stem}.md"] = VT.handout_markdown(r, trainee, lines)
+            pending[out / f"{stem}.csv"] = to_csv(VT.handout_rows(r), ("video", "from", "to", "what", "gold",
                                                                       "trainee"))
-    junit_text = gate.junit_xml(results_g, suite=f"irrkit.{cb.id}.video", elapsed=time.monotonic() - started)
-    summary_text = gate.summary_markdown(results_g, title=f"irrkit video gate: {cb.title or cb.id}")
+    junit_text = ci.junit_xml(results_g, suite=f"irrkit.{cb.id}.video", elapsed=time.monotonic() - started)
+    summary_text = ci.summary_markdown(results_g, title=f"irrkit video gate: {cb.title or cb.id}")
     files, appends = gate_outputs(junit, junit_text, summary, summary_text)
     pending.update(files)
     if report_html is not None:  # the results JSON and the gates as an HTML page
@@ -173,7 +175,7 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
     if written and fmt is Format.table:
         err.print(f"wrote {', '.join(str(p) for p in written)}", markup=False)
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        for line in gate.github_annotations(results_g):
+        for line in ci.github_annotations(results_g):
             print(line, file=sys.stderr if fmt is not Format.table else sys.stdout)
     from rich.markup import escape
 
@@ -189,16 +191,17 @@ def _emit(results, fmt: Format, payload: dict, title: str, warnings: list[str]) 
     import json
 
     from irrkit.episodes import video as V
+    from irrkit.outputs import video_tables as VT
     from irrkit.outputs.tables import to_csv
 
     if fmt is Format.json:
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
         return
     if fmt is Format.markdown:
-        sys.stdout.write(V.markdown(results, title))
+        sys.stdout.write(VT.markdown(results, title))
         return
     if fmt is Format.csv:
-        sys.stdout.write(to_csv([row for r in results for row in V.summary_rows(r)]))
+        sys.stdout.write(to_csv([row for r in results for row in VT.summary_rows(r)]))
         return
     from rich.console import Console
     from rich.markup import escape

@@ -172,8 +172,7 @@ def slow_pairs(r: ItemRatings) -> dict[tuple[str, str], dict[str, Coefficient]]:
     """Each pair through training.pair_statistics on the pair's ratings (the per-unit path)."""
     from itertools import combinations
 
-    from irrkit.workflows.training import pair_statistics
-
+    from irrkit.analysis.pairs import pair_statistics
     coders = [j for j in range(r.n_coders) if not np.isnan(r.values[:, j]).all()]
     return {(r.coders[x], r.coders[y]): {k: diagnostics._explained(c) for k, c in pair_statistics(
         r.values[:, x], r.values[:, y], r, 0.95, diagnostics.NOMINAL_MATRIX).items()}

@@ -75,7 +75,7 @@ def test_icc_complete_matches_statsmodels_anova(seed):
     """Mean squares against statsmodels' OLS ANOVA of rating ~ C(unit) + C(coder)."""
     import pandas as pd
     import statsmodels.formula.api as smf
-    from irrkit.statistics.icc import mean_squares
+    from irrkit.statistics.anova import mean_squares
     from statsmodels.stats.anova import anova_lm
 
     rng = np.random.default_rng(seed)

@@ -204,8 +204,7 @@ def test_shrout_fleiss_iccs():
 
 
 def test_shrout_fleiss_mean_squares():
-    from irrkit.statistics.icc import mean_squares
-
+    from irrkit.statistics.anova import mean_squares
     ref = load("shrout_fleiss1979.json")
     ms = mean_squares(np.array(ref["ratings"], dtype=float))
     for k, v in ref["mean_squares"].items():

@@ -116,7 +116,6 @@ def test_train_agrees_with_check() -> None:
     from irrkit.codebooks.codebook import load_codebook
     from irrkit.readers import read_coder_files
     from irrkit.workflows.training import train
-
     cb = load_codebook(CRYING)
     res = train(read_coder_files([GOLD, ANNA, BEN], cb), str(GOLD))
     both = read_coder_files([GOLD, BEN], cb)
@@ -263,7 +262,6 @@ def test_history_three_rounds(tmp_path: Path) -> None:
 
 def test_compare_rounds() -> None:
     from irrkit.workflows.training import compare_rounds
-
     prev = {"trainees": {"a": {"items": {"form": {"statistics": {"cohen_kappa": {"value": 0.52}}, "passed": False,
                                                   "gates": [{"statistic": "cohen_kappa"}]}}}}}
     cur = {"trainees": {"a": {"items": {"form": {"statistics": {"cohen_kappa": {"value": 0.68}}, "passed": True,
@@ -322,8 +320,7 @@ def test_help_is_fast_and_light() -> None:
 
 
 def test_mad_ci() -> None:
-    from irrkit.workflows.training import _mad
-
+    from irrkit.analysis.pairs import _mad
     c = _mad(np.array([1.0, -1.0, 0.0, 2.0]), 0.95)
     assert c.value == pytest.approx(1.0) and c.ci_low >= 0 and c.ci_high > 1
     assert math.isclose(c.se, np.std([1, 1, 0, 2], ddof=1) / 2)

@@ -123,7 +123,6 @@ def unit_level_disagreements(es):
 def test_disagreement_list_from_runs_equals_the_unit_level_list(seed):
     from irrkit.episodes.timecode import parse_time
     from irrkit.episodes.video import disagreement_rows
-
     es = generated(seed)
     want = unit_level_disagreements(es)
     rows = disagreement_rows(es)

@@ -407,8 +407,7 @@ def to_markdown(items: Sequence[ItemResult], opts: Options, title: str = "Inter-
     notes = [f"- {md(it.item)}: {md(n)}" for it in items for n in it.notes] + [f"- {md(w)}" for w in warnings]
     if notes:
         lines += ["", "## Notes and warnings", "", *notes]
-    from irrkit.analysis.diagnostics import markdown_lines
-
+    from irrkit.outputs.diagnostics_tables import markdown_lines
     lines += markdown_lines(items, md)
     lines += ["", "Primary statistic of each item in bold. Interpretation: Landis & Koch (1977) for kappa-type, "
               "Koo & Li (2016) for ICC, Krippendorff (2004) for alpha, unless chosen otherwise.", ""]

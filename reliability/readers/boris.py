@@ -25,7 +25,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from irrkit.episodes.timecode import parse_time
 from irrkit.errors import InputError, Problem
 from irrkit.readers.delimited import read_text, sniff_delimiter
-from irrkit.readers.episodes import Raw, Read
+from irrkit.readers.episode_rows import Raw, Read
 from irrkit.readers.excel import EXCEL_SUFFIXES
 from irrkit.readers.place import raise_if
 

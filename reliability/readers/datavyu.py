@@ -14,7 +14,7 @@ from pathlib import Path
 from irrkit.episodes.timecode import parse_time
 from irrkit.errors import InputError, Problem
 from irrkit.readers.delimited import read_table
-from irrkit.readers.episodes import Raw, Read
+from irrkit.readers.episode_rows import Raw, Read
 from irrkit.readers.place import raise_if
 
 

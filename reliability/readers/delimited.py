@@ -16,8 +16,9 @@ import numpy as np
 from irrkit.errors import InputError, Problem
 from irrkit.readers.files import read_bytes
 from irrkit.readers.grid import LazyColumns, plain_grid
+from irrkit.readers.limits import MAX_CELL_CHARS, long_cell
 from irrkit.readers.place import also_on_lines
-from irrkit.readers.table import MAX_CELL_CHARS, Table, blank_cells, blank_row, long_cell, spaces_in
+from irrkit.readers.table import Table, blank_cells, blank_row, spaces_in
 
 BIG_LINES = 5_000  # files with more lines are tokenised by pandas' C parser
 DELIMITERS = ",;\t"

@@ -21,7 +21,7 @@ import xml.parsers.expat
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from irrkit.errors import InputError, Problem
-from irrkit.readers.episodes import Raw, Read
+from irrkit.readers.episode_rows import Raw, Read
 from irrkit.readers.files import read_bytes
 from irrkit.readers.place import raise_if
 

@@ -15,40 +15,15 @@ recording) and returns one :class:`~reliability.timecode.EpisodeSet` per item, a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from irrkit.episodes.timecode import TIME_HELP, EpisodeSet, EpisodeSpec, build, check_episodes, parse_time
 from irrkit.errors import InputError, Problem
 from irrkit.readers.delimited import read_table
+from irrkit.readers.episode_rows import PLAIN_COLUMNS, Raw, Read
 from irrkit.readers.place import raise_if
 from irrkit.readers.table import close_hint, columns, quote_names
-
-PLAIN_COLUMNS = ("video", "coder", "start", "end", "code")
-
-
-@dataclass(frozen=True)
-class Raw:
-    """One episode as read: ``code`` "" with start = end = -1 declares that the coder coded the video."""
-
-    file: str
-    line: int | None
-    video: str
-    coder: str
-    start: int
-    end: int
-    code: str
-    item: str | None = None  # None: the item is found from the code
-    element: str | None = None  # XML element, for ELAN
-
-
-@dataclass
-class Read:
-    """What a reader found: the raw episodes, known recording lengths (ms), warnings."""
-
-    episodes: list[Raw]
-    lengths_ms: dict[str, int]
-    warnings: list[str]
 
 
 def read_plain(path: str | Path, encoding: str | None = None) -> Read:

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from irrkit.errors import InputError
 from irrkit.readers.files import check_file, size_text
+from irrkit.readers.limits import MAX_CELL_CHARS, long_cell
 from irrkit.readers.place import quoted
-from irrkit.readers.table import MAX_CELL_CHARS, Table, blank_row, cell_text, long_cell, rows_table
+from irrkit.readers.table import Table, blank_row, cell_text, rows_table
 
 MAX_CELLS = 20_000_000  # most cells read from one workbook (a zip bomb guard)
 MAX_UNPACKED = 2**30  # most bytes a workbook may unpack to (the sum of its parts' declared sizes)

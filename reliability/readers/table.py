@@ -19,14 +19,6 @@ from irrkit.readers.place import quoted
 if TYPE_CHECKING:
     from irrkit.readers.grid import Grid
 
-MAX_CELL_CHARS = 131_072  # longest cell of any input file: CSV (either parser), Excel, SPSS
-
-
-def long_cell(n: int | None = None) -> str:
-    """The message for a cell over MAX_CELL_CHARS characters (``n``: its length, if known)."""
-    size = f"holds {n:,} characters" if n is not None else f"is longer than {MAX_CELL_CHARS:,} characters"
-    return f"a cell {size}; irrkit reads cells up to {MAX_CELL_CHARS:,} characters (an unclosed quote?)"
-
 
 @dataclass
 class Table:
@@ -61,10 +53,8 @@ class Table:
         return self.cells[j], None
 
 
-
 def blank_row(row: Sequence[str]) -> bool:
     return all(not c.strip() for c in row)
-
 
 
 # Every character str.strip() removes (str.isspace()); the ASCII ones first.
@@ -125,7 +115,6 @@ def blank_cells(arr: np.ndarray, plain: bool = False) -> np.ndarray:
         idx, uniq = factorize(arr[edge])
         blank[edge] = np.array([not str(u).strip() for u in uniq], dtype=bool)[idx] if len(uniq) else True
     return blank
-
 
 
 # ---------------------------------------------------------------------------------------------- headers
@@ -231,7 +220,6 @@ def rows_table(file: str, rows: list[tuple[int, list[str]]]) -> Table:
     cells = [np.array(c, dtype=object) for c in zip(*data, strict=True)] if data else [
         np.empty(0, object) for _ in header]
     return Table(file, header, cells, np.array([n for n, _ in body], dtype=np.int64), "", head_line)
-
 
 
 def fmt_number(v: float) -> str:

@@ -16,43 +16,13 @@ Table 7, with r0 = 0: the same F, df2 = Satterthwaite v).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
+from irrkit.statistics.anova import MeanSquares, mean_squares
 from irrkit.statistics.results import OK, Coefficient, undefined
 
 ICC_KEYS = ("icc1", "icc2", "icc3", "icc1k", "icc2k", "icc3k")
 MCGRAW_WONG = {"icc1": "ICC(1)", "icc2": "ICC(A,1)", "icc3": "ICC(C,1)",
                "icc1k": "ICC(k)", "icc2k": "ICC(A,k)", "icc3k": "ICC(C,k)"}
-
-
-@dataclass(frozen=True)
-class MeanSquares:
-    n: int  # units
-    k: int  # coders
-    bms: float
-    wms: float
-    jms: float
-    ems: float
-
-
-def mean_squares(x: np.ndarray) -> MeanSquares:
-    """Two-way ANOVA mean squares of a complete units x coders matrix."""
-    x = np.asarray(x, dtype=float)
-    n, k = x.shape
-    grand = x.mean()
-    row, col = x.mean(axis=1), x.mean(axis=0)
-    ss_total = ((x - grand) ** 2).sum()
-    ss_rows = k * ((row - grand) ** 2).sum()
-    ss_cols = n * ((col - grand) ** 2).sum()
-    ss_err = ss_total - ss_rows - ss_cols
-    return MeanSquares(
-        n, k,
-        bms=ss_rows / (n - 1),
-        wms=(ss_total - ss_rows) / (n * (k - 1)),
-        jms=ss_cols / (k - 1),
-        ems=ss_err / ((n - 1) * (k - 1)),
-    )
 
 
 def icc_from_mean_squares(ms: MeanSquares, confidence: float = 0.95, convention: str = "psych",

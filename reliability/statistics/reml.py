@@ -326,8 +326,7 @@ def variance_components(values: np.ndarray, start: tuple[float, float] | None = 
 
 
 def _start(x: np.ndarray) -> tuple[float, float]:
-    from irrkit.statistics.icc import mean_squares
-
+    from irrkit.statistics.anova import mean_squares
     n, k = x.shape
     complete = x[~np.isnan(x).any(axis=1)]
     if len(complete) >= 2:

@@ -49,20 +49,20 @@ class Coefficient:
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
-            "value": _clean(self.value),
-            "se": _clean(self.se),
-            "ci_low": _clean(self.ci_low),
-            "ci_high": _clean(self.ci_high),
-            "p_value": _clean(self.p_value),
-            "pa": _clean(self.pa),
-            "pe": _clean(self.pe),
+            "value": finite_or_none(self.value),
+            "se": finite_or_none(self.se),
+            "ci_low": finite_or_none(self.ci_low),
+            "ci_high": finite_or_none(self.ci_high),
+            "p_value": finite_or_none(self.p_value),
+            "pa": finite_or_none(self.pa),
+            "pe": finite_or_none(self.pe),
             "n_units": self.n_units,
             "status": self.status,
             "reason": self.reason,
             "method": self.method,
         }
         for k, v in self.extra.items():
-            d[k] = _clean(v) if isinstance(v, float) else v
+            d[k] = finite_or_none(v) if isinstance(v, float) else v
         return d
 
 
@@ -71,7 +71,8 @@ def undefined(key: str, reason: str, n_units: int = 0, **fields: Any) -> Coeffic
     return Coefficient(key=key, status=UNDEFINED, reason=reason, n_units=n_units, **fields)
 
 
-def _clean(x: float | None) -> float | None:
+def finite_or_none(x: float | None) -> float | None:
+    """A plain float (numpy scalars print as np.float64(...)), None for missing or non-finite values."""
     if x is None:
         return None
     x = float(x)

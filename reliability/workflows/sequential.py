@@ -74,8 +74,7 @@ def sequential_gate(trainee: np.ndarray, gold: np.ndarray, r: ItemRatings, stati
                     adjust: bool = True) -> SequentialResult:
     """Decide the gate ``statistic >= minimum`` as early as the CI allows, units taken in the order of ``r``
     (units the two codings do not both rate are skipped)."""
-    from irrkit.workflows.training import pair_statistics
-
+    from irrkit.analysis.pairs import pair_statistics
     both = np.flatnonzero(~np.isnan(trainee) & ~np.isnan(gold))
     sizes = look_sizes(len(both), start, step)
     k = max(len(sizes), 1)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -19,30 +18,23 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from irrkit import __version__
 from irrkit.analysis.item import TITLES, ItemResult
+from irrkit.analysis.pairs import NOMINAL_STATS, SCALE_STATS, _confusion, pair_statistics
 from irrkit.codebooks.codebook import Codebook, Gate, Item
 from irrkit.errors import InputError
-from irrkit.outputs.tables import STANDARD, CsvDialect, ci_text, fmt, to_csv
-from irrkit.ratings import ItemRatings, magnitude_exponent
+from irrkit.ratings import ItemRatings
 from irrkit.readers import RatingSet
-from irrkit.statistics import chance_corrected
-from irrkit.statistics.icc import ICC_KEYS, icc_all
-from irrkit.statistics.results import Coefficient, undefined
+from irrkit.statistics.results import Coefficient
 from irrkit.workflows import gates as gate
 
 if TYPE_CHECKING:
     import pandas as pd
-from irrkit.outputs.escaping import md, md_line
 
-NOMINAL_STATS = ("percent_agreement", "cohen_kappa", "gwet_ac1")
-SCALE_STATS = ("icc2", "mean_abs_diff")
 RETEST_SCALE_STATS = ("icc2", "icc3", "mean_abs_diff")
 DEFAULT_GATES = (Gate("cohen_kappa", 0.6), Gate("icc2", 0.6))  # nominal items / scale items
 TITLE = {**TITLES, "mean_abs_diff": "Mean abs. diff."}
 BASE_COLUMNS = ("unit", "coder", "item", "code", "value", "file", "line")
 HANDOUT_FIELDS = ("trainee", "item", "unit", "trainee_code", "trainee_label", "gold_code", "gold_label",
                   "difference", "trainee_definition", "gold_definition", "file", "line")
-SUMMARY_FIELDS = ("trainee", "item", "level", "statistic", "name", "value", "se", "ci_low", "ci_high",
-                  "n_units", "minimum", "compared", "gate", "status", "reason")
 
 
 @dataclass
@@ -83,77 +75,6 @@ class TrainingResult:
 
 
 # ----------------------------------------------------------------------------------------------- statistics
-
-
-def _mad(d: np.ndarray, confidence: float, clusters: np.ndarray | None = None) -> Coefficient:
-    """Mean absolute difference with a t CI over units (with ``clusters``: the cluster-robust SE of the mean,
-    t(G-1), :func:`reliability.cluster.robust_se`)."""
-    key, n = "mean_abs_diff", len(d)
-    if n == 0:
-        return undefined(key, "no unit rated by both")
-    a = np.abs(d)
-    value = float(a.mean())
-    if n < 2:
-        return Coefficient(key, value, n_units=n, reason="fewer than two units: no CI", method="mean |a - b|")
-    from irrkit.statistics import distributions as special
-
-    e = magnitude_exponent(a)  # near 1e308 the squares of std() overflow: scale by 2^-e (exact) and back
-    se = float(np.ldexp(np.ldexp(a, -e).std(ddof=1), e) / math.sqrt(n))
-    if clusters is not None:
-        from irrkit.statistics.clusters import n_clusters, robust_se
-
-        g = n_clusters(clusters)
-        cse = robust_se(a, clusters, value)
-        if cse is None:
-            return Coefficient(key, value, n_units=n, reason="one cluster: no cluster-robust CI",
-                               method="mean |a - b|", extra={"n_clusters": g})
-        t = float(special.stdtrit(g - 1, 1 - (1 - confidence) / 2))
-        return Coefficient(key, value, cse, max(0.0, value - t * cse), value + t * cse, None, n_units=n,
-                           method=f"mean |a - b| over units both rated, cluster-robust over {g} clusters, CI t(G-1)",
-                           extra={"n_clusters": g})
-    t = float(special.stdtrit(n - 1, 1 - (1 - confidence) / 2))
-    return Coefficient(key, value, se, max(0.0, value - t * se), value + t * se, None, n_units=n,
-                       method="mean |a - b| over units both rated, CI t(n-1)")
-
-
-def pair_statistics(a: np.ndarray, b: np.ndarray, r: ItemRatings, confidence: float = 0.95,
-                    keys: Sequence[str] | None = None, clusters: np.ndarray | None = None) -> dict[str, Coefficient]:
-    """Agreement of two codings of one item (values as in ``r``, NaN = missing), on units both rated.
-    ``clusters`` (default: ``r.clusters`` when it matches ``a``): each unit's cluster, for cluster-robust SEs."""
-    both = ~np.isnan(a) & ~np.isnan(b)
-    if clusters is None and r.clusters is not None and len(r.clusters) == len(a):
-        clusters = r.clusters
-    cl = None if clusters is None else np.asarray(clusters)[both]
-    m = np.column_stack([a[both], b[both]])
-    n = len(m)
-    if keys is None:
-        keys = NOMINAL_STATS if r.level == "nominal" else SCALE_STATS
-    if n == 0:
-        return {k: undefined(k, "no unit rated by both") for k in keys}
-    out: dict[str, Coefficient] = {}
-    if r.level == "nominal":
-        q = len(r.categories)
-        codes = chance_corrected.category_index(m, r.categories)
-        ag = chance_corrected.agreement(chance_corrected.count_table(codes, q), clusters=cl)
-        out = {"percent_agreement": chance_corrected.percent_agreement(ag, confidence),
-               "cohen_kappa": chance_corrected.conger_kappa(codes, q, None, confidence, key="cohen_kappa",
-                                                  a=ag if cl is not None else None),
-               "gwet_ac1": chance_corrected.gwet_ac(ag, confidence)}
-    else:
-        iccs = tuple(k for k in keys if k in ICC_KEYS)  # only the ICCs asked for (each as among all six)
-        out = {**(icc_all(m, confidence, keys=iccs) if iccs else {})}
-        if "mean_abs_diff" in keys:
-            out["mean_abs_diff"] = _mad(m[:, 0] - m[:, 1], confidence, cl)
-    return {k: out[k] for k in keys if k in out}
-
-
-def _confusion(a: np.ndarray, b: np.ndarray, r: ItemRatings) -> np.ndarray:
-    from irrkit.statistics.two_coders import contingency
-
-    both = ~np.isnan(a) & ~np.isnan(b)
-    ca = chance_corrected.category_index(np.where(both, a, np.nan), r.categories)
-    cb = chance_corrected.category_index(np.where(both, b, np.nan), r.categories)
-    return contingency(ca, cb, len(r.categories)).astype(int)
 
 
 # ----------------------------------------------------------------------------------------------- handout
@@ -352,121 +273,6 @@ def passed(results: dict[str, list[gate.GateResult]]) -> dict[str, bool]:
 
 
 # ----------------------------------------------------------------------------------------------- tables
-
-
-def summary_rows(res: TrainingResult, results: dict[str, list[gate.GateResult]]) -> list[dict[str, Any]]:
-    """One row per coder, item and statistic, with its gate (if any)."""
-    rows = []
-    for c in res.coders:
-        gates = {(r.item, r.statistic): r for r in results.get(c, [])}
-        for item, p in res.pairs[c].items():
-            for key, s in p.statistics.items():
-                g = gates.get((item, key))
-                rows.append({"trainee": c, "item": item, "level": p.level, "statistic": key,
-                             "name": TITLE.get(key, key), "value": s.value, "se": s.se, "ci_low": s.ci_low,
-                             "ci_high": s.ci_high, "n_units": p.n_units, "minimum": g.minimum if g else None,
-                             "compared": g.on if g else "",
-                             "gate": "" if g is None else "pass" if g.passed else "fail",
-                             "status": s.status, "reason": s.reason or ""})
-    return rows
-
-
-def summary_csv(res: TrainingResult, results: dict[str, list[gate.GateResult]], dialect: CsvDialect = STANDARD,
-                visible: bool = False) -> str:
-    return to_csv(summary_rows(res, results), SUMMARY_FIELDS, dialect, visible)
-
-
-def handout_csv(rows: Sequence[dict[str, Any]], dialect: CsvDialect = STANDARD) -> str:
-    fields = list(dict.fromkeys([*HANDOUT_FIELDS, *(k for r in rows for k in r)]))
-    return to_csv(rows, fields, dialect)
-
-
-def handout_markdown(res: TrainingResult, coder: str, results: Sequence[gate.GateResult] = (),
-                     round_name: str | None = None) -> str:
-    """The disagreement handout of one trainee, grouped by item, for a consensus meeting. Every field from
-    the data or the codebook is escaped (``textsafe.md``): no name or note can forge a heading, break a table
-    row or inject HTML."""
-    cb, rows = res.codebook, res.handout[coder]
-    who = "first pass" if res.retest else res.reference
-    lines = [f"# Training handout: {md_line(coder)}", "",
-             f"Codebook **{md(cb.title or cb.id)}** ({md(cb.id)} {md(cb.version or '')}), compared with "
-             f"**{md(who)}**" + (f", round {md(round_name)}" if round_name else "") + ".", ""]
-    gates = {(r.item, r.statistic): r for r in results}
-    lines += ["| item | statistic | value | 95% CI | units | gate |", "|---|---|---:|---|---:|---|"]
-    for item, p in res.pairs[coder].items():
-        for key, s in p.statistics.items():
-            g = gates.get((item, key))
-            verdict = "" if g is None else f"{'✅ pass' if g.passed else '❌ fail'} (min {g.minimum:.2f})"
-            val = fmt(s.value) if s.ok else "undefined"
-            lines.append(f"| {md(item)} | {md(TITLE.get(key, key))} | {val} | {ci_text(s.ci_low, s.ci_high)} | "
-                         f"{p.n_units} | {verdict} |")
-    lines.append("")
-    if not rows:
-        return "\n".join([*lines, f"{md(coder)} agrees with {md(who)} on every unit and item.", ""])
-    for it in cb.items:
-        mine = [r for r in rows if r["item"] == it.id]
-        if not mine:
-            continue
-        n = res.pairs[coder][it.id].n_units
-        lines += [f"## {md_line(it.id)}: {md_line(it.label or it.id)}", ""]
-        if it.definition:
-            lines += [f"*{md(it.definition)}*", ""]
-        pairs = Counter((r["gold_code"], r["trainee_code"]) for r in mine)
-        top = ", ".join(f"{md(who)} '{md(g)}' coded as '{md(t or '(not coded)')}' ({k}x)"
-                        for (g, t), k in pairs.most_common(3))
-        lines += [f"{len(mine)} disagreement{'s' * (len(mine) > 1)} in {n} units. Most frequent: {top}."]
-        d = [r["difference"] for r in mine if r["difference"] != ""]
-        if d:
-            lines.append(f"{md(coder)} rated higher than {md(who)} {sum(x > 0 for x in d)} times, lower "
-                         f"{sum(x < 0 for x in d)} times (mean difference {sum(d) / n:+.2f} over all "
-                         f"{n} units).")
-        lines.append("")
-        for r in mine:
-            ctx = {k: v for k, v in r.items() if k not in HANDOUT_FIELDS and v not in ("", None)}
-            where = f"{r['file']}:{r['line']}" if r["file"] else ""
-            head = ", ".join(f"{md_line(k)}: {md_line(v)}" for k, v in ctx.items())
-            lines += [f"### Unit {md_line(r['unit'])}" + (f" ({head})" if head else ""), "",
-                      "| | code | label | definition |", "|---|---|---|---|",
-                      f"| **{md(coder)}** | {md(r['trainee_code'])} | {md(r['trainee_label'])} | "
-                      f"{md(r['trainee_definition'])} |",
-                      f"| **{md(who)}** | {md(r['gold_code'])} | {md(r['gold_label'])} | "
-                      f"{md(r['gold_definition'])} |", ""]
-            if where:
-                lines += [f"Source: {md_line(where)}", ""]
-    return "\n".join(lines)
-
-
-def report_markdown(res: TrainingResult, results: dict[str, list[gate.GateResult]], title: str) -> str:
-    """The round as Markdown: per trainee x item statistics and gates, confusion matrices, coder matrix (user
-    text escaped)."""
-    ok = passed(results)
-    lines = [f"# {md_line(title)}", "", "| trainee | item | statistic | value | 95% CI | units | gate |",
-             "|---|---|---|---:|---|---:|---|"]
-    for row in summary_rows(res, results):
-        gate_txt = "" if not row["gate"] else f"{row['gate']} (min {row['minimum']:.2f}, {row['compared']})"
-        val = fmt(row["value"]) if row["status"] == "ok" else "undefined"
-        lines.append(f"| {md(row['trainee'])} | {md(row['item'])} | {md(row['name'])} | {val} | "
-                     f"{ci_text(row['ci_low'], row['ci_high'])} | {row['n_units']} | {gate_txt} |")
-    verdict = {c: "not gated" if not results.get(c) else "passed" if ok.get(c, True) else "FAILED"
-               for c in res.coders}
-    lines += ["", *(f"- **{md(c)}**: {verdict[c]}" for c in res.coders), ""]
-    for c in res.coders:
-        for item, p in res.pairs[c].items():
-            if p.confusion is None:
-                continue
-            lines += [f"## Confusion: {md_line(c)} (rows) x {md_line(res.reference)} (columns), {md_line(item)}",
-                      "", "| | " + " | ".join(md(x) for x in p.codes) + " |", "|---|" + "---:|" * len(p.codes)]
-            lines += [f"| **{md(code)}** | " + " | ".join(str(v) for v in p.confusion[k]) + " |"
-                      for k, code in enumerate(p.codes)] + [""]
-    names = res.matrix_coders
-    for item, mats in res.matrix.items() if len(res.coders) > 1 else ():
-        for key, m in mats.items():
-            lines += [f"## {md_line(TITLE.get(key, key))} between coders, {md_line(item)}", "",
-                      "| | " + " | ".join(md(x) for x in names) + " |", "|---|" + "---:|" * len(names)]
-            lines += [f"| **{md(a)}** | " + " | ".join("—" if v is None else fmt(v) for v in m[x]) + " |"
-                      for x, a in enumerate(names)] + [""]
-    lines += [f"- {md(w)}" for w in res.warnings]
-    return "\n".join(lines) + "\n"
 
 
 # ----------------------------------------------------------------------------------------------- history

@@ -1,0 +1,160 @@
+"""The tables of a video round: the summary per item and statistic, coder pairs, onset/offset differences, the
+JSON document, the Markdown report and each trainee's handout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from irrkit.episodes.timecode import fmt_time
+from irrkit.episodes.video import TITLES, VideoResult
+from irrkit.statistics.results import Coefficient, finite_or_none
+
+
+def _coef_row(item: str, key: str, name: str, c: Coefficient) -> dict[str, Any]:
+    return {"item": item, "statistic": key, "name": name, "value": finite_or_none(c.value), "se": finite_or_none(c.se),
+            "ci_low": finite_or_none(c.ci_low), "ci_high": finite_or_none(c.ci_high), "n": c.n_units, "status": c.status,
+            "reason": c.reason or "", "method": c.method}
+
+
+def summary_rows(res: VideoResult) -> list[dict[str, Any]]:
+    out = []
+    for key, c in res.coefficients.items():
+        out.append(_coef_row(res.item, key, TITLES.get(key, key), c))
+    for t in res.time if res.es.spec.overlap else []:
+        for key in ("percent_agreement", "cohen_kappa", "fleiss_kappa"):
+            c = t.coefficients.get(key)
+            if c is not None:
+                out.append(_coef_row(t.what, key, TITLES.get(key, key), c))
+    for code, c in (res.unitizing.per_code.items() if res.unitizing else ()):
+        out.append(_coef_row(f"{res.item}: {code}", "ku_alpha", f"Krippendorff's ({code})u-alpha", c))
+    return out
+
+
+def pair_rows(res: VideoResult) -> list[dict[str, Any]]:
+    names = res.es.coders
+    rows = []
+    tpairs = {tuple(p["coders"]): p for p in res.time[0].pairs} if len(res.time) == 1 else {}
+    for p in res.pairs:
+        a, b = p.coders
+        tp = tpairs.get((a, b), {})
+        rows.append({"item": res.item, "coder_a": names[a], "coder_b": names[b],
+                     "time_kappa": finite_or_none(tp["cohen_kappa"].value) if tp.get("cohen_kappa") else None,
+                     "tolerance_kappa": finite_or_none(tp["tolerance_kappa"].value) if tp.get("tolerance_kappa") else None,
+                     "event_kappa": finite_or_none(p.coefficients["event_kappa"].value),
+                     "matched_kappa": finite_or_none(p.coefficients["matched_kappa"].value),
+                     "agreements": p.agreements, "code_disagreements": p.code_disagreements,
+                     "only_a": p.only_a, "only_b": p.only_b, "rule": p.rule, "tolerance_s": p.tolerance_ms / 1000})
+    return rows
+
+
+def onset_rows(res: VideoResult) -> list[dict[str, Any]]:
+    """Onset and offset differences (B - A, seconds) of matched same-code episodes, per code, pooled pairs."""
+    rows = []
+    for k, code in enumerate(res.es.spec.codes):
+        for which in ("onset", "offset"):
+            d = []
+            for p in res.pairs:
+                mt, sub = p.matching, p.episodes
+                if sub is None or not len(mt.pairs):
+                    continue
+                ia, ib = mt.pairs[:, 0], mt.pairs[:, 1]
+                sel = (sub.code[ia] == k) & (sub.code[ib] == k)
+                arr = sub.start if which == "onset" else sub.end
+                d.append((arr[ib[sel]] - arr[ia[sel]]) / 1000)
+            x = np.concatenate(d) if d else np.zeros(0)
+            if not len(x):
+                rows.append({"item": res.item, "code": code, "boundary": which, "n": 0})
+                continue
+            q1, med, q3 = np.percentile(x, [25, 50, 75])
+            rows.append({"item": res.item, "code": code, "boundary": which, "n": int(len(x)),
+                         "median_s": float(med), "iqr_s": float(q3 - q1), "largest_abs_s": float(np.abs(x).max()),
+                         "mean_abs_s": float(np.abs(x).mean())})
+    return rows
+
+
+def to_json(res: VideoResult, sweep: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    es = res.es
+    out: dict[str, Any] = {
+        "item": res.item, "kind": "episodes", "videos": es.videos, "coders": es.coders, "codes": list(es.spec.codes),
+        "n_episodes": len(es), "step_s": es.spec.step, "tolerance_s": es.spec.tolerance, "match_rule": res.rule,
+        "statistics": {k: c.to_dict() for k, c in res.coefficients.items()},
+        "time_based": [{"what": t.what, "n_units": t.n_units, "labels": t.labels,
+                        "coefficients": {k: c.to_dict() for k, c in t.coefficients.items()},
+                        "tolerance": {k: c.to_dict() for k, c in t.tolerance.items()}} for t in res.time],
+        "pairs": pair_rows(res), "onsets": onset_rows(res), "notes": res.notes,
+    }
+    if res.unitizing is not None:
+        out["unitizing"] = {"per_code": {k: c.to_dict() for k, c in res.unitizing.per_code.items()},
+                            "coverage": res.unitizing.coverage, "labels": res.unitizing.labels,
+                            "observed": res.unitizing.observed.round(9).tolist(),
+                            "expected": res.unitizing.expected.round(9).tolist()}
+    if sweep is not None:
+        out["sweep"] = sweep
+    return out
+
+
+def markdown(results: list[VideoResult], title: str) -> str:
+    def f(x: float | None) -> str:
+        return "" if x is None else f"{x:.3f}"
+
+    lines = [f"# {title}", ""]
+    for r in results:
+        lines += [f"## {r.item}", "", f"{len(r.es.videos)} videos, {r.n_coders} coders, {len(r.es)} episodes; "
+                  f"time unit {r.es.spec.step:g} s, tolerance {r.es.spec.tolerance:g} s, matching rule: {r.rule}", "",
+                  "| statistic | value | 95% CI | n | note |", "|---|---:|---|---:|---|"]
+        for k, c in r.coefficients.items():
+            ci = f"[{f(c.ci_low)}, {f(c.ci_high)}]" if c.ci_low is not None else ""
+            lines.append(f"| {TITLES.get(k, k)} | {f(c.value) if c.ok else 'undefined'} | {ci} | {c.n_units} | "
+                         f"{(c.reason or '').replace('|', '/')} |")
+        lines += ["", *(f"- {n}" for n in r.notes), ""]
+    return "\n".join(lines)
+
+
+def handout_rows(res: VideoResult) -> list[dict[str, Any]]:
+    """What a trainee should look at again, in time order: missed gold episodes, extra episodes, other codes
+    (from the optimal matching), and stretches where the codes differ at the time unit."""
+    es = res.es
+    rows: list[dict[str, Any]] = []
+    codes = es.spec.codes
+    for p in res.pairs:
+        sub = p.episodes
+        if sub is None:
+            continue
+        found = [("missed episode", int(i), codes[sub.code[i]], "") for i in p.matching.only_a]
+        found += [("extra episode", int(i), "", codes[sub.code[i]]) for i in p.matching.only_b]
+        found += [("other code", int(a), codes[sub.code[a]], codes[sub.code[b]]) for a, b in p.matching.pairs
+                  if sub.code[a] != sub.code[b]]
+        for kind, i, gold, trainee in found:
+            rows.append({"video": sub.videos[sub.video[i]], "from": fmt_time(int(sub.start[i])),
+                         "to": fmt_time(int(sub.end[i])), "what": kind, "gold": gold, "trainee": trainee,
+                         "_t": (int(sub.video[i]), int(sub.start[i]))})
+    rows.sort(key=lambda r: r["_t"])
+    for r in rows:
+        del r["_t"]
+    return rows
+
+
+def handout_markdown(res: VideoResult, trainee: str, gate_lines: list[str] | None = None) -> str:
+    rows = handout_rows(res)
+    c = res.coefficients
+    def f(key: str) -> str:
+        x = c.get(key)
+        return f"{x.value:.3f}" if x is not None and x.ok else "undefined"
+
+    lines = [f"# {trainee}: {res.es.spec.item} against the gold segmentation", "",
+             f"Time-unit kappa {f('cohen_kappa')} (with {res.es.spec.tolerance:g} s tolerance {f('tolerance_kappa')}), "
+             f"event kappa {f('event_kappa')}, codes of matched episodes {f('matched_kappa')}, "
+             f"u-alpha {f('u_alpha')}.", ""]
+    if gate_lines:
+        lines += [*gate_lines, ""]
+    if not rows:
+        lines.append("Every gold episode was found with its code. Nothing to look at again.")
+        return "\n".join(lines) + "\n"
+    lines += ["## Look again at", "", "| video | from | to | what | gold | you |", "|---|---|---|---|---|---|"]
+    def cell(x: str) -> str:
+        return str(x).replace("|", "\\|").replace("\n", " ")
+
+    lines += ["| " + " | ".join(cell(r[k]) for k in ("video", "from", "to", "what", "gold", "trainee")) + " |"
+              for r in rows]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,32 @@
+"""What an episode reader returns: raw episode rows with their place (file, line) and the read of one file.
+Shared by the plain CSV, ELAN, BORIS and Datavyu readers and the dispatcher in :mod:`.episodes`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PLAIN_COLUMNS = ("video", "coder", "start", "end", "code")
+
+
+@dataclass(frozen=True)
+class Raw:
+    """One episode as read: ``code`` "" with start = end = -1 declares that the coder coded the video."""
+
+    file: str
+    line: int | None
+    video: str
+    coder: str
+    start: int
+    end: int
+    code: str
+    item: str | None = None  # None: the item is found from the code
+    element: str | None = None  # XML element, for ELAN
+
+
+@dataclass
+class Read:
+    """What a reader found: the raw episodes, known recording lengths (ms), warnings."""
+
+    episodes: list[Raw]
+    lengths_ms: dict[str, int]
+    warnings: list[str]

@@ -1,0 +1,130 @@
+"""The house: one import package (irrkit) and no import circles between its modules.
+
+The import graph is read from the source (every ``import`` and ``from ... import``, at module level and inside
+functions), with the repository's folders mapped as pyproject.toml maps them: reliability/ -> irrkit,
+cli/ -> irrkit.cli, codebooks/ -> irrkit.codebooks.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    tomllib = None
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _package_dirs() -> dict[str, Path]:
+    if tomllib is None:
+        return {"irrkit": ROOT / "reliability", "irrkit.cli": ROOT / "cli", "irrkit.codebooks": ROOT / "codebooks"}
+    conf = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return {k: ROOT / v for k, v in conf["tool"]["setuptools"]["package-dir"].items()}
+
+
+def modules() -> dict[str, Path]:
+    """Every module of the installed package: dotted name -> file."""
+    dirs = _package_dirs()
+    out: dict[str, Path] = {}
+    for pkg, folder in dirs.items():
+        for f in folder.rglob("*.py"):
+            rel = f.relative_to(folder).with_suffix("").parts
+            if rel[-1] == "__init__":
+                rel = rel[:-1]
+            name = ".".join((pkg, *rel))
+            # a file under a folder mapped elsewhere belongs to the longer mapping
+            if not any(other != pkg and other.startswith(pkg + ".") and f.is_relative_to(d)
+                       for other, d in dirs.items()):
+                out[name] = f
+    return out
+
+
+def import_graph() -> dict[str, set[str]]:
+    mods = modules()
+    graph: dict[str, set[str]] = {m: set() for m in mods}
+    for name, f in mods.items():
+        package = name if f.name == "__init__.py" else name.rpartition(".")[0]
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            targets: list[str] = []
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parts = package.split(".")
+                    base = ".".join(parts[: len(parts) - node.level + 1] + ([base] if base else []))
+                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in mods else base for a in node.names]
+            for t in targets:
+                while t and t not in mods:
+                    t = t.rpartition(".")[0]
+                if t and t != name and not (name.startswith(t + ".") and mods[t].name == "__init__.py"):
+                    graph[name].add(t)
+    return graph
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    out: list[list[str]] = []
+    counter = [0]
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    sys.setrecursionlimit(max(10_000, sys.getrecursionlimit()))
+    for v in graph:
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_no_import_circles() -> None:
+    graph = import_graph()
+    assert len(graph) > 50  # the reader found the package
+    assert circles(graph) == []
+
+
+def test_the_circle_finder_finds_a_circle() -> None:
+    assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_one_top_level_package() -> None:
+    """Every module installs under irrkit: nothing else lands at the top of site-packages."""
+    conf = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert all(m.split(".")[0] == "irrkit" for m in modules())
+    assert 'irrkit = "irrkit.cli.main:run"' in conf
+
+
+def test_no_module_imports_the_old_names() -> None:
+    for name, f in modules().items():
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and not node.level:
+                assert node.module.split(".")[0] not in ("reliability", "cli", "codebooks"), (name, node.module)
+            if isinstance(node, ast.Import):
+                assert all(a.name.split(".")[0] not in ("reliability", "cli", "codebooks") for a in node.names)
