@@ -128,3 +128,23 @@ def test_no_module_imports_the_old_names() -> None:
                 assert node.module.split(".")[0] not in ("reliability", "cli", "codebooks"), (name, node.module)
             if isinstance(node, ast.Import):
                 assert all(a.name.split(".")[0] not in ("reliability", "cli", "codebooks") for a in node.names)
+
+
+def test_the_wheel_holds_one_package_with_its_codebooks_and_demo_data(tmp_path) -> None:
+    """Build the wheel as ``pip install .`` does and read its file list: only irrkit at the top level (no
+    ``reliability``, ``cli`` or ``codebooks`` beside PyPI packages of those names), the codebooks and the demo
+    data inside it."""
+    import subprocess
+    import zipfile
+
+    res = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr[-2000:]
+    (wheel,) = tmp_path.glob("irrkit-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")} == {"irrkit"}
+    assert {"irrkit/codebooks/crying-forms.yaml", "irrkit/codebooks/interventions.yaml",
+            "irrkit/codebooks/crying-episodes.yaml", "irrkit/codebooks/schema.json",
+            "irrkit/cli/demo/crying-forms_coder_A.csv", "irrkit/statistics/chance_corrected.py"} <= set(names)
+    entry = next(n for n in names if n.endswith("entry_points.txt"))
+    assert "irrkit = irrkit.cli.main:run" in zipfile.ZipFile(wheel).read(entry).decode()
