@@ -3,15 +3,22 @@
 ELAN keeps times in a TIME_ORDER of TIME_SLOTs (milliseconds) and each tier's ALIGNABLE_ANNOTATIONs refer to
 two slots; the ANNOTATION_VALUE is the code. Tiers map to codebook items and coders:
 
-* a tier named after an item (``crying``): that item, the coder from the tier's ANNOTATOR (else PARTICIPANT)
-  attribute, else the ``coder`` given, else the file name (one file per coder);
+* a tier named after an item (``crying``; case and surrounding spaces do not matter): that item;
 * a tier named ``item@coder`` (``crying@anna``): one file holding every coder's tier;
-* ``tiers={"Tier name": "item"}`` or ``"item@coder"`` maps other names; tiers that match nothing are skipped
-  with a warning (transcriptions, comments).
+* ``tiers={"Tier name": "item"}`` or ``"item@coder"`` maps other names. Tiers that match nothing are skipped
+  with a warning (transcriptions, comments); a file none of whose tiers matches an item is an error that names
+  its tiers and the closest item.
+
+The coder of a tier is, in this order: the tier's ANNOTATOR; the ``@coder`` part of its name or mapping; the
+file's coder, which is the one ANNOTATOR its tiers name (one file is one coder unless its tiers name different
+annotators), else the document's AUTHOR, else the ``coder`` given (for files that name none), else the file
+name. PARTICIPANT names the person filmed, never a coder. Where each coder's name came from is returned
+(``Read.coder_sources``).
 
 The video is the first MEDIA_DESCRIPTOR's file name without its extension, else the ``video`` given, else the
 file name. Parsed with expat (no DTDs, no entities expanded), so that every problem names the line and the
-element. Symbolic (REF_ANNOTATION) tiers have no times and are skipped with a warning.
+element. Symbolic (REF_ANNOTATION) tiers have no times and are skipped with a warning. A tier id or a time slot
+id defined twice is an error naming both lines.
 """
 
 from __future__ import annotations
@@ -30,6 +37,22 @@ class _Refused(Exception):
     pass
 
 
+def _key(name: str) -> str:
+    """Tier and item names compare without case and surrounding spaces (``Intervention `` = ``intervention``)."""
+    return name.strip().casefold()
+
+
+def _closest(names: list[str], items: list[str]) -> str:
+    """A ``--tier`` hint mapping the tier closest to an item name onto it."""
+    import difflib
+
+    best = max(((difflib.SequenceMatcher(None, _key(n), _key(i)).ratio(), n, i) for n in names for i in items),
+               default=None)
+    if best is None or best[0] < 0.5:
+        return ""
+    return f" (did you mean --tier '{best[1]}={best[2]}'?)"
+
+
 def _media_stem(url: str) -> str:
     name = url.rsplit("/", 1)[-1] if "/" in url else PureWindowsPath(url).name
     return PurePosixPath(name).stem or name
@@ -43,6 +66,7 @@ def read_elan(path: str | Path, items: set[str], tiers: dict[str, str] | None = 
     if not data.strip():
         raise InputError.single(name, "file is empty")
     slots: dict[str, tuple[int | None, int]] = {}
+    doc: dict[str, str] = {}
     anns: list[tuple[str, str, str, str, int, str]] = []  # tier, ref1, ref2, value, line, id
     tier_attrs: dict[str, dict[str, str]] = {}
     media: list[str] = []
@@ -70,13 +94,25 @@ def read_elan(path: str | Path, items: set[str], tiers: dict[str, str] | None = 
                                             "milliseconds", line, None, "TIME_SLOT"))
                 else:
                     ms = int(tv)
-            slots[sid] = (ms, line)
+            if sid in slots:
+                problems.append(Problem(name, f"time slot id '{sid}' is defined twice (first on line "
+                                        f"{slots[sid][1]}): ELAN would not open this file", line, None, "TIME_SLOT"))
+            else:
+                slots[sid] = (ms, line)
+        elif tag == "ANNOTATION_DOCUMENT":
+            doc.update(attrs)
         elif tag == "MEDIA_DESCRIPTOR" and attrs.get("MEDIA_URL"):
             media.append(attrs.get("MEDIA_URL", ""))
         elif tag == "TIER":
             tid = attrs.get("TIER_ID", "")
+            if tid in tier_attrs:
+                first = tier_attrs[tid]["_line"]
+                problems.append(Problem(name, f"tier id '{tid}' is used twice (first on line {first}); the second "
+                                        "tier's annotations would be credited to the first's coder: rename one",
+                                        line, None, "TIER"))
+                tid = f"{tid}\x00{line}"  # kept apart, so that its annotations are not mixed with the first's
             state["tier"] = tid
-            tier_attrs.setdefault(tid, dict(attrs))
+            tier_attrs[tid] = {**attrs, "_line": str(line)}
         elif tag == "ALIGNABLE_ANNOTATION":
             state["ann"] = [state["tier"] or "", attrs.get("TIME_SLOT_REF1", ""), attrs.get("TIME_SLOT_REF2", ""),
                             "", line, attrs.get("ANNOTATION_ID", "")]
@@ -116,20 +152,48 @@ def read_elan(path: str | Path, items: set[str], tiers: dict[str, str] | None = 
     if not tier_attrs and not slots:
         raise InputError.single(name, "has no TIER and no TIME_SLOT: not an ELAN annotation file")
     vid = video or (_media_stem(media[0]) if media else Path(name).stem)
-    mapping = dict(tiers or {})
-    targets: dict[str, tuple[str, str]] = {}
+    mapping = {_key(k): v for k, v in (tiers or {}).items()}
+    by_key = {_key(i): i for i in items}
+    found: dict[str, tuple[str, str]] = {}  # tier -> (item, @coder)
     for tid, attrs in tier_attrs.items():
-        spec = mapping.get(tid, tid)
-        item, _, who = spec.partition("@")
-        if item not in items:
-            warnings.append(f"{name}: tier '{tid}' matches no episode item; skipped")
+        spec = mapping.get(_key(tid), tid.split("\x00")[0])
+        item_part, _, who = spec.partition("@")
+        item = by_key.get(_key(item_part))
+        if item is None:
+            warnings.append(f"{name}: tier '{tid.split(chr(0))[0]}' matches no episode item; skipped")
             continue
         if attrs.get("_symbolic"):
             warnings.append(f"{name}: tier '{tid}' is symbolic (no times); skipped")
             continue
-        who = who or coder or attrs.get("ANNOTATOR", "").strip() or attrs.get("PARTICIPANT", "").strip() \
-            or Path(name).stem
+        found[tid] = (item, who.strip())
+    if not found and tier_attrs:
+        names = [t.split("\x00")[0] for t in tier_attrs]
+        hint = _closest(names, sorted(items))
+        problems.append(Problem(name, f"no tier matches an episode item of the codebook (tiers: "
+                                f"{', '.join(repr(n) for n in names[:12])}; items: {', '.join(sorted(items))}){hint}"))
+    raise_if(problems)
+    annotators = {a for a in (tier_attrs[t].get("ANNOTATOR", "").strip() for t in found) if a}
+    author = doc.get("AUTHOR", "").strip()
+    if len(annotators) == 1:
+        file_coder, file_source = next(iter(annotators)), "the ANNOTATOR its tiers name"
+    elif author:
+        file_coder, file_source = author, "the document's AUTHOR"
+    elif coder:
+        file_coder, file_source = coder, "--coder"
+    else:
+        file_coder, file_source = Path(name).stem, "the file name"
+    targets: dict[str, tuple[str, str]] = {}
+    sources: dict[str, str] = {}
+    for tid, (item, at) in found.items():
+        annotator = tier_attrs[tid].get("ANNOTATOR", "").strip()
+        if annotator:
+            who, how = annotator, f"ANNOTATOR of tier '{tid}'"
+        elif at:
+            who, how = at, f"the @coder part of tier '{tid}'"
+        else:
+            who, how = file_coder, file_source
         targets[tid] = (item, who)
+        sources.setdefault(who, f"{name}: {how}")
     out: list[Raw] = []
     for item, who in targets.values():
         out.append(Raw(name, None, vid, who, -1, -1, "", item))  # the tier exists: the coder coded the video
@@ -156,4 +220,4 @@ def read_elan(path: str | Path, items: set[str], tiers: dict[str, str] | None = 
             continue
         out.append(Raw(name, line, vid, who, int(times[0]), int(times[1]), value, item, "ALIGNABLE_ANNOTATION"))
     raise_if(problems)
-    return Read(out, {}, warnings)
+    return Read(out, {}, warnings, per_item=True, coder_sources=sources)

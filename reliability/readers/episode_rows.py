@@ -3,7 +3,7 @@ Shared by the plain CSV, ELAN, BORIS and Datavyu readers and the dispatcher in :
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 PLAIN_COLUMNS = ("video", "coder", "start", "end", "code")
 
@@ -25,8 +25,13 @@ class Raw:
 
 @dataclass
 class Read:
-    """What a reader found: the raw episodes, known recording lengths (ms), warnings."""
+    """What a reader found: the raw episodes, known recording lengths (ms), warnings. ``per_item``: the file
+    says per item which coder coded it (an ELAN tier per item and coder), so a coder without a tier for an item
+    is missing for that item; otherwise a coder who coded a video coded it for every item. ``coder_sources``:
+    where each coder's name came from."""
 
     episodes: list[Raw]
     lengths_ms: dict[str, int]
     warnings: list[str]
+    per_item: bool = False
+    coder_sources: dict[str, str] = field(default_factory=dict)

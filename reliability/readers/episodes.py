@@ -91,8 +91,10 @@ def _item_for(raw: Raw, specs: dict[str, EpisodeSpec], by_code: dict[str, list[s
 def assemble(reads: Sequence[Read], specs: dict[str, EpisodeSpec]) -> dict[str, EpisodeSet]:
     """Check raw episodes against the specs and build one EpisodeSet per item; one InputError for everything.
 
-    Every coder who appears in any item of a video is taken to have coded that whole video for every item
-    (a coder with episodes of one item and none of another found nothing of the other)."""
+    A coder who appears in any item of a video in a file that does not say per item who coded what (plain CSV,
+    BORIS, Datavyu) is taken to have coded that whole video for every item (a coder with episodes of one item and
+    none of another found nothing of the other). In a file that does (ELAN: a tier per item and coder), a coder
+    without a tier for an item is missing for that item, and a note says so."""
     if not specs:
         raise InputError.single("<codebook>", "the codebook has no episode item (kind: episodes)")
     problems: list[Problem] = []
@@ -104,10 +106,14 @@ def assemble(reads: Sequence[Read], specs: dict[str, EpisodeSpec]) -> dict[str, 
     fidx = {f: i for i, f in enumerate(files)}
     lengths = {v: ms for rd in reads for v, ms in rd.lengths_ms.items()}
     rows: dict[str, list[tuple]] = {k: [] for k in specs}
-    pairs: dict[tuple[str, str], Raw] = {}
+    pairs: dict[tuple[str, str], Raw] = {}  # (video, coder): coded the video, for every item
+    item_pairs: dict[tuple[str, str, str], Raw] = {}  # (video, coder, item): coded the video for that item
     for rd in reads:
         for raw in rd.episodes:
-            pairs.setdefault((raw.video, raw.coder), raw)
+            if rd.per_item and raw.item is not None:
+                item_pairs.setdefault((raw.video, raw.coder, raw.item), raw)
+            else:
+                pairs.setdefault((raw.video, raw.coder), raw)
             if not raw.code:
                 continue
             item = _item_for(raw, specs, by_code, problems)
@@ -123,13 +129,20 @@ def assemble(reads: Sequence[Read], specs: dict[str, EpisodeSpec]) -> dict[str, 
             rows[item].append((raw.video, raw.coder, raw.start, raw.end, spec.codes.index(raw.code),
                                fidx[raw.file], raw.line or 0))
     raise_if(problems)
-    videos = list(dict.fromkeys(v for v, _ in pairs))
-    coders = list(dict.fromkeys(c for _, c in pairs))
+    videos = list(dict.fromkeys(r.video for rd in reads for r in rd.episodes))  # in the order read
+    coders = list(dict.fromkeys(r.coder for rd in reads for r in rd.episodes))
+    per_item_coders = {(v, c): r for (v, c, _), r in item_pairs.items()}
     out: dict[str, EpisodeSet] = {}
     for item, spec in specs.items():
         known = {**{v: ms / 1000 for v, ms in lengths.items()}, **spec.lengths}
         declared = [(v, c, -1, -1, -1, fidx.get(r.file, 0), r.line or 0) for (v, c), r in pairs.items()]
+        declared += [(v, c, -1, -1, -1, fidx.get(r.file, 0), r.line or 0)
+                     for (v, c, i), r in item_pairs.items() if i == item]
+        notes = [f"{r.file}: coder '{c}' has no tier for item '{item}' (video '{v}'): missing for that item, "
+                 "not counted as having found nothing"
+                 for (v, c), r in per_item_coders.items() if (v, c, item) not in item_pairs and (v, c) not in pairs]
         es = build(replace(spec, lengths=known), rows[item] + declared, files, videos, coders)
+        es.warnings = notes
         try:
             check_episodes(es)
         except InputError as e:
@@ -192,4 +205,4 @@ def read_episode_files(paths: Sequence[str | Path], specs: dict[str, EpisodeSpec
             problems.extend(e.problems)
     raise_if(problems)
     sets = assemble(reads, specs)
-    return sets, [w for rd in reads for w in rd.warnings]
+    return sets, [w for rd in reads for w in rd.warnings] + [w for es in sets.values() for w in es.warnings]
