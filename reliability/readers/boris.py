@@ -1,8 +1,8 @@
 """BORIS exports (CSV / TSV text, or an Excel .xlsx workbook): tabular events or aggregated events.
 
-* Tabular events: one row per event with ``Time`` and ``Status`` START / STOP (a state event) or POINT (a
-  point event, kept as an episode of no duration); a START is closed by the next STOP of the same observation,
-  subject, behavior and modifiers.
+* Tabular events: one row per event with ``Time`` and START / STOP (a state event) or POINT (a point event,
+  kept as an episode of no duration) in ``Behavior type`` (BORIS 8, since 2023) or ``Status`` (older exports);
+  a START is closed by the next STOP of the same observation, subject, behavior and modifiers.
 * Aggregated events: one row per event with ``Start (s)`` and ``Stop (s)``.
 
 Columns are found by name (case-insensitive); metadata lines above the table header (older exports) are skipped.
@@ -52,12 +52,17 @@ def _coder_of(obs: str, media: str) -> str:
 
 
 def looks_like_boris(header: list[str]) -> bool:
+    """A BORIS events header: Behavior with Status (before 2023), Behavior type and Time (since), or Start (s)."""
     return _find(header, "behavior") is not None and (
-        _find(header, "status") is not None or _find(header, "start (s)", "start") is not None)
+        _find(header, "status") is not None or _find(header, "start (s)", "start") is not None
+        or (_find(header, "behavior type") is not None and _find(header, "time") is not None))
 
 
 def read_boris(path: str | Path, items: set[str], coder: str | None = None, encoding: str | None = None) -> Read:
+    """The events of a BORIS export (CSV/TSV/XLSX) or project file (.boris)."""
     name = str(path)
+    if Path(path).suffix.lower() == ".boris":
+        return read_boris_project(path, items, coder)
     if Path(path).suffix.lower() in EXCEL_SUFFIXES:
         return _read_workbook(Path(path), name, items, coder)
     text = read_text(Path(path), name, encoding)
@@ -70,8 +75,8 @@ def read_boris(path: str | Path, items: set[str], coder: str | None = None, enco
             head_at, header = i, cells
             break
     if head_at is None:
-        raise InputError.single(name, "no BORIS header found (a row with 'Behavior' and 'Status' or "
-                                "'Start (s)' in the first 200 lines)")
+        raise InputError.single(name, "no BORIS header found (a row with 'Behavior' and 'Behavior type' "
+                                "and 'Time', 'Status' or 'Start (s)' in the first 200 lines)")
     try:
         rows = list(csv.reader(io.StringIO("\n".join(lines[head_at + 1:])), delimiter=delim))
     except csv.Error as e:
@@ -97,7 +102,8 @@ def _read_workbook(path: Path, name: str, items: set[str], coder: str | None) ->
             (int(line), [str(c[k]) for c in table.cells]) for k, line in enumerate(table.lines)]
         at = next((i for i, (_, r) in enumerate(rows[:200]) if looks_like_boris(r)), None)
         if at is None:
-            warnings.append(f"{table.file}: no BORIS header (a row with 'Behavior' and 'Status' or 'Start (s)'): "
+            warnings.append(f"{table.file}: no BORIS header (a row with 'Behavior' and 'Behavior type' and 'Time', "
+                            "'Status' or 'Start (s)'): "
                             "sheet ignored")
             continue
         found = True
@@ -110,8 +116,8 @@ def _read_workbook(path: Path, name: str, items: set[str], coder: str | None) ->
         out += got
         lengths.update(lens)
     if not found:
-        raise InputError.single(name, "no BORIS header found in any sheet (a row with 'Behavior' and 'Status' or "
-                                "'Start (s)' in the first 200 rows)")
+        raise InputError.single(name, "no BORIS header found in any sheet (a row with 'Behavior' and "
+                                "'Behavior type' and 'Time', 'Status' or 'Start (s)' in the first 200 rows)")
     raise_if(problems)
     return Read(out, lengths, warnings)
 
@@ -128,8 +134,13 @@ def _events(name: str, header: list[str], rows: list[tuple[int, list[str]]], ite
         "category": ("behavioral category",), "modifiers": ("modifiers",), "time": ("time",),
         "status": ("status", "behavior type"), "start": ("start (s)", "start"), "stop": ("stop (s)", "stop"),
         "coder": ("coder", "observer")}.items()}
-    tabular = col["time"] is not None and _find(header, "status") is not None
+    # The START/STOP/POINT column: ``Status`` in exports before 2023, ``Behavior type`` since (BORIS 8); in the
+    # aggregated export ``Behavior type`` says STATE/POINT beside Start (s)/Stop (s) and is not a status.
     col["status"] = _find(header, "status")
+    if col["status"] is None and col["time"] is not None and col["start"] is None:
+        col["status"] = _find(header, "behavior type")
+    tabular = col["time"] is not None and col["status"] is not None
+    status_name = header[col["status"]].strip() if col["status"] is not None else "Status"
     subjects = {r[col["subject"]].strip() for _, r in rows if col["subject"] is not None and len(r) > col["subject"]}
     subjects.discard("")
     open_: dict[tuple, tuple[int, int]] = {}
@@ -168,19 +179,19 @@ def _events(name: str, header: list[str], rows: list[tuple[int, list[str]]], ite
             if status == "START":
                 if key in open_:
                     problems.append(Problem(name, f"'{code}' STARTs again before its STOP (START on line "
-                                            f"{open_[key][1]})", line, "Status"))
+                                            f"{open_[key][1]})", line, status_name))
                 open_[key] = (t, line)
             elif status == "STOP":
                 if key not in open_:
-                    problems.append(Problem(name, f"'{code}' STOPs without a START", line, "Status"))
+                    problems.append(Problem(name, f"'{code}' STOPs without a START", line, status_name))
                     continue
                 s, sl = open_.pop(key)
                 out.append(Raw(name, sl, vid, who, s, t, code, item))
             elif status == "POINT":
                 out.append(Raw(name, line, vid, who, t, t, code, item))
             else:
-                problems.append(Problem(name, f"Status '{cell(r, 'status')}' is not START, STOP or POINT", line,
-                                        "Status"))
+                problems.append(Problem(name, f"{status_name} '{cell(r, 'status')}' is not START, STOP or POINT",
+                                        line, status_name))
         else:
             s, e = parse_time(cell(r, "start")), parse_time(cell(r, "stop"))
             if s is None or e is None:
@@ -190,6 +201,75 @@ def _events(name: str, header: list[str], rows: list[tuple[int, list[str]]], ite
                 continue
             out.append(Raw(name, line, vid, who, s, e, code, item))
     for (_, _, _, code, _), (_, sl) in open_.items():
-        problems.append(Problem(name, f"'{code}' STARTs but never STOPs", sl, "Status"))
+        problems.append(Problem(name, f"'{code}' STARTs but never STOPs", sl, status_name))
     raise_if(problems)
     return out, lengths
+
+
+def read_boris_project(path: str | Path, items: set[str], coder: str | None = None) -> Read:
+    """The observations of a BORIS project file (``.boris``, JSON), without exporting them first.
+
+    Each observation's ``events`` are ``[time, subject, behavior, modifiers, comment, ...]``; the project's
+    ``behaviors_conf`` says whether a behavior is a state event (its occurrences alternate START / STOP per
+    subject, behavior and modifiers) or a point event (an episode of no duration), and its category (the item
+    when it names one). The video is the first media file of player 1 (its length from ``media_info``), the
+    coder as in the exports (``--coder``, else the observation id after the video's name)."""
+    import json
+
+    from irrkit.readers.files import read_bytes
+
+    name = str(path)
+    try:
+        doc = json.loads(read_bytes(Path(path), name).decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise InputError.single(name, f"is not a BORIS project file (JSON): {str(e)[:120]}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("observations"), dict):
+        raise InputError.single(name, "is not a BORIS project file: no 'observations'")
+    conf = doc.get("behaviors_conf") if isinstance(doc.get("behaviors_conf"), dict) else {}
+    kinds = {str(b.get("code", "")): (str(b.get("type", "")), str(b.get("category", "") or ""))
+             for b in conf.values() if isinstance(b, dict)}
+    problems: list[Problem] = []
+    out: list[Raw] = []
+    lengths: dict[str, int] = {}
+    for obs, o in doc["observations"].items():
+        if not isinstance(o, dict):
+            problems.append(Problem(name, f"observation '{obs}' is not an object"))
+            continue
+        media = [str(m) for m in ((o.get("file") or {}).get("1") or [])] if isinstance(o.get("file"), dict) else []
+        vid = _stem(media[0]) if media else str(obs)
+        who = coder or _coder_of(str(obs), vid) or str(obs)
+        length = ((o.get("media_info") or {}).get("length") or {}).get(media[0]) if media else None
+        if isinstance(length, (int, float)) and 0 < length < 1e9:
+            lengths[vid] = int(round(float(length) * 1000))
+        events = o.get("events") or []
+        if not isinstance(events, list):
+            problems.append(Problem(name, f"observation '{obs}': 'events' is not a list"))
+            continue
+        subjects = {str(e[1]) for e in events if isinstance(e, list) and len(e) > 2 and e[1]}
+        open_: dict[tuple[str, str, str], int] = {}
+        for k, e in enumerate(events):
+            where = f"observation '{obs}', event {k + 1}"
+            if not isinstance(e, list) or len(e) < 3:
+                problems.append(Problem(name, f"{where}: not [time, subject, behavior, ...]"))
+                continue
+            t = parse_time(str(e[0]))
+            code, subject = str(e[2]).strip(), str(e[1] or "")
+            modifiers = str(e[3]) if len(e) > 3 and e[3] is not None else ""
+            if t is None:
+                problems.append(Problem(name, f"{where}: time {str(e[0])[:60]!r} is not a time in seconds"))
+                continue
+            kind, category = kinds.get(code, ("", ""))
+            v = f"{vid}/{subject}" if len(subjects) > 1 and subject else vid
+            item = category if category in items else None
+            if "point" in kind.casefold():
+                out.append(Raw(name, None, v, who, t, t, code, item, where))
+                continue
+            key = (subject, code, modifiers)
+            if key in open_:
+                out.append(Raw(name, None, v, who, open_.pop(key), t, code, item, where))
+            else:
+                open_[key] = t
+        for (_, code, _), _t in open_.items():
+            problems.append(Problem(name, f"observation '{obs}': state event '{code}' STARTs but never STOPs"))
+    raise_if(problems)
+    return Read(out, lengths, [])

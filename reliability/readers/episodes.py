@@ -165,7 +165,7 @@ def detect(path: str | Path, encoding: str | None = None) -> str:
     p = Path(path)
     if p.suffix.lower() == ".eaf":
         return "elan"
-    if p.suffix.lower() in EXCEL_SUFFIXES:  # of the episode formats, only BORIS exports come as workbooks
+    if p.suffix.lower() in (*EXCEL_SUFFIXES, ".boris"):  # only BORIS exports come as workbooks
         return "boris"
     head = read_bytes(p, str(path))[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith((b"<?xml", b"<ANNOTATION_DOCUMENT")):
