@@ -69,6 +69,7 @@ MATCH_RULES = ("onset", "overlap")
 MAX_BYTES = 5 * 1024 * 1024  # codebooks larger than this are refused
 MAX_DEPTH = 20  # YAML nesting limit
 MAX_GRID = 10_000  # most admissible values of a stepped scale
+MAX_LENGTH_S = 10**9  # longest recording length (s): its milliseconds stay within the time model's range
 
 
 @dataclass(frozen=True)
@@ -700,6 +701,9 @@ class _Checker:
                 x = self.number(v, f"{what}length of video '{k.value}' (seconds)")
                 if x is not None and x <= 0:
                     self.err(v, f"{what}length of video '{k.value}' must be > 0 seconds")
+                elif x is not None and x > MAX_LENGTH_S:
+                    self.err(v, f"{what}length of video '{k.value}' must be at most {MAX_LENGTH_S:,} seconds "
+                                "(about 31 years)")
                 elif x is not None:
                     lengths.append((str(k.value), x))
             fields["lengths"] = tuple(lengths)

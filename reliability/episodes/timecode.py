@@ -195,6 +195,8 @@ def parse_time(text: str, unit: str = "s") -> int | None:
     t = text.strip()
     if not t:
         return None
+    if len(t) > 64:  # no time is written with more characters; a 5,000-digit hour would not even convert
+        return None
     m = _HMSF.match(t)
     if m:
         h, mi, s, ms = (int(g) for g in m.groups())
@@ -213,9 +215,10 @@ def parse_time(text: str, unit: str = "s") -> int | None:
         x = float(t)
     except ValueError:
         return None
-    if not math.isfinite(x) or x < 0 or t.lower().startswith(("inf", "nan", "+inf")):
-        return None
-    return _bounded(int(round(x if unit == "ms" else x * 1000)))
+    ms = x if unit == "ms" else x * 1000
+    if not math.isfinite(ms) or ms < 0 or ms > MAX_MS or t.lower().startswith(("inf", "nan", "+inf")):
+        return None  # checked before converting: 1e308 s is finite, its milliseconds are not
+    return _bounded(int(round(ms)))
 
 
 def _bounded(ms: int) -> int | None:
@@ -232,4 +235,4 @@ def fmt_time(ms: int) -> str:
     return f"{sign}{h:02d}:{m:02d}:{s:02d}.{milli:03d}"
 
 
-TIME_HELP = "seconds (12.5) or [hh:]mm:ss[.mmm] (00:01:02.500)"
+TIME_HELP = "seconds (12.5) or [hh:]mm:ss[.mmm] (00:01:02.500), below 277,777 h"

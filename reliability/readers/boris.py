@@ -22,12 +22,12 @@ import csv
 import io
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from irrkit.episodes.timecode import parse_time
+from irrkit.episodes.timecode import TIME_HELP, parse_time
 from irrkit.errors import InputError, Problem
 from irrkit.readers.delimited import read_text, sniff_delimiter
 from irrkit.readers.episode_rows import Raw, Read
 from irrkit.readers.excel import EXCEL_SUFFIXES
-from irrkit.readers.place import raise_if
+from irrkit.readers.place import quoted, raise_if
 
 
 def _find(header: list[str], *names: str) -> int | None:
@@ -173,7 +173,7 @@ def _events(name: str, header: list[str], rows: list[tuple[int, list[str]]], ite
             t = parse_time(cell(r, "time"))
             status = cell(r, "status").upper()
             if t is None:
-                problems.append(Problem(name, f"'{cell(r, 'time')}' is not a time in seconds", line, "Time"))
+                problems.append(Problem(name, f"{quoted(cell(r, 'time'))} is not a time ({TIME_HELP})", line, "Time"))
                 continue
             key = (obs, vid, who, code, cell(r, "modifiers"))
             if status == "START":
@@ -196,7 +196,7 @@ def _events(name: str, header: list[str], rows: list[tuple[int, list[str]]], ite
             s, e = parse_time(cell(r, "start")), parse_time(cell(r, "stop"))
             if s is None or e is None:
                 bad = "start" if s is None else "stop"
-                problems.append(Problem(name, f"'{cell(r, bad)}' is not a time in seconds", line,
+                problems.append(Problem(name, f"{quoted(cell(r, bad))} is not a time ({TIME_HELP})", line,
                                         header[col[bad]] if col[bad] is not None else bad))
                 continue
             out.append(Raw(name, line, vid, who, s, e, code, item))
@@ -256,7 +256,7 @@ def read_boris_project(path: str | Path, items: set[str], coder: str | None = No
             code, subject = str(e[2]).strip(), str(e[1] or "")
             modifiers = str(e[3]) if len(e) > 3 and e[3] is not None else ""
             if t is None:
-                problems.append(Problem(name, f"{where}: time {str(e[0])[:60]!r} is not a time in seconds"))
+                problems.append(Problem(name, f"{where}: time {quoted(str(e[0]))} is not a time ({TIME_HELP})"))
                 continue
             kind, category = kinds.get(code, ("", ""))
             v = f"{vid}/{subject}" if len(subjects) > 1 and subject else vid

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from irrkit.episodes.timecode import parse_time
+from irrkit.episodes.timecode import MAX_MS, parse_time
 from irrkit.errors import InputError, Problem
 from irrkit.readers.delimited import read_table
 from irrkit.readers.episode_rows import Raw, Read
-from irrkit.readers.place import raise_if
+from irrkit.readers.place import quoted, raise_if
 
 
 def groups(header: list[str]) -> dict[str, dict[str, int]]:
@@ -62,8 +62,8 @@ def read_datavyu(path: str | Path, items: set[str], coder: str | None = None, vi
             for text, k in ((on, "onset"), (off, "offset")):
                 ms = parse_time(text, unit="ms")
                 if ms is None:
-                    problems.append(Problem(t.file, f"'{text}' is not a time (milliseconds or hh:mm:ss:mmm)",
-                                            line, f"{colname}.{k}"))
+                    problems.append(Problem(t.file, f"{quoted(text)} is not a time (milliseconds or hh:mm:ss:mmm, "
+                                            f"below {MAX_MS // 3_600_000:,} h)", line, f"{colname}.{k}"))
                 times.append(ms)
             if not code:
                 problems.append(Problem(t.file, "empty code", line, t.header[args[0]] if args else colname))

@@ -30,6 +30,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from irrkit.errors import InputError, Problem
 from irrkit.readers.episode_rows import Raw, Read
 from irrkit.readers.files import read_bytes
+from irrkit.readers.limits import MAX_CELL_CHARS, long_cell
 from irrkit.readers.place import raise_if
 
 
@@ -214,6 +215,10 @@ def read_elan(path: str | Path, items: set[str], tiers: dict[str, str] | None = 
             times.append(None if slot is None else slot[0])
         if not value:
             problems.append(Problem(name, f"annotation '{aid}' of tier '{tid}' has no value (code)", line, None,
+                                    "ANNOTATION_VALUE"))
+            continue
+        if len(value) > MAX_CELL_CHARS:
+            problems.append(Problem(name, f"annotation '{aid}' of tier '{tid}': {long_cell(len(value))}", line, None,
                                     "ANNOTATION_VALUE"))
             continue
         if None in times:

@@ -22,7 +22,7 @@ from irrkit.episodes.timecode import TIME_HELP, EpisodeSet, EpisodeSpec, build, 
 from irrkit.errors import InputError, Problem
 from irrkit.readers.delimited import read_table
 from irrkit.readers.episode_rows import PLAIN_COLUMNS, Raw, Read
-from irrkit.readers.place import raise_if
+from irrkit.readers.place import quoted, raise_if
 from irrkit.readers.table import close_hint, columns, quote_names
 
 
@@ -57,7 +57,7 @@ def read_plain(path: str | Path, encoding: str | None = None) -> Read:
         for c in ("start", "end"):
             ms = parse_time(cell[c])
             if ms is None:
-                problems.append(Problem(t.file, f"'{cell[c]}' is not a time ({TIME_HELP})", line, c))
+                problems.append(Problem(t.file, f"{quoted(cell[c])} is not a time ({TIME_HELP})", line, c))
             times.append(ms)
         if not cell["code"]:
             problems.append(Problem(t.file, "empty code (leave start, end and code all empty to record that "
@@ -73,7 +73,7 @@ def _item_for(raw: Raw, specs: dict[str, EpisodeSpec], by_code: dict[str, list[s
     if raw.item is not None:
         if raw.item in specs:
             return raw.item
-        problems.append(Problem(raw.file, f"unknown episode item '{raw.item}' (items: {quote_names(list(specs))})"
+        problems.append(Problem(raw.file, f"unknown episode item {quoted(raw.item)} (items: {quote_names(list(specs))})"
                                 f"{close_hint(raw.item, list(specs))}", raw.line, None, raw.element))
         return None
     if len(specs) == 1:
@@ -122,7 +122,8 @@ def assemble(reads: Sequence[Read], specs: dict[str, EpisodeSpec]) -> dict[str, 
             spec = specs[item] if item else None
             if spec is None or raw.code not in spec.codes:
                 allowed = spec.codes if spec else tuple(by_code)
-                problems.append(Problem(raw.file, f"unknown code '{raw.code}'{' in item ' + repr(item) if item else ''}"
+                where = f" in item {item!r}" if item else ""
+                problems.append(Problem(raw.file, f"unknown code {quoted(raw.code)}{where}"
                                         f" (allowed: {', '.join(allowed)}){close_hint(raw.code, list(allowed))}",
                                         raw.line, None, raw.element))
                 continue

@@ -10,6 +10,7 @@ from pathlib import Path
 from irrkit.errors import InputError
 
 MAX_BYTES = 200 * 1024 * 1024
+_PIPES: dict[str, bytes] = {}  # what was read from each pipe: a pipe can be read once, its readers may ask twice
 
 
 def size_text(n: float) -> str:
@@ -25,8 +26,8 @@ def too_large(name: str, size: str) -> InputError:
                              "(split it, e.g. one file per coder)")
 
 
-def check_file(path: Path, name: str) -> None:
-    """An existing file (or pipe) no larger than MAX_BYTES, else InputError."""
+def check_file(path: Path, name: str) -> bool:
+    """An existing file (or pipe) no larger than MAX_BYTES, else InputError; True for a pipe."""
     try:
         if not path.exists():
             if path.is_symlink():
@@ -46,11 +47,15 @@ def check_file(path: Path, name: str) -> None:
         raise InputError.single(name, "is not a regular file (a device?)")
     if st.st_size > MAX_BYTES:
         raise too_large(name, size_text(st.st_size))
+    return stat.S_ISFIFO(st.st_mode)
 
 
 def read_bytes(path: Path, name: str) -> bytes:
-    """The bytes of an existing file (or pipe) no larger than MAX_BYTES, else InputError."""
-    check_file(path, name)
+    """The bytes of an existing file (or pipe) no larger than MAX_BYTES, else InputError. A pipe (``<(cat f)``)
+    is read once: asked again (a format detector, then the reader), it gives the same bytes."""
+    if str(path) in _PIPES:
+        return _PIPES[str(path)]
+    pipe = check_file(path, name)
     try:
         with open(path, "rb") as f:
             data = f.read(MAX_BYTES + 1)  # bounded: a pipe or a file growing meanwhile
@@ -58,4 +63,6 @@ def read_bytes(path: Path, name: str) -> bytes:
         raise InputError.single(name, f"cannot read file: {getattr(e, 'strerror', None) or e}") from None
     if len(data) > MAX_BYTES:
         raise too_large(name, f"larger than {size_text(MAX_BYTES)}")
+    if pipe:
+        _PIPES[str(path)] = data
     return data
