@@ -529,7 +529,7 @@ class _Checker:
                     level=level if level in LEVELS else "nominal", categories=cats, scale=scale,
                     primary=primary, weights=weights, weight_matrix=matrix)
 
-    def categories(self, kv: tuple[_Node, _Node], what: str, level: str) -> tuple[Category, ...]:
+    def categories(self, kv: tuple[_Node, _Node], what: str, level: str, least: int = 2) -> tuple[Category, ...]:
         key, node = kv
         if not isinstance(node, yaml.SequenceNode):
             self.err(node, f"{what}'categories' must be a list, not {_describe(node)}")
@@ -555,8 +555,8 @@ class _Checker:
                 continue
             first[canon] = _line(c)
             cats.append(Category(code, label, definition))
-        if len(node.value) < 2:
-            self.err(key, f"{what}a categorical item needs at least 2 categories, found {len(node.value)}")
+        if len(node.value) < least:
+            self.err(key, f"{what}a categorical item needs at least {least} categories, found {len(node.value)}")
         values = [_to_float(c.code) for c in cats]
         nums = [v for v in values if v is not None]
         if level in ("interval", "ratio") and len(nums) < len(values):
@@ -673,7 +673,8 @@ class _Checker:
             self.err(m["id"][1], f"{what}id must start with a letter and hold only letters, digits, '_' or '-'")
         elif iid in ids or iid in {e.id for e in self.episode_items}:
             self.err(m["id"][1], f"duplicate item id '{iid}'")
-        cats = self.categories(m["categories"], what, "nominal") if self.require(
+        # one code is enough: present vs "no code" (Krippendorff 1995; Bakeman et al. 2009)
+        cats = self.categories(m["categories"], what, "nominal", least=1) if self.require(
             node, m, "categories", what, " (the episode codes)") else ()
         reserved = {"no code", "nil"} & {c.code for c in cats}
         if reserved:
