@@ -169,7 +169,7 @@ class EpisodeItem:
         from irrkit.episodes.timecode import EpisodeSpec
 
         return EpisodeSpec(self.id, self.codes, tuple(c.label for c in self.categories), self.overlap, self.step,
-                           self.tolerance, dict(self.lengths))
+                           self.tolerance, dict(self.lengths), self.primary)
 
 
 @dataclass(frozen=True)

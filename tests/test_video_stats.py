@@ -39,7 +39,7 @@ def test_time_based_kappa_by_hand():
     n = 2  # "no code"
     assert codes[:, 0].tolist() == [n, n, 0, 0, 0, 0, n, n, n, 1, 1, 1, n, n, n, n, n, n, n, n]
     assert codes[:, 1].tolist() == [n, n, n, 0, 0, 0, n, n, n, n, 1, 1, 1, 1, n, n, 0, n, n, n]
-    (res,) = timeline.time_based(es, tolerance_ms=0)
+    (res,) = timeline.time_based(es, tolerance_ms=0, min_videos=1)
     # 15 of 20 units agree; marginals A: a 4, b 3, none 13; B: a 4, b 4, none 12
     pe = (4 * 4 + 3 * 4 + 13 * 12) / 400
     assert res.coefficients["percent_agreement"].value == pytest.approx(0.75, abs=1e-12)
@@ -51,7 +51,7 @@ def test_time_based_tolerance_by_hand():
     """Window 2 units, each coder in turn as reference (Bakeman et al. 2009): A as reference every unit
     agrees; B as reference only unit 16 (B: a, A has no a within 14-18) stays a disagreement."""
     es = episodes(HAND, length=20)
-    (res,) = timeline.time_based(es, tolerance_ms=2000)
+    (res,) = timeline.time_based(es, tolerance_ms=2000, min_videos=1)
     assert res.tolerance_ms == 2000
     pa = 39 / 40
     # rows: A's codes twice (a 4, b 3, none 13) | B as reference: first column B's codes with unit 16 -> none
@@ -92,7 +92,7 @@ def test_time_based_equals_engine_on_independently_binned_data(seed):
                 rows.append((v, c, round(t, 3), round(min(t + d, 30), 3), rnd.choice(codes)))
                 t += d + rnd.uniform(0, 4)
     es = episodes(rows, codes=codes, length=30.0, step=step)
-    (res,) = timeline.time_based(es, tolerance_ms=0)
+    (res,) = timeline.time_based(es, tolerance_ms=0, min_videos=1)
     values = _naive_bins(rows, coders, videos, lengths, step, codes)
     ref = analyse(ItemRatings("cry", "nominal", [str(i) for i in range(len(values))], coders, values,
                               tuple(float(k) for k in range(len(codes) + 1))))
@@ -131,7 +131,7 @@ def test_overlapping_item_gives_one_analysis_per_code():
     rows = [("v", "A", 0, 10, "a"), ("v", "A", 5, 8, "b"), ("v", "B", 1, 10, "a"), ("v", "B", 6, 8, "b")]
     es = episodes(rows, length=10, overlap=True)
     check_episodes(es)
-    res = timeline.time_based(es, tolerance_ms=0)
+    res = timeline.time_based(es, tolerance_ms=0, min_videos=1)
     assert [r.what for r in res] == ["cry: a", "cry: b"]
     # code a: A 10 units present, B units 1-9 -> 9 of 10 agree; code b: A 5,6,7 B 6,7 -> 9 of 10
     assert res[0].coefficients["percent_agreement"].value == pytest.approx(0.9)

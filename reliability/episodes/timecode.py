@@ -36,6 +36,7 @@ class EpisodeSpec:
     step: float = 1.0
     tolerance: float = 2.0
     lengths: dict[str, float] = field(default_factory=dict)
+    primary: str | None = None  # the headline statistic (default: time-unit Cohen's kappa, Fleiss' for 3+ coders)
 
     @property
     def step_ms(self) -> int:

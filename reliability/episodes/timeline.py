@@ -42,10 +42,24 @@ from irrkit.episodes.timecode import EpisodeSet
 from irrkit.statistics import chance_corrected, two_coders
 from irrkit.statistics.results import Coefficient, undefined
 
-SE_NOTE = ("time units are not independent observations: with one video the SE and CI treat them as if they "
-           "were and understate the uncertainty")
-SE_CLUSTERED = ("time units within a video are not independent: SEs and CIs are cluster-robust over the videos "
-                "(Gwet's unit terms summed within each video, CI t(videos - 1))")
+MIN_VIDEOS = 5  # fewest videos for an SE with videos as the independent observations (t with G - 1 df)
+SE_CLUSTERED = ("time units within a video are not independent observations: SEs, CIs and p-values treat the "
+                "videos as the independent observations (Gwet's unit terms summed within each video, cluster-robust, "
+                "CI t(videos - 1))")
+
+
+def too_few_videos(n_videos: int) -> str:
+    """The reason given where no SE is computed because there are too few videos."""
+    return (f"no SE, CI or p: {n_videos} video{'s' * (n_videos != 1)}, fewer than {MIN_VIDEOS}; time units within "
+            "a video are not independent observations, so the videos are (Cameron & Miller 2015: cluster-robust "
+            "SEs need enough clusters)")
+
+
+def without_inference(c: Coefficient, reason: str) -> Coefficient:
+    """The value alone: SE, CI and p removed, with the reason (a value that is undefined stays as it is)."""
+    if not c.ok:
+        return c
+    return c.with_(se=None, ci_low=None, ci_high=None, p_value=None, reason=reason, method="")
 
 
 @dataclass
@@ -365,24 +379,30 @@ def _near(other: np.ndarray, want: np.ndarray, at: np.ndarray, runs: Runs, s: np
 
 
 def time_based(es: EpisodeSet, confidence: float = 0.95, tolerance_ms: int | None = None,
-               step_ms: int | None = None) -> list[TimeResult]:
+               step_ms: int | None = None, min_videos: int = MIN_VIDEOS) -> list[TimeResult]:
     """Time-unit agreement of an item: one result for a non-overlapping item (codes + "no code"), one per
-    code (present / absent) for an overlapping one. ``tolerance_ms`` defaults to the spec's (0: none)."""
+    code (present / absent) for an overlapping one. ``tolerance_ms`` defaults to the spec's (0: none).
+
+    SEs, CIs and p-values treat videos as the independent observations (cluster-robust over videos); with fewer
+    than ``min_videos`` videos only the values are given, and the reason (``min_videos=1``: the SE of one video
+    treats its time units as independent, for comparison with the expanded matrix)."""
     tol = es.spec.tolerance_ms if tolerance_ms is None else tolerance_ms
     g = grid(es, step_ms)
     out: list[TimeResult] = []
     if not es.spec.overlap:
         runs, _ = code_runs(es, g)
         labels = [*es.spec.codes, "no code"]
-        out.append(_result(es.spec.item, labels, runs, g, tol, confidence))
+        out.append(_result(es.spec.item, labels, runs, g, tol, confidence, min_videos))
     else:
         for k, code in enumerate(es.spec.codes):
             pres, _ = presence_runs(es, k, g)
-            out.append(_result(f"{es.spec.item}: {code}", [f"not {code}", code], pres, g, tol, confidence))
+            out.append(_result(f"{es.spec.item}: {code}", [f"not {code}", code], pres, g, tol, confidence,
+                               min_videos))
     return out
 
 
-def _result(what: str, labels: list[str], runs: Runs, g: Grid, tol: int, confidence: float) -> TimeResult:
+def _result(what: str, labels: list[str], runs: Runs, g: Grid, tol: int, confidence: float,
+            min_videos: int = MIN_VIDEOS) -> TimeResult:
     q = len(labels)
     codes, freq = runs.codes, runs.length.astype(float)
     m = codes.shape[1]
@@ -390,20 +410,33 @@ def _result(what: str, labels: list[str], runs: Runs, g: Grid, tol: int, confide
         why = "no time units (no episodes and no recording length)" if g.n == 0 else "fewer than two coders"
         coefs = {k: undefined(k, why) for k in ("percent_agreement", "cohen_kappa" if m == 2 else "fleiss_kappa")}
         return TimeResult(what, labels, g.n, g.step_ms, coefs, tol)
+    n_videos = int(np.count_nonzero(np.diff(g.offset)))  # videos with time units
+    enough = n_videos >= min_videos
     several = len(g.offset) > 2
     coefs = engine_family(codes, q, confidence, runs.video if several else None, freq=freq)
-    res = TimeResult(what, labels, g.n, g.step_ms, coefs, tol, notes=[SE_CLUSTERED if several else SE_NOTE])
+    if not enough:
+        coefs = {k: without_inference(c, too_few_videos(n_videos)) for k, c in coefs.items()}
+    res = TimeResult(what, labels, g.n, g.step_ms, coefs, tol,
+                     notes=[SE_CLUSTERED if enough else too_few_videos(n_videos)])
     w = tol // g.step_ms
     res.tolerance_ms = w * g.step_ms
     vals = []
+    no_tally_se = ("no SE, CI or p: the tolerance tally counts each time unit twice (once per reference coder), "
+                   "not units of a video")
     for i, j in combinations(range(m), 2):
         plain = contingency(codes[:, i], codes[:, j], q, freq)
-        entry: dict = {"coders": (i, j), "cohen_kappa": pair_family(plain, confidence)["cohen_kappa"]}
+        if enough and several:
+            kappa = engine_family(codes[:, [i, j]], q, confidence, runs.video, freq=freq)["cohen_kappa"]
+        elif enough:
+            kappa = pair_family(plain, confidence)["cohen_kappa"]
+        else:
+            kappa = without_inference(pair_family(plain, confidence)["cohen_kappa"], too_few_videos(n_videos))
+        entry: dict = {"coders": (i, j), "cohen_kappa": kappa}
         if w > 0:
             fam = pair_family(tolerant_table_runs(runs, i, j, q, w, plain), confidence)
-            entry["tolerance_kappa"] = fam["cohen_kappa"]
-            entry["tolerance_percent_agreement"] = fam["percent_agreement"]
-            vals.append((fam["cohen_kappa"], fam["percent_agreement"]))
+            entry["tolerance_kappa"] = without_inference(fam["cohen_kappa"], no_tally_se)
+            entry["tolerance_percent_agreement"] = without_inference(fam["percent_agreement"], no_tally_se)
+            vals.append((entry["tolerance_kappa"], entry["tolerance_percent_agreement"]))
         res.pairs.append(entry)
     if m == 2 and vals:
         res.tolerance = {"cohen_kappa": vals[0][0], "percent_agreement": vals[0][1]}

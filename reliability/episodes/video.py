@@ -50,6 +50,12 @@ class VideoResult:
     def n_coders(self) -> int:
         return len(self.es.coders)
 
+    @property
+    def primary(self) -> str:
+        """The headline statistic: the codebook's ``primary``, else a chance-corrected one, as Bakeman, Quera &
+        Gnisci (2009) recommend: the time-unit Cohen's kappa for two coders, Fleiss' kappa for more."""
+        return self.es.spec.primary or ("cohen_kappa" if self.n_coders <= 2 else "fleiss_kappa")
+
 
 def _mean(key: str, cs: list[Coefficient], what: str) -> Coefficient:
     """One coefficient, or the mean over codes / pairs of coders (``what``: "code", "pair") without an SE."""

@@ -135,7 +135,8 @@ def _table(head: list[str], rows: list[list[str]], numeric: set[int] = frozenset
 def _episode_view(it: dict[str, Any]) -> dict[str, Any]:
     """A time-coded (video) item in the shape of a check item: its statistics as coefficients."""
     stats = it.get("statistics") or {}
-    primary = next((k for k, c in stats.items() if c.get("value") is not None), next(iter(stats), ""))
+    primary = it.get("primary") if it.get("primary") in stats else next(
+        (k for k, c in stats.items() if c.get("value") is not None), next(iter(stats), ""))
     return {"item": it["item"], "level": f"episodes ({it.get('match_rule', '')})",
             "n_units": it.get("n_episodes", 0), "n_coders": len(it.get("coders") or []),
             "n_ratings": it.get("n_episodes", 0), "weights": f"none; tolerance {it.get('tolerance_s')} s",

@@ -1,0 +1,74 @@
+"""Honest uncertainty for time-coded agreement: time units within a video are not independent observations, so
+SEs, CIs and p-values treat the videos as the independent observations (cluster-robust), and with fewer than
+``timeline.MIN_VIDEOS`` videos only the values are given, with the reason; the headline statistic is a
+chance-corrected one (time-unit Cohen's kappa for two coders, Fleiss' kappa for more)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from irrkit.cli.demo import demo_video
+from irrkit.cli.main import app
+from irrkit.episodes import timeline
+from irrkit.episodes.timecode import EpisodeSpec, build
+from irrkit.statistics import chance_corrected
+
+
+def episodes(n_videos: int, seed: int = 1):
+    """Two coders, ``n_videos`` videos of 120 s, episodes of codes a/b with jittered boundaries."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for v in range(n_videos):
+        t = 0
+        while t < 110_000:
+            s = t + int(rng.integers(1000, 8000))
+            e = s + int(rng.integers(2000, 9000))
+            if e > 120_000:
+                break
+            k = int(rng.integers(0, 2))
+            for c in ("anna", "ben"):
+                js, je = int(rng.integers(-800, 800)), int(rng.integers(-800, 800))
+                kk = k if rng.random() < 0.85 else 1 - k
+                rows.append((f"v{v}", c, max(0, s + js), e + je, kk, 0, 0))
+            t = e + 1000
+    spec = EpisodeSpec("x", ("a", "b"), step=1.0, tolerance=0.0, lengths={f"v{v}": 120.0 for v in range(n_videos)})
+    return build(spec, rows, ["f.csv"])
+
+
+def test_below_the_minimum_of_videos_only_values_and_the_reason() -> None:
+    es = episodes(timeline.MIN_VIDEOS - 1)
+    (res,) = timeline.time_based(es)
+    c = res.coefficients["cohen_kappa"]
+    assert c.ok and c.se is None and c.ci_low is None and c.p_value is None
+    assert f"fewer than {timeline.MIN_VIDEOS}" in c.reason and "not independent" in c.reason
+    assert res.pairs[0]["cohen_kappa"].se is None
+
+
+def test_from_the_minimum_on_the_se_is_cluster_robust_over_videos() -> None:
+    """Equal to the engine on the expanded unit matrix (not the runs) with each unit's video as its cluster, and
+    larger than the SE that treats the time units as independent (what clustering is for)."""
+    es = episodes(timeline.MIN_VIDEOS + 3)
+    (res,) = timeline.time_based(es)
+    codes, g = timeline.code_matrix(es)
+    want = timeline.engine_family(codes, 3, clusters=g.unit_video)["cohen_kappa"]
+    got = res.coefficients["cohen_kappa"]
+    assert got.value == pytest.approx(want.value, abs=1e-12) and got.se == pytest.approx(want.se, rel=1e-9)
+    naive = chance_corrected.conger_kappa(codes, 3, None)
+    assert got.se > naive.se
+    assert res.pairs[0]["cohen_kappa"].se == pytest.approx(want.se, rel=1e-9)
+    assert "videos as the independent observations" in res.notes[0]
+
+
+def test_the_demo_has_three_videos_and_says_so() -> None:
+    res = CliRunner().invoke(app, ["video", *map(str, demo_video()), "-c", "crying-episodes", "--no-gate",
+                                   "--format", "json"])
+    assert res.exit_code == 0, res.output
+    for it in json.loads(res.stdout)["items"]:
+        assert it["primary"] == "fleiss_kappa"  # three coders: anna, ben, cleo
+        k = it["statistics"]["fleiss_kappa"]
+        assert k["value"] is not None and k["se"] is None and k["p_value"] is None
+        assert "3 videos, fewer than 5" in k["reason"]
