@@ -72,3 +72,50 @@ def test_the_demo_has_three_videos_and_says_so() -> None:
         k = it["statistics"]["fleiss_kappa"]
         assert k["value"] is not None and k["se"] is None and k["p_value"] is None
         assert "3 videos, fewer than 5" in k["reason"]
+
+
+def test_a_unitizing_bootstrap_replicate_is_the_alpha_of_the_resampled_videos() -> None:
+    """A replicate (videos drawn [2, 0, 1, ...] times) computed from the per-video sums equals unitizing() run
+    from scratch on a data set that holds each video as often as it was drawn."""
+    from irrkit.episodes import unitizing
+
+    es = episodes(4, seed=3)
+    pv = unitizing.per_video(es)
+    total = unitizing.alphas_from(unitizing.Sums(pv.obs.sum(0), pv.s_c.sum(0), pv.s_star.sum(0)))
+    point = unitizing.unitizing(es).alphas
+    for key in ("u_alpha", "binary_u_alpha", "cu_alpha"):
+        assert total[key] == pytest.approx(point[key].value, abs=1e-12)
+    m = np.array([2.0, 0.0, 1.0, 3.0])
+    rep = unitizing.alphas_from(unitizing.Sums(np.einsum("v,vck->ck", m, pv.obs), m @ pv.s_c, m @ pv.s_star))
+    rows = []
+    for v, times in enumerate(m.astype(int)):
+        sel = es.video == v
+        for r in range(times):
+            rows += [(f"v{v}_{r}", es.coders[c], int(s), int(e), int(k), 0, 0)
+                     for c, s, e, k in zip(es.coder[sel], es.start[sel], es.end[sel], es.code[sel], strict=True)]
+    lengths = {f"v{v}_{r}": 120.0 for v, times in enumerate(m.astype(int)) for r in range(times)}
+    again = build(EpisodeSpec("x", ("a", "b"), step=1.0, tolerance=0.0, lengths=lengths), rows, ["f.csv"])
+    direct = unitizing.unitizing(again).alphas
+    for key in ("u_alpha", "binary_u_alpha", "cu_alpha"):
+        assert rep[key] == pytest.approx(direct[key].value, abs=1e-12)
+
+
+def test_the_unitizing_bootstrap_gives_a_ci_around_the_estimate() -> None:
+    from irrkit.episodes import unitizing
+
+    es = episodes(8, seed=4)
+    point = unitizing.unitizing(es).alphas
+    ci = unitizing.bootstrap_over_videos(es, n_boot=400, seed=1)
+    for key in ("u_alpha", "binary_u_alpha", "cu_alpha"):
+        lo, hi, n = ci[key]
+        assert n == 400 and lo < point[key].value < hi and hi - lo < 0.5
+
+
+def test_analyse_episodes_puts_the_video_bootstrap_on_the_unitizing_alphas() -> None:
+    from irrkit.episodes.video import analyse_episodes
+
+    many = analyse_episodes(episodes(timeline.MIN_VIDEOS + 1, seed=5))
+    c = many.coefficients["u_alpha"]
+    assert c.ci_low is not None and c.ci_low < c.value < c.ci_high and "bootstrap over the 6 videos" in c.method
+    few = analyse_episodes(episodes(2, seed=5)).coefficients["u_alpha"]
+    assert few.ok and few.ci_low is None and "2 videos, fewer than" in few.reason

@@ -32,6 +32,7 @@ TITLES = {
 MAIN = ("percent_agreement", "cohen_kappa", "fleiss_kappa", "gwet_ac1", "krippendorff_alpha", "tolerance_kappa",
         "event_kappa", "matched_kappa", "u_alpha", "binary_u_alpha", "cu_alpha")
 SWEEP_S = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0)
+BOOTSTRAP = 1000  # resamples of videos for the CIs of the unitizing alphas
 
 
 @dataclass
@@ -99,7 +100,20 @@ def analyse_episodes(es: EpisodeSet, confidence: float = 0.95, rule: str = "onse
             flat[k] = undefined(k, why)
     else:
         un = unitizing.unitizing(es)
+        n_videos = int((timeline.coded(es).sum(axis=1) >= 2).sum())  # videos two or more coders coded
+        if n_videos >= timeline.MIN_VIDEOS:
+            ci = unitizing.bootstrap_over_videos(es, BOOTSTRAP, seed=0, confidence=confidence)
+            for k, (lo, hi, n) in ci.items():
+                if un.alphas[k].ok and lo is not None:
+                    un.alphas[k] = un.alphas[k].with_(
+                        ci_low=lo, ci_high=hi, reason=None,
+                        method=f"Krippendorff et al. (2016); percentile bootstrap over the {n_videos} videos "
+                               f"({n:,} of {BOOTSTRAP:,} resamples defined, seed 0)")
+        else:
+            un.alphas = {k: timeline.without_inference(c, timeline.too_few_videos(n_videos))
+                         for k, c in un.alphas.items()}
         flat.update({k: un.alphas[k] for k in ("u_alpha", "binary_u_alpha", "cu_alpha")})
+        notes += un.notes
     if m > 2:
         notes.append("tolerance, event and matched kappas are means over the pairs of coders (each pair in "
                      "pairs.csv)")
