@@ -133,3 +133,50 @@ def test_fuzz_workbook_bytes(tmp_path, blob, zipped):
         p.write_bytes(blob)
     with pytest.raises(InputError, match="bytes.xlsx"):
         read_episode_files([p], SPECS)
+
+
+def test_a_boris_workbook_formatted_down_to_a_million_empty_rows(tmp_path) -> None:
+    """A sheet whose XML holds a <row/> element for every one of its 1,048,576 rows (Excel writes them for a
+    formatted column): the empty rows are dropped before openpyxl reads the sheet, the events are read with
+    their Excel row numbers."""
+    import zipfile
+
+    from irrkit.readers import excel
+
+    cells = [("Observation id", "Behavior", "Behavior type", "Time"), ("s1_cleo", "sad", "START", 1.5),
+             ("s1_cleo", "sad", "STOP", 5), ("s1_cleo", "moved", "START", 7), ("s1_cleo", "moved", "STOP", 9)]
+    rows = []
+    for i, row in enumerate(cells, start=1):
+        cs = "".join(f'<c r="{"ABCD"[j]}{i}"><v>{v}</v></c>' if isinstance(v, (int, float)) else
+                     f'<c r="{"ABCD"[j]}{i}" t="inlineStr"><is><t>{v}</t></is></c>' for j, v in enumerate(row))
+        rows.append(f'<row r="{i}">{cs}</row>')
+    rows += [f'<row r="{i}" spans="1:16384" ht="15"/>' for i in range(6, 1_048_577)]
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    parts = {
+        "[Content_Types].xml": '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+        'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/'
+        'workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.spreadsheetml.worksheet+xml"/></Types>',
+        "_rels/.rels": f'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+        f'relationships"><Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/>'
+        '</Relationships>',
+        "xl/workbook.xml": f'<?xml version="1.0"?><workbook {ns} xmlns:r="{rel}"><sheets><sheet name="Events" '
+        'sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.'
+        f'org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/worksheet" '
+        'Target="worksheets/sheet1.xml"/></Relationships>',
+        "xl/worksheets/sheet1.xml": f'<?xml version="1.0"?><worksheet {ns}><dimension ref="A1:XFD1048576"/>'
+        f'<sheetData>{"".join(rows)}</sheetData></worksheet>',
+    }
+    book = tmp_path / "cleo.xlsx"
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as z:
+        for k, v in parts.items():
+            z.writestr(k, v)
+    compact = zipfile.ZipFile(excel._without_empty_rows(book))
+    assert compact.read("xl/worksheets/sheet1.xml").count(b"<row") == 5
+    warnings: list[str] = []
+    ((table, _),) = excel.read_xlsx(book, str(book), warnings)
+    assert table.lines.tolist() == [2, 3, 4, 5] and list(table.header) == list(cells[0])

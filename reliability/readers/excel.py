@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -54,13 +56,17 @@ def read_xlsx(path: Path, name: str, warnings: list[str]) -> list[tuple[Table, s
     check_zip(path, name)
     tables: list[tuple[str, Table]] = []
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        wb = openpyxl.load_workbook(_without_empty_rows(path), read_only=True, data_only=True)
         try:
             n_cells = 0
             for ws in wb.worksheets:
                 rows = []
+                if hasattr(ws, "reset_dimensions"):  # read-only: the rows the sheet holds, not its stated size
+                    ws.reset_dimensions()  # (A1:XFD1048576 would pad every row to 16,384 empty cells)
                 for r, row in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1):
-                    n_cells += len(row)
+                    n_cells += len(row) + 1  # an empty row costs too: a million of them is work
+                    if not any(v is not None and v != "" for v in row):
+                        continue  # blank rows are skipped by every reader: not kept (row numbers stay right)
                     if n_cells > MAX_CELLS:
                         raise InputError.single(name, f"workbook has more than {MAX_CELLS:,} cells; irrkit "
                                                 "reads workbooks up to that size (save the sheets as CSV)")
@@ -87,6 +93,29 @@ def read_xlsx(path: Path, name: str, warnings: list[str]) -> list[tuple[Table, s
     if len(tables) == 1:
         return [(tables[0][1], path.stem)]
     return [(t, title) for title, t in tables]
+
+
+_EMPTY_ROW = re.compile(rb"<(?:\w+:)?row\b[^<>]*?(?:/>|>\s*</(?:\w+:)?row>)")
+COMPACT_FROM = 4 << 20  # worksheet XML from this size is searched for empty rows before openpyxl reads it
+
+
+def _without_empty_rows(path: Path) -> Path | io.BytesIO:
+    """The workbook, or a copy in memory whose big worksheets lack their empty ``<row/>`` elements: a sheet
+    formatted down to row 1,048,576 holds a million of them (a few hundred KB zipped), which openpyxl would
+    read one by one (seconds to minutes). Rows keep their numbers (the ``r`` attribute of the rows kept)."""
+    with zipfile.ZipFile(path) as z:
+        big = [i for i in z.infolist() if i.filename.startswith("xl/worksheets/") and i.file_size > COMPACT_FROM]
+        if not big:
+            return path
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as w:
+            for info in z.infolist():
+                data = z.read(info)
+                if info in big:
+                    data = _EMPTY_ROW.sub(b"", data)
+                w.writestr(info.filename, data)
+    out.seek(0)
+    return out
 
 
 def _column_letter(j: int) -> str:
