@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from irrkit.statistics import chance_corrected
+from irrkit.statistics import chance_corrected, icc
 
 FAMILY_KEYS = ("percent_agreement", "fleiss_kappa", "gwet_ac", "brennan_prediger", "krippendorff_alpha")
 
@@ -101,7 +101,8 @@ def bootstrap_family(counts: np.ndarray, weights: np.ndarray | None = None, n_bo
 
 
 def icc_replicates(x: np.ndarray, m: np.ndarray) -> dict[str, np.ndarray]:
-    """The six ICCs for each replicate of the units of a complete units x coders matrix ``x``."""
+    """The six ICCs for each replicate of the units of a complete units x coders matrix ``x``: each replicate's
+    mean squares from the multiplicity-weighted sums, the ICCs by :func:`reliability.icc.icc_value`."""
     n, k = x.shape
     nb = m.sum(axis=1)
     row = x.mean(axis=1)
@@ -114,14 +115,7 @@ def icc_replicates(x: np.ndarray, m: np.ndarray) -> dict[str, np.ndarray]:
     with np.errstate(divide="ignore", invalid="ignore"):
         bms, wms = ss_rows / (n - 1), (ss_total - ss_rows) / (n * (k - 1))
         jms, ems = ss_cols / (k - 1), ss_err / ((n - 1) * (k - 1))
-        return {
-            "icc1": (bms - wms) / (bms + (k - 1) * wms),
-            "icc2": (bms - ems) / (bms + (k - 1) * ems + k * (jms - ems) / n),
-            "icc3": (bms - ems) / (bms + (k - 1) * ems),
-            "icc1k": (bms - wms) / bms,
-            "icc2k": (bms - ems) / (bms + (jms - ems) / n),
-            "icc3k": (bms - ems) / bms,
-        }
+        return {key: icc.icc_value(key, n, k, bms, wms, jms, ems) for key in icc.ICC_KEYS}
 
 
 def bootstrap_icc(x: np.ndarray, n_boot: int = 2000, seed: int | None = None, confidence: float = 0.95,

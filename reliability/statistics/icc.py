@@ -89,27 +89,42 @@ def _finite(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
 
 
+_FORMULAS = {  # Shrout & Fleiss (1979), McGraw & Wong (1996): the one place each ICC's expression is written
+    "icc1": lambda n, k, bms, wms, jms, ems: (bms - wms) / (bms + (k - 1) * wms),
+    "icc2": lambda n, k, bms, wms, jms, ems: (bms - ems) / (bms + (k - 1) * ems + k * (jms - ems) / n),
+    "icc3": lambda n, k, bms, wms, jms, ems: (bms - ems) / (bms + (k - 1) * ems),
+    "icc1k": lambda n, k, bms, wms, jms, ems: (bms - wms) / bms,
+    "icc2k": lambda n, k, bms, wms, jms, ems: (bms - ems) / (bms + (jms - ems) / n),
+    "icc3k": lambda n, k, bms, wms, jms, ems: (bms - ems) / bms,
+}
+
+
+def icc_value(key: str, n: int, k: int, bms, wms, jms, ems):
+    """The ICC ``key`` from the mean squares (floats, or arrays of them: one per bootstrap replicate)."""
+    return _FORMULAS[key](n, k, bms, wms, jms, ems)
+
+
 def _six(put, out: dict, qf, n: int, k: int, bms: float, wms: float, jms: float, ems: float, df_n: int, df_w: int,
          df_e: int, convention: str, keys: tuple[str, ...] = ICC_KEYS) -> dict[str, Coefficient]:
     """ICC values and F-based bounds (Shrout & Fleiss 1979; McGraw & Wong 1996), handed to ``put``; only the
     quantiles that ``keys`` need are evaluated (each by the same expression as for all six)."""
     f1 = bms / wms
     f3 = bms / ems
-    icc2 = (bms - ems) / (bms + (k - 1) * ems + k * (jms - ems) / n)
+    icc2 = icc_value("icc2", n, k, bms, wms, jms, ems)
     if "icc1" in keys or "icc1k" in keys:
         f1l, f1u = f1 / qf(df_n, df_w), f1 * qf(df_w, df_n)
     if "icc3" in keys or "icc3k" in keys:
         f3l, f3u = f3 / qf(df_n, df_e), f3 * qf(df_e, df_n)
     if "icc1" in keys:
-        icc1 = (bms - wms) / (bms + (k - 1) * wms)
+        icc1 = icc_value("icc1", n, k, bms, wms, jms, ems)
         put("icc1", icc1, f1, df_n, df_w, (f1l - 1) / (f1l + k - 1), (f1u - 1) / (f1u + k - 1))
     if "icc3" in keys:
-        icc3 = (bms - ems) / (bms + (k - 1) * ems)
+        icc3 = icc_value("icc3", n, k, bms, wms, jms, ems)
         put("icc3", icc3, f3, df_n, df_e, (f3l - 1) / (f3l + k - 1), (f3u - 1) / (f3u + k - 1))
     if "icc1k" in keys:
-        icc1k = (bms - wms) / bms
+        icc1k = icc_value("icc1k", n, k, bms, wms, jms, ems)
         put("icc1k", icc1k, f1, df_n, df_w, 1 - 1 / f1l, 1 - 1 / f1u)
-    icc2k = (bms - ems) / (bms + (jms - ems) / n)
+    icc2k = icc_value("icc2k", n, k, bms, wms, jms, ems)
     if convention == "irr":
         # irr::icc (McGraw & Wong 1996, r0 = 0): df2 = Satterthwaite v of each agreement form itself.
         for key, coeff, single in (("icc2", icc2, True), ("icc2k", icc2k, False)):
@@ -139,7 +154,7 @@ def _six(put, out: dict, qf, n: int, k: int, bms: float, wms: float, jms: float,
         if "icc2k" in keys:
             put("icc2k", icc2k, f3, df_n, df_e, l2 * k / (1 + l2 * (k - 1)), u2 * k / (1 + u2 * (k - 1)))
     if "icc3k" in keys:
-        icc3k = (bms - ems) / bms
+        icc3k = icc_value("icc3k", n, k, bms, wms, jms, ems)
         put("icc3k", icc3k, f3, df_n, df_e, 1 - 1 / f3l, 1 - 1 / f3u)
     return {key: out[key] for key in ICC_KEYS if key in keys}
 
