@@ -32,37 +32,11 @@ def _draws(n: int, clusters: np.ndarray | None, size: int, rng: np.random.Genera
 
 
 def family_replicates(counts: np.ndarray, weights: np.ndarray, m: np.ndarray) -> dict[str, np.ndarray]:
-    """Coefficient values for each replicate (rows of ``m``); formulas as in :mod:`reliability.chance`."""
+    """Coefficient values for each replicate (rows of ``m``): the engine's point estimates with the
+    multiplicities as frequency weights (:func:`reliability.chance_corrected.replicate_estimates`)."""
     a = chance_corrected.agreement(counts, weights)
     keep = counts.sum(axis=1) > 0
-    m = m[:, keep]
-    w, q = a.weights, a.q
-    n_b = m.sum(axis=1)
-    n2_b = m @ a.multi.astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pa = (m @ a.pa_i) / n2_b
-        pi = (m @ (a.counts / a.ri[:, None])) / n_b[:, None]
-        out = {"percent_agreement": pa}
-        pe = np.einsum("bk,kl,bl->b", pi, w, pi)
-        out["fleiss_kappa"] = (pa - pe) / (1 - pe)
-        if q > 1:
-            pe = w.sum() / (q * (q - 1)) * (pi * (1 - pi)).sum(axis=1)
-            out["gwet_ac"] = (pa - pe) / (1 - pe)
-        pe = w.sum() / q**2
-        out["brennan_prediger"] = (pa - pe) / (1 - pe)
-        # Krippendorff's alpha (Gwet's formulation): units with >= 2 ratings only
-        mm = m[:, a.multi]
-        c, ri = a.counts[a.multi], a.ri[a.multi]
-        nk = mm.sum(axis=1)
-        rbar = (mm @ ri) / nk
-        sum_q = (c * (c @ w.T - 1)).sum(axis=1)
-        pa_prime = (mm @ (sum_q / (ri - 1))) / (nk * rbar)
-        eps = 1 / (mm @ ri)
-        pa_k = (1 - eps) * pa_prime + eps
-        pik = (mm @ c) / (nk * rbar)[:, None]
-        pe = np.einsum("bk,kl,bl->b", pik, w, pik)
-        out["krippendorff_alpha"] = (pa_k - pe) / (1 - pe)
-    return out
+    return chance_corrected.replicate_estimates(a, m[:, keep])
 
 
 def percentile_ci(reps: np.ndarray, confidence: float = 0.95) -> tuple[float | None, float | None, float | None, int]:
