@@ -232,3 +232,26 @@ def test_bonferroni_looks_keep_wrong_passes_at_most_alpha():
                                       adjust=False).decision == "pass"
     assert wrong / trials <= 0.05
     assert unadjusted / trials > 0.10
+
+
+# --- Coefficient is immutable ---------------------------------------------------------------------------------
+
+def test_coefficient_cannot_be_changed():
+    """Kills: a Coefficient changed after it is built (a field assigned, or its ``extra`` mutated in place, which
+    changed every holder of the same object). Source: the frozen-dataclass contract; changes go by ``with_``."""
+    import copy
+    import dataclasses
+    import pickle
+
+    c = Coefficient("k", 0.5, extra={"a": 1})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        c.value = 0.7
+    for change in (lambda e: e.__setitem__("b", 2), lambda e: e.update(b=2), lambda e: e.pop("a"),
+                   lambda e: e.setdefault("b", 2), lambda e: e.clear(), lambda e: e.__delitem__("a")):
+        with pytest.raises(TypeError):
+            change(c.extra)
+    assert dict(c.extra) == {"a": 1}
+    d = c.with_(extra={**c.extra, "b": 2})
+    assert dict(d.extra) == {"a": 1, "b": 2} and dict(c.extra) == {"a": 1}
+    assert pickle.loads(pickle.dumps(d)) == d and copy.deepcopy(d) == d
+    assert json.loads(json.dumps(d.to_dict()))["b"] == 2

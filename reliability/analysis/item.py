@@ -165,9 +165,10 @@ def _family(a: chance_corrected.Agreement, codes: np.ndarray, q: int, opts: Opti
 
 def _rescale_note(coefs: dict[str, Coefficient], exponent: int) -> str:
     """Say that the ratings were divided by 2^e; variance components are then in that unit."""
-    for c in coefs.values():
+    for key, c in coefs.items():
         if "variance_components" in c.extra:
-            c.extra["variance_components"] = {**c.extra["variance_components"], "unit": f"(rating / 2^{exponent})^2"}
+            coefs[key] = c.with_(extra={**c.extra, "variance_components": {**c.extra["variance_components"],
+                                                                          "unit": f"(rating / 2^{exponent})^2"}})
     return (f"the ratings were divided by 2^{exponent} (exactly) for the computation: at their magnitude squared "
             f"differences overflow; the coefficients do not depend on the unit of the ratings")
 
@@ -368,9 +369,10 @@ def attach_bootstrap(result: ItemResult, counts: np.ndarray, w: np.ndarray, cats
         c = result.coefficients.get(key)
         if c is not None and c.ok:
             low, high, se, n_ok = ci
-            c.extra["bootstrap"] = {"ci_low": low, "ci_high": high, "se": se, "replicates": n_ok,
-                                    "method": f"percentile bootstrap over {over}, {opts.bootstrap} replicates"
-                                              f"{'' if opts.seed is None else f', seed {opts.seed}'}"}
+            result.coefficients[key] = c.with_(extra={**c.extra, "bootstrap": {
+                "ci_low": low, "ci_high": high, "se": se, "replicates": n_ok,
+                "method": f"percentile bootstrap over {over}, {opts.bootstrap} replicates"
+                          f"{'' if opts.seed is None else f', seed {opts.seed}'}"}})
 
     cl = r.clusters
     over = "units" if cl is None else f"clusters ({len(np.unique(cl))}, whole clusters resampled)"

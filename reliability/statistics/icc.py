@@ -178,10 +178,9 @@ def icc_all(values: np.ndarray, confidence: float = 0.95, convention: str = "psy
     if not e:
         return _icc_all(x, confidence, convention, missing, keys)
     res = _icc_all(np.ldexp(x, -e), confidence, convention, missing, keys)
-    for c in res.values():
-        if "variance_components" in c.extra:
-            c.extra["variance_components"] = {**c.extra["variance_components"], "unit": f"(rating / 2^{e})^2"}
-    return res
+    return {key: c.with_(extra={**c.extra, "variance_components": {**c.extra["variance_components"],
+                                                                    "unit": f"(rating / 2^{e})^2"}})
+            if "variance_components" in c.extra else c for key, c in res.items()}
 
 
 def _icc_all(x: np.ndarray, confidence: float, convention: str, missing: str,
@@ -212,11 +211,11 @@ def _icc_all(x: np.ndarray, confidence: float, convention: str, missing: str,
         return _with_note(anova, str(e))
     for key, c in mixed.items():
         a = anova[key]
-        c.extra["complete_units"] = {
+        mixed[key] = c.with_(extra={**c.extra, "complete_units": {
             "value": a.value, "ci_low": a.ci_low, "ci_high": a.ci_high, "p_value": a.p_value,
             "n_units": a.n_units, "f": a.extra.get("f"), "df1": a.extra.get("df1"), "df2": a.extra.get("df2"),
             "method": a.method if a.ok else a.reason,
-        }
+        }})
     return mixed
 
 
@@ -272,6 +271,4 @@ def icc_mixed(values: np.ndarray, confidence: float = 0.95, convention: str = "p
     res = icc_from_mean_squares(ms, confidence, convention,
                                 method=f"REML linear mixed model on all {int((~np.isnan(x)).sum())} ratings "
                                        f"(psych::ICC missing=FALSE, lmer=TRUE convention)", keys=keys)
-    for c_ in res.values():
-        c_.extra["variance_components"] = v
-    return res
+    return {key: c_.with_(extra={**c_.extra, "variance_components": v}) for key, c_ in res.items()}
