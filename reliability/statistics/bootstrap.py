@@ -10,8 +10,6 @@ from collections.abc import Callable
 import numpy as np
 from irrkit.statistics import chance_corrected, icc
 
-FAMILY_KEYS = ("percent_agreement", "fleiss_kappa", "gwet_ac", "brennan_prediger", "krippendorff_alpha")
-
 
 def multiplicities(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
     """(size x n) counts of how often each unit is drawn in each replicate."""
@@ -53,8 +51,8 @@ def bootstrap_family(counts: np.ndarray, weights: np.ndarray | None = None, n_bo
                      progress: Callable[[int], None] | None = None,
                      clusters: np.ndarray | None = None) -> dict[str, tuple]:
     """Percentile bootstrap CIs of the chance-corrected family, resampling units (or, with ``clusters``, the
-    cluster of each unit, whole clusters); ``progress(k)`` is called after each chunk of k replicates. Keys as
-    in :data:`FAMILY_KEYS` ('gwet_ac' stands for AC1 or AC2)."""
+    cluster of each unit, whole clusters); ``progress(k)`` is called after each chunk of k replicates. Keys:
+    percent_agreement, fleiss_kappa, gwet_ac (AC1 or AC2), brennan_prediger, krippendorff_alpha."""
     counts = np.asarray(counts, dtype=float)
     rated = counts.sum(axis=1) > 0
     counts = counts[rated]
