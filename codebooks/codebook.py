@@ -114,10 +114,6 @@ class Item:
     weight_matrix: tuple[tuple[float, ...], ...] | None = None  # custom weights (q x q)
 
     @property
-    def is_categorical(self) -> bool:
-        return bool(self.categories)
-
-    @property
     def codes(self) -> tuple[str, ...]:
         return tuple(c.code for c in self.categories)
 
@@ -127,12 +123,6 @@ class Item:
             return tuple(float(c) for c in self.codes)
         except ValueError:
             return tuple(float(i + 1) for i in range(len(self.categories)))
-
-    def category(self, code: str) -> Category | None:
-        for c in self.categories:
-            if c.code == code:
-                return c
-        return None
 
     def default_primary(self) -> str:
         if self.primary:

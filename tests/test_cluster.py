@@ -14,8 +14,8 @@ from irrkit.ratings import ItemRatings
 from irrkit.statistics import bootstrap as bs
 from irrkit.statistics import chance_corrected, clusters
 
-FAMILY = (chance_corrected.percent_agreement, chance_corrected.fleiss_kappa, chance_corrected.gwet_ac, chance_corrected.brennan_prediger,
-          chance_corrected.krippendorff_alpha)
+FAMILY = (chance_corrected.percent_agreement, chance_corrected.fleiss_kappa, chance_corrected.gwet_ac,
+          chance_corrected.brennan_prediger, chance_corrected.krippendorff_alpha)
 
 
 def clustered(rng: np.random.Generator, g: int = 40, m: int = 6, k: int = 3) -> tuple[np.ndarray, np.ndarray]:
@@ -38,8 +38,8 @@ def test_one_unit_per_cluster_is_the_usual_se():
         a, b = f(plain), f(single)
         assert b.se == pytest.approx(a.se, rel=1e-12) and b.ci_low == pytest.approx(a.ci_low, rel=1e-12)
         assert b.extra["n_clusters"] == 37 and "cluster-robust" in b.method
-    assert chance_corrected.conger_kappa(codes, 3, a=single).se == pytest.approx(chance_corrected.conger_kappa(codes, 3, a=plain).se,
-                                                                       rel=1e-12)
+    assert chance_corrected.conger_kappa(codes, 3, a=single).se == pytest.approx(
+        chance_corrected.conger_kappa(codes, 3, a=plain).se, rel=1e-12)
 
 
 def test_percent_agreement_matches_statsmodels_cluster_se():
@@ -71,7 +71,8 @@ def test_coverage_of_the_95_ci_with_clustered_units():
     for r in range(400):
         codes, cl = clustered(rng)
         c = chance_corrected.count_table(codes, 2)
-        for name, a in (("plain", chance_corrected.agreement(c)), ("cluster", chance_corrected.agreement(c, clusters=cl))):
+        for name, a in (("plain", chance_corrected.agreement(c)),
+                        ("cluster", chance_corrected.agreement(c, clusters=cl))):
             for key, f in fns.items():
                 x = f(a)
                 hits[name].setdefault(key, []).append(x.ci_low <= truth[key] <= x.ci_high)
@@ -103,10 +104,7 @@ def test_analyse_says_how_many_clusters():
     assert fk.se != plain.coefficients["fleiss_kappa"].se
 
 
-def test_cluster_index_and_design_effect():
-    codes, names = clusters.cluster_index(["s2", "s1", "s2", "s3"])
-    assert codes.tolist() == [0, 1, 0, 2] and names == ["s2", "s1", "s3"]
-    assert clusters.design_effect(0.1, 0.2) == pytest.approx(4.0)
+def test_one_cluster_gives_no_robust_se():
     assert clusters.robust_se(np.ones(3), np.zeros(3), 1.0) is None  # one cluster: no SE
 
 

@@ -31,7 +31,8 @@ def test_fleiss_matches_statsmodels(seed):
     rng = np.random.default_rng(seed)
     codes = generate(rng, 80, 5, 4)
     counts = chance_corrected.count_table(codes, 4)
-    assert chance_corrected.fleiss_kappa(chance_corrected.agreement(counts)).value == pytest.approx(fleiss_kappa(counts), abs=1e-12)
+    assert chance_corrected.fleiss_kappa(chance_corrected.agreement(counts)).value == pytest.approx(
+        fleiss_kappa(counts), abs=1e-12)
     # Brennan-Prediger is statsmodels' 'randolph' (uniform chance)
     assert chance_corrected.brennan_prediger(chance_corrected.agreement(counts)).value == pytest.approx(
         fleiss_kappa(counts, method="randolph"), abs=1e-12)
@@ -96,8 +97,9 @@ codes_strategy = st.integers(min_value=0, max_value=10_000).map(
 
 def family(codes: np.ndarray, q: int, w: np.ndarray | None = None) -> dict[str, float]:
     a = chance_corrected.agreement(chance_corrected.count_table(codes, q), w)
-    out = {c.key: c.value for c in (chance_corrected.percent_agreement(a), chance_corrected.fleiss_kappa(a), chance_corrected.gwet_ac(a),
-                                    chance_corrected.brennan_prediger(a), chance_corrected.krippendorff_alpha(a))}
+    cc = chance_corrected
+    out = {c.key: c.value for c in (cc.percent_agreement(a), cc.fleiss_kappa(a), cc.gwet_ac(a),
+                                    cc.brennan_prediger(a), cc.krippendorff_alpha(a))}
     out["conger_kappa"] = chance_corrected.conger_kappa(codes, q, w).value
     return out
 
@@ -145,19 +147,34 @@ def test_perfect_agreement_gives_one(n, r, q, seed):
 @settings(max_examples=40, deadline=None)
 @given(codes_strategy)
 def test_values_within_bounds(codes):
+    """Bounds a wrong formula breaks (the old version only checked v <= 1, true of any (pa - pe)/(1 - pe)).
+
+    Percent agreement is the share of agreeing ordered pairs of ratings, averaged over units with two or more
+    ratings (counted here pair by pair); with every unit rated by all r coders, Fleiss' kappa is >= -1/(r - 1)
+    (Fleiss 1971: pa >= (r pe - 1)/(r - 1) by Jensen's inequality) and ICC(1) >= -1/(k - 1) (BMS >= 0)."""
     q = int(codes.max()) + 1
-    for key, v in family(codes, q).items():
+    fam = family(codes, q)
+    shares = []
+    for row in codes:
+        rated = [c for c in row if c >= 0]
+        pairs = [(x, y) for i, x in enumerate(rated) for j, y in enumerate(rated) if i != j]
+        if pairs:
+            shares.append(sum(x == y for x, y in pairs) / len(pairs))
+    assert fam["percent_agreement"] == pytest.approx(float(np.mean(shares)), abs=1e-12)
+    r = codes.shape[1]
+    complete = (codes >= 0).all()
+    for key, v in fam.items():
         if v is None:
             continue
         assert v <= 1 + 1e-12, key
-        if key == "percent_agreement":
-            assert v >= 0
-        else:
-            assert v >= -1.0001 * (codes.shape[1]), key  # kappa-type lower bound depends on design; never absurd
+        if key == "fleiss_kappa" and complete:
+            assert v >= -1 / (r - 1) - 1e-12, key
     values = np.where(codes >= 0, codes.astype(float), np.nan)
     for key, c in icc_all(values).items():
         if c.ok:
             assert c.value <= 1 + 1e-12, key
+            if key == "icc1" and complete:
+                assert c.value >= -1 / (r - 1) - 1e-12, key
 
 
 @pytest.mark.parametrize("seed", range(4))

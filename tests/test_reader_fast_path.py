@@ -211,12 +211,13 @@ def test_coder_files_fast_equal_careful(tmp_path_factory, monkeypatch, rows, cat
        st.booleans())
 def test_factorize_chunks_equals_factorize_of_the_concatenation(chunks, repeat):
     import pandas as pd
-    from irrkit.readers.records import factorize_chunks
+    from irrkit.readers.records import factorize_parts
 
     arrays = [np.array(c, dtype=object) for c in chunks]
     if repeat:
         arrays = arrays + [arrays[0].copy()]
-    codes, uniq = factorize_chunks(arrays)
+    parts, uniq = factorize_parts(arrays)
+    codes = np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
     want_codes, want_uniq = pd.factorize(np.concatenate(arrays))
     assert codes.tolist() == want_codes.tolist() and list(uniq) == list(want_uniq)
 

@@ -17,9 +17,9 @@ from irrkit.cli.demo import demo_video
 from irrkit.cli.main import app
 from irrkit.codebooks import SCHEMA, bundled
 from irrkit.codebooks.codebook import EPISODE_KEYS, EPISODE_STATISTIC_KEYS, load_codebook, parse_codebook
-from irrkit.episodes.timeline import code_matrix
 from irrkit.errors import InputError
 from irrkit.readers.episodes import read_episode_files
+from timeline_reference import code_matrix
 from typer.testing import CliRunner
 
 runner = CliRunner()

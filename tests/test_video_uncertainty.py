@@ -16,6 +16,7 @@ from irrkit.cli.main import app
 from irrkit.episodes import timeline
 from irrkit.episodes.timecode import EpisodeSpec, build
 from irrkit.statistics import chance_corrected
+import timeline_reference  # the dense unit matrix, the reference of the run-based statistics
 
 
 def episodes(n_videos: int, seed: int = 1):
@@ -53,7 +54,7 @@ def test_from_the_minimum_on_the_se_is_cluster_robust_over_videos() -> None:
     larger than the SE that treats the time units as independent (what clustering is for)."""
     es = episodes(timeline.MIN_VIDEOS + 3)
     (res,) = timeline.time_based(es)
-    codes, g = timeline.code_matrix(es)
+    codes, g = timeline_reference.code_matrix(es)
     want = timeline.engine_family(codes, 3, clusters=g.unit_video)["cohen_kappa"]
     got = res.coefficients["cohen_kappa"]
     assert got.value == pytest.approx(want.value, abs=1e-12) and got.se == pytest.approx(want.se, rel=1e-9)

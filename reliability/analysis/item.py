@@ -165,9 +165,10 @@ def _family(a: chance_corrected.Agreement, codes: np.ndarray, q: int, opts: Opti
 
 def _rescale_note(coefs: dict[str, Coefficient], exponent: int) -> str:
     """Say that the ratings were divided by 2^e; variance components are then in that unit."""
-    for c in coefs.values():
+    for key, c in coefs.items():
         if "variance_components" in c.extra:
-            c.extra["variance_components"] = {**c.extra["variance_components"], "unit": f"(rating / 2^{exponent})^2"}
+            coefs[key] = c.with_(extra={**c.extra, "variance_components": {**c.extra["variance_components"],
+                                                                          "unit": f"(rating / 2^{exponent})^2"}})
     return (f"the ratings were divided by 2^{exponent} (exactly) for the computation: at their magnitude squared "
             f"differences overflow; the coefficients do not depend on the unit of the ratings")
 
@@ -368,9 +369,10 @@ def attach_bootstrap(result: ItemResult, counts: np.ndarray, w: np.ndarray, cats
         c = result.coefficients.get(key)
         if c is not None and c.ok:
             low, high, se, n_ok = ci
-            c.extra["bootstrap"] = {"ci_low": low, "ci_high": high, "se": se, "replicates": n_ok,
-                                    "method": f"percentile bootstrap over {over}, {opts.bootstrap} replicates"
-                                              f"{'' if opts.seed is None else f', seed {opts.seed}'}"}
+            result.coefficients[key] = c.with_(extra={**c.extra, "bootstrap": {
+                "ci_low": low, "ci_high": high, "se": se, "replicates": n_ok,
+                "method": f"percentile bootstrap over {over}, {opts.bootstrap} replicates"
+                          f"{'' if opts.seed is None else f', seed {opts.seed}'}"}})
 
     cl = r.clusters
     over = "units" if cl is None else f"clusters ({len(np.unique(cl))}, whole clusters resampled)"
@@ -395,7 +397,8 @@ def attach_bootstrap(result: ItemResult, counts: np.ndarray, w: np.ndarray, cats
 
 def krippendorff_alpha(counts: np.ndarray | SparseCounts, categories: list[float], level: str, confidence: float = 0.95,
                        counts_input: bool = False, a: chance_corrected.Agreement | None = None,
-                       dense_max: int = chance_corrected.DENSE_MAX_Q, clusters: np.ndarray | None = None) -> Coefficient:
+                       dense_max: int = chance_corrected.DENSE_MAX_Q,
+                       clusters: np.ndarray | None = None) -> Coefficient:
     """Krippendorff's alpha at a level of measurement (Krippendorff 2004, ch. 11: the level's difference
     function), value and linearised SE from the one engine (:func:`chance_corrected.krippendorff_alpha`). The tests hold
     it against the ``krippendorff`` package; it is not recomputed at run time.
@@ -446,12 +449,14 @@ def per_category(counts: np.ndarray, labels: list[str], confidence: float = 0.95
             rows = _distinct_pairs(two) if clusters is None and freq is None else None
             if freq is not None:
                 rows = (two, freq)
-        a = chance_corrected.agreement(two, clusters=clusters) if rows is None else chance_corrected.agreement(rows[0], freq=rows[1])
+        a = (chance_corrected.agreement(two, clusters=clusters) if rows is None
+             else chance_corrected.agreement(rows[0], freq=rows[1]))
         if (not rows[0][:, 0].any() if pairs is not None else counts[:, k].sum() == 0):
             reason = f"category '{lab}' was never used"
             out[lab] = {key: undefined(key, reason, a.n) for key in ("fleiss_kappa", "gwet_ac1")}
             continue
-        out[lab] = {"fleiss_kappa": chance_corrected.fleiss_kappa(a, confidence), "gwet_ac1": chance_corrected.gwet_ac(a, confidence),
+        out[lab] = {"fleiss_kappa": chance_corrected.fleiss_kappa(a, confidence),
+                    "gwet_ac1": chance_corrected.gwet_ac(a, confidence),
                     "percent_agreement": chance_corrected.percent_agreement(a, confidence)}
     return out
 
@@ -476,7 +481,7 @@ def _category_pairs(counts: np.ndarray, total: np.ndarray, freq: np.ndarray | No
     t1 = int(big) + 1
     offset = np.arange(q, dtype=np.int64)[None, :] * t1 * t1  # each category's keys in a range of their own
     cnt = np.zeros(q * t1 * t1, dtype=np.int64 if freq is None else float)
-    for s in range(0, rows_n, chance_corrected.CHUNK):  # k (T + 1)^2 + a (T + 1) + total, block by block (in the CPU cache)
+    for s in range(0, rows_n, chance_corrected.CHUNK):  # k (T + 1)^2 + a (T + 1) + total, block by block (in cache)
         c = counts[s:s + chance_corrected.CHUNK]
         with np.errstate(invalid="ignore"):  # huge counts that cancel out in a row: caught by the comparison
             keys = c.astype(np.int64)
@@ -509,14 +514,13 @@ def _distinct_pairs(two: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     the order of the sums (last bits; tests/test_per_category_fast.py)."""
     if not len(two) or not (two >= 0).all() or two.max() >= 2**20 or not (two == np.floor(two)).all():
         return None
-    a, b = two[:, 0].astype(np.int64), two[:, 1].astype(np.int64)
-    m = int(b.max()) + 1
-    key = a * m + b
-    if key.max() > 4 * len(key) + 4096:
+    ab = two.astype(np.int64)
+    m = int(ab[:, 1].max()) + 1
+    if int((ab[:, 0] * m + ab[:, 1]).max()) > 4 * len(ab) + 4096:
         return None
-    cnt = np.bincount(key)
-    nz = np.flatnonzero(cnt)
-    return np.column_stack([nz // m, nz % m]).astype(float), cnt[nz].astype(float)
+    # the engine's distinct rows of (b, a), keyed a * base + b: ordered by a, then b
+    rows, counts, _ = chance_corrected.keyed_rows(ab[:, ::-1], int(ab.max()) + 1)
+    return rows[:, ::-1].astype(float), counts
 
 
 def analyse_counts(counts: np.ndarray, names: list[str], level: str = "nominal", opts: Options | None = None,
@@ -533,8 +537,8 @@ def analyse_counts(counts: np.ndarray, names: list[str], level: str = "nominal",
     wname = opts.weights or ("identity" if level == "nominal" else "quadratic")
     a = chance_corrected.agreement(counts, weights.kernel(wname, values, chance_corrected.DENSE_MAX_Q))
     cf = opts.confidence
-    coefs = {c.key: c for c in (chance_corrected.percent_agreement(a, cf), chance_corrected.fleiss_kappa(a, cf), chance_corrected.gwet_ac(a, cf),
-                                chance_corrected.brennan_prediger(a, cf))}
+    coefs = {c.key: c for c in (chance_corrected.percent_agreement(a, cf), chance_corrected.fleiss_kappa(a, cf),
+                                chance_corrected.gwet_ac(a, cf), chance_corrected.brennan_prediger(a, cf))}
     if opts.weights or level == "nominal":
         # explicit weights (identity too) weight alpha, as R irrCAC's krippen.alpha.dist(weights=)
         alpha = chance_corrected.krippendorff_alpha(a, cf, counts_input=True)

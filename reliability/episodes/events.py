@@ -54,7 +54,8 @@ def _eligible(es: EpisodeSet, ia: np.ndarray, ib: np.ndarray, tol: int, rule: st
 def _blocks(es: EpisodeSet, idx: np.ndarray, tol: int, rule: str) -> tuple[np.ndarray, np.ndarray]:
     """Order the episodes ``idx`` (both coders) by video, then onset, and number blocks where nothing before can
     reach anything after: a new video, onsets more than ``tol`` apart (onset rule) or a start at or past every
-    earlier end (+ tol for points; overlap rule). Returns (episodes in that order, block of each)."""
+    earlier end and more than ``tol`` after every earlier start (overlap rule: points within the tolerance match).
+    Returns (episodes in that order, block of each)."""
     o = idx[np.lexsort((es.start[idx], es.video[idx]))]  # stable: ties keep index order
     if not len(o):
         return o, np.zeros(0, dtype=np.int64)
@@ -64,7 +65,9 @@ def _blocks(es: EpisodeSet, idx: np.ndarray, tol: int, rule: str) -> tuple[np.nd
     if rule == "onset":
         cut = np.diff(s) > tol
     else:
-        reach = np.maximum.accumulate(base + np.maximum(es.end[o], es.start[o] + tol))
+        # an episode reaches a later start before its end (overlap) or, a point, up to tol after its start
+        # inclusive (|difference| <= tol): in whole ms, before start + tol + 1
+        reach = np.maximum.accumulate(base + np.maximum(es.end[o], es.start[o] + tol + 1))
         cut = s[1:] >= reach[:-1]
     return o, np.concatenate([[0], np.cumsum(cut)])
 

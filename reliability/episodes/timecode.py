@@ -163,7 +163,7 @@ def check_episodes(es: EpisodeSet, limit: int = 50) -> None:
         bad = np.flatnonzero(same & (es.start[1:] < es.end[:-1]))
         for j in bad[:limit]:
             prev, cur = int(j), int(j) + 1
-            pf, pl = where(es, prev)
+            _, pl = where(es, prev)
             add(cur, f"item '{item}': coder '{es.coders[es.coder[cur]]}' has overlapping episodes in video "
                      f"'{es.videos[es.video[cur]]}': {_span(es, prev)} (line {pl}) and {_span(es, cur)}; the "
                      "codebook says this item's episodes may not overlap (overlap: true allows it)")

@@ -84,11 +84,6 @@ class Grid:
         v = self.unit_video
         return self.offset[v], self.offset[v + 1] - 1
 
-    def start_ms(self, unit: np.ndarray) -> np.ndarray:
-        """Start time of each unit within its video."""
-        v = np.searchsorted(self.offset, unit, side="right") - 1
-        return (unit - self.offset[v]) * self.step_ms
-
 
 def grid(es: EpisodeSet, step_ms: int | None = None) -> Grid:
     step = step_ms or es.spec.step_ms
@@ -121,35 +116,6 @@ def coded(es: EpisodeSet) -> np.ndarray:
     return out
 
 
-def code_matrix(es: EpisodeSet, g: Grid | None = None) -> tuple[np.ndarray, Grid]:
-    """units x coders codes: the index of the code covering the unit's midpoint, ``len(codes)`` for "no
-    code", -1 where the coder did not code that video. Episodes of one coder must not overlap."""
-    g = g or grid(es)
-    q = len(es.spec.codes)
-    m = len(es.coders)
-    out = np.empty((g.n, m), dtype=np.int32)
-    lo, hi = _unit_range(g, es.video, es.start, es.end)
-    done = coded(es)
-    sizes = np.diff(g.offset)
-    for j in range(m):
-        sel = np.flatnonzero(es.coder == j)
-        order = sel[np.argsort(lo[sel], kind="stable")]
-        a, b, c = lo[order], hi[order], es.code[order]
-        keep = b > a
-        a, b, c = a[keep], b[keep], c[keep]
-        gaps = a - np.concatenate([[0], b[:-1]])
-        runs = np.empty(2 * len(a) + 1, dtype=np.int64)
-        vals = np.empty(2 * len(a) + 1, dtype=np.int32)
-        runs[0:-1:2], runs[1::2], runs[-1] = gaps, b - a, g.n - (b[-1] if len(a) else 0)
-        vals[0::2], vals[1::2] = q, c
-        col = np.repeat(vals, runs)
-        missing = ~done[:, j]
-        if missing.any():
-            col[np.repeat(missing, sizes)] = -1
-        out[:, j] = col
-    return out, g
-
-
 @dataclass
 class Runs:
     """The units x coders code matrix as runs of identical rows: run r is units ``start[r]:start[r + 1]``
@@ -162,11 +128,6 @@ class Runs:
     @property
     def length(self) -> np.ndarray:
         return np.diff(self.start)
-
-    def expand(self) -> np.ndarray:
-        """The units x coders matrix itself (what :func:`code_matrix` / :func:`presence_matrix` give)."""
-        return np.repeat(self.codes, self.length, axis=0)
-
 
 def _breaks(g: Grid, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Run starts (every episode boundary and video start inside the grid) and each run's video."""
@@ -181,9 +142,11 @@ def _mark_missing(es: EpisodeSet, video: np.ndarray, codes: np.ndarray) -> None:
 
 
 def code_runs(es: EpisodeSet, g: Grid | None = None) -> tuple[Runs, Grid]:
-    """:func:`code_matrix` as :class:`Runs`, from the episodes by binary search (O(episodes log episodes)):
-    the code of coder j at a run's first unit is that of j's last episode starting at or before it, if that
-    episode has not ended (episodes of one coder do not overlap)."""
+    """The units x coders code matrix (the code covering each unit's midpoint, ``len(codes)`` for none, -1 where
+    the coder did not code the video; dense reference: tests/timeline_reference.py) as :class:`Runs`, from the
+    episodes by binary search (O(episodes log episodes)): the code of coder j at a run's first unit is that of
+    j's last episode starting at or before it, if that episode has not ended (episodes of one coder do not
+    overlap)."""
     g = g or grid(es)
     q = len(es.spec.codes)
     lo, hi = _unit_range(g, es.video, es.start, es.end)
@@ -203,7 +166,8 @@ def code_runs(es: EpisodeSet, g: Grid | None = None) -> tuple[Runs, Grid]:
 
 
 def presence_runs(es: EpisodeSet, code: int, g: Grid | None = None) -> tuple[Runs, Grid]:
-    """:func:`presence_matrix` as :class:`Runs`: present where more episodes of ``code`` have started than
+    """The units x coders presence matrix of ``code`` (1 covered, 0 not, -1 video not coded; dense reference:
+    tests/timeline_reference.py) as :class:`Runs`: present where more episodes of ``code`` have started than
     ended at the run's first unit (overlaps allowed)."""
     g = g or grid(es)
     sel = es.code == code
@@ -218,29 +182,6 @@ def presence_runs(es: EpisodeSet, code: int, g: Grid | None = None) -> tuple[Run
         out[:, j] = n_on > 0
     _mark_missing(es, video, out)
     return Runs(np.append(starts, g.n), out, video), g
-
-
-def presence_matrix(es: EpisodeSet, code: int, g: Grid | None = None) -> tuple[np.ndarray, Grid]:
-    """units x coders: 1 where an episode of ``code`` covers the unit's midpoint, 0 where none does, -1 where
-    the coder did not code the video (overlapping episodes allowed: a difference array, no loop over units)."""
-    g = g or grid(es)
-    m = len(es.coders)
-    out = np.empty((g.n, m), dtype=np.int32)
-    sel = es.code == code
-    lo, hi = _unit_range(g, es.video[sel], es.start[sel], es.end[sel])
-    done = coded(es)
-    sizes = np.diff(g.offset)
-    for j in range(m):
-        k = es.coder[sel] == j
-        diff = np.zeros(g.n + 1, dtype=np.int32)
-        np.add.at(diff, lo[k], 1)
-        np.add.at(diff, hi[k], -1)
-        col = (np.cumsum(diff[:-1]) > 0).astype(np.int32)
-        missing = ~done[:, j]
-        if missing.any():
-            col[np.repeat(missing, sizes)] = -1
-        out[:, j] = col
-    return out, g
 
 
 @dataclass
@@ -272,8 +213,9 @@ def engine_family(codes: np.ndarray, q: int, confidence: float = 0.95,
         return pair_family(contingency(codes[:, 0], codes[:, 1], q, freq), confidence)
     counts = chance_corrected.count_table(codes, q)
     a = chance_corrected.agreement(counts, clusters=clusters, freq=freq)
-    res = {c.key: c for c in (chance_corrected.percent_agreement(a, confidence), chance_corrected.fleiss_kappa(a, confidence),
-                              chance_corrected.gwet_ac(a, confidence), chance_corrected.krippendorff_alpha(a, confidence))}
+    cc = chance_corrected
+    res = {c.key: c for c in (cc.percent_agreement(a, confidence), cc.fleiss_kappa(a, confidence),
+                              cc.gwet_ac(a, confidence), cc.krippendorff_alpha(a, confidence))}
     res["conger_kappa"] = chance_corrected.conger_kappa(codes, q, None, confidence, a=a, freq=freq)
     if codes.shape[1] == 2:
         res["cohen_kappa"] = res["conger_kappa"].with_(key="cohen_kappa")
@@ -297,44 +239,11 @@ def pair_family(table: np.ndarray, confidence: float = 0.95) -> dict[str, Coeffi
     return res
 
 
-def cumulative_counts(x: np.ndarray, q: int) -> np.ndarray:
-    """q x (n + 1) running counts of each code in a coder's record: ``c[k, t]`` = units before t coded k."""
-    out = np.zeros((q, len(x) + 1), dtype=np.int32)
-    for k in range(q):
-        np.cumsum(x == k, dtype=np.int32, out=out[k, 1:])
-    return out
-
-
-def _in_window(cs: np.ndarray, codes: np.ndarray, at: np.ndarray, w: int, first: np.ndarray, last: np.ndarray
-               ) -> np.ndarray:
-    """For each position ``at[i]``: does ``codes[i]`` occur in the record whose running counts are ``cs``
-    within units [max(t - w, first), min(t + w, last)]? Evaluated at the asked positions only."""
-    lo = np.maximum(at - w, first[at])
-    hi = np.minimum(at + w, last[at])
-    return cs[codes, hi + 1] - cs[codes, lo] > 0
-
-
-def tolerant_table(a: np.ndarray, b: np.ndarray, q: int, w: int, g: Grid, plain: np.ndarray | None = None,
-                   cs_a: np.ndarray | None = None, cs_b: np.ndarray | None = None) -> np.ndarray:
-    """The q x q tally of Bakeman et al. (2009) with a tolerance of ``w`` units, both coders in turn as the
-    reference: a unit where a's code occurs in b's record within the window counts as (a, a), else (a, b);
-    then likewise with b as the reference. Units that either coder did not code are left out. ``plain``: the
-    pair's contingency table, ``cs_a``/``cs_b``: the coders' running counts, when the caller has them."""
-    first, last = g.bounds
-    dis = np.flatnonzero((a >= 0) & (b >= 0) & (a != b))
-    da, db = a[dis], b[dis]
-    ok_b = _in_window(cumulative_counts(b, q) if cs_b is None else cs_b, da, dis, w, first, last)  # a's code in b
-    ok_a = _in_window(cumulative_counts(a, q) if cs_a is None else cs_a, db, dis, w, first, last)  # b's code in a
-    table = 2 * (two_coders.contingency(a, b, q) if plain is None else plain)
-    np.subtract.at(table, (da, db), ok_b.astype(float) + ok_a)  # those disagreements become agreements
-    np.add.at(table, (da, da), ok_b.astype(float))
-    np.add.at(table, (db, db), ok_a.astype(float))
-    return table
-
-
 def tolerant_table_runs(runs: Runs, i: int, j: int, q: int, w: int, plain: np.ndarray | None = None) -> np.ndarray:
-    """:func:`tolerant_table` of coders ``i`` and ``j`` on :class:`Runs` (O(runs log runs), see the module
-    docstring): the same q x q tally of Bakeman et al. (2009). ``plain``: the pair's contingency table."""
+    """The q x q tally of Bakeman et al. (2009) with a tolerance of ``w`` units (both coders in turn as the
+    reference: a unit where a's code occurs in b's record within the window counts as (a, a), else (a, b)) of
+    coders ``i`` and ``j`` on :class:`Runs` (O(runs log runs), see the module docstring; dense reference:
+    tests/timeline_reference.py). ``plain``: the pair's contingency table."""
     a, b = runs.codes[:, i], runs.codes[:, j]
     n_len = runs.length
     table = 2 * (contingency(a, b, q, n_len) if plain is None else plain)

@@ -29,8 +29,6 @@ TITLES = {
     "matched_kappa": "kappa of matched events' codes", "u_alpha": "Krippendorff's u-alpha",
     "binary_u_alpha": "Krippendorff's |u-alpha (segmentation)", "cu_alpha": "Krippendorff's cu-alpha (codes)",
 }
-MAIN = ("percent_agreement", "cohen_kappa", "fleiss_kappa", "gwet_ac1", "krippendorff_alpha", "tolerance_kappa",
-        "event_kappa", "matched_kappa", "u_alpha", "binary_u_alpha", "cu_alpha")
 SWEEP_S = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0)
 BOOTSTRAP = 1000  # resamples of videos for the CIs of the unitizing alphas
 

@@ -42,9 +42,7 @@ from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import Any
 
-from irrkit.statistics.results import OK, UNDEFINED
-
-GOALS = ("precision", "lower_bound")
+from irrkit.statistics.results import OK
 
 
 class PlanError(ValueError):
@@ -390,9 +388,3 @@ def closed_form(coefficient: str, expected: float, k: int, *, half_width: float 
         return alpha_values(minimum, 1 - confidence, min(pi), k=k)
     raise PlanError(f"no closed form for '{coefficient}' (closed forms: {', '.join(CLOSED_FORM)}); use the "
                     "simulation planner")
-
-
-def not_planned(coefficient: str, goal: str, k: int, reason: str) -> SampleSize:
-    """A plan that could not be made, with the reason."""
-    return SampleSize(coefficient, goal, None, k, None, None, 0.95, None, "", "",
-                      status=UNDEFINED, reason=reason)

@@ -153,9 +153,6 @@ def assemble(reads: Sequence[Read], specs: dict[str, EpisodeSpec]) -> dict[str, 
     return out
 
 
-FORMATS = ("auto", "plain", "elan", "boris", "datavyu")
-
-
 def detect(path: str | Path, encoding: str | None = None) -> str:
     """The format of an episode file: 'elan' (.eaf or XML), 'datavyu', 'boris' (also any .xlsx) or 'plain'."""
     from irrkit.readers.boris import looks_like_boris

@@ -334,13 +334,6 @@ def factorize_parts(parts: Sequence[np.ndarray | tuple[np.ndarray, np.ndarray]]
     return out, uniq
 
 
-def factorize_chunks(arrays: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """pandas.factorize of the concatenated string arrays (codes, distinct values in order of first
-    appearance), chunk by chunk (:func:`factorize_parts`)."""
-    parts, uniq = factorize_parts(arrays)
-    return _concat(parts), uniq
-
-
 def _concat(parts: Sequence[np.ndarray]) -> np.ndarray:
     return np.concatenate(parts).astype(np.int64, copy=False) if parts else np.empty(0, dtype=np.int64)
 

@@ -8,9 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from irrkit.statistics import chance_corrected
-
-FAMILY_KEYS = ("percent_agreement", "fleiss_kappa", "gwet_ac", "brennan_prediger", "krippendorff_alpha")
+from irrkit.statistics import chance_corrected, icc
 
 
 def multiplicities(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
@@ -32,37 +30,11 @@ def _draws(n: int, clusters: np.ndarray | None, size: int, rng: np.random.Genera
 
 
 def family_replicates(counts: np.ndarray, weights: np.ndarray, m: np.ndarray) -> dict[str, np.ndarray]:
-    """Coefficient values for each replicate (rows of ``m``); formulas as in :mod:`reliability.chance`."""
+    """Coefficient values for each replicate (rows of ``m``): the engine's point estimates with the
+    multiplicities as frequency weights (:func:`reliability.chance_corrected.replicate_estimates`)."""
     a = chance_corrected.agreement(counts, weights)
     keep = counts.sum(axis=1) > 0
-    m = m[:, keep]
-    w, q = a.weights, a.q
-    n_b = m.sum(axis=1)
-    n2_b = m @ a.multi.astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pa = (m @ a.pa_i) / n2_b
-        pi = (m @ (a.counts / a.ri[:, None])) / n_b[:, None]
-        out = {"percent_agreement": pa}
-        pe = np.einsum("bk,kl,bl->b", pi, w, pi)
-        out["fleiss_kappa"] = (pa - pe) / (1 - pe)
-        if q > 1:
-            pe = w.sum() / (q * (q - 1)) * (pi * (1 - pi)).sum(axis=1)
-            out["gwet_ac"] = (pa - pe) / (1 - pe)
-        pe = w.sum() / q**2
-        out["brennan_prediger"] = (pa - pe) / (1 - pe)
-        # Krippendorff's alpha (Gwet's formulation): units with >= 2 ratings only
-        mm = m[:, a.multi]
-        c, ri = a.counts[a.multi], a.ri[a.multi]
-        nk = mm.sum(axis=1)
-        rbar = (mm @ ri) / nk
-        sum_q = (c * (c @ w.T - 1)).sum(axis=1)
-        pa_prime = (mm @ (sum_q / (ri - 1))) / (nk * rbar)
-        eps = 1 / (mm @ ri)
-        pa_k = (1 - eps) * pa_prime + eps
-        pik = (mm @ c) / (nk * rbar)[:, None]
-        pe = np.einsum("bk,kl,bl->b", pik, w, pik)
-        out["krippendorff_alpha"] = (pa_k - pe) / (1 - pe)
-    return out
+    return chance_corrected.replicate_estimates(a, m[:, keep])
 
 
 def percentile_ci(reps: np.ndarray, confidence: float = 0.95) -> tuple[float | None, float | None, float | None, int]:
@@ -79,8 +51,8 @@ def bootstrap_family(counts: np.ndarray, weights: np.ndarray | None = None, n_bo
                      progress: Callable[[int], None] | None = None,
                      clusters: np.ndarray | None = None) -> dict[str, tuple]:
     """Percentile bootstrap CIs of the chance-corrected family, resampling units (or, with ``clusters``, the
-    cluster of each unit, whole clusters); ``progress(k)`` is called after each chunk of k replicates. Keys as
-    in :data:`FAMILY_KEYS` ('gwet_ac' stands for AC1 or AC2)."""
+    cluster of each unit, whole clusters); ``progress(k)`` is called after each chunk of k replicates. Keys:
+    percent_agreement, fleiss_kappa, gwet_ac (AC1 or AC2), brennan_prediger, krippendorff_alpha."""
     counts = np.asarray(counts, dtype=float)
     rated = counts.sum(axis=1) > 0
     counts = counts[rated]
@@ -101,7 +73,8 @@ def bootstrap_family(counts: np.ndarray, weights: np.ndarray | None = None, n_bo
 
 
 def icc_replicates(x: np.ndarray, m: np.ndarray) -> dict[str, np.ndarray]:
-    """The six ICCs for each replicate of the units of a complete units x coders matrix ``x``."""
+    """The six ICCs for each replicate of the units of a complete units x coders matrix ``x``: each replicate's
+    mean squares from the multiplicity-weighted sums, the ICCs by :func:`reliability.icc.icc_value`."""
     n, k = x.shape
     nb = m.sum(axis=1)
     row = x.mean(axis=1)
@@ -114,14 +87,7 @@ def icc_replicates(x: np.ndarray, m: np.ndarray) -> dict[str, np.ndarray]:
     with np.errstate(divide="ignore", invalid="ignore"):
         bms, wms = ss_rows / (n - 1), (ss_total - ss_rows) / (n * (k - 1))
         jms, ems = ss_cols / (k - 1), ss_err / ((n - 1) * (k - 1))
-        return {
-            "icc1": (bms - wms) / (bms + (k - 1) * wms),
-            "icc2": (bms - ems) / (bms + (k - 1) * ems + k * (jms - ems) / n),
-            "icc3": (bms - ems) / (bms + (k - 1) * ems),
-            "icc1k": (bms - wms) / bms,
-            "icc2k": (bms - ems) / (bms + (jms - ems) / n),
-            "icc3k": (bms - ems) / bms,
-        }
+        return {key: icc.icc_value(key, n, k, bms, wms, jms, ems) for key in icc.ICC_KEYS}
 
 
 def bootstrap_icc(x: np.ndarray, n_boot: int = 2000, seed: int | None = None, confidence: float = 0.95,

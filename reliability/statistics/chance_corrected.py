@@ -548,9 +548,20 @@ def percent_agreement(a: Agreement, confidence: float = 0.95) -> Coefficient:
     return _finish("percent_agreement", a, a.pa, 0.0, terms, confidence)
 
 
+def bp_chance(total: float, q: int) -> float:
+    """Brennan & Prediger's chance agreement sum(w) / q^2 (Gwet 2014, eq. 2.10)."""
+    return total / q**2
+
+
+def ac_chance(pi: np.ndarray, total: float, q: int) -> float | np.ndarray:
+    """Gwet's AC1/AC2 chance agreement sum(w) / (q (q - 1)) sum_k pi_k (1 - pi_k) (Gwet 2014, eq. 2.15), for one
+    vector ``pi`` or a batch of them (rows)."""
+    return total / (q * (q - 1)) * (pi * (1 - pi)).sum(axis=-1)
+
+
 def brennan_prediger(a: Agreement, confidence: float = 0.95) -> Coefficient:
     """Brennan & Prediger (1981) coefficient, chance = sum(w)/q^2 (Gwet 2014, eq. 2.10)."""
-    return _chance_corrected("brennan_prediger", a, a.kernel.total() / a.q**2, None, confidence)
+    return _chance_corrected("brennan_prediger", a, bp_chance(a.kernel.total(), a.q), None, confidence)
 
 
 def fleiss_kappa(a: Agreement, confidence: float = 0.95) -> Coefficient:
@@ -569,7 +580,7 @@ def gwet_ac(a: Agreement, confidence: float = 0.95) -> Coefficient:
     if a.q < 2:
         return undefined(key, "only one category: chance agreement of AC1 is not defined", a.n)
     tw = a.kernel.total() / (a.q * (a.q - 1))
-    pe = tw * float((a.pi * (1 - a.pi)).sum())
+    pe = float(ac_chance(a.pi, a.kernel.total(), a.q))
     pe_i = tw * a.row_dot(1 - a.pi)
     pe_i /= a.ri
     return _chance_corrected(key, a, pe, pe_i, confidence)
@@ -776,6 +787,45 @@ def conger_kappa(codes: np.ndarray, q: int, weights: np.ndarray | Kernel | None 
     pe_i /= 1 - pe
     terms -= pe_i
     return _finish(key, a, value, pe, terms, confidence)
+
+
+def replicate_estimates(a: Agreement, m: np.ndarray) -> dict[str, np.ndarray]:
+    """The family's point estimates for each row of ``m``: frequency weights of ``a``'s rows, one vector per
+    replicate (a bootstrap's unit multiplicities). The same sums as ``agreement(..., freq=f)`` and the
+    coefficients above (see the module docstring): ``pa = sum f pa_i / n2``, ``pi = sum f r_ik / r_i / n``, the
+    chance terms of :func:`ac_chance` and :func:`bp_chance`, and alpha's ``rbar``, ``eps`` and ``pi`` over the
+    units with two or more ratings, evaluated for all replicates at once as (replicates x units) matrix
+    products instead of one engine call per replicate (dense tables; keys as ``gwet_ac`` for AC1/AC2). The
+    quadratic forms pi'W pi of a batch are one einsum, so their last bits may differ from the single-table
+    path's (which applies the kernel); no replicate is ever compared with that path bit for bit."""
+    w, q = a.weights, a.q
+    total = a.kernel.total()
+    n_b = m.sum(axis=1)
+    n2_b = m @ a.multi.astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pa = (m @ a.pa_i) / n2_b
+        pi = (m @ (a.counts / a.ri[:, None])) / n_b[:, None]
+        out = {"percent_agreement": pa}
+        pe = np.einsum("bk,kl,bl->b", pi, w, pi)
+        out["fleiss_kappa"] = (pa - pe) / (1 - pe)
+        if q > 1:
+            pe = ac_chance(pi, total, q)
+            out["gwet_ac"] = (pa - pe) / (1 - pe)
+        pe = bp_chance(total, q)
+        out["brennan_prediger"] = (pa - pe) / (1 - pe)
+        # Krippendorff's alpha (Gwet's formulation): units with >= 2 ratings only
+        mm = m[:, a.multi]
+        c, ri = a.counts[a.multi], a.ri[a.multi]
+        nk = mm.sum(axis=1)
+        rbar = (mm @ ri) / nk
+        sum_q = (c * (c @ w.T - 1)).sum(axis=1)
+        pa_prime = (mm @ (sum_q / (ri - 1))) / (nk * rbar)
+        eps = 1 / (mm @ ri)
+        pa_k = (1 - eps) * pa_prime + eps
+        pik = (mm @ c) / (nk * rbar)[:, None]
+        pe = np.einsum("bk,kl,bl->b", pik, w, pik)
+        out["krippendorff_alpha"] = (pa_k - pe) / (1 - pe)
+    return out
 
 
 def fleiss_null_se(counts: np.ndarray, freq: np.ndarray | None = None) -> dict[str, float] | None:

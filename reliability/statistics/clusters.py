@@ -20,18 +20,9 @@ from collections.abc import Sequence
 import numpy as np
 
 
-def cluster_index(labels: Sequence[object] | np.ndarray) -> tuple[np.ndarray, list[str]]:
-    """Integer cluster codes 0..G-1 (in order of first appearance) and the cluster names."""
-    names: dict[str, int] = {}
-    codes = np.empty(len(labels), dtype=np.int64)
-    for i, lab in enumerate(labels):
-        codes[i] = names.setdefault(str(lab), len(names))
-    return codes, list(names)
-
-
 def _dense_codes(clusters: np.ndarray) -> np.ndarray:
     """Cluster codes 0..G-1 in sorted order of the labels (``np.unique``'s inverse); for small non-negative
-    integer codes (what ``cluster_index`` gives) by one ``bincount`` instead of a sort (3.6 M time bins: 1 s)."""
+    integer codes (what ``assign_clusters`` gives) by one ``bincount`` instead of a sort (3.6 M time bins: 1 s)."""
     c = np.asarray(clusters)
     if c.dtype.kind in "iu" and c.size and 0 <= c.min() and c.max() < 4 * c.size + 1024:
         present = np.bincount(c) > 0
@@ -64,13 +55,6 @@ def robust_se(terms: np.ndarray, clusters: np.ndarray, centre: float,
         sums = np.bincount(inv, weights=(terms - centre) * f, minlength=g)
         n = f.sum()
     return float(np.sqrt(g / (g - 1) * float(sums @ sums)) / n)
-
-
-def design_effect(plain_se: float | None, cluster_se: float | None) -> float | None:
-    """(cluster SE / plain SE)^2: how many times the variance is larger than independence pretends."""
-    if not plain_se or cluster_se is None:
-        return None
-    return float((cluster_se / plain_se) ** 2)
 
 
 def assign_clusters(unit_of_row: np.ndarray, labels: np.ndarray, n_units: int, lines: np.ndarray,

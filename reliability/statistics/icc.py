@@ -59,27 +59,42 @@ def _finite(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
 
 
+_FORMULAS = {  # Shrout & Fleiss (1979), McGraw & Wong (1996): the one place each ICC's expression is written
+    "icc1": lambda n, k, bms, wms, jms, ems: (bms - wms) / (bms + (k - 1) * wms),
+    "icc2": lambda n, k, bms, wms, jms, ems: (bms - ems) / (bms + (k - 1) * ems + k * (jms - ems) / n),
+    "icc3": lambda n, k, bms, wms, jms, ems: (bms - ems) / (bms + (k - 1) * ems),
+    "icc1k": lambda n, k, bms, wms, jms, ems: (bms - wms) / bms,
+    "icc2k": lambda n, k, bms, wms, jms, ems: (bms - ems) / (bms + (jms - ems) / n),
+    "icc3k": lambda n, k, bms, wms, jms, ems: (bms - ems) / bms,
+}
+
+
+def icc_value(key: str, n: int, k: int, bms, wms, jms, ems):
+    """The ICC ``key`` from the mean squares (floats, or arrays of them: one per bootstrap replicate)."""
+    return _FORMULAS[key](n, k, bms, wms, jms, ems)
+
+
 def _six(put, out: dict, qf, n: int, k: int, bms: float, wms: float, jms: float, ems: float, df_n: int, df_w: int,
          df_e: int, convention: str, keys: tuple[str, ...] = ICC_KEYS) -> dict[str, Coefficient]:
     """ICC values and F-based bounds (Shrout & Fleiss 1979; McGraw & Wong 1996), handed to ``put``; only the
     quantiles that ``keys`` need are evaluated (each by the same expression as for all six)."""
     f1 = bms / wms
     f3 = bms / ems
-    icc2 = (bms - ems) / (bms + (k - 1) * ems + k * (jms - ems) / n)
+    icc2 = icc_value("icc2", n, k, bms, wms, jms, ems)
     if "icc1" in keys or "icc1k" in keys:
         f1l, f1u = f1 / qf(df_n, df_w), f1 * qf(df_w, df_n)
     if "icc3" in keys or "icc3k" in keys:
         f3l, f3u = f3 / qf(df_n, df_e), f3 * qf(df_e, df_n)
     if "icc1" in keys:
-        icc1 = (bms - wms) / (bms + (k - 1) * wms)
+        icc1 = icc_value("icc1", n, k, bms, wms, jms, ems)
         put("icc1", icc1, f1, df_n, df_w, (f1l - 1) / (f1l + k - 1), (f1u - 1) / (f1u + k - 1))
     if "icc3" in keys:
-        icc3 = (bms - ems) / (bms + (k - 1) * ems)
+        icc3 = icc_value("icc3", n, k, bms, wms, jms, ems)
         put("icc3", icc3, f3, df_n, df_e, (f3l - 1) / (f3l + k - 1), (f3u - 1) / (f3u + k - 1))
     if "icc1k" in keys:
-        icc1k = (bms - wms) / bms
+        icc1k = icc_value("icc1k", n, k, bms, wms, jms, ems)
         put("icc1k", icc1k, f1, df_n, df_w, 1 - 1 / f1l, 1 - 1 / f1u)
-    icc2k = (bms - ems) / (bms + (jms - ems) / n)
+    icc2k = icc_value("icc2k", n, k, bms, wms, jms, ems)
     if convention == "irr":
         # irr::icc (McGraw & Wong 1996, r0 = 0): df2 = Satterthwaite v of each agreement form itself.
         for key, coeff, single in (("icc2", icc2, True), ("icc2k", icc2k, False)):
@@ -109,7 +124,7 @@ def _six(put, out: dict, qf, n: int, k: int, bms: float, wms: float, jms: float,
         if "icc2k" in keys:
             put("icc2k", icc2k, f3, df_n, df_e, l2 * k / (1 + l2 * (k - 1)), u2 * k / (1 + u2 * (k - 1)))
     if "icc3k" in keys:
-        icc3k = (bms - ems) / bms
+        icc3k = icc_value("icc3k", n, k, bms, wms, jms, ems)
         put("icc3k", icc3k, f3, df_n, df_e, 1 - 1 / f3l, 1 - 1 / f3u)
     return {key: out[key] for key in ICC_KEYS if key in keys}
 
@@ -133,10 +148,9 @@ def icc_all(values: np.ndarray, confidence: float = 0.95, convention: str = "psy
     if not e:
         return _icc_all(x, confidence, convention, missing, keys)
     res = _icc_all(np.ldexp(x, -e), confidence, convention, missing, keys)
-    for c in res.values():
-        if "variance_components" in c.extra:
-            c.extra["variance_components"] = {**c.extra["variance_components"], "unit": f"(rating / 2^{e})^2"}
-    return res
+    return {key: c.with_(extra={**c.extra, "variance_components": {**c.extra["variance_components"],
+                                                                    "unit": f"(rating / 2^{e})^2"}})
+            if "variance_components" in c.extra else c for key, c in res.items()}
 
 
 def _icc_all(x: np.ndarray, confidence: float, convention: str, missing: str,
@@ -167,11 +181,11 @@ def _icc_all(x: np.ndarray, confidence: float, convention: str, missing: str,
         return _with_note(anova, str(e))
     for key, c in mixed.items():
         a = anova[key]
-        c.extra["complete_units"] = {
+        mixed[key] = c.with_(extra={**c.extra, "complete_units": {
             "value": a.value, "ci_low": a.ci_low, "ci_high": a.ci_high, "p_value": a.p_value,
             "n_units": a.n_units, "f": a.extra.get("f"), "df1": a.extra.get("df1"), "df2": a.extra.get("df2"),
             "method": a.method if a.ok else a.reason,
-        }
+        }})
     return mixed
 
 
@@ -227,6 +241,4 @@ def icc_mixed(values: np.ndarray, confidence: float = 0.95, convention: str = "p
     res = icc_from_mean_squares(ms, confidence, convention,
                                 method=f"REML linear mixed model on all {int((~np.isnan(x)).sum())} ratings "
                                        f"(psych::ICC missing=FALSE, lmer=TRUE convention)", keys=keys)
-    for c_ in res.values():
-        c_.extra["variance_components"] = v
-    return res
+    return {key: c_.with_(extra={**c_.extra, "variance_components": v}) for key, c_ in res.items()}

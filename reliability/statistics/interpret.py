@@ -30,15 +30,6 @@ SCALE_TITLES = {"landis_koch": "Landis & Koch (1977)", "fleiss": "Fleiss (1981)"
 _CLOSED_BELOW = {"koo_li", "cicchetti", "krippendorff"}
 
 
-def default_scale(key: str, kappa_scale: str = "landis_koch", icc_scale: str = "koo_li") -> str:
-    """The scale used for a coefficient key unless the user chose another."""
-    if key.startswith("icc"):
-        return icc_scale
-    if key == "krippendorff_alpha" and kappa_scale == "landis_koch":
-        return "landis_koch"
-    return kappa_scale
-
-
 def label(value: float | None, scale: str) -> str | None:
     """The band a value falls in (bands are (lower, upper]; Koo-Li/Cicchetti/Krippendorff [lower, upper))."""
     if value is None or not math.isfinite(value):

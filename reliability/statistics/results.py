@@ -14,10 +14,36 @@ OK = "ok"
 UNDEFINED = "undefined"
 
 
+class FrozenDict(dict):
+    """A dict that cannot be changed after it is built (a Coefficient's ``extra``): reading, iterating,
+    ``{**d}``, ``dict(d)``, JSON and pickling work as for a dict; every method that would change it raises
+    TypeError. Build a changed copy instead: ``c.with_(extra={**c.extra, key: value})``."""
+
+    __slots__ = ()
+
+    def _frozen(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("a Coefficient's extra cannot be changed: use c.with_(extra={**c.extra, ...})")
+
+    __setitem__ = __delitem__ = __ior__ = _frozen  # type: ignore[assignment]
+    clear = pop = popitem = setdefault = update = _frozen  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple:
+        return FrozenDict, (dict(self),)
+
+    def __copy__(self) -> FrozenDict:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> FrozenDict:
+        import copy
+
+        return FrozenDict(copy.deepcopy(dict(self), memo))
+
+
 @dataclass(frozen=True)
 class Coefficient:
     """An agreement coefficient with its inference. Fields that cannot be computed are None and
-    ``reason`` says why; ``status`` is "undefined" when the coefficient itself has no value."""
+    ``reason`` says why; ``status`` is "undefined" when the coefficient itself has no value. Immutable: fields
+    cannot be assigned and ``extra`` is a :class:`FrozenDict`; :meth:`with_` gives a changed copy."""
 
     key: str
     value: float | None = None
@@ -34,6 +60,10 @@ class Coefficient:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        # (construction, the one place fields are set: a frozen dataclass's __post_init__ can only normalise them
+        # by object.__setattr__; afterwards assignment raises FrozenInstanceError and extra is a FrozenDict)
+        if not isinstance(self.extra, FrozenDict):
+            object.__setattr__(self, "extra", FrozenDict(self.extra))
         # a value that is not a finite number (an overflow) is never reported as computed: undefined, and why
         if self.status == OK and self.value is not None and not math.isfinite(self.value):
             object.__setattr__(self, "status", UNDEFINED)

@@ -77,11 +77,10 @@ def table_coefficients(table: np.ndarray, weights: np.ndarray | None = None,
     return out
 
 
-def cohen_null_se(table: np.ndarray, weights: np.ndarray | None = None) -> tuple[float, float, float]:
-    """SE of Cohen's (weighted) kappa under H0: kappa = 0 (Fleiss, Cohen & Everitt 1969), z and two-sided p,
-    as R irr::kappa2 and SAS PROC FREQ report them."""
-    from irrkit.statistics.distributions import ndtr
-
+def _cohen(table: np.ndarray, weights: np.ndarray | None = None
+           ) -> tuple[np.ndarray, float, np.ndarray, np.ndarray, np.ndarray, float, float, float]:
+    """Cohen's (1960; weighted 1968) kappa from a q x q table, the one copy of it the Fleiss-Cohen-Everitt
+    functions below share: (w, n, p, row and column marginals, pa, pe = rows'W cols, kappa)."""
     t = np.asarray(table, dtype=float)
     q = t.shape[0]
     w = np.eye(q) if weights is None else np.asarray(weights, dtype=float)
@@ -90,7 +89,15 @@ def cohen_null_se(table: np.ndarray, weights: np.ndarray | None = None) -> tuple
     rows, cols = p.sum(axis=1), p.sum(axis=0)
     pa = float((w * p).sum())
     pe = float(rows @ w @ cols)
-    kappa = (pa - pe) / (1 - pe)
+    return w, n, p, rows, cols, pa, pe, (pa - pe) / (1 - pe) if pe != 1 else math.nan
+
+
+def cohen_null_se(table: np.ndarray, weights: np.ndarray | None = None) -> tuple[float, float, float]:
+    """SE of Cohen's (weighted) kappa under H0: kappa = 0 (Fleiss, Cohen & Everitt 1969), z and two-sided p,
+    as R irr::kappa2 and SAS PROC FREQ report them."""
+    from irrkit.statistics.distributions import ndtr
+
+    w, n, p, rows, cols, pa, pe, kappa = _cohen(table, weights)
     wr, wc = w @ cols, w.T @ rows
     var0 = ((np.outer(rows, cols) * (w - (wr[:, None] + wc[None, :])) ** 2).sum() - pe**2) / (n * (1 - pe) ** 2)
     se0 = float(np.sqrt(max(var0, 0.0)))
@@ -107,14 +114,7 @@ def cohen_asymptotic_se(table: np.ndarray, weights: np.ndarray | None = None) ->
 
     with ``wr_k = sum_l w_kl p_.l`` and ``wc_l = sum_k w_kl p_k.`` (rows: first coder). It is the same number as
     the table-form linearisation SE of irrCAC's kappa2.table; unweighted, psych::cohen.kappa's ``var.kappa``."""
-    t = np.asarray(table, dtype=float)
-    q = t.shape[0]
-    w = np.eye(q) if weights is None else np.asarray(weights, dtype=float)
-    n = t.sum()
-    p = t / n
-    rows, cols = p.sum(axis=1), p.sum(axis=0)
-    pa, pe = float((w * p).sum()), float(rows @ w @ cols)
-    k = (pa - pe) / (1 - pe)
+    w, n, p, rows, cols, pa, pe, k = _cohen(table, weights)
     lin = w - (1 - k) * ((w @ cols)[:, None] + (w.T @ rows)[None, :])
     var = ((p * lin**2).sum() - (k - pe * (1 - k)) ** 2) / (n * (1 - pe) ** 2)
     return float(np.sqrt(max(var, 0.0)))
@@ -132,13 +132,9 @@ def cohen_fce(table: np.ndarray, weights: np.ndarray | None = None, confidence: 
     from irrkit.statistics.distributions import ndtri
 
     t = np.asarray(table, dtype=float)
-    q = t.shape[0]
-    w = np.eye(q) if weights is None else np.asarray(weights, dtype=float)
-    n = float(t.sum())
-    if n < 2:
+    if float(t.sum()) < 2:
         return None
-    p = t / n
-    pe = float(p.sum(axis=1) @ w @ p.sum(axis=0))
+    w, n, p, rows, cols, pa, pe, kappa = _cohen(t, weights)
     if pe >= 1 - 1e-12:
         return None
     with np.errstate(all="ignore"):
@@ -146,7 +142,6 @@ def cohen_fce(table: np.ndarray, weights: np.ndarray | None = None, confidence: 
         ase = cohen_asymptotic_se(t, w)
     if not (np.isfinite(se0) and se0 > 0 and np.isfinite(ase)):
         return None
-    kappa = ((w * p).sum() - pe) / (1 - pe)
     zc = float(ndtri(1 - (1 - confidence) / 2))
     return {"value": float(kappa), "se_asymptotic": ase, "ci_low": float(kappa - zc * ase),
             "ci_high": float(min(1.0, kappa + zc * ase)), "se_null": se0, "z": z, "p_two_sided": p2,

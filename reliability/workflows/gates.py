@@ -30,11 +30,6 @@ class GateResult:
     passed: bool
     message: str
 
-    @property
-    def shortfall(self) -> float | None:
-        got = self.value if self.on == "estimate" else self.ci_low
-        return None if got is None else self.minimum - got
-
 
 def parse_min(specs: Iterable[str], statistics: Sequence[str] = STATISTICS, items: Sequence[str] | None = None,
               kind: str = "") -> list[Gate]:
