@@ -49,8 +49,8 @@ from irrkit.cli.options import (
     progress_bar,
     safe_streams,
 )
-from irrkit.cli.output import Batch, gate_outputs, handle_sigterm
 from irrkit.outputs.escaping import terminal
+from irrkit.outputs.files import Batch, gate_outputs, handle_sigterm
 
 app = typer.Typer(
     name="irrkit",
@@ -149,8 +149,8 @@ def run_check(files: list[Path], codebook: Path, out: Path | None, fmt: Format, 
     """Read, validate, analyse, print and write: the main job (``cb``: the codebook, if already loaded;
     ``pending``: collect the output files and the printing there, for one all-or-nothing write)."""
     from irrkit.analysis.item import analyse
-    from irrkit.cli.output import write_all
     from irrkit.codebooks.codebook import load_codebook
+    from irrkit.outputs.files import write_all
     from irrkit.readers import read_coder_files
 
     cb = cb or load_codebook(codebook)
@@ -203,8 +203,8 @@ def apply_gates(items, cb, mins: list[str] | None, gate_on: GateOn, no_gate: boo
                 started: float | None = None) -> int:
     """Evaluate gates, write JUnit/summary (or add them to ``pending``), print failures; return the exit code."""
 
-    from irrkit.cli.output import write_all
     from irrkit.outputs import ci
+    from irrkit.outputs.files import write_all
     from irrkit.workflows import gates as gate
 
     gates = [] if no_gate else gate.combine(cb.gates, gate.parse_min(mins or []), [it.id for it in cb.items])
@@ -286,8 +286,8 @@ def check(
     started = time.monotonic()
     opts = analysis_options(confidence, benchmark, icc_benchmark, icc_convention, bootstrap=bootstrap, seed=seed,
                     icc_missing=icc_missing, max_memory=max_memory)
-    from irrkit.cli.output import check_targets
     from irrkit.codebooks.codebook import load_codebook
+    from irrkit.outputs.files import check_targets
     from irrkit.workflows import gates as gate
 
     cli_gates = gate.parse_min(mins or [])  # bad --min is a usage error before any work

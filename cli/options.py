@@ -100,7 +100,7 @@ def guarded(fn):
         try:
             return fn(*args, **kwargs)
         except InputError as e:
-            from irrkit.cli.output import report_problems
+            from irrkit.cli.problems import report_problems
 
             err = err_console()
             for p in e.problems:

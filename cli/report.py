@@ -215,7 +215,7 @@ def report_cmd(
     Example: [bold]irrkit report results/results.json -o results/report.html --figures results/figures[/]
     """
     from irrkit.cli.options import err_console
-    from irrkit.cli.output import write_all
+    from irrkit.outputs.files import write_all
 
     doc = read_json(results)
     html_path = out if out is not None else results.with_suffix(".html")

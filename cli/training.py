@@ -163,8 +163,8 @@ def _print_sequential(rows: list[dict[str, Any]]) -> None:
 def _gate_files(flat, suite: str, title: str, junit: Path | None, summary: Path | None,
                elapsed: float = 0.0) -> tuple[dict[Path, str], dict[Path, str]]:
     """JUnit and summary files (replaced) and appends ($GITHUB_STEP_SUMMARY)."""
-    from irrkit.cli.output import gate_outputs
     from irrkit.outputs import ci
+    from irrkit.outputs.files import gate_outputs
 
     return gate_outputs(junit, ci.junit_xml(flat, suite=suite, elapsed=elapsed), summary,
                         ci.summary_markdown(flat, title=title))
@@ -315,9 +315,9 @@ def train(
     """
     from datetime import datetime, timezone
 
-    from irrkit.cli.output import write_all
     from irrkit.codebooks.codebook import load_codebook
     from irrkit.outputs import handouts
+    from irrkit.outputs.files import write_all
     from irrkit.outputs.tables import dialect_for
     from irrkit.readers import read_coder_files
     from irrkit.workflows import training
@@ -448,10 +448,10 @@ def retest(
 
     Example: [bold]irrkit retest anna_march.csv anna_may.csv -c codebooks/crying-forms.yaml[/]
     """
-    from irrkit.cli.output import write_all
     from irrkit.codebooks.codebook import load_codebook
     from irrkit.errors import InputError
     from irrkit.outputs import handouts
+    from irrkit.outputs.files import write_all
     from irrkit.readers import read_coder_files
     from irrkit.workflows import training
 

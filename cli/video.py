@@ -70,12 +70,12 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
     from dataclasses import replace
 
     started = time.monotonic()
-    from irrkit.cli.output import check_targets, gate_outputs, write_all
     from irrkit.codebooks.codebook import Gate, load_codebook
     from irrkit.episodes import video as V
     from irrkit.errors import InputError
     from irrkit.outputs import ci
     from irrkit.outputs import video_tables as VT
+    from irrkit.outputs.files import check_targets, gate_outputs, write_all
     from irrkit.outputs.tables import to_csv
     from irrkit.readers.episodes import read_episode_files
     from irrkit.workflows import gates as gate
