@@ -176,8 +176,8 @@ def run_check(files: list[Path], codebook: Path, out: Path | None, fmt: Format, 
     dialect = dialect_for(csv_dialect, data.delimiters)
     gate_results = []
     if gating is not None:  # the gates, in the JSON and the summary tables too
-        from irrkit.cli.report import gate_dicts
         from irrkit.workflows import gates as gate
+        from irrkit.workflows.report import gate_dicts
 
         gate_results = gate.evaluate(items, gating[0], on=gating[1])
         meta = {**meta, "gates": gate_dicts(gate_results)}
@@ -306,8 +306,8 @@ def check(
     if report_html is not None:  # the results JSON and the gate results, as a page
         import json
 
-        from irrkit.cli.report import gate_dicts, report_files
         from irrkit.outputs import tables
+        from irrkit.workflows.report import gate_dicts, report_files
 
         doc = json.loads(json.dumps(tables.results_json(items, opts, warnings=data.warnings or None,
                                                         **check_meta(cb, data, files))))

@@ -15,11 +15,12 @@ REPORT_TARGETS = ("junit", "summary")
 NOT_INPUTS = ("out", "history", "junit", "summary")
 
 
-def report_problems(problems: list, command: str, options: Mapping[str, object]) -> list[str]:
+def report_problems(problems: list, command: str, options: Mapping[str, object], write: bool = True) -> list[str]:
     """A run refused for bad input (exit 2) in CI: ``::error file=...,line=...`` annotations to stderr under
     GITHUB_ACTIONS=true, and the problems written into the ``--junit`` and ``--summary`` files the command was
-    given (so the run page and the test report show why). Nothing else is written. Returns notes on reports
-    that could not be written."""
+    given (so the run page and the test report show why), unless ``write`` is False (an output of the run
+    failed: nothing at all is written). Nothing else is written. Returns notes on reports that could not be
+    written."""
     import sys
 
     from irrkit.outputs import ci
@@ -33,6 +34,8 @@ def report_problems(problems: list, command: str, options: Mapping[str, object])
                                    file=p.file if where else None, line=p.line if where else None),
                   file=sys.stderr)
     junit, summary = (options.get(k) for k in REPORT_TARGETS)
+    if not write:  # an output of the run itself failed: the problem report would be a file written anyway
+        return []
     if not isinstance(junit, Path) and not isinstance(summary, Path):
         return []
     named = set()

@@ -101,92 +101,9 @@ def _print_matrix(console: Any, d: Any, fmt: Any) -> None:
 # ----------------------------------------------------------------------------------------------- irrkit report
 
 
-def read_json(path: Path) -> dict[str, Any]:
-    """An irrkit JSON (results of check/compute, or a train/retest round); bad input -> InputError."""
-    import json
-
-    from irrkit.errors import InputError
-
-    if not path.exists():
-        raise InputError.single(str(path), "no such file")
-    if path.is_dir():
-        raise InputError.single(str(path), "is a folder; give the results JSON (results.json, training.json)")
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise InputError.single(str(path), "is not UTF-8 text; give the JSON irrkit wrote") from None
-    except ValueError as e:
-        raise InputError.single(str(path), f"is not JSON (line {getattr(e, 'lineno', '?')}: "
-                                f"{getattr(e, 'msg', e)})") from None
-    if isinstance(doc, dict) and "tool" not in doc and _episode_results(doc):
-        doc = {"tool": "irrkit", **doc}  # the video command's results.json (it names no tool)
-    if not isinstance(doc, dict) or doc.get("tool") != "irrkit":
-        raise InputError.single(str(path), "is not an irrkit results JSON (no \"tool\": \"irrkit\"); give the "
-                                "results.json of check or the training.json of train/retest")
-    if doc.get("kind") not in ("training-round", "retest") and not isinstance(doc.get("items"), list):
-        raise InputError.single(str(path), "has neither items (check, compute) nor trainees (train, retest)")
-    return doc
-
-
-def _episode_results(doc: dict[str, Any]) -> bool:
-    """A results JSON of ``irrkit video``: items, each an episode item with its statistics."""
-    items = doc.get("items")
-    return (isinstance(items, list) and bool(items) and all(isinstance(it, dict) and it.get("kind") == "episodes"
-                                                            and isinstance(it.get("statistics"), dict)
-                                                            for it in items))
-
-
-def read_history(folder: Path, current: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """The round records of a history folder (plus ``current``, if it is not recorded there yet)."""
-    import json
-
-    from irrkit.errors import InputError
-    from irrkit.workflows.training import ROUND_FILE
-    if not folder.is_dir():
-        raise InputError.single(str(folder), "--history must be a folder of round records")
-    out = []
-    for p in sorted(folder.iterdir()):
-        if ROUND_FILE.fullmatch(p.name):
-            try:
-                rec = json.loads(p.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as e:
-                raise InputError.single(str(p), f"is not a readable round record ({e})") from None
-            if isinstance(rec, dict):
-                out.append(rec)
-    if current is not None and not any(r.get("round") == current.get("round") and r.get("name") ==
-                                       current.get("name") for r in out):
-        out.append(current)
-    return out
-
-
-def report_files(doc: dict[str, Any], html_path: Path, figures_dir: Path | None = None,
-                 history: list[dict[str, Any]] | None = None, title: str | None = None,
-                 gates: list[dict[str, Any]] | None = None) -> dict[Path, str | bytes]:
-    """The HTML report (and, with ``figures_dir``, each figure as PNG and SVG) as {path: content}."""
-    from irrkit.outputs import figures
-    from irrkit.outputs.html import report
-
-    rep = report(doc, history, title, gates)
-    files: dict[Path, str | bytes] = {html_path: rep.html}
-    if figures_dir is not None:
-        for name, fig in rep.figures.items():
-            files[figures_dir / f"{name}.svg"] = rep.svgs.get(name) or figures.svg(fig, name)
-            files[figures_dir / f"{name}.png"] = figures.png(fig)
-    return files
-
-
 class Lang(str, Enum):
     en = "en"
     de = "de"
-
-
-def manuscript_files(doc: dict[str, Any], wanted: dict[Path, str], lang: str = "en") -> dict[Path, str | bytes]:
-    """APA table (docx / latex / md) and methods paragraph ('methods') for the paths asked for."""
-    from irrkit.outputs import manuscript
-
-    make = {"docx": manuscript.docx_table, "latex": manuscript.latex_table, "md": manuscript.markdown_table,
-            "methods": manuscript.methods}
-    return {p: make[kind](doc, lang) for p, kind in wanted.items()}
 
 
 @guarded
@@ -215,26 +132,11 @@ def report_cmd(
     Example: [bold]irrkit report results/results.json -o results/report.html --figures results/figures[/]
     """
     from irrkit.cli.options import err_console
+    from irrkit.outputs.escaping import terminal
     from irrkit.outputs.files import write_all
+    from irrkit.workflows.report import run_report
 
-    doc = read_json(results)
-    html_path = out if out is not None else results.with_suffix(".html")
-    hist = read_history(history, doc if doc.get("kind") else None) if history is not None else None
-    files = report_files(doc, html_path, figures_dir, hist, title)
-    wanted = {p: f for p, f in ((docx, "docx"), (latex, "latex"), (table_md, "md"), (methods_md, "methods")) if p}
-    if wanted:
-        if doc.get("kind"):
-            from irrkit.errors import InputError
-
-            raise InputError.single(str(results), "the manuscript table and methods paragraph are made from a check "
-                                    "results JSON (results.json), not from a training round")
-        files.update(manuscript_files(doc, wanted, lang.value))
-    written = write_all(files, inputs=[results])
-    err_console().print(f"wrote {', '.join(str(p) for p in written)}", markup=False)
-
-
-
-def gate_dicts(results: Sequence[Any]) -> list[dict[str, Any]]:
-    """Gate results (reliability.gate.GateResult) as the dicts the report reads."""
-    return [{"item": r.item, "statistic": r.statistic, "minimum": r.minimum, "on": r.on, "value": r.value,
-             "ci_low": r.ci_low, "ci_high": r.ci_high, "passed": r.passed, "message": r.message} for r in results]
+    run = run_report(results, out=out, figures_dir=figures_dir, history=history, title=title, lang=lang.value,
+                     manuscript={"--docx": docx, "--latex": latex, "--table-md": table_md, "--methods": methods_md})
+    written = write_all(run.files, inputs=run.inputs)
+    err_console().print(terminal(f"wrote {', '.join(str(p) for p in written)}"), markup=False)

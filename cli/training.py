@@ -380,7 +380,8 @@ def train(
             out_files[out / "training.json"] = json.dumps(training.to_json(res, results, **meta), indent=2,
                                                           ensure_ascii=False) + "\n"
         if report_html is not None:  # the round as training.json has it; the trend over the history with it
-            from irrkit.cli.report import read_history, report_files
+            from irrkit.workflows.history import read_history
+            from irrkit.workflows.report import report_files
 
             doc = json.loads(json.dumps(training.to_json(res, results, **meta)))
             hist = read_history(history, doc) if history is not None and history.is_dir() else (
@@ -477,7 +478,7 @@ def retest(
         more[out / "retest.json"] = json.dumps(training.to_json(res, results, **meta), indent=2,
                                                ensure_ascii=False) + "\n"
     if report_html is not None:
-        from irrkit.cli.report import report_files
+        from irrkit.workflows.report import report_files
 
         doc = json.loads(json.dumps(training.to_json(res, results, gate_on=gate_on.value,
                                                      files=[str(first), str(second)])))

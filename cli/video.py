@@ -165,7 +165,7 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
     pending.update(files)
     if report_html is not None:  # the results JSON and the gates as an HTML page
         from irrkit import __version__
-        from irrkit.cli.report import gate_dicts, report_files
+        from irrkit.workflows.report import gate_dicts, report_files
 
         doc = json.loads(json.dumps({"tool": "irrkit", "version": __version__, **payload}))
         pending.update(report_files(doc, report_html, title=title, gates=gate_dicts(results_g)))  # type: ignore
