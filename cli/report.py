@@ -1,4 +1,5 @@
-"""Coder diagnostics at the terminal, and the ``irrkit report`` command (HTML report, figures, manuscript).
+"""Coder diagnostics at the terminal (names through ``terminal``: no control character reaches it raw), and the
+``irrkit report`` command (HTML report, figures, manuscript; the job is ``irrkit.workflows.report.run_report``).
 
 The plotting library is imported only inside the functions that draw (``irrkit --help`` stays fast).
 """
@@ -12,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from irrkit.cli.options import guarded
+from irrkit.outputs.escaping import terminal
 
 
 def print_diagnostics(console: Any, items: Sequence[Any], show_all: bool = False) -> None:
@@ -39,8 +41,9 @@ def print_diagnostics(console: Any, items: Sequence[Any], show_all: bool = False
         d = it.diagnostics
         loo = d.leave_one_out
         who = loo.lowers_most
-        row = [it.item, f"{TITLE.get(loo.statistic, loo.statistic)} {fmt(loo.full.value) if loo.full.ok else '—'}",
-               Text(who, style="bold") if who else Text(loo.reason or "—", style="dim"),
+        row = [terminal(it.item),
+               f"{TITLE.get(loo.statistic, loo.statistic)} {fmt(loo.full.value) if loo.full.ok else '—'}",
+               Text(terminal(who), style="bold") if who else Text(terminal(loo.reason or "—"), style="dim"),
                f"{fmt(loo.without[who].value)} ({loo.change(who):+.3f})" if who else ""]
         if light:
             lk = d.light_kappa
@@ -61,7 +64,7 @@ def _print_coders(console: Any, d: Any, fmt: Any) -> None:
     loo = d.leave_one_out
     first = d.statistics[0]
     means = d.mean_with_others(first)
-    t = Table(title=Text(f"{d.item}: each coder (with others: mean {TITLE[first]}; without: "
+    t = Table(title=Text(f"{terminal(d.item)}: each coder (with others: mean {TITLE[first]}; without: "
                          f"{TITLE.get(loo.statistic, loo.statistic)} without the coder)"),
               title_justify="left", header_style="bold", pad_edge=False)
     for col, kw in (("coder", {"overflow": "fold"}), ("rated", {"justify": "right"}),
@@ -74,7 +77,8 @@ def _print_coders(console: Any, d: Any, fmt: Any) -> None:
         w = loo.without.get(p.coder)
         ch = loo.change(p.coder)
         style = "bold red" if p.coder == loo.lowers_most else ""
-        t.add_row(Text(p.coder, style=style), str(p.n_rated), str(p.n_missing), fmt(means.get(p.coder)) or "—",
+        t.add_row(Text(terminal(p.coder), style=style), str(p.n_rated), str(p.n_missing),
+                  fmt(means.get(p.coder)) or "—",
                   (fmt(w.value) if w.ok else "undefined") if w is not None else "—",
                   Text(f"{ch:+.3f}" if ch is not None else "—", style=style))
     console.print(t)
@@ -87,14 +91,14 @@ def _print_matrix(console: Any, d: Any, fmt: Any) -> None:
 
     up, lo = d.statistics[0], d.statistics[-1]
     upper, lower = d.matrix(up), d.matrix(lo)
-    t = Table(title=Text(f"{d.item}: between coders (upper: {TITLE[up]}, lower: {TITLE[lo]})"),
+    t = Table(title=Text(f"{terminal(d.item)}: between coders (upper: {TITLE[up]}, lower: {TITLE[lo]})"),
               title_justify="left", header_style="bold", pad_edge=False)
     t.add_column("")
     for k in range(len(d.coders)):
         t.add_column(str(k + 1), justify="right")
     for x, a in enumerate(d.coders):
         cells = ["—" if x == y else fmt((upper if y > x else lower)[x][y]) or "—" for y in range(len(d.coders))]
-        t.add_row(Text(f"{x + 1} {a}", style="bold"), *cells)
+        t.add_row(Text(terminal(f"{x + 1} {a}"), style="bold"), *cells)
     console.print(t)
 
 
@@ -132,7 +136,6 @@ def report_cmd(
     Example: [bold]irrkit report results/results.json -o results/report.html --figures results/figures[/]
     """
     from irrkit.cli.options import err_console
-    from irrkit.outputs.escaping import terminal
     from irrkit.outputs.files import write_all
     from irrkit.workflows.report import run_report
 
