@@ -130,6 +130,18 @@ def test_report_two_manuscript_outputs_on_one_path(tmp_path: Path, results_json:
     assert not (tmp_path / "t.tex").exists()
 
 
+def test_report_output_on_a_figure(tmp_path: Path, results_json: Path) -> None:
+    figs = tmp_path / "figs"
+    r = run("report", results_json, "--figures", figs, "--latex", tmp_path / "x.tex")
+    assert r.exit_code == 0, r.output
+    some = sorted(figs.iterdir())[0]
+    before = snapshot(tmp_path)
+    for argv in (["-o", some], ["-o", tmp_path / "r.html", "--methods", some]):
+        r = run("report", results_json, "--figures", figs, *argv)
+        assert r.exit_code == 2 and "the figures (--figures) write" in r.stderr, r.output
+    assert snapshot(tmp_path) == before
+
+
 def test_report_never_overwrites_a_round_record(tmp_path: Path) -> None:
     """The README promises an append-only history; on main report -o replaced a round record."""
     hist = tmp_path / "hist"

@@ -36,7 +36,6 @@ import stat
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from irrkit.errors import InputError
@@ -489,19 +488,3 @@ def gate_outputs(junit: Path | None, junit_text: str, summary: Path | None,
     if summary is not None:
         (appends if is_step_summary(summary) else files)[summary] = summary_text
     return files, appends
-
-
-@dataclass
-class Batch:
-    """One command's outputs, collected for one all-or-nothing ``write_all``; ``later`` prints the results
-    once they are written (a failed write must not look like a written result)."""
-
-    files: dict[Path, str | bytes] = field(default_factory=dict)
-    appends: dict[Path, str] = field(default_factory=dict)
-    later: list[Callable[[], None]] = field(default_factory=list)
-
-    def write(self, inputs: Iterable[Path | str]) -> list[Path]:
-        written = write_all(self.files, inputs, appends=self.appends)
-        for show in self.later:
-            show()
-        return written

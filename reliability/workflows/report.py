@@ -60,7 +60,13 @@ def report_files(doc: dict[str, Any], html_path: Path, figures_dir: Path | None 
     rep = report(doc, history, title, gates)
     files: dict[Path, str | bytes] = {html_path: rep.html}
     if figures_dir is not None:
+        from irrkit.outputs.files import same_file
+
         for name, fig in rep.figures.items():
+            for path in (figures_dir / f"{name}.svg", figures_dir / f"{name}.png"):
+                if same_file(path, html_path):  # the report would be replaced by a figure
+                    raise InputError.single(str(html_path), "-o/--out names a file the figures (--figures) write; "
+                                            "give the report its own file")
             files[figures_dir / f"{name}.svg"] = rep.svgs.get(name) or figures.svg(fig, name)
             files[figures_dir / f"{name}.png"] = figures.png(fig)
     return files
