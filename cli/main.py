@@ -1,4 +1,6 @@
-"""irrkit command line: thin wrappers around the ``reliability`` library.
+"""irrkit command line: thin wrappers around the library. Each command parses its options, calls one workflow
+(``irrkit.workflows``: check, compute, video, rounds, report), writes the files the workflow returns in one
+all-or-nothing batch (``irrkit.outputs.files``) and renders the result; gate lines come from ``cli/gates.py``.
 
 Exit codes: 0 all computed (and gates passed), 1 a gate fell short, 2 bad input or usage, 3 internal error.
 Heavy imports (numpy, pandas, scipy) happen inside the commands so that ``--help`` answers at once.
