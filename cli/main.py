@@ -1,4 +1,6 @@
-"""irrkit command line: thin wrappers around the ``reliability`` library.
+"""irrkit command line: thin wrappers around the library. Each command parses its options, calls one workflow
+(``irrkit.workflows``: check, compute, video, rounds, report), writes the files the workflow returns in one
+all-or-nothing batch (``irrkit.outputs.files``) and renders the result; gate lines come from ``cli/gates.py``.
 
 Exit codes: 0 all computed (and gates passed), 1 a gate fell short, 2 bad input or usage, 3 internal error.
 Heavy imports (numpy, pandas, scipy) happen inside the commands so that ``--help`` answers at once.
@@ -49,8 +51,8 @@ from irrkit.cli.options import (
     progress_bar,
     safe_streams,
 )
-from irrkit.cli.output import Batch, gate_outputs, handle_sigterm
 from irrkit.outputs.escaping import terminal
+from irrkit.outputs.files import handle_sigterm
 
 app = typer.Typer(
     name="irrkit",
@@ -111,141 +113,8 @@ def emit(items, opts, fmt: Format, warnings: list[str], title: str, show_all: bo
     print_notes(err_console(), items, warnings)  # diagnostics go to stderr in every format
 
 
-OUTPUT_NAMES = ("summary.csv", "summary.md", "per_category.csv", "disagreements.csv", "coders.csv", "coder_pairs.csv",
-                "results.json")
-
-
-def output_files(out: Path, items, opts, ratings, warnings: list[str], title: str, dialect=None,
-                 gate_results=(), **meta: Any) -> dict[Path, str]:
-    """Contents of the tables written with --out (``gate_results``: the gates, in summary.csv/md and JSON)."""
-    import json
-
-    from irrkit.outputs import diagnostics_tables, tables
-
-    d = dialect or tables.STANDARD
-    return {
-        out / "summary.csv": tables.to_csv(tables.summary_rows(items, opts, gates=gate_results),
-                                           tables.SUMMARY_FIELDS, d),
-        out / "summary.md": tables.to_markdown(items, opts, title=title, warnings=warnings, gates=gate_results),
-        out / "per_category.csv": tables.to_csv(tables.per_category_rows(items), None, d),
-        out / "disagreements.csv": tables.to_csv(tables.disagreement_rows(ratings), None, d),
-        out / "coders.csv": tables.to_csv(diagnostics_tables.coder_rows(items), diagnostics_tables.CODER_FIELDS, d),
-        out / "coder_pairs.csv": tables.to_csv(diagnostics_tables.pair_rows(items), diagnostics_tables.PAIR_FIELDS, d),
-        out / "results.json": json.dumps(tables.results_json(items, opts, warnings=warnings or None, **meta),
-                                         indent=2, ensure_ascii=False) + "\n",
-    }
-
-
-def check_meta(cb, data, files: list[Path]) -> dict[str, Any]:
-    """The run's description in the results JSON."""
-    return {"codebook": cb.id, "codebook_version": cb.version or None, "coders": data.coders,
-            "files": [str(f) for f in files], "coder_counts": [c.to_dict() for c in data.coder_counts]}
-
-
-def run_check(files: list[Path], codebook: Path, out: Path | None, fmt: Format, opts, encoding: str | None,
-              show_all: bool, title: str | None = None, cb=None, pending: Batch | None = None,
-              diagnostics: bool = True, cluster: str | None = None,
-              csv_dialect: str = "auto", gating: tuple[list, str] | None = None) -> tuple[list, Any, Any]:
-    """Read, validate, analyse, print and write: the main job (``cb``: the codebook, if already loaded;
-    ``pending``: collect the output files and the printing there, for one all-or-nothing write)."""
-    from irrkit.analysis.item import analyse
-    from irrkit.cli.output import write_all
-    from irrkit.codebooks.codebook import load_codebook
-    from irrkit.readers import read_coder_files
-
-    cb = cb or load_codebook(codebook)
-    data = read_coder_files(files, cb, encoding=encoding)
-    if cluster is not None:
-        from irrkit.statistics.clusters import clusters_from_records
-
-        clusters = clusters_from_records(data.records, data.units, cluster, [str(f) for f in files])
-        for r in data.items.values():
-            r.clusters = clusters
-        used = f"unknown column '{cluster}' kept as context"  # the column is used: no warning about it
-        data.warnings[:] = [w for w in data.warnings if used not in w]
-    with progress_bar(opts, len(cb.items)):
-        items = [analyse(data.items[it.id], opts) for it in cb.items]
-    if diagnostics:  # coder x coder matrix, Light's kappa, coder profiles, leave-one-coder-out
-        from irrkit.analysis.diagnostics import diagnose
-        for it, res in zip(cb.items, items):
-            res.diagnostics = diagnose(data.items[it.id], res, opts)
-    title = title or f"{cb.title or cb.id}: {len(data.coders)} coders, {len(data.units)} units"
-    meta = check_meta(cb, data, files)
-    from irrkit.outputs.tables import dialect_for
-
-    dialect = dialect_for(csv_dialect, data.delimiters)
-    gate_results = []
-    if gating is not None:  # the gates, in the JSON and the summary tables too
-        from irrkit.cli.report import gate_dicts
-        from irrkit.workflows import gates as gate
-
-        gate_results = gate.evaluate(items, gating[0], on=gating[1])
-        meta = {**meta, "gates": gate_dicts(gate_results)}
-    if out is not None:
-        tables = output_files(out, items, opts, data.items.values(), data.warnings, title, dialect,
-                              gate_results=gate_results, **meta)
-        if pending is not None:
-            pending.files.update(tables)
-        else:
-            written = write_all(tables, inputs=[*files, codebook])
-            if fmt is Format.table:
-                err_console().print(terminal(f"wrote {', '.join(p.name for p in written)} to {out}"),
-                                    markup=False)
-    if pending is not None:
-        pending.later.append(lambda: emit(items, opts, fmt, data.warnings, title, show_all, dialect, **meta))
-    else:
-        emit(items, opts, fmt, data.warnings, title, show_all, dialect, **meta)
-    return items, data, cb
-
-
-def apply_gates(items, cb, mins: list[str] | None, gate_on: GateOn, no_gate: bool, junit: Path | None,
-                summary: Path | None, inputs: list[Path], quiet: bool, pending: Batch | None = None,
-                started: float | None = None) -> int:
-    """Evaluate gates, write JUnit/summary (or add them to ``pending``), print failures; return the exit code."""
-
-    from irrkit.cli.output import write_all
-    from irrkit.outputs import ci
-    from irrkit.workflows import gates as gate
-
-    gates = [] if no_gate else gate.combine(cb.gates, gate.parse_min(mins or []), [it.id for it in cb.items])
-    results = gate.evaluate(items, gates, on=gate_on.value)
-    elapsed = 0.0 if started is None else time.monotonic() - started
-    files, appends = gate_outputs(junit, ci.junit_xml(results, suite=f"irrkit.{cb.id}", elapsed=elapsed), summary,
-                                  ci.summary_markdown(results, title=f"irrkit gate: {cb.title or cb.id}")
-                                  + ci.coverage_markdown(gate.coverage(items, gates)))
-    failed = [r for r in results if not r.passed]
-    if pending is not None:
-        pending.files.update(files)
-        pending.appends.update(appends)
-        pending.later.append(lambda: _print_gates(results, failed, gate_on, no_gate, junit, summary, quiet))
-    else:
-        write_all(files, inputs, appends=appends)
-        _print_gates(results, failed, gate_on, no_gate, junit, summary, quiet)
-    return 1 if failed else 0
-
-
-def _print_gates(results, failed, gate_on: GateOn, no_gate: bool, junit: Path | None, summary: Path | None,
-                 quiet: bool) -> None:
-    import os
-
-    from irrkit.outputs import ci
-
-
-    if os.environ.get("GITHUB_ACTIONS") == "true":  # workflow commands; stderr keeps JSON/CSV stdout parseable
-        for line in ci.github_annotations(results):
-            print(line, file=sys.stderr if quiet else sys.stdout)
-    from rich.markup import escape
-
-    err = err_console()
-    if not results and (junit is not None or summary is not None) and not no_gate:
-        err.print("[yellow]note[/] no gates: the codebook has no gate: section and no --min was given, "
-                  "so nothing was gated")
-    if results and not quiet:
-        err.print(f"[bold]gates[/] {len(results) - len(failed)} of {len(results)} passed"
-                  + (f" (compared: {gate_on.value})" if failed else ""))
-    for r in failed:
-        err.print(f"[bold red]gate failed[/] {escape(terminal(r.item))}: {escape(terminal(r.message))}",
-                  soft_wrap=True)
+def _print_check(run, opts, fmt: Format, show_all: bool = False) -> None:
+    emit(run.items, opts, fmt, run.warnings, run.title, show_all, run.dialect, **run.meta)
 
 
 @app.command()
@@ -285,35 +154,20 @@ def check(
     """
     started = time.monotonic()
     opts = analysis_options(confidence, benchmark, icc_benchmark, icc_convention, bootstrap=bootstrap, seed=seed,
-                    icc_missing=icc_missing, max_memory=max_memory)
-    from irrkit.cli.output import check_targets
-    from irrkit.codebooks.codebook import load_codebook
-    from irrkit.workflows import gates as gate
+                            icc_missing=icc_missing, max_memory=max_memory)
+    from irrkit.cli.gates import print_gates
+    from irrkit.outputs.files import write_all
+    from irrkit.workflows.check import run_check
 
-    cli_gates = gate.parse_min(mins or [])  # bad --min is a usage error before any work
-    cb = load_codebook(codebook)
-    gate.combine(cb.gates, cli_gates, [it.id for it in cb.items])  # --min ITEM:... names a codebook item
-    outs = [out / n for n in OUTPUT_NAMES] if out is not None else []
-    check_targets([*outs, *(p for p in (junit, summary, report_html) if p is not None)],
-                  [*files, codebook])  # before any output
-    pending = Batch()
-    gates = [] if no_gate else gate.combine(cb.gates, cli_gates, [it.id for it in cb.items])
-    items, data, cb = run_check(files, codebook, out, fmt, opts, encoding, show_all, cb=cb, pending=pending,
-                                cluster=cluster, csv_dialect=csv_dialect.value, gating=(gates, gate_on.value))
-    inputs = [*files, codebook]
-    code = apply_gates(items, cb, mins, gate_on, no_gate, junit, summary, inputs, fmt is not Format.table, pending,
-                       started)
-    if report_html is not None:  # the results JSON and the gate results, as a page
-        import json
-
-        from irrkit.cli.report import gate_dicts, report_files
-        from irrkit.outputs import tables
-
-        doc = json.loads(json.dumps(tables.results_json(items, opts, warnings=data.warnings or None,
-                                                        **check_meta(cb, data, files))))
-        pending.files.update(report_files(doc, report_html, gates=gate_dicts(gate.evaluate(items, gates,
-                                                                                           on=gate_on.value))))
-    written = pending.write(inputs)  # tables, JUnit and summary: all or nothing, then the results are shown
+    run = run_check(files, codebook, opts, encoding=encoding, cluster=cluster, csv_dialect=csv_dialect.value,
+                    out=out, mins=mins, gate_on=gate_on.value, no_gate=no_gate, junit=junit, summary=summary,
+                    report_html=report_html, progress=lambda n: progress_bar(opts, n), started=started)
+    written = write_all(run.files, run.inputs, appends=run.appends)  # all or nothing, then the results are shown
+    _print_check(run, opts, fmt, show_all)
+    quiet = fmt is not Format.table
+    note = ("[yellow]note[/] no gates: the codebook has no gate: section and no --min was given, so nothing was "
+            "gated") if (junit is not None or summary is not None) and not no_gate else None
+    code = print_gates(run.gate_results, quiet=quiet, on=gate_on.value, note=note)
     if written and fmt is Format.table:
         err_console().print(terminal(f"wrote {', '.join(str(p) for p in written)}"), markup=False)
     raise typer.Exit(code)
@@ -329,11 +183,17 @@ def demo(
     then time-coded crying episodes in 3 videos (ELAN files and a BORIS export)."""
     from irrkit.cli.demo import demo_files
     from irrkit.codebooks import bundled
+    from irrkit.outputs.files import write_all
+    from irrkit.workflows.check import run_check
 
     opts = analysis_options(0.95, Benchmark.landis_koch, IccBenchmark.koo_li, IccConvention.psych)
     for name in ("crying-forms", "interventions"):
         sub = out / name if out is not None else None
-        run_check(demo_files(name), bundled(name), sub, fmt, opts, None, False)
+        run = run_check(demo_files(name), bundled(name), opts, out=sub, gated=False)
+        written = write_all(run.files, run.inputs)
+        if sub is not None and fmt is Format.table:
+            err_console().print(terminal(f"wrote {', '.join(p.name for p in written)} to {sub}"), markup=False)
+        _print_check(run, opts, fmt)
     from irrkit.cli.demo import demo_video
 
     sub = out / "crying-episodes" if out is not None else None  # time-coded: ELAN files and a BORIS export
@@ -375,50 +235,24 @@ def compute(
     max_memory: MaxMemOpt = None,
 ) -> None:
     """Compute agreement for ad-hoc data without a codebook (reported as item 'ratings')."""
-    from irrkit.analysis.item import analyse
-    from irrkit.errors import InputError
-    from irrkit.statistics.weights import WEIGHT_NAMES
+    from irrkit.workflows.compute import check_options, run_compute
 
-    if weights is not None and weights not in WEIGHT_NAMES:
-        raise InputError.single("--weights", f"'{weights}' is not one of {', '.join(WEIGHT_NAMES)}")
-    if sum((long, counts, table)) > 1:
-        raise InputError.single("--table", "choose one input form: --long, --counts or --table")
-    if table and bootstrap:
-        raise InputError.single("--bootstrap", "not available with --table (a table has no units to resample)")
-    cats = [c.strip() for c in categories.split(",")] if categories else None
+    check_options(long=long, counts=counts, table=table, weights=weights, bootstrap=bootstrap, cluster=cluster)
     opts = analysis_options(confidence, benchmark, icc_benchmark, icc_convention, weights, bootstrap, seed, icc_missing,
                             max_memory)
-    if (counts or table) and cluster is not None:
-        raise InputError.single("--cluster", "a count or contingency table has no unit rows to cluster; give the "
-                                             "ratings instead")
-    if table:
-        from irrkit.analysis.item import analyse_table
-        from irrkit.readers import read_contingency
-
-        tab, names = read_contingency(file, encoding=encoding, categories=cats)
-        items = [analyse_table(tab, names, level.value, opts)]
-    elif counts:
-        from irrkit.analysis.item import analyse_counts
-        from irrkit.readers import read_counts
-
-        table, names = read_counts(file, encoding=encoding)
-        items = [analyse_counts(table, names, level.value, opts)]
-    else:
-        from irrkit.readers import read_compute_input
-
-        r = read_compute_input(file, long=long, unit_col=unit_col, coder_col=coder_col, value_col=value_col,
-                               categories=cats, level=level.value, encoding=encoding, cluster_col=cluster)
-        if weights is None:
-            r.weights = {"nominal": "identity", "ordinal": "quadratic", "interval": "quadratic",
-                         "ratio": "ratio"}[level.value]
-        with progress_bar(opts, 1):
-            items = [analyse(r, opts)]
+    items = run_compute(file, opts, long=long, counts=counts, table=table, unit_col=unit_col, coder_col=coder_col,
+                        value_col=value_col, level=level.value, categories=categories, weights=weights,
+                        encoding=encoding, cluster=cluster, progress=lambda n: progress_bar(opts, n))
     emit(items, opts, fmt, [], f"{file.name}", show_all=True)
+
+
+CodebookArg = Annotated[Path, typer.Argument(help="Codebook YAML file or bundled codebook name (irrkit codebook list).",
+                                            show_default=False)]
 
 
 @codebook_app.command("validate")
 @guarded
-def codebook_validate(file: Annotated[Path, typer.Argument(help="Codebook YAML file or bundled codebook name (irrkit codebook list).", show_default=False)]) -> None:
+def codebook_validate(file: CodebookArg) -> None:
     """Check a codebook; print a one-line summary, or every problem with its line (exit 2)."""
     from irrkit.codebooks.codebook import load_codebook
 
@@ -446,7 +280,7 @@ def codebook_list() -> None:
 
 @codebook_app.command("show")
 @guarded
-def codebook_show(file: Annotated[Path, typer.Argument(help="Codebook YAML file or bundled codebook name (irrkit codebook list).", show_default=False)]) -> None:
+def codebook_show(file: CodebookArg) -> None:
     """Show a codebook as a table for coders: items, codes, labels and definitions."""
     from irrkit.codebooks.codebook import codebook_to_rows, load_codebook
     from rich.console import Console

@@ -100,12 +100,15 @@ def guarded(fn):
         try:
             return fn(*args, **kwargs)
         except InputError as e:
-            from irrkit.cli.output import report_problems
+            from irrkit.cli.problems import report_problems
 
             err = err_console()
             for p in e.problems:
                 err.print(f"[bold red]error[/] {escape(terminal(p))}", markup=True, soft_wrap=True)
-            for note in report_problems(e.problems, fn.__name__, kwargs):  # CI: annotations, JUnit, summary
+            from irrkit.outputs.files import OutputError
+
+            # CI: annotations, JUnit, summary; an output that could not be written: nothing written at all
+            for note in report_problems(e.problems, fn.__name__, kwargs, write=not isinstance(e, OutputError)):
                 err.print(f"[yellow]note[/] {escape(terminal(note))}", soft_wrap=True)
             raise typer.Exit(2) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):

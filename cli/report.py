@@ -1,4 +1,5 @@
-"""Coder diagnostics at the terminal, and the ``irrkit report`` command (HTML report, figures, manuscript).
+"""Coder diagnostics at the terminal (names through ``terminal``: no control character reaches it raw), and the
+``irrkit report`` command (HTML report, figures, manuscript; the job is ``irrkit.workflows.report.run_report``).
 
 The plotting library is imported only inside the functions that draw (``irrkit --help`` stays fast).
 """
@@ -12,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from irrkit.cli.options import guarded
+from irrkit.outputs.escaping import terminal
 
 
 def print_diagnostics(console: Any, items: Sequence[Any], show_all: bool = False) -> None:
@@ -39,8 +41,9 @@ def print_diagnostics(console: Any, items: Sequence[Any], show_all: bool = False
         d = it.diagnostics
         loo = d.leave_one_out
         who = loo.lowers_most
-        row = [it.item, f"{TITLE.get(loo.statistic, loo.statistic)} {fmt(loo.full.value) if loo.full.ok else '—'}",
-               Text(who, style="bold") if who else Text(loo.reason or "—", style="dim"),
+        row = [terminal(it.item),
+               f"{TITLE.get(loo.statistic, loo.statistic)} {fmt(loo.full.value) if loo.full.ok else '—'}",
+               Text(terminal(who), style="bold") if who else Text(terminal(loo.reason or "—"), style="dim"),
                f"{fmt(loo.without[who].value)} ({loo.change(who):+.3f})" if who else ""]
         if light:
             lk = d.light_kappa
@@ -61,7 +64,7 @@ def _print_coders(console: Any, d: Any, fmt: Any) -> None:
     loo = d.leave_one_out
     first = d.statistics[0]
     means = d.mean_with_others(first)
-    t = Table(title=Text(f"{d.item}: each coder (with others: mean {TITLE[first]}; without: "
+    t = Table(title=Text(f"{terminal(d.item)}: each coder (with others: mean {TITLE[first]}; without: "
                          f"{TITLE.get(loo.statistic, loo.statistic)} without the coder)"),
               title_justify="left", header_style="bold", pad_edge=False)
     for col, kw in (("coder", {"overflow": "fold"}), ("rated", {"justify": "right"}),
@@ -74,7 +77,8 @@ def _print_coders(console: Any, d: Any, fmt: Any) -> None:
         w = loo.without.get(p.coder)
         ch = loo.change(p.coder)
         style = "bold red" if p.coder == loo.lowers_most else ""
-        t.add_row(Text(p.coder, style=style), str(p.n_rated), str(p.n_missing), fmt(means.get(p.coder)) or "—",
+        t.add_row(Text(terminal(p.coder), style=style), str(p.n_rated), str(p.n_missing),
+                  fmt(means.get(p.coder)) or "—",
                   (fmt(w.value) if w.ok else "undefined") if w is not None else "—",
                   Text(f"{ch:+.3f}" if ch is not None else "—", style=style))
     console.print(t)
@@ -87,106 +91,23 @@ def _print_matrix(console: Any, d: Any, fmt: Any) -> None:
 
     up, lo = d.statistics[0], d.statistics[-1]
     upper, lower = d.matrix(up), d.matrix(lo)
-    t = Table(title=Text(f"{d.item}: between coders (upper: {TITLE[up]}, lower: {TITLE[lo]})"),
+    t = Table(title=Text(f"{terminal(d.item)}: between coders (upper: {TITLE[up]}, lower: {TITLE[lo]})"),
               title_justify="left", header_style="bold", pad_edge=False)
     t.add_column("")
     for k in range(len(d.coders)):
         t.add_column(str(k + 1), justify="right")
     for x, a in enumerate(d.coders):
         cells = ["—" if x == y else fmt((upper if y > x else lower)[x][y]) or "—" for y in range(len(d.coders))]
-        t.add_row(Text(f"{x + 1} {a}", style="bold"), *cells)
+        t.add_row(Text(terminal(f"{x + 1} {a}"), style="bold"), *cells)
     console.print(t)
 
 
 # ----------------------------------------------------------------------------------------------- irrkit report
 
 
-def read_json(path: Path) -> dict[str, Any]:
-    """An irrkit JSON (results of check/compute, or a train/retest round); bad input -> InputError."""
-    import json
-
-    from irrkit.errors import InputError
-
-    if not path.exists():
-        raise InputError.single(str(path), "no such file")
-    if path.is_dir():
-        raise InputError.single(str(path), "is a folder; give the results JSON (results.json, training.json)")
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise InputError.single(str(path), "is not UTF-8 text; give the JSON irrkit wrote") from None
-    except ValueError as e:
-        raise InputError.single(str(path), f"is not JSON (line {getattr(e, 'lineno', '?')}: "
-                                f"{getattr(e, 'msg', e)})") from None
-    if isinstance(doc, dict) and "tool" not in doc and _episode_results(doc):
-        doc = {"tool": "irrkit", **doc}  # the video command's results.json (it names no tool)
-    if not isinstance(doc, dict) or doc.get("tool") != "irrkit":
-        raise InputError.single(str(path), "is not an irrkit results JSON (no \"tool\": \"irrkit\"); give the "
-                                "results.json of check or the training.json of train/retest")
-    if doc.get("kind") not in ("training-round", "retest") and not isinstance(doc.get("items"), list):
-        raise InputError.single(str(path), "has neither items (check, compute) nor trainees (train, retest)")
-    return doc
-
-
-def _episode_results(doc: dict[str, Any]) -> bool:
-    """A results JSON of ``irrkit video``: items, each an episode item with its statistics."""
-    items = doc.get("items")
-    return (isinstance(items, list) and bool(items) and all(isinstance(it, dict) and it.get("kind") == "episodes"
-                                                            and isinstance(it.get("statistics"), dict)
-                                                            for it in items))
-
-
-def read_history(folder: Path, current: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """The round records of a history folder (plus ``current``, if it is not recorded there yet)."""
-    import json
-
-    from irrkit.errors import InputError
-    from irrkit.workflows.training import ROUND_FILE
-    if not folder.is_dir():
-        raise InputError.single(str(folder), "--history must be a folder of round records")
-    out = []
-    for p in sorted(folder.iterdir()):
-        if ROUND_FILE.fullmatch(p.name):
-            try:
-                rec = json.loads(p.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as e:
-                raise InputError.single(str(p), f"is not a readable round record ({e})") from None
-            if isinstance(rec, dict):
-                out.append(rec)
-    if current is not None and not any(r.get("round") == current.get("round") and r.get("name") ==
-                                       current.get("name") for r in out):
-        out.append(current)
-    return out
-
-
-def report_files(doc: dict[str, Any], html_path: Path, figures_dir: Path | None = None,
-                 history: list[dict[str, Any]] | None = None, title: str | None = None,
-                 gates: list[dict[str, Any]] | None = None) -> dict[Path, str | bytes]:
-    """The HTML report (and, with ``figures_dir``, each figure as PNG and SVG) as {path: content}."""
-    from irrkit.outputs import figures
-    from irrkit.outputs.html import report
-
-    rep = report(doc, history, title, gates)
-    files: dict[Path, str | bytes] = {html_path: rep.html}
-    if figures_dir is not None:
-        for name, fig in rep.figures.items():
-            files[figures_dir / f"{name}.svg"] = rep.svgs.get(name) or figures.svg(fig, name)
-            files[figures_dir / f"{name}.png"] = figures.png(fig)
-    return files
-
-
 class Lang(str, Enum):
     en = "en"
     de = "de"
-
-
-def manuscript_files(doc: dict[str, Any], wanted: dict[Path, str], lang: str = "en") -> dict[Path, str | bytes]:
-    """APA table (docx / latex / md) and methods paragraph ('methods') for the paths asked for."""
-    from irrkit.outputs import manuscript
-
-    make = {"docx": manuscript.docx_table, "latex": manuscript.latex_table, "md": manuscript.markdown_table,
-            "methods": manuscript.methods}
-    return {p: make[kind](doc, lang) for p, kind in wanted.items()}
 
 
 @guarded
@@ -215,26 +136,10 @@ def report_cmd(
     Example: [bold]irrkit report results/results.json -o results/report.html --figures results/figures[/]
     """
     from irrkit.cli.options import err_console
-    from irrkit.cli.output import write_all
+    from irrkit.outputs.files import write_all
+    from irrkit.workflows.report import run_report
 
-    doc = read_json(results)
-    html_path = out if out is not None else results.with_suffix(".html")
-    hist = read_history(history, doc if doc.get("kind") else None) if history is not None else None
-    files = report_files(doc, html_path, figures_dir, hist, title)
-    wanted = {p: f for p, f in ((docx, "docx"), (latex, "latex"), (table_md, "md"), (methods_md, "methods")) if p}
-    if wanted:
-        if doc.get("kind"):
-            from irrkit.errors import InputError
-
-            raise InputError.single(str(results), "the manuscript table and methods paragraph are made from a check "
-                                    "results JSON (results.json), not from a training round")
-        files.update(manuscript_files(doc, wanted, lang.value))
-    written = write_all(files, inputs=[results])
-    err_console().print(f"wrote {', '.join(str(p) for p in written)}", markup=False)
-
-
-
-def gate_dicts(results: Sequence[Any]) -> list[dict[str, Any]]:
-    """Gate results (reliability.gate.GateResult) as the dicts the report reads."""
-    return [{"item": r.item, "statistic": r.statistic, "minimum": r.minimum, "on": r.on, "value": r.value,
-             "ci_low": r.ci_low, "ci_high": r.ci_high, "passed": r.passed, "message": r.message} for r in results]
+    run = run_report(results, out=out, figures_dir=figures_dir, history=history, title=title, lang=lang.value,
+                     manuscript={"--docx": docx, "--latex": latex, "--table-md": table_md, "--methods": methods_md})
+    written = write_all(run.files, inputs=run.inputs)
+    err_console().print(terminal(f"wrote {', '.join(str(p) for p in written)}"), markup=False)

@@ -23,12 +23,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from irrkit import readers
-from irrkit.cli import output
-from irrkit.cli.main import OUTPUT_NAMES, app
+from irrkit.cli.main import app
 from irrkit.codebooks import codebook as codebook_mod
 from irrkit.codebooks.codebook import parse_codebook
 from irrkit.errors import InputError
+from irrkit.outputs import files as output
 from irrkit.readers import excel, files
+from irrkit.workflows.check import OUTPUT_NAMES
 from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]

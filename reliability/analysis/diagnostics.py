@@ -493,9 +493,5 @@ def summary_text(d: Diagnostics) -> str:
             f"{c.value:.3f} without {loo.lowers_most} ({loo.change(loo.lowers_most):+.3f})")
 
 
-# ----------------------------------------------------------------------------------------------- tables
-
-
-__all__ = ["CODER_FIELDS", "PAIR_FIELDS", "CoderProfile", "Diagnostics", "LeaveOneOut", "PairStats", "coder_rows",
-           "diagnose", "leave_one_out", "light_kappa", "markdown_lines", "pair_rows", "pairwise", "profiles",
-           "summary_text"]
+__all__ = ["CoderProfile", "Diagnostics", "LeaveOneOut", "PairStats", "diagnose", "leave_one_out", "light_kappa",
+           "pairwise", "profiles", "summary_text"]

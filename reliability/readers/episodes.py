@@ -181,13 +181,22 @@ def read_episode_files(paths: Sequence[str | Path], specs: dict[str, EpisodeSpec
                        tiers: dict[str, str] | None = None, coder: str | None = None, video: str | None = None,
                        encoding: str | None = None) -> tuple[dict[str, EpisodeSet], list[str]]:
     """Read episode files of any supported format and check them together; all problems raised at once."""
+    reads = read_episode_sources(paths, set(specs), fmt, tiers=tiers, coder=coder, video=video, encoding=encoding)
+    sets = assemble(reads, specs)
+    return sets, [w for rd in reads for w in rd.warnings] + [w for es in sets.values() for w in es.warnings]
+
+
+def read_episode_sources(paths: Sequence[str | Path], items: set[str], fmt: str = "auto", *,
+                         tiers: dict[str, str] | None = None, coder: str | None = None, video: str | None = None,
+                         encoding: str | None = None) -> list[Read]:
+    """Each file read as it is, once (raw episodes of the ``items``; ``assemble`` checks them together); all
+    problems raised at once."""
     from irrkit.readers.boris import read_boris
     from irrkit.readers.datavyu import read_datavyu
     from irrkit.readers.elan import read_elan
 
     reads: list[Read] = []
     problems: list[Problem] = []
-    items = set(specs)
     for path in paths:
         try:
             kind = detect(path, encoding) if fmt == "auto" else fmt
@@ -202,5 +211,4 @@ def read_episode_files(paths: Sequence[str | Path], specs: dict[str, EpisodeSpec
         except InputError as e:
             problems.extend(e.problems)
     raise_if(problems)
-    sets = assemble(reads, specs)
-    return sets, [w for rd in reads for w in rd.warnings] + [w for es in sets.values() for w in es.warnings]
+    return reads

@@ -10,7 +10,14 @@ One run's outputs are a batch (``write_all``):
 4. a journal naming the batch is written, then each temporary file is renamed over its target with SIGINT and
    SIGTERM held back; a failing rename restores the previous files (hard-linked backups), and a run killed
    in between (SIGKILL, power loss) is rolled back by the next irrkit run that writes into that folder;
-5. appends (``$GITHUB_STEP_SUMMARY``) are written last with O_APPEND, so parallel steps lose nothing.
+5. appends (``$GITHUB_STEP_SUMMARY``) are written last, still inside the batch, with one O_APPEND write (so
+   parallel steps lose nothing) and synced; a failing append is cut back to the file's previous size and the
+   renamed files are put back, so the batch is still all or nothing.
+
+A target that cannot be written raises ``OutputError`` (an ``InputError``: exit 2): nothing was written, and
+the command writes no problem report either (the report would be a file written by a failed run).
+An existing round record of a training history (``round-NNN-NAME.json``) is never a target: the history is
+append-only.
 
 Append-only records (the training history) are numbered and written inside the batch under a lock of their
 folder: parallel runs get consecutive numbers and a record is never overwritten.
@@ -29,7 +36,6 @@ import stat
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from irrkit.errors import InputError
@@ -41,11 +47,18 @@ LOCK_NAME = ".irrkit.lock"
 OLD_TMP_AGE = 600.0  # seconds: an old-pattern temp file this old belongs to no running write
 MAX_TMP_AGE = 86400.0  # seconds: a temp file of a live pid this old is stale anyway (pid reused)
 
+ROUND_RECORD = re.compile(r"round-\d{3,}-.+\.json")  # a training history's record (workflows.training.ROUND_FILE)
+
 # (folder, callback) -> the callback runs under the folder's lock and returns (files, exclusive targets)
 Locked = tuple[Path, Callable[[], tuple[Mapping[Path, str], Iterable[Path]]]]
 
 
 # ----------------------------------------------------------------------------------------------- checks
+
+
+class OutputError(InputError):
+    """An output could not be written (a read-only folder, a full disk, a round recorded meanwhile): exit 2, and
+    nothing was written, not even a problem report."""
 
 
 def check_targets(targets: Iterable[Path], inputs: Iterable[Path | str]) -> None:
@@ -60,6 +73,9 @@ def check_targets(targets: Iterable[Path], inputs: Iterable[Path | str]) -> None
         if r in seen:
             raise InputError.single(str(t), "the same output file is named twice")
         seen.add(r)
+        if ROUND_RECORD.fullmatch(t.name) and t.is_file():
+            raise InputError.single(str(t), "is a round record of a training history, which is append-only: "
+                                    "refusing to overwrite it; choose another output file")
         if t.is_dir():
             raise InputError.single(str(t), "is a folder; cannot write an output file there")
         parent = next((a for a in t.parents if a.exists()), None)
@@ -90,15 +106,15 @@ def is_step_summary(path: Path) -> bool:
 # ----------------------------------------------------------------------------------------------- errors
 
 
-def _failed(target: Path, e: OSError, what: str = "cannot write") -> InputError:
+def _failed(target: Path, e: OSError, what: str = "cannot write") -> OutputError:
     """An OSError while writing ``target``, named by the target (or its folder), not by a temp file."""
     reason = e.strerror or str(e)
     if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS) and not target.exists():
-        return InputError.single(str(target.parent), f"folder is not writable ({reason}): cannot write "
-                                 f"{target.name} there; nothing was written")
+        return OutputError.single(str(target.parent), f"folder is not writable ({reason}): cannot write "
+                                  f"{target.name} there; nothing was written")
     if e.errno == errno.ELOOP:
-        return InputError.single(str(target), "is a symlink loop; nothing was written")
-    return InputError.single(str(target), f"{what}: {reason}; nothing was written")
+        return OutputError.single(str(target), "is a symlink loop; nothing was written")
+    return OutputError.single(str(target), f"{what}: {reason}; nothing was written")
 
 
 # ----------------------------------------------------------------------------------------------- temp files
@@ -185,8 +201,8 @@ def _ensure_folder(folder: Path, created: list[Path]) -> None:
         except FileExistsError:
             continue
         except OSError as e:
-            raise InputError.single(str(p), f"cannot create this folder ({e.strerror or e}); nothing was "
-                                    "written") from None
+            raise OutputError.single(str(p), f"cannot create this folder ({e.strerror or e}); nothing was "
+                                     "written") from None
         created.append(p)
 
 
@@ -247,9 +263,13 @@ def _signals_held() -> Iterator[None]:
                 os.kill(os.getpid(), got[0])  # the default action, now that the batch is whole
 
 
-def _commit(staged: list[tuple[Path, Path]], exclusive: set[Path]) -> None:
-    """Rename every staged file over its target; on any failure put the previous files back."""
+def _commit(staged: list[tuple[Path, Path]], exclusive: set[Path], appends: Mapping[Path, str]) -> None:
+    """Rename every staged file over its target, then append ``appends``; on any failure put the previous files
+    back (and a failed append is cut back by ``append_text``)."""
     if not staged:
+        with _signals_held():
+            for path, text in appends.items():
+                append_text(path, text)
         return
     jdir = next((t.parent for _, t in staged if t.absolute() in exclusive), staged[0][1].parent)
     journal = jdir / f".irrkit-batch-{os.getpid()}-{secrets.token_hex(4)}.json"
@@ -271,13 +291,15 @@ def _commit(staged: list[tuple[Path, Path]], exclusive: set[Path]) -> None:
             for e in entries:
                 target = Path(e["target"])
                 if target in exclusive and os.path.lexists(target):
-                    raise InputError.single(str(target), "appeared meanwhile; the history is append-only: "
+                    raise OutputError.single(str(target), "appeared meanwhile; the history is append-only: "
                                             "refusing to overwrite; nothing was written")
                 try:
                     os.replace(e["tmp"], target)
                 except OSError as err:
                     raise _failed(target, err) from None
                 done.append(e)
+            for path, text in appends.items():  # last, while the previous files can still come back
+                append_text(path, text)
         except BaseException:
             for e in reversed(done):
                 with contextlib.suppress(OSError):
@@ -318,7 +340,7 @@ def folder_lock(folder: Path, timeout: float = 60.0) -> Iterator[None]:
                     break
                 except FileExistsError:
                     if time.monotonic() - start > timeout:
-                        raise InputError.single(str(d), "is held by another irrkit run (remove it if none "
+                        raise OutputError.single(str(d), "is held by another irrkit run (remove it if none "
                                                 "is running)") from None
                     time.sleep(0.05)
                 except OSError as e:
@@ -345,20 +367,43 @@ def folder_lock(folder: Path, timeout: float = 60.0) -> Iterator[None]:
 
 def append_text(path: Path, text: str) -> None:
     """Append ``text`` with one O_APPEND write (parallel writers interleave whole sections, lose nothing);
-    a blank line first when the file has content."""
+    a blank line first when the file has content. Synced; on any failure the file is left as it was (cut back
+    to its previous size, or removed when this call created it), unless another writer appended meanwhile."""
+    existed = os.path.lexists(path)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o666)
     except OSError as e:
         raise _failed(path, e) from None
+    size, wrote = None, 0
     try:
-        data = (("\n" if os.fstat(fd).st_size else "") + text).encode("utf-8")
+        size = os.fstat(fd).st_size
+        data = (("\n" if size else "") + text).encode("utf-8")
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view):]
-    except OSError as e:
-        raise _failed(path, e, "cannot append") from None
-    finally:
+            n = os.write(fd, view)
+            wrote += n
+            view = view[n:]
+        os.fsync(fd)
+    except BaseException as e:
+        _cut_back(path, fd, existed, size, wrote)
         os.close(fd)
+        if isinstance(e, OSError):
+            raise _failed(path, e, "cannot append") from None
+        raise
+    os.close(fd)
+
+
+def _cut_back(path: Path, fd: int, existed: bool, size: int | None, wrote: int) -> None:
+    """Undo a failed append: back to ``size`` bytes (or no file), if nobody else appended meanwhile."""
+    with contextlib.suppress(OSError):
+        if size is None or os.fstat(fd).st_size != size + wrote:
+            return
+        if not existed and size == 0:
+            os.unlink(path)
+            return
+        if wrote:
+            os.ftruncate(fd, size)
+            os.fsync(fd)
 
 
 def write_all(files: Mapping[Path, str | bytes], inputs: Iterable[Path | str] = (), *,
@@ -381,12 +426,17 @@ def write_all(files: Mapping[Path, str | bytes], inputs: Iterable[Path | str] = 
             _stage(path, text, staged)
         written = list(files)
         if locked is None:
-            _commit(staged, set())
+            _commit(staged, set(), appends)
         else:
             folder, build = locked
             with folder_lock(folder):
                 sweep([folder])
-                extra, exclusive = build()
+                try:
+                    extra, exclusive = build()
+                except OutputError:
+                    raise
+                except InputError as e:  # e.g. the same round recorded meanwhile: this batch cannot be written
+                    raise OutputError(e.problems) from None
                 extra = dict(extra)
                 check_targets(extra, inputs)
                 for path in extra:
@@ -396,7 +446,7 @@ def write_all(files: Mapping[Path, str | bytes], inputs: Iterable[Path | str] = 
                 for path, text in extra.items():
                     _stage(path, text, staged)
                 written += [p for p in extra if p not in files]
-                _commit(staged, {p.absolute() for p in exclusive})
+                _commit(staged, {p.absolute() for p in exclusive}, appends)
         done = True
     finally:
         _discard(staged)
@@ -404,14 +454,7 @@ def write_all(files: Mapping[Path, str | bytes], inputs: Iterable[Path | str] = 
             for p in reversed(created):
                 with contextlib.suppress(OSError):
                     p.rmdir()
-    for path, text in appends.items():
-        append_text(path, text)
     return written + list(appends)
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """One file, atomically."""
-    write_all({path: text})
 
 
 # ----------------------------------------------------------------------------------------------- signals
@@ -445,72 +488,3 @@ def gate_outputs(junit: Path | None, junit_text: str, summary: Path | None,
     if summary is not None:
         (appends if is_step_summary(summary) else files)[summary] = summary_text
     return files, appends
-
-
-@dataclass
-class Batch:
-    """One command's outputs, collected for one all-or-nothing ``write_all``; ``later`` prints the results
-    once they are written (a failed write must not look like a written result)."""
-
-    files: dict[Path, str | bytes] = field(default_factory=dict)
-    appends: dict[Path, str] = field(default_factory=dict)
-    later: list[Callable[[], None]] = field(default_factory=list)
-
-    def write(self, inputs: Iterable[Path | str]) -> list[Path]:
-        written = write_all(self.files, inputs, appends=self.appends)
-        for show in self.later:
-            show()
-        return written
-
-
-# ----------------------------------------------------------------------------------------------- bad input in CI
-
-REPORT_TARGETS = ("junit", "summary")
-NOT_INPUTS = ("out", "history", "junit", "summary")
-
-
-def report_problems(problems: list, command: str, options: Mapping[str, object]) -> list[str]:
-    """A run refused for bad input (exit 2) in CI: ``::error file=...,line=...`` annotations to stderr under
-    GITHUB_ACTIONS=true, and the problems written into the ``--junit`` and ``--summary`` files the command was
-    given (so the run page and the test report show why). Nothing else is written. Returns notes on reports
-    that could not be written."""
-    import sys
-
-    from irrkit.outputs import ci
-    from irrkit.outputs.escaping import workflow_command
-
-    if os.environ.get("GITHUB_ACTIONS") == "true":
-        for p in problems:
-            where = Path(p.file).is_file() if p.file and not p.file.startswith("-") else False
-            col = f"column '{p.column}': " if p.column else ""
-            print(workflow_command("error", f"{col}{p.message}", title=f"irrkit {command}: bad input",
-                                   file=p.file if where else None, line=p.line if where else None),
-                  file=sys.stderr)
-    junit, summary = (options.get(k) for k in REPORT_TARGETS)
-    if not isinstance(junit, Path) and not isinstance(summary, Path):
-        return []
-    named = set()
-    for p in problems:  # a problem with a report target itself: write no report there
-        with contextlib.suppress(InputError):
-            named.add(_resolve(Path(p.file)))
-    for k in REPORT_TARGETS:
-        v = options.get(k)
-        try:
-            if isinstance(v, Path) and (_resolve(v) in named or v.is_dir()):
-                return []
-        except (InputError, OSError):  # the report target itself is unusable: no report
-            return []
-    texts = [str(p) for p in problems]
-    inputs: list[Path] = []
-    for k, v in options.items():
-        if k not in NOT_INPUTS:
-            inputs += [x for x in (v if isinstance(v, list) else [v]) if isinstance(x, Path)]
-    files, appends = gate_outputs(junit if isinstance(junit, Path) else None,
-                                  ci.junit_problems(texts, suite=f"irrkit.{command}"),
-                                  summary if isinstance(summary, Path) else None,
-                                  ci.summary_problems(texts, title=f"irrkit {command}"))
-    try:
-        write_all(files, inputs, appends=appends)
-    except (InputError, OSError) as e:
-        return [f"the problem report could not be written: {e}"]
-    return []

@@ -1,0 +1,146 @@
+"""``irrkit check``: coder files against a codebook, every item's reliability, the gates, and the files to write.
+
+One function, ``run_check``: it takes the inputs and options and returns a ``CheckRun`` (items, data, warnings,
+the gate results, evaluated once, and the files to write as {path: content} plus the appends of
+``$GITHUB_STEP_SUMMARY``). It writes nothing and prints nothing: the caller writes the files in one batch
+(``irrkit.outputs.files.write_all``) and then shows the results. Heavy modules are imported inside the function
+(``irrkit demo`` stays fast).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+OUTPUT_NAMES = ("summary.csv", "summary.md", "per_category.csv", "disagreements.csv", "coders.csv", "coder_pairs.csv",
+                "results.json")
+
+
+@dataclass
+class CheckRun:
+    """One check: what was computed and what to write."""
+
+    items: list  # ItemResult per codebook item
+    data: Any  # the RatingSet read
+    codebook: Any
+    title: str
+    meta: dict[str, Any]  # the run's description in the results JSON (with "gates" when gated)
+    dialect: Any  # the CSV dialect of the tables
+    gates: list = field(default_factory=list)  # the gates applied
+    gate_results: list = field(default_factory=list)
+    files: dict[Path, str | bytes] = field(default_factory=dict)  # replaced
+    appends: dict[Path, str] = field(default_factory=dict)  # appended to ($GITHUB_STEP_SUMMARY)
+    inputs: list[Path] = field(default_factory=list)  # never written over
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.data.warnings
+
+    @property
+    def failed(self) -> list:
+        return [r for r in self.gate_results if not r.passed]
+
+
+def output_files(out: Path, items, opts, ratings, warnings: list[str], title: str, dialect=None,
+                 gate_results=(), **meta: Any) -> dict[Path, str]:
+    """Contents of the tables written with --out (``gate_results``: the gates, in summary.csv/md and JSON)."""
+    import json
+
+    from irrkit.outputs import diagnostics_tables, tables
+
+    d = dialect or tables.STANDARD
+    return {
+        out / "summary.csv": tables.to_csv(tables.summary_rows(items, opts, gates=gate_results),
+                                           tables.SUMMARY_FIELDS, d),
+        out / "summary.md": tables.to_markdown(items, opts, title=title, warnings=warnings, gates=gate_results),
+        out / "per_category.csv": tables.to_csv(tables.per_category_rows(items), None, d),
+        out / "disagreements.csv": tables.to_csv(tables.disagreement_rows(ratings), None, d),
+        out / "coders.csv": tables.to_csv(diagnostics_tables.coder_rows(items), diagnostics_tables.CODER_FIELDS, d),
+        out / "coder_pairs.csv": tables.to_csv(diagnostics_tables.pair_rows(items), diagnostics_tables.PAIR_FIELDS, d),
+        out / "results.json": json.dumps(tables.results_json(items, opts, warnings=warnings or None, **meta),
+                                         indent=2, ensure_ascii=False) + "\n",
+    }
+
+
+def check_meta(cb, data, files: list[Path]) -> dict[str, Any]:
+    """The run's description in the results JSON."""
+    return {"codebook": cb.id, "codebook_version": cb.version or None, "coders": data.coders,
+            "files": [str(f) for f in files], "coder_counts": [c.to_dict() for c in data.coder_counts]}
+
+
+def run_check(files: list[Path], codebook: Path, opts, *, cb=None, encoding: str | None = None,
+              cluster: str | None = None, csv_dialect: str = "auto", out: Path | None = None, gated: bool = True,
+              mins: list[str] | None = None, gate_on: str = "estimate", no_gate: bool = False,
+              junit: Path | None = None, summary: Path | None = None, report_html: Path | None = None,
+              title: str | None = None, diagnostics: bool = True,
+              progress: Callable[[int], Any] | None = None, started: float | None = None) -> CheckRun:
+    """Read, validate, analyse and gate; the files to write. ``gated=False`` (the demo): no gates at all, and
+    no "gates" in the JSON. Usage errors (a bad --min, an output over an input) come before any work;
+    ``progress(n_items)``: a context manager around the analysis (the CLI's bootstrap progress bar)."""
+    from irrkit.codebooks.codebook import load_codebook
+    from irrkit.outputs.files import check_targets
+    from irrkit.workflows import gates as gate
+
+    started = time.monotonic() if started is None else started
+    cli_gates = gate.parse_min(mins or [])  # bad --min is a usage error before any work
+    cb = cb or load_codebook(codebook)
+    combined = gate.combine(cb.gates, cli_gates, [it.id for it in cb.items])  # --min ITEM:... names an item
+    gates = [] if no_gate or not gated else combined
+    inputs = [*files, codebook]
+    outs = [out / n for n in OUTPUT_NAMES] if out is not None else []
+    check_targets([*outs, *(p for p in (junit, summary, report_html) if p is not None)], inputs)  # before any work
+
+    from irrkit.analysis.item import analyse
+    from irrkit.readers import read_coder_files
+
+    data = read_coder_files(files, cb, encoding=encoding)
+    if cluster is not None:
+        from irrkit.statistics.clusters import clusters_from_records
+
+        clusters = clusters_from_records(data.records, data.units, cluster, [str(f) for f in files])
+        for r in data.items.values():
+            r.clusters = clusters
+        used = f"unknown column '{cluster}' kept as context"  # the column is used: no warning about it
+        data.warnings[:] = [w for w in data.warnings if used not in w]
+    with (progress or (lambda n: contextlib.nullcontext()))(len(cb.items)):
+        items = [analyse(data.items[it.id], opts) for it in cb.items]
+    if diagnostics:  # coder x coder matrix, Light's kappa, coder profiles, leave-one-coder-out
+        from irrkit.analysis.diagnostics import diagnose
+        for it, res in zip(cb.items, items):
+            res.diagnostics = diagnose(data.items[it.id], res, opts)
+    title = title or f"{cb.title or cb.id}: {len(data.coders)} coders, {len(data.units)} units"
+    meta = check_meta(cb, data, files)
+    from irrkit.outputs.tables import dialect_for
+
+    dialect = dialect_for(csv_dialect, data.delimiters)
+    run = CheckRun(items, data, cb, title, meta, dialect, gates, inputs=inputs)
+    if gated:  # the gates, evaluated once: in the JSON, the summary tables, JUnit, the summary and the report
+        from irrkit.workflows.report import gate_dicts
+
+        run.gate_results = gate.evaluate(items, gates, on=gate_on)
+        run.meta = {**meta, "gates": gate_dicts(run.gate_results)}
+    if out is not None:
+        run.files.update(output_files(out, items, opts, data.items.values(), data.warnings, title, dialect,
+                                      gate_results=run.gate_results, **run.meta))
+    if gated and (junit is not None or summary is not None):
+        from irrkit.outputs import ci
+        from irrkit.outputs.files import gate_outputs
+
+        replaced, run.appends = gate_outputs(
+            junit, ci.junit_xml(run.gate_results, suite=f"irrkit.{cb.id}", elapsed=time.monotonic() - started),
+            summary, ci.summary_markdown(run.gate_results, title=f"irrkit gate: {cb.title or cb.id}")
+            + ci.coverage_markdown(gate.coverage(items, gates)))
+        run.files.update(replaced)
+    if report_html is not None:  # the results JSON and the gate results, as a page
+        import json
+
+        from irrkit.outputs import tables
+        from irrkit.workflows.report import gate_dicts, report_files
+
+        doc = json.loads(json.dumps(tables.results_json(items, opts, warnings=data.warnings or None, **meta)))
+        run.files.update(report_files(doc, report_html, gates=gate_dicts(run.gate_results)))
+    return run
