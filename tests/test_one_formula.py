@@ -41,3 +41,26 @@ def test_icc_replicates_are_the_icc_module_on_the_resampled_matrix():
         want = icc.icc_from_mean_squares(icc.mean_squares(np.repeat(x, m[b].astype(int), axis=0)))
         for key in icc.ICC_KEYS:
             assert reps[key][b] == pytest.approx(want[key].value, abs=1e-12), (key, b)
+
+
+def test_two_coder_table_over_the_codes_in_use_equals_the_full_table() -> None:
+    """table_coefficients of a table over the used categories with n_categories = q equals the full q x q table
+    (dense evaluation up to 64 categories, the non-empty cells beyond), and Cohen's kappa equals Conger's kappa
+    of the engine on the expanded pairs (a different implementation)."""
+    from irrkit.statistics import chance_corrected, two_coders
+
+    rng = np.random.default_rng(11)
+    for q, u in ((12, 5), (64, 9), (65, 9), (300, 20)):
+        t = rng.integers(0, 6, (u, u)).astype(float)
+        full = np.zeros((q, q))
+        full[:u, :u] = t
+        a = two_coders.table_coefficients(full)
+        b = two_coders.table_coefficients(t, n_categories=q)
+        for k in a:
+            for f in ("value", "se", "pe", "pa"):
+                x, y = getattr(a[k], f), getattr(b[k], f)
+                assert (x is None and y is None) or x == pytest.approx(y, abs=1e-12), (q, k, f)
+        i, j = np.nonzero(t)
+        pairs = np.repeat(np.stack([i, j], axis=1), t[i, j].astype(int), axis=0).astype(np.int32)
+        conger = chance_corrected.conger_kappa(pairs, q)
+        assert b["cohen_kappa"].value == pytest.approx(conger.value, abs=1e-12)

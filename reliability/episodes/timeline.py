@@ -33,7 +33,7 @@ before the run (last unit L) or after it (first unit R), in the same video, is w
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from itertools import combinations
 
@@ -210,8 +210,9 @@ def engine_family(codes: np.ndarray, q: int, confidence: float = 0.95,
     cells whatever the number of time units). ``freq``: each row stands for that many identical units (runs):
     the results are those of the expanded matrix (frequency weights in ``chance_corrected.py``)."""
     if codes.shape[1] == 2 and clusters is None:
-        return pair_family(contingency(codes[:, 0], codes[:, 1], q, freq), confidence)
-    counts = chance_corrected.count_table(codes, q)
+        c, u = in_use(codes, q)
+        return pair_family(contingency(c[:, 0], c[:, 1], u, freq), confidence, q)
+    counts = chance_corrected.table(codes, q)  # sparse beyond a few dozen categories
     a = chance_corrected.agreement(counts, clusters=clusters, freq=freq)
     cc = chance_corrected
     res = {c.key: c for c in (cc.percent_agreement(a, confidence), cc.fleiss_kappa(a, confidence),
@@ -231,9 +232,23 @@ def contingency(a: np.ndarray, b: np.ndarray, q: int, freq: np.ndarray | None = 
     return np.bincount(a[both] * q + b[both], weights=freq[both], minlength=q * q).reshape(q, q).astype(float)
 
 
-def pair_family(table: np.ndarray, confidence: float = 0.95) -> dict[str, Coefficient]:
-    """Two coders' coefficients from their contingency table (rows: first coder)."""
-    res = two_coders.table_coefficients(table, None, confidence)
+def in_use(codes: np.ndarray, q: int) -> tuple[np.ndarray, int]:
+    """The codes renumbered over the categories in use, and their number, when there are more categories than
+    ``chance_corrected.DENSE_MAX_Q`` (a pair's tables then have rows and columns for those only, not (q + 1)^2: an item
+    with 5,000 codes); else the codes and q as they are. -1 (missing) stays -1."""
+    if q <= chance_corrected.DENSE_MAX_Q:
+        return codes, q
+    used = np.unique(codes[codes >= 0])
+    lut = np.full(q, -1, dtype=np.int32)
+    lut[used] = np.arange(len(used), dtype=np.int32)
+    return np.where(codes >= 0, lut[np.maximum(codes, 0)], -1).astype(codes.dtype), max(len(used), 1)
+
+
+def pair_family(table: np.ndarray, confidence: float = 0.95, n_categories: int | None = None
+                ) -> dict[str, Coefficient]:
+    """Two coders' coefficients from their contingency table (rows: first coder); ``n_categories``: the item's
+    number of categories when the table lists only those in use (:func:`in_use`)."""
+    res = two_coders.table_coefficients(table, None, confidence, n_categories)
     res["fleiss_kappa"] = res["scott_pi"].with_(key="fleiss_kappa")
     res["conger_kappa"] = res["cohen_kappa"].with_(key="conger_kappa")
     return res
@@ -330,19 +345,21 @@ def _result(what: str, labels: list[str], runs: Runs, g: Grid, tol: int, confide
     w = tol // g.step_ms
     res.tolerance_ms = w * g.step_ms
     vals = []
+    pair_codes, u = in_use(codes, q)  # the pairs' tables over the categories in use
+    pair_runs = runs if u == q else replace(runs, codes=pair_codes)
     no_tally_se = ("no SE, CI or p: the tolerance tally counts each time unit twice (once per reference coder), "
                    "not units of a video")
     for i, j in combinations(range(m), 2):
-        plain = contingency(codes[:, i], codes[:, j], q, freq)
+        plain = contingency(pair_codes[:, i], pair_codes[:, j], u, freq)
         if enough and several:
             kappa = engine_family(codes[:, [i, j]], q, confidence, runs.video, freq=freq)["cohen_kappa"]
         elif enough:
-            kappa = pair_family(plain, confidence)["cohen_kappa"]
+            kappa = pair_family(plain, confidence, q)["cohen_kappa"]
         else:
-            kappa = without_inference(pair_family(plain, confidence)["cohen_kappa"], too_few_videos(n_videos))
+            kappa = without_inference(pair_family(plain, confidence, q)["cohen_kappa"], too_few_videos(n_videos))
         entry: dict = {"coders": (i, j), "cohen_kappa": kappa}
         if w > 0:
-            fam = pair_family(tolerant_table_runs(runs, i, j, q, w, plain), confidence)
+            fam = pair_family(tolerant_table_runs(pair_runs, i, j, u, w, plain), confidence, q)
             entry["tolerance_kappa"] = without_inference(fam["cohen_kappa"], no_tally_se)
             entry["tolerance_percent_agreement"] = without_inference(fam["percent_agreement"], no_tally_se)
             vals.append((entry["tolerance_kappa"], entry["tolerance_percent_agreement"]))

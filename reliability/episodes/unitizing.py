@@ -34,7 +34,7 @@ segment boundaries (pieces where every coder's value is constant), ``l = sum_p L
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from irrkit.episodes.timecode import EpisodeSet
@@ -230,7 +230,7 @@ def bootstrap_over_videos(es: EpisodeSet, n_boot: int = 1000, seed: int = 0, con
     (low, high, number of replicates where it is defined)."""
     from irrkit.statistics.bootstrap import multiplicities, percentile_ci
 
-    pv = per_video(es, unit_ms)
+    pv = per_video(in_use(es), unit_ms)
     m = multiplicities(len(es.videos), n_boot, np.random.default_rng(seed))
     reps = alphas_from(Sums(np.einsum("bv,vck->bck", m, pv.obs), m @ pv.s_c, m @ pv.s_star))
     out = {}
@@ -240,8 +240,26 @@ def bootstrap_over_videos(es: EpisodeSet, n_boot: int = 1000, seed: int = 0, con
     return out
 
 
+def in_use(es: EpisodeSet) -> EpisodeSet:
+    """The item with only the codes that occur, when it has more than ``DENSE_MAX_Q`` (the coincidence matrices
+    are (q + 1)^2: 5,000 codes would be 200 MB each). Exact: a code no coder used adds nothing to any
+    coincidence or correction, so every alpha is the same."""
+    q = len(es.spec.codes)
+    if q <= chance_corrected.DENSE_MAX_Q:
+        return es
+    used = np.unique(es.code)
+    lut = np.full(q, -1, dtype=es.code.dtype)
+    lut[used] = np.arange(len(used), dtype=es.code.dtype)
+    labels = es.spec.labels
+    spec = replace(es.spec, codes=tuple(es.spec.codes[k] for k in used),
+                   labels=tuple(labels[k] for k in used) if len(labels) == q else labels)
+    return replace(es, spec=spec, code=lut[es.code])
+
+
 def unitizing(es: EpisodeSet, unit_ms: int | None = None) -> UnitizingResult:
     """u-alpha, |u-alpha, cu-alpha and (k)u-alpha of a non-overlapping item (see the module docstring)."""
+    every_code = es.spec.codes
+    es = in_use(es)
     unit = unit_ms or es.spec.step_ms
     q = len(es.spec.codes)
     labels = [*es.spec.codes, "no code"]
@@ -276,6 +294,10 @@ def unitizing(es: EpisodeSet, unit_ms: int | None = None) -> UnitizingResult:
                 v = 1 - (ek[k] / ls[k]) * (ls[k] - star[k, k]) / (ek[k] - e_star[k, k])
                 per_code[code] = Coefficient(key, float(v), n_units=n_units, reason=NO_SE,
                                              method="Krippendorff et al. (2016) eq. 13b")
+    for code in every_code:
+        if code not in per_code:
+            per_code[code] = undefined("ku_alpha", f"no unit coded '{code}' intersects another coder's unit")
+    per_code = {code: per_code[code] for code in every_code}
     tot = float(a["tot"])
     coverage = float(a["ts"] / tot) if tot else None
     notes = [CU_READING] if len(es.coders) >= 3 else []

@@ -11,6 +11,9 @@ from irrkit.episodes.video import TITLES, VideoResult
 from irrkit.statistics.results import Coefficient, finite_or_none
 
 
+MATRIX_MAX = 65  # codes in use (+ 'no code') up to which the coincidence matrices are listed in the JSON
+
+
 def _coef_row(item: str, key: str, name: str, c: Coefficient) -> dict[str, Any]:
     return {"item": item, "statistic": key, "name": name, "value": finite_or_none(c.value), "se": finite_or_none(c.se),
             "ci_low": finite_or_none(c.ci_low), "ci_high": finite_or_none(c.ci_high), "n": c.n_units, "status": c.status,
@@ -85,10 +88,14 @@ def to_json(res: VideoResult, sweep: list[dict[str, Any]] | None = None) -> dict
         "pairs": pair_rows(res), "onsets": onset_rows(res), "notes": res.notes,
     }
     if res.unitizing is not None:
+        small = len(res.unitizing.labels) <= MATRIX_MAX  # the coincidence matrices: (codes + 1)^2 numbers
         out["unitizing"] = {"per_code": {k: c.to_dict() for k, c in res.unitizing.per_code.items()},
                             "coverage": res.unitizing.coverage, "labels": res.unitizing.labels,
-                            "observed": res.unitizing.observed.round(9).tolist(),
-                            "expected": res.unitizing.expected.round(9).tolist()}
+                            "observed": res.unitizing.observed.round(9).tolist() if small else None,
+                            "expected": res.unitizing.expected.round(9).tolist() if small else None}
+        if not small:
+            out["unitizing"]["matrices"] = (f"not listed: {len(res.unitizing.labels)} values in use, more than "
+                                            f"{MATRIX_MAX}")
     if sweep is not None:
         out["sweep"] = sweep
     return out

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from irrkit.statistics.chance_corrected import DENSE_MAX_Q  # the engine's limit of dense q x q work
 from irrkit.statistics.results import Coefficient, t_inference, undefined
 
 TABLE_METHOD = "Gwet (2008) linearisation for a 2 x 2-rater table, CI t(n-1)"
@@ -29,33 +30,55 @@ def contingency(codes_a: np.ndarray, codes_b: np.ndarray, q: int) -> np.ndarray:
     return np.bincount(cells, minlength=q * q).reshape(q, q).astype(float)
 
 
+
+
 def table_coefficients(table: np.ndarray, weights: np.ndarray | None = None,
-                       confidence: float = 0.95) -> dict[str, Coefficient]:
+                       confidence: float = 0.95, n_categories: int | None = None) -> dict[str, Coefficient]:
     """Percent agreement, Cohen's kappa, Scott's pi, Gwet's AC1/AC2, Brennan-Prediger and Krippendorff's
-    alpha from a contingency table, with SEs as R irrCAC's pa2/kappa2/scott2/gwet.ac1/bp2/krippen2.table."""
+    alpha from a contingency table, with SEs as R irrCAC's pa2/kappa2/scott2/gwet.ac1/bp2/krippen2.table.
+
+    The linearised terms are needed only where the table has units: with identity weights and more than
+    ``DENSE_MAX_Q`` categories they are evaluated on the non-empty cells (memory O(q + cells), not q^2: an
+    episode item with 5,000 codes); otherwise on every cell, as a q x q array. ``n_categories``: the number of
+    categories when the table lists only those in use (identity weights; AC1 and Brennan-Prediger count every
+    category, the other coefficients do not depend on unused ones)."""
     t = np.asarray(table, dtype=float)
-    q = t.shape[0]
-    w = np.eye(q) if weights is None else np.asarray(weights, dtype=float)
+    q = max(t.shape[0], n_categories or 0)
+    if q > t.shape[0] and weights is not None:
+        raise ValueError("n_categories (categories beyond the table's) is for identity weights")
+    if t.shape[0] < q <= DENSE_MAX_Q:  # few categories: the whole table, unused ones as empty rows and columns
+        t = np.pad(t, (0, q - t.shape[0]))
     n = float(t.sum())
-    ac_key = "gwet_ac1" if np.array_equal(w, np.eye(q)) else "gwet_ac2"
+    identity = weights is None or np.array_equal(np.asarray(weights, dtype=float), np.eye(q))
+    ac_key = "gwet_ac1" if identity else "gwet_ac2"
     keys = ("percent_agreement", "cohen_kappa", "scott_pi", ac_key, "brennan_prediger", "krippendorff_alpha")
     if n < 1:
         return {k: undefined(k, "no unit rated by both coders") for k in keys}
     p = t / n
-    rows, cols = p.sum(axis=1), p.sum(axis=0)
+    rows, cols = _padded(p.sum(axis=1), q), _padded(p.sum(axis=0), q)  # unlisted categories: no units
     pi = (rows + cols) / 2
-    pa = float((w * p).sum())
-    tw = float(w.sum())
-    pb_col, pb_row = w @ cols, w.T @ rows  # weighted marginals
+    if weights is None and q > DENSE_MAX_Q:  # the cells with units, as vectors; identity weights by formula
+        i, j = np.nonzero(t)
+        pc, wc, tw = p[i, j], (i == j).astype(float), float(q)
+        pa = float(p.trace())
+        pb_col, pb_row = cols, rows
+        pe_cohen, pe_pi = float(rows @ cols), float(pi @ pi)
+    else:
+        w = np.eye(q) if weights is None else np.asarray(weights, dtype=float)
+        i, j = (a.ravel() for a in np.indices((q, q)))
+        pc, wc, tw = p.ravel(), w.ravel(), float(w.sum())
+        pa = float((w * p).sum())
+        pb_col, pb_row = w @ cols, w.T @ rows  # weighted marginals
+        pe_cohen, pe_pi = float(w.ravel() @ np.outer(rows, cols).ravel()), float(pi @ w @ pi)
     pb = (pb_col + pb_row) / 2
-    ac_d = tw * (1 - (pi[:, None] + pi[None, :]) / 2) / (q * (q - 1)) if q > 1 else np.zeros((q, q))
+    ac_d = tw * (1 - (pi[i] + pi[j]) / 2) / (q * (q - 1)) if q > 1 else np.zeros(len(i))
     chance = {
-        "percent_agreement": (0.0, np.zeros((q, q))),
-        "cohen_kappa": (float(w.ravel() @ np.outer(rows, cols).ravel()), (pb_col[:, None] + pb_row[None, :]) / 2),
-        "scott_pi": (float(pi @ w @ pi), (pb[:, None] + pb[None, :]) / 2),
+        "percent_agreement": (0.0, np.zeros(len(i))),
+        "cohen_kappa": (pe_cohen, (pb_col[i] + pb_row[j]) / 2),
+        "scott_pi": (pe_pi, (pb[i] + pb[j]) / 2),
         ac_key: (tw * float((pi * (1 - pi)).sum()) / (q * (q - 1)) if q > 1 else 1.0, ac_d),
-        "brennan_prediger": (tw / q**2, np.zeros((q, q))),
-        "krippendorff_alpha": (float(pi @ w @ pi), (pb[:, None] + pb[None, :]) / 2),
+        "brennan_prediger": (tw / q**2, np.zeros(len(i))),
+        "krippendorff_alpha": (pe_pi, (pb[i] + pb[j]) / 2),
     }
     out = {}
     for key, (pe, d) in chance.items():
@@ -69,12 +92,16 @@ def table_coefficients(table: np.ndarray, weights: np.ndarray | None = None,
             eps = 1 / (2 * n)
             pa_shown = (1 - eps) * pa + eps
             value = (pa_shown - pe) / (1 - pe)
-        lin = w - 2 * (1 - c) * d  # per-cell linearised term; its mean is pa - 2 (1 - c) pe (0 for fixed pe)
-        var = ((p * lin**2).sum() - (p * lin).sum() ** 2) / (n * (1 - pe) ** 2)
+        lin = wc - 2 * (1 - c) * d  # per-cell linearised term; its mean is pa - 2 (1 - c) pe (0 for fixed pe)
+        var = ((pc * lin**2).sum() - (pc * lin).sum() ** 2) / (n * (1 - pe) ** 2)
         se = float(np.sqrt(max(var, 0.0)))
         low, high, pval, why = t_inference(value, se, int(n), confidence)
         out[key] = Coefficient(key, value, se, low, high, pval, pa_shown, pe, int(n), reason=why, method=TABLE_METHOD)
     return out
+
+
+def _padded(v: np.ndarray, q: int) -> np.ndarray:
+    return v if len(v) == q else np.concatenate([v, np.zeros(q - len(v))])
 
 
 def _cohen(table: np.ndarray, weights: np.ndarray | None = None
