@@ -292,7 +292,7 @@ def check(
 
     cli_gates = gate.parse_min(mins or [])  # bad --min is a usage error before any work
     cb = load_codebook(codebook)
-    gate.combine(cb.gates, cli_gates, [it.id for it in cb.items])  # --min ITEM:... names a codebook item
+    gate.combine(cb.gates, cli_gates, cb.items)  # --min ITEM:... names a codebook item and a statistic it has
     outs = [out / n for n in OUTPUT_NAMES] if out is not None else []
     check_targets([*outs, *(p for p in (junit, summary, report_html) if p is not None)],
                   [*files, codebook])  # before any output

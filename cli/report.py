@@ -18,8 +18,8 @@ def print_diagnostics(console: Any, items: Sequence[Any], show_all: bool = False
     """One table: per item, the primary statistic with all coders, the coder who lowers it most and the value
     without that coder, Light's kappa. With ``show_all``, per item: each coder's ratings, missing ratings, mean
     agreement with the others and the statistic without that coder, and the coder x coder matrix."""
-    from irrkit.analysis.diagnostics import TITLE
     from irrkit.outputs.tables import fmt
+    from irrkit.statistics.registry import name as stat_name
     from rich.table import Table
     from rich.text import Text
 
@@ -39,7 +39,7 @@ def print_diagnostics(console: Any, items: Sequence[Any], show_all: bool = False
         d = it.diagnostics
         loo = d.leave_one_out
         who = loo.lowers_most
-        row = [it.item, f"{TITLE.get(loo.statistic, loo.statistic)} {fmt(loo.full.value) if loo.full.ok else '—'}",
+        row = [it.item, f"{stat_name(loo.statistic)} {fmt(loo.full.value) if loo.full.ok else '—'}",
                Text(who, style="bold") if who else Text(loo.reason or "—", style="dim"),
                f"{fmt(loo.without[who].value)} ({loo.change(who):+.3f})" if who else ""]
         if light:
@@ -54,15 +54,15 @@ def print_diagnostics(console: Any, items: Sequence[Any], show_all: bool = False
 
 
 def _print_coders(console: Any, d: Any, fmt: Any) -> None:
-    from irrkit.analysis.diagnostics import TITLE
+    from irrkit.statistics.registry import name as stat_name
     from rich.table import Table
     from rich.text import Text
 
     loo = d.leave_one_out
     first = d.statistics[0]
     means = d.mean_with_others(first)
-    t = Table(title=Text(f"{d.item}: each coder (with others: mean {TITLE[first]}; without: "
-                         f"{TITLE.get(loo.statistic, loo.statistic)} without the coder)"),
+    t = Table(title=Text(f"{d.item}: each coder (with others: mean {stat_name(first)}; without: "
+                         f"{stat_name(loo.statistic)} without the coder)"),
               title_justify="left", header_style="bold", pad_edge=False)
     for col, kw in (("coder", {"overflow": "fold"}), ("rated", {"justify": "right"}),
                     ("missing", {"justify": "right"}), ("with others", {"justify": "right"}),
@@ -81,13 +81,13 @@ def _print_coders(console: Any, d: Any, fmt: Any) -> None:
 
 
 def _print_matrix(console: Any, d: Any, fmt: Any) -> None:
-    from irrkit.analysis.diagnostics import TITLE
+    from irrkit.statistics.registry import name as stat_name
     from rich.table import Table
     from rich.text import Text
 
     up, lo = d.statistics[0], d.statistics[-1]
     upper, lower = d.matrix(up), d.matrix(lo)
-    t = Table(title=Text(f"{d.item}: between coders (upper: {TITLE[up]}, lower: {TITLE[lo]})"),
+    t = Table(title=Text(f"{d.item}: between coders (upper: {stat_name(up)}, lower: {stat_name(lo)})"),
               title_justify="left", header_style="bold", pad_edge=False)
     t.add_column("")
     for k in range(len(d.coders)):

@@ -25,15 +25,15 @@ from itertools import combinations
 from typing import Any
 
 import numpy as np
-from irrkit.analysis.item import TITLES, ItemResult, Options, analyse
+from irrkit.analysis.item import ItemResult, Options, analyse
 from irrkit.ratings import ItemRatings
 from irrkit.statistics import chance_corrected
 from irrkit.statistics.icc import ICC_KEYS, icc_all
+from irrkit.statistics.registry import name as stat_name
 from irrkit.statistics.results import Coefficient, undefined
 
 NOMINAL_MATRIX = ("cohen_kappa", "gwet_ac1", "percent_agreement")
 SCALE_MATRIX = ("icc2", "mean_abs_diff")
-TITLE = {**TITLES, "mean_abs_diff": "Mean abs. diff.", "light_kappa": "Light's kappa"}
 LIGHT_METHOD = ("mean of the pairwise Cohen's kappas on the units rated by every coder "
                 "(Light 1971; as R irr::kappam.light)")
 
@@ -91,7 +91,7 @@ class LeaveOneOut:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "statistic": self.statistic, "name": TITLE.get(self.statistic, self.statistic),
+            "statistic": self.statistic, "name": stat_name(self.statistic),
             "full": self.full.value if self.full.ok else None,
             "without": {c: {**_brief(v), "change": _round_change(self.change(c))} for c, v in self.without.items()},
             "lowers_most": self.lowers_most, "reason": self.reason,
@@ -485,7 +485,7 @@ def diagnose(r: ItemRatings, result: ItemResult, opts: Options | None = None) ->
 def summary_text(d: Diagnostics) -> str:
     """One sentence on the leave-one-out result, e.g. for a terminal note."""
     loo = d.leave_one_out
-    name = TITLE.get(loo.statistic, loo.statistic)
+    name = stat_name(loo.statistic)
     if loo.lowers_most is None:
         return f"leave-one-coder-out ({name}): {loo.reason}"
     c = loo.without[loo.lowers_most]

@@ -13,6 +13,7 @@ from typing import Any
 
 from irrkit import __version__
 from irrkit.statistics.interpret import SCALE_TITLES
+from irrkit.statistics.registry import name as stat_name
 
 TITLES = {
     "percent_agreement": "Percent agreement", "fleiss_kappa": "Fleiss' kappa", "gwet_ac1": "Gwet's AC1",
@@ -154,7 +155,7 @@ def _forest_rows(item: dict[str, Any]) -> list[dict[str, Any]]:
         if not c or c.get("value") is None:
             continue
         interp = c.get("interpretation") or {}
-        rows.append({"key": k, "name": TITLES.get(k, k), "value": c["value"], "ci_low": c.get("ci_low"),
+        rows.append({"key": k, "name": stat_name(k), "value": c["value"], "ci_low": c.get("ci_low"),
                      "ci_high": c.get("ci_high"), "scale": interp.get("scale"), "label": interp.get("label"),
                      "primary": k == item["primary"]})
     return rows
@@ -189,7 +190,7 @@ def check_report(doc: dict[str, Any], title: str | None = None, gates: list[dict
                    else '<span class="fail">FAIL</span>')
         rows.append([f'<a href="#item-{_slug(it["item"])}">{esc(it["item"])}</a>', esc(it["level"]),
                      str(it["n_units"]), str(it["n_coders"]), str(it.get("n_ratings", "")),
-                     esc(TITLES.get(it["primary"], it["primary"])),
+                     esc(stat_name(it["primary"])),
                      num(c.get("value")) if c.get("value") is not None else f"undefined: {esc(c.get('reason'))}",
                      ci(c), esc((c.get("interpretation") or {}).get("label") or ""), verdict])
     page.add("<h2>Overview</h2>", _table(["item", "level", "units", "coders", "ratings", "primary statistic",
@@ -219,7 +220,7 @@ def _check_item(page: _Page, it: dict[str, Any], gates: list[dict[str, Any]]) ->
         interp = c.get("interpretation") or {}
         value = num(c["value"]) if c.get("value") is not None else f"undefined: {esc(c.get('reason'))}"
         boot = c.get("bootstrap")
-        rows.append([esc(TITLES.get(key, key)), value, num(c.get("se")), ci(c),
+        rows.append([esc(stat_name(key)), value, num(c.get("se")), ci(c),
                      ci(boot) if boot else "", num(c.get("p_value")),
                      esc(interp.get("label") or ""), esc(SCALE_TITLES.get(interp.get("scale") or "", ""))])
         classes.append("primary" if key == it["primary"] else "")
@@ -280,9 +281,9 @@ def _diagnostics(page: _Page, name: str, d: dict[str, Any], it: dict[str, Any]) 
     mad = first == "mean_abs_diff"
     page.figure(f"{name}-coder-matrix",
                 figures.heatmap(d["matrix"][first], [f"{k} {c}" for k, c in zip(short, coders)], short,
-                                f"{name}: {TITLES.get(first, first)} between coders", vmin=0.0 if not mad else 0.0,
+                                f"{name}: {stat_name(first)} between coders", vmin=0.0 if not mad else 0.0,
                                 vmax=1.0, reverse=mad),
-                f"{name}: coder x coder matrix of {TITLES.get(first, first)} on the units both coders rated.")
+                f"{name}: coder x coder matrix of {stat_name(first)} on the units both coders rated.")
     if d["coder_profiles"] and d["coder_profiles"][0].get("distribution"):
         cats = list(d["coder_profiles"][0]["distribution"])
         counts = [[p.get("distribution", {}).get(c, 0) for c in cats] for p in d["coder_profiles"]]
@@ -331,7 +332,7 @@ def training_report(doc: dict[str, Any], history: list[dict[str, Any]] | None = 
                 g = gates.get(key)
                 cell = "" if g is None else (f'<span class="{"pass" if g["passed"] else "fail"}">'
                                              f'{"pass" if g["passed"] else "FAIL"} ≥ {g["minimum"]:.2f}</span>')
-                rows.append([esc(item) if k == 0 else "", esc(TITLES.get(key, key)),
+                rows.append([esc(item) if k == 0 else "", esc(stat_name(key)),
                              num(s.get("value")) if s.get("value") is not None else
                              f"undefined: {esc(s.get('reason'))}", ci(s), str(d["n_units"]) if k == 0 else "", cell])
         page.add(_table(["item", "statistic", "value", "95% CI", "units", "gate"], rows, {2, 4}))
@@ -354,8 +355,8 @@ def training_report(doc: dict[str, Any], history: list[dict[str, Any]] | None = 
             key = next(k for k in mats if k in ("cohen_kappa", "icc2"))
             page.figure(f"{item}-coder-matrix",
                         figures.heatmap(mats[key], [f"{k} {c}" for k, c in zip(short, coders)], short,
-                                        f"{item}: {TITLES[key]} between coders"),
-                        f"{item}: {TITLES[key]} between reference and trainees on the units both rated.")
+                                        f"{item}: {stat_name(key)} between coders"),
+                        f"{item}: {stat_name(key)} between reference and trainees on the units both rated.")
         page.add("</section>")
     if history:
         _trend(page, history)
@@ -386,9 +387,9 @@ def _trend(page: _Page, history: list[dict[str, Any]]) -> None:
                        .get(key, {}).get("value")) for r in rounds] for c in names}
         if not any(v is not None for ys in series.values() for v in ys):
             continue
-        page.figure(f"{item}-trend", figures.trend(labels, series, minimum.get(item), f"{item}: {TITLES[key]}",
-                                                    TITLES[key]),
-                    f"{item}: each trainee's {TITLES[key]} over the rounds of the history.")
+        page.figure(f"{item}-trend", figures.trend(labels, series, minimum.get(item), f"{item}: {stat_name(key)}",
+                                                    stat_name(key)),
+                    f"{item}: each trainee's {stat_name(key)} over the rounds of the history.")
     page.add("</section>")
 
 

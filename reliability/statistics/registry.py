@@ -146,7 +146,7 @@ MAIN = {"nominal": ("percent_agreement", "fleiss_kappa", "gwet_ac1", "krippendor
         EPISODES: ("percent_agreement", "cohen_kappa", "fleiss_kappa", "gwet_ac1", "krippendorff_alpha",
                    "tolerance_kappa", "event_kappa", "matched_kappa", "u_alpha", "binary_u_alpha", "cu_alpha")}
 REPORTED = {"nominal": (*MAIN["nominal"], "conger_kappa", "brennan_prediger", "scott_pi"),
-            "scale": (*MAIN["scale"], "icc1k", "icc2k", "icc3k")}
+            "scale": (*MAIN["scale"], "icc1k", "icc2k", "icc3k"), EPISODES: MAIN[EPISODES]}
 # the coefficients drawn in a forest plot, in order
 FOREST = {"nominal": ("fleiss_kappa", "gwet_ac1", "krippendorff_alpha", "cohen_kappa", "conger_kappa",
                       "brennan_prediger", "percent_agreement"),

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from irrkit.analysis.item import TITLES, ItemResult
+from irrkit.analysis.item import ItemResult
 from irrkit.codebooks.codebook import Gate
 from irrkit.errors import InputError
 from irrkit.outputs.tables import reported_statistics
+from irrkit.statistics import registry
+from irrkit.statistics.registry import name as stat_name
 
-STATISTICS = ("percent_agreement", "fleiss_kappa", "gwet_ac1", "gwet_ac2", "krippendorff_alpha", "conger_kappa",
-              "brennan_prediger", "cohen_kappa", "scott_pi", "icc1", "icc2", "icc3", "icc1k", "icc2k", "icc3k")
+STATISTICS = registry.gateable()  # every statistic a gate may name (registry order)
 
 
 @dataclass(frozen=True)
@@ -64,11 +66,41 @@ def parse_min(specs: Iterable[str], statistics: Sequence[str] = STATISTICS, item
     return gates
 
 
-def combine(codebook_gates: Sequence[Gate], cli_gates: Sequence[Gate], items: Sequence[str]) -> list[Gate]:
-    """Codebook gates, overridden by command-line gates for the same (item, statistic)."""
+def not_computed(stat: str, item: str, level: str, weights: str | None) -> str | None:
+    """Why a gate on ``stat`` cannot apply to an item of ``level`` with ``weights`` (its level does not compute
+    the statistic), with the statistic to gate instead and those allowed; None when it applies."""
+    if stat not in registry.BY_KEY or registry.applies(stat, level, weights):
+        return None
+    w = weights or registry.DEFAULT_WEIGHTS.get(level, "identity")
+    how = f"{level} item '{item}'" + (f" ({w} weights)" if registry.weighted(w) else "")
+    alt = registry.instead(stat, level, weights)
+    hint = f": gate {alt} ({stat_name(alt, w)}) instead" if alt else ""
+    return (f"{stat} ({stat_name(stat)}) is not computed for {how}{hint} (allowed for this item: "
+            f"{', '.join(registry.gateable(level, weights))})")
+
+
+def item_weights(it: Any) -> str:
+    """The weights an analysis of a codebook item uses: identity for nominal items, custom with a weight
+    matrix, else the item's (or its level's default) weights."""
+    if getattr(it, "weight_matrix", None) is not None:
+        return "custom"
+    return "identity" if it.level == "nominal" else it.default_weights()
+
+
+def combine(codebook_gates: Sequence[Gate], cli_gates: Sequence[Gate], items: Sequence[Any]) -> list[Gate]:
+    """Codebook gates, overridden by command-line gates for the same (item, statistic). ``items``: the
+    codebook's item ids, or its items (with ``level`` and ``default_weights()``): then a command-line gate on
+    a statistic its item's level does not compute (AC1 of an ordinal item with weights) is a usage error."""
+    by_id = {getattr(it, "id", it): it for it in items}
+    items = list(by_id)
     for g in cli_gates:
         if g.item is not None and g.item not in items:
             raise InputError.single("--min", f"item '{g.item}' is not in the codebook (items: {', '.join(items)})")
+        it = by_id.get(g.item) if g.item is not None else None
+        if it is not None and hasattr(it, "level"):
+            why = not_computed(g.statistic, g.item, it.level, item_weights(it))
+            if why:
+                raise InputError.single("--min", why)
     keys = {(g.item, g.statistic) for g in cli_gates}
     return [g for g in codebook_gates if (g.item, g.statistic) not in keys] + list(cli_gates)
 
@@ -85,22 +117,22 @@ def evaluate(results: Sequence[ItemResult], gates: Sequence[Gate], on: str = "es
                 continue  # a gate for all items applies where its statistic is reported (see coverage())
             if c is None:
                 out.append(GateResult(it.item, stat, g.minimum, on, None, None, None, False,
-                                      f"{TITLES.get(stat, stat)} is not computed for {it.level} item '{it.item}'"))
+                                      f"{stat_name(stat)} is not computed for {it.level} item '{it.item}'"))
                 continue
             if not c.ok:
                 out.append(GateResult(it.item, stat, g.minimum, on, None, None, None, False,
-                                      f"{TITLES.get(stat, stat)} is undefined: {c.reason}"))
+                                      f"{stat_name(stat)} is undefined: {c.reason}"))
                 continue
             got = c.value if on == "estimate" else c.ci_low
             ci = f"95% CI [{c.ci_low:.3f}, {c.ci_high:.3f}]" if c.ci_low is not None else "no CI"
             what = "estimate" if on == "estimate" else "CI lower bound"
             if got is None:
                 out.append(GateResult(it.item, stat, g.minimum, on, c.value, c.ci_low, c.ci_high, False,
-                                      f"{TITLES.get(stat, stat)} has no {what}: {c.reason}"))
+                                      f"{stat_name(stat)} has no {what}: {c.reason}"))
                 continue
             passed = bool(got >= g.minimum)  # a numpy bool is not JSON
             verdict = "reaches" if passed else f"falls short by {g.minimum - got:.3f} of"
-            msg = (f"{TITLES.get(stat, stat)} = {c.value:.3f} ({ci}); {what} {got:.3f} {verdict} "
+            msg = (f"{stat_name(stat)} = {c.value:.3f} ({ci}); {what} {got:.3f} {verdict} "
                    f"the minimum {g.minimum:.2f}")
             out.append(GateResult(it.item, stat, g.minimum, on, c.value, c.ci_low, c.ci_high, passed, msg))
     return out
