@@ -27,13 +27,13 @@ from typing import Any
 import numpy as np
 from irrkit.analysis.item import ItemResult, Options, analyse
 from irrkit.ratings import ItemRatings
-from irrkit.statistics import chance_corrected
+from irrkit.statistics import chance_corrected, registry
 from irrkit.statistics.icc import ICC_KEYS, icc_all
 from irrkit.statistics.registry import name as stat_name
 from irrkit.statistics.results import Coefficient, undefined
 
-NOMINAL_MATRIX = ("cohen_kappa", "gwet_ac1", "percent_agreement")
-SCALE_MATRIX = ("icc2", "mean_abs_diff")
+NOMINAL_MATRIX = registry.MATRIX["nominal"]
+SCALE_MATRIX = registry.MATRIX["scale"]
 LIGHT_METHOD = ("mean of the pairwise Cohen's kappas on the units rated by every coder "
                 "(Light 1971; as R irr::kappam.light)")
 
@@ -496,6 +496,5 @@ def summary_text(d: Diagnostics) -> str:
 # ----------------------------------------------------------------------------------------------- tables
 
 
-__all__ = ["CODER_FIELDS", "PAIR_FIELDS", "CoderProfile", "Diagnostics", "LeaveOneOut", "PairStats", "coder_rows",
-           "diagnose", "leave_one_out", "light_kappa", "markdown_lines", "pair_rows", "pairwise", "profiles",
-           "summary_text"]
+__all__ = ["CoderProfile", "Diagnostics", "LeaveOneOut", "PairStats", "diagnose", "leave_one_out", "light_kappa",
+           "pairwise", "profiles", "summary_text"]

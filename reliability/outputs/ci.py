@@ -80,7 +80,7 @@ def summary_markdown(results: Sequence[GateResult], title: str = "irrkit reliabi
     for r in results:
         ci = f"[{r.ci_low:.3f}, {r.ci_high:.3f}]" if r.ci_low is not None and r.ci_high is not None else ""
         val = f"{r.value:.3f}" if r.value is not None else "undefined"
-        lines.append(f"| {'✅' if r.passed else '❌'} | {md(r.item)} | {md(stat_name(r.statistic))} | "
+        lines.append(f"| {'✅' if r.passed else '❌'} | {md(r.item)} | {md(r.name or stat_name(r.statistic))} | "
                      f"{val} | {ci} | {r.minimum:.2f} | {r.on} |")
     if failed:
         lines += ["", "### Why", ""] + [f"- **{md(r.item)}**: {md(r.message)}" for r in failed]

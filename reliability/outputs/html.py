@@ -12,19 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from irrkit import __version__
-from irrkit.statistics.interpret import SCALE_TITLES
+from irrkit.statistics import registry
+from irrkit.statistics.registry import SCALE_TITLES
 from irrkit.statistics.registry import name as stat_name
-
-TITLES = {
-    "percent_agreement": "Percent agreement", "fleiss_kappa": "Fleiss' kappa", "gwet_ac1": "Gwet's AC1",
-    "gwet_ac2": "Gwet's AC2", "krippendorff_alpha": "Krippendorff's alpha", "conger_kappa": "Conger's kappa",
-    "brennan_prediger": "Brennan-Prediger", "cohen_kappa": "Cohen's kappa", "scott_pi": "Scott's pi",
-    "icc1": "ICC(1)", "icc2": "ICC(A,1)", "icc3": "ICC(C,1)", "icc1k": "ICC(k)", "icc2k": "ICC(A,k)",
-    "icc3k": "ICC(C,k)", "mean_abs_diff": "Mean abs. diff.", "light_kappa": "Light's kappa",
-}
-FOREST_NOMINAL = ("fleiss_kappa", "gwet_ac1", "krippendorff_alpha", "cohen_kappa", "conger_kappa",
-                  "brennan_prediger", "percent_agreement")
-FOREST_SCALE = ("icc2", "icc3", "icc1", "icc2k", "gwet_ac2", "krippendorff_alpha", "percent_agreement")
 
 CSS = """
 :root{--ink:#1f2933;--muted:#5f6b78;--line:#d5dbe1;--pass:#1e7b45;--fail:#b3261e;--bg:#fff}
@@ -143,9 +133,28 @@ def _episode_view(it: dict[str, Any]) -> dict[str, Any]:
             "primary": primary, "coefficients": stats, "notes": it.get("notes") or []}
 
 
+def _name(it: dict[str, Any], key: str) -> str:
+    """A statistic of an item as the registry names it: with the item's weights; a time-coded item's
+    time-based statistics as such ('Time-unit Cohen's kappa')."""
+    return stat_name(key, it.get("weights"), time=str(it.get("level", "")).startswith(registry.EPISODES))
+
+
+def _gate_cell(gates: list[dict[str, Any]]) -> str:
+    """The overview's gate cell: each gate of the item with the statistic it gated and that statistic's value
+    (estimate or CI lower bound, as compared)."""
+    parts = []
+    for g in gates:
+        cls, word = ("pass", "pass") if g["passed"] else ("fail", "FAIL")
+        got = g.get("value") if g.get("on", "estimate") == "estimate" else g.get("ci_low")
+        what = "" if g.get("on", "estimate") == "estimate" else " (CI lower bound)"
+        parts.append(f'<span class="{cls}">{word}</span> {esc(stat_name(g["statistic"], g.get("weights")))} '
+                     f"{num(got) if got is not None else 'undefined'}{what} ≥ {g['minimum']:.2f}")
+    return "<br>".join(parts)
+
+
 def _forest_rows(item: dict[str, Any]) -> list[dict[str, Any]]:
     coefs = item["coefficients"]
-    order = FOREST_NOMINAL if item["level"] == "nominal" else FOREST_SCALE
+    order = registry.FOREST[registry.kind(item["level"])] if item["level"] in registry.LEVELS else ()
     keys = [item["primary"]] + [k for k in order if k in coefs and k != item["primary"]]
     if item["level"].startswith("episodes"):
         keys = [item["primary"]] + [k for k in coefs if k != item["primary"]]
@@ -155,7 +164,7 @@ def _forest_rows(item: dict[str, Any]) -> list[dict[str, Any]]:
         if not c or c.get("value") is None:
             continue
         interp = c.get("interpretation") or {}
-        rows.append({"key": k, "name": stat_name(k), "value": c["value"], "ci_low": c.get("ci_low"),
+        rows.append({"key": k, "name": _name(item, k), "value": c["value"], "ci_low": c.get("ci_low"),
                      "ci_high": c.get("ci_high"), "scale": interp.get("scale"), "label": interp.get("label"),
                      "primary": k == item["primary"]})
     return rows
@@ -186,11 +195,11 @@ def check_report(doc: dict[str, Any], title: str | None = None, gates: list[dict
     for it in items:
         c = it["coefficients"].get(it["primary"], {})
         g = by_item.get(it["item"], [])
-        verdict = ("" if not g else '<span class="pass">pass</span>' if all(x["passed"] for x in g)
-                   else '<span class="fail">FAIL</span>')
+        weights = it.get("weights")
+        verdict = _gate_cell([{**x, "weights": weights} for x in g])
         rows.append([f'<a href="#item-{_slug(it["item"])}">{esc(it["item"])}</a>', esc(it["level"]),
                      str(it["n_units"]), str(it["n_coders"]), str(it.get("n_ratings", "")),
-                     esc(stat_name(it["primary"])),
+                     esc(_name(it, it["primary"])),
                      num(c.get("value")) if c.get("value") is not None else f"undefined: {esc(c.get('reason'))}",
                      ci(c), esc((c.get("interpretation") or {}).get("label") or ""), verdict])
     page.add("<h2>Overview</h2>", _table(["item", "level", "units", "coders", "ratings", "primary statistic",
@@ -220,7 +229,7 @@ def _check_item(page: _Page, it: dict[str, Any], gates: list[dict[str, Any]]) ->
         interp = c.get("interpretation") or {}
         value = num(c["value"]) if c.get("value") is not None else f"undefined: {esc(c.get('reason'))}"
         boot = c.get("bootstrap")
-        rows.append([esc(stat_name(key)), value, num(c.get("se")), ci(c),
+        rows.append([esc(_name(it, key)), value, num(c.get("se")), ci(c),
                      ci(boot) if boot else "", num(c.get("p_value")),
                      esc(interp.get("label") or ""), esc(SCALE_TITLES.get(interp.get("scale") or "", ""))])
         classes.append("primary" if key == it["primary"] else "")

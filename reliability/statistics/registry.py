@@ -139,6 +139,8 @@ STATISTICS: tuple[Statistic, ...] = (
               "unitizing", (EPISODES,), se=False, ci=False, p=False, benchmark="alpha", source="krippendorff2016"),
 )
 BY_KEY: dict[str, Statistic] = {s.key: s for s in STATISTICS}
+# names of keys that are no statistic of their own (the planner's "icc": the ICC the model chooses)
+ALIASES = {"icc": ("ICC", "ICC")}
 KEYS = tuple(BY_KEY)
 # what the tables show by default, per kind of item (the primary statistic first), and what they report
 MAIN = {"nominal": ("percent_agreement", "fleiss_kappa", "gwet_ac1", "krippendorff_alpha", "cohen_kappa"),
@@ -151,6 +153,10 @@ REPORTED = {"nominal": (*MAIN["nominal"], "conger_kappa", "brennan_prediger", "s
 FOREST = {"nominal": ("fleiss_kappa", "gwet_ac1", "krippendorff_alpha", "cohen_kappa", "conger_kappa",
                       "brennan_prediger", "percent_agreement"),
           "scale": ("icc2", "icc3", "icc1", "icc2k", "gwet_ac2", "krippendorff_alpha", "percent_agreement")}
+
+# between two coders: what a coder pair (training against the reference, coder x coder matrices) is given
+PAIRWISE = {"nominal": ("percent_agreement", "cohen_kappa", "gwet_ac1"), "scale": ("icc2", "mean_abs_diff")}
+MATRIX = {"nominal": ("cohen_kappa", "gwet_ac1", "percent_agreement"), "scale": ("icc2", "mean_abs_diff")}
 
 
 def get(key: str) -> Statistic | None:
@@ -185,7 +191,7 @@ def name(key: str, weights: str | None = None, lang: str = "en", *, time: bool =
     returned as it is (never raised on: outputs must not fail on a name)."""
     s = BY_KEY.get(key)
     if s is None:
-        return key
+        return ALIASES[key][lang == "de"] if key in ALIASES else key
     base = (s.time_de or s.de) if lang == "de" and time else (s.time_en or s.en) if time else (
         s.de if lang == "de" else s.en)
     base = base.replace("{code}", code)
@@ -252,7 +258,7 @@ def gateable(level: str | None = None, weights: str | None = None) -> tuple[str,
     """The statistics a gate may name: for an item of ``level`` (with ``weights``), for ``episodes`` items, or
     (``level`` None) for any item."""
     if level is not None and level.startswith(EPISODES):
-        return tuple(s.key for s in STATISTICS if "episode" in s.gate)
+        return tuple(k for k in MAIN[EPISODES] if "episode" in BY_KEY[k].gate)
     if level is None:
         return tuple(s.key for s in STATISTICS if "item" in s.gate)
     return tuple(s.key for s in STATISTICS if "item" in s.gate and applies(s.key, level, weights))

@@ -31,6 +31,7 @@ class GateResult:
     ci_high: float | None
     passed: bool
     message: str
+    name: str = ""  # the statistic's display name (with the item's weights)
 
     @property
     def shortfall(self) -> float | None:
@@ -107,34 +108,41 @@ def combine(codebook_gates: Sequence[Gate], cli_gates: Sequence[Gate], items: Se
 
 def evaluate(results: Sequence[ItemResult], gates: Sequence[Gate], on: str = "estimate") -> list[GateResult]:
     """Every (item, gated statistic) pair: passed or not, and why. Item-specific gates win over global ones."""
-    out = []
+    out: list[GateResult] = []
+
+    def add(nm: str, *fields: Any) -> None:
+        out.append(GateResult(*fields, name=nm))
+
     for it in results:
         specific = {g.statistic: g for g in gates if g.item == it.item}
         applicable = dict({g.statistic: g for g in gates if g.item is None}, **specific)
+        weights = getattr(it, "weights", None)
+        time = getattr(it, "level", "") == registry.EPISODES
         for stat, g in applicable.items():
+            nm = stat_name(stat, weights, time=time)
             c = it.coefficients.get(stat)
             if stat not in specific and stat in STATISTICS and stat not in reported_statistics(it):
                 continue  # a gate for all items applies where its statistic is reported (see coverage())
             if c is None:
-                out.append(GateResult(it.item, stat, g.minimum, on, None, None, None, False,
-                                      f"{stat_name(stat)} is not computed for {it.level} item '{it.item}'"))
+                add(nm, it.item, stat, g.minimum, on, None, None, None, False,
+                    f"{nm} is not computed for {it.level} item '{it.item}'")
                 continue
             if not c.ok:
-                out.append(GateResult(it.item, stat, g.minimum, on, None, None, None, False,
-                                      f"{stat_name(stat)} is undefined: {c.reason}"))
+                add(nm, it.item, stat, g.minimum, on, None, None, None, False,
+                    f"{nm} is undefined: {c.reason}")
                 continue
             got = c.value if on == "estimate" else c.ci_low
             ci = f"95% CI [{c.ci_low:.3f}, {c.ci_high:.3f}]" if c.ci_low is not None else "no CI"
             what = "estimate" if on == "estimate" else "CI lower bound"
             if got is None:
-                out.append(GateResult(it.item, stat, g.minimum, on, c.value, c.ci_low, c.ci_high, False,
-                                      f"{stat_name(stat)} has no {what}: {c.reason}"))
+                add(nm, it.item, stat, g.minimum, on, c.value, c.ci_low, c.ci_high, False,
+                    f"{nm} has no {what}: {c.reason}")
                 continue
             passed = bool(got >= g.minimum)  # a numpy bool is not JSON
             verdict = "reaches" if passed else f"falls short by {g.minimum - got:.3f} of"
-            msg = (f"{stat_name(stat)} = {c.value:.3f} ({ci}); {what} {got:.3f} {verdict} "
+            msg = (f"{nm} = {c.value:.3f} ({ci}); {what} {got:.3f} {verdict} "
                    f"the minimum {g.minimum:.2f}")
-            out.append(GateResult(it.item, stat, g.minimum, on, c.value, c.ci_low, c.ci_high, passed, msg))
+            add(nm, it.item, stat, g.minimum, on, c.value, c.ci_low, c.ci_high, passed, msg)
     return out
 
 
