@@ -312,3 +312,10 @@ def test_the_overview_gate_cell_names_the_gated_statistic_and_its_value(tmp_path
     verdict = "pass" if ac2 >= 0.5 else "FAIL"
     assert gate_cell == f"{verdict} Gwet's AC2 (quadratic weights) {ac2:.3f} ≥ 0.50"
     assert registry.name(it["primary"]) not in gate_cell
+
+
+def test_the_icc_symbols_in_the_json_are_the_registry_s() -> None:
+    from irrkit.statistics.icc import ICC_KEYS, MCGRAW_WONG
+
+    assert MCGRAW_WONG == {k: registry.symbol(k) for k in ICC_KEYS}
+    assert all(registry.BY_KEY[k].family == "icc" for k in ICC_KEYS)
