@@ -319,3 +319,24 @@ def test_the_icc_symbols_in_the_json_are_the_registry_s() -> None:
 
     assert MCGRAW_WONG == {k: registry.symbol(k) for k in ICC_KEYS}
     assert all(registry.BY_KEY[k].family == "icc" for k in ICC_KEYS)
+
+
+def test_json_keeps_keys_and_adds_names(tmp_path: Path) -> None:
+    code, out, err = run("check", *coders("crying-forms"), "-c", FORMS, "-f", "json")
+    assert code == 0, err
+    for it in json.loads(out)["items"]:
+        assert set(it["coefficients"]) <= set(registry.KEYS)
+        for key, c in it["coefficients"].items():
+            assert c["name"] == registry.name(key, it["weights"])
+    intensity = next(it for it in json.loads(out)["items"] if it["item"] == "intensity")
+    assert intensity["coefficients"]["fleiss_kappa"]["name"] == "Fleiss' kappa (quadratic weights)"
+
+
+def test_annotations_name_the_statistic(tmp_path: Path) -> None:
+    res = CliRunner().invoke(app, ["check", *map(str, coders("crying-forms")), "-c", str(FORMS), "--min",
+                                   "intensity:percent_agreement=0.999"],
+                             env={"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": None})
+    assert res.exit_code == 1
+    line = next(ln for ln in res.stdout.splitlines() if ln.startswith("::error"))
+    assert "title=irrkit gate%3A intensity Percent agreement (quadratic weights)::" in line
+    assert not raw_keys(line)

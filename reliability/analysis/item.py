@@ -84,6 +84,7 @@ class ItemResult:
 
         def coef(c: Coefficient) -> dict[str, Any]:
             d = c.to_dict()
+            d["name"] = stat_name(c.key, self.weights)  # for people; the key stays the dict's key
             scale = self.scale_for(c.key, opts)
             lab = interpret.label(c.value, scale) if c.ok and registry.benchmarked(c.key) else None
             d["interpretation"] = {"scale": scale if lab else None, "label": lab}

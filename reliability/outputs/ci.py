@@ -96,5 +96,6 @@ def summary_problems(problems: Sequence[str], title: str = "irrkit") -> str:
 
 def github_annotations(results: Sequence[GateResult], file: str | None = None) -> list[str]:
     """``::error`` workflow commands for failing items (GitHub Actions); every field escaped."""
-    return [workflow_command("error", r.message, file=file, title=f"irrkit gate: {r.item} {r.statistic}")
+    return [workflow_command("error", r.message, file=file, title=f"irrkit gate: {r.item} "
+                             f"{r.name or stat_name(r.statistic)}")
             for r in results if not r.passed]
