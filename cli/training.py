@@ -108,7 +108,8 @@ def _print_tables(res, results, title: str) -> None:
         up = next(k for k in mats if k in ("cohen_kappa", "icc2"))
         lo = next(k for k in mats if k != up)
         upper, lower = mats[up], mats[lo]
-        console.print(f"[bold]{escape(terminal(item))}[/]: between coders (upper: {stat_name(up)}, lower: {stat_name(lo)})")
+        console.print(f"[bold]{escape(terminal(item))}[/]: between coders (upper: {stat_name(up)}, "
+                      f"lower: {stat_name(lo)})")
         m = Table(header_style="bold", pad_edge=False)
         m.add_column("")
         for k in range(len(names)):

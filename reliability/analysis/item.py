@@ -386,9 +386,10 @@ def attach_bootstrap(result: ItemResult, counts: np.ndarray, w: np.ndarray, cats
             put(key, ci)
 
 
-def krippendorff_alpha(counts: np.ndarray | SparseCounts, categories: list[float], level: str, confidence: float = 0.95,
-                       counts_input: bool = False, a: chance_corrected.Agreement | None = None,
-                       dense_max: int = chance_corrected.DENSE_MAX_Q, clusters: np.ndarray | None = None) -> Coefficient:
+def krippendorff_alpha(counts: np.ndarray | SparseCounts, categories: list[float], level: str,
+                       confidence: float = 0.95, counts_input: bool = False,
+                       a: chance_corrected.Agreement | None = None, dense_max: int = chance_corrected.DENSE_MAX_Q,
+                       clusters: np.ndarray | None = None) -> Coefficient:
     """Krippendorff's alpha at a level of measurement (Krippendorff 2004, ch. 11: the level's difference
     function), value and linearised SE from the one engine (:func:`chance_corrected.krippendorff_alpha`). The tests hold
     it against the ``krippendorff`` package; it is not recomputed at run time.
@@ -439,12 +440,14 @@ def per_category(counts: np.ndarray, labels: list[str], confidence: float = 0.95
             rows = _distinct_pairs(two) if clusters is None and freq is None else None
             if freq is not None:
                 rows = (two, freq)
-        a = chance_corrected.agreement(two, clusters=clusters) if rows is None else chance_corrected.agreement(rows[0], freq=rows[1])
+        a = (chance_corrected.agreement(two, clusters=clusters) if rows is None
+             else chance_corrected.agreement(rows[0], freq=rows[1]))
         if (not rows[0][:, 0].any() if pairs is not None else counts[:, k].sum() == 0):
             reason = f"category '{lab}' was never used"
             out[lab] = {key: undefined(key, reason, a.n) for key in ("fleiss_kappa", "gwet_ac1")}
             continue
-        out[lab] = {"fleiss_kappa": chance_corrected.fleiss_kappa(a, confidence), "gwet_ac1": chance_corrected.gwet_ac(a, confidence),
+        out[lab] = {"fleiss_kappa": chance_corrected.fleiss_kappa(a, confidence),
+                    "gwet_ac1": chance_corrected.gwet_ac(a, confidence),
                     "percent_agreement": chance_corrected.percent_agreement(a, confidence)}
     return out
 
@@ -469,7 +472,8 @@ def _category_pairs(counts: np.ndarray, total: np.ndarray, freq: np.ndarray | No
     t1 = int(big) + 1
     offset = np.arange(q, dtype=np.int64)[None, :] * t1 * t1  # each category's keys in a range of their own
     cnt = np.zeros(q * t1 * t1, dtype=np.int64 if freq is None else float)
-    for s in range(0, rows_n, chance_corrected.CHUNK):  # k (T + 1)^2 + a (T + 1) + total, block by block (in the CPU cache)
+    # k (T + 1)^2 + a (T + 1) + total, block by block (in the CPU cache)
+    for s in range(0, rows_n, chance_corrected.CHUNK):
         c = counts[s:s + chance_corrected.CHUNK]
         with np.errstate(invalid="ignore"):  # huge counts that cancel out in a row: caught by the comparison
             keys = c.astype(np.int64)
@@ -526,8 +530,8 @@ def analyse_counts(counts: np.ndarray, names: list[str], level: str = "nominal",
     wname = opts.weights or ("identity" if level == "nominal" else "quadratic")
     a = chance_corrected.agreement(counts, weights.kernel(wname, values, chance_corrected.DENSE_MAX_Q))
     cf = opts.confidence
-    coefs = {c.key: c for c in (chance_corrected.percent_agreement(a, cf), chance_corrected.fleiss_kappa(a, cf), chance_corrected.gwet_ac(a, cf),
-                                chance_corrected.brennan_prediger(a, cf))}
+    coefs = {c.key: c for c in (chance_corrected.percent_agreement(a, cf), chance_corrected.fleiss_kappa(a, cf),
+                                chance_corrected.gwet_ac(a, cf), chance_corrected.brennan_prediger(a, cf))}
     if opts.weights or level == "nominal":
         # explicit weights (identity too) weight alpha, as R irrCAC's krippen.alpha.dist(weights=)
         alpha = chance_corrected.krippendorff_alpha(a, cf, counts_input=True)
