@@ -340,3 +340,14 @@ def test_annotations_name_the_statistic(tmp_path: Path) -> None:
     line = next(ln for ln in res.stdout.splitlines() if ln.startswith("::error"))
     assert "title=irrkit gate%3A intensity Percent agreement (quadratic weights)::" in line
     assert not raw_keys(line)
+
+
+def test_the_step_summary_names_an_item_gate_with_the_item_s_weights(tmp_path: Path) -> None:
+    code, _, err = run("check", *coders("crying-forms"), "-c", FORMS, "--min", "intensity:fleiss_kappa=0.1",
+                       "--min", "fleiss_kappa=0.1", "--summary", tmp_path / "s.md")
+    assert code == 0, err
+    summary = (tmp_path / "s.md").read_text(encoding="utf-8")
+    assert "| ✅ | intensity | Fleiss' kappa (quadratic weights) |" in summary
+    assert "| intensity: Fleiss' kappa (quadratic weights) | 0.10 | intensity |  |" in summary
+    assert "| all items: Fleiss' kappa | 0.10 | form |  |" in summary  # intensity has its own gate
+    assert not raw_keys(summary)

@@ -15,15 +15,16 @@ if TYPE_CHECKING:
     from irrkit.workflows.gates import GateResult
 
 
-def coverage_markdown(cover: Sequence[tuple[Gate, list[str], list[str]]]) -> str:
-    """The "which items each gate covered" section of the summary."""
+def coverage_markdown(cover: Sequence[tuple[Gate, list[str], list[str], str]]) -> str:
+    """The "which items each gate covered" section of the summary (``gates.coverage``: each gate, its items,
+    those left out, and the statistic's name)."""
     if not cover:
         return ""
     lines = ["", "### Gates and the items they cover", "", "| gate | minimum | items gated | not gated (statistic "
              "not reported for the item's level, or the item has its own gate) |", "|---|---:|---|---|"]
-    for g, covered, skipped in cover:
+    for g, covered, skipped, *named in cover:
         scope = f"{md(g.item)}: " if g.item is not None else "all items: "
-        lines.append(f"| {scope}{md(stat_name(g.statistic))} | {g.minimum:.2f} | "
+        lines.append(f"| {scope}{md(named[0] if named else stat_name(g.statistic))} | {g.minimum:.2f} | "
                      f"{', '.join(md(i) for i in covered) or 'none'} | {', '.join(md(i) for i in skipped)} |")
     return "\n".join(lines) + "\n"
 

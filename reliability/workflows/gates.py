@@ -146,19 +146,24 @@ def evaluate(results: Sequence[ItemResult], gates: Sequence[Gate], on: str = "es
     return out
 
 
-def coverage(results: Sequence[ItemResult], gates: Sequence[Gate]) -> list[tuple[Gate, list[str], list[str]]]:
-    """For each gate: the items it gated and the items it left out (a gate for all items skips an item whose
+def coverage(results: Sequence[ItemResult],
+             gates: Sequence[Gate]) -> list[tuple[Gate, list[str], list[str], str]]:
+    """For each gate: the items it gated, the items it left out (a gate for all items skips an item whose
     level does not report its statistic, e.g. fleiss_kappa for an interval item; an item gate of its own for
-    the same statistic wins)."""
-    out = []
+    the same statistic wins) and the statistic's name (an item's gate: with the item's weights)."""
+    out: list[tuple[Gate, list[str], list[str], str]] = []
     for g in gates:
         if g.item is not None:
-            out.append((g, [it.item for it in results if it.item == g.item], []))
+            mine = [it for it in results if it.item == g.item]
+            nm = stat_name(g.statistic, getattr(mine[0], "weights", None) if mine else None,
+                           time=bool(mine) and getattr(mine[0], "level", "") == registry.EPISODES)
+            out.append((g, [it.item for it in mine], [], nm))
             continue
         own = {it.item for it in results for h in gates if h.item == it.item and h.statistic == g.statistic}
         covered = [it.item for it in results if it.item not in own and (
             g.statistic in reported_statistics(it) if g.statistic in STATISTICS else g.statistic in it.coefficients)]
-        out.append((g, covered, [it.item for it in results if it.item not in own and it.item not in covered]))
+        out.append((g, covered, [it.item for it in results if it.item not in own and it.item not in covered],
+                    stat_name(g.statistic)))
     return out
 
 
