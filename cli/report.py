@@ -19,7 +19,6 @@ def print_diagnostics(console: Any, items: Sequence[Any], show_all: bool = False
     without that coder, Light's kappa. With ``show_all``, per item: each coder's ratings, missing ratings, mean
     agreement with the others and the statistic without that coder, and the coder x coder matrix."""
     from irrkit.outputs.tables import fmt
-    from irrkit.statistics.registry import name as stat_name
     from rich.table import Table
     from rich.text import Text
 
@@ -39,7 +38,7 @@ def print_diagnostics(console: Any, items: Sequence[Any], show_all: bool = False
         d = it.diagnostics
         loo = d.leave_one_out
         who = loo.lowers_most
-        row = [it.item, f"{stat_name(loo.statistic)} {fmt(loo.full.value) if loo.full.ok else '—'}",
+        row = [it.item, f"{loo.name} {fmt(loo.full.value) if loo.full.ok else '—'}",
                Text(who, style="bold") if who else Text(loo.reason or "—", style="dim"),
                f"{fmt(loo.without[who].value)} ({loo.change(who):+.3f})" if who else ""]
         if light:
@@ -62,7 +61,7 @@ def _print_coders(console: Any, d: Any, fmt: Any) -> None:
     first = d.statistics[0]
     means = d.mean_with_others(first)
     t = Table(title=Text(f"{d.item}: each coder (with others: mean {stat_name(first)}; without: "
-                         f"{stat_name(loo.statistic)} without the coder)"),
+                         f"{loo.name} without the coder)"),
               title_justify="left", header_style="bold", pad_edge=False)
     for col, kw in (("coder", {"overflow": "fold"}), ("rated", {"justify": "right"}),
                     ("missing", {"justify": "right"}), ("with others", {"justify": "right"}),

@@ -70,11 +70,11 @@ def markdown_lines(items: Sequence[ItemResult], esc: Callable[[str], str] = str)
         d = it.diagnostics
         loo, first = d.leave_one_out, d.statistics[0]
         means = d.mean_with_others(first)
-        head = f"### {esc(it.item)}: {stat_name(loo.statistic)} {f(loo.full.value)} with all coders"
+        head = f"### {esc(it.item)}: {loo.name} {f(loo.full.value)} with all coders"
         if d.light_kappa is not None:
             head += f"; Light's kappa {f(d.light_kappa.value) if d.light_kappa.ok else 'undefined'}"
         out += [head, "", f"| coder | rated | missing | mean {stat_name(first)} with others | "
-                f"{stat_name(loo.statistic)} without | change |", "|---|---:|---:|---:|---:|---:|"]
+                f"{loo.name} without | change |", "|---|---:|---:|---:|---:|---:|"]
         for p in d.profiles:
             w = loo.without.get(p.coder)
             ch = loo.change(p.coder)
