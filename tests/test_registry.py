@@ -351,3 +351,11 @@ def test_the_step_summary_names_an_item_gate_with_the_item_s_weights(tmp_path: P
     assert "| intensity: Fleiss' kappa (quadratic weights) | 0.10 | intensity |  |" in summary
     assert "| all items: Fleiss' kappa | 0.10 | form |  |" in summary  # intensity has its own gate
     assert not raw_keys(summary)
+
+
+def test_video_json_keeps_keys_and_adds_names(tmp_path: Path) -> None:
+    code, out, err = run("video", *demo_video(), "-c", EPISODES, "-f", "json", "--no-gate")
+    assert code == 0, err
+    for it in json.loads(out)["items"]:
+        for key, c in it["statistics"].items():
+            assert key in registry.KEYS and c["name"] == registry.name(key, time=True)

@@ -80,7 +80,7 @@ def to_json(res: VideoResult, sweep: list[dict[str, Any]] | None = None) -> dict
     out: dict[str, Any] = {
         "item": res.item, "kind": "episodes", "videos": es.videos, "coders": es.coders, "codes": list(es.spec.codes),
         "n_episodes": len(es), "step_s": es.spec.step, "tolerance_s": es.spec.tolerance, "match_rule": res.rule,
-        "statistics": {k: c.to_dict() for k, c in res.coefficients.items()},
+        "statistics": {k: {**c.to_dict(), "name": stat_name(k, time=True)} for k, c in res.coefficients.items()},
         "time_based": [{"what": t.what, "n_units": t.n_units, "labels": t.labels,
                         "coefficients": {k: c.to_dict() for k, c in t.coefficients.items()},
                         "tolerance": {k: c.to_dict() for k, c in t.tolerance.items()}} for t in res.time],
