@@ -386,9 +386,9 @@ def attach_bootstrap(result: ItemResult, counts: np.ndarray, w: np.ndarray, cats
             put(key, ci)
 
 
-def krippendorff_alpha(counts: np.ndarray | SparseCounts, categories: list[float], level: str,
-                       confidence: float = 0.95, counts_input: bool = False,
-                       a: chance_corrected.Agreement | None = None, dense_max: int = chance_corrected.DENSE_MAX_Q,
+def krippendorff_alpha(counts: np.ndarray | SparseCounts, categories: list[float], level: str, confidence: float = 0.95,
+                       counts_input: bool = False, a: chance_corrected.Agreement | None = None,
+                       dense_max: int = chance_corrected.DENSE_MAX_Q,
                        clusters: np.ndarray | None = None) -> Coefficient:
     """Krippendorff's alpha at a level of measurement (Krippendorff 2004, ch. 11: the level's difference
     function), value and linearised SE from the one engine (:func:`chance_corrected.krippendorff_alpha`). The tests hold
@@ -472,8 +472,7 @@ def _category_pairs(counts: np.ndarray, total: np.ndarray, freq: np.ndarray | No
     t1 = int(big) + 1
     offset = np.arange(q, dtype=np.int64)[None, :] * t1 * t1  # each category's keys in a range of their own
     cnt = np.zeros(q * t1 * t1, dtype=np.int64 if freq is None else float)
-    # k (T + 1)^2 + a (T + 1) + total, block by block (in the CPU cache)
-    for s in range(0, rows_n, chance_corrected.CHUNK):
+    for s in range(0, rows_n, chance_corrected.CHUNK):  # k (T + 1)^2 + a (T + 1) + total, block by block (in cache)
         c = counts[s:s + chance_corrected.CHUNK]
         with np.errstate(invalid="ignore"):  # huge counts that cancel out in a row: caught by the comparison
             keys = c.astype(np.int64)

@@ -18,10 +18,8 @@ from typing import Any
 import numpy as np
 from irrkit.episodes import events, timeline, unitizing
 from irrkit.episodes.timecode import EpisodeSet, fmt_time
-from irrkit.statistics import registry
 from irrkit.statistics.results import Coefficient, finite_or_none, undefined
 
-MAIN = registry.MAIN[registry.EPISODES]  # names: registry.name(key, time=True)
 SWEEP_S = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0)
 
 
