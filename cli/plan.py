@@ -146,6 +146,7 @@ def _goal(r: dict[str, Any], src: dict[str, Any]) -> str:
 
 
 def _table(rows: list[dict[str, Any]], from_pilot: bool) -> None:
+    from irrkit.statistics.registry import name as stat_name
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
@@ -161,7 +162,8 @@ def _table(rows: list[dict[str, Any]], from_pilot: bool) -> None:
     for r in rows:
         lead = [escape(str(r.get("item", ""))), _fmt(r.get("pilot_units"))] if from_pilot else []
         if r.get("status") != "ok":
-            t.add_row(*lead, escape(str(r.get("coefficient", ""))), _fmt(r.get("expected")), "", "", "",
+            t.add_row(*lead, escape(stat_name(str(r.get("coefficient", "")), r.get("weights"))),
+                      _fmt(r.get("expected")), "", "", "",
                       "[yellow]not planned[/]")
             notes.append(f"{r.get('item', r.get('coefficient'))}: not planned: {r.get('reason')}")
             continue
@@ -176,7 +178,8 @@ def _table(rows: list[dict[str, Any]], from_pilot: bool) -> None:
             else:
                 mid = [str(r["n_coders"]), str(src["n_units"]), str(src["n_units"] * r["n_coders"])]
             goal = _goal(r, src) if not from_pilot else _goal(r, src) + f", {r['n_coders']} coders"
-            t.add_row(*lead, escape(r["coefficient"]), _fmt(r.get("expected")), escape(goal), *mid[:1] if
+            t.add_row(*lead, escape(stat_name(r["coefficient"], r.get("weights"))), _fmt(r.get("expected")),
+                      escape(goal), *mid[:1] if
                       from_pilot else mid[:2], *(mid[1:] if from_pilot else mid[2:]), escape(by))
             if is_sim:
                 s = src["simulation"]

@@ -9,6 +9,7 @@ from irrkit.analysis.item import ItemResult, Options
 from irrkit.outputs.escaping import terminal
 from irrkit.outputs.tables import ci_text, fmt, main_statistics, statistic_name
 from irrkit.statistics.interpret import label
+from irrkit.statistics.registry import benchmarked
 from rich.console import Console, Group, RenderableType
 from rich.markup import escape
 from rich.table import Table
@@ -30,7 +31,7 @@ def statistic_rows(it: ItemResult, opts: Options, show_all: bool) -> list[tuple[
         c = it.coefficients[key]
         name = Text(statistic_name(key, it.weights), style="bold" if key == it.primary else "")
         if c.ok:
-            lab = label(c.value, it.scale_for(key, opts)) if key != "percent_agreement" else ""
+            lab = label(c.value, it.scale_for(key, opts)) if benchmarked(key) else ""
             value, interp = fmt(c.value), Text(lab or "", style=LABEL_STYLE.get(lab or "", ""))
         else:
             value, interp = "—", Text(terminal(f"undefined: {c.reason}"), style="dim")

@@ -20,7 +20,6 @@ def print_diagnostics(console: Any, items: Sequence[Any], show_all: bool = False
     """One table: per item, the primary statistic with all coders, the coder who lowers it most and the value
     without that coder, Light's kappa. With ``show_all``, per item: each coder's ratings, missing ratings, mean
     agreement with the others and the statistic without that coder, and the coder x coder matrix."""
-    from irrkit.analysis.diagnostics import TITLE
     from irrkit.outputs.tables import fmt
     from rich.table import Table
     from rich.text import Text
@@ -42,7 +41,7 @@ def print_diagnostics(console: Any, items: Sequence[Any], show_all: bool = False
         loo = d.leave_one_out
         who = loo.lowers_most
         row = [terminal(it.item),
-               f"{TITLE.get(loo.statistic, loo.statistic)} {fmt(loo.full.value) if loo.full.ok else '—'}",
+               f"{loo.name} {fmt(loo.full.value) if loo.full.ok else '—'}",
                Text(terminal(who), style="bold") if who else Text(terminal(loo.reason or "—"), style="dim"),
                f"{fmt(loo.without[who].value)} ({loo.change(who):+.3f})" if who else ""]
         if light:
@@ -57,15 +56,15 @@ def print_diagnostics(console: Any, items: Sequence[Any], show_all: bool = False
 
 
 def _print_coders(console: Any, d: Any, fmt: Any) -> None:
-    from irrkit.analysis.diagnostics import TITLE
+    from irrkit.statistics.registry import name as stat_name
     from rich.table import Table
     from rich.text import Text
 
     loo = d.leave_one_out
     first = d.statistics[0]
     means = d.mean_with_others(first)
-    t = Table(title=Text(f"{terminal(d.item)}: each coder (with others: mean {TITLE[first]}; without: "
-                         f"{TITLE.get(loo.statistic, loo.statistic)} without the coder)"),
+    t = Table(title=Text(f"{terminal(d.item)}: each coder (with others: mean {stat_name(first)}; without: "
+                         f"{loo.name} without the coder)"),
               title_justify="left", header_style="bold", pad_edge=False)
     for col, kw in (("coder", {"overflow": "fold"}), ("rated", {"justify": "right"}),
                     ("missing", {"justify": "right"}), ("with others", {"justify": "right"}),
@@ -85,13 +84,13 @@ def _print_coders(console: Any, d: Any, fmt: Any) -> None:
 
 
 def _print_matrix(console: Any, d: Any, fmt: Any) -> None:
-    from irrkit.analysis.diagnostics import TITLE
+    from irrkit.statistics.registry import name as stat_name
     from rich.table import Table
     from rich.text import Text
 
     up, lo = d.statistics[0], d.statistics[-1]
     upper, lower = d.matrix(up), d.matrix(lo)
-    t = Table(title=Text(f"{terminal(d.item)}: between coders (upper: {TITLE[up]}, lower: {TITLE[lo]})"),
+    t = Table(title=Text(f"{terminal(d.item)}: between coders (upper: {stat_name(up)}, lower: {stat_name(lo)})"),
               title_justify="left", header_style="bold", pad_edge=False)
     t.add_column("")
     for k in range(len(d.coders)):

@@ -58,7 +58,8 @@ def _cell(g) -> Any:
 def _print_tables(res, results, title: str) -> None:
     """Statistics per trainee x item, confusion matrices (nominal items), coder x coder matrices."""
     from irrkit.outputs.tables import ci_text, fmt
-    from irrkit.workflows.training import TITLE, passed
+    from irrkit.statistics.registry import name as stat_name
+    from irrkit.workflows.training import passed
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -81,7 +82,7 @@ def _print_tables(res, results, title: str) -> None:
         for item, p in res.pairs[c].items():
             for k, (key, s) in enumerate(p.statistics.items()):
                 value = fmt(s.value) if s.ok else Text(terminal(f"undefined: {s.reason}"), style="dim")
-                t.add_row(Text(terminal(item), style="bold") if k == 0 else "", TITLE.get(key, key), value,
+                t.add_row(Text(terminal(item), style="bold") if k == 0 else "", stat_name(key), value,
                           ci_text(s.ci_low, s.ci_high), str(p.n_units) if k == 0 else "",
                           _cell(gates.get((item, key))), end_section=k == len(p.statistics) - 1)
         console.print(t)
@@ -107,7 +108,8 @@ def _print_tables(res, results, title: str) -> None:
         up = next(k for k in mats if k in ("cohen_kappa", "icc2"))
         lo = next(k for k in mats if k != up)
         upper, lower = mats[up], mats[lo]
-        console.print(f"[bold]{escape(terminal(item))}[/]: between coders (upper: {TITLE[up]}, lower: {TITLE[lo]})")
+        console.print(f"[bold]{escape(terminal(item))}[/]: between coders (upper: {stat_name(up)}, "
+                      f"lower: {stat_name(lo)})")
         m = Table(header_style="bold", pad_edge=False)
         m.add_column("")
         for k in range(len(names)):

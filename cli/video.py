@@ -63,8 +63,8 @@ def run_video(files: list[Path], codebook: Path, *, fmt: Format = Format.table, 
 def _emit(results, fmt: Format, payload: dict, title: str, warnings: list[str]) -> None:
     import json
 
-    from irrkit.episodes import video as V
     from irrkit.outputs import video_tables as VT
+    from irrkit.statistics.registry import name as stat_name
     from irrkit.outputs.escaping import terminal
     from irrkit.outputs.tables import to_csv
 
@@ -88,7 +88,7 @@ def _emit(results, fmt: Format, payload: dict, title: str, warnings: list[str]) 
             t.add_column(col, justify="right" if col in ("value", "n") else "left")
         for k, c in r.coefficients.items():
             ci = f"[{c.ci_low:.3f}, {c.ci_high:.3f}]" if c.ci_low is not None and c.ci_high is not None else ""
-            t.add_row(escape(V.TITLES.get(k, k)), f"{c.value:.3f}" if c.ok else "undefined", ci, str(c.n_units),
+            t.add_row(escape(stat_name(k, time=True)), f"{c.value:.3f}" if c.ok else "undefined", ci, str(c.n_units),
                       escape(terminal(c.reason or "")))
         console.print(t)
         for n in r.notes:

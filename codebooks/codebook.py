@@ -46,12 +46,10 @@ from pathlib import Path
 import yaml
 from irrkit.codebooks import bundled_or_missing
 from irrkit.errors import InputError, Problem
+from irrkit.statistics import registry
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
-STATISTIC_KEYS = (
-    "percent_agreement", "fleiss_kappa", "gwet_ac1", "gwet_ac2", "krippendorff_alpha", "conger_kappa",
-    "brennan_prediger", "cohen_kappa", "scott_pi", "icc1", "icc2", "icc3", "icc1k", "icc2k", "icc3k",
-)
+STATISTIC_KEYS = registry.gateable()  # the statistics an item's gate or primary may name
 WEIGHTS = ("identity", "linear", "quadratic", "ordinal", "radical", "ratio", "circular", "bipolar")
 TOP_KEYS = ("id", "title", "version", "source", "unit_column", "coder_column", "missing", "items", "gate")
 ITEM_KEYS = ("id", "label", "definition", "level", "categories", "scale", "primary", "weights",
@@ -61,10 +59,7 @@ SCALE_KEYS = ("min", "max", "step", "anchors")
 GATE_KEYS = ("statistic", "minimum", "item")
 EPISODE_KEYS = ("id", "kind", "label", "definition", "categories", "overlap", "step", "tolerance", "match",
                 "lengths", "primary", "gate")
-EPISODE_STATISTIC_KEYS = (
-    "percent_agreement", "cohen_kappa", "fleiss_kappa", "gwet_ac1", "krippendorff_alpha", "tolerance_kappa",
-    "event_kappa", "matched_kappa", "u_alpha", "binary_u_alpha", "cu_alpha",
-)
+EPISODE_STATISTIC_KEYS = registry.gateable(registry.EPISODES)
 MATCH_RULES = ("onset", "overlap")
 MAX_BYTES = 5 * 1024 * 1024  # codebooks larger than this are refused
 MAX_DEPTH = 20  # YAML nesting limit
@@ -99,6 +94,16 @@ class Gate:
     statistic: str  # a coefficient key, e.g. "gwet_ac1", "icc2"
     minimum: float
     item: str | None = None  # None: all items
+
+
+def analysis_weights(level: str, weights: str | None, matrix: object | None) -> str:
+    """The weights an item's analysis uses: custom with a weight matrix, identity for a nominal item, else its
+    weights or its level's default."""
+    if matrix is not None:
+        return "custom"
+    if level == "nominal":
+        return "identity"
+    return weights or registry.DEFAULT_WEIGHTS.get(level, "identity")
 
 
 @dataclass(frozen=True)
@@ -449,7 +454,8 @@ class _Checker:
                 self.err(node, f"'items' must be a non-empty list of items, not {got}")
             else:
                 items = [it for i, n in enumerate(node.value) if (it := self.item(n, i, ids, cols))]
-        gates = self.gates(m["gate"][1], "gate: ", None, ids) if "gate" in m else []
+        levels = {it.id: (it.level, analysis_weights(it.level, it.weights, it.weight_matrix)) for it in items}
+        gates = self.gates(m["gate"][1], "gate: ", None, ids, levels=levels) if "gate" in m else []
         if self.problems:
             self.problems.sort(key=lambda p: p.line or 0)
             raise InputError(self.problems)
@@ -513,7 +519,8 @@ class _Checker:
             q = len(cats) or (len(scale.grid()) if scale else 0)
             matrix = self.matrix(m["weight_matrix"][1], q, what)
         if "gate" in m:
-            self.item_gates += self.gates(m["gate"][1], f"{what}gate: ", iid, None)
+            levels = {iid: (level, analysis_weights(level, weights, matrix))} if level in LEVELS else {}
+            self.item_gates += self.gates(m["gate"][1], f"{what}gate: ", iid, None, levels=levels)
         return Item(id=iid, label=self.opt_text(m, "label", what),
                     definition=self.opt_text(m, "definition", what),
                     level=level if level in LEVELS else "nominal", categories=cats, scale=scale,
@@ -705,8 +712,10 @@ class _Checker:
                                               self.opt_text(m, "definition", what), primary=primary, **fields))
 
     def gates(self, node: _Node, what: str, item: str | None, ids: dict[str, int] | None,
-              keys_allowed: tuple[str, ...] = STATISTIC_KEYS) -> list[Gate]:
-        """An item's gate (``item`` = its id) or the top-level gate (``ids``: item ids, for ``item:``)."""
+              keys_allowed: tuple[str, ...] = STATISTIC_KEYS,
+              levels: dict[str, tuple[str, str]] | None = None) -> list[Gate]:
+        """An item's gate (``item`` = its id) or the top-level gate (``ids``: item ids, for ``item:``);
+        ``levels``: item id -> (level, weights), to refuse a gate on a statistic the item does not compute."""
         triples: list[tuple[_Node, _Node, _Node | None]] = []  # statistic, minimum, item nodes
         if isinstance(node, yaml.MappingNode):
             triples = [(k, v, None) for k, v in self.mapping(node, None, what).values()]
@@ -738,6 +747,14 @@ class _Checker:
                 target = self.text(i_node, f"{what}item")
                 if target not in ids and isinstance(i_node, yaml.ScalarNode):
                     self.err(i_node, f"{what}unknown item '{target}'{_suggest(target, list(ids))}")
+            if target is not None and levels and target in levels and stat in keys_allowed:
+                lv, w = levels[target]
+                if not registry.applies(stat, lv, w):
+                    alt = registry.instead(stat, lv, w)
+                    how = f"{lv} item '{target}'" + (f" ({w} weights)" if registry.weighted(w) else "")
+                    self.err(s_node, f"{what}{stat} ({registry.name(stat)}) is not computed for {how}"
+                             + (f": gate {alt} instead" if alt else "")
+                             + f" (allowed: {', '.join(registry.gateable(lv, w))})")
             out.append(Gate(stat, x if x is not None else 0.0, target))
         return out
 

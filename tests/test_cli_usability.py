@@ -191,10 +191,11 @@ def test_summary_md_and_terminal_use_one_label(tmp_path: Path, monkeypatch: pyte
     head = next(ln for ln in md.splitlines() if ln.startswith("| item |")).split("|")
     col = [h.strip() for h in head].index("statistic")
     rows = [ln.split("|")[col].strip().strip("*") for ln in md.splitlines() if ln.startswith("| intensity ")]
-    assert "Agreement (quadratic)" in rows and "Percent agreement" not in rows
-    assert "Agreement (quadratic)" in out
+    assert "Percent agreement (quadratic weights)" in rows and "Percent agreement" not in rows
+    assert "Fleiss' kappa (quadratic weights)" in rows and "Fleiss' kappa" not in rows
+    assert "Percent agreement (quadratic weights)" in out
     csv_names = (tmp_path / "res" / "crying-forms" / "summary.csv").read_text(encoding="utf-8")
-    assert "intensity,ordinal,quadratic,percent_agreement,Agreement (quadratic)" in csv_names
+    assert "intensity,ordinal,quadratic,percent_agreement,Percent agreement (quadratic weights)" in csv_names
 
 
 def test_retest_writes_out_and_summary_like_train(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

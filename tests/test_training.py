@@ -169,12 +169,12 @@ def test_github_annotations() -> None:
     env = {"GITHUB_ACTIONS": "true"}
     r = run("train", ANNA, BEN, "--gold", GOLD, "-c", CRYING, env=env)
     errors = [line for line in r.stdout.splitlines() if line.startswith("::error")]
-    assert len(errors) == 1 and "crying-forms_trainee_ben.form cohen_kappa" in errors[0] and "0.427" in errors[0]
+    assert len(errors) == 1 and "crying-forms_trainee_ben.form Cohen's kappa" in errors[0] and "0.427" in errors[0]
     r = run("train", ANNA, BEN, "--gold", GOLD, "-c", CRYING, "-f", "json", env=env)
     json.loads(r.stdout)  # annotations go to stderr with --format json
     assert "::error" in r.stderr
     r = run("check", GOLD, BEN, "-c", CRYING, "--min", "form:cohen_kappa=0.6", env=env)
-    assert r.exit_code == 1 and "::error title=irrkit gate%3A form cohen_kappa::" in r.stdout
+    assert r.exit_code == 1 and "::error title=irrkit gate%3A form Cohen's kappa::" in r.stdout
     assert "::error" not in run("train", ANNA, "--gold", GOLD, "-c", CRYING, env=env).output
 
 

@@ -25,15 +25,15 @@ from itertools import combinations
 from typing import Any
 
 import numpy as np
-from irrkit.analysis.item import TITLES, ItemResult, Options, analyse
+from irrkit.analysis.item import ItemResult, Options, analyse
 from irrkit.ratings import ItemRatings
-from irrkit.statistics import chance_corrected
+from irrkit.statistics import chance_corrected, registry
 from irrkit.statistics.icc import ICC_KEYS, icc_all
+from irrkit.statistics.registry import name as stat_name
 from irrkit.statistics.results import Coefficient, undefined
 
-NOMINAL_MATRIX = ("cohen_kappa", "gwet_ac1", "percent_agreement")
-SCALE_MATRIX = ("icc2", "mean_abs_diff")
-TITLE = {**TITLES, "mean_abs_diff": "Mean abs. diff.", "light_kappa": "Light's kappa"}
+NOMINAL_MATRIX = registry.MATRIX["nominal"]
+SCALE_MATRIX = registry.MATRIX["scale"]
 LIGHT_METHOD = ("mean of the pairwise Cohen's kappas on the units rated by every coder "
                 "(Light 1971; as R irr::kappam.light)")
 
@@ -82,6 +82,11 @@ class LeaveOneOut:
     without: dict[str, Coefficient]
     lowers_most: str | None
     reason: str | None = None
+    weights: str | None = None  # the item's weights (the statistic's name says them)
+
+    @property
+    def name(self) -> str:
+        return stat_name(self.statistic, self.weights)
 
     def change(self, coder: str) -> float | None:
         c = self.without.get(coder)
@@ -91,7 +96,7 @@ class LeaveOneOut:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "statistic": self.statistic, "name": TITLE.get(self.statistic, self.statistic),
+            "statistic": self.statistic, "name": self.name,
             "full": self.full.value if self.full.ok else None,
             "without": {c: {**_brief(v), "change": _round_change(self.change(c))} for c, v in self.without.items()},
             "lowers_most": self.lowers_most, "reason": self.reason,
@@ -353,7 +358,7 @@ def leave_one_out(r: ItemRatings, result: ItemResult, opts: Options | None = Non
     coders = _rated_coders(r, codes)
     if len(coders) < 3:
         return LeaveOneOut(key, full, {}, None, "fewer than three coders: leaving one out leaves no agreement "
-                                                "to compare")
+                                                "to compare", result.weights)
     without: dict[str, Coefficient] = {}
     fast = _loo_from_table(r, key, coders, opts, codes)
     for j in coders:
@@ -380,7 +385,7 @@ def leave_one_out(r: ItemRatings, result: ItemResult, opts: Options | None = Non
             reason = "undefined without every coder"
     else:
         reason = f"the statistic is undefined with all coders: {full.reason}"
-    return LeaveOneOut(key, full, without, lowers, reason)
+    return LeaveOneOut(key, full, without, lowers, reason, result.weights)
 
 
 # the statistics leave-one-out takes from the item's count table less one coder (nominal items, identity weights)
@@ -485,7 +490,7 @@ def diagnose(r: ItemRatings, result: ItemResult, opts: Options | None = None) ->
 def summary_text(d: Diagnostics) -> str:
     """One sentence on the leave-one-out result, e.g. for a terminal note."""
     loo = d.leave_one_out
-    name = TITLE.get(loo.statistic, loo.statistic)
+    name = loo.name
     if loo.lowers_most is None:
         return f"leave-one-coder-out ({name}): {loo.reason}"
     c = loo.without[loo.lowers_most]

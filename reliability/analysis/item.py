@@ -15,22 +15,16 @@ from typing import Any
 
 import numpy as np
 from irrkit.ratings import ItemRatings, rescaled
-from irrkit.statistics import chance_corrected, interpret, two_coders, weights
+from irrkit.statistics import chance_corrected, interpret, registry, two_coders, weights
 from irrkit.statistics.icc import ICC_KEYS, icc_all
+from irrkit.statistics.registry import name as stat_name
 from irrkit.statistics.results import Coefficient, undefined
 from irrkit.statistics.sparse import SparseCounts
 
-KAPPA_TYPE = ("percent_agreement", "fleiss_kappa", "gwet_ac1", "gwet_ac2", "krippendorff_alpha", "conger_kappa",
-              "brennan_prediger", "cohen_kappa", "scott_pi")
+# the chance-corrected family and agreement (every statistic a gate may name that is not an ICC)
+KAPPA_TYPE = tuple(k for k in registry.gateable() if registry.BY_KEY[k].family != "icc")
 PREVALENCE_LIMIT = 0.9
 LIST_MAX = 1000  # categories listed (with their distribution) in the result; continuous scales have more
-TITLES = {
-    "percent_agreement": "Percent agreement", "fleiss_kappa": "Fleiss' kappa", "gwet_ac1": "Gwet's AC1",
-    "gwet_ac2": "Gwet's AC2", "krippendorff_alpha": "Krippendorff's alpha", "conger_kappa": "Conger's kappa",
-    "brennan_prediger": "Brennan-Prediger", "cohen_kappa": "Cohen's kappa", "scott_pi": "Scott's pi",
-    "icc1": "ICC(1)", "icc2": "ICC(A,1)", "icc3": "ICC(C,1)", "icc1k": "ICC(k)", "icc2k": "ICC(A,k)",
-    "icc3k": "ICC(C,k)",
-}
 
 
 MEMORY_FRACTION = 0.5  # default budget: this share of the machine's memory
@@ -81,19 +75,18 @@ class ItemResult:
     diagnostics: Any = None  # reliability.diagnostics.Diagnostics, when computed (check)
 
     def scale_for(self, key: str, opts: Options) -> str:
-        if key.startswith("icc"):
-            return opts.icc_scale
-        if key == "krippendorff_alpha":
-            return opts.alpha_scale
-        return opts.kappa_scale
+        """The benchmark scale of a statistic (the chosen one of its kind, registry.scale); a statistic without
+        one (percent agreement) gets the kappa scale here: see ``registry.benchmarked``."""
+        return registry.scale(key, opts.kappa_scale, opts.icc_scale, opts.alpha_scale) or opts.kappa_scale
 
     def to_dict(self, opts: Options | None = None) -> dict[str, Any]:
         opts = opts or Options()
 
         def coef(c: Coefficient) -> dict[str, Any]:
             d = c.to_dict()
+            d["name"] = stat_name(c.key, self.weights)  # for people; the key stays the dict's key
             scale = self.scale_for(c.key, opts)
-            lab = interpret.label(c.value, scale) if c.ok and c.key != "percent_agreement" else None
+            lab = interpret.label(c.value, scale) if c.ok and registry.benchmarked(c.key) else None
             d["interpretation"] = {"scale": scale if lab else None, "label": lab}
             if lab and c.se:
                 chosen, cum = interpret.probabilistic_benchmark(c.value, c.se, scale)
@@ -299,7 +292,7 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
         share = totals[top] / total
         if share > PREVALENCE_LIMIT:
             ac = coefs.get("gwet_ac1") or coefs.get("gwet_ac2")
-            ac_txt = f"; {TITLES[ac.key]} = {ac.value:.3f}" if ac is not None and ac.ok else ""
+            ac_txt = f"; {stat_name(ac.key)} = {ac.value:.3f}" if ac is not None and ac.ok else ""
             shares = ", ".join(f"{lab} {n / total:.0%}" for lab, n in distribution.items() if n)
             notes.append(
                 f"prevalence: {share:.0%} of ratings are '{labels[top]}' (ratings: {shares}). Kappa-type "

@@ -9,12 +9,12 @@ from collections.abc import Sequence
 
 import numpy as np
 from irrkit.ratings import ItemRatings, magnitude_exponent
-from irrkit.statistics import chance_corrected
+from irrkit.statistics import chance_corrected, registry
 from irrkit.statistics.icc import ICC_KEYS, icc_all
 from irrkit.statistics.results import Coefficient, undefined
 
-NOMINAL_STATS = ("percent_agreement", "cohen_kappa", "gwet_ac1")
-SCALE_STATS = ("icc2", "mean_abs_diff")
+NOMINAL_STATS = registry.PAIRWISE["nominal"]
+SCALE_STATS = registry.PAIRWISE["scale"]
 
 
 def _mad(d: np.ndarray, confidence: float, clusters: np.ndarray | None = None) -> Coefficient:

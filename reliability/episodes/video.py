@@ -20,15 +20,6 @@ from irrkit.episodes import events, timeline, unitizing
 from irrkit.episodes.timecode import EpisodeSet, fmt_time
 from irrkit.statistics.results import Coefficient, finite_or_none, undefined
 
-TITLES = {
-    "percent_agreement": "time-unit percent agreement", "cohen_kappa": "time-unit Cohen's kappa",
-    "fleiss_kappa": "time-unit Fleiss' kappa", "conger_kappa": "time-unit Conger's kappa",
-    "gwet_ac1": "time-unit Gwet's AC1", "krippendorff_alpha": "time-unit Krippendorff's alpha",
-    "scott_pi": "time-unit Scott's pi", "brennan_prediger": "time-unit Brennan-Prediger",
-    "tolerance_kappa": "time-unit kappa with tolerance", "event_kappa": "event-based kappa (with nil)",
-    "matched_kappa": "kappa of matched events' codes", "u_alpha": "Krippendorff's u-alpha",
-    "binary_u_alpha": "Krippendorff's |u-alpha (segmentation)", "cu_alpha": "Krippendorff's cu-alpha (codes)",
-}
 SWEEP_S = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0)
 BOOTSTRAP = 1000  # resamples of videos for the CIs of the unitizing alphas
 

@@ -7,23 +7,24 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from irrkit.analysis.item import TITLES
 from irrkit.codebooks.codebook import Gate
 from irrkit.outputs.escaping import md, md_line, workflow_command, xml_attr, xml_content
+from irrkit.statistics.registry import name as stat_name
 
 if TYPE_CHECKING:
     from irrkit.workflows.gates import GateResult
 
 
-def coverage_markdown(cover: Sequence[tuple[Gate, list[str], list[str]]]) -> str:
-    """The "which items each gate covered" section of the summary."""
+def coverage_markdown(cover: Sequence[tuple[Gate, list[str], list[str], str]]) -> str:
+    """The "which items each gate covered" section of the summary (``gates.coverage``: each gate, its items,
+    those left out, and the statistic's name)."""
     if not cover:
         return ""
     lines = ["", "### Gates and the items they cover", "", "| gate | minimum | items gated | not gated (statistic "
              "not reported for the item's level, or the item has its own gate) |", "|---|---:|---|---|"]
-    for g, covered, skipped in cover:
+    for g, covered, skipped, *named in cover:
         scope = f"{md(g.item)}: " if g.item is not None else "all items: "
-        lines.append(f"| {scope}{md(TITLES.get(g.statistic, g.statistic))} | {g.minimum:.2f} | "
+        lines.append(f"| {scope}{md(named[0] if named else stat_name(g.statistic))} | {g.minimum:.2f} | "
                      f"{', '.join(md(i) for i in covered) or 'none'} | {', '.join(md(i) for i in skipped)} |")
     return "\n".join(lines) + "\n"
 
@@ -80,7 +81,7 @@ def summary_markdown(results: Sequence[GateResult], title: str = "irrkit reliabi
     for r in results:
         ci = f"[{r.ci_low:.3f}, {r.ci_high:.3f}]" if r.ci_low is not None and r.ci_high is not None else ""
         val = f"{r.value:.3f}" if r.value is not None else "undefined"
-        lines.append(f"| {'✅' if r.passed else '❌'} | {md(r.item)} | {md(TITLES.get(r.statistic, r.statistic))} | "
+        lines.append(f"| {'✅' if r.passed else '❌'} | {md(r.item)} | {md(r.name or stat_name(r.statistic))} | "
                      f"{val} | {ci} | {r.minimum:.2f} | {r.on} |")
     if failed:
         lines += ["", "### Why", ""] + [f"- **{md(r.item)}**: {md(r.message)}" for r in failed]
@@ -96,5 +97,6 @@ def summary_problems(problems: Sequence[str], title: str = "irrkit") -> str:
 
 def github_annotations(results: Sequence[GateResult], file: str | None = None) -> list[str]:
     """``::error`` workflow commands for failing items (GitHub Actions); every field escaped."""
-    return [workflow_command("error", r.message, file=file, title=f"irrkit gate: {r.item} {r.statistic}")
+    return [workflow_command("error", r.message, file=file, title=f"irrkit gate: {r.item} "
+                             f"{r.name or stat_name(r.statistic)}")
             for r in results if not r.passed]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from irrkit.analysis.diagnostics import TITLE, Diagnostics, summary_text
+from irrkit.analysis.diagnostics import Diagnostics, summary_text
 from irrkit.analysis.item import ItemResult
+from irrkit.statistics.registry import name as stat_name
 
 CODER_FIELDS = ("item", "coder", "n_rated", "n_missing", "distribution", "mean", "sd", "with_others_statistic",
                 "with_others", "without_statistic", "without", "change", "lowers_most")
@@ -47,7 +48,7 @@ def pair_rows(items: Sequence[ItemResult]) -> list[dict[str, Any]]:
         for p in d.pairs:
             for key, c in p.statistics.items():
                 rows.append({"item": it.item, "coder_a": p.a, "coder_b": p.b, "n_units": p.n_units,
-                             "statistic": key, "name": TITLE.get(key, key), "value": c.value, "se": c.se,
+                             "statistic": key, "name": stat_name(key), "value": c.value, "se": c.se,
                              "ci_low": c.ci_low, "ci_high": c.ci_high, "p_value": c.p_value, "status": c.status,
                              "reason": c.reason or ""})
     return rows
@@ -69,11 +70,11 @@ def markdown_lines(items: Sequence[ItemResult], esc: Callable[[str], str] = str)
         d = it.diagnostics
         loo, first = d.leave_one_out, d.statistics[0]
         means = d.mean_with_others(first)
-        head = f"### {esc(it.item)}: {TITLE.get(loo.statistic, loo.statistic)} {f(loo.full.value)} with all coders"
+        head = f"### {esc(it.item)}: {loo.name} {f(loo.full.value)} with all coders"
         if d.light_kappa is not None:
             head += f"; Light's kappa {f(d.light_kappa.value) if d.light_kappa.ok else 'undefined'}"
-        out += [head, "", f"| coder | rated | missing | mean {TITLE[first]} with others | "
-                f"{TITLE.get(loo.statistic, loo.statistic)} without | change |", "|---|---:|---:|---:|---:|---:|"]
+        out += [head, "", f"| coder | rated | missing | mean {stat_name(first)} with others | "
+                f"{loo.name} without | change |", "|---|---:|---:|---:|---:|---:|"]
         for p in d.profiles:
             w = loo.without.get(p.coder)
             ch = loo.change(p.coder)

@@ -18,7 +18,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from irrkit.statistics.interpret import SCALE_TITLES, SCALES
+from irrkit.statistics.interpret import SCALES
+from irrkit.statistics.registry import SCALE_TITLES, in_text, source
+from irrkit.statistics.registry import name as stat_name
 
 # light band colours, worst to best (a red-to-green ramp that prints legibly in grey too)
 BAND_COLOURS = ("#f6c6c1", "#f9dcc0", "#fbeec4", "#e4efc6", "#c9e5c2", "#a9d8b8")
@@ -290,7 +292,8 @@ def per_category(cats: Sequence[dict[str, Any]], title: str = "") -> Any:
     p.spines()
     p.ylabels(range(len(cats)), labels)
     p.xnumbers(x0, 1.0)
-    p.xlabel("bars: category kappa with 95% CI (Fleiss 1971); red tick: Gwet's AC1; n: ratings")
+    p.xlabel(f"bars: category {stat_name('fleiss_kappa')} with 95% CI ({in_text(source('fleiss_kappa'))}); red tick: "
+             f"{stat_name('gwet_ac1')}; n: ratings")
     p.title(title)
     return p.fig
 

@@ -13,7 +13,8 @@ from irrkit.workflows import gates as gate
 if TYPE_CHECKING:
     pass
 from irrkit.outputs.escaping import md, md_line
-from irrkit.workflows.training import HANDOUT_FIELDS, TITLE, TrainingResult, passed
+from irrkit.statistics.registry import name as stat_name
+from irrkit.workflows.training import HANDOUT_FIELDS, TrainingResult, passed
 
 SUMMARY_FIELDS = ("trainee", "item", "level", "statistic", "name", "value", "se", "ci_low", "ci_high",
                   "n_units", "minimum", "compared", "gate", "status", "reason")
@@ -28,7 +29,7 @@ def summary_rows(res: TrainingResult, results: dict[str, list[gate.GateResult]])
             for key, s in p.statistics.items():
                 g = gates.get((item, key))
                 rows.append({"trainee": c, "item": item, "level": p.level, "statistic": key,
-                             "name": TITLE.get(key, key), "value": s.value, "se": s.se, "ci_low": s.ci_low,
+                             "name": stat_name(key), "value": s.value, "se": s.se, "ci_low": s.ci_low,
                              "ci_high": s.ci_high, "n_units": p.n_units, "minimum": g.minimum if g else None,
                              "compared": g.on if g else "",
                              "gate": "" if g is None else "pass" if g.passed else "fail",
@@ -63,7 +64,7 @@ def handout_markdown(res: TrainingResult, coder: str, results: Sequence[gate.Gat
             g = gates.get((item, key))
             verdict = "" if g is None else f"{'✅ pass' if g.passed else '❌ fail'} (min {g.minimum:.2f})"
             val = fmt(s.value) if s.ok else "undefined"
-            lines.append(f"| {md(item)} | {md(TITLE.get(key, key))} | {val} | {ci_text(s.ci_low, s.ci_high)} | "
+            lines.append(f"| {md(item)} | {md(stat_name(key))} | {val} | {ci_text(s.ci_low, s.ci_high)} | "
                          f"{p.n_units} | {verdict} |")
     lines.append("")
     if not rows:
@@ -126,7 +127,7 @@ def report_markdown(res: TrainingResult, results: dict[str, list[gate.GateResult
     names = res.matrix_coders
     for item, mats in res.matrix.items() if len(res.coders) > 1 else ():
         for key, m in mats.items():
-            lines += [f"## {md_line(TITLE.get(key, key))} between coders, {md_line(item)}", "",
+            lines += [f"## {md_line(stat_name(key))} between coders, {md_line(item)}", "",
                       "| | " + " | ".join(md(x) for x in names) + " |", "|---|" + "---:|" * len(names)]
             lines += [f"| **{md(a)}** | " + " | ".join("—" if v is None else fmt(v) for v in m[x]) + " |"
                       for x, a in enumerate(names)] + [""]

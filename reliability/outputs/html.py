@@ -12,18 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from irrkit import __version__
-from irrkit.statistics.interpret import SCALE_TITLES
-
-TITLES = {
-    "percent_agreement": "Percent agreement", "fleiss_kappa": "Fleiss' kappa", "gwet_ac1": "Gwet's AC1",
-    "gwet_ac2": "Gwet's AC2", "krippendorff_alpha": "Krippendorff's alpha", "conger_kappa": "Conger's kappa",
-    "brennan_prediger": "Brennan-Prediger", "cohen_kappa": "Cohen's kappa", "scott_pi": "Scott's pi",
-    "icc1": "ICC(1)", "icc2": "ICC(A,1)", "icc3": "ICC(C,1)", "icc1k": "ICC(k)", "icc2k": "ICC(A,k)",
-    "icc3k": "ICC(C,k)", "mean_abs_diff": "Mean abs. diff.", "light_kappa": "Light's kappa",
-}
-FOREST_NOMINAL = ("fleiss_kappa", "gwet_ac1", "krippendorff_alpha", "cohen_kappa", "conger_kappa",
-                  "brennan_prediger", "percent_agreement")
-FOREST_SCALE = ("icc2", "icc3", "icc1", "icc2k", "gwet_ac2", "krippendorff_alpha", "percent_agreement")
+from irrkit.statistics import registry
+from irrkit.statistics.registry import SCALE_TITLES
+from irrkit.statistics.registry import name as stat_name
 
 CSS = """
 :root{--ink:#1f2933;--muted:#5f6b78;--line:#d5dbe1;--pass:#1e7b45;--fail:#b3261e;--bg:#fff}
@@ -143,9 +134,28 @@ def _episode_view(it: dict[str, Any]) -> dict[str, Any]:
             "primary": primary, "coefficients": stats, "notes": it.get("notes") or []}
 
 
+def _name(it: dict[str, Any], key: str) -> str:
+    """A statistic of an item as the registry names it: with the item's weights; a time-coded item's
+    time-based statistics as such ('Time-unit Cohen's kappa')."""
+    return stat_name(key, it.get("weights"), time=str(it.get("level", "")).startswith(registry.EPISODES))
+
+
+def _gate_cell(gates: list[dict[str, Any]]) -> str:
+    """The overview's gate cell: each gate of the item with the statistic it gated and that statistic's value
+    (estimate or CI lower bound, as compared)."""
+    parts = []
+    for g in gates:
+        cls, word = ("pass", "pass") if g["passed"] else ("fail", "FAIL")
+        got = g.get("value") if g.get("on", "estimate") == "estimate" else g.get("ci_low")
+        what = "" if g.get("on", "estimate") == "estimate" else " (CI lower bound)"
+        parts.append(f'<span class="{cls}">{word}</span> {esc(stat_name(g["statistic"], g.get("weights")))} '
+                     f"{num(got) if got is not None else 'undefined'}{what} ≥ {g['minimum']:.2f}")
+    return "<br>".join(parts)
+
+
 def _forest_rows(item: dict[str, Any]) -> list[dict[str, Any]]:
     coefs = item["coefficients"]
-    order = FOREST_NOMINAL if item["level"] == "nominal" else FOREST_SCALE
+    order = registry.FOREST[registry.kind(item["level"])] if item["level"] in registry.LEVELS else ()
     keys = [item["primary"]] + [k for k in order if k in coefs and k != item["primary"]]
     if item["level"].startswith("episodes"):
         keys = [item["primary"]] + [k for k in coefs if k != item["primary"]]
@@ -155,7 +165,7 @@ def _forest_rows(item: dict[str, Any]) -> list[dict[str, Any]]:
         if not c or c.get("value") is None:
             continue
         interp = c.get("interpretation") or {}
-        rows.append({"key": k, "name": TITLES.get(k, k), "value": c["value"], "ci_low": c.get("ci_low"),
+        rows.append({"key": k, "name": _name(item, k), "value": c["value"], "ci_low": c.get("ci_low"),
                      "ci_high": c.get("ci_high"), "scale": interp.get("scale"), "label": interp.get("label"),
                      "primary": k == item["primary"]})
     return rows
@@ -186,11 +196,11 @@ def check_report(doc: dict[str, Any], title: str | None = None, gates: list[dict
     for it in items:
         c = it["coefficients"].get(it["primary"], {})
         g = by_item.get(it["item"], [])
-        verdict = ("" if not g else '<span class="pass">pass</span>' if all(x["passed"] for x in g)
-                   else '<span class="fail">FAIL</span>')
+        weights = it.get("weights")
+        verdict = _gate_cell([{**x, "weights": weights} for x in g])
         rows.append([f'<a href="#item-{_slug(it["item"])}">{esc(it["item"])}</a>', esc(it["level"]),
                      str(it["n_units"]), str(it["n_coders"]), str(it.get("n_ratings", "")),
-                     esc(TITLES.get(it["primary"], it["primary"])),
+                     esc(_name(it, it["primary"])),
                      num(c.get("value")) if c.get("value") is not None else f"undefined: {esc(c.get('reason'))}",
                      ci(c), esc((c.get("interpretation") or {}).get("label") or ""), verdict])
     page.add("<h2>Overview</h2>", _table(["item", "level", "units", "coders", "ratings", "primary statistic",
@@ -220,7 +230,7 @@ def _check_item(page: _Page, it: dict[str, Any], gates: list[dict[str, Any]]) ->
         interp = c.get("interpretation") or {}
         value = num(c["value"]) if c.get("value") is not None else f"undefined: {esc(c.get('reason'))}"
         boot = c.get("bootstrap")
-        rows.append([esc(TITLES.get(key, key)), value, num(c.get("se")), ci(c),
+        rows.append([esc(_name(it, key)), value, num(c.get("se")), ci(c),
                      ci(boot) if boot else "", num(c.get("p_value")),
                      esc(interp.get("label") or ""), esc(SCALE_TITLES.get(interp.get("scale") or "", ""))])
         classes.append("primary" if key == it["primary"] else "")
@@ -281,9 +291,9 @@ def _diagnostics(page: _Page, name: str, d: dict[str, Any], it: dict[str, Any]) 
     mad = first == "mean_abs_diff"
     page.figure(f"{name}-coder-matrix",
                 figures.heatmap(d["matrix"][first], [f"{k} {c}" for k, c in zip(short, coders)], short,
-                                f"{name}: {TITLES.get(first, first)} between coders", vmin=0.0 if not mad else 0.0,
+                                f"{name}: {stat_name(first)} between coders", vmin=0.0 if not mad else 0.0,
                                 vmax=1.0, reverse=mad),
-                f"{name}: coder x coder matrix of {TITLES.get(first, first)} on the units both coders rated.")
+                f"{name}: coder x coder matrix of {stat_name(first)} on the units both coders rated.")
     if d["coder_profiles"] and d["coder_profiles"][0].get("distribution"):
         cats = list(d["coder_profiles"][0]["distribution"])
         counts = [[p.get("distribution", {}).get(c, 0) for c in cats] for p in d["coder_profiles"]]
@@ -332,7 +342,7 @@ def training_report(doc: dict[str, Any], history: list[dict[str, Any]] | None = 
                 g = gates.get(key)
                 cell = "" if g is None else (f'<span class="{"pass" if g["passed"] else "fail"}">'
                                              f'{"pass" if g["passed"] else "FAIL"} ≥ {g["minimum"]:.2f}</span>')
-                rows.append([esc(item) if k == 0 else "", esc(TITLES.get(key, key)),
+                rows.append([esc(item) if k == 0 else "", esc(stat_name(key)),
                              num(s.get("value")) if s.get("value") is not None else
                              f"undefined: {esc(s.get('reason'))}", ci(s), str(d["n_units"]) if k == 0 else "", cell])
         page.add(_table(["item", "statistic", "value", "95% CI", "units", "gate"], rows, {2, 4}))
@@ -355,8 +365,8 @@ def training_report(doc: dict[str, Any], history: list[dict[str, Any]] | None = 
             key = next(k for k in mats if k in ("cohen_kappa", "icc2"))
             page.figure(f"{item}-coder-matrix",
                         figures.heatmap(mats[key], [f"{k} {c}" for k, c in zip(short, coders)], short,
-                                        f"{item}: {TITLES[key]} between coders"),
-                        f"{item}: {TITLES[key]} between reference and trainees on the units both rated.")
+                                        f"{item}: {stat_name(key)} between coders"),
+                        f"{item}: {stat_name(key)} between reference and trainees on the units both rated.")
         page.add("</section>")
     if history:
         _trend(page, history)
@@ -387,9 +397,9 @@ def _trend(page: _Page, history: list[dict[str, Any]]) -> None:
                        .get(key, {}).get("value")) for r in rounds] for c in names}
         if not any(v is not None for ys in series.values() for v in ys):
             continue
-        page.figure(f"{item}-trend", figures.trend(labels, series, minimum.get(item), f"{item}: {TITLES[key]}",
-                                                    TITLES[key]),
-                    f"{item}: each trainee's {TITLES[key]} over the rounds of the history.")
+        page.figure(f"{item}-trend", figures.trend(labels, series, minimum.get(item), f"{item}: {stat_name(key)}",
+                                                    stat_name(key)),
+                    f"{item}: each trainee's {stat_name(key)} over the rounds of the history.")
     page.add("</section>")
 
 

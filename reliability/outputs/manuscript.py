@@ -17,76 +17,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from irrkit import __version__
+from irrkit.statistics import registry
+from irrkit.statistics.sources import IN_TEXT, REFERENCES, SCALE_SOURCE
 
 MINUS = "\u2212"
-SYMBOL = {"fleiss_kappa": "Fleiss' κ", "cohen_kappa": "Cohen's κ", "conger_kappa": "Conger's κ",
-          "scott_pi": "Scott's π", "gwet_ac1": "AC1", "gwet_ac2": "AC2", "krippendorff_alpha": "Krippendorff's α",
-          "brennan_prediger": "Brennan-Prediger κ", "percent_agreement": "percent agreement",
-          "icc1": "ICC(1)", "icc2": "ICC(A,1)", "icc3": "ICC(C,1)", "icc1k": "ICC(k)", "icc2k": "ICC(A,k)",
-          "icc3k": "ICC(C,k)"}
-ICC_MODEL = {
-    "en": {"icc1": "one-way random effects, absolute agreement, single rater",
-           "icc2": "two-way random effects, absolute agreement, single rater",
-           "icc3": "two-way mixed effects, consistency, single rater",
-           "icc1k": "one-way random effects, absolute agreement, mean of k raters",
-           "icc2k": "two-way random effects, absolute agreement, mean of k raters",
-           "icc3k": "two-way mixed effects, consistency, mean of k raters"},
-    "de": {"icc1": "einfaktorielles Modell mit zufälligen Effekten, absolute Übereinstimmung, Einzelrater",
-           "icc2": "zweifaktorielles Modell mit zufälligen Effekten, absolute Übereinstimmung, Einzelrater",
-           "icc3": "zweifaktorielles gemischtes Modell, Konsistenz, Einzelrater",
-           "icc1k": "einfaktorielles Modell mit zufälligen Effekten, absolute Übereinstimmung, Mittel von k Ratern",
-           "icc2k": "zweifaktorielles Modell mit zufälligen Effekten, absolute Übereinstimmung, Mittel von k "
-                    "Ratern",
-           "icc3k": "zweifaktorielles gemischtes Modell, Konsistenz, Mittel von k Ratern"},
-}
-CITE = {"fleiss_kappa": "fleiss1971", "cohen_kappa": "cohen1960", "conger_kappa": "conger1980",
-        "scott_pi": "scott1955", "gwet_ac1": "gwet2008", "gwet_ac2": "gwet2014",
-        "krippendorff_alpha": "krippendorff2004",
-        "brennan_prediger": "brennan1981", "icc1": "shrout1979", "icc2": "mcgraw1996", "icc3": "mcgraw1996",
-        "icc1k": "shrout1979", "icc2k": "mcgraw1996", "icc3k": "mcgraw1996", "landis_koch": "landis1977",
-        "koo_li": "koo2016", "krippendorff": "krippendorff2004", "cicchetti": "cicchetti1994",
-        "fleiss": "fleiss1981", "altman": "altman1991"}
-IN_TEXT = {"fleiss1971": "Fleiss, 1971", "cohen1960": "Cohen, 1960", "conger1980": "Conger, 1980",
-           "scott1955": "Scott, 1955", "gwet2008": "Gwet, 2008", "gwet2014": "Gwet, 2014",
-           "krippendorff2004": "Krippendorff, 2004", "brennan1981": "Brennan & Prediger, 1981",
-           "shrout1979": "Shrout & Fleiss, 1979", "mcgraw1996": "McGraw & Wong, 1996", "landis1977":
-           "Landis & Koch, 1977", "koo2016": "Koo & Li, 2016", "cicchetti1994": "Cicchetti, 1994",
-           "fleiss1981": "Fleiss, 1981", "altman1991": "Altman, 1991", "lombard2002": "Lombard et al., 2002"}
-REFERENCES = {
-    "altman1991": "Altman, D. G. (1991). *Practical statistics for medical research*. Chapman and Hall.",
-    "brennan1981": "Brennan, R. L., & Prediger, D. J. (1981). Coefficient kappa: Some uses, misuses, and "
-                   "alternatives. *Educational and Psychological Measurement, 41*(3), 687–699.",
-    "cicchetti1994": "Cicchetti, D. V. (1994). Guidelines, criteria, and rules of thumb for evaluating normed and "
-                     "standardized assessment instruments in psychology. *Psychological Assessment, 6*(4), 284–290.",
-    "cohen1960": "Cohen, J. (1960). A coefficient of agreement for nominal scales. *Educational and Psychological "
-                 "Measurement, 20*(1), 37–46.",
-    "conger1980": "Conger, A. J. (1980). Integration and generalization of kappas for multiple raters. "
-                  "*Psychological Bulletin, 88*(2), 322–328.",
-    "fleiss1971": "Fleiss, J. L. (1971). Measuring nominal scale agreement among many raters. *Psychological "
-                  "Bulletin, 76*(5), 378–382.",
-    "fleiss1981": "Fleiss, J. L. (1981). *Statistical methods for rates and proportions* (2nd ed.). Wiley.",
-    "gwet2008": "Gwet, K. L. (2008). Computing inter-rater reliability and its variance in the presence of high "
-                "agreement. *British Journal of Mathematical and Statistical Psychology, 61*(1), 29–48.",
-    "gwet2014": "Gwet, K. L. (2014). *Handbook of inter-rater reliability* (4th ed.). Advanced Analytics.",
-    "koo2016": "Koo, T. K., & Li, M. Y. (2016). A guideline of selecting and reporting intraclass correlation "
-               "coefficients for reliability research. *Journal of Chiropractic Medicine, 15*(2), 155–163.",
-    "krippendorff2004": "Krippendorff, K. (2004). *Content analysis: An introduction to its methodology* (2nd "
-                        "ed.). Sage.",
-    "landis1977": "Landis, J. R., & Koch, G. G. (1977). The measurement of observer agreement for categorical "
-                  "data. *Biometrics, 33*(1), 159–174.",
-    "lombard2002": "Lombard, M., Snyder-Duch, J., & Bracken, C. C. (2002). Content analysis in mass "
-                   "communication: Assessment and reporting of intercoder reliability. *Human Communication "
-                   "Research, 28*(4), 587–604.",
-    "mcgraw1996": "McGraw, K. O., & Wong, S. P. (1996). Forming inferences about some intraclass correlation "
-                  "coefficients. *Psychological Methods, 1*(1), 30–46.",
-    "scott1955": "Scott, W. A. (1955). Reliability of content analysis: The case of nominal scale coding. "
-                 "*Public Opinion Quarterly, 19*(3), 321–325.",
-    "shrout1979": "Shrout, P. E., & Fleiss, J. L. (1979). Intraclass correlations: Uses in assessing rater "
-                  "reliability. *Psychological Bulletin, 86*(2), 420–428.",
-}
-SCALE_NAME = {"landis_koch": "Landis & Koch, 1977", "koo_li": "Koo & Li, 2016", "krippendorff":
-              "Krippendorff, 2004", "cicchetti": "Cicchetti, 1994", "fleiss": "Fleiss, 1981",
-              "altman": "Altman, 1991"}
+# names, symbols, ICC models, sources and references: the registry of statistics (statistics/registry.py,
+# statistics/sources.py); the benchmark scales in the text as their sources are cited
+SCALE_NAME = {k: IN_TEXT[c] for k, c in SCALE_SOURCE.items()}
 WORDS = {
     "en": {"table": "Table", "title": "Inter-Rater Reliability per Item", "item": "Item", "level": "Level",
            "units": "Units", "coders": "Coders", "ratings": "Ratings (missing)", "statistic": "Statistic",
@@ -149,12 +86,12 @@ def _missing(it: dict[str, Any]) -> int:
 
 
 def statistic_name(key: str, it: dict[str, Any], lang: str = "en") -> str:
-    name = SYMBOL.get(key, key)
-    if key.startswith("icc"):
-        return f"{name} ({ICC_MODEL[lang][key]})"
-    if key in ("gwet_ac2",) or (it.get("weights") not in (None, "identity") and key != "krippendorff_alpha"):
-        return f"{name} ({it.get('weights')} {'weights' if lang == 'en' else 'Gewichte'})"
-    return name
+    """The table's statistic: its symbol (registry.symbol) with the item's weights when weighted, an ICC with
+    its model, type and definition."""
+    model = registry.model(key, lang)
+    if model:
+        return f"{registry.symbol(key, lang=lang)} ({model})"
+    return registry.symbol(key, it.get("weights"), lang)
 
 
 def rows(doc: dict[str, Any], lang: str = "en") -> list[Row]:
@@ -318,19 +255,20 @@ def methods(doc: dict[str, Any], lang: str = "en") -> str:
             if r.item != it["item"]:
                 continue
             c = r.coef
-            cite = CITE.get(r.key)
+            cite = registry.source(r.key)
             if cite:
                 cited.append(cite)
             scale = (c.get("interpretation") or {}).get("scale")
-            if scale and CITE.get(scale):
-                cited.append(CITE[scale])
+            if scale and registry.source(scale):
+                cited.append(registry.source(scale))
+            sym = registry.symbol(r.key, it.get("weights"), lang)
             if c.get("value") is None:
-                sentences.append(f"{SYMBOL.get(r.key, r.key)} {'nicht definiert' if lang == 'de' else 'undefined'}"
+                sentences.append(f"{sym} {'nicht definiert' if lang == 'de' else 'undefined'}"
                                  f" ({c.get('reason')})")
                 continue
-            s = f"{SYMBOL.get(r.key, r.key)} = {r.value}, {'95%-KI' if lang == 'de' else '95% CI'} {r.ci}"
-            if r.key.startswith("icc"):
-                model = ICC_MODEL[lang][r.key]
+            s = f"{sym} = {r.value}, {'95%-KI' if lang == 'de' else '95% CI'} {r.ci}"
+            if registry.model(r.key):
+                model = registry.model(r.key, lang)
                 reml = "REML" in (c.get("method") or "")
                 if lang == "de":
                     how = ("REML-Schätzung aus allen Ratings" if reml else

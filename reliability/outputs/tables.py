@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 from irrkit import __version__
-from irrkit.analysis.item import TITLES, ItemResult, Options
+from irrkit.analysis.item import ItemResult, Options
 from irrkit.outputs.escaping import FORMULA_START, csv_value, md, md_line, plain, terminal
 from irrkit.ratings import ItemRatings
-from irrkit.statistics import interpret
+from irrkit.statistics import interpret, registry
 
 SUMMARY_FIELDS = ("item", "level", "weights", "statistic", "name", "primary", "n_units", "n_coders", "n_ratings",
                   "n_missing", "value", "se", "ci_low", "ci_high", "p_value", "pa", "pe", "f", "df1", "df2",
@@ -65,8 +65,8 @@ def summary_rows(items: Sequence[ItemResult], opts: Options, primary_only: bool 
                 "n_units": c.n_units or it.n_units,
                 "n_coders": it.n_coders, "value": c.value, "se": c.se, "ci_low": c.ci_low, "ci_high": c.ci_high,
                 "p_value": c.p_value, "pa": c.pa, "pe": c.pe,
-                "interpretation": interpret.label(c.value, scale) if c.ok and key != "percent_agreement" else "",
-                "scale": interpret.SCALE_TITLES[scale] if key != "percent_agreement" else "",
+                "interpretation": interpret.label(c.value, scale) if c.ok and registry.benchmarked(key) else "",
+                "scale": registry.scale_title(scale) if registry.benchmarked(key) else "",
                 "status": c.status, "reason": c.reason or "",
             })
             boot = c.extra.get("bootstrap") or {}
@@ -264,15 +264,14 @@ def _disagreements_csv(rows: DisagreementRows, dialect: CsvDialect, chunk: int =
 
 
 # The statistics each kind of item reports (the terminal table shows the MAIN ones; --all every one computed)
-MAIN_NOMINAL = ("percent_agreement", "fleiss_kappa", "gwet_ac1", "krippendorff_alpha", "cohen_kappa")
-MAIN_SCALE = ("icc2", "icc3", "icc1", "gwet_ac2", "krippendorff_alpha", "percent_agreement")
-REPORTED = {"nominal": (*MAIN_NOMINAL, "conger_kappa", "brennan_prediger", "scott_pi"),
-            "scale": (*MAIN_SCALE, "icc1k", "icc2k", "icc3k")}
+MAIN_NOMINAL = registry.MAIN["nominal"]
+MAIN_SCALE = registry.MAIN["scale"]
+REPORTED = registry.REPORTED
 
 
 def main_statistics(it: ItemResult) -> list[str]:
     """The statistics an item's table shows by default, its primary statistic first."""
-    keys = [k for k in (MAIN_NOMINAL if it.level == "nominal" else MAIN_SCALE) if k in it.coefficients]
+    keys = [k for k in registry.MAIN[registry.kind(it.level)] if k in it.coefficients]
     if it.primary not in keys:
         keys.insert(0, it.primary)
     keys.sort(key=lambda k: k != it.primary)
@@ -283,15 +282,14 @@ def reported_statistics(it: ItemResult) -> set[str]:
     """The statistics reported for an item of this level (where a gate for all items applies): the nominal
     family for nominal items, ICCs, AC2, alpha and agreement for ordinal/interval/ratio items, and the primary."""
     primary = getattr(it, "primary", None)
-    return {*REPORTED["nominal" if getattr(it, "level", None) == "nominal" else "scale"], primary} & set(
+    return {*registry.REPORTED[registry.kind(getattr(it, "level", None))], primary} & set(
         it.coefficients)
 
 
 def statistic_name(key: str, weights: str | None = None) -> str:
-    """The one label of a statistic in every table: weighted percent agreement is 'Agreement (quadratic)'."""
-    if key == "percent_agreement" and weights not in ("identity", None):
-        return f"Agreement ({weights})"
-    return TITLES.get(key, key)
+    """The one label of a statistic in every table (registry.name): weighted statistics are named with their
+    weights, 'Percent agreement (quadratic weights)'."""
+    return registry.name(key, weights)
 
 
 def fmt(x: Any, digits: int = 3) -> str:

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 from irrkit.episodes.timecode import fmt_time
-from irrkit.episodes.video import TITLES, VideoResult
+from irrkit.episodes.video import VideoResult
+from irrkit.statistics.registry import name as stat_name
 from irrkit.statistics.results import Coefficient, finite_or_none
 
 
@@ -15,22 +16,22 @@ MATRIX_MAX = 65  # codes in use (+ 'no code') up to which the coincidence matric
 
 
 def _coef_row(item: str, key: str, name: str, c: Coefficient) -> dict[str, Any]:
-    return {"item": item, "statistic": key, "name": name, "value": finite_or_none(c.value), "se": finite_or_none(c.se),
-            "ci_low": finite_or_none(c.ci_low), "ci_high": finite_or_none(c.ci_high), "n": c.n_units, "status": c.status,
-            "reason": c.reason or "", "method": c.method}
+    return {"item": item, "statistic": key, "name": name, "value": finite_or_none(c.value),
+            "se": finite_or_none(c.se), "ci_low": finite_or_none(c.ci_low), "ci_high": finite_or_none(c.ci_high),
+            "n": c.n_units, "status": c.status, "reason": c.reason or "", "method": c.method}
 
 
 def summary_rows(res: VideoResult) -> list[dict[str, Any]]:
     out = []
     for key, c in res.coefficients.items():
-        out.append(_coef_row(res.item, key, TITLES.get(key, key), c))
+        out.append(_coef_row(res.item, key, stat_name(key, time=True), c))
     for t in res.time if res.es.spec.overlap else []:
         for key in ("percent_agreement", "cohen_kappa", "fleiss_kappa"):
             c = t.coefficients.get(key)
             if c is not None:
-                out.append(_coef_row(t.what, key, TITLES.get(key, key), c))
+                out.append(_coef_row(t.what, key, stat_name(key, time=True), c))
     for code, c in (res.unitizing.per_code.items() if res.unitizing else ()):
-        out.append(_coef_row(f"{res.item}: {code}", "ku_alpha", f"Krippendorff's ({code})u-alpha", c))
+        out.append(_coef_row(f"{res.item}: {code}", "ku_alpha", stat_name("ku_alpha", code=code), c))
     return out
 
 
@@ -43,7 +44,8 @@ def pair_rows(res: VideoResult) -> list[dict[str, Any]]:
         tp = tpairs.get((a, b), {})
         rows.append({"item": res.item, "coder_a": names[a], "coder_b": names[b],
                      "time_kappa": finite_or_none(tp["cohen_kappa"].value) if tp.get("cohen_kappa") else None,
-                     "tolerance_kappa": finite_or_none(tp["tolerance_kappa"].value) if tp.get("tolerance_kappa") else None,
+                     "tolerance_kappa": (finite_or_none(tp["tolerance_kappa"].value) if tp.get("tolerance_kappa")
+                                         else None),
                      "event_kappa": finite_or_none(p.coefficients["event_kappa"].value),
                      "matched_kappa": finite_or_none(p.coefficients["matched_kappa"].value),
                      "agreements": p.agreements, "code_disagreements": p.code_disagreements,
@@ -81,7 +83,8 @@ def to_json(res: VideoResult, sweep: list[dict[str, Any]] | None = None) -> dict
     out: dict[str, Any] = {
         "item": res.item, "kind": "episodes", "videos": es.videos, "coders": es.coders, "codes": list(es.spec.codes),
         "n_episodes": len(es), "step_s": es.spec.step, "tolerance_s": es.spec.tolerance, "match_rule": res.rule,
-        "primary": res.primary, "statistics": {k: c.to_dict() for k, c in res.coefficients.items()},
+        "primary": res.primary,
+        "statistics": {k: {**c.to_dict(), "name": stat_name(k, time=True)} for k, c in res.coefficients.items()},
         "time_based": [{"what": t.what, "n_units": t.n_units, "labels": t.labels,
                         "coefficients": {k: c.to_dict() for k, c in t.coefficients.items()},
                         "tolerance": {k: c.to_dict() for k, c in t.tolerance.items()}} for t in res.time],
@@ -112,7 +115,7 @@ def markdown(results: list[VideoResult], title: str) -> str:
                   "| statistic | value | 95% CI | n | note |", "|---|---:|---|---:|---|"]
         for k, c in r.coefficients.items():
             ci = f"[{f(c.ci_low)}, {f(c.ci_high)}]" if c.ci_low is not None else ""
-            lines.append(f"| {TITLES.get(k, k)} | {f(c.value) if c.ok else 'undefined'} | {ci} | {c.n_units} | "
+            lines.append(f"| {stat_name(k, time=True)} | {f(c.value) if c.ok else 'undefined'} | {ci} | {c.n_units} | "
                          f"{(c.reason or '').replace('|', '/')} |")
         lines += ["", *(f"- {n}" for n in r.notes), ""]
     return "\n".join(lines)

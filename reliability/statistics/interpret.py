@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import math
 
+from irrkit.statistics.registry import SCALE_TITLES as SCALE_TITLES  # re-exported: the one list is the registry
+
 SCALES: dict[str, tuple[tuple[float, str], ...]] = {
     "landis_koch": ((0.0, "Poor"), (0.2, "Slight"), (0.4, "Fair"), (0.6, "Moderate"), (0.8, "Substantial"),
                     (1.0, "Almost perfect")),
@@ -23,9 +25,6 @@ SCALES: dict[str, tuple[tuple[float, str], ...]] = {
     "cicchetti": ((0.4, "Poor"), (0.6, "Fair"), (0.75, "Good"), (1.0, "Excellent")),
     "krippendorff": ((0.667, "Unacceptable"), (0.8, "Tentative"), (1.0, "Acceptable")),
 }
-SCALE_TITLES = {"landis_koch": "Landis & Koch (1977)", "fleiss": "Fleiss (1981)", "altman": "Altman (1991)",
-                "koo_li": "Koo & Li (2016)", "cicchetti": "Cicchetti (1994)",
-                "krippendorff": "Krippendorff (2004)"}
 # Koo & Li and Cicchetti read the boundary value as the upper band ("0.75-0.9 good" includes 0.75).
 _CLOSED_BELOW = {"koo_li", "cicchetti", "krippendorff"}
 

@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from irrkit import __version__
-from irrkit.analysis.item import TITLES, ItemResult
+from irrkit.analysis.item import ItemResult
 from irrkit.analysis.pairs import NOMINAL_STATS, SCALE_STATS, _confusion, pair_statistics
 from irrkit.codebooks.codebook import Codebook, Gate, Item
 from irrkit.errors import InputError
 from irrkit.ratings import ItemRatings
 from irrkit.readers import RatingSet
+from irrkit.statistics.registry import name as stat_name
 from irrkit.statistics.results import Coefficient
 from irrkit.workflows import gates as gate
 
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 
 RETEST_SCALE_STATS = ("icc2", "icc3", "mean_abs_diff")
 DEFAULT_GATES = (Gate("cohen_kappa", 0.6), Gate("icc2", 0.6))  # nominal items / scale items
-TITLE = {**TITLES, "mean_abs_diff": "Mean abs. diff."}
 BASE_COLUMNS = ("unit", "coder", "item", "code", "value", "file", "line")
 HANDOUT_FIELDS = ("trainee", "item", "unit", "trainee_code", "trainee_label", "gold_code", "gold_label",
                   "difference", "trainee_definition", "gold_definition", "file", "line")
@@ -342,7 +342,7 @@ def compare_rounds(previous: dict[str, Any], current: dict[str, Any]) -> list[di
             for key, s in d["statistics"].items():
                 v0 = old.get("statistics", {}).get(key, {}).get("value")
                 v1 = s.get("value")
-                rows.append({"trainee": c, "item": item, "statistic": key, "name": TITLE.get(key, key),
+                rows.append({"trainee": c, "item": item, "statistic": key, "name": stat_name(key),
                              "previous": v0, "current": v1,
                              "change": None if v0 is None or v1 is None else v1 - v0,
                              "gated": key in gated, "was_passed": was, "passed": now,

@@ -144,7 +144,7 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
         used: set[str] = set()
         for r in results:
             trainee = r.es.coders[1]
-            lines = [f"- {'passed' if g.passed else 'FAILED'}: {g.statistic}: {g.message}" for g in results_g
+            lines = [f"- {'passed' if g.passed else 'FAILED'}: {g.message}" for g in results_g
                      if g.item == r.item]
             stem = f"handout_{r.es.spec.item}_{unique_filename_part(trainee, used, fallback='trainee')}"
             run.files[out / f"{stem}.md"] = VT.handout_markdown(r, trainee, lines)
