@@ -16,7 +16,7 @@ from itertools import combinations
 from typing import Any
 
 import numpy as np
-from irrkit.episodes import easydiag, events, timeline, unitizing
+from irrkit.episodes import easydiag, events, gamma, timeline, unitizing
 from irrkit.episodes.timecode import EpisodeSet, fmt_time
 from irrkit.statistics.results import Coefficient, finite_or_none, undefined
 
@@ -28,7 +28,7 @@ TITLES = {
     "tolerance_kappa": "time-unit kappa with tolerance", "event_kappa": "event-based kappa (with nil)",
     "matched_kappa": "kappa of matched events' codes", "u_alpha": "Krippendorff's u-alpha",
     "binary_u_alpha": "Krippendorff's |u-alpha (segmentation)", "cu_alpha": "Krippendorff's cu-alpha (codes)",
-    **easydiag.TITLES,
+    **easydiag.TITLES, **gamma.TITLES,
 }
 MAIN = ("percent_agreement", "cohen_kappa", "fleiss_kappa", "gwet_ac1", "krippendorff_alpha", "tolerance_kappa",
         "event_kappa", "matched_kappa", "u_alpha", "binary_u_alpha", "cu_alpha")
@@ -73,8 +73,9 @@ def _mean(key: str, cs: list[Coefficient], what: str) -> Coefficient:
 
 
 def analyse_episodes(es: EpisodeSet, confidence: float = 0.95, rule: str = "onset",
-                     tolerance_ms: int | None = None) -> VideoResult:
-    """Every statistic of one item (see the module docstring)."""
+                     tolerance_ms: int | None = None, with_gamma: bool = False) -> VideoResult:
+    """Every statistic of one item (see the module docstring); ``with_gamma``: also Mathet et al.'s gamma and
+    gamma-cat (optional package, seconds per video: asked for, never by default)."""
     tol = es.spec.tolerance_ms if tolerance_ms is None else tolerance_ms
     m = len(es.coders)
     notes: list[str] = []
@@ -95,6 +96,8 @@ def analyse_episodes(es: EpisodeSet, confidence: float = 0.95, rule: str = "onse
         flat[k] = _mean(k, [p.coefficients[k] for p in pairs], "pair") if pairs else undefined(
             k, "fewer than two coders")
     flat.update(easydiag.coefficients(es))  # ELAN's modified kappa (Holle & Rein 2015): 60% overlap linking
+    if with_gamma:
+        flat.update(gamma.coefficients(es))  # undefined, with the install line, without pygamma-agreement
     un = None
     if es.spec.overlap:
         why = "episodes of this item may overlap: the unitizing alphas need each coder's record to be a partition"
