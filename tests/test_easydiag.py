@@ -29,9 +29,10 @@ A linked pair counts 2, an unmatched episode 1 (rows anna, columns ben)::
 * raw agreement p_o = (2 + 4) / 12 = 1/2; linked share = 8/12 = 2/3
 * ordinary chance p_e = (4*5 + 6*5 + 2*2) / 144 = 54/144 = 3/8; p_oM = (4 + 5 + 2) / 12 = 11/12;
   kappa_max = (11/12 - 3/8) / (1 - 3/8) = 13/15
-* quasi-independence (cell unmatched/unmatched a structural zero): m_ij = a_i b_j. By the symmetry of the
-  column margins b_iconic = b_beat = 0.4 S (S = sum of b), b_unmatched = S/5, a_iconic = 4/S, a_beat = 6/S,
-  so m_iconic,iconic = 1.6 and m_beat,beat = 2.4: p_e(ipf) = 4/12 = 1/3 and kappa_ipf = (1/2 - 1/3) / (2/3) = 1/4
+* quasi-independence (cell unmatched/unmatched a structural zero): m_ij = a_i b_j. Solving the margins by hand:
+  by the symmetry of the column margins b_iconic = b_beat = 0.4 S (S = sum of b), b_unmatched = S/5,
+  a_iconic = 4/S, a_beat = 6/S, so m_iconic,iconic = 1.6 and m_beat,beat = 2.4: p_e(ipf) = 4/12 = 1/3 and
+  kappa_ipf = (1/2 - 1/3) / (2/3) = 1/4
   (ELAN's 20 sweeps from a 0.001 seed come within 3e-5 of it)
 * unmatched excluded: [[2, 0], [2, 4]], p_o = 6/8, p_e = (2*4 + 6*4) / 64 = 1/2, kappa = 1/2, kappa_max = 1/2
 * per code, 2 x 2 tables [[a, b], [c, d]]: iconic a = 2, b = 4 - 2 = 2, c = 5 - 2 = 3, d = 12 - 7 = 5:
@@ -70,7 +71,7 @@ def test_the_hand_tally_through_irrkit_video(stats) -> None:
     assert k["status"] == "ok" and "60% of the longer one" in k["method"]
     assert k["labels"] == ["iconic", "beat", "unmatched"] and k["table"] == TABLE
     assert k["n_units"] == 12 and k["pa"] == pytest.approx(0.5) and k["linked_share"] == pytest.approx(2 / 3)
-    assert k["kappa_ipf_converged"] == pytest.approx(0.25, abs=1e-9)
+    assert k["kappa_ipf_exact"] == pytest.approx(0.25, abs=1e-9)
     assert k["value"] == pytest.approx(0.25, abs=3e-5)  # ELAN's 20 sweeps, 0.001 seed
     assert km["value"] == pytest.approx(13 / 15) and k["kappa_max"] == pytest.approx(13 / 15)
     assert k["kappa_excl_unmatched"] == pytest.approx(0.5) and k["kappa_max_excl_unmatched"] == pytest.approx(0.5)
@@ -131,7 +132,7 @@ def test_chance_agreement_is_the_quasi_independence_fit(seed) -> None:
     t[-1, -1] = 0
     r = easydiag.figures(t, [str(i) for i in range(k)])
     pe = glm_chance(t)
-    assert r.chance_exact == pytest.approx(pe, abs=1e-7)
+    assert r.chance_exact == pytest.approx(pe, abs=1e-9)
     assert r.chance_ipf == pytest.approx(pe, abs=1e-3)  # ELAN's 20 sweeps from a 0.001 seed
     assert glm_chance(np.array(TABLE)) == pytest.approx(1 / 3, abs=1e-7)
 

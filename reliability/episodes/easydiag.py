@@ -34,14 +34,17 @@ theirs is used. The steps, for two coders A and B of one item:
    proportional fitting (Bakeman & Robinson 1994, p. 106): start from 1 in every cell and 0 in the
    unmatched/unmatched cell, then scale rows to the row margins and columns to the column margins, 20 times
    (ELAN: 20 sweeps, rows first; a zero seed or margin is replaced by 0.001 before fitting, so the structural
-   cell starts at 0.001). That is what ``easydiag_kappa`` reports; the fit run to convergence with the cell
-   exactly 0 (the quasi-independence model itself) is given too (``kappa_ipf_converged``): on random tables
+   cell starts at 0.001). That is what ``easydiag_kappa`` reports; the model's own chance agreement, in closed
+   form (:func:`quasi_independence_chance`), is given too (``kappa_ipf_exact``): on random tables
    the two agree to about five decimals (median), but they can differ in the second on small or sparse ones
    (two coders with one unlinked episode each: ELAN's chance agreement is 0.018, the model's 0).
 
    ``kappa_max`` is Cohen's (1960) maximum kappa given the margins; ELAN computes it with the ordinary chance
-   agreement p_e, EasyDIAg's MATLAB code with p_e(ipf) (given here as ``kappa_max_ipf_chance``): the two
-   programs' kappa_max differ, their kappa_ipf agree.
+   agreement p_e, EasyDIAg's MATLAB code (as published in the PLAY-behaviorome/EasyDIAg copy) with p_e(ipf)
+   (given here as ``kappa_max_ipf_chance``). The two programs differ in more than that: EasyDIAg fits from an
+   exact zero, clips a negative kappa at 0, links by largest overlap before applying the threshold and counts a
+   linked disagreement once in its per-code tables (ELAN: twice); ELAN's forum reports data where the two
+   programs' kappa_ipf differ. irrkit follows ELAN.
 
 4. **Unmatched excluded**: Cohen's kappa, kappa_max and raw agreement of the K x K matched part (doubled
    counts), only when at least two codes occur (ELAN: "not available because there is only one value").
@@ -50,7 +53,7 @@ theirs is used. The steps, for two coders A and B of one item:
    nothing), c = n_.v - n_vv, d = N - a - b - c; its Cohen's kappa, kappa_max and raw agreement.
 
 ELAN prints a negative kappa as "0" and an undefined one as "NaN"; here a negative value is kept as it is and
-an undefined one is ``undefined`` with the reason. Where the converged fit's chance agreement is 1 (e.g. one
+an undefined one is ``undefined`` with the reason. Where the model's exact chance agreement is 1 (e.g. one
 code, every episode linked) kappa_ipf is undefined, although ELAN, whose 0.001 seed leaves its chance agreement
 a hair below 1, prints a value there. ELAN's separate "Fleiss' kappa (multiple raters)" method
 links annotations of three or more raters into clusters by a different rule (average overlap ratio); it is not
@@ -160,24 +163,21 @@ def ipf(rows: np.ndarray, cols: np.ndarray, seed: np.ndarray, sweeps: int = IPF_
     return m
 
 
-def quasi_independence(rows: np.ndarray, cols: np.ndarray, tol: float = 1e-11, max_sweeps: int = 100_000
-                       ) -> np.ndarray:
-    """The expected counts under quasi-independence with the last cell a structural zero (the fit 20 sweeps of
-    :func:`ipf` approximate), fitted to convergence with that cell exactly 0 and zero margins left at 0."""
+def quasi_independence_chance(rows: np.ndarray, cols: np.ndarray) -> float:
+    """The chance agreement under quasi-independence with the last cell a structural zero, in closed form (the
+    value ELAN's 20 sweeps of :func:`ipf` approach). With m_ij = a_i b_j off that cell, the margins give
+    a_i = r_i / B, b_j = c_j / A for the code rows and columns and A B = R' C' / M, where R' = N - r_K and
+    C' = N - c_K are the counts outside the unmatched row and column and M = N - r_K - c_K the linked block; so
+    m_ii = r_i c_i M / (R' C') and the chance agreement is sum_{i<K} r_i c_i M / (R' C' N). With no linked pair
+    (M = 0) the fit puts nothing on the code block: chance agreement 0."""
     r = np.asarray(rows, dtype=float)
     c = np.asarray(cols, dtype=float)
-    m = np.ones((len(r), len(c)))
-    m[-1, -1] = 0.0
-    m[r == 0, :] = 0.0
-    m[:, c == 0] = 0.0
-    for _ in range(max_sweeps):
-        rs = m.sum(axis=1)
-        m *= np.divide(r, rs, out=np.zeros_like(r), where=rs > 0)[:, None]
-        cs = m.sum(axis=0)
-        m *= np.divide(c, cs, out=np.zeros_like(c), where=cs > 0)[None, :]
-        if np.abs(m.sum(axis=1) - r).max() <= tol * max(1.0, r.sum()):
-            break
-    return m
+    n = r.sum()
+    rp, cp = n - r[-1], n - c[-1]
+    m = n - r[-1] - c[-1]
+    if n == 0 or m <= 0:
+        return 0.0
+    return float((r[:-1] * c[:-1]).sum() * m / (rp * cp * n))
 
 
 def _kappa_2x2(t: np.ndarray) -> tuple[float | None, float | None, float | None]:
@@ -206,7 +206,7 @@ class EasyDIAgResult:
     kappa_max_ipf_chance: float | None
     raw_agreement: float | None
     chance_ipf: float | None
-    kappa_ipf_exact: float | None  # with the converged quasi-independence fit instead of ELAN's 20 sweeps
+    kappa_ipf_exact: float | None  # with the exact quasi-independence chance instead of ELAN's 20 sweeps
     chance_exact: float | None
     linked: float | None  # share of the annotations that were linked
     kappa_excl: float | None
@@ -239,7 +239,7 @@ def figures(table: np.ndarray, labels: list[str], threshold: float = OVERLAP) ->
     fit = ipf(r, c, seed)
     pe_ipf = float(np.trace(fit[:-1, :-1]) / n)
     linked = float(t[:-1, :-1].sum() / n)
-    pe_exact = float(np.trace(quasi_independence(r, c)[:-1, :-1]) / n)
+    pe_exact = quasi_independence_chance(r, c)
     res = EasyDIAgResult(t, labels, threshold, None, None, None, po, pe_ipf, None, pe_exact, linked, None, None,
                          None)
     if pe_exact < 1:
@@ -291,7 +291,7 @@ def coefficients(es: EpisodeSet, threshold: float = OVERLAP) -> dict[str, Coeffi
     n = int(r.table.sum())
     extra: dict[str, Any] = {
         "overlap_threshold": threshold, "raw_agreement": r.raw_agreement, "chance_agreement_ipf": r.chance_ipf,
-        "kappa_ipf_converged": r.kappa_ipf_exact, "chance_agreement_converged": r.chance_exact,
+        "kappa_ipf_exact": r.kappa_ipf_exact, "chance_agreement_exact": r.chance_exact,
         "linked_share": r.linked, "kappa_max": r.kappa_max, "kappa_max_ipf_chance": r.kappa_max_ipf_chance,
         "kappa_excl_unmatched": r.kappa_excl, "kappa_max_excl_unmatched": r.kappa_max_excl,
         "raw_agreement_excl_unmatched": r.raw_agreement_excl, "per_code": r.per_code,
