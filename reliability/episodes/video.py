@@ -5,8 +5,9 @@ the disagreement list, and the tables/JSON written from them (the ``irrkit video
 key, the shape gates and JUnit read): the time-based family (``percent_agreement``, ``cohen_kappa`` for two
 coders, else ``fleiss_kappa`` and ``conger_kappa``; ``gwet_ac1``, ``krippendorff_alpha``), ``tolerance_kappa``,
 ``event_kappa`` and ``matched_kappa`` (two coders: the pair; more: the mean over pairs), and the unitizing
-alphas ``u_alpha``, ``binary_u_alpha``, ``cu_alpha``. Items whose episodes may overlap are analysed per code
-(present / absent); their flat coefficients are the means over codes.
+alphas ``u_alpha``, ``binary_u_alpha``, ``cu_alpha``; ELAN's modified kappa ``easydiag_kappa`` and
+``easydiag_kappa_max`` (Holle & Rein 2015, see easydiag.py) and, when asked, ``gamma`` and ``gamma_cat``. Items whose
+episodes may overlap are analysed per code (present / absent); their flat coefficients are the means over codes.
 """
 
 from __future__ import annotations
