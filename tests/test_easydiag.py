@@ -225,3 +225,12 @@ def test_linking_is_fast_on_long_records() -> None:
     t0 = time.perf_counter()
     p = easydiag.link(s, e, s + 100, e + 50)
     assert len(p) == len(s) and time.perf_counter() - t0 < 5
+
+
+def test_a_video_only_one_coder_coded_is_left_out() -> None:
+    """As ELAN compares the tiers of a file that holds both: anna's episodes in a video ben did not code are not
+    counted as unmatched."""
+    spec = EpisodeSpec("gesture", ("iconic", "beat"), tolerance=0.0)
+    rows = [("v1", "anna", 0, 1000, 0, 0, 2), ("v1", "ben", 0, 1000, 0, 0, 3), ("v2", "anna", 0, 1000, 1, 0, 4)]
+    es = build(spec, rows, ["x.csv"])
+    assert easydiag.pair_table(es, 0, 1).tolist() == [[2, 0, 0], [0, 0, 0], [0, 0, 0]]
