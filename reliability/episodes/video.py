@@ -5,8 +5,9 @@ the disagreement list, and the tables/JSON written from them (the ``irrkit video
 key, the shape gates and JUnit read): the time-based family (``percent_agreement``, ``cohen_kappa`` for two
 coders, else ``fleiss_kappa`` and ``conger_kappa``; ``gwet_ac1``, ``krippendorff_alpha``), ``tolerance_kappa``,
 ``event_kappa`` and ``matched_kappa`` (two coders: the pair; more: the mean over pairs), and the unitizing
-alphas ``u_alpha``, ``binary_u_alpha``, ``cu_alpha``. Items whose episodes may overlap are analysed per code
-(present / absent); their flat coefficients are the means over codes.
+alphas ``u_alpha``, ``binary_u_alpha``, ``cu_alpha``; ELAN's modified kappa ``easydiag_kappa`` and
+``easydiag_kappa_max`` (Holle & Rein 2015, see easydiag.py) and, when asked, ``gamma`` and ``gamma_cat``. Items whose
+episodes may overlap are analysed per code (present / absent); their flat coefficients are the means over codes.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from itertools import combinations
 from typing import Any
 
 import numpy as np
-from irrkit.episodes import events, timeline, unitizing
+from irrkit.episodes import easydiag, events, gamma, timeline, unitizing
 from irrkit.episodes.timecode import EpisodeSet, fmt_time
 from irrkit.statistics.results import Coefficient, finite_or_none, undefined
 
@@ -61,8 +62,9 @@ def _mean(key: str, cs: list[Coefficient], what: str) -> Coefficient:
 
 
 def analyse_episodes(es: EpisodeSet, confidence: float = 0.95, rule: str = "onset",
-                     tolerance_ms: int | None = None) -> VideoResult:
-    """Every statistic of one item (see the module docstring)."""
+                     tolerance_ms: int | None = None, with_gamma: bool = False) -> VideoResult:
+    """Every statistic of one item (see the module docstring); ``with_gamma``: also Mathet et al.'s gamma and
+    gamma-cat (optional package, seconds per video: asked for, never by default)."""
     tol = es.spec.tolerance_ms if tolerance_ms is None else tolerance_ms
     m = len(es.coders)
     notes: list[str] = []
@@ -82,6 +84,9 @@ def analyse_episodes(es: EpisodeSet, confidence: float = 0.95, rule: str = "onse
     for k in ("event_kappa", "matched_kappa"):
         flat[k] = _mean(k, [p.coefficients[k] for p in pairs], "pair") if pairs else undefined(
             k, "fewer than two coders")
+    flat.update(easydiag.coefficients(es))  # ELAN's modified kappa (Holle & Rein 2015): 60% overlap linking
+    if with_gamma:
+        flat.update(gamma.coefficients(es))  # undefined, with the install line, without pygamma-agreement
     un = None
     if es.spec.overlap:
         why = "episodes of this item may overlap: the unitizing alphas need each coder's record to be a partition"

@@ -135,6 +135,14 @@ STATISTICS: tuple[Statistic, ...] = (
     Statistic("cu_alpha", "Krippendorff's cu-alpha (codes)", "Krippendorffs cu-Alpha (Codes)", "cuα", "unitizing",
               (EPISODES,), se=False, ci=False, p=False, benchmark="alpha", source="krippendorff2016",
               gate=("episode",)),
+    Statistic("easydiag_kappa", "EasyDIAg/ELAN modified kappa", "Modifiziertes Kappa (EasyDIAg/ELAN)", "κ (ELAN)",
+              "event", (EPISODES,), se=False, p=False, source="holle2015", gate=("episode",)),
+    Statistic("easydiag_kappa_max", "EasyDIAg/ELAN kappa_max", "Kappa_max (EasyDIAg/ELAN)", "κmax (ELAN)", "event",
+              (EPISODES,), se=False, p=False, benchmark=None, source="holle2015"),
+    Statistic("gamma", "Mathet et al.'s gamma", "Mathets Gamma", "γ", "unitizing", (EPISODES,), se=False, ci=False,
+              p=False, benchmark=None, source="mathet2015", gate=("episode",)),
+    Statistic("gamma_cat", "Mathet et al.'s gamma-cat", "Mathets Gamma-cat", "γcat", "unitizing", (EPISODES,),
+              se=False, ci=False, p=False, benchmark=None, source="mathet2015"),
     Statistic("ku_alpha", "Krippendorff's ({code})u-alpha", "Krippendorffs ({code})u-Alpha", "({code})uα",
               "unitizing", (EPISODES,), se=False, ci=False, p=False, benchmark="alpha", source="krippendorff2016"),
 )
@@ -146,7 +154,8 @@ KEYS = tuple(BY_KEY)
 MAIN = {"nominal": ("percent_agreement", "fleiss_kappa", "gwet_ac1", "krippendorff_alpha", "cohen_kappa"),
         "scale": ("icc2", "icc3", "icc1", "gwet_ac2", "krippendorff_alpha", "percent_agreement"),
         EPISODES: ("percent_agreement", "cohen_kappa", "fleiss_kappa", "gwet_ac1", "krippendorff_alpha",
-                   "tolerance_kappa", "event_kappa", "matched_kappa", "u_alpha", "binary_u_alpha", "cu_alpha")}
+                   "tolerance_kappa", "event_kappa", "matched_kappa", "easydiag_kappa", "u_alpha", "binary_u_alpha",
+                   "cu_alpha")}
 REPORTED = {"nominal": (*MAIN["nominal"], "conger_kappa", "brennan_prediger", "scott_pi"),
             "scale": (*MAIN["scale"], "icc1k", "icc2k", "icc3k"), EPISODES: MAIN[EPISODES]}
 # the coefficients drawn in a forest plot, in order

@@ -14,8 +14,14 @@ IN_TEXT = {"fleiss1971": "Fleiss, 1971", "cohen1960": "Cohen, 1960", "conger1980
            "Landis & Koch, 1977", "koo2016": "Koo & Li, 2016", "cicchetti1994": "Cicchetti, 1994",
            "fleiss1981": "Fleiss, 1981", "altman1991": "Altman, 1991", "lombard2002": "Lombard et al., 2002",
            "light1971": "Light, 1971", "krippendorff2016": "Krippendorff et al., 2016",
-           "bakeman2009": "Bakeman et al., 2009"}
+           "bakeman2009": "Bakeman et al., 2009", "holle2015": "Holle & Rein, 2015",
+           "mathet2015": "Mathet et al., 2015"}
 REFERENCES = {
+    "holle2015": "Holle, H., & Rein, R. (2015). EasyDIAg: A tool for easy determination of interrater agreement. "
+                 "*Behavior Research Methods, 47*(3), 837–847.",
+    "mathet2015": "Mathet, Y., Widlöcher, A., & Métivier, J.-P. (2015). The unified and holistic method gamma (γ) "
+                  "for inter-annotator agreement measure and alignment. *Computational Linguistics, 41*(3), "
+                  "437–479.",
     "altman1991": "Altman, D. G. (1991). *Practical statistics for medical research*. Chapman and Hall.",
     "bakeman2009": "Bakeman, R., Quera, V., & Gnisci, A. (2009). Observer agreement for timed-event "
                    "sequential data: A comparison of time-based and event-based algorithms. *Behavior Research "
