@@ -40,9 +40,9 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from irrkit.statistics import chance_corrected  # noqa: E402
-
 from benchmarks import scales  # noqa: E402
+from irrkit.statistics import chance_corrected as cc  # noqa: E402
+from irrkit.statistics import counting  # noqa: E402
 
 Q = 5
 CATS = [float(k) for k in range(1, Q + 1)]
@@ -154,17 +154,17 @@ def verdict(ok: bool | None) -> str:
 def irrkit_family(x: np.ndarray) -> dict[str, Any]:
     """The chance-corrected family with linearised SEs from a units x coders matrix, as ``analyse`` computes
     it for a nominal item: percent agreement, Fleiss, AC1, Brennan-Prediger, Krippendorff's alpha, Conger."""
-    codes = chance_corrected.category_index(x, CATS)
-    a = chance_corrected.agreement(chance_corrected.count_table(codes, Q))
+    codes = counting.category_index(x, CATS)
+    a = cc.agreement(counting.count_table(codes, Q))
     return {
-        "percent_agreement": chance_corrected.percent_agreement(a), "fleiss_kappa": chance_corrected.fleiss_kappa(a),
-        "gwet_ac1": chance_corrected.gwet_ac(a), "brennan_prediger": chance_corrected.brennan_prediger(a),
-        "krippendorff_alpha": chance_corrected.krippendorff_alpha(a), "conger_kappa": chance_corrected.conger_kappa(codes, Q, a=a),
+        "percent_agreement": cc.percent_agreement(a), "fleiss_kappa": cc.fleiss_kappa(a),
+        "gwet_ac1": cc.gwet_ac(a), "brennan_prediger": cc.brennan_prediger(a),
+        "krippendorff_alpha": cc.krippendorff_alpha(a), "conger_kappa": cc.conger_kappa(codes, Q, a=a),
     }
 
 
 def irrkit_analyse(x: np.ndarray):
-    """The whole per-item analysis (``reliability.analysis.analyse``), as ``irrkit check`` runs it: the family
+    """The whole per-item analysis (``irrkit.analysis.item.analyse``), as ``irrkit check`` runs it: the family
     above plus per-category kappas and the Fleiss-Nee-Landis null test."""
     from irrkit.analysis.item import analyse
     from irrkit.ratings import ItemRatings
@@ -261,6 +261,7 @@ def child_memory(n: int, r: int, seed: int) -> None:
 
 def section_csv(rep: Report, args: argparse.Namespace) -> None:
     import pandas as pd
+
     from irrkit.readers import read_compute_input
 
     n, r = (200_000, 10) if args.quick else (1_000_000, 10)
@@ -294,9 +295,9 @@ def section_irrcac(rep: Report, args: argparse.Namespace) -> None:
     df = pd.DataFrame(x, columns=[f"coder{g + 1}" for g in range(r)])
 
     def ours():
-        codes = chance_corrected.category_index(df.to_numpy(dtype=float), CATS)
-        a = chance_corrected.agreement(chance_corrected.count_table(codes, Q))
-        return chance_corrected.fleiss_kappa(a), chance_corrected.gwet_ac(a), chance_corrected.krippendorff_alpha(a)
+        codes = counting.category_index(df.to_numpy(dtype=float), CATS)
+        a = cc.agreement(counting.count_table(codes, Q))
+        return cc.fleiss_kappa(a), cc.gwet_ac(a), cc.krippendorff_alpha(a)
 
     def theirs():
         # categories given explicitly: under pandas >= 3 irrCAC's own category detection counts NaN as one
@@ -357,11 +358,11 @@ def section_krippendorff(rep: Report, args: argparse.Namespace) -> None:
     import krippendorff as kd
 
     n, r = (200_000, 10) if args.quick else (1_000_000, 10)
-    counts = chance_corrected.count_table(chance_corrected.category_index(nominal_ratings(n, r, seed=args.seed), CATS), Q)
+    counts = counting.count_table(counting.category_index(nominal_ratings(n, r, seed=args.seed), CATS), Q)
     t_them, runs_them, value = measure(
         lambda: kd.alpha(value_counts=counts, level_of_measurement="nominal"), args.repeat)
     t_us, runs_us, res = measure(
-        lambda: chance_corrected.krippendorff_alpha(chance_corrected.agreement(counts), counts_input=True), args.repeat)
+        lambda: cc.krippendorff_alpha(cc.agreement(counts), counts_input=True), args.repeat)
     close(res.value, float(value), 1e-9, "krippendorff alpha")
     rep.add("Krippendorff's alpha from the count table", f"{n:,} units, {r} coders, q={Q}", t_us,
             peer="krippendorff.alpha (value only)", peer_s=t_them, target=">= 1x (no slower)",
@@ -377,10 +378,10 @@ def section_bootstrap(rep: Report, args: argparse.Namespace) -> None:
     from irrkit.statistics import bootstrap
 
     n, r, b = 10_000, 6, (500 if args.quick else 2000)
-    counts = chance_corrected.count_table(chance_corrected.category_index(nominal_ratings(n, r, seed=args.seed), CATS), Q)
+    counts = counting.count_table(counting.category_index(nominal_ratings(n, r, seed=args.seed), CATS), Q)
     t, runs, res = measure(lambda: bootstrap.bootstrap_family(counts, None, b, seed=args.seed), args.repeat)
-    a = chance_corrected.agreement(counts)
-    for key, lin in (("fleiss_kappa", chance_corrected.fleiss_kappa(a)), ("gwet_ac", chance_corrected.gwet_ac(a))):
+    a = cc.agreement(counts)
+    for key, lin in (("fleiss_kappa", cc.fleiss_kappa(a)), ("gwet_ac", cc.gwet_ac(a))):
         low, high, se, n_ok = res[key]
         assert n_ok == b and low < lin.value < high, (key, res[key], lin.value)
         # the bootstrap SE estimates the same sampling SD as the linearisation

@@ -183,12 +183,12 @@ def section_scales(rep, args) -> dict[str, Any]:
         out["continuous_1m"] = {"wall": t, "rss_mb": mb}
 
     # 5. Krippendorff's interval alpha: irrkit at 1,000,000 x 10 continuous; the package where it still runs
-    from irrkit.statistics import chance_corrected
+    from irrkit.statistics import counting
     from irrkit.statistics.sparse import sparse_count_table
 
     def ours_alpha(x: np.ndarray):
         cats = np.unique(x[~np.isnan(x)])
-        tab = sparse_count_table(chance_corrected.category_index(x, cats), len(cats))
+        tab = sparse_count_table(counting.category_index(x, cats), len(cats))
         return krippendorff_alpha(tab, list(cats), "interval")
 
     x = continuous(n, 10, seed=args.seed)

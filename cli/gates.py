@@ -23,9 +23,10 @@ def print_gates(results: Sequence[Any], *, quiet: bool, on: str, note: str | Non
 
     ``quiet``: stdout carries JSON/Markdown/CSV (annotations go to stderr, no count line). ``note``: said when
     there are no results. ``verdicts``: (who, gates, failed) per trainee, printed instead of the count."""
+    from rich.markup import escape
+
     from irrkit.outputs import ci
     from irrkit.outputs.escaping import terminal
-    from rich.markup import escape
 
     if os.environ.get("GITHUB_ACTIONS") == "true":  # workflow commands; stderr keeps JSON/CSV stdout parseable
         for line in ci.github_annotations(results):

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
 from irrkit.cli import plan, report, training, video
 from irrkit.cli.options import (
     HELP,
@@ -282,9 +283,10 @@ def codebook_list() -> None:
 @guarded
 def codebook_show(file: CodebookArg) -> None:
     """Show a codebook as a table for coders: items, codes, labels and definitions."""
-    from irrkit.codebooks.codebook import codebook_to_rows, load_codebook
     from rich.console import Console
     from rich.table import Table
+
+    from irrkit.codebooks.codebook import codebook_to_rows, load_codebook
 
     cb = load_codebook(file)
     console = Console()

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from irrkit.cli.coercion import install as install_quick_coercion
 from typer.core import TyperOption
+
+from irrkit.cli.coercion import install as install_quick_coercion
 
 HELP = {"help_option_names": ["-h", "--help"]}  # context_settings of every app: -h and --help
 
@@ -93,9 +94,10 @@ def guarded(fn):
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from rich.markup import escape  # file names, values and messages are text, never markup
+
         from irrkit.errors import InputError
         from irrkit.outputs.escaping import terminal  # control characters in names and values shown visibly
-        from rich.markup import escape  # file names, values and messages are text, never markup
 
         try:
             return fn(*args, **kwargs)
@@ -136,8 +138,9 @@ def guarded(fn):
 
 def _internal(e: Exception) -> None:
     """An unexpected error: one line on stderr, exit 3, no traceback."""
-    from irrkit.outputs.escaping import terminal
     from rich.markup import escape
+
+    from irrkit.outputs.escaping import terminal
 
     err_console().print(f"[bold red]internal error[/] {type(e).__name__}: {escape(terminal(e))} "
                         "(please report this)", soft_wrap=True)
@@ -218,7 +221,7 @@ def analysis_options(confidence: float, benchmark: Benchmark, icc_benchmark: Icc
                      icc_convention: IccConvention, weights: str | None = None, bootstrap: int = 0,
                      seed: int | None = None, icc_missing: IccMissing = IccMissing.mixed,
                      max_memory: str | None = None):
-    """The reliability.analysis Options of the common command line options."""
+    """The irrkit.analysis.item Options of the common command line options."""
     from irrkit.analysis.item import Options
 
     return Options(confidence=confidence, kappa_scale=benchmark.value, icc_scale=icc_benchmark.value,

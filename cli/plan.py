@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
 from irrkit.cli.options import ConfidenceOpt, Format, FormatOpt, SeedOpt, err_console, guarded
 
 
@@ -146,10 +147,11 @@ def _goal(r: dict[str, Any], src: dict[str, Any]) -> str:
 
 
 def _table(rows: list[dict[str, Any]], from_pilot: bool) -> None:
-    from irrkit.statistics.registry import name as stat_name
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
+
+    from irrkit.statistics.registry import name as stat_name
 
     console = Console(highlight=False)
     t = Table(header_style="bold", show_lines=False)

@@ -5,15 +5,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from rich.console import Console, Group, RenderableType
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
 from irrkit.analysis.item import ItemResult, Options
 from irrkit.outputs.escaping import terminal
 from irrkit.outputs.tables import ci_text, fmt, main_statistics, statistic_name
 from irrkit.statistics.interpret import label
 from irrkit.statistics.registry import benchmarked
-from rich.console import Console, Group, RenderableType
-from rich.markup import escape
-from rich.table import Table
-from rich.text import Text
 
 LABEL_STYLE = {"Poor": "red", "Slight": "red", "Fair": "yellow", "Moderate": "yellow", "Substantial": "green",
                "Almost perfect": "bold green", "Good": "green", "Excellent": "bold green", "Very good": "bold green",

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
 from irrkit.cli.options import guarded
 from irrkit.outputs.escaping import terminal
 
@@ -20,9 +21,10 @@ def print_diagnostics(console: Any, items: Sequence[Any], show_all: bool = False
     """One table: per item, the primary statistic with all coders, the coder who lowers it most and the value
     without that coder, Light's kappa. With ``show_all``, per item: each coder's ratings, missing ratings, mean
     agreement with the others and the statistic without that coder, and the coder x coder matrix."""
-    from irrkit.outputs.tables import fmt
     from rich.table import Table
     from rich.text import Text
+
+    from irrkit.outputs.tables import fmt
 
     shown = [it for it in items if it.diagnostics is not None and len(it.diagnostics.coders) >= 2]
     if not shown:
@@ -56,9 +58,10 @@ def print_diagnostics(console: Any, items: Sequence[Any], show_all: bool = False
 
 
 def _print_coders(console: Any, d: Any, fmt: Any) -> None:
-    from irrkit.statistics.registry import name as stat_name
     from rich.table import Table
     from rich.text import Text
+
+    from irrkit.statistics.registry import name as stat_name
 
     loo = d.leave_one_out
     first = d.statistics[0]
@@ -84,9 +87,10 @@ def _print_coders(console: Any, d: Any, fmt: Any) -> None:
 
 
 def _print_matrix(console: Any, d: Any, fmt: Any) -> None:
-    from irrkit.statistics.registry import name as stat_name
     from rich.table import Table
     from rich.text import Text
+
+    from irrkit.statistics.registry import name as stat_name
 
     up, lo = d.statistics[0], d.statistics[-1]
     upper, lower = d.matrix(up), d.matrix(lo)

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
+
 from irrkit.cli.options import (
     ClusterOpt,
     ConfidenceOpt,
@@ -31,7 +33,6 @@ from irrkit.cli.options import (
     guarded,
 )
 from irrkit.outputs.escaping import terminal
-from rich.markup import escape
 
 GATES_HELP = ("Thresholds: Cohen's kappa >= 0.60 for nominal items and ICC(A,1) >= 0.60 for scale items by "
               "default, overridden by the codebook's gate: entries for these statistics, overridden by --min.")
@@ -57,12 +58,13 @@ def _cell(g) -> Any:
 
 def _print_tables(res, results, title: str) -> None:
     """Statistics per trainee x item, confusion matrices (nominal items), coder x coder matrices."""
-    from irrkit.outputs.tables import ci_text, fmt
-    from irrkit.statistics.registry import name as stat_name
-    from irrkit.workflows.training import passed
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
+
+    from irrkit.outputs.tables import ci_text, fmt
+    from irrkit.statistics.registry import name as stat_name
+    from irrkit.workflows.training import passed
 
     console = Console(highlight=False) if os.environ.get("COLUMNS") or sys.stdout.isatty() else Console(
         highlight=False, width=10_000)  # a pipe or a file gets the full tables, as for check

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
 from irrkit.cli.options import (
     ConfidenceOpt,
     EncodingOpt,
@@ -64,9 +65,9 @@ def _emit(results, fmt: Format, payload: dict, title: str, warnings: list[str]) 
     import json
 
     from irrkit.outputs import video_tables as VT
-    from irrkit.statistics.registry import name as stat_name
     from irrkit.outputs.escaping import terminal
     from irrkit.outputs.tables import to_csv
+    from irrkit.statistics.registry import name as stat_name
 
     if fmt is Format.json:
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")

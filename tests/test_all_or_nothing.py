@@ -11,8 +11,9 @@ import stat
 from pathlib import Path
 
 import pytest
-from irrkit.cli.main import app
 from typer.testing import CliRunner
+
+from irrkit.cli.main import app
 
 DATA = Path(__file__).resolve().parent / "data" / "faults"
 CB = DATA / "cb.yaml"

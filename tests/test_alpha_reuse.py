@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from irrkit.analysis import item
 from irrkit.ratings import ItemRatings
-from irrkit.statistics import chance_corrected, weights
+from irrkit.statistics import counting, weights
 
 
 @pytest.mark.parametrize("missing", [0.0, 0.3])
@@ -19,7 +20,7 @@ def test_alpha_in_analyse_is_alpha_on_its_own(missing):
     cats = tuple(np.unique(x[~np.isnan(x)]).tolist())
     r = ItemRatings("y", "interval", [], [], x, cats, weights="quadratic", explicit_categories=False)
     got = item.analyse(r).coefficients["krippendorff_alpha"]
-    tab = chance_corrected.table(chance_corrected.category_index(x, cats), len(cats), 0)
+    tab = counting.table(counting.category_index(x, cats), len(cats), 0)
     alone = item.krippendorff_alpha(tab, list(cats), "interval", dense_max=0)
     assert got.to_dict() == alone.to_dict()
 

@@ -22,6 +22,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
+
 from irrkit import readers
 from irrkit.cli.main import app
 from irrkit.codebooks import codebook as codebook_mod
@@ -30,7 +32,6 @@ from irrkit.errors import InputError
 from irrkit.outputs import files as output
 from irrkit.readers import excel, files
 from irrkit.workflows.check import OUTPUT_NAMES
-from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
 

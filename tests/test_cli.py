@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-from irrkit.cli.main import app
 from typer.testing import CliRunner
+
+from irrkit.cli.main import app
 
 REF = Path(__file__).parent.parent / "fixtures" / "reference"
 CODEBOOKS = Path(__file__).parent.parent / "codebooks"

@@ -8,8 +8,9 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from irrkit.cli.main import app
 from typer.testing import CliRunner
+
+from irrkit.cli.main import app
 
 CB = """id: lab
 unit_column: unit

@@ -9,10 +9,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from irrkit.analysis import item
 from irrkit.analysis.item import Options, analyse
 from irrkit.ratings import ItemRatings
-from irrkit.statistics import chance_corrected, weights
+from irrkit.statistics import chance_corrected as cc
+from irrkit.statistics import counting, weights
 from irrkit.statistics.sparse import sparse_count_table
 
 FIELDS = ("value", "se", "pe", "pa", "ci_low", "p_value")
@@ -53,12 +55,12 @@ def test_closed_forms_equal_the_q_by_q_path(d, wname):
     w = weights.weight_matrix(wname, values)
     kern = weights.kernel(wname, values)  # dense_max 0: never a matrix
     assert np.allclose(kern.matrix(), w, atol=1e-12)
-    dense = chance_corrected.agreement(chance_corrected.count_table(codes, q), w)
-    sparse = chance_corrected.agreement(sparse_count_table(codes, q), kern)
-    for f in (chance_corrected.percent_agreement, chance_corrected.fleiss_kappa, chance_corrected.gwet_ac, chance_corrected.brennan_prediger,
-              chance_corrected.krippendorff_alpha):
+    dense = cc.agreement(counting.count_table(codes, q), w)
+    sparse = cc.agreement(sparse_count_table(codes, q), kern)
+    for f in (cc.percent_agreement, cc.fleiss_kappa, cc.gwet_ac, cc.brennan_prediger,
+              cc.krippendorff_alpha):
         same(f(dense), f(sparse))
-    same(chance_corrected.conger_kappa(codes, q, w, a=dense), chance_corrected.conger_kappa(codes, q, kern, a=sparse))
+    same(cc.conger_kappa(codes, q, w, a=dense), cc.conger_kappa(codes, q, kern, a=sparse))
 
 
 @settings(max_examples=30, deadline=None)
@@ -67,7 +69,7 @@ def test_krippendorff_metrics_closed_form_equal_the_matrix(d, level):
     codes, q, values = d
     if level == "ratio":
         values = values - values.min() + 1
-    counts = chance_corrected.count_table(codes, q)
+    counts = counting.count_table(codes, q)
     dense = item.krippendorff_alpha(counts, list(values), level)
     sparse = item.krippendorff_alpha(sparse_count_table(codes, q), list(values), level)
     same(dense, sparse)
@@ -80,11 +82,11 @@ def test_custom_matrix_on_the_sparse_table(d):
     rng = np.random.default_rng(q)
     w = rng.random((q, q))
     np.fill_diagonal(w, 1.0)  # not symmetric: W and W' both used
-    dense = chance_corrected.agreement(chance_corrected.count_table(codes, q), w)
-    sparse = chance_corrected.agreement(sparse_count_table(codes, q), weights.MatrixKernel(w))
-    for f in (chance_corrected.percent_agreement, chance_corrected.fleiss_kappa, chance_corrected.gwet_ac, chance_corrected.krippendorff_alpha):
+    dense = cc.agreement(counting.count_table(codes, q), w)
+    sparse = cc.agreement(sparse_count_table(codes, q), weights.MatrixKernel(w))
+    for f in (cc.percent_agreement, cc.fleiss_kappa, cc.gwet_ac, cc.krippendorff_alpha):
         same(f(dense), f(sparse))
-    same(chance_corrected.conger_kappa(codes, q, w, a=dense), chance_corrected.conger_kappa(codes, q, w, a=sparse))
+    same(cc.conger_kappa(codes, q, w, a=dense), cc.conger_kappa(codes, q, w, a=sparse))
 
 
 @pytest.mark.parametrize("level,wname", [("interval", None), ("ordinal", None), ("ratio", None),
@@ -99,7 +101,7 @@ def test_analyse_sparse_path_equals_dense_path(monkeypatch, level, wname):
                     weights="ratio" if level == "ratio" else "quadratic")
     opts = Options(weights=wname, per_category=False)
     want = analyse(r, opts)
-    monkeypatch.setattr(chance_corrected, "DENSE_MAX_Q", 1)
+    monkeypatch.setattr(counting, "DENSE_MAX_Q", 1)
     got = analyse(r, opts)
     assert set(got.coefficients) == set(want.coefficients)
     for key, c in want.coefficients.items():
@@ -159,9 +161,10 @@ def test_100000_nominal_categories_build_no_matrix():
 
 
 def test_max_memory_refuses_an_item_with_exit_2_naming_the_option(tmp_path):
+    from typer.testing import CliRunner
+
     from irrkit.cli.main import app
     from irrkit.cli.options import memory_bytes
-    from typer.testing import CliRunner
 
     rng = np.random.default_rng(1)
     rows = ["unit,a,b,c"] + [f"u{i}," + ",".join(repr(float(v)) for v in rng.normal(size=3)) for i in range(2000)]

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from irrkit.analysis import item
 from irrkit.ratings import ItemRatings
 from irrkit.statistics import bootstrap as bs
-from irrkit.statistics import chance_corrected, clusters
+from irrkit.statistics import chance_corrected, clusters, counting
 
 FAMILY = (chance_corrected.percent_agreement, chance_corrected.fleiss_kappa, chance_corrected.gwet_ac,
           chance_corrected.brennan_prediger, chance_corrected.krippendorff_alpha)
@@ -32,7 +33,7 @@ def test_one_unit_per_cluster_is_the_usual_se():
     rng = np.random.default_rng(5)
     codes = rng.integers(0, 3, size=(37, 4))
     codes[rng.random(codes.shape) < 0.1] = -1
-    c = chance_corrected.count_table(codes, 3)
+    c = counting.count_table(codes, 3)
     plain, single = chance_corrected.agreement(c), chance_corrected.agreement(c, clusters=np.arange(37)[::-1])
     for f in FAMILY:
         a, b = f(plain), f(single)
@@ -46,7 +47,7 @@ def test_percent_agreement_matches_statsmodels_cluster_se():
     sm = pytest.importorskip("statsmodels.api")
     rng = np.random.default_rng(11)
     codes, cl = clustered(rng, g=25, m=5)
-    c = chance_corrected.count_table(codes, 2)
+    c = counting.count_table(codes, 2)
     res = chance_corrected.percent_agreement(chance_corrected.agreement(c, clusters=cl))
     a = chance_corrected.agreement(c)
     fit = sm.OLS(a.pa_i, np.ones((len(a.pa_i), 1))).fit(cov_type="cluster", cov_kwds={"groups": cl})
@@ -70,7 +71,7 @@ def test_coverage_of_the_95_ci_with_clustered_units():
     hits: dict[str, dict[str, list[bool]]] = {"plain": {}, "cluster": {}, "bootstrap": {}}
     for r in range(400):
         codes, cl = clustered(rng)
-        c = chance_corrected.count_table(codes, 2)
+        c = counting.count_table(codes, 2)
         for name, a in (("plain", chance_corrected.agreement(c)),
                         ("cluster", chance_corrected.agreement(c, clusters=cl))):
             for key, f in fns.items():

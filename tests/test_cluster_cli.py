@@ -7,8 +7,9 @@ import json
 
 import numpy as np
 import pytest
-from irrkit.cli.main import app
 from typer.testing import CliRunner
+
+from irrkit.cli.main import app
 
 runner = CliRunner()
 CATS = ["protest", "sad", "helpless"]

@@ -8,20 +8,10 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from irrkit.codebooks import SCHEMA, available, bundled
-from irrkit.codebooks.codebook import (
-    ITEM_KEYS,
-    LEVELS,
-    MAX_BYTES,
-    SCALE_KEYS,
-    STATISTIC_KEYS,
-    TOP_KEYS,
-    WEIGHTS,
-    Codebook,
-    codebook_to_rows,
-    load_codebook,
-    parse_codebook,
-)
+from irrkit.codebooks.codebook import codebook_to_rows, load_codebook, parse_codebook
+from irrkit.codebooks.model import ITEM_KEYS, LEVELS, MAX_BYTES, SCALE_KEYS, STATISTIC_KEYS, TOP_KEYS, WEIGHTS, Codebook
 from irrkit.errors import InputError
 
 ITEM = "  - {id: a, level: nominal, categories: [x, y]}\n"

@@ -10,13 +10,15 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_per_category_fast import random_counts  # shared random tables
+
 from irrkit.errors import InputError
 from irrkit.ratings import IntegerIds
 from irrkit.readers import delimited
 from irrkit.readers.compute import read_compute_input
 from irrkit.readers.grid import plain_grid
+from irrkit.statistics import counting
 from irrkit.statistics.interpret import SCALES
-from test_per_category_fast import random_counts  # shared random tables
 
 DIGIT_CELLS = st.text("0123456789", min_size=1, max_size=18)
 ODD_CELLS = st.sampled_from(["x", "1a", "/", ":", "ü1", "-1", "+1", "1.0", "١", "1e3", "NA", "0x1", "1_0"])
@@ -102,12 +104,12 @@ def test_wide_file_with_integer_ids_reads_as_the_careful_reader(tmp_path_factory
        seed=st.integers(0, 10_000), odd=st.sampled_from([None, 0.5, -1.0, np.nan, 2.0**21, 40.0]))
 def test_category_pairs_are_each_categorys_distinct_pairs(n, k, q, missing, seed, odd):
     from irrkit.analysis import item
-    from irrkit.statistics import chance_corrected
+    from irrkit.statistics import counting
 
     rng = np.random.default_rng(seed)
     x = rng.integers(1, q + 1, size=(n, k)).astype(float)
     x[rng.random((n, k)) < missing] = np.nan
-    counts = chance_corrected.count_table(chance_corrected.category_index(x, list(range(1, q + 1))), q)
+    counts = counting.count_table(counting.category_index(x, list(range(1, q + 1))), q)
     if odd is not None and n:
         counts[int(rng.integers(n)), int(rng.integers(q))] = odd
     total = np.einsum("ij->i", counts)
@@ -171,10 +173,9 @@ def _flat(d, path=()):
 
 def _analyse_both(r, opts=None):
     from irrkit.analysis import item
-    from irrkit.statistics import chance_corrected
 
     out, used = [], []
-    distinct_rows = chance_corrected.distinct_rows
+    distinct_rows = counting.distinct_rows
 
     def spy(codes, q):  # (distinct rows however many there are: the path is taken whenever the keys fit)
         got = distinct_rows(codes, q, most=1.0)
@@ -184,7 +185,7 @@ def _analyse_both(r, opts=None):
     for limit in (0, 10**12):  # distinct rows, then the full table
         with pytest.MonkeyPatch.context() as m:
             m.setattr(item, "DISTINCT_MIN_UNITS", limit)
-            m.setattr(chance_corrected, "distinct_rows", spy)
+            m.setattr(counting, "distinct_rows", spy)
             res = item.analyse(r, opts)
             out.append(res.to_dict(opts))
     return out, any(used)
@@ -251,13 +252,12 @@ def test_benchmark_of_a_value_beyond_one_by_rounding():
 
 
 def test_distinct_rows_are_each_pattern_with_its_count():
-    from irrkit.statistics import chance_corrected
 
     codes = np.array([[0, -1, 2], [1, 1, 1], [0, -1, 2], [-1, -1, -1], [0, -1, 2]], dtype=np.int32)
-    rows, freq = chance_corrected.distinct_rows(codes, 3, most=1)
+    rows, freq = counting.distinct_rows(codes, 3, most=1)
     pattern = {tuple(r): f for r, f in zip(rows.tolist(), freq.tolist(), strict=True)}
     assert pattern == {(0, -1, 2): 3.0, (1, 1, 1): 1.0, (-1, -1, -1): 1.0} and rows.dtype == codes.dtype
-    assert chance_corrected.distinct_rows(codes, 3) is None  # more than half as many patterns as rows: the full table
+    assert counting.distinct_rows(codes, 3) is None  # more than half as many patterns as rows: the full table
 
 
 def test_alpha_chance_agreement_of_distinct_rows_is_the_exact_fraction():
@@ -267,14 +267,13 @@ def test_alpha_chance_agreement_of_distinct_rows_is_the_exact_fraction():
 
     from irrkit.analysis import item
     from irrkit.ratings import ItemRatings
-    from irrkit.statistics import chance_corrected
 
     rng = np.random.default_rng(5)
     n, k, q = 200_000, 5, 4
     x = rng.integers(1, q + 1, (n, k)).astype(float)
     x[rng.random((n, k)) < 0.3] = np.nan
     r = ItemRatings("ratings", "nominal", [], [f"c{j}" for j in range(k)], x, tuple(float(c) for c in range(1, 5)))
-    tab = chance_corrected.count_table(chance_corrected.category_index(x, list(r.categories)), q)
+    tab = counting.count_table(counting.category_index(x, list(r.categories)), q)
     col = tab[tab.sum(axis=1) >= 2].sum(axis=0).astype(np.int64).tolist()
     exact = float(sum(Fraction(c, sum(col)) ** 2 for c in col))
     fast = item.analyse(r).coefficients["krippendorff_alpha"].pe

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from irrkit.cli.main import app
 from typer.testing import CliRunner
+
+from irrkit.cli.main import app
 
 R = Path(__file__).parent.parent / "fixtures" / "r_reference"
 REF = Path(__file__).parent.parent / "fixtures" / "reference"

@@ -1,4 +1,4 @@
-"""Category indices of values with few decimals by a table of decimal steps (chance_corrected._decimal_positions) equal
+"""Category indices of values with few decimals by a table of decimal steps (counting._decimal_positions) equal
 those of the binary search over the sorted categories, for every value: exact categories, NaN, values within
 1e-9 of a category, and values that are no category (the same error)."""
 
@@ -8,13 +8,14 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from irrkit.statistics import chance_corrected
+
+from irrkit.statistics import counting
 
 
 def by_search(x: np.ndarray, cats) -> np.ndarray:
     c = np.asarray(cats, dtype=float)
     order = np.argsort(c, kind="stable")
-    return chance_corrected._index_search(x.ravel(), c[order], order, np.int32, cats, scaled=False).reshape(x.shape)
+    return counting._index_search(x.ravel(), c[order], order, np.int32, cats, scaled=False).reshape(x.shape)
 
 
 @settings(max_examples=80, deadline=None)
@@ -27,7 +28,7 @@ def test_decimal_steps_equal_the_binary_search(n, decimals, spread, missing, see
     cats = np.unique(x[~np.isnan(x)])
     if near and len(cats):  # a value 1e-10 below a category still counts as it
         x.flat[0] = cats[-1] - 1e-10
-    got = chance_corrected.category_index(x, cats)
+    got = counting.category_index(x, cats)
     assert np.array_equal(got, by_search(x, cats))
 
 
@@ -35,7 +36,7 @@ def test_a_value_that_is_no_category_is_an_error_either_way():
     cats = np.round(np.linspace(0, 10, 201), 2)  # 0.05 steps, > 64 categories: the table path
     x = np.array([[0.05, 0.1], [0.07, np.nan]])
     with pytest.raises(ValueError, match="0.07"):
-        chance_corrected.category_index(x, cats)
+        counting.category_index(x, cats)
     with pytest.raises(ValueError, match="0.07"):
         by_search(x, cats)
 
@@ -43,5 +44,5 @@ def test_a_value_that_is_no_category_is_an_error_either_way():
 def test_the_table_path_is_taken_for_decimal_categories():
     cats = np.round(np.arange(241) * 0.5, 1)
     x = cats[np.random.default_rng(1).integers(0, 241, (50, 5))]
-    assert chance_corrected._decimal_positions(x.ravel(), cats) is not None
-    assert chance_corrected._decimal_positions(x.ravel(), np.sqrt(np.arange(100.0))) is None  # irrational: search
+    assert counting._decimal_positions(x.ravel(), cats) is not None
+    assert counting._decimal_positions(x.ravel(), np.sqrt(np.arange(100.0))) is None  # irrational: search

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from irrkit.analysis import diagnostics
 from irrkit.analysis.item import Options, analyse
 from irrkit.ratings import ItemRatings

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from irrkit.analysis.diagnostics import diagnose, light_kappa
 from irrkit.analysis.item import Options, analyse
 from irrkit.codebooks.codebook import load_codebook
@@ -156,8 +157,9 @@ def test_two_coders_and_undefined_cases():
 def test_check_json_and_tables_carry_the_r_numbers(tmp_path):
     import csv
 
-    from irrkit.cli.main import app
     from typer.testing import CliRunner
+
+    from irrkit.cli.main import app
 
     files = sorted((ROOT / "cli" / "demo").glob("crying-forms_coder_*.csv"))
     out = tmp_path / "out"
@@ -191,8 +193,9 @@ def test_check_json_and_tables_carry_the_r_numbers(tmp_path):
 
 
 def test_check_table_names_the_coder():
-    from irrkit.cli.main import app
     from typer.testing import CliRunner
+
+    from irrkit.cli.main import app
 
     files = sorted((ROOT / "cli" / "demo").glob("crying-forms_coder_*.csv"))
     res = CliRunner().invoke(app, ["check", *map(str, files), "-c", str(ROOT / "codebooks/crying-forms.yaml")],

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+
 from irrkit.analysis import diagnostics
 from irrkit.analysis.item import Options, analyse
 from irrkit.ratings import ItemRatings
@@ -50,14 +51,14 @@ def test_leave_one_out_from_the_table_is_analyse_without_the_coder(n, k, q, miss
     r = replace(nominal(n, k, q, missing, seed, empty_coder=empty), primary=key)
     try:
         res = analyse(r)
-    except ZeroDivisionError:  # two_raters.cohen_fce on degenerate two-coder data (analyse's own problem)
+    except ZeroDivisionError:  # two_coders.cohen_fce on degenerate two-coder data (analyse's own problem)
         assume(False)
     if key not in res.coefficients:
         return
     loo = diagnostics.leave_one_out(r, res, Options())
     try:
         ref = slow_loo(r, key)
-    except ZeroDivisionError:  # two_raters.cohen_fce on degenerate two-coder data (analyse's own problem)
+    except ZeroDivisionError:  # two_coders.cohen_fce on degenerate two-coder data (analyse's own problem)
         assume(False)
     if len([j for j in range(k) if not np.isnan(r.values[:, j]).all()]) < 3:
         assert loo.without == {}
@@ -199,12 +200,12 @@ def old_light_kappa_values(r: ItemRatings) -> list[float] | str:
     """Light's pairwise kappas as computed before: conger_kappa on the complete units of each pair."""
     from itertools import combinations
 
-    from irrkit.statistics import chance_corrected
+    from irrkit.statistics import chance_corrected, counting
 
     cols = [j for j in range(r.n_coders) if not np.isnan(r.values[:, j]).all()]
     x = r.values[:, cols]
     x = x[~np.isnan(x).any(axis=1)]
-    codes = chance_corrected.category_index(x, r.categories)
+    codes = counting.category_index(x, r.categories)
     out = []
     for a, b in combinations(range(len(cols)), 2):
         c = chance_corrected.conger_kappa(codes[:, [a, b]], len(r.categories), None, 0.95, key="cohen_kappa")

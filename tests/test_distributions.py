@@ -1,4 +1,4 @@
-"""reliability.distributions against closed forms and against scipy.special (an independent implementation:
+"""irrkit.statistics.distributions against closed forms and against scipy.special (an independent implementation:
 Boost / Cephes), and the whole demo run without importing scipy."""
 
 import math
@@ -7,8 +7,9 @@ import sys
 
 import numpy as np
 import pytest
-from irrkit.statistics import distributions as D
 from scipy import special
+
+from irrkit.statistics import distributions as D
 
 DFS = [0.5, 1, 1.5, 2, 3, 4.7, 9, 10, 29, 45, 99, 100, 1000, 12345.6, 1e5]
 PS = [1e-12, 1e-6, 1e-3, 0.005, 0.025, 0.05, 0.1, 0.3, 0.5, 0.7, 0.9, 0.95, 0.975, 0.995, 1 - 1e-6]

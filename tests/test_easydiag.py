@@ -49,10 +49,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
+
 from irrkit.cli.main import app
 from irrkit.episodes import easydiag
 from irrkit.episodes.timecode import EpisodeSpec, build
-from typer.testing import CliRunner
 
 HERE = Path(__file__).resolve().parent.parent / "fixtures" / "video"
 TABLE = [[2, 0, 2], [2, 4, 0], [1, 1, 0]]

@@ -10,7 +10,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from irrkit.statistics import chance_corrected, clusters, weights
+
+from irrkit.statistics import chance_corrected as cc
+from irrkit.statistics import clusters as cluster_module
+from irrkit.statistics import counting, weights
 
 FIELDS = ("value", "se", "ci_low", "ci_high", "p_value", "pa", "pe")
 
@@ -34,14 +37,14 @@ def same(got, want, key):
             assert g == pytest.approx(w, rel=1e-9, abs=1e-12), (key, f)
 
 
-def family(codes, q, w, clusters=None, freq=None, dense_max=chance_corrected.DENSE_MAX_Q, counts_input=False):
-    t = chance_corrected.table(codes, q, dense_max=dense_max)
-    a = chance_corrected.agreement(t, w, clusters=clusters, freq=freq)
-    out = {c.key: c for c in (chance_corrected.percent_agreement(a), chance_corrected.brennan_prediger(a), chance_corrected.fleiss_kappa(a),
-                              chance_corrected.gwet_ac(a), chance_corrected.krippendorff_alpha(a, counts_input=counts_input))}
+def family(codes, q, w, clusters=None, freq=None, dense_max=counting.DENSE_MAX_Q, counts_input=False):
+    t = counting.table(codes, q, dense_max=dense_max)
+    a = cc.agreement(t, w, clusters=clusters, freq=freq)
+    out = {c.key: c for c in (cc.percent_agreement(a), cc.brennan_prediger(a), cc.fleiss_kappa(a),
+                              cc.gwet_ac(a), cc.krippendorff_alpha(a, counts_input=counts_input))}
     if dense_max >= q:  # Conger from the index matrix (its own marginals), with and without the caller's table
-        out["conger"] = chance_corrected.conger_kappa(codes, q, w, freq=freq)
-        out["conger_a"] = chance_corrected.conger_kappa(codes, q, w, a=a, freq=freq)
+        out["conger"] = cc.conger_kappa(codes, q, w, freq=freq)
+        out["conger_a"] = cc.conger_kappa(codes, q, w, a=a, freq=freq)
     return out
 
 
@@ -103,9 +106,9 @@ def test_all_ones_is_the_unweighted_result_and_bad_weights_are_refused():
         for key in got:
             same(got[key], want[key], key)
     with pytest.raises(ValueError, match="whole numbers"):
-        chance_corrected.agreement(chance_corrected.count_table(codes, 4), freq=np.full(25, 0.5))
+        cc.agreement(counting.count_table(codes, 4), freq=np.full(25, 0.5))
     with pytest.raises(ValueError, match="frequency weights for"):
-        chance_corrected.agreement(chance_corrected.count_table(codes, 4), freq=np.ones(3))
+        cc.agreement(counting.count_table(codes, 4), freq=np.ones(3))
 
 
 def test_undefined_cases_agree():
@@ -126,8 +129,8 @@ def test_undefined_cases_agree():
 def test_robust_se_with_frequencies():
     rng = np.random.default_rng(3)
     terms, cl, f = rng.normal(size=20), rng.integers(0, 5, size=20), rng.integers(1, 4, size=20)
-    assert clusters.robust_se(terms, cl, 0.2, f) == pytest.approx(
-        clusters.robust_se(np.repeat(terms, f), np.repeat(cl, f), 0.2), rel=1e-12)
+    assert cluster_module.robust_se(terms, cl, 0.2, f) == pytest.approx(
+        cluster_module.robust_se(np.repeat(terms, f), np.repeat(cl, f), 0.2), rel=1e-12)
 
 
 @settings(max_examples=60, deadline=None)

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
+
 from irrkit.cli.main import app
 from irrkit.statistics.results import Coefficient, t_inference
-from typer.testing import CliRunner
 
 runner = CliRunner()
 pytestmark = pytest.mark.filterwarnings("error")
@@ -130,12 +131,13 @@ def test_training_round_near_1e308_gives_the_figures_of_a_plain_unit(tmp_path):
 def test_many_categories_and_no_rating_at_all_is_undefined_not_a_crash():
     """The sparse count table of an item nobody rated (found by hypothesis in test_closed_forms): bincount of no
     cells is int64, and dividing it in place failed; every coefficient must say 'no ratings'."""
-    from irrkit.statistics import chance_corrected, weights
+    from irrkit.statistics import chance_corrected as cc
+    from irrkit.statistics import weights
     from irrkit.statistics.sparse import sparse_count_table
 
     codes = np.full((2, 2), -1)
-    a = chance_corrected.agreement(sparse_count_table(codes, 2), weights.kernel("identity", [40.0, 56.0]))
-    for f in (chance_corrected.percent_agreement, chance_corrected.fleiss_kappa, chance_corrected.gwet_ac, chance_corrected.brennan_prediger,
-              chance_corrected.krippendorff_alpha):
+    a = cc.agreement(sparse_count_table(codes, 2), weights.kernel("identity", [40.0, 56.0]))
+    for f in (cc.percent_agreement, cc.fleiss_kappa, cc.gwet_ac, cc.brennan_prediger,
+              cc.krippendorff_alpha):
         c = f(a)
         assert c.status == "undefined" and c.reason == "no ratings", c

@@ -7,6 +7,7 @@ import math
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from irrkit.readers.compute import read_compute_input
 from irrkit.readers.values import numbers, parse_number
 

@@ -15,8 +15,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from irrkit.cli.main import app
 from typer.testing import CliRunner
+
+from irrkit.cli.main import app
 
 ROOT = Path(__file__).parent.parent
 DEMO = ROOT / "cli" / "demo"
@@ -136,8 +137,9 @@ def test_svg_path_writes_what_savefig_writes(check_json):
                                         ([0.0, 5.0, 10.0], ["0", "5", "10"]),
                                         ([-0.2, 0.0, 0.2], ["\u22120.2", "0.0", "0.2"])])
 def test_tick_texts_as_matplotlib_formats_them(vals, want):
-    from irrkit.outputs.figures import tick_texts
     from matplotlib.ticker import ScalarFormatter
+
+    from irrkit.outputs.figures import tick_texts
 
     assert tick_texts(vals) == want
     fmt = ScalarFormatter()
@@ -153,8 +155,9 @@ def test_tick_texts_as_matplotlib_formats_them(vals, want):
 
 @pytest.mark.parametrize("lo, hi, n", [(-0.05, 1.0, 7), (0.0, 1.0, 9), (-0.3, 1.0, 3), (0.0, 21.0, 5)])
 def test_ticks_as_matplotlibs_locator_places_them(lo, hi, n):
-    from irrkit.outputs.figures import nice_ticks
     from matplotlib.ticker import MaxNLocator
+
+    from irrkit.outputs.figures import nice_ticks
 
     want = [v for v in MaxNLocator(n, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi) if lo - 1e-9 <= v <= hi + 1e-9]
     assert nice_ticks(lo, hi, n) == pytest.approx(want)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from irrkit.episodes import gamma
 
 HERE = Path(__file__).resolve().parent.parent / "fixtures" / "video"

@@ -7,9 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
 from irrkit.cli.demo import demo_files, demo_video_training
 from irrkit.cli.main import app
-from typer.testing import CliRunner
 
 EVIL = "mallory\n::error::forged\x1b[31m\u202e"
 DEMO = demo_files("crying-forms")[0].parent

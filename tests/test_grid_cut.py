@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from irrkit.readers import grid as G
 
 CELL = st.text(alphabet=st.sampled_from(list("ab1 .-äßü€😀x")), max_size=12).map(str.strip)

@@ -16,8 +16,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from irrkit.cli.main import app
 from typer.testing import CliRunner
+
+from irrkit.cli.main import app
 
 ROOT = Path(__file__).parent.parent
 DEMO = ROOT / "cli" / "demo"

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from irrkit.analysis.item import krippendorff_alpha
-from irrkit.statistics import chance_corrected, weights
+from irrkit.statistics import chance_corrected, counting, weights
 from irrkit.statistics.icc import icc_all
 from irrkit.statistics.two_coders import cohen_null_se, contingency, table_coefficients
 
@@ -30,7 +31,7 @@ def test_fleiss_matches_statsmodels(seed):
 
     rng = np.random.default_rng(seed)
     codes = generate(rng, 80, 5, 4)
-    counts = chance_corrected.count_table(codes, 4)
+    counts = counting.count_table(codes, 4)
     assert chance_corrected.fleiss_kappa(chance_corrected.agreement(counts)).value == pytest.approx(
         fleiss_kappa(counts), abs=1e-12)
     # Brennan-Prediger is statsmodels' 'randolph' (uniform chance)
@@ -65,7 +66,7 @@ def test_alpha_matches_krippendorff_package(seed, level, missing):
     rng = np.random.default_rng(100 + seed)
     codes = generate(rng, 50, 4, 5, missing=missing)
     values = np.where(codes >= 0, codes + 1.0, np.nan)
-    counts = chance_corrected.count_table(codes, 5)
+    counts = counting.count_table(codes, 5)
     ours = krippendorff_alpha(counts, [1.0, 2, 3, 4, 5], level)
     ref = krippendorff.alpha(reliability_data=values.T, level_of_measurement=level, value_domain=[1, 2, 3, 4, 5])
     assert ours.value == pytest.approx(ref, abs=1e-10)
@@ -76,8 +77,9 @@ def test_icc_complete_matches_statsmodels_anova(seed):
     """Mean squares against statsmodels' OLS ANOVA of rating ~ C(unit) + C(coder)."""
     import pandas as pd
     import statsmodels.formula.api as smf
-    from irrkit.statistics.anova import mean_squares
     from statsmodels.stats.anova import anova_lm
+
+    from irrkit.statistics.anova import mean_squares
 
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(25, 1)) * 2 + rng.normal(size=(25, 4)) + rng.normal(size=(1, 4))
@@ -96,7 +98,7 @@ codes_strategy = st.integers(min_value=0, max_value=10_000).map(
 
 
 def family(codes: np.ndarray, q: int, w: np.ndarray | None = None) -> dict[str, float]:
-    a = chance_corrected.agreement(chance_corrected.count_table(codes, q), w)
+    a = chance_corrected.agreement(counting.count_table(codes, q), w)
     cc = chance_corrected
     out = {c.key: c.value for c in (cc.percent_agreement(a), cc.fleiss_kappa(a), cc.gwet_ac(a),
                                     cc.brennan_prediger(a), cc.krippendorff_alpha(a))}
@@ -186,8 +188,9 @@ def test_reml_variance_components_match_statsmodels_mixedlm(seed):
     import warnings
 
     import pandas as pd
-    from irrkit.statistics.icc import variance_components
     from statsmodels.regression.mixed_linear_model import MixedLM
+
+    from irrkit.statistics.icc import variance_components
 
     rng = np.random.default_rng(seed)
     n, k = int(rng.integers(15, 50)), int(rng.integers(2, 6))

@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from irrkit.analysis import diagnostics
-from irrkit.analysis.item import Options, analyse
-from irrkit.statistics import chance_corrected
 from test_diagnostics_fast import nominal, slow_loo  # the slow path, shared
 from test_per_category_fast import close
+
+from irrkit.analysis import diagnostics
+from irrkit.analysis.item import Options, analyse
+from irrkit.statistics import counting
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -55,8 +56,8 @@ def test_distinct_rows_of_a_table():
 
 def test_a_large_item_takes_the_distinct_rows():
     r = nominal(30_000, 6, 4, 0.1, 3)
-    codes = chance_corrected.category_index(r.values, r.categories)
-    assert len(diagnostics.distinct_rows(chance_corrected.count_table(codes, 4))[1]) < 500  # C(10, 4) = 210 at most
+    codes = counting.category_index(r.values, r.categories)
+    assert len(diagnostics.distinct_rows(counting.count_table(codes, 4))[1]) < 500  # C(10, 4) = 210 at most
     loo = diagnostics.leave_one_out(r, analyse(r), Options())
     ref = slow_loo(r, loo.statistic)
     for coder, c in ref.items():

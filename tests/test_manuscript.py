@@ -12,9 +12,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
 from irrkit.cli.main import app
 from irrkit.outputs.manuscript import apa, apa_p
-from typer.testing import CliRunner
 
 ROOT = Path(__file__).parent.parent
 DEMO = ROOT / "cli" / "demo"

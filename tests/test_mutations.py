@@ -12,9 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from irrkit.episodes import events, timeline, video
 from irrkit.episodes.timecode import EpisodeSpec, build
-from irrkit.statistics import bootstrap, chance_corrected, interpret
+from irrkit.statistics import bootstrap, chance_corrected, counting, interpret
 from irrkit.statistics.results import Coefficient, undefined
 
 R = Path(__file__).parent.parent / "fixtures" / "r_reference"
@@ -87,9 +88,9 @@ def test_alpha_ci_upper_bound_is_capped_at_one(wname):
     want = case["results"][wname]["coefficients"]["krippen.alpha.raw"]
     x = np.array([[np.nan if v is None else v for v in row] for row in case["ratings"]], dtype=float)
     cats = sorted({float(v) for v in x[~np.isnan(x)]})
-    codes = chance_corrected.category_index(x, cats)
+    codes = counting.category_index(x, cats)
     w = weights.weight_matrix(wname, cats)
-    a = chance_corrected.agreement(chance_corrected.count_table(codes, len(cats)), w)
+    a = chance_corrected.agreement(counting.count_table(codes, len(cats)), w)
     ours = chance_corrected.krippendorff_alpha(a)
     from scipy.stats import t as student
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from irrkit.statistics import bootstrap, chance_corrected, icc, weights
+
+from irrkit.statistics import bootstrap, chance_corrected, counting, icc, weights
 
 ENGINE = {"percent_agreement": chance_corrected.percent_agreement, "fleiss_kappa": chance_corrected.fleiss_kappa,
           "gwet_ac": chance_corrected.gwet_ac, "brennan_prediger": chance_corrected.brennan_prediger,
@@ -22,7 +23,7 @@ def test_family_replicates_are_the_engine_on_the_resampled_table(seed, wname):
     codes = np.where(rng.random((n, r)) < 0.6, truth[:, None], rng.integers(0, q, (n, r)))
     codes[rng.random((n, r)) < 0.15] = -1
     codes[:, 0] = np.where((codes >= 0).sum(axis=1) < 1, truth, codes[:, 0])
-    counts = chance_corrected.count_table(codes, q)
+    counts = counting.count_table(codes, q)
     w = weights.weight_matrix(wname, list(range(1, q + 1)))
     m = bootstrap.multiplicities(n, 5, rng)
     reps = bootstrap.family_replicates(counts, w, m)

@@ -17,9 +17,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
 from irrkit.cli.main import app
 from irrkit.outputs import files as output
-from typer.testing import CliRunner
 
 DATA = Path(__file__).resolve().parent / "data" / "faults"  # a small round: these tests run many commands
 CB = DATA / "cb.yaml"

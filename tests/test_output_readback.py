@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
+
 from irrkit.cli.demo import demo_files, demo_training
 from irrkit.cli.main import app
-from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
 CB = ROOT / "codebooks"

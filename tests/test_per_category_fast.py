@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from irrkit.analysis import item
-from irrkit.statistics import chance_corrected
+from irrkit.statistics import chance_corrected, counting
 
 
 def slow(counts, labels):
@@ -28,7 +29,7 @@ def random_counts(n: int, k: int, q: int, missing: float, seed: int) -> tuple[np
     rng = np.random.default_rng(seed)
     x = rng.integers(1, q + 1, size=(n, k)).astype(float)
     x[rng.random((n, k)) < missing] = np.nan
-    counts = chance_corrected.count_table(chance_corrected.category_index(x, list(range(1, q + 1))), q).astype(float)
+    counts = counting.count_table(counting.category_index(x, list(range(1, q + 1))), q).astype(float)
     return counts, [str(c) for c in range(1, q + 1)]
 
 

@@ -8,8 +8,9 @@ from pathlib import Path
 from statistics import NormalDist
 
 import pytest
-from irrkit.cli.main import app
 from typer.testing import CliRunner
+
+from irrkit.cli.main import app
 
 DEMO = Path(__file__).parent.parent / "cli" / "demo"
 CODEBOOK = Path(__file__).parent.parent / "codebooks" / "crying-forms.yaml"

@@ -8,6 +8,7 @@ import math
 from pathlib import Path
 
 import pytest
+
 from irrkit.planning import closed_forms as P
 from irrkit.planning import simulation as S
 

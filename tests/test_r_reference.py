@@ -13,8 +13,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from irrkit.analysis.item import analyse_counts, krippendorff_alpha
-from irrkit.statistics import chance_corrected, weights
+from irrkit.statistics import chance_corrected as cc
+from irrkit.statistics import counting, weights
 from irrkit.statistics.icc import icc_all
 from irrkit.statistics.interpret import probabilistic_benchmark
 from irrkit.statistics.two_coders import cohen_null_se, contingency, table_coefficients
@@ -32,8 +34,8 @@ DIST = load("irrcac_dist.json")
 TABLE = load("irrcac_table.json")
 
 RAW_FN = {
-    "pa.coeff.raw": chance_corrected.percent_agreement, "gwet.ac1.raw": chance_corrected.gwet_ac, "fleiss.kappa.raw": chance_corrected.fleiss_kappa,
-    "krippen.alpha.raw": chance_corrected.krippendorff_alpha, "bp.coeff.raw": chance_corrected.brennan_prediger,
+    "pa.coeff.raw": cc.percent_agreement, "gwet.ac1.raw": cc.gwet_ac, "fleiss.kappa.raw": cc.fleiss_kappa,
+    "krippen.alpha.raw": cc.krippendorff_alpha, "bp.coeff.raw": cc.brennan_prediger,
 }
 
 
@@ -85,11 +87,11 @@ def test_irrcac_raw(case_id, wname):
         assert np.all(np.isfinite(w))
         return
     assert np.allclose(w, np.array(spec["weights_matrix"], dtype=float), atol=1e-12), "weight matrix differs"
-    codes = chance_corrected.category_index(x, cats)
-    a = chance_corrected.agreement(chance_corrected.count_table(codes, len(cats)), w)
+    codes = counting.category_index(x, cats)
+    a = cc.agreement(counting.count_table(codes, len(cats)), w)
     for fn_name, want in spec["coefficients"].items():
         what = f"{case_id}/{wname}/{fn_name}"
-        ours = chance_corrected.conger_kappa(codes, len(cats), w) if fn_name == "conger.kappa.raw" else RAW_FN[fn_name](a)
+        ours = cc.conger_kappa(codes, len(cats), w) if fn_name == "conger.kappa.raw" else RAW_FN[fn_name](a)
         if case_id in ("degenerate_q1", "one_unit") and fn_name != "pa.coeff.raw":
             # documented deviation: one category (irrCAC: pe := 1e-15, value 1) or one unit -> undefined
             assert not ours.ok and ("categor" in ours.reason or "one unit" in ours.reason), what
@@ -100,8 +102,8 @@ def test_irrcac_raw(case_id, wname):
         compare(ours, want, what)
 
 
-DIST_FN = {"pa.coeff.dist": chance_corrected.percent_agreement, "gwet.ac1.dist": chance_corrected.gwet_ac,
-           "fleiss.kappa.dist": chance_corrected.fleiss_kappa, "bp.coeff.dist": chance_corrected.brennan_prediger}
+DIST_FN = {"pa.coeff.dist": cc.percent_agreement, "gwet.ac1.dist": cc.gwet_ac,
+           "fleiss.kappa.dist": cc.fleiss_kappa, "bp.coeff.dist": cc.brennan_prediger}
 
 
 @pytest.mark.parametrize("case_id,wname", [(c["id"], w) for c in DIST["cases"] for w in c["results"]])
@@ -117,11 +119,11 @@ def test_irrcac_dist(case_id, wname):
     if not np.all(np.isfinite(np.array(spec["weights_matrix"], dtype=float))):
         return  # irrCAC's ratio weights with a 0 category are NaN (see test_irrcac_raw)
     assert np.allclose(w, np.array(spec["weights_matrix"], dtype=float), atol=1e-12), "weight matrix differs"
-    a = chance_corrected.agreement(counts, w)
+    a = cc.agreement(counts, w)
     for fn_name, want in spec["coefficients"].items():
         what = f"{case_id}/{wname}/{fn_name}"
         if fn_name == "krippen.alpha.dist":
-            ours = chance_corrected.krippendorff_alpha(a, counts_input=True)
+            ours = cc.krippendorff_alpha(a, counts_input=True)
         else:
             ours = DIST_FN[fn_name](a)
         compare(ours, want, what)
@@ -175,8 +177,8 @@ def test_irr_kappam_fleiss(entry):
     x = np.array([[np.nan if v is None else v for v in row] for row in case["ratings"]], dtype=float)
     x = x[~np.isnan(x).any(axis=1)]  # irr drops units with a missing rating
     cats = sorted({float(v) for v in x.ravel()})
-    counts = chance_corrected.count_table(chance_corrected.category_index(x, cats), len(cats))
-    null = chance_corrected.fleiss_null_se(counts)
+    counts = counting.count_table(counting.category_index(x, cats), len(cats))
+    null = cc.fleiss_null_se(counts)
     if entry["subjects_used"] < 2:  # one unit: irrkit gives no kappa (documented deviation)
         assert null is None
         return
@@ -199,7 +201,7 @@ def test_irr_kappa2(entry):
     x = np.array([[np.nan if v is None else v for v in row] for row in case["ratings"]], dtype=float)
     x = x[~np.isnan(x).any(axis=1)]
     levels = sorted({float(v) for v in x.ravel()}, key=lambda v: str(int(v)))  # irr sorts levels as strings
-    codes = chance_corrected.category_index(x, levels)
+    codes = counting.category_index(x, levels)
     t = contingency(codes[:, 0], codes[:, 1], len(levels))
     ranks = [float(i + 1) for i in range(len(levels))]
     for name, wname in (("unweighted", "identity"), ("equal", "linear"), ("squared", "quadratic")):
@@ -277,7 +279,7 @@ def test_alpha_levels_against_irr_corrected():
             continue  # irr reports 1 where chance agreement is 1; irrkit says undefined
         x = np.array([[np.nan if v is None else v for v in row] for row in case["ratings"]], dtype=float)
         cats = [float(c) for c in case["categ_labels"]]
-        counts = chance_corrected.count_table(chance_corrected.category_index(x, cats), len(cats))
+        counts = counting.count_table(counting.category_index(x, cats), len(cats))
         ref = e.get("with_all_na_unit") or {}
         for level in ("nominal", "ordinal", "interval", "ratio"):
             want = ref.get(level)

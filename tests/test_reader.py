@@ -1,17 +1,18 @@
-"""Tests of reliability.readers: coder files against a codebook, compute input, count tables."""
+"""Tests of irrkit.readers: coder files against a codebook, compute input, count tables."""
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
 
-import irrkit
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+import irrkit
 from irrkit import readers
-from irrkit.codebooks.codebook import Category, Codebook, Item, Scale
+from irrkit.codebooks.model import Category, Codebook, Item, Scale
 from irrkit.errors import InputError
 from irrkit.readers import (
     delimited,

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from irrkit.codebooks.codebook import parse_codebook
 from irrkit.errors import InputError
 from irrkit.readers import delimited
@@ -211,6 +212,7 @@ def test_coder_files_fast_equal_careful(tmp_path_factory, monkeypatch, rows, cat
        st.booleans())
 def test_factorize_chunks_equals_factorize_of_the_concatenation(chunks, repeat):
     import pandas as pd
+
     from irrkit.readers.records import factorize_parts
 
     arrays = [np.array(c, dtype=object) for c in chunks]

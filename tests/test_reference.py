@@ -11,9 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from irrkit.analysis.item import analyse, analyse_counts, krippendorff_alpha
 from irrkit.ratings import ItemRatings
-from irrkit.statistics import chance_corrected, interpret, weights
+from irrkit.statistics import chance_corrected as cc
+from irrkit.statistics import counting, interpret, weights
 from irrkit.statistics.icc import icc_all
 from irrkit.statistics.two_coders import cohen_asymptotic_se, cohen_null_se, contingency, table_coefficients
 
@@ -49,14 +51,14 @@ def close(got: float, published: float, atol: float | None = None) -> None:
 def fleiss_data():
     ref = load("fleiss1971_diagnoses.json")
     x = matrix(ref["ratings"])
-    codes = chance_corrected.category_index(x, [1, 2, 3, 4, 5])
-    return ref, x, codes, chance_corrected.agreement(chance_corrected.count_table(codes, 5))
+    codes = counting.category_index(x, [1, 2, 3, 4, 5])
+    return ref, x, codes, cc.agreement(counting.count_table(codes, 5))
 
 
 def test_fleiss_kappa_diagnoses(fleiss_data):
     ref, _, _, a = fleiss_data
     e = ref["expected"]["fleiss_kappa"]
-    k = chance_corrected.fleiss_kappa(a)
+    k = cc.fleiss_kappa(a)
     close(k.value, e["value"])
     close(k.pa, e["pa"])
     close(k.pe, e["pe"])
@@ -67,7 +69,7 @@ def test_fleiss_kappa_diagnoses(fleiss_data):
 
 def test_fleiss_nee_landis_null_se_and_category_kappas(fleiss_data):
     ref, _, _, a = fleiss_data
-    null = chance_corrected.fleiss_null_se(a.counts)
+    null = cc.fleiss_null_se(a.counts)
     e = ref["expected"]
     close(null["se_null"], e["fleiss_kappa"]["se_null_fleiss_nee_landis_1979"])
     close(null["z"], e["fleiss_kappa"]["z"])
@@ -86,8 +88,8 @@ def test_per_category_collapse_equals_fleiss_1971(fleiss_data):
 
 
 @pytest.mark.parametrize("key,fn", [
-    ("gwet_ac1", chance_corrected.gwet_ac), ("krippendorff_alpha_nominal", chance_corrected.krippendorff_alpha),
-    ("brennan_prediger", chance_corrected.brennan_prediger), ("percent_agreement", chance_corrected.percent_agreement),
+    ("gwet_ac1", cc.gwet_ac), ("krippendorff_alpha_nominal", cc.krippendorff_alpha),
+    ("brennan_prediger", cc.brennan_prediger), ("percent_agreement", cc.percent_agreement),
 ])
 def test_other_coefficients_diagnoses(fleiss_data, key, fn):
     ref, _, _, a = fleiss_data
@@ -99,7 +101,7 @@ def test_other_coefficients_diagnoses(fleiss_data, key, fn):
 
 def test_conger_kappa_diagnoses(fleiss_data):
     ref, _, codes, _ = fleiss_data
-    c = chance_corrected.conger_kappa(codes, 5)
+    c = cc.conger_kappa(codes, 5)
     close(c.value, ref["expected"]["conger_kappa"]["value"])
     close(c.se, ref["expected"]["conger_kappa"]["se"], 1e-5)
 
@@ -110,13 +112,13 @@ def test_conger_kappa_diagnoses(fleiss_data):
 def kripp_data():
     ref = load("krippendorff_example.json")
     x = matrix(ref["ratings"])
-    return ref, x, chance_corrected.category_index(x, [1, 2, 3, 4, 5])
+    return ref, x, counting.category_index(x, [1, 2, 3, 4, 5])
 
 
 FAMILY = {
-    "percent_agreement": chance_corrected.percent_agreement, "gwet_ac1": chance_corrected.gwet_ac, "gwet_ac2": chance_corrected.gwet_ac,
-    "fleiss_kappa": chance_corrected.fleiss_kappa, "krippendorff_alpha": chance_corrected.krippendorff_alpha,
-    "brennan_prediger": chance_corrected.brennan_prediger,
+    "percent_agreement": cc.percent_agreement, "gwet_ac1": cc.gwet_ac, "gwet_ac2": cc.gwet_ac,
+    "fleiss_kappa": cc.fleiss_kappa, "krippendorff_alpha": cc.krippendorff_alpha,
+    "brennan_prediger": cc.brennan_prediger,
 }
 
 
@@ -125,12 +127,12 @@ FAMILY = {
 def test_krippendorff_example_all_coefficients(kripp_data, wname, block):
     ref, _, codes = kripp_data
     w = weights.weight_matrix(wname, [1, 2, 3, 4, 5])
-    a = chance_corrected.agreement(chance_corrected.count_table(codes, 5), w)
+    a = cc.agreement(counting.count_table(codes, 5), w)
     for key, e in ref[block].items():
         if key == "total_ratings":
             assert int(a.counts.sum()) == e
             continue
-        c = chance_corrected.conger_kappa(codes, 5, w) if key == "conger_kappa" else FAMILY[key](a)
+        c = cc.conger_kappa(codes, 5, w) if key == "conger_kappa" else FAMILY[key](a)
         assert c.key == key or key == "conger_kappa"
         close(c.value, e["value"])
         close(c.se, e["se"])
@@ -146,7 +148,7 @@ def test_krippendorff_example_all_coefficients(kripp_data, wname, block):
 
 def test_krippendorff_alpha_by_level(kripp_data):
     ref, x, codes = kripp_data
-    counts = chance_corrected.count_table(codes, 5)
+    counts = counting.count_table(codes, 5)
     for level, want in ref["expected_krippendorff_alpha_by_level"].items():
         close(krippendorff_alpha(counts, [1.0, 2, 3, 4, 5], level).value, want)
 
@@ -257,7 +259,7 @@ def test_irr_anxiety_kappa2():
     case = load("two_raters_tables.json")["cases"][2]
     x = np.column_stack([case["rater_a"], case["rater_b"]]).astype(float)
     observed = sorted(set(np.unique(x)))
-    codes = chance_corrected.category_index(x, observed)
+    codes = counting.category_index(x, observed)
     t = contingency(codes[:, 0], codes[:, 1], len(observed))
     ranks = list(range(1, len(observed) + 1))
     for name, wname in (("unweighted", "identity"), ("linear", "linear"), ("quadratic", "quadratic")):
@@ -266,5 +268,5 @@ def test_irr_anxiety_kappa2():
         close(table_coefficients(t, w)["cohen_kappa"].value, e["value"])
         close(cohen_null_se(t, w)[1], e["z"])
     # Raw two-coder data: Cohen's kappa through Conger's engine equals the table value.
-    raw = chance_corrected.conger_kappa(codes, len(observed), key="cohen_kappa")
+    raw = cc.conger_kappa(codes, len(observed), key="cohen_kappa")
     close(raw.value, case["expected"]["unweighted"]["value"])

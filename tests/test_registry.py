@@ -18,10 +18,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
 from irrkit.cli.demo import demo_training, demo_video, demo_video_training
 from irrkit.cli.main import app
 from irrkit.statistics import registry
-from typer.testing import CliRunner
 
 ROOT = Path(__file__).parent.parent
 DEMO = ROOT / "cli" / "demo"
@@ -101,7 +102,7 @@ def test_weighted_naming() -> None:
 
 
 def test_gateable_lists_are_the_codebook_keys() -> None:
-    from irrkit.codebooks.codebook import EPISODE_STATISTIC_KEYS, STATISTIC_KEYS
+    from irrkit.codebooks.model import EPISODE_STATISTIC_KEYS, STATISTIC_KEYS
     from irrkit.workflows.gates import STATISTICS
 
     assert STATISTIC_KEYS == STATISTICS == registry.gateable()

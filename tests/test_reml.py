@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from irrkit.statistics import reml
 from irrkit.statistics.icc import icc_all
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from irrkit.cli.main import app
 from typer.testing import CliRunner
+
+from irrkit.cli.main import app
 
 ROOT = Path(__file__).parent.parent
 DEMO = ROOT / "cli" / "demo"

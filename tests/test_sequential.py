@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from irrkit.ratings import ItemRatings
-from irrkit.statistics import chance_corrected
+from irrkit.statistics import chance_corrected as cc
+from irrkit.statistics import counting
 from irrkit.workflows.sequential import look_sizes, sequential_gate
 
 
@@ -22,10 +24,10 @@ def codings(rng, n, kappa):
 
 
 def brute_force(t, gold, minimum, conf, sizes):
-    """First prefix whose Cohen's kappa CI (chance_corrected.conger_kappa, 2 coders) clears or misses the minimum."""
+    """First prefix whose Cohen's kappa CI (cc.conger_kappa, 2 coders) clears or misses the minimum."""
     for n in sizes:
-        codes = chance_corrected.category_index(np.column_stack([t[:n], gold[:n]]), (0.0, 1.0, 2.0))
-        c = chance_corrected.conger_kappa(codes, 3, None, conf)
+        codes = counting.category_index(np.column_stack([t[:n], gold[:n]]), (0.0, 1.0, 2.0))
+        c = cc.conger_kappa(codes, 3, None, conf)
         if c.ci_low is not None and c.ci_low > minimum:
             return "pass", n
         if c.ci_high is not None and c.ci_high < minimum:
@@ -87,8 +89,9 @@ def test_train_sequential_through_the_cli():
     import json
     from pathlib import Path
 
-    from irrkit.cli.main import app
     from typer.testing import CliRunner
+
+    from irrkit.cli.main import app
 
     demo = Path(__file__).parent.parent / "cli" / "demo"
     res = CliRunner().invoke(app, ["train", str(demo / "crying-forms_trainee_anna.csv"), "--gold",
@@ -105,9 +108,9 @@ def test_train_sequential_through_the_cli():
     g = np.array([cats.index(gold[u]) for u in units], dtype=float)
     t = np.array([cats.index(anna[u]) for u in units], dtype=float)
     sizes = look_sizes(len(units), 10, 5)
-    codes_fn = chance_corrected.category_index
+    codes_fn = counting.category_index
     for n in sizes:
-        c = chance_corrected.conger_kappa(codes_fn(np.column_stack([t[:n], g[:n]]), [float(i) for i in range(len(cats))]),
+        c = cc.conger_kappa(codes_fn(np.column_stack([t[:n], g[:n]]), [float(i) for i in range(len(cats))]),
                                 len(cats), None, 1 - 0.05 / len(sizes))
         if c.ci_low > 0.6 or c.ci_high < 0.6:
             break

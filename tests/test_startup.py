@@ -15,10 +15,11 @@ import pytest
 import typer
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
+
 from irrkit.cli import coercion
 from irrkit.cli.main import app
 from irrkit.readers.factorize import factorize
-from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,8 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
-from irrkit.cli.main import app
 from typer.testing import CliRunner
+
+from irrkit.cli.main import app
 
 ROOT = Path(__file__).parent.parent
 R = {c["case_id"]: c for c in json.loads((ROOT / "fixtures/r_reference/diagnostics.json").read_text())["cases"]}

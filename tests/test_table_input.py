@@ -10,8 +10,9 @@ import json
 from pathlib import Path
 
 import pytest
-from irrkit.cli.main import app
 from typer.testing import CliRunner
+
+from irrkit.cli.main import app
 
 R = Path(__file__).parent.parent / "fixtures" / "r_reference"
 REF = Path(__file__).parent.parent / "fixtures" / "reference"

@@ -1,4 +1,4 @@
-"""User text reaching a spreadsheet, a terminal, a CI log, Markdown or XML (reliability.textsafe and every
+"""User text reaching a spreadsheet, a terminal, a CI log, Markdown or XML (irrkit.outputs.escaping and every
 output that uses it): hostile coder/trainee names, unit ids and notes, read back from the written files."""
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from typer.testing import CliRunner
+
 from irrkit.cli.main import app
 from irrkit.outputs import escaping as ts
-from typer.testing import CliRunner
 
 NO_CI = {"GITHUB_ACTIONS": None, "GITHUB_STEP_SUMMARY": None}
 CB = """id: mini

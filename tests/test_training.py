@@ -10,9 +10,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
+
 from irrkit.cli.demo import demo_training
 from irrkit.cli.main import app
-from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
 CRYING = ROOT / "codebooks" / "crying-forms.yaml"

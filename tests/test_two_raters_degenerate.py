@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+
 from irrkit.statistics.two_coders import cohen_fce, cohen_null_se
 
 CODEBOOK = """id: t

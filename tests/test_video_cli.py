@@ -13,14 +13,16 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from timeline_reference import code_matrix
+from typer.testing import CliRunner
+
 from irrkit.cli.demo import demo_video
 from irrkit.cli.main import app
 from irrkit.codebooks import SCHEMA, bundled
-from irrkit.codebooks.codebook import EPISODE_KEYS, EPISODE_STATISTIC_KEYS, load_codebook, parse_codebook
+from irrkit.codebooks.codebook import load_codebook, parse_codebook
+from irrkit.codebooks.model import EPISODE_KEYS, EPISODE_STATISTIC_KEYS
 from irrkit.errors import InputError
 from irrkit.readers.episodes import read_episode_files
-from timeline_reference import code_matrix
-from typer.testing import CliRunner
 
 runner = CliRunner()
 CB = bundled("crying-episodes")

@@ -8,9 +8,10 @@ import random
 
 import numpy as np
 import pytest
+from scipy.optimize import linear_sum_assignment
+
 from irrkit.episodes import events
 from irrkit.episodes.timecode import EpisodeSpec, build
-from scipy.optimize import linear_sum_assignment
 
 
 def reference_match(es, a, b, tol, rule):

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from irrkit.episodes.timecode import EpisodeSpec
 from irrkit.errors import InputError
 from irrkit.readers.episodes import detect, read_episode_files

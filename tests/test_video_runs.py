@@ -9,6 +9,7 @@ import random
 import numpy as np
 import pytest
 import timeline_reference
+
 from irrkit.episodes import timeline
 from irrkit.episodes.timecode import EpisodeSpec, build
 

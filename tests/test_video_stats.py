@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import timeline_reference
+
 from irrkit.analysis.item import analyse
 from irrkit.episodes import events, timeline, unitizing
 from irrkit.episodes.timecode import EpisodeSpec, build, check_episodes, fmt_time, parse_time
@@ -103,10 +104,10 @@ def test_time_based_equals_engine_on_independently_binned_data(seed):
     for key in keys:
         assert res.coefficients[key].value == pytest.approx(ref.coefficients[key].value, abs=1e-9), key
     if len(videos) > 1:  # SEs cluster-robust over the videos: the engine on the naive units with their videos
-        from irrkit.statistics import chance_corrected
+        from irrkit.statistics import chance_corrected, counting
 
         unit_video = np.repeat(np.arange(len(videos)), len(values) // len(videos))
-        a = chance_corrected.agreement(chance_corrected.count_table(values.astype(np.int32), len(codes) + 1),
+        a = chance_corrected.agreement(counting.count_table(values.astype(np.int32), len(codes) + 1),
                                        clusters=unit_video)
         for key, fn in (("fleiss_kappa", chance_corrected.fleiss_kappa), ("gwet_ac1", chance_corrected.gwet_ac),
                         ("percent_agreement", chance_corrected.percent_agreement)):

@@ -9,6 +9,7 @@ import json
 
 import numpy as np
 import pytest
+import timeline_reference  # the dense unit matrix, the reference of the run-based statistics
 from typer.testing import CliRunner
 
 from irrkit.cli.demo import demo_video
@@ -16,7 +17,6 @@ from irrkit.cli.main import app
 from irrkit.episodes import timeline
 from irrkit.episodes.timecode import EpisodeSpec, build
 from irrkit.statistics import chance_corrected
-import timeline_reference  # the dense unit matrix, the reference of the run-based statistics
 
 
 def episodes(n_videos: int, seed: int = 1):

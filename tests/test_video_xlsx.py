@@ -10,14 +10,15 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
+from workbook_helpers import workbook
+
 from irrkit.cli.demo import demo_video
 from irrkit.cli.main import app
 from irrkit.codebooks import bundled
 from irrkit.episodes.timecode import EpisodeSpec
 from irrkit.errors import InputError
 from irrkit.readers.episodes import detect, read_episode_files
-from typer.testing import CliRunner
-from workbook_helpers import workbook
 
 openpyxl = pytest.importorskip("openpyxl")
 SPECS = {"cry": EpisodeSpec("cry", ("protest", "despair"), lengths={})}

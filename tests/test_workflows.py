@@ -8,13 +8,14 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
 from irrkit.analysis.item import Options
 from irrkit.cli.demo import demo_files, demo_video_training
 from irrkit.cli.main import app
 from irrkit.errors import InputError
 from irrkit.outputs.files import write_all
 from irrkit.workflows import check, compute, history, rounds, video
-from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "faults"

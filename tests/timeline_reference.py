@@ -6,6 +6,7 @@ matrices and tables."""
 from __future__ import annotations
 
 import numpy as np
+
 from irrkit.episodes.timecode import EpisodeSet
 from irrkit.episodes.timeline import Grid, Runs, _unit_range, coded, grid
 from irrkit.statistics import two_coders

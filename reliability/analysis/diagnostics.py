@@ -1,8 +1,8 @@
 """Coder diagnostics of one item: who agrees with whom, who uses which categories, who pulls agreement down.
 
 * **Coder x coder matrix**: every pair of coders on the units both rated, with the statistics of a training
-  round (:func:`reliability.training.pair_statistics`: percent agreement, Cohen's kappa and Gwet's AC1 from
-  the chance engine for nominal items; ICC(A,1) from :mod:`reliability.icc` and the mean absolute difference
+  round (:func:`irrkit.analysis.pairs.pair_statistics`: percent agreement, Cohen's kappa and Gwet's AC1 from
+  the chance engine for nominal items; ICC(A,1) from :mod:`irrkit.statistics.icc` and the mean absolute difference
   for ordinal, interval and ratio items).
 * **Light's (1971) kappa** (nominal items): the mean of the k(k-1)/2 pairwise Cohen's kappas, computed on the
   units every coder rated, as R ``irr::kappam.light`` does (it drops incomplete units with ``na.omit``).
@@ -10,7 +10,7 @@
 * **Coder profiles**: each coder's number of ratings and missing ratings and category distribution (scale
   items: mean and SD too - a coder who rates systematically higher lowers ICC(A,1) but not ICC(C,1)).
 * **Leave-one-coder-out**: the item's primary statistic recomputed without each coder by
-  :func:`reliability.analysis.analyse` (same options, same engine); the coder whose removal raises it most is
+  :func:`irrkit.analysis.item.analyse` (same options, same engine); the coder whose removal raises it most is
   named as the one who lowers agreement most.
 
 Pure functions, no printing, no file I/O.
@@ -25,9 +25,10 @@ from itertools import combinations
 from typing import Any
 
 import numpy as np
+
 from irrkit.analysis.item import ItemResult, Options, analyse
 from irrkit.ratings import ItemRatings
-from irrkit.statistics import chance_corrected, registry
+from irrkit.statistics import chance_corrected, counting, registry
 from irrkit.statistics.icc import ICC_KEYS, icc_all
 from irrkit.statistics.registry import name as stat_name
 from irrkit.statistics.results import Coefficient, undefined
@@ -186,7 +187,7 @@ def profiles(r: ItemRatings, codes: np.ndarray | None = None) -> list[CoderProfi
     if not (categorical and r.categories):
         codes = None
     elif codes is None:
-        codes = chance_corrected.category_index(r.values, r.categories)
+        codes = counting.category_index(r.values, r.categories)
     for j, coder in enumerate(r.coders):
         dist = {}
         if codes is not None:  # slot 0: not rated
@@ -210,11 +211,11 @@ def pairwise(r: ItemRatings, confidence: float = 0.95, codes: np.ndarray | None 
              tables: Sequence[np.ndarray] | None = None) -> list[PairStats]:
     """Every pair of coders with a rating, on the units both rated. Nominal items (no clusters): from each
     pair's q x q table (:func:`pair_tables`, :func:`table_statistics`); otherwise
-    :func:`reliability.training.pair_statistics` on the pair's ratings. ``codes``: the item's category
+    :func:`irrkit.analysis.pairs.pair_statistics` on the pair's ratings. ``codes``: the item's category
     indices, ``tables``: the pairs' tables (:func:`pair_tables`), when the caller has them."""
     keys = NOMINAL_MATRIX if r.level == "nominal" else SCALE_MATRIX
     if _tabled(r):
-        codes = chance_corrected.category_index(r.values, r.categories) if codes is None else codes
+        codes = counting.category_index(r.values, r.categories) if codes is None else codes
     coders = _rated_coders(r, codes)
     pairs = list(combinations(coders, 2))
     if codes is not None:
@@ -234,7 +235,7 @@ def pairwise(r: ItemRatings, confidence: float = 0.95, codes: np.ndarray | None 
 
 def _tabled(r: ItemRatings) -> bool:
     """Whether the pair statistics of ``r`` come from q x q tables: nominal, few categories, no clusters."""
-    return r.level == "nominal" and r.clusters is None and 1 <= len(r.categories) <= chance_corrected.DENSE_MAX_Q
+    return r.level == "nominal" and r.clusters is None and 1 <= len(r.categories) <= counting.DENSE_MAX_Q
 
 
 def pair_tables(codes: np.ndarray, q: int, pairs: Sequence[tuple[int, int]],
@@ -259,7 +260,7 @@ def pair_tables(codes: np.ndarray, q: int, pairs: Sequence[tuple[int, int]],
 
 def table_statistics(table: np.ndarray, confidence: float = 0.95,
                      keys: Sequence[str] = NOMINAL_MATRIX) -> dict[str, Coefficient]:
-    """The nominal pair statistics of :func:`reliability.training.pair_statistics` (percent agreement, Cohen's
+    """The nominal pair statistics of :func:`irrkit.analysis.pairs.pair_statistics` (percent agreement, Cohen's
     kappa by the Conger engine, AC1) from the pair's q x q table: the same engine calls on one row per
     non-empty cell, its count as frequency weight (``chance``'s ``freq=``), so the work does not grow with
     the units. The values are those of the units bit for bit (their sums are of whole numbers and halves);
@@ -271,7 +272,7 @@ def table_statistics(table: np.ndarray, confidence: float = 0.95,
         return {k: undefined(k, "no unit rated by both") for k in keys}
     codes = np.column_stack([a, b]).astype(np.int32)
     freq = t[a, b].astype(float)
-    ag = chance_corrected.agreement(chance_corrected.count_table(codes, q), freq=freq)
+    ag = chance_corrected.agreement(counting.count_table(codes, q), freq=freq)
     out = {"percent_agreement": chance_corrected.percent_agreement(ag, confidence),
            "cohen_kappa": chance_corrected.conger_kappa(codes, q, None, confidence, key="cohen_kappa", freq=freq),
            "gwet_ac1": chance_corrected.gwet_ac(ag, confidence)}
@@ -312,7 +313,7 @@ def light_kappa(r: ItemRatings, confidence: float = 0.95, codes: np.ndarray | No
     pairs = list(combinations(range(len(cols)), 2))
     tabled = _tabled(r)
     if tabled:  # each pair's table on the complete units: the same kappas (values: sums of whole numbers)
-        codes = chance_corrected.category_index(r.values, r.categories) if codes is None else codes
+        codes = counting.category_index(r.values, r.categories) if codes is None else codes
         sub = codes[:, cols] if len(cols) != codes.shape[1] else codes
         complete = np.flatnonzero((sub >= 0).all(axis=1))
         n = len(complete)
@@ -331,7 +332,7 @@ def light_kappa(r: ItemRatings, confidence: float = 0.95, codes: np.ndarray | No
                 tables = pair_tables(sub, q, pairs, rows=complete)
             ks = [_table_kappa(t, confidence) for t in tables]
     else:
-        full = chance_corrected.category_index(x, r.categories)
+        full = counting.category_index(x, r.categories)
         ks = (chance_corrected.conger_kappa(full[:, [a, b]], q, None, confidence, key="cohen_kappa") for a, b in pairs)
     for (a, b), k in zip(pairs, ks):
         if not k.ok:
@@ -407,10 +408,10 @@ def _loo_from_table(r: ItemRatings, key: str, coders: list[int], opts: Options,
             or r.clusters is not None or not 1 <= q <= _dense_max(r.n_units, opts)):
         return None
     if codes is None:
-        codes = chance_corrected.category_index(r.values, r.categories)
+        codes = counting.category_index(r.values, r.categories)
     if len(coders) != codes.shape[1]:
         codes = codes[:, coders]
-    tab = chance_corrected.count_table(codes, q)
+    tab = counting.count_table(codes, q)
     n = len(tab)
     cf = opts.confidence
     by_coder = np.ascontiguousarray(codes.T)
@@ -464,12 +465,12 @@ LOO_DISTINCT_FROM = 20_000  # units from which leave-one-out works on the distin
 def distinct_rows(tab: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """(index of each unit's row among the distinct rows, the distinct rows) of a count table of small whole
     numbers (r coders and q categories give at most C(r + q, q) distinct rows, whatever the number of units);
-    None when the rows cannot be keyed as one integer each (:func:`chance_corrected.keyed_rows`). With the engine's
+    None when the rows cannot be keyed as one integer each (:func:`counting.keyed_rows`). With the engine's
     ``freq=`` the distinct rows give the figures of the whole table up to the order of the sums
     (tests/test_loo_distinct.py)."""
     if not tab.size:
         return None
-    got = chance_corrected.keyed_rows(tab.astype(np.int64), int(tab.max()) + 1, ids=True)
+    got = counting.keyed_rows(tab.astype(np.int64), int(tab.max()) + 1, ids=True)
     return None if got is None else (got[2], got[0].astype(float))
 
 
@@ -477,7 +478,7 @@ def diagnose(r: ItemRatings, result: ItemResult, opts: Options | None = None) ->
     """All coder diagnostics of one item (``result``: ``analyse(r, opts)``)."""
     opts = opts or Options()
     stats = NOMINAL_MATRIX if r.level == "nominal" else SCALE_MATRIX
-    codes = chance_corrected.category_index(r.values, r.categories) if _tabled(r) else None  # shared by all of them
+    codes = counting.category_index(r.values, r.categories) if _tabled(r) else None  # shared by all of them
     cols = _rated_coders(r, codes)
     tables = None if codes is None else pair_tables(codes, len(r.categories), list(combinations(cols, 2)))
     pairs = pairwise(r, opts.confidence, codes, tables)

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
 from irrkit.ratings import ItemRatings, rescaled
-from irrkit.statistics import chance_corrected, interpret, registry, two_coders, weights
+from irrkit.statistics import chance_corrected, counting, interpret, registry, two_coders, weights
 from irrkit.statistics.icc import ICC_KEYS, icc_all
 from irrkit.statistics.registry import name as stat_name
 from irrkit.statistics.results import Coefficient, undefined
@@ -72,7 +73,7 @@ class ItemResult:
     notes: list[str] = field(default_factory=list)
     fleiss_null: dict[str, Any] | None = None
     n_clusters: int | None = None  # units nested in clusters (--cluster): how many clusters
-    diagnostics: Any = None  # reliability.diagnostics.Diagnostics, when computed (check)
+    diagnostics: Any = None  # irrkit.analysis.diagnostics.Diagnostics, when computed (check)
 
     def scale_for(self, key: str, opts: Options) -> str:
         """The benchmark scale of a statistic (the chosen one of its kind, registry.scale); a statistic without
@@ -132,7 +133,7 @@ def _coders_rating(head: np.ndarray, rated: Callable[[np.ndarray], np.ndarray]) 
 def _family(a: chance_corrected.Agreement, codes: np.ndarray, q: int, opts: Options,
             distinct: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, Coefficient]:
     """The chance-corrected family on one count table (one engine, one pass). ``distinct``: the distinct rows
-    of ``codes`` and their frequencies when ``a`` is of those rows (``chance_corrected.distinct_rows``)."""
+    of ``codes`` and their frequencies when ``a`` is of those rows (``counting.distinct_rows``)."""
     cf = opts.confidence
     res = {
         "percent_agreement": chance_corrected.percent_agreement(a, cf),
@@ -185,9 +186,9 @@ def _item_kernel(r: ItemRatings, wname: str, cats: list[float], dense_max: int) 
 def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
     """All coefficients for one item.
 
-    With few categories (at most ``chance_corrected.DENSE_MAX_Q``) the engine works on the dense units x categories
+    With few categories (at most ``counting.DENSE_MAX_Q``) the engine works on the dense units x categories
     table and q x q weights; with more (fine-grained and continuous scales) on the table's nonzero cells and
-    the weights' closed forms (:mod:`reliability.sparse`): the same numbers, memory O(ratings + q)."""
+    the weights' closed forms (:mod:`irrkit.statistics.sparse`): the same numbers, memory O(ratings + q)."""
     opts = opts or Options()
     labels = list(r.labels) if r.labels else [f"{c:g}" for c in r.categories]
     r, exponent = rescaled(r)  # values near 1e308 overflow the squares: divided by 2^e, exactly
@@ -196,7 +197,7 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
     _check_budget(r, q, opts)
     listed = q <= LIST_MAX
     labels = (list(r.labels) if r.labels else [f"{c:g}" for c in cats]) if listed else []
-    codes = chance_corrected.category_index(r.values, cats) if q else np.full(r.values.shape, -1)
+    codes = counting.category_index(r.values, cats) if q else np.full(r.values.shape, -1)
     cl = None if r.clusters is None else np.asarray(r.clusters)
     dense_max = _dense_max(r.values.shape[0], opts)
     # many units of a nominal item rated by a few coders: the engine works on the distinct rows of the codes
@@ -204,13 +205,13 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
     distinct = None
     if (q and q <= dense_max and r.n_units >= DISTINCT_MIN_UNITS and r.level == "nominal" and not opts.weights
             and r.weight_matrix is None and cl is None and not opts.bootstrap):
-        distinct = chance_corrected.distinct_rows(codes, q)
+        distinct = counting.distinct_rows(codes, q)
     freq = None if distinct is None else distinct[1]
     if distinct is not None:
-        tab = chance_corrected.count_table(distinct[0], q)
+        tab = counting.count_table(distinct[0], q)
         totals = np.einsum("i,ij->j", freq, tab)  # whole numbers: exact
     else:
-        tab = chance_corrected.table(codes, q, dense_max) if q else np.zeros((r.n_units, 0))
+        tab = counting.table(codes, q, dense_max) if q else np.zeros((r.n_units, 0))
         totals = tab.sum(axis=0) if isinstance(tab, np.ndarray) else tab.col_sums()
     row_sums = np.einsum("ij->i", tab) if isinstance(tab, np.ndarray) else tab.row_sums()
     rated = row_sums > 0
@@ -334,10 +335,10 @@ def _too_costly(kern: weights.Kernel, wname: str) -> str | None:
 
 
 def _dense_max(n: int, opts: Options) -> int:
-    """Most categories for the dense path: ``chance_corrected.DENSE_MAX_Q``, fewer if n x q tables would not fit the
+    """Most categories for the dense path: ``counting.DENSE_MAX_Q``, fewer if n x q tables would not fit the
     memory budget (a few of them live at once)."""
     budget = opts.max_memory or default_memory_budget()
-    return int(min(chance_corrected.DENSE_MAX_Q, max(2, budget // (8 * 4 * max(n, 1)))))
+    return int(min(counting.DENSE_MAX_Q, max(2, budget // (8 * 4 * max(n, 1)))))
 
 
 def _cluster_note(cl: np.ndarray, rated: np.ndarray, level: str, bootstrap: int) -> str:
@@ -390,7 +391,7 @@ def attach_bootstrap(result: ItemResult, counts: np.ndarray, w: np.ndarray, cats
 
 def krippendorff_alpha(counts: np.ndarray | SparseCounts, categories: list[float], level: str, confidence: float = 0.95,
                        counts_input: bool = False, a: chance_corrected.Agreement | None = None,
-                       dense_max: int = chance_corrected.DENSE_MAX_Q,
+                       dense_max: int = counting.DENSE_MAX_Q,
                        clusters: np.ndarray | None = None) -> Coefficient:
     """Krippendorff's alpha at a level of measurement (Krippendorff 2004, ch. 11: the level's difference
     function), value and linearised SE from the one engine (:func:`chance_corrected.krippendorff_alpha`). The tests hold
@@ -512,7 +513,7 @@ def _distinct_pairs(two: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     if int((ab[:, 0] * m + ab[:, 1]).max()) > 4 * len(ab) + 4096:
         return None
     # the engine's distinct rows of (b, a), keyed a * base + b: ordered by a, then b
-    rows, counts, _ = chance_corrected.keyed_rows(ab[:, ::-1], int(ab.max()) + 1)
+    rows, counts, _ = counting.keyed_rows(ab[:, ::-1], int(ab.max()) + 1)
     return rows[:, ::-1].astype(float), counts
 
 
@@ -528,7 +529,7 @@ def analyse_counts(counts: np.ndarray, names: list[str], level: str = "nominal",
     except ValueError:
         values = [float(i + 1) for i in range(q)]
     wname = opts.weights or ("identity" if level == "nominal" else "quadratic")
-    a = chance_corrected.agreement(counts, weights.kernel(wname, values, chance_corrected.DENSE_MAX_Q))
+    a = chance_corrected.agreement(counts, weights.kernel(wname, values, counting.DENSE_MAX_Q))
     cf = opts.confidence
     coefs = {c.key: c for c in (chance_corrected.percent_agreement(a, cf), chance_corrected.fleiss_kappa(a, cf),
                                 chance_corrected.gwet_ac(a, cf), chance_corrected.brennan_prediger(a, cf))}

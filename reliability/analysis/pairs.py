@@ -8,8 +8,9 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+
 from irrkit.ratings import ItemRatings, magnitude_exponent
-from irrkit.statistics import chance_corrected, registry
+from irrkit.statistics import chance_corrected, counting, registry
 from irrkit.statistics.icc import ICC_KEYS, icc_all
 from irrkit.statistics.results import Coefficient, undefined
 
@@ -19,7 +20,7 @@ SCALE_STATS = registry.PAIRWISE["scale"]
 
 def _mad(d: np.ndarray, confidence: float, clusters: np.ndarray | None = None) -> Coefficient:
     """Mean absolute difference with a t CI over units (with ``clusters``: the cluster-robust SE of the mean,
-    t(G-1), :func:`reliability.cluster.robust_se`)."""
+    t(G-1), :func:`irrkit.statistics.clusters.robust_se`)."""
     key, n = "mean_abs_diff", len(d)
     if n == 0:
         return undefined(key, "no unit rated by both")
@@ -65,8 +66,8 @@ def pair_statistics(a: np.ndarray, b: np.ndarray, r: ItemRatings, confidence: fl
     out: dict[str, Coefficient] = {}
     if r.level == "nominal":
         q = len(r.categories)
-        codes = chance_corrected.category_index(m, r.categories)
-        ag = chance_corrected.agreement(chance_corrected.count_table(codes, q), clusters=cl)
+        codes = counting.category_index(m, r.categories)
+        ag = chance_corrected.agreement(counting.count_table(codes, q), clusters=cl)
         out = {"percent_agreement": chance_corrected.percent_agreement(ag, confidence),
                "cohen_kappa": chance_corrected.conger_kappa(codes, q, None, confidence, key="cohen_kappa",
                                                   a=ag if cl is not None else None),
@@ -83,6 +84,6 @@ def _confusion(a: np.ndarray, b: np.ndarray, r: ItemRatings) -> np.ndarray:
     from irrkit.statistics.two_coders import contingency
 
     both = ~np.isnan(a) & ~np.isnan(b)
-    ca = chance_corrected.category_index(np.where(both, a, np.nan), r.categories)
-    cb = chance_corrected.category_index(np.where(both, b, np.nan), r.categories)
+    ca = counting.category_index(np.where(both, a, np.nan), r.categories)
+    cb = counting.category_index(np.where(both, b, np.nan), r.categories)
     return contingency(ca, cb, len(r.categories)).astype(int)

@@ -68,6 +68,7 @@ from itertools import combinations
 from typing import Any
 
 import numpy as np
+
 from irrkit.episodes.timecode import EpisodeSet
 from irrkit.statistics.results import Coefficient, undefined
 

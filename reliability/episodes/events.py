@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+
 from irrkit.episodes.timecode import EpisodeSet
 from irrkit.episodes.timeline import engine_family
 from irrkit.statistics.results import Coefficient, undefined

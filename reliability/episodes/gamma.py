@@ -29,6 +29,7 @@ import logging
 from typing import Any
 
 import numpy as np
+
 from irrkit.episodes.timecode import EpisodeSet
 from irrkit.statistics.results import Coefficient, undefined
 

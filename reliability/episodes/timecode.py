@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+
 from irrkit.errors import InputError, Problem
 
 MAX_MS = 10 ** 12  # ~31 years: larger times are typing errors, and stay far from int64 overflow

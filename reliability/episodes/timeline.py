@@ -4,7 +4,7 @@ The recording is cut into time units of ``step`` (Bakeman, Quera & Gnisci 2009, 
 "time-unit kappa"); each unit takes, for each coder, the code whose episode covers the unit's midpoint, or
 "no code" when none does ("no code" is a category like any other). That gives a units x coders code matrix,
 from which the engines compute percent agreement, Cohen's kappa and Scott's pi, Gwet's AC1 and Krippendorff's
-alpha with their linearised SEs: for two coders from their q x q contingency table (``two_raters``, R irrCAC's
+alpha with their linearised SEs: for two coders from their q x q contingency table (``two_coders``, R irrCAC's
 *.table functions), for more from the units x categories count table (``chance_corrected.py``: Fleiss, Conger, AC1,
 alpha), with each pair's Cohen's kappa beside them.
 
@@ -24,7 +24,7 @@ Items whose episodes may overlap (``overlap: true``) get one present/absent anal
 Tolerance (Bakeman et al. 2009): with a window of ``w`` units, a unit where two coders disagree counts as an
 agreement when the reference coder's code occurs in the other coder's record within ``w`` units either side.
 The tally is made with each coder of the pair in turn as the reference (every unit counted twice, in a q x q
-table built by counting, not per unit) and Cohen's kappa computed from it by ``two_raters``; for more than two
+table built by counting, not per unit) and Cohen's kappa computed from it by ``two_coders``; for more than two
 coders every pair is reported with the mean over pairs. On runs (:func:`tolerant_table_runs`): within a run
 where the reference coder has ``x`` and the other ``y != x``, a unit t agrees iff the other's nearest ``x``
 before the run (last unit L) or after it (first unit R), in the same video, is within ``w`` units: the units
@@ -38,8 +38,9 @@ from functools import cached_property
 from itertools import combinations
 
 import numpy as np
+
 from irrkit.episodes.timecode import EpisodeSet
-from irrkit.statistics import chance_corrected, two_coders
+from irrkit.statistics import chance_corrected, counting, two_coders
 from irrkit.statistics.results import Coefficient, undefined
 
 MIN_VIDEOS = 5  # fewest videos for an SE with videos as the independent observations (t with G - 1 df)
@@ -212,7 +213,7 @@ def engine_family(codes: np.ndarray, q: int, confidence: float = 0.95,
     if codes.shape[1] == 2 and clusters is None:
         c, u = in_use(codes, q)
         return pair_family(contingency(c[:, 0], c[:, 1], u, freq), confidence, q)
-    counts = chance_corrected.table(codes, q)  # sparse beyond a few dozen categories
+    counts = counting.table(codes, q)  # sparse beyond a few dozen categories
     a = chance_corrected.agreement(counts, clusters=clusters, freq=freq)
     cc = chance_corrected
     res = {c.key: c for c in (cc.percent_agreement(a, confidence), cc.fleiss_kappa(a, confidence),
@@ -234,9 +235,9 @@ def contingency(a: np.ndarray, b: np.ndarray, q: int, freq: np.ndarray | None = 
 
 def in_use(codes: np.ndarray, q: int) -> tuple[np.ndarray, int]:
     """The codes renumbered over the categories in use, and their number, when there are more categories than
-    ``chance_corrected.DENSE_MAX_Q`` (a pair's tables then have rows and columns for those only, not (q + 1)^2: an item
+    ``counting.DENSE_MAX_Q`` (a pair's tables then have rows and columns for those only, not (q + 1)^2: an item
     with 5,000 codes); else the codes and q as they are. -1 (missing) stays -1."""
-    if q <= chance_corrected.DENSE_MAX_Q:
+    if q <= counting.DENSE_MAX_Q:
         return codes, q
     used = np.unique(codes[codes >= 0])
     lut = np.full(q, -1, dtype=np.int32)

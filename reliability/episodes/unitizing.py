@@ -37,9 +37,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+
 from irrkit.episodes.timecode import EpisodeSet
 from irrkit.episodes.timeline import coded
-from irrkit.statistics import chance_corrected
+from irrkit.statistics import counting
 from irrkit.statistics.results import Coefficient, undefined
 
 NO_SE = "no SE: a percentile bootstrap CI over videos instead (Krippendorff et al. 2016), from enough videos on"
@@ -197,7 +198,7 @@ def _sums(es: EpisodeSet, unit: int) -> tuple[Sums, np.ndarray | None, int]:
     use = mp >= 2
     if not use.any():
         return Sums(np.zeros((q + 1, q + 1)), np.zeros(q + 1), np.zeros(q)), None, 0
-    n = chance_corrected.count_table(vals[use], q + 1)  # pieces x values: coders with that value
+    n = counting.count_table(vals[use], q + 1)  # pieces x values: coders with that value
     wt = length[use] / (mp[use] - 1)
     obs = np.einsum("p,pc,pk->ck", wt, n, n) - np.diag(wt @ n)
     total = Sums(obs, _corrections(es, unit), _overlap_squares(es, unit))
@@ -214,7 +215,7 @@ def per_video(es: EpisodeSet, unit_ms: int | None = None) -> Sums:
     n_v = len(es.videos)
     obs = np.zeros((n_v, q + 1, q + 1))
     if use.any():
-        n = chance_corrected.count_table(vals[use], q + 1)
+        n = counting.count_table(vals[use], q + 1)
         wt = length[use] / (mp[use] - 1)
         v = vid[use]
         for k in np.unique(v):  # pieces come in video order: one block per video
@@ -245,7 +246,7 @@ def in_use(es: EpisodeSet) -> EpisodeSet:
     are (q + 1)^2: 5,000 codes would be 200 MB each). Exact: a code no coder used adds nothing to any
     coincidence or correction, so every alpha is the same."""
     q = len(es.spec.codes)
-    if q <= chance_corrected.DENSE_MAX_Q:
+    if q <= counting.DENSE_MAX_Q:
         return es
     used = np.unique(es.code)
     lut = np.full(q, -1, dtype=es.code.dtype)

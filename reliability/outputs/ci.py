@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from irrkit.codebooks.codebook import Gate
+from irrkit.codebooks.model import Gate
 from irrkit.outputs.escaping import md, md_line, workflow_command, xml_attr, xml_content
 from irrkit.statistics.registry import name as stat_name
 

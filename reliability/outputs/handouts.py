@@ -50,7 +50,7 @@ def handout_csv(rows: Sequence[dict[str, Any]], dialect: CsvDialect = STANDARD) 
 def handout_markdown(res: TrainingResult, coder: str, results: Sequence[gate.GateResult] = (),
                      round_name: str | None = None) -> str:
     """The disagreement handout of one trainee, grouped by item, for a consensus meeting. Every field from
-    the data or the codebook is escaped (``textsafe.md``): no name or note can forge a heading, break a table
+    the data or the codebook is escaped (``escaping.md``): no name or note can forge a heading, break a table
     row or inject HTML."""
     cb, rows = res.codebook, res.handout[coder]
     who = "first pass" if res.retest else res.reference

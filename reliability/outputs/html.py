@@ -1,6 +1,6 @@
 """One self-contained HTML report from a results JSON (``check``) or a round JSON (``train``, ``retest``).
 
-Offline by construction: inline CSS, inline SVG figures (matplotlib, :mod:`reliability.figures`), no script,
+Offline by construction: inline CSS, inline SVG figures (matplotlib, :mod:`irrkit.outputs.figures`), no script,
 no external link. Readable on a phone (fluid layout, figures scale, wide tables scroll) and printable (print
 CSS: no page break inside a figure or table). Every text from the data (coder, item, category names, file
 names, notes) is escaped. Pure: returns the HTML and the figures; the CLI writes them.
@@ -44,7 +44,7 @@ section{break-inside:auto}a{color:inherit;text-decoration:none}}
 
 
 def esc(x: Any) -> str:
-    """HTML text of any value: escaped, quotes too, characters XML cannot hold dropped (reliability.textsafe)."""
+    """HTML text of any value: escaped, quotes too, characters XML cannot hold dropped (irrkit.outputs.escaping)."""
     from irrkit.outputs.escaping import html
 
     return html("" if x is None else str(x))

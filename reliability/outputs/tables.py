@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
 from irrkit import __version__
 from irrkit.analysis.item import ItemResult, Options
 from irrkit.outputs.escaping import FORMULA_START, csv_value, md, md_line, plain, terminal
@@ -50,7 +51,7 @@ def summary_rows(items: Sequence[ItemResult], opts: Options, primary_only: bool 
                  gates: Sequence[Any] = ()) -> list[dict[str, Any]]:
     """One row per item and coefficient: ratings and missing ratings, value, SE, CI, p, the ICC's F test and
     estimation method, the bootstrap CI when computed, and the gate on that statistic (``gates``:
-    reliability.gate.GateResult) when there is one."""
+    irrkit.workflows.gates.GateResult) when there is one."""
     rows = []
     by = {(g.item, g.statistic): g for g in gates}
     for it in items:
@@ -171,8 +172,7 @@ def _coded_disagreements(values: np.ndarray, categories: Sequence[float],
     """The units whose ratings differ and 1 + the category index of each of their cells (0: not rated), when
     every rating is exactly one of the categories (the common case: integer work, no sort of the cells);
     None otherwise."""
-    from irrkit.statistics.chance_corrected import category_index
-
+    from irrkit.statistics.counting import category_index
     cats = np.asarray(categories, dtype=float)
     q = len(cats)
     if not q or len(np.unique(cats)) != q:
@@ -334,7 +334,7 @@ def dialect_for(choice: str, delimiters: Sequence[str] = ()) -> CsvDialect:
 def to_csv(rows: Sequence[dict[str, Any]], fields: Sequence[str] | None = None,
            dialect: CsvDialect = STANDARD, visible: bool = False) -> str:
     """CSV text with full precision: numbers as plain Python numbers (never ``np.float64(...)``), empty for
-    missing or non-finite, text cells safe from formula injection (``textsafe.csv_value``), in ``dialect``.
+    missing or non-finite, text cells safe from formula injection (``escaping.csv_value``), in ``dialect``.
     ``visible``: for a terminal or CI log (stdout), control characters and line breaks inside cells are shown
     as escapes (``\\n``), so no line of data can pose as a workflow command or move the cursor."""
     if isinstance(rows, DisagreementRows) and fields is None and not visible and len(rows):

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
 from irrkit.episodes.timecode import fmt_time
 from irrkit.episodes.video import VideoResult
 from irrkit.statistics.registry import name as stat_name
 from irrkit.statistics.results import Coefficient, finite_or_none
-
 
 MATRIX_MAX = 65  # codes in use (+ 'no code') up to which the coincidence matrices are listed in the JSON
 

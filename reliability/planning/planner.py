@@ -19,7 +19,7 @@ from irrkit.planning.closed_forms import PlanError
 CLOSED_FORM_KEYS = {"icc": "icc", "icc1": "icc", "icc2": "icc", "icc3": "icc", "krippendorff_alpha":
                     "krippendorff_alpha", "percent_agreement": "percent_agreement", "gwet_ac1": "gwet_ac1",
                     "cohen_kappa": "cohen_kappa", "fleiss_kappa": "fleiss_kappa", "conger_kappa": "conger_kappa"}
-# what the simulation planner covers (reliability.simulation.SIMULATED; not imported here, so a closed-form plan
+# what the simulation planner covers (irrkit.planning.simulation.SIMULATED; not imported here, so a closed-form plan
 # loads no more than it needs)
 SIMULATED = ("percent_agreement", "fleiss_kappa", "gwet_ac1", "gwet_ac2", "brennan_prediger", "krippendorff_alpha",
              "conger_kappa", "cohen_kappa", "scott_pi", "icc1", "icc2", "icc3", "icc1k", "icc2k", "icc3k")

@@ -1,9 +1,9 @@
 """Simulation planner: how a coefficient's CI behaves for a design, computed by irrkit's own engine.
 
 Data are generated for all replicates at once (replicates x units x coders arrays), count tables for all of
-them in one call of :func:`reliability.chance.count_table`; each replicate's coefficient, SE and CI then come
-from the same functions ``check`` and ``compute`` use (:mod:`reliability.chance`, :mod:`reliability.icc`), so
-the planner answers for the statistic that will be reported.
+them in one call of :func:`irrkit.statistics.counting.count_table`; each replicate's coefficient, SE and CI then
+come from the same functions ``check`` and ``compute`` use (:mod:`irrkit.statistics.chance_corrected`,
+:mod:`irrkit.statistics.icc`), so the planner answers for the statistic that will be reported.
 
 Models:
 
@@ -28,8 +28,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
 from irrkit.planning.closed_forms import PlanError, _check_unit, _prevalences, _z
-from irrkit.statistics import chance_corrected, icc, weights
+from irrkit.statistics import chance_corrected, counting, icc, weights
 from irrkit.statistics.results import Coefficient
 
 FAMILY = ("percent_agreement", "fleiss_kappa", "gwet_ac1", "gwet_ac2", "brennan_prediger", "krippendorff_alpha",
@@ -223,7 +224,8 @@ def simulate(design: Design, n_units: int, replicates: int = 2000, seed: int | N
                 _store(res, done + r, vals, lows, highs, hws, symmetric=False)
         else:
             codes = _codes(design, n_units, size, rng)
-            counts = chance_corrected.count_table(codes.reshape(size * n_units, design.n_coders), q).reshape(size, n_units, q)
+            flat = codes.reshape(size * n_units, design.n_coders)
+            counts = counting.count_table(flat, q).reshape(size, n_units, q)
             for r in range(size):
                 _store(_family_one(design, counts[r], codes[r], w), done + r, vals, lows, highs, hws, symmetric=True)
         done += size

@@ -12,7 +12,7 @@ and the core that checks them: :mod:`.values` (cells against a codebook item), :
 against a codebook, ``read_coder_files`` -> :class:`RatingSet`), :mod:`.compute` (ad-hoc input of
 ``irrkit compute``), :mod:`.contingency` (two coders' table, ``compute --table``). Every problem names its
 place the same way (:mod:`.place`: ``file:line: column 'c': ...``)
-and all problems of all files are raised together as one :class:`~reliability.errors.InputError`.
+and all problems of all files are raised together as one :class:`~irrkit.errors.InputError`.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ observation id after the video's name (``session01_cleo`` -> ``cleo``), else the
 name without extension (``Media file name`` / ``Media file``), else the observation id; with several subjects,
 ``video/subject``. ``Total length`` gives the recording length (times past it are refused).
 
-Workbooks are read by :func:`reliability.readers.excel.read_xlsx` (the optional openpyxl, with its zip-bomb and
+Workbooks are read by :func:`irrkit.readers.excel.read_xlsx` (the optional openpyxl, with its zip-bomb and
 size guards), every sheet that has a BORIS header; problems name the file, the sheet and the Excel row.
 """
 

@@ -9,7 +9,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-from irrkit.codebooks.codebook import LEVELS, Category, Item
+
+from irrkit.codebooks.model import LEVELS, Category, Item
 from irrkit.errors import InputError, Problem
 from irrkit.ratings import IntegerIds, ItemRatings
 from irrkit.readers.delimited import read_table

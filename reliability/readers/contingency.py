@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
 from irrkit.errors import Problem
 from irrkit.readers.compute import check_total, parse_count
 from irrkit.readers.delimited import read_table

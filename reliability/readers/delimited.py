@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+
 from irrkit.errors import InputError, Problem
 from irrkit.readers.files import read_bytes
 from irrkit.readers.grid import LazyColumns, plain_grid

@@ -8,8 +8,8 @@ Plain CSV (or TSV / semicolon CSV), one row per episode::
 
 Times are seconds (``12.5``) or ``[hh:]mm:ss[.mmm]``. Every reader (:mod:`.elan`, :mod:`.boris`,
 :mod:`.datavyu`, this one) produces :class:`Raw` episodes; :func:`assemble` checks them against the items'
-:class:`~reliability.timecode.EpisodeSpec` (unknown codes, ends before starts, overlaps, times past the
-recording) and returns one :class:`~reliability.timecode.EpisodeSet` per item, all problems of all files at once.
+:class:`~irrkit.episodes.timecode.EpisodeSpec` (unknown codes, ends before starts, overlaps, times past the
+recording) and returns one :class:`~irrkit.episodes.timecode.EpisodeSet` per item, all problems of all files at once.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+
 from irrkit.readers.limits import MAX_CELL_CHARS
 
 _CHUNK = 1 << 20  # rows per block of the numeric parser: bounded temporary memory

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
 from irrkit.errors import InputError, Problem
 
 MAX_PROBLEMS = 50

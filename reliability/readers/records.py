@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from irrkit.codebooks.codebook import Codebook
+
+from irrkit.codebooks.model import Codebook
 from irrkit.errors import InputError, Problem
 from irrkit.ratings import ItemRatings
 from irrkit.readers.delimited import read_table
@@ -96,7 +97,7 @@ class RatingSet:
     files: list[str] = field(default_factory=list)
     coder_counts: list[CoderCount] = field(default_factory=list)
     # the delimiter of each CSV/TSV table read (';' is what Excel writes in decimal-comma locales): outputs
-    # follow the inputs' dialect (reliability.report.dialect_for)
+    # follow the inputs' dialect (irrkit.outputs.tables.dialect_for)
     delimiters: list[str] = field(default_factory=list)
 
     @functools.cached_property

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from irrkit.codebooks.codebook import Codebook
+
+from irrkit.codebooks.model import Codebook
 from irrkit.errors import InputError
 from irrkit.readers.files import check_file
 from irrkit.readers.table import Table, cell_text

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
+
 from irrkit.errors import InputError, Problem
 from irrkit.readers.factorize import factorize
 from irrkit.readers.place import quoted

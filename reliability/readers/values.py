@@ -11,7 +11,8 @@ import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from irrkit.codebooks.codebook import Item
+
+from irrkit.codebooks.model import Item
 from irrkit.errors import Problem
 from irrkit.readers.factorize import factorize
 from irrkit.readers.place import quoted, report_cells

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+
 from irrkit.statistics import chance_corrected, icc
 
 
@@ -31,7 +32,7 @@ def _draws(n: int, clusters: np.ndarray | None, size: int, rng: np.random.Genera
 
 def family_replicates(counts: np.ndarray, weights: np.ndarray, m: np.ndarray) -> dict[str, np.ndarray]:
     """Coefficient values for each replicate (rows of ``m``): the engine's point estimates with the
-    multiplicities as frequency weights (:func:`reliability.chance_corrected.replicate_estimates`)."""
+    multiplicities as frequency weights (:func:`irrkit.chance_corrected.replicate_estimates`)."""
     a = chance_corrected.agreement(counts, weights)
     keep = counts.sum(axis=1) > 0
     return chance_corrected.replicate_estimates(a, m[:, keep])
@@ -74,7 +75,7 @@ def bootstrap_family(counts: np.ndarray, weights: np.ndarray | None = None, n_bo
 
 def icc_replicates(x: np.ndarray, m: np.ndarray) -> dict[str, np.ndarray]:
     """The six ICCs for each replicate of the units of a complete units x coders matrix ``x``: each replicate's
-    mean squares from the multiplicity-weighted sums, the ICCs by :func:`reliability.icc.icc_value`."""
+    mean squares from the multiplicity-weighted sums, the ICCs by :func:`irrkit.statistics.icc.icc_value`."""
     n, k = x.shape
     nb = m.sum(axis=1)
     row = x.mean(axis=1)

@@ -10,7 +10,7 @@ SEs (which treat every unit as an independent draw) are too small. Two remedies,
   ``var = G/(G-1) * sum_g (sum_{i in g} (t_i - c))^2 / n^2`` over G clusters and n units, with t(G - 1) for the
   CI. With one unit per cluster it is exactly the usual ``sum (t_i - c)^2 / (n (n-1))``.
 * **cluster bootstrap** (Field & Welsh 2007; Davison & Hinkley 1997, sec. 3.8): whole clusters are drawn with
-  replacement, every unit of a drawn cluster comes along (:func:`reliability.bootstrap.cluster_multiplicities`).
+  replacement, every unit of a drawn cluster comes along (:func:`irrkit.statistics.bootstrap.cluster_multiplicities`).
 """
 
 from __future__ import annotations
@@ -96,6 +96,7 @@ def assign_clusters(unit_of_row: np.ndarray, labels: np.ndarray, n_units: int, l
 def clusters_from_records(records, units: list[str], column: str, files: Sequence[str]) -> np.ndarray:
     """Cluster code of each unit from a RatingSet's records (the cluster column kept as context)."""
     import pandas as pd
+
     from irrkit.errors import InputError
 
     if column not in records.columns or column in ("unit", "coder", "item", "code", "value", "file", "line"):

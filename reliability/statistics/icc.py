@@ -17,6 +17,7 @@ Table 7, with r0 = 0: the same F, df2 = Satterthwaite v).
 from __future__ import annotations
 
 import numpy as np
+
 from irrkit.statistics.anova import MeanSquares, mean_squares
 from irrkit.statistics.results import OK, Coefficient, undefined
 
@@ -219,7 +220,7 @@ def _icc_complete(complete: np.ndarray, dropped: int, confidence: float, convent
 def variance_components(values: np.ndarray) -> dict[str, float]:
     """REML variance components of rating = mu + unit + coder + error (crossed random effects) from all
     available ratings: the model psych::ICC fits with lme4 when lmer = TRUE (Bates et al. 2015). Newton's
-    method on the profiled REML criterion with its analytic gradient and Hessian (:mod:`reliability.reml`)."""
+    method on the profiled REML criterion with its analytic gradient and Hessian (:mod:`irrkit.statistics.reml`)."""
     from irrkit.statistics.reml import variance_components as reml_components
 
     return reml_components(values)

@@ -3,9 +3,9 @@
 A 241-value duration item over 20,000 units or a continuous scale with a value per rating would make the dense
 n x q table (and a q x q weight matrix) the largest object of a run. :class:`SparseCounts` keeps only the
 nonzero cells (unit i, category k, r_ik), at most one per rating, sorted by unit and category; every sum the
-engine (:mod:`reliability.chance`) takes over the table is a ``bincount`` over these cells, and the weighted
-sums over pairs of ratings go through the kernel's closed form (:mod:`reliability.weights`). Memory and time
-are O(ratings + q), whatever q.
+engine (:mod:`irrkit.statistics.chance_corrected`) takes over the table is a ``bincount`` over these cells, and the
+weighted sums over pairs of ratings go through the kernel's closed form (:mod:`irrkit.statistics.weights`). Memory
+and time are O(ratings + q), whatever q.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from irrkit.statistics.weights import DifferenceKernel, IdentityKernel, Kernel
 
 PAIR_CHUNK = 1 << 21  # pairs of cells evaluated at a time where a kernel has no closed form

@@ -14,7 +14,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from irrkit.statistics.chance_corrected import DENSE_MAX_Q  # the engine's limit of dense q x q work
+
+from irrkit.statistics.counting import DENSE_MAX_Q  # the engine's limit of dense q x q work
 from irrkit.statistics.results import Coefficient, t_inference, undefined
 
 TABLE_METHOD = "Gwet (2008) linearisation for a 2 x 2-rater table, CI t(n-1)"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from irrkit.analysis.item import ItemResult
-from irrkit.codebooks.codebook import Gate
+from irrkit.codebooks.model import Gate
 from irrkit.errors import InputError
 from irrkit.outputs.tables import reported_statistics
 from irrkit.statistics import registry

@@ -82,7 +82,7 @@ def manuscript_files(doc: dict[str, Any], wanted: dict[Path, str], lang: str = "
 
 
 def gate_dicts(results: Sequence[Any]) -> list[dict[str, Any]]:
-    """Gate results (reliability.gate.GateResult) as the dicts the report reads."""
+    """Gate results (irrkit.workflows.gates.GateResult) as the dicts the report reads."""
     return [{"item": r.item, "statistic": r.statistic, "minimum": r.minimum, "on": r.on, "value": r.value,
              "ci_low": r.ci_low, "ci_high": r.ci_high, "passed": r.passed, "message": r.message,
              "name": getattr(r, "name", "") or r.statistic} for r in results]

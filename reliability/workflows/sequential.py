@@ -2,7 +2,7 @@
 
 A trainee codes units in order; after each look (every ``step`` units from ``start`` on) the gated statistic
 is computed on the units so far (with the same function ``irrkit train`` uses,
-:func:`reliability.training.pair_statistics`). The round is decided at the first look whose CI lies wholly
+:func:`irrkit.analysis.pairs.pair_statistics`). The round is decided at the first look whose CI lies wholly
 above the minimum (pass) or wholly below it (fail).
 
 Looking repeatedly and stopping at the first clear CI inflates the error rate of a single CI. By default each
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
 from irrkit.ratings import ItemRatings
 from irrkit.statistics.results import Coefficient
 

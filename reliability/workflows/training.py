@@ -16,10 +16,11 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
 from irrkit import __version__
 from irrkit.analysis.item import ItemResult
 from irrkit.analysis.pairs import NOMINAL_STATS, SCALE_STATS, _confusion, pair_statistics
-from irrkit.codebooks.codebook import Codebook, Gate, Item
+from irrkit.codebooks.model import Codebook, Gate, Item
 from irrkit.errors import InputError
 from irrkit.ratings import ItemRatings
 from irrkit.readers import RatingSet

@@ -61,7 +61,8 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
     from dataclasses import replace
 
     started = time.monotonic()
-    from irrkit.codebooks.codebook import EPISODE_STATISTIC_KEYS, Gate, load_codebook
+    from irrkit.codebooks.codebook import load_codebook
+    from irrkit.codebooks.model import EPISODE_STATISTIC_KEYS, Gate
     from irrkit.episodes import video as V
     from irrkit.errors import InputError
     from irrkit.outputs import ci
