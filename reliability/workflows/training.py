@@ -75,9 +75,6 @@ class TrainingResult:
         return [self.reference, *self.coders]
 
 
-# ----------------------------------------------------------------------------------------------- statistics
-
-
 # ----------------------------------------------------------------------------------------------- handout
 
 
@@ -271,9 +268,6 @@ def flat(results: dict[str, list[gate.GateResult]]) -> list[gate.GateResult]:
 
 def passed(results: dict[str, list[gate.GateResult]]) -> dict[str, bool]:
     return {c: all(r.passed for r in rs) for c, rs in results.items()}
-
-
-# ----------------------------------------------------------------------------------------------- tables
 
 
 # ----------------------------------------------------------------------------------------------- history
