@@ -43,12 +43,22 @@ def modules() -> dict[str, Path]:
     return out
 
 
-def import_graph() -> dict[str, set[str]]:
+def _runtime_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node except those under ``if TYPE_CHECKING:`` (imports for type hints only)."""
+    skip: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            skip.update(id(n) for child in node.body for n in ast.walk(child))
+    return [n for n in ast.walk(tree) if id(n) not in skip]
+
+
+def import_graph(runtime_only: bool = False) -> dict[str, set[str]]:
     mods = modules()
     graph: dict[str, set[str]] = {m: set() for m in mods}
     for name, f in mods.items():
         package = name if f.name == "__init__.py" else name.rpartition(".")[0]
-        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+        tree = ast.parse(f.read_text(encoding="utf-8"))
+        for node in (_runtime_nodes(tree) if runtime_only else ast.walk(tree)):
             targets: list[str] = []
             if isinstance(node, ast.Import):
                 targets = [a.name for a in node.names]
@@ -108,6 +118,25 @@ def test_no_import_circles() -> None:
     graph = import_graph()
     assert len(graph) > 50  # the reader found the package
     assert circles(graph) == []
+
+
+# the floors of the house: a package imports (at run time) only from packages on lower floors
+FLOORS = {"irrkit.errors": 0, "irrkit.ratings": 0, "irrkit.statistics": 1, "irrkit.analysis": 2,
+          "irrkit.episodes": 2, "irrkit.planning": 2, "irrkit.codebooks": 3, "irrkit.readers": 4, "irrkit.outputs": 5,
+          "irrkit.workflows": 6, "irrkit.cli": 7, "irrkit": 8}
+
+
+def _package(module: str) -> str:
+    parts = module.split(".")
+    return ".".join(parts[:2]) if len(parts) > 1 else module
+
+
+def test_every_import_goes_down_a_floor() -> None:
+    """statistics < analysis, episodes, planning < codebooks < readers < outputs < workflows < cli: the formulas
+    know nothing of files, outputs render results without running workflows, the CLI sits on top."""
+    up = [(a, b) for a, bs in import_graph(runtime_only=True).items() for b in bs
+          if _package(a) != _package(b) and FLOORS[_package(a)] <= FLOORS[_package(b)]]
+    assert up == []
 
 
 def test_the_circle_finder_finds_a_circle() -> None:

@@ -7,14 +7,16 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from irrkit.outputs.tables import STANDARD, CsvDialect, ci_text, fmt, to_csv
-from irrkit.workflows import gates as gate
-
-if TYPE_CHECKING:
-    pass
 from irrkit.outputs.escaping import md, md_line
+from irrkit.outputs.tables import STANDARD, CsvDialect, ci_text, fmt, to_csv
 from irrkit.statistics.registry import name as stat_name
-from irrkit.workflows.training import HANDOUT_FIELDS, TrainingResult, passed
+
+if TYPE_CHECKING:  # the results rendered here (outputs never import the workflows at run time)
+    from irrkit.workflows import gates as gate
+    from irrkit.workflows.training import TrainingResult
+
+HANDOUT_FIELDS = ("trainee", "item", "unit", "trainee_code", "trainee_label", "gold_code", "gold_label",
+                  "difference", "trainee_definition", "gold_definition", "file", "line")
 
 SUMMARY_FIELDS = ("trainee", "item", "level", "statistic", "name", "value", "se", "ci_low", "ci_high",
                   "n_units", "minimum", "compared", "gate", "status", "reason")
@@ -105,7 +107,7 @@ def handout_markdown(res: TrainingResult, coder: str, results: Sequence[gate.Gat
 def report_markdown(res: TrainingResult, results: dict[str, list[gate.GateResult]], title: str) -> str:
     """The round as Markdown: per trainee x item statistics and gates, confusion matrices, coder matrix (user
     text escaped)."""
-    ok = passed(results)
+    ok = {c: all(r.passed for r in rs) for c, rs in results.items()}  # the trainee's verdict
     lines = [f"# {md_line(title)}", "", "| trainee | item | statistic | value | 95% CI | units | gate |",
              "|---|---|---|---:|---|---:|---|"]
     for row in summary_rows(res, results):

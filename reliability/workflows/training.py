@@ -34,8 +34,6 @@ if TYPE_CHECKING:
 RETEST_SCALE_STATS = ("icc2", "icc3", "mean_abs_diff")
 DEFAULT_GATES = (Gate("cohen_kappa", 0.6), Gate("icc2", 0.6))  # nominal items / scale items
 BASE_COLUMNS = ("unit", "coder", "item", "code", "value", "file", "line")
-HANDOUT_FIELDS = ("trainee", "item", "unit", "trainee_code", "trainee_label", "gold_code", "gold_label",
-                  "difference", "trainee_definition", "gold_definition", "file", "line")
 
 
 @dataclass
