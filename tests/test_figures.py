@@ -211,3 +211,32 @@ def test_edge_cases_draw_valid_svg_and_png_without_warnings(case):
     fig = EDGE[case](figures)
     ET.fromstring(figures.svg(fig, case))
     assert figures.png(fig)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_video_timeline_from_the_results_json(tmp_path) -> None:
+    """The video JSON lists its episodes; the timeline of a video draws one bar per episode in its coder's row,
+    marks where codes differ, and labels the time axis in clock time (read back from the SVG)."""
+    import json
+    import xml.etree.ElementTree as ET
+
+    from typer.testing import CliRunner
+
+    from irrkit.cli.demo import demo_video
+    from irrkit.cli.main import app
+    from irrkit.outputs import figures
+
+    res = CliRunner().invoke(app, ["video", *map(str, demo_video()), "-c", "crying-episodes", "--no-gate",
+                                   "--format", "json"])
+    assert res.exit_code == 0, res.output
+    it = json.loads(res.stdout)["items"][0]
+    rows = it["episodes"]["rows"]
+    assert len(rows) == it["n_episodes"]
+    v = 0
+    eps = [(c, s, e, k) for vid, c, s, e, k in rows if vid == v]
+    svg = figures.svg(figures.timeline(it["coders"], it["codes"], eps, it["episodes"]["lengths_s"][v],
+                                       title=f"{it['videos'][v]}: {it['item']}"), "t")
+    root = ET.fromstring(svg)  # valid XML
+    texts = ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert {"anna", "ben", "cleo", "disagree", "0:00", "1:00", "protest"} <= set(texts)
+    assert figures.clock(3725) == "1:02:05" and figures.clock(65) == "1:05"
+    assert figures.clock_ticks(420, 8) == [0, 60, 120, 180, 240, 300, 360, 420]

@@ -525,3 +525,59 @@ def png(fig: Any, dpi: int = 150) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     return buf.getvalue()
+
+
+def clock(seconds: float) -> str:
+    """A time on the axis of a video: ``h:mm:ss`` (``m:ss`` below an hour)."""
+    s = int(round(seconds))
+    h, rest = divmod(s, 3600)
+    m, sec = divmod(rest, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+def clock_ticks(end: float, most: int) -> list[float]:
+    """Ticks at whole clock steps (1, 2, 5, 10, 15, 30 s, 1, 2, 5, 10, 15, 30 min, 1, 2, 6 h), at most ``most``."""
+    steps = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600)
+    step = next((s for s in steps if end / s <= most), steps[-1])
+    return [k * step for k in range(int(end // step) + 1)]
+
+
+def timeline(coders: Sequence[str], codes: Sequence[str], episodes: Sequence[tuple[int, float, float, int]],
+             length_s: float | None = None, title: str = "") -> Any:
+    """One video's episodes, a row per coder (bars coloured by code, one colour per code and a legend), with a
+    strip above them marking where the coders disagree (some coder's code, or its absence, differs from
+    another's), and a time axis in h:mm:ss. ``episodes``: (coder index, start s, end s, code index)."""
+    import matplotlib
+
+    m = len(coders)
+    end = max([length_s or 0.0, *(e for _, _, e, _ in episodes)]) or 1.0
+    p = _Plot(7.2, 0.32 * m + 1.45, left=_left(list(coders)), top=0.75, bottom=0.8)
+    p.limits(0.0, end, m + 0.2, -1.0)
+    cmap = matplotlib.colormaps["tab10" if len(codes) <= 10 else "tab20"]
+    colours = [cmap(k % cmap.N) for k in range(len(codes))]
+    p.rects([(0.0, i - 0.36, end, i + 0.36) for i in range(m)], ["#f3f5f7"] * m, zorder=0)
+    p.rects([(s, c - 0.36, max(e, s + end / 2000), c + 0.36) for c, s, e, _ in episodes],
+            [colours[k] for *_, k in episodes], zorder=1)
+    # the stretches where the coders' codes differ: between consecutive boundaries every code is constant
+    cuts = sorted({0.0, end, *(s for _, s, _, _ in episodes), *(e for _, _, e, _ in episodes)})
+    spans = []
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        mid = (a + b) / 2
+        now = {c: -1 for c in range(m)}
+        for c, s, e, k in episodes:
+            if s <= mid < e:
+                now[c] = k
+        if len(set(now.values())) > 1:
+            spans.append((a, -0.85, b, -0.55))
+    p.rects(spans, [INK] * len(spans), zorder=1)  # dark: no code colour is mistaken for it
+    p.text(-p.dx(2 * TICK), -0.7, "disagree", transform=p.xaxes_ydata, ha="right", va="center_baseline",
+           fontsize=7, color=MUTED)
+    p.spines()
+    p.ylabels(range(m), list(coders))
+    vals = clock_ticks(end, max(2, min(9, int(p.w // 45))))
+    p.xlabels(vals, [clock(v) for v in vals])
+    p.xlabel("time in the video (h:mm:ss)")
+    _legend(p, [str(c) for c in codes], colours, ncol=min(len(codes), 6))
+    if title:
+        p.text(0.01, 0.98, title, transform=p.fig.transFigure, ha="left", va="top", fontsize=10)
+    return p.fig

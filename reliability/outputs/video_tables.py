@@ -12,6 +12,7 @@ from irrkit.episodes.video import VideoResult
 from irrkit.statistics.registry import name as stat_name
 from irrkit.statistics.results import Coefficient, finite_or_none
 
+EPISODES_MAX = 20_000  # episodes listed in the JSON (indices into videos, coders and codes) for the timelines
 MATRIX_MAX = 65  # codes in use (+ 'no code') up to which the coincidence matrices are listed in the JSON
 
 
@@ -101,6 +102,11 @@ def to_json(res: VideoResult, sweep: list[dict[str, Any]] | None = None) -> dict
                                             f"{MATRIX_MAX}")
     if sweep is not None:
         out["sweep"] = sweep
+    if len(es) <= EPISODES_MAX:  # the episodes themselves, for the report's timelines
+        out["episodes"] = {"columns": ["video", "coder", "start_s", "end_s", "code"],
+                           "rows": [[int(v), int(c), int(s) / 1000, int(e) / 1000, int(k)] for v, c, s, e, k in
+                                    zip(es.video, es.coder, es.start, es.end, es.code, strict=True)],
+                           "lengths_s": [float(x) / 1000 for x in es.horizon()]}
     return out
 
 
