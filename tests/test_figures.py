@@ -240,3 +240,32 @@ def test_video_timeline_from_the_results_json(tmp_path) -> None:
     assert {"anna", "ben", "cleo", "disagree", "0:00", "1:00", "protest"} <= set(texts)
     assert figures.clock(3725) == "1:02:05" and figures.clock(65) == "1:05"
     assert figures.clock_ticks(420, 8) == [0, 60, 120, 180, 240, 300, 360, 420]
+
+
+def test_the_video_report_reads_its_statistics_and_draws_timelines(tmp_path) -> None:
+    """The video HTML report: display names (no raw keys), a benchmark reading for each kappa and alpha, one
+    timeline per video; a hand-edited episodes list of the wrong shape draws no timeline instead of failing."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from irrkit.cli.demo import demo_video
+    from irrkit.cli.main import app
+
+    out = tmp_path / "v.html"
+    res = CliRunner().invoke(app, ["video", *map(str, demo_video()), "-c", "crying-episodes", "--no-gate",
+                                   "--out", str(tmp_path / "r"), "--report", str(out)])
+    assert res.exit_code == 0, res.output
+    page = out.read_text(encoding="utf-8")
+    assert page.count('data-figure="crying-timeline-') == 3 and page.count('data-figure="intervention-timeline-') == 3
+    assert "Time-unit Fleiss&#x27; kappa" in page or "Time-unit Fleiss' kappa" in page
+    assert "tolerance_kappa" not in page and "binary_u_alpha" not in page
+    assert "Substantial" in page and "Acceptable" in page
+    doc = json.loads((tmp_path / "r" / "results.json").read_text(encoding="utf-8"))
+    doc["items"][0]["episodes"]["rows"][0] = ["x", 0, 1, 2, 0]
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"tool": "irrkit", **doc}), encoding="utf-8")
+    res = CliRunner().invoke(app, ["report", str(bad), "-o", str(tmp_path / "bad.html")])
+    assert res.exit_code == 0, res.output
+    page = (tmp_path / "bad.html").read_text(encoding="utf-8")
+    assert 'data-figure="crying-timeline-' not in page and 'data-figure="intervention-timeline-' in page

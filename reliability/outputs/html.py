@@ -131,7 +131,9 @@ def _episode_view(it: dict[str, Any]) -> dict[str, Any]:
     return {"item": it["item"], "level": f"episodes ({it.get('match_rule', '')})",
             "n_units": it.get("n_episodes", 0), "n_coders": len(it.get("coders") or []),
             "n_ratings": it.get("n_episodes", 0), "weights": f"none; tolerance {it.get('tolerance_s')} s",
-            "primary": primary, "coefficients": stats, "notes": it.get("notes") or []}
+            "primary": primary, "coefficients": stats, "notes": it.get("notes") or [],
+            "timelines": _timelines(it), "coder_names": [str(c) for c in it.get("coders") or []],
+            "codes": [str(c) for c in it.get("codes") or []]}
 
 
 def _name(it: dict[str, Any], key: str) -> str:
@@ -169,6 +171,29 @@ def _forest_rows(item: dict[str, Any]) -> list[dict[str, Any]]:
                      "ci_high": c.get("ci_high"), "scale": interp.get("scale"), "label": interp.get("label"),
                      "primary": k == item["primary"]})
     return rows
+
+
+TIMELINES_MAX = 12  # videos drawn as timelines per item (the first ones; a note names how many are left out)
+
+
+def _timelines(it: dict[str, Any]) -> list[tuple[str, list[tuple[int, float, float, int]], float | None]] | None:
+    """Per video of a time-coded item of the results JSON: (video, episodes as (coder, start s, end s, code),
+    length s), for the timelines; None where the JSON lists no episodes or lists them in another shape (a
+    hand-edited file draws no timeline rather than failing)."""
+    ep, videos = it.get("episodes"), it.get("videos")
+    coders, codes = it.get("coders") or [], it.get("codes") or []
+    if not isinstance(ep, dict) or not isinstance(videos, list) or not isinstance(ep.get("rows"), list):
+        return None
+    lengths = ep.get("lengths_s") if isinstance(ep.get("lengths_s"), list) else []
+    out: list[tuple[str, list[tuple[int, float, float, int]], float | None]] = [
+        (str(v), [], lengths[i] if i < len(lengths) and isinstance(lengths[i], (int, float)) else None)
+        for i, v in enumerate(videos)]
+    for row in ep["rows"]:
+        ok = isinstance(row, list) and len(row) == 5 and all(isinstance(x, (int, float)) for x in row)
+        if not ok or not (0 <= row[0] < len(out) and 0 <= row[1] < len(coders) and 0 <= row[4] < len(codes)):
+            return None
+        out[int(row[0])][1].append((int(row[1]), float(row[2]), float(row[3]), int(row[4])))
+    return out
 
 
 def check_report(doc: dict[str, Any], title: str | None = None, gates: list[dict[str, Any]] | None = None) -> Report:
@@ -255,6 +280,14 @@ def _check_item(page: _Page, it: dict[str, Any], gates: list[dict[str, Any]]) ->
         page.figure(f"{name}-per-category", figures.per_category(data, f"{name}: agreement per category"),
                     f"{name}: each category against all others (Fleiss 1971 category kappa with 95% CI; Gwet's "
                     "AC1).")
+    timelines = it.get("timelines") or []
+    for v, (video, eps, length) in enumerate(timelines[:TIMELINES_MAX]):
+        page.figure(f"{name}-timeline-{v}", figures.timeline(it["coder_names"], it["codes"], eps, length,
+                                                             f"{name}: {video}"),
+                    f"{video}: each coder's episodes of {name}, a row per coder; dark marks above: where the "
+                    "coders' codes differ.")
+    if len(timelines) > TIMELINES_MAX:
+        page.add(f'<p class="note">Timelines of the first {TIMELINES_MAX} of {len(timelines)} videos.</p>')
     d = it.get("diagnostics")
     if d and len(d.get("coders", [])) >= 2:
         _diagnostics(page, name, d, it)

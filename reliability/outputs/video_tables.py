@@ -9,11 +9,20 @@ import numpy as np
 
 from irrkit.episodes.timecode import fmt_time
 from irrkit.episodes.video import VideoResult
+from irrkit.statistics import interpret, registry
 from irrkit.statistics.registry import name as stat_name
 from irrkit.statistics.results import Coefficient, finite_or_none
 
 EPISODES_MAX = 20_000  # episodes listed in the JSON (indices into videos, coders and codes) for the timelines
 MATRIX_MAX = 65  # codes in use (+ 'no code') up to which the coincidence matrices are listed in the JSON
+
+
+def _reading(key: str, c: Coefficient) -> dict[str, str | None]:
+    """The benchmark reading of a coefficient (the scale of its kind in the registry: Landis & Koch for the
+    kappa-type, Krippendorff for the alphas), as the rated items' JSON gives it."""
+    scale = registry.scale(key) if registry.benchmarked(key) else None
+    lab = interpret.label(c.value, scale) if scale and c.ok else None
+    return {"scale": scale if lab else None, "label": lab}
 
 
 def _coef_row(item: str, key: str, name: str, c: Coefficient) -> dict[str, Any]:
@@ -85,7 +94,8 @@ def to_json(res: VideoResult, sweep: list[dict[str, Any]] | None = None) -> dict
         "item": res.item, "kind": "episodes", "videos": es.videos, "coders": es.coders, "codes": list(es.spec.codes),
         "n_episodes": len(es), "step_s": es.spec.step, "tolerance_s": es.spec.tolerance, "match_rule": res.rule,
         "primary": res.primary,
-        "statistics": {k: {**c.to_dict(), "name": stat_name(k, time=True)} for k, c in res.coefficients.items()},
+        "statistics": {k: {**c.to_dict(), "name": stat_name(k, time=True), "interpretation": _reading(k, c)}
+                       for k, c in res.coefficients.items()},
         "time_based": [{"what": t.what, "n_units": t.n_units, "labels": t.labels,
                         "coefficients": {k: c.to_dict() for k, c in t.coefficients.items()},
                         "tolerance": {k: c.to_dict() for k, c in t.tolerance.items()}} for t in res.time],
