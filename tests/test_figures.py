@@ -261,6 +261,7 @@ def test_the_video_report_reads_its_statistics_and_draws_timelines(tmp_path) -> 
     assert "Time-unit Fleiss&#x27; kappa" in page or "Time-unit Fleiss' kappa" in page
     assert "tolerance_kappa" not in page and "binary_u_alpha" not in page
     assert "Substantial" in page and "Acceptable" in page
+    assert 'data-figure="crying-sweep"' in page and "Onset and offset differences per code" in page
     doc = json.loads((tmp_path / "r" / "results.json").read_text(encoding="utf-8"))
     doc["items"][0]["episodes"]["rows"][0] = ["x", 0, 1, 2, 0]
     bad = tmp_path / "bad.json"

@@ -50,6 +50,11 @@ def esc(x: Any) -> str:
     return html("" if x is None else str(x))
 
 
+def _number(x: Any) -> float | None:
+    """A number of the JSON, or None for anything else (a hand-edited file)."""
+    return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else None
+
+
 def num(x: float | None, digits: int = 3) -> str:
     if x is None:
         return "—"
@@ -132,7 +137,9 @@ def _episode_view(it: dict[str, Any]) -> dict[str, Any]:
             "n_units": it.get("n_episodes", 0), "n_coders": len(it.get("coders") or []),
             "n_ratings": it.get("n_episodes", 0), "weights": f"none; tolerance {it.get('tolerance_s')} s",
             "primary": primary, "coefficients": stats, "notes": it.get("notes") or [],
-            "timelines": _timelines(it), "coder_names": [str(c) for c in it.get("coders") or []],
+            "timelines": _timelines(it), "sweep": it.get("sweep") if isinstance(it.get("sweep"), list) else [],
+            "onsets": it.get("onsets") if isinstance(it.get("onsets"), list) else [],
+            "coder_names": [str(c) for c in it.get("coders") or []],
             "codes": [str(c) for c in it.get("codes") or []]}
 
 
@@ -288,6 +295,20 @@ def _check_item(page: _Page, it: dict[str, Any], gates: list[dict[str, Any]]) ->
                     "coders' codes differ.")
     if len(timelines) > TIMELINES_MAX:
         page.add(f'<p class="note">Timelines of the first {TIMELINES_MAX} of {len(timelines)} videos.</p>')
+    sweep = [r for r in it.get("sweep") or [] if isinstance(r, dict) and isinstance(r.get("tolerance_s"), (int, float))]
+    if len(sweep) >= 2:
+        series = {label: [r.get(k) if isinstance(r.get(k), (int, float)) else None for r in sweep]
+                  for k, label in (("time_kappa", stat_name("tolerance_kappa")),
+                                   ("event_kappa", stat_name("event_kappa")))}
+        page.figure(f"{name}-sweep", figures.trend([f"{r['tolerance_s']:g} s" for r in sweep], series,
+                                                   title=f"{name}: agreement by tolerance", ylabel="kappa"),
+                    f"{name}: the time-unit kappa with tolerance and the event-based kappa as the tolerance grows.")
+    onsets = [r for r in it.get("onsets") or [] if isinstance(r, dict)]
+    if onsets:
+        page.add("<h3>Onset and offset differences per code (matched episodes with the same code)</h3>",
+                 _table(["code", "boundary", "pairs", "median (s)", "IQR (s)", "largest (s)"],
+                        [[esc(r.get("code")), esc(r.get("boundary")), esc(r.get("n")), *(num(_number(r.get(k)), 2)
+                          for k in ("median_s", "iqr_s", "largest_abs_s"))] for r in onsets], {2, 3, 4, 5}))
     d = it.get("diagnostics")
     if d and len(d.get("coders", [])) >= 2:
         _diagnostics(page, name, d, it)
