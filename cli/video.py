@@ -27,6 +27,7 @@ from irrkit.cli.options import (
     SummaryOpt,
     err_console,
     guarded,
+    print_written,
 )
 
 
@@ -48,7 +49,6 @@ def run_video(files: list[Path], codebook: Path, *, fmt: Format = Format.table, 
     """The workflow (``irrkit.workflows.video.run_video``), its files written all or nothing, then the results
     and the gates shown; returns the exit code (0, or 1 when a gate fell short)."""
     from irrkit.cli.gates import print_gates
-    from irrkit.outputs.escaping import terminal
     from irrkit.outputs.files import write_all
     from irrkit.workflows import video as workflow
 
@@ -56,8 +56,8 @@ def run_video(files: list[Path], codebook: Path, *, fmt: Format = Format.table, 
                              gate_on=gate_on.value, json_out=fmt is Format.json, **options)
     written = write_all(run.files, inputs=run.inputs, appends=run.appends)  # results are shown once written
     _emit(run.results, fmt, run.payload, run.title, run.warnings)
-    if written and fmt is Format.table:
-        err_console().print(terminal(f"wrote {', '.join(str(p) for p in written)}"), markup=False)
+    if fmt is Format.table:
+        print_written(written)
     return print_gates(run.gate_results, quiet=fmt is not Format.table, on=gate_on.value)
 
 
@@ -136,7 +136,7 @@ def video(
     """Agreement on time-coded episodes: time-unit kappa (with tolerance), event-based kappa with optimal
     matching, Krippendorff's unitizing alphas, onset/offset differences, a tolerance sweep, a disagreement list.
 
-    Exit codes: 0 computed and every gate passed, 1 a gate fell short, 2 bad input.
+    Exit codes: 0 computed and every gate passed, 1 a gate fell short, 2 bad input, 3 internal error.
 
     Example: [bold]irrkit video anna.eaf ben.eaf -c codebooks/crying-episodes.yaml --out results[/]
 

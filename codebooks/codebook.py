@@ -48,9 +48,10 @@ from irrkit.codebooks.yaml_nodes import CodebookLoader, NodeChecker, _decode, _f
 from irrkit.errors import InputError
 
 
-def load_codebook(path: str | Path) -> Codebook:
+def load_codebook(path: str | Path, unit_column: str | None = None) -> Codebook:
     """Read, check and return the codebook at ``path`` (or the bundled one of that name, e.g. ``crying-forms``);
-    InputError lists every problem as file:line."""
+    InputError lists every problem as file:line. ``unit_column``: the files' unit column instead of the
+    codebook's (``--unit-col Sequenz``)."""
     p, name = Path(path), str(path)
     if not p.exists():
         p = bundled_or_missing(name)  # a bundled codebook by name ("crying-forms"), else the error naming them
@@ -59,7 +60,13 @@ def load_codebook(path: str | Path) -> Codebook:
             data = f.read(MAX_BYTES + 1)
     except OSError as e:
         raise InputError.single(name, f"cannot read codebook: {e.strerror or e}") from None
-    return replace(parse_codebook(data, name), path=p)
+    cb = replace(parse_codebook(data, name), path=p)
+    if unit_column:
+        if cb.item(unit_column) is not None:
+            raise InputError.single("--unit-col", f"'{unit_column}' is an item of codebook '{cb.id}', not a unit "
+                                                  "column")
+        cb = replace(cb, unit_column=unit_column)
+    return cb
 
 
 def parse_codebook(text: str | bytes, name: str = "<codebook>") -> Codebook:
@@ -112,3 +119,46 @@ def codebook_to_rows(cb: Codebook) -> list[dict[str, str]]:
                  for c, lab, d in [(how, ep.label, ep.definition),
                                    *((c.code, c.label, c.definition) for c in ep.categories)]]
     return rows
+
+
+def codebook_to_markdown(cb: Codebook) -> str:
+    """The codebook as a printable coder handout in Markdown: title, version and source, then per item its
+    label, definition and how it is coded (a table of codes, labels and definitions; a scale's range and
+    anchors; for a time-coded item: what to mark, the time unit, the tolerance and whether episodes may
+    overlap). Every field goes through ``outputs.escaping.md`` (no text of the codebook becomes markup)."""
+    from irrkit.outputs.escaping import md, md_line
+
+    out = [f"# {md_line(cb.title or cb.id)}", ""]
+    meta = [f"Codebook `{md_line(cb.id)}`"] + ([f"version {md_line(cb.version)}"] if cb.version else [])
+    out += [", ".join(meta), ""]
+    if cb.source:
+        out += [f"Source: {md_line(cb.source)}", ""]
+
+    def codes_table(rows: list[tuple[str, str, str]]) -> list[str]:
+        lines = ["| Code | Label | Definition |", "|---|---|---|"]
+        lines += [f"| {md(c)} | {md(lab)} | {md(d)} |" for c, lab, d in rows]
+        return [*lines, ""]
+
+    for it in cb.items:
+        out += [f"## {md_line(it.id)}" + (f": {md_line(it.label)}" if it.label else ""), ""]
+        if it.definition:
+            out += [md(it.definition), ""]
+        s = it.scale
+        if s is not None:
+            step = f" in steps of {_fmt(s.step)}" if s.step else ""
+            out += [f"Rate on the scale {_fmt(s.min)} to {_fmt(s.max)}{step} ({md_line(it.level)}).", ""]
+            if s.anchors:
+                out += codes_table([(_fmt(v), str(lab), "") for v, lab in sorted(s.anchors.items())])
+        elif it.categories:
+            out += [f"Give one code per unit ({md_line(it.level)}):", ""]
+            out += codes_table([(c.code, c.label, c.definition) for c in it.categories])
+    for ep in cb.episodes:
+        out += [f"## {md_line(ep.id)}: time-coded" + (f" ({md_line(ep.label)})" if ep.label else ""), ""]
+        if ep.definition:
+            out += [md(ep.definition), ""]
+        overlap = "may overlap" if ep.overlap else "may not overlap (one code at a time)"
+        out += [f"Mark where each episode begins and ends and give its code; one coder's episodes {overlap}. "
+                f"Agreement is counted in time units of {_fmt(ep.step)} s, with a tolerance of "
+                f"{_fmt(ep.tolerance)} s.", ""]
+        out += codes_table([(c.code, c.label, c.definition) for c in ep.categories])
+    return "\n".join(out).rstrip("\n") + "\n"

@@ -452,7 +452,7 @@ UNDEFINED = [
      {"a.csv": "unit,form,inten\nu1,1,2\n", "b.csv": "unit,form,inten\nu1,2,3\n"},
      {("form", "fleiss_kappa"): "only one unit: chance agreement cannot be estimated",
       ("inten", "icc2"): "fewer than two units rated by every coder (1)"}),
-    ("single-coder", "check a.csv -c cb.yaml", {},
+    ("single-coder", "check a.csv -c cb.yaml --allow-single", {},
      {("form", "percent_agreement"): "no unit was rated by two or more coders",
       ("form", "fleiss_kappa"): "no unit was rated by two or more coders",
       ("inten", "icc2"): "fewer than two coders"}),
