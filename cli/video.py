@@ -113,10 +113,11 @@ def video(
                                                     "seconds (default: the codebook's, else 2).")] = None,
     step: Annotated[float | None, typer.Option("--step", min=0.001, max=3600, help="Time unit in seconds "
                                                "(default: the codebook's, else 1).")] = None,
-    match: Annotated[Match | None, typer.Option("--match", help="Event matching rule (default: the codebook's, "
-                                                "else onset).")] = None,
-    input_format: Annotated[InputFormat, typer.Option("--input-format", help="Format of the files.")] =
-    InputFormat.auto,
+    match: Annotated[Match | None, typer.Option("--match", metavar="RULE", help="Event matching rule, onset or "
+                                                "overlap (default: the codebook's, else onset).")] = None,
+    input_format: Annotated[InputFormat, typer.Option(
+        "--input-format", metavar="FORMAT", help="Format of the files: auto, plain, elan, boris or datavyu.")] = \
+        InputFormat.auto,
     tiers: Annotated[list[str] | None, typer.Option("--tier", help="ELAN tier to item (and coder): TIER=ITEM or "
                                                     "TIER=ITEM@CODER; repeatable.")] = None,
     coder: Annotated[str | None, typer.Option("--coder", help="Coder of files that do not name one.")] = None,

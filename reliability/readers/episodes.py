@@ -132,7 +132,8 @@ def assemble(reads: Sequence[Read], specs: dict[str, EpisodeSpec]) -> dict[str, 
                 continue
             rows[item].append((raw.video, raw.coder, raw.start, raw.end, spec.codes.index(raw.code),
                                fidx[raw.file], raw.line or 0))
-    raise_if(problems)
+    # rows refused above are left out; the rows read are still checked (ends before starts, overlaps), so every
+    # problem of every file is raised at once
     videos = list(dict.fromkeys(r.video for rd in reads for r in rd.episodes))  # in the order read
     coders = list(dict.fromkeys(r.coder for rd in reads for r in rd.episodes))
     per_item_coders = {(v, c): r for (v, c, _), r in item_pairs.items()}

@@ -199,8 +199,9 @@ def _read_coder_file(t: Table, coder: str, cb: Codebook, parsers: dict[str, Call
     found = list(pos)
     if t.n_rows == 0 and not t.problems:
         problems.append(Problem(name, "has a header but no data rows", t.header_line))
-    if cb.unit_column not in pos:
-        problems.append(missing_column(t, "unit", cb.unit_column, found))
+    if cb.unit_column not in pos:  # did-you-mean among the columns that are not items (never 'intensity')
+        problems.append(missing_column(t, "unit", cb.unit_column, found,
+                                       [c for c in found if cb.item(c) is None and c != cb.coder_column]))
     absent = [it.id for it in cb.items if it.id not in pos]
     if absent:
         others = [c for c in found if cb.item(c) is None and c not in (cb.unit_column, cb.coder_column)]
