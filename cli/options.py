@@ -233,10 +233,12 @@ ClusterOpt = Annotated[str | None, typer.Option(
     "--cluster", metavar="COLUMN", help="Column naming each unit's cluster (session, patient): cluster-robust "
                                         "SEs.", show_default=False)]
 CsvDialectOpt = Annotated[CsvDialectChoice, typer.Option(
-    "--csv-dialect", metavar="NAME", help="CSV outputs: standard (',' and '.'), excel-de (';', decimal comma, BOM) "
-                                          "or auto (excel-de when the inputs were ';'-separated).")]
+    "--csv-dialect", metavar="NAME",
+    help="CSV outputs: standard (',' and '.'), excel-de (';', decimal comma, BOM) or auto (excel-de when the inputs "
+         "were ';'-separated).")]
 SummaryOpt = Annotated[Path | None, typer.Option(
-    "--summary", metavar="FILE", help="Write a Markdown gate summary, replacing it ($GITHUB_STEP_SUMMARY: appended to).")]
+    "--summary", metavar="FILE",
+    help="Write a Markdown gate summary, replacing it ($GITHUB_STEP_SUMMARY: appended to).")]
 ReportOpt = Annotated[Path | None, typer.Option("--report", metavar="FILE",
                                                 help="Write a self-contained HTML report with figures.")]
 AllowSingleOpt = Annotated[bool, typer.Option(

@@ -87,12 +87,19 @@ def _emit(results, fmt: Format, payload: dict, title: str, warnings: list[str]) 
         t = Table(title=escape(terminal(f"{title} - {r.item}")), header_style="bold")
         for col in ("statistic", "value", "95% CI", "n", "note"):
             t.add_column(col, justify="right" if col in ("value", "n") else "left")
-        for k, c in r.coefficients.items():
+        reasons = [c.reason or "" for c in r.coefficients.values()]
+        marks: dict[str, str] = {}  # a reason several rows share: a mark in the rows, the text once below
+        for why in reasons:
+            if why and reasons.count(why) > 1 and why not in marks:
+                marks[why] = f"({len(marks) + 1})"
+        for (k, c), why in zip(r.coefficients.items(), reasons):
             ci = f"[{c.ci_low:.3f}, {c.ci_high:.3f}]" if c.ci_low is not None and c.ci_high is not None else ""
             t.add_row(escape(stat_name(k, time=True)), f"{c.value:.3f}" if c.ok else "undefined", ci, str(c.n_units),
-                      escape(terminal(c.reason or "")))
+                      marks.get(why) or escape(terminal(why)))
         console.print(t)
-        for n in r.notes:
+        for why, mark in marks.items():
+            console.print(f"{mark} {escape(terminal(why))}", highlight=False)
+        for n in (n for n in r.notes if n not in marks):  # a reason said above is not said again
             console.print(f"[dim]note[/] {escape(terminal(n))}")
     for w in warnings:
         err_console().print(f"[yellow]warning[/] {escape(terminal(w))}", soft_wrap=True)

@@ -65,8 +65,9 @@ def test_help_at_80_columns_has_no_python_types_and_whole_choices(argv: list[str
     assert max(len(line) for line in text.splitlines()) <= 80
     for leak in ("<list[", "<int", "<float", "<path", "<str", "range]", "[x>=", "{files}", "{file}", "{"):
         assert leak not in text, leak
-    from irrkit.cli.main import app as typer_app
     from typer.main import get_command
+
+    from irrkit.cli.main import app as typer_app
 
     cmd = get_command(typer_app)
     for name in argv:
@@ -475,3 +476,12 @@ def test_the_sixth_form_moves_only_the_video_demos_ac1_as_its_formula_says(tmp_p
     for key in ("fleiss_kappa", "krippendorff_alpha", "u_alpha", "event_kappa", "percent_agreement"):
         assert after[key]["value"] == before[key]["value"], key
     assert docs[0]["intervention"] == docs[1]["intervention"]
+
+
+def test_video_says_a_shared_reason_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from irrkit.cli.demo import demo_video
+
+    _, out, _ = invoke(["video", *demo_video(), "-c", "crying-episodes", "--no-gate", "--item", "crying"], tmp_path,
+                       monkeypatch)
+    assert out.count("no SE, CI or p: 3 videos") == 1 and out.count("mean over 3 pairs of coders: no SE") == 1
+    assert "(1) no SE, CI or p: 3 videos" in out

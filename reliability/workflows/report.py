@@ -107,13 +107,13 @@ def run_report(results: Path, *, out: Path | None = None, figures_dir: Path | No
     doc = read_json(results)
     html_path = out if out is not None else results.with_suffix(".html")
     named = [("-o/--out", html_path), *((k, p) for k, p in (manuscript or {}).items() if p is not None)]
-    from irrkit.outputs.files import check_targets
-
-    check_targets([p for _, p in named], [results], {p: k for k, p in named})  # the option used, by name
     for k, (a, pa) in enumerate(named):  # one path for two outputs: one would silently replace the other
         for b, pb in named[k + 1:]:
             if same_file(pa, pb):
                 raise InputError.single(str(pb), f"{a} and {b} name the same file; give each output its own file")
+    from irrkit.outputs.files import check_targets
+
+    check_targets([p for _, p in named], [results], {p: k for k, p in named})  # the option used, by name
     hist = read_history(history, doc if doc.get("kind") else None) if history is not None else None
     files = report_files(doc, html_path, figures_dir, hist, title)
     for opt, p in named[1:]:
