@@ -439,7 +439,7 @@ def test_the_bootstrap_bar_says_what_it_counts(monkeypatch: pytest.MonkeyPatch) 
     with options.progress_bar(opts, 2):
         opts.progress(1)
         options_bar = buf.getvalue()
-    assert "bootstrap (2 items x 500 resamples)" in options_bar or "resamples" in options_bar
+    assert "bootstrap (2 items x 500 resamples)" in options_bar and "/1000 resamples" in options_bar
 
 
 def test_plan_shows_no_spinner_before_refusing() -> None:
