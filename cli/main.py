@@ -187,8 +187,9 @@ def demo(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write the tables to this folder.")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Run irrkit on bundled demo data: check 46 crying sequences rated by 3 coders on both codebooks
-    (crying-forms, interventions), then video agreement on crying episodes in 3 videos (ELAN files, a BORIS export).
+    """Run check and video on bundled demo data: 3 coders, 46 crying sequences, 3 videos.
+
+    Checks 46 crying sequences (3 coders, crying-forms and interventions), then video agreement (ELAN, BORIS).
 
     Exit codes: 0 done, 2 an output could not be written, 3 internal error.
     """

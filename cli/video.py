@@ -141,8 +141,9 @@ def video(
                                               "times to look at again.")] = None,
     report_html: ReportOpt = None,
 ) -> None:
-    """Agreement on time-coded episodes: time-unit kappa (with tolerance), event-based kappa with optimal
-    matching, Krippendorff's unitizing alphas, onset/offset differences, a tolerance sweep, a disagreement list.
+    """Agreement on time-coded episodes (ELAN, BORIS, Datavyu, CSV).
+
+    Time-unit and event kappas, Krippendorff's unitizing alphas, onset/offset differences, a tolerance sweep.
 
     Exit codes: 0 computed and every gate passed, 1 a gate fell short, 2 bad input, 3 internal error.
 

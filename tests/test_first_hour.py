@@ -99,7 +99,7 @@ def test_plan_demo_and_train_help_say_what_they_do() -> None:
     assert "Example" in plan and "irrkit plan -s gwet_ac1" in plan
     assert "seed of the simulation" in plan and "bootstrap" not in plan
     demo = " ".join(help_text(["demo"]).replace("│", " ").split())
-    assert "training round" not in demo and "check 46 crying sequences" in demo and "video agreement" in demo
+    assert "training round" not in demo and "Checks 46 crying sequences (3 coders" in demo and "video agreement" in demo
     assert "--bootstrap" not in help_text(["train"])
 
 
