@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 import time
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,6 +21,7 @@ import typer
 from irrkit.cli import plan, report, training, video
 from irrkit.cli.options import (
     HELP,
+    AllowSingleOpt,
     Benchmark,
     BenchOpt,
     BootOpt,
@@ -46,13 +48,15 @@ from irrkit.cli.options import (
     ReportOpt,
     SeedOpt,
     SummaryOpt,
+    UnitColOpt,
     analysis_options,
     err_console,
     guarded,
+    print_written,
     progress_bar,
     safe_streams,
 )
-from irrkit.outputs.escaping import terminal
+from irrkit.outputs.escaping import counted, terminal
 from irrkit.outputs.files import handle_sigterm
 
 app = typer.Typer(
@@ -121,12 +125,14 @@ def _print_check(run, opts, fmt: Format, show_all: bool = False) -> None:
 @app.command()
 @guarded
 def check(
-    files: Annotated[list[Path], typer.Argument(help="Coder CSV files: one per coder, or one long file with a "
-                                                     "'coder' column.", show_default=False)],
-    codebook: Annotated[Path, typer.Option("--codebook", "-c", help="YAML codebook the files are checked against.")],
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write summary.csv, summary.md, per_category.csv, "
-                                             "disagreements.csv, coders.csv, coder_pairs.csv and results.json to "
-                                             "this folder.")] = None,
+    files: Annotated[list[Path], typer.Argument(help="Coder files (CSV, Excel, SPSS): one per coder, or one long "
+                                                     "file with a 'coder' column.", show_default=False)],
+    codebook: Annotated[Path, typer.Option("--codebook", "-c", metavar="FILE",
+                                           help="YAML codebook (or a bundled name: irrkit codebook list).")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", metavar="DIR", help="Write the tables (CSV, Markdown) "
+                                             "and results.json to this folder.")] = None,
+    unit_col: UnitColOpt = None,
+    allow_single: AllowSingleOpt = False,
     fmt: FormatOpt = Format.table,
     confidence: ConfidenceOpt = 0.95,
     benchmark: BenchOpt = Benchmark.landis_koch,
@@ -134,7 +140,7 @@ def check(
     icc_convention: IccConvOpt = IccConvention.psych,
     icc_missing: IccMissingOpt = IccMissing.mixed,
     encoding: EncodingOpt = None,
-    show_all: Annotated[bool, typer.Option("--all", help="Show every coefficient, not only the main ones.")] = False,
+    show_all: Annotated[bool, typer.Option("--all", help="Every coefficient, not only the main ones.")] = False,
     bootstrap: BootOpt = 0,
     seed: SeedOpt = None,
     max_memory: MaxMemOpt = None,
@@ -149,9 +155,9 @@ def check(
 ) -> None:
     """Check coder files against a codebook and compute each item's reliability; gate the round.
 
-    Exit codes: 0 computed and every gate passed, 1 a gate fell short, 2 bad input.
+    Exit codes: 0 computed and every gate passed, 1 a gate fell short, 2 bad input, 3 internal error.
 
-    Example: [bold]irrkit check coder_a.csv coder_b.csv coder_c.csv -c codebooks/crying-forms.yaml --out results[/]
+    Example: [bold]irrkit check coder_*.csv -c crying-forms --out results[/]
     """
     started = time.monotonic()
     opts = analysis_options(confidence, benchmark, icc_benchmark, icc_convention, bootstrap=bootstrap, seed=seed,
@@ -161,7 +167,8 @@ def check(
     from irrkit.workflows.check import run_check
 
     run = run_check(files, codebook, opts, encoding=encoding, cluster=cluster, csv_dialect=csv_dialect.value,
-                    out=out, mins=mins, gate_on=gate_on.value, no_gate=no_gate, junit=junit, summary=summary,
+                    out=out, unit_col=unit_col, allow_single=allow_single, mins=mins, gate_on=gate_on.value,
+                    no_gate=no_gate, junit=junit, summary=summary,
                     report_html=report_html, progress=lambda n: progress_bar(opts, n), started=started)
     written = write_all(run.files, run.inputs, appends=run.appends)  # all or nothing, then the results are shown
     _print_check(run, opts, fmt, show_all)
@@ -169,8 +176,8 @@ def check(
     note = ("[yellow]note[/] no gates: the codebook has no gate: section and no --min was given, so nothing was "
             "gated") if (junit is not None or summary is not None) and not no_gate else None
     code = print_gates(run.gate_results, quiet=quiet, on=gate_on.value, note=note)
-    if written and fmt is Format.table:
-        err_console().print(terminal(f"wrote {', '.join(str(p) for p in written)}"), markup=False)
+    if fmt is Format.table:
+        print_written(written)
     raise typer.Exit(code)
 
 
@@ -180,8 +187,12 @@ def demo(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write the tables to this folder.")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Run the main jobs on bundled demo data: a training round of 46 crying sequences, 3 coders, both codebooks;
-    then time-coded crying episodes in 3 videos (ELAN files and a BORIS export)."""
+    """Run check and video on bundled demo data: 3 coders, 46 crying sequences, 3 videos.
+
+    Checks 46 crying sequences (3 coders, crying-forms and interventions), then video agreement (ELAN, BORIS).
+
+    Exit codes: 0 done, 2 an output could not be written, 3 internal error.
+    """
     from irrkit.cli.demo import demo_files
     from irrkit.codebooks import bundled
     from irrkit.outputs.files import write_all
@@ -191,9 +202,11 @@ def demo(
     for name in ("crying-forms", "interventions"):
         sub = out / name if out is not None else None
         run = run_check(demo_files(name), bundled(name), opts, out=sub, gated=False)
+        # the bundled data leaves a few ratings blank on purpose (missing ratings): no warning about the demo's own
+        run.data.warnings[:] = [w for w in run.data.warnings if "rated by only one coder" not in w]
         written = write_all(run.files, run.inputs)
-        if sub is not None and fmt is Format.table:
-            err_console().print(terminal(f"wrote {', '.join(p.name for p in written)} to {sub}"), markup=False)
+        if fmt is Format.table:
+            print_written(written)
         _print_check(run, opts, fmt)
     from irrkit.cli.demo import demo_video
 
@@ -256,13 +269,25 @@ CodebookArg = Annotated[Path, typer.Argument(help="Codebook YAML file or bundled
 def codebook_validate(file: CodebookArg) -> None:
     """Check a codebook; print a one-line summary, or every problem with its line (exit 2)."""
     from irrkit.codebooks.codebook import load_codebook
-
     cb = load_codebook(file)
-    n_cat = sum(1 for it in cb.items if it.categories)
-    eps = f", {len(cb.episodes)} time-coded (episodes)" if cb.episodes else ""
-    typer.echo(terminal(f"{file}: ok: codebook '{cb.id}' {cb.version or ''} with {len(cb.items)} items "
-               f"({n_cat} categorical, {len(cb.items) - n_cat} scales){eps}, "
-               f"{len(cb.gates) + len(cb.episode_gates)} gates"))
+    typer.echo(terminal(f"{file}: ok: codebook '{cb.id}' {cb.version or ''} with {codebook_contents(cb)}, "
+                        f"{counted(len(cb.gates) + len(cb.episode_gates), 'gate')}"))
+
+
+def codebook_contents(cb) -> str:
+    """What a codebook holds, in words: rated items (categorical, scales) and time-coded items (their codes),
+    only what it has: "2 rated items (1 categorical, 1 scale)", "2 time-coded items (6 and 4 codes)"."""
+    parts = []
+    if cb.items:
+        n_cat = sum(1 for it in cb.items if it.categories)
+        kinds = [counted(n_cat, "categorical", "categorical")] if n_cat else []
+        kinds += [counted(len(cb.items) - n_cat, "scale")] if len(cb.items) > n_cat else []
+        parts.append(f"{counted(len(cb.items), 'rated item')} ({', '.join(kinds)})")
+    if cb.episodes:
+        codes = [str(len(ep.categories)) for ep in cb.episodes]
+        which = codes[0] if len(codes) == 1 else ", ".join(codes[:-1]) + " and " + codes[-1]
+        parts.append(f"{counted(len(cb.episodes), 'time-coded item')} ({which} codes)")
+    return " and ".join(parts) or "no items"
 
 
 @codebook_app.command("list")
@@ -271,27 +296,37 @@ def codebook_list() -> None:
     """List the bundled codebooks: their names (for -c NAME), titles and items."""
     from irrkit.codebooks import available, bundled
     from irrkit.codebooks.codebook import load_codebook
-
     for name in available():
         cb = load_codebook(bundled(name))
-        what = [f"{len(cb.items)} items"] if cb.items else []
-        what += [f"{len(cb.episodes)} time-coded"] if cb.episodes else []
-        typer.echo(terminal(f"{name}: {cb.title or cb.id} ({', '.join(what)}) {bundled(name)}"))
+        typer.echo(terminal(f"{name}: {cb.title or cb.id} ({codebook_contents(cb)}) {bundled(name)}"))
+
+
+class ShowFormat(str, Enum):
+    table = "table"
+    markdown = "markdown"
 
 
 @codebook_app.command("show")
 @guarded
-def codebook_show(file: CodebookArg) -> None:
-    """Show a codebook as a table for coders: items, codes, labels and definitions."""
+def codebook_show(file: CodebookArg, fmt: Annotated[ShowFormat, typer.Option(
+        "--format", "-f", metavar="FORMAT", help="table (terminal) or markdown: a printable coder handout (pandoc "
+                                                 "or any Markdown editor turns it into PDF or Word).")]
+        = ShowFormat.table) -> None:
+    """Show a codebook for coders: items, codes, labels and definitions.
+
+    Example: [bold]irrkit codebook show crying-forms -f markdown > handout.md[/]
+    """
+    from irrkit.codebooks.codebook import load_codebook
+    from irrkit.outputs.codebook_tables import codebook_to_markdown, codebook_to_rows
+    cb = load_codebook(file)
+    if fmt is ShowFormat.markdown:
+        sys.stdout.write(codebook_to_markdown(cb))
+        return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    from irrkit.codebooks.codebook import codebook_to_rows, load_codebook
-
-    cb = load_codebook(file)
     console = Console()
-    from rich.markup import escape
-
     console.print(f"[bold]{escape(terminal(cb.title or cb.id))}[/] {escape(terminal(cb.version or ''))}")
     if cb.source:
         console.print(f"[dim]{escape(terminal(cb.source))}[/]")

@@ -16,22 +16,46 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperOption
+from typer.core import TyperArgument, TyperOption
 
 from irrkit.cli.coercion import install as install_quick_coercion
 
 HELP = {"help_option_names": ["-h", "--help"]}  # context_settings of every app: -h and --help
 
 
+_METAVARS = {int: "N", float: "NUMBER", str: "TEXT", Path: "PATH"}
+
+
 def _type_shown(self: TyperOption, ctx: Any) -> str | None:
-    """Help shows no type for flags (``--all``, not ``--all <bool>``); other options as typer shows them."""
+    """The value an option takes, as command-line help writes it: nothing for flags (``--all``), the declared
+    metavar, else a word for its type (``N``, ``NUMBER``, ``TEXT``, ``PATH``; a repeatable option as its one value)
+    or the choices (``a|b``): never a Python type (``<list[Path]>``, ``<int range>``)."""
     if getattr(self, "is_flag", False) and not getattr(self, "count", False):
         return None
-    return _typer_type_shown(self, ctx)
+    if self.metavar is not None:
+        return self.metavar
+    desc = self.type_descriptor
+    if desc.is_choice:
+        return "|".join(str(getattr(c, "value", c)) for c in desc.choices or ())
+    ann = desc.annotation
+    from typing import get_args, get_origin
+
+    if get_origin(ann) is list:
+        (ann,) = get_args(ann) or (str,)
+    return _METAVARS.get(ann, "VALUE")
 
 
-_typer_type_shown = TyperOption.display_type_rich
+def _argument_name(self: TyperArgument) -> str:
+    """An argument in usage lines and help: ``FILES...``, ``FILE``, ``[FILE]`` (not ``{files}...``)."""
+    name = (self.metavar or self.name or "").upper()
+    return name if self.required else f"[{name}]"
+
+
 TyperOption.display_type_rich = _type_shown  # type: ignore[method-assign]
+TyperOption._get_number_range_help_str = lambda self: None  # type: ignore[method-assign]  # ranges: in the help
+TyperArgument._usage_display_name = lambda self: _argument_name(self) + ("..." if self.nargs != 1 else "")
+TyperArgument._rich_display_name = lambda self: _argument_name(self) + ("..." if self.nargs != 1 else "")
+TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore[method-assign]  # the name says it
 install_quick_coercion()  # option values without building pydantic adapters (cli/coercion.py)
 
 
@@ -158,19 +182,23 @@ def _confidence(value: float) -> float:
 
 
 ConfidenceOpt = Annotated[float, typer.Option(
-    "--confidence", callback=_confidence, help="Confidence level of CIs, a fraction from 0.5 to 0.999 (0.95, not 95).")]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="What goes to stdout.")]
-BenchOpt = Annotated[Benchmark, typer.Option("--benchmark", help="Scale for kappa-type coefficients.")]
-IccBenchOpt = Annotated[IccBenchmark, typer.Option("--icc-benchmark", help="Scale for ICCs.")]
+    "--confidence", callback=_confidence, metavar="LEVEL", help="Confidence level of CIs, 0.5 to 0.999.")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", metavar="FORMAT",
+                                           help="What goes to stdout: table, json, markdown or csv.")]
+BenchOpt = Annotated[Benchmark, typer.Option(
+    "--benchmark", metavar="SCALE", help="Labels of kappa-type values: landis_koch, fleiss, altman or cicchetti.")]
+IccBenchOpt = Annotated[IccBenchmark, typer.Option("--icc-benchmark", metavar="SCALE",
+                                                   help="Labels of ICCs: koo_li or cicchetti.")]
 IccConvOpt = Annotated[IccConvention, typer.Option(
-    "--icc-convention", help="F df of the agreement ICCs: psych::ICC (default) or irr::icc (Satterthwaite df).")]
+    "--icc-convention", metavar="NAME", help="F df of the agreement ICCs: psych (psych::ICC) or irr (irr::icc, "
+                                             "Satterthwaite df).")]
 IccMissingOpt = Annotated[IccMissing, typer.Option(
-    "--icc-missing", help="ICCs with missing ratings: REML mixed model on all ratings (default) or complete units "
-                          "only (psych::ICC's default).")]
-EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="Encoding of the input files (default UTF-8; "
-                                                                     "e.g. cp1252 for old Excel exports).")]
-BootOpt = Annotated[int, typer.Option("--bootstrap", min=0, help="Also give percentile bootstrap CIs over units "
-                                                                 "from N resamples (e.g. 2000).")]
+    "--icc-missing", metavar="HOW", help="ICCs with missing ratings: mixed (REML on all ratings) or complete "
+                                         "(complete units only, as psych::ICC).")]
+EncodingOpt = Annotated[str | None, typer.Option("--encoding", metavar="NAME", help="Encoding of the input files "
+                                                                                     "(default UTF-8; e.g. cp1252).")]
+BootOpt = Annotated[int, typer.Option("--bootstrap", min=0, help="Also percentile bootstrap CIs over units from N "
+                                                                 "resamples (e.g. 2000).")]
 _UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
 
 
@@ -190,31 +218,49 @@ def _memory(value: str | None) -> str | None:
 
 
 MaxMemOpt = Annotated[str | None, typer.Option(
-    "--max-memory", callback=_memory, help="Most memory the analysis may use, e.g. 500M or 4G (default: half the "
-                                           "machine's memory); an item that would need more is refused (exit 2).")]
+    "--max-memory", callback=_memory, metavar="SIZE", help="Memory the analysis may use, e.g. 500M or 4G (default: "
+                                                           "half the machine's).")]
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Random seed of the bootstrap (reproducible CIs).")]
 MinOpt = Annotated[list[str] | None, typer.Option(
-    "--min", help="Gate: STAT=VALUE for all items or ITEM:STAT=VALUE, e.g. --min form:gwet_ac1=0.7 (repeatable); "
-                  "overrides the codebook's gate: section.")]
+    "--min", metavar="GATE", help="Gate STAT=VALUE or ITEM:STAT=VALUE, e.g. form:gwet_ac1=0.7 (repeatable); "
+                                  "overrides the codebook's gate: section.")]
 GateOnOpt = Annotated[GateOn, typer.Option(
-    "--gate-on", help="Compare the estimate or the stricter lower bound of the CI with each minimum.")]
+    "--gate-on", metavar="WHAT", help="What each minimum is compared with: estimate or lower-bound (of the CI).")]
 NoGateOpt = Annotated[bool, typer.Option("--no-gate", help="Ignore all thresholds (exit 0 when computed).")]
-JunitOpt = Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML: one test case per item and gated "
-                                                              "statistic (GitLab, Jenkins, GitHub reporters).")]
+JunitOpt = Annotated[Path | None, typer.Option("--junit", metavar="FILE",
+                                               help="Write JUnit XML: a test case per item and gate.")]
 ClusterOpt = Annotated[str | None, typer.Option(
-    "--cluster", help="Column naming each unit's cluster (e.g. session or patient): cluster-robust SEs and, with "
-                      "--bootstrap, a bootstrap of whole clusters.", show_default=False)]
+    "--cluster", metavar="COLUMN", help="Column naming each unit's cluster (session, patient): cluster-robust "
+                                        "SEs.", show_default=False)]
 CsvDialectOpt = Annotated[CsvDialectChoice, typer.Option(
-    "--csv-dialect", help="How CSV outputs are spelled: standard (',' and '.'), excel-de (';', decimal comma, "
-                          "UTF-8 BOM: what Excel in German and most European locales opens directly) or auto: "
-                          "excel-de when every CSV input was ';'-separated, else standard.")]
+    "--csv-dialect", metavar="NAME",
+    help="CSV outputs: standard (',' and '.'), excel-de (';', decimal comma, BOM) or auto (excel-de when the inputs "
+         "were ';'-separated).")]
 SummaryOpt = Annotated[Path | None, typer.Option(
-    "--summary", help="Write a Markdown gate summary to this file, replacing it; $GITHUB_STEP_SUMMARY (however "
-                      "spelled) is appended to instead, as GitHub Actions expects.")]
-ReportOpt = Annotated[Path | None, typer.Option("--report", help="Write a self-contained HTML report (offline, "
-                                                                "phone-readable, printable) with inline SVG "
-                                                                "figures; PNG/SVG files for slides: irrkit report "
-                                                                "RESULTS.json --figures DIR.")]
+    "--summary", metavar="FILE",
+    help="Write a Markdown gate summary, replacing it ($GITHUB_STEP_SUMMARY: appended to).")]
+ReportOpt = Annotated[Path | None, typer.Option("--report", metavar="FILE",
+                                                help="Write a self-contained HTML report with figures.")]
+AllowSingleOpt = Annotated[bool, typer.Option(
+    "--allow-single", help="Accept a single coder (no agreement: a file check); else one coder is exit 2.")]
+UnitColOpt = Annotated[str | None, typer.Option(
+    "--unit-col", metavar="COLUMN", help="The unit column, when not the codebook's (e.g. Sequenz).",
+    show_default=False)]
+
+
+def print_written(written) -> None:
+    """The one "wrote ..." line of every command, on stderr, the same on a terminal and in a pipe: the files
+    grouped by folder (``wrote summary.csv, results.json to results``), never wrapped by the console."""
+    if not written:
+        return
+    from irrkit.outputs.escaping import terminal
+
+    folders: dict[Path, list[str]] = {}
+    for p in written:
+        p = Path(p)
+        folders.setdefault(p.parent, []).append(p.name)
+    text = "; ".join(f"{', '.join(names)} to {folder}" for folder, names in folders.items())
+    err_console().print(terminal(f"wrote {text}"), markup=False, soft_wrap=True, highlight=False)
 
 
 def analysis_options(confidence: float, benchmark: Benchmark, icc_benchmark: IccBenchmark,
@@ -230,17 +276,19 @@ def analysis_options(confidence: float, benchmark: Benchmark, icc_benchmark: Icc
 
 
 class progress_bar:
-    """A rich progress bar on stderr for bootstrap work (silent when stderr is not a terminal)."""
+    """A rich progress bar on stderr for bootstrap work (silent when stderr is not a terminal); it says what it
+    counts: items x resamples."""
 
     def __init__(self, opts, n_items: int) -> None:
-        self.opts, self.total = opts, opts.bootstrap * n_items
+        self.opts, self.total, self.n_items = opts, opts.bootstrap * n_items, n_items
 
     def __enter__(self):
         if not self.total:
             return self
         from rich.progress import BarColumn, Progress, TimeRemainingColumn
 
-        self.bar = Progress("bootstrap", BarColumn(), "{task.completed}/{task.total}", TimeRemainingColumn(),
+        what = f"bootstrap ({self.n_items} item{'s' * (self.n_items != 1)} x {self.opts.bootstrap} resamples)"
+        self.bar = Progress(what, BarColumn(), "{task.completed}/{task.total} resamples", TimeRemainingColumn(),
                             console=err_console(), transient=True)
         self.bar.start()
         task = self.bar.add_task("bootstrap", total=self.total)

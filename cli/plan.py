@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from irrkit.cli.options import ConfidenceOpt, Format, FormatOpt, SeedOpt, err_console, guarded
+from irrkit.cli.options import ConfidenceOpt, Format, FormatOpt, err_console, guarded
 
 
 def _floats(text: str | None, option: str) -> tuple[float, ...] | None:
@@ -64,10 +64,17 @@ def plan(
     model: Annotated[str, typer.Option("--model", help="Categorical simulation model: mixture (common "
                                                        "correlation) or dirichlet.")] = "mixture",
     confidence: ConfidenceOpt = 0.95,
-    seed: SeedOpt = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed of the simulation (reproducible "
+                                                            "plans).")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """How many units to code: for a target CI half-width, or so that the CI's lower bound clears a minimum."""
+    """How many units to code: for a target CI half-width, or so that the CI's lower bound clears a minimum.
+
+    Exit codes: 0 planned, 2 bad input or no plan possible, 3 internal error.
+
+    Examples: [bold]irrkit plan -s gwet_ac1 --expected 0.8 --categories 4 --half-width 0.1 -k 3[/]
+    (units for a CI of +/-0.1); [bold]irrkit plan --from results/results.json --min 0.7[/] (from a pilot).
+    """
     from irrkit import __version__
     from irrkit.errors import InputError
     from irrkit.planning import planner
@@ -111,13 +118,20 @@ class _progress:
     def __enter__(self):
         if not self.maybe:
             return None
-        from rich.progress import Progress, SpinnerColumn
+        return self._tick
 
-        self.bar = Progress(SpinnerColumn(), "simulating", "{task.completed} studies", console=err_console(),
-                            transient=True)
-        self.bar.start()
-        task = self.bar.add_task("simulate", total=None)
-        return lambda k: self.bar.advance(task, k)
+    def _tick(self, k: int) -> None:
+        """Count simulated studies; the spinner starts with the first one (a refused plan shows none)."""
+        if self.bar is None:
+            if k <= 0:
+                return
+            from rich.progress import Progress, SpinnerColumn
+
+            self.bar = Progress(SpinnerColumn(), "simulating", "{task.completed} studies", console=err_console(),
+                                transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("simulate", total=None)
+        self.bar.advance(self.task, k)
 
     def __exit__(self, *exc) -> None:
         if self.bar is not None:

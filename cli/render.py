@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from irrkit.analysis.item import ItemResult, Options
-from irrkit.outputs.escaping import terminal
+from irrkit.outputs.escaping import counted, terminal
 from irrkit.outputs.tables import ci_text, fmt, main_statistics, statistic_name
 from irrkit.statistics.interpret import label
 from irrkit.statistics.registry import benchmarked
@@ -49,7 +49,7 @@ def p_text(p: float | None) -> str:
 
 def _head(it: ItemResult) -> list[Text]:
     return [Text(terminal(it.item), style="bold")] + [Text(terminal(x), style="dim") for x in (
-        it.level, f"{it.n_units} units", f"{it.n_coders} coders")]
+        it.level, counted(it.n_units, "unit"), counted(it.n_coders, "coder"))]
 
 
 def _new_table(title: str | Text | None, opts: Options, show_all: bool, item_column: bool) -> Table:
@@ -122,7 +122,7 @@ def coders_table(counts: Sequence[dict]) -> Table:
         t.add_column(c, justify="right", no_wrap=True)
     for c in counts:
         absent = len(c["absent_units"])
-        missing = f"{c['missing']}" + (f" ({absent} units absent)" if absent else "")
+        missing = f"{c['missing']}" + (f" ({counted(absent, 'unit')} absent)" if absent else "")
         files = [Text(terminal(", ".join(c["files"])))] if show_files else []
         t.add_row(Text(terminal(c["coder"])), *files, str(c["units"]), str(c["ratings"]),
                   Text(missing, style="yellow" if c["missing"] else ""))

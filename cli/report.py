@@ -30,12 +30,25 @@ def print_diagnostics(console: Any, items: Sequence[Any], show_all: bool = False
     if not shown:
         return
     light = any(it.diagnostics.light_kappa is not None for it in shown)
-    t = Table(title=Text("Coders: who lowers agreement most (leave-one-coder-out)"), title_justify="left",
-              header_style="bold", pad_edge=False)
+    reasons = {it.item: it.diagnostics.leave_one_out.reason or "—" for it in shown
+               if not it.diagnostics.leave_one_out.lowers_most}
+    title = "Coders: who lowers agreement most (leave-one-coder-out)"
+    one_reason = next(iter(reasons.values())) if len(reasons) == len(shown) and len(set(reasons.values())) == 1 \
+        else None  # the same for every item (two coders: nothing to leave out): said once, not once per item
+    if one_reason is not None and not light:
+        console.print(Text(terminal(f"{title}: {one_reason}"), style="dim"))
+        if show_all:
+            for it in shown:
+                _print_coders(console, it.diagnostics, fmt)
+                _print_matrix(console, it.diagnostics, fmt)
+        return
+    t = Table(title=Text(title), title_justify="left", header_style="bold", pad_edge=False)
     t.add_column("item", overflow="fold")
     t.add_column("with all coders", overflow="fold")
-    t.add_column("lowers most", overflow="fold", min_width=12)
-    t.add_column("without (change)", no_wrap=True)
+    longest = max((len(terminal(it.diagnostics.leave_one_out.lowers_most or "")) for it in shown), default=0)
+    t.add_column("lowers most", **({"no_wrap": True} if longest <= 30 and (one_reason or not reasons)
+                                   else {"overflow": "fold"}))
+    t.add_column("without (change)")
     if light:
         t.add_column("Light's kappa", justify="right")
     for it in shown:
@@ -44,13 +57,16 @@ def print_diagnostics(console: Any, items: Sequence[Any], show_all: bool = False
         who = loo.lowers_most
         row = [terminal(it.item),
                f"{loo.name} {fmt(loo.full.value) if loo.full.ok else '—'}",
-               Text(terminal(who), style="bold") if who else Text(terminal(loo.reason or "—"), style="dim"),
+               Text(terminal(who), style="bold") if who else Text("—" if one_reason else terminal(loo.reason or "—"),
+                                                                   style="dim"),
                f"{fmt(loo.without[who].value)} ({loo.change(who):+.3f})" if who else ""]
         if light:
             lk = d.light_kappa
             row.append("" if lk is None else fmt(lk.value) if lk.ok else "undefined")
         t.add_row(*row)
     console.print(t)
+    if one_reason is not None:
+        console.print(Text(terminal(f"lowers most: {one_reason}"), style="dim"))
     if show_all:
         for it in shown:
             _print_coders(console, it.diagnostics, fmt)

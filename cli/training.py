@@ -29,19 +29,21 @@ from irrkit.cli.options import (
     NoGateOpt,
     ReportOpt,
     SummaryOpt,
+    UnitColOpt,
     err_console,
     guarded,
+    print_written,
 )
 from irrkit.outputs.escaping import terminal
 
 GATES_HELP = ("Thresholds: Cohen's kappa >= 0.60 for nominal items and ICC(A,1) >= 0.60 for scale items by "
               "default, overridden by the codebook's gate: entries for these statistics, overridden by --min.")
 TrainMinOpt = Annotated[list[str] | None, typer.Option(
-    "--min", help="Gate: STAT=VALUE for all items or ITEM:STAT=VALUE (repeatable); STAT is "
+    "--min", metavar="GATE", help="Gate: STAT=VALUE for all items or ITEM:STAT=VALUE (repeatable); STAT is "
                   "percent_agreement, cohen_kappa or gwet_ac1 (nominal items) or icc2 (scales; retest also "
                   "icc3). " + GATES_HELP)]
-CodebookOpt = Annotated[Path, typer.Option("--codebook", "-c",
-                                           help="YAML codebook the files are checked against.")]
+CodebookOpt = Annotated[Path, typer.Option("--codebook", "-c", metavar="FILE",
+                                           help="YAML codebook (or a bundled name: irrkit codebook list).")]
 
 
 # ----------------------------------------------------------------------------------------------- rendering
@@ -179,18 +181,19 @@ def _print_gates(run, gate_on: str, quiet: bool) -> int:
 def train(
     trainees: Annotated[list[Path], typer.Argument(help="Trainee CSV files: one per trainee, or a long file "
                                                         "with a 'coder' column.", show_default=False)],
-    gold: Annotated[Path, typer.Option("--gold", "-g", help="The gold-standard coding (one coder) of the "
-                                       "same units.", show_default=False)],
+    gold: Annotated[Path, typer.Option("--gold", "-g", metavar="FILE", help="The gold-standard coding (one coder) "
+                                       "of the same units.", show_default=False)],
     codebook: CodebookOpt,
     out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Write handout_<trainee>.md and .csv (every disagreement with codes, labels, "
-                            "definitions and context), training_summary.csv and training.json to this folder.")] = None,
+        "--out", "-o", metavar="DIR", help="Write handout_<trainee>.md and .csv (every disagreement with codes, "
+                                           "labels, definitions, context), training_summary.csv and training.json "
+                                           "here.")] = None,
     history: Annotated[Path | None, typer.Option(
-        "--history", help="Record this round in this folder as round-<NNN>-<name>.json (append-only: an "
+        "--history", metavar="DIR", help="Record this round in this folder as round-<NNN>-<name>.json (append-only: an "
                           "earlier round is never rewritten); show each trainee's change since the previous "
                           "round.")] = None,
     round_name: Annotated[str | None, typer.Option(
-        "--round", help="Name of this round, e.g. r2 (default: the UTC date and time).")] = None,
+        "--round", metavar="NAME", help="Name of this round, e.g. r2 (default: the UTC date and time).")] = None,
     fmt: FormatOpt = Format.table,
     confidence: ConfidenceOpt = 0.95,
     encoding: EncodingOpt = None,
@@ -206,6 +209,7 @@ def train(
                              "from 10) pass or fail was already clear: the CI wholly above or below the minimum "
                              "(Bonferroni-adjusted looks).")] = False,
     csv_dialect: CsvDialectOpt = CsvDialectChoice.auto,
+    unit_col: UnitColOpt = None,
 ) -> None:
     """A coder training round: each trainee against the gold standard, item by item; pass/fail per trainee.
 
@@ -213,7 +217,8 @@ def train(
     scale items: ICC(A,1) and the mean absolute difference. Thresholds: Cohen's kappa >= 0.60 (nominal) and
     ICC(A,1) >= 0.60 (scales) unless the codebook's gate: or --min say otherwise.
 
-    Exit codes: 0 every trainee passed, 1 a trainee fell short, 2 bad input (or a --round already recorded).
+    Exit codes: 0 every trainee passed, 1 a trainee fell short, 2 bad input (or a --round already recorded),
+    3 internal error.
 
     Example: [bold]irrkit train trainee_*.csv --gold gold.csv -c codebooks/crying-forms.yaml --out handouts[/]
     """
@@ -223,11 +228,10 @@ def train(
     run = run_train(trainees, gold, codebook, out=out, history=history, round_name=round_name, confidence=confidence,
                     encoding=encoding, mins=mins, gate_on=gate_on.value, no_gate=no_gate, junit=junit,
                     summary=summary, report_html=report_html, cluster=cluster, sequential=sequential,
-                    csv_dialect=csv_dialect.value)
+                    csv_dialect=csv_dialect.value, unit_col=unit_col)
     written = write_all(run.files, run.inputs, appends=run.appends, locked=run.locked)
-    if out is not None and fmt is Format.table:
-        err_console().print(terminal(f"wrote {', '.join(p.name for p in written if p.parent == out)} to {out}"),
-                            markup=False)
+    if fmt is Format.table:
+        print_written(written)
     _emit(run.res, run.results, fmt, run.title, run.meta, run.extra_json(), run.dialect)
     if run.sequential is not None and fmt is Format.table:
         _print_sequential(run.sequential)
@@ -255,16 +259,15 @@ def retest(
     junit: JunitOpt = None,
     summary: SummaryOpt = None,
     out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Write handout_second.md and .csv (every unit where the passes differ, with codes, "
-                            "labels, definitions and context), retest_summary.csv and retest.json to this "
-                            "folder.")] = None,
+        "--out", "-o", metavar="DIR", help="Write handout_second.md and .csv (every unit where the passes differ), "
+                                           "retest_summary.csv and retest.json here.")] = None,
     report_html: ReportOpt = None,
 ) -> None:
     """Intra-coder (test-retest) agreement of one coder's two passes over the same units.
 
     Nominal items: percent agreement, Cohen's kappa, Gwet's AC1; scale items: ICC(A,1), ICC(C,1) and the mean
     absolute difference. Gated like train (Cohen's kappa / ICC(A,1) >= 0.60 unless codebook or --min say
-    otherwise). Exit codes: 0 passed, 1 a gate fell short, 2 bad input.
+    otherwise). Exit codes: 0 passed, 1 a gate fell short, 2 bad input, 3 internal error.
 
     Example: [bold]irrkit retest anna_march.csv anna_may.csv -c codebooks/crying-forms.yaml[/]
     """
@@ -275,8 +278,7 @@ def retest(
                      gate_on=gate_on.value, no_gate=no_gate, junit=junit, summary=summary, out=out,
                      report_html=report_html)
     written = write_all(run.files, run.inputs, appends=run.appends)
-    if out is not None and fmt is Format.table:
-        err_console().print(terminal(f"wrote {', '.join(p.name for p in written if p.parent == out)} to {out}"),
-                            markup=False)
+    if fmt is Format.table:
+        print_written(written)
     _emit(run.res, run.results, fmt, run.title, run.meta)
     raise typer.Exit(_print_gates(run, gate_on.value, fmt is not Format.table))

@@ -27,6 +27,7 @@ from irrkit.cli.options import (
     SummaryOpt,
     err_console,
     guarded,
+    print_written,
 )
 
 
@@ -48,7 +49,6 @@ def run_video(files: list[Path], codebook: Path, *, fmt: Format = Format.table, 
     """The workflow (``irrkit.workflows.video.run_video``), its files written all or nothing, then the results
     and the gates shown; returns the exit code (0, or 1 when a gate fell short)."""
     from irrkit.cli.gates import print_gates
-    from irrkit.outputs.escaping import terminal
     from irrkit.outputs.files import write_all
     from irrkit.workflows import video as workflow
 
@@ -56,8 +56,8 @@ def run_video(files: list[Path], codebook: Path, *, fmt: Format = Format.table, 
                              gate_on=gate_on.value, json_out=fmt is Format.json, **options)
     written = write_all(run.files, inputs=run.inputs, appends=run.appends)  # results are shown once written
     _emit(run.results, fmt, run.payload, run.title, run.warnings)
-    if written and fmt is Format.table:
-        err_console().print(terminal(f"wrote {', '.join(str(p) for p in written)}"), markup=False)
+    if fmt is Format.table:
+        print_written(written)
     return print_gates(run.gate_results, quiet=fmt is not Format.table, on=gate_on.value)
 
 
@@ -87,12 +87,19 @@ def _emit(results, fmt: Format, payload: dict, title: str, warnings: list[str]) 
         t = Table(title=escape(terminal(f"{title} - {r.item}")), header_style="bold")
         for col in ("statistic", "value", "95% CI", "n", "note"):
             t.add_column(col, justify="right" if col in ("value", "n") else "left")
-        for k, c in r.coefficients.items():
+        reasons = [c.reason or "" for c in r.coefficients.values()]
+        marks: dict[str, str] = {}  # a reason several rows share: a mark in the rows, the text once below
+        for why in reasons:
+            if why and reasons.count(why) > 1 and why not in marks:
+                marks[why] = f"({len(marks) + 1})"
+        for (k, c), why in zip(r.coefficients.items(), reasons):
             ci = f"[{c.ci_low:.3f}, {c.ci_high:.3f}]" if c.ci_low is not None and c.ci_high is not None else ""
             t.add_row(escape(stat_name(k, time=True)), f"{c.value:.3f}" if c.ok else "undefined", ci, str(c.n_units),
-                      escape(terminal(c.reason or "")))
+                      marks.get(why) or escape(terminal(why)))
         console.print(t)
-        for n in r.notes:
+        for why, mark in marks.items():
+            console.print(f"{mark} {escape(terminal(why))}", highlight=False)
+        for n in (n for n in r.notes if n not in marks):  # a reason said above is not said again
             console.print(f"[dim]note[/] {escape(terminal(n))}")
     for w in warnings:
         err_console().print(f"[yellow]warning[/] {escape(terminal(w))}", soft_wrap=True)
@@ -113,10 +120,11 @@ def video(
                                                     "seconds (default: the codebook's, else 2).")] = None,
     step: Annotated[float | None, typer.Option("--step", min=0.001, max=3600, help="Time unit in seconds "
                                                "(default: the codebook's, else 1).")] = None,
-    match: Annotated[Match | None, typer.Option("--match", help="Event matching rule (default: the codebook's, "
-                                                "else onset).")] = None,
-    input_format: Annotated[InputFormat, typer.Option("--input-format", help="Format of the files.")] =
-    InputFormat.auto,
+    match: Annotated[Match | None, typer.Option("--match", metavar="RULE", help="Event matching rule, onset or "
+                                                "overlap (default: the codebook's, else onset).")] = None,
+    input_format: Annotated[InputFormat, typer.Option(
+        "--input-format", metavar="FORMAT", help="Format of the files: auto, plain, elan, boris or datavyu.")] = \
+        InputFormat.auto,
     tiers: Annotated[list[str] | None, typer.Option("--tier", help="ELAN tier to item (and coder): TIER=ITEM or "
                                                     "TIER=ITEM@CODER; repeatable.")] = None,
     coder: Annotated[str | None, typer.Option("--coder", help="Coder of files that do not name one.")] = None,
@@ -133,10 +141,11 @@ def video(
                                               "times to look at again.")] = None,
     report_html: ReportOpt = None,
 ) -> None:
-    """Agreement on time-coded episodes: time-unit kappa (with tolerance), event-based kappa with optimal
-    matching, Krippendorff's unitizing alphas, onset/offset differences, a tolerance sweep, a disagreement list.
+    """Agreement on time-coded episodes (ELAN, BORIS, Datavyu, CSV).
 
-    Exit codes: 0 computed and every gate passed, 1 a gate fell short, 2 bad input.
+    Time-unit and event kappas, Krippendorff's unitizing alphas, onset/offset differences, a tolerance sweep.
+
+    Exit codes: 0 computed and every gate passed, 1 a gate fell short, 2 bad input, 3 internal error.
 
     Example: [bold]irrkit video anna.eaf ben.eaf -c codebooks/crying-episodes.yaml --out results[/]
 

@@ -44,13 +44,14 @@ import yaml
 from irrkit.codebooks import bundled_or_missing
 from irrkit.codebooks.checks import check_codebook
 from irrkit.codebooks.model import MAX_BYTES, Codebook
-from irrkit.codebooks.yaml_nodes import CodebookLoader, NodeChecker, _decode, _fmt, _yaml_problem
+from irrkit.codebooks.yaml_nodes import CodebookLoader, NodeChecker, _decode, _yaml_problem
 from irrkit.errors import InputError
 
 
-def load_codebook(path: str | Path) -> Codebook:
+def load_codebook(path: str | Path, unit_column: str | None = None) -> Codebook:
     """Read, check and return the codebook at ``path`` (or the bundled one of that name, e.g. ``crying-forms``);
-    InputError lists every problem as file:line."""
+    InputError lists every problem as file:line. ``unit_column``: the files' unit column instead of the
+    codebook's (``--unit-col Sequenz``)."""
     p, name = Path(path), str(path)
     if not p.exists():
         p = bundled_or_missing(name)  # a bundled codebook by name ("crying-forms"), else the error naming them
@@ -59,7 +60,13 @@ def load_codebook(path: str | Path) -> Codebook:
             data = f.read(MAX_BYTES + 1)
     except OSError as e:
         raise InputError.single(name, f"cannot read codebook: {e.strerror or e}") from None
-    return replace(parse_codebook(data, name), path=p)
+    cb = replace(parse_codebook(data, name), path=p)
+    if unit_column:
+        if cb.item(unit_column) is not None:
+            raise InputError.single("--unit-col", f"'{unit_column}' is an item of codebook '{cb.id}', not a unit "
+                                                  "column")
+        cb = replace(cb, unit_column=unit_column)
+    return cb
 
 
 def parse_codebook(text: str | bytes, name: str = "<codebook>") -> Codebook:
@@ -92,23 +99,3 @@ def parse_codebook(text: str | bytes, name: str = "<codebook>") -> Codebook:
     return check_codebook(NodeChecker(name, loader.tag_problems), root)
 
 
-def codebook_to_rows(cb: Codebook) -> list[dict[str, str]]:
-    """The codebook as a table for coders: per item one row (code: "" or the scale's range), then one row
-    per category or scale anchor; keys item, level, code, label, definition."""
-    rows: list[dict[str, str]] = []
-    for it in cb.items:
-        s, code = it.scale, ""
-        if s is not None:
-            code = f"{_fmt(s.min)} to {_fmt(s.max)}" + (f", step {_fmt(s.step)}" if s.step else "")
-        entries = [(code, it.label, it.definition), *((c.code, c.label, c.definition) for c in it.categories)]
-        if s is not None:
-            entries += [(_fmt(v), label, "") for v, label in sorted(s.anchors.items())]
-        rows += [{"item": it.id, "level": it.level, "code": c, "label": lab, "definition": d}
-                 for c, lab, d in entries]
-    for ep in cb.episodes:
-        how = (f"episodes{' (may overlap)' if ep.overlap else ''}, step {_fmt(ep.step)} s, tolerance "
-               f"{_fmt(ep.tolerance)} s")
-        rows += [{"item": ep.id, "level": "episodes", "code": c, "label": lab, "definition": d}
-                 for c, lab, d in [(how, ep.label, ep.definition),
-                                   *((c.code, c.label, c.definition) for c in ep.categories)]]
-    return rows

@@ -452,7 +452,7 @@ UNDEFINED = [
      {"a.csv": "unit,form,inten\nu1,1,2\n", "b.csv": "unit,form,inten\nu1,2,3\n"},
      {("form", "fleiss_kappa"): "only one unit: chance agreement cannot be estimated",
       ("inten", "icc2"): "fewer than two units rated by every coder (1)"}),
-    ("single-coder", "check a.csv -c cb.yaml", {},
+    ("single-coder", "check a.csv -c cb.yaml --allow-single", {},
      {("form", "percent_agreement"): "no unit was rated by two or more coders",
       ("form", "fleiss_kappa"): "no unit was rated by two or more coders",
       ("inten", "icc2"): "fewer than two coders"}),
@@ -826,7 +826,6 @@ cells = st.one_of(st.none(), st.integers(-3, 12), st.floats(allow_nan=False, all
 def test_fuzz_xlsx_reader(tmp_path_factory: pytest.TempPathFactory, sheets: dict) -> None:
     pytest.importorskip("openpyxl")
     from irrkit.codebooks.codebook import load_codebook
-
     root = tmp_path_factory.mktemp("xlsx")
     write_files(root, BASE)
     path = workbook(root / "f.xlsx", {"unit": [["unit", "form", "inten"]], **sheets})
@@ -843,7 +842,6 @@ def test_fuzz_xlsx_reader(tmp_path_factory: pytest.TempPathFactory, sheets: dict
 def test_fuzz_random_bytes_as_spreadsheets(tmp_path_factory: pytest.TempPathFactory, data: bytes,
                                            suffix: str) -> None:
     from irrkit.codebooks.codebook import load_codebook
-
     root = tmp_path_factory.mktemp("bytes")
     write_files(root, {**BASE, f"f{suffix}": data})
     with pytest.raises(InputError):

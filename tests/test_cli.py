@@ -86,7 +86,7 @@ def test_check_out_writes_every_table(tmp_path):
         ["summary.csv", "summary.md", "per_category.csv", "disagreements.csv", "coders.csv", "coder_pairs.csv",
          "results.json"])
     summary = list(csv.DictReader((out / "summary.csv").open()))
-    primary = {r["item"]: r["statistic"] for r in summary if r["primary"] == "True"}
+    primary = {r["item"]: r["statistic"] for r in summary if r["primary"] == "true"}
     assert primary == {"form": "fleiss_kappa", "intensity": "icc2"}
     dis = list(csv.DictReader((out / "disagreements.csv").open()))
     assert dis and set(dis[0]) >= {"unit", "item", "crying-forms_coder_A", "crying-forms_coder_B"}

@@ -47,7 +47,7 @@ def test_item_ids_with_umlauts_are_letters(tmp_path: Path, monkeypatch: pytest.M
     doc = json.loads(out)
     assert [it["item"] for it in doc["items"]] == ["form", "intensität"]
     code, out, _ = invoke(["codebook", "validate", "cb.yaml"], tmp_path, monkeypatch)
-    assert code == 0 and "2 items" in out
+    assert code == 0 and "2 rated items" in out
 
 
 @pytest.mark.parametrize("bad", ["1st", "_x", "a b", "a.b", "≥x", "x≥"])

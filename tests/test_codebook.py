@@ -10,9 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from irrkit.codebooks import SCHEMA, available, bundled
-from irrkit.codebooks.codebook import codebook_to_rows, load_codebook, parse_codebook
+from irrkit.codebooks.codebook import load_codebook, parse_codebook
 from irrkit.codebooks.model import ITEM_KEYS, LEVELS, MAX_BYTES, SCALE_KEYS, STATISTIC_KEYS, TOP_KEYS, WEIGHTS, Codebook
 from irrkit.errors import InputError
+from irrkit.outputs.codebook_tables import codebook_to_rows
 
 ITEM = "  - {id: a, level: nominal, categories: [x, y]}\n"
 INTENSITY = ["trigger", "here_and_now", "exploring_emotions", "contextualizing", "pause", "letting_narrate",

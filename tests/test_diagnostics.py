@@ -181,7 +181,7 @@ def test_check_json_and_tables_carry_the_r_numbers(tmp_path):
     rows = list(csv.DictReader((out / "coders.csv").open(encoding="utf-8")))
     b = next(r for r in rows if r["item"] == "form" and r["coder"] == "crying-forms_coder_B")
     assert float(b["without"]) == pytest.approx(loo["crying-forms_coder_B"], abs=TOL)
-    assert b["lowers_most"] == "True" and b["n_rated"] == str(ref["n_rated"]["crying-forms_coder_B"])
+    assert b["lowers_most"] == "true" and b["n_rated"] == str(ref["n_rated"]["crying-forms_coder_B"])
     assert b["distribution"] == "; ".join(f"{k}={v}" for k, v in ref["distribution"]["crying-forms_coder_B"].items())
     pairs = list(csv.DictReader((out / "coder_pairs.csv").open(encoding="utf-8")))
     ac1 = {(r["coder_a"], r["coder_b"]): float(r["value"]) for r in pairs if r["statistic"] == "gwet_ac1"}

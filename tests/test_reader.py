@@ -77,7 +77,12 @@ def test_per_coder_files(tmp_path: Path) -> None:
     assert inten.categories == tuple(i / 2 for i in range(21)) and inten.labels[:3] == ("0", "0.5", "1")
     assert inten.weights == "quadratic" and inten.primary == "icc2"
     assert rs.files == [str(tmp_path / "anna.csv"), str(tmp_path / "ben.csv")]
-    assert any("item 'form': 2 units rated by only one coder (u3, u4)" in w for w in rs.warnings)
+    # u3 and u4 are each in one coder's file only: said once, by the absent-rows warning, not again per item
+    assert any("coder 'ben' (" in w and "has no row for 1 of the 4 units the other coders rated: u3" in w
+               for w in rs.warnings)
+    assert any("coder 'anna' (" in w and "no row for 1 of the 4 units the other coders rated: u4" in w
+               for w in rs.warnings)
+    assert not any("rated by only one coder" in w for w in rs.warnings)
     assert list(rs.records.columns) == ["unit", "coder", "item", "code", "value", "file", "line"]
     assert len(rs.records) == 12
     row = rs.records[(rs.records.unit == "u2") & (rs.records.coder == "ben") & (rs.records.item == "form")]

@@ -194,7 +194,7 @@ def test_episode_item_kind_must_be_episodes():
 
 def test_codebook_validate_and_show():
     code, out, _ = run("codebook", "validate", CB)
-    assert code == 0 and "2 time-coded (episodes)" in out
+    assert code == 0 and "2 time-coded items (6 and 4 codes)" in out
     code, out, _ = run("codebook", "show", CB)
     assert code == 0 and "pause" in out and "protest" in out and "episodes" in out
 

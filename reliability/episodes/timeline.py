@@ -377,5 +377,6 @@ def _mean(key: str, coefs: list[Coefficient]) -> Coefficient:
     ok = [c.value for c in coefs if c.ok]
     if not ok:
         return undefined(key, "undefined for every pair of coders")
-    return Coefficient(key, float(np.mean(ok)), n_units=coefs[0].n_units, method=f"mean over {len(ok)} pairs",
+    over = "mean over " + ("1 pair" if len(ok) == 1 else f"{len(ok)} pairs")
+    return Coefficient(key, float(np.mean(ok)), n_units=coefs[0].n_units, method=over,
                        reason="no SE for the mean over pairs")

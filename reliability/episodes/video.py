@@ -58,8 +58,10 @@ def _mean(key: str, cs: list[Coefficient], what: str) -> Coefficient:
         return undefined(key, "; ".join(sorted(reasons)) or f"undefined for all {plural}")
     if len(cs) == 1:
         return cs[0].with_(key=key)
-    return Coefficient(key, float(np.mean(ok)), n_units=max(c.n_units for c in cs),
-                       method=f"mean over {len(ok)} {plural}", reason=f"mean over {len(ok)} {plural}: no SE")
+    one = "pair of coders" if what == "pair" else what
+    over = f"mean over {len(ok)} {plural}" if len(ok) > 1 else f"mean over 1 {one}"
+    return Coefficient(key, float(np.mean(ok)), n_units=max(c.n_units for c in cs), method=over,
+                       reason=f"{over}: no SE")
 
 
 def analyse_episodes(es: EpisodeSet, confidence: float = 0.95, rule: str = "onset",

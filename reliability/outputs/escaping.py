@@ -22,9 +22,9 @@ import re
 import unicodedata
 from typing import Any
 
-__all__ = ["plain", "csv_text", "csv_value", "is_number_text", "workflow_data", "workflow_property",
-           "workflow_command", "terminal", "md", "md_line", "html", "xml_text", "xml_attr", "filename_part",
-           "unique_filename_part", "name_key"]
+__all__ = ["plain", "counted", "csv_text", "csv_number", "csv_value", "is_number_text", "workflow_data",
+           "workflow_property", "workflow_command", "terminal", "md", "md_line", "html", "xml_text", "xml_attr",
+           "filename_part", "unique_filename_part", "name_key"]
 
 
 # ----------------------------------------------------------------------------------------------- numbers
@@ -35,6 +35,11 @@ def plain(x: Any) -> Any:
     if type(x).__module__ == "numpy" and hasattr(x, "item"):
         return x.item()
     return x
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and the noun in the number it needs: ``1 coder``, ``2 coders``, ``1 pair``."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 # ----------------------------------------------------------------------------------------------- CSV
@@ -56,18 +61,30 @@ def csv_text(s: str) -> str:
     return s
 
 
+def csv_number(v: float) -> str:
+    """A float as CSV text: the shortest text that reads back as the value rounded to 15 significant digits
+    (``0.65``, not ``0.6499999999999999``; ``0.2``, not ``0.20000000000000004``), a whole number as an integer
+    (``39``, ``-1``, not ``39.0``); empty when not finite. 15 digits are what a double holds exactly in decimal,
+    so only the last-bit noise of arithmetic goes; the JSON keeps every bit."""
+    if v != v or v in (float("inf"), float("-inf")):
+        return ""
+    r = float(f"{v:.15g}")
+    if r == int(r) and abs(r) < 1e15:
+        return str(int(r))
+    return repr(r)
+
+
 def csv_value(v: Any, decimal: str = ".") -> str:
-    """One CSV cell: numbers in full precision (``repr`` of the Python float, ``decimal`` as the separator),
-    booleans as ``True``/``False``, None and non-finite numbers empty, text through ``csv_text``."""
+    """One CSV cell: numbers as :func:`csv_number` (``decimal`` as the separator), booleans as ``true``/``false``
+    (the one spelling of every irrkit CSV, as in the JSON), None and non-finite numbers empty, text through
+    ``csv_text``."""
     v = plain(v)
     if v is None:
         return ""
     if isinstance(v, bool):
-        return str(v)
+        return "true" if v else "false"
     if isinstance(v, float):
-        if v != v or v in (float("inf"), float("-inf")):
-            return ""
-        text = repr(v)
+        text = csv_number(v)
         return text.replace(".", decimal) if decimal != "." else text
     if isinstance(v, int):
         return str(v)

@@ -61,15 +61,18 @@ class OutputError(InputError):
     nothing was written, not even a problem report."""
 
 
-def check_targets(targets: Iterable[Path], inputs: Iterable[Path | str]) -> None:
+def check_targets(targets: Iterable[Path], inputs: Iterable[Path | str],
+                  options: dict[Path, str] | None = None) -> None:
     """Refuse to write any output over an input file, over a folder, into a 'folder' that is a file, or
-    twice; called before anything is written."""
+    twice; called before anything is written. ``options``: the option that named each target (the message
+    names it; default ``--out``)."""
     ins = {_resolve(Path(p)) for p in inputs}
     seen: set[Path] = set()
     for t in targets:
         r = _resolve(t)
         if r in ins:
-            raise InputError.single(str(t), "refusing to write an output over an input file; choose another --out")
+            opt = (options or {}).get(t, "--out")
+            raise InputError.single(str(t), f"refusing to write an output over an input file; choose another {opt}")
         if r in seen:
             raise InputError.single(str(t), "the same output file is named twice")
         seen.add(r)

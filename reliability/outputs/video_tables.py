@@ -9,6 +9,7 @@ import numpy as np
 
 from irrkit.episodes.timecode import fmt_time
 from irrkit.episodes.video import VideoResult
+from irrkit.outputs.escaping import counted
 from irrkit.statistics import interpret, registry
 from irrkit.statistics.registry import name as stat_name
 from irrkit.statistics.results import Coefficient, finite_or_none
@@ -126,7 +127,8 @@ def markdown(results: list[VideoResult], title: str) -> str:
 
     lines = [f"# {title}", ""]
     for r in results:
-        lines += [f"## {r.item}", "", f"{len(r.es.videos)} videos, {r.n_coders} coders, {len(r.es)} episodes; "
+        lines += [f"## {r.item}", "", f"{counted(len(r.es.videos), 'video')}, {counted(r.n_coders, 'coder')}, "
+                                    f"{counted(len(r.es), 'episode')}; "
                   f"time unit {r.es.spec.step:g} s, tolerance {r.es.spec.tolerance:g} s, matching rule: {r.rule}", "",
                   "| statistic | value | 95% CI | n | note |", "|---|---:|---|---:|---|"]
         for k, c in r.coefficients.items():

@@ -115,6 +115,20 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
         what = "unit {u} appears twice (first on line {l})"
     dup &= ~empty
     first: dict[tuple[str, str], int] = {}
+    if not long and dup.any():  # one message, not one per row: a long file read as wide repeats every unit
+        seen: dict[str, int] = {}
+        repeats = []
+        for r in np.flatnonzero(dup).tolist():
+            u = str(units_raw[r])
+            if u in seen:
+                repeats.append((u, seen[u], int(t.lines[r])))
+            else:
+                seen[u] = int(t.lines[r])
+        u, l0, at = repeats[0]
+        more = f"; {len(repeats) - 1} more rows repeat a unit" if len(repeats) > 1 else ""
+        problems.append(Problem(name, f"unit {quoted(u)} appears twice (first on line {l0}){more}: a long file (one "
+                                "row per unit, coder and value) needs --long", at))
+        dup = np.zeros_like(dup)
     for r in np.flatnonzero(dup):
         k = (str(units_raw[r]), str(coders_raw[r]) if long else "")
         if k in first:

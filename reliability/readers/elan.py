@@ -224,5 +224,6 @@ def read_elan(path: str | Path, items: set[str], tiers: dict[str, str] | None = 
         if None in times:
             continue
         out.append(Raw(name, line, vid, who, int(times[0]), int(times[1]), value, item, "ALIGNABLE_ANNOTATION"))
-    raise_if(problems)
-    return Read(out, {}, warnings, per_item=True, coder_sources=sources)
+    # annotations that could not be read: raised by readers.episodes.assemble with the checks of the others
+    # (an unknown code in the same file), every problem at once
+    return Read(out, {}, warnings, per_item=True, coder_sources=sources, problems=problems)

@@ -35,3 +35,5 @@ class Read:
     warnings: list[str]
     per_item: bool = False
     coder_sources: dict[str, str] = field(default_factory=dict)
+    problems: list = field(default_factory=list)  # rows that could not be read (a bad time, an unaligned slot):
+    # raised by readers.episodes.assemble with the problems of the rows read (every problem at once)

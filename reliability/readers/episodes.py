@@ -64,8 +64,7 @@ def read_plain(path: str | Path, encoding: str | None = None) -> Read:
                                     "the coder coded the video and found nothing)", line, "code"))
         if None not in times and cell["code"]:
             out.append(Raw(t.file, line, cell["video"], cell["coder"], times[0], times[1], cell["code"], item))
-    raise_if(problems)
-    return Read(out, {}, warnings)
+    return Read(out, {}, warnings, problems=problems)  # raised by assemble, with the checks of the rows read
 
 
 def _item_for(raw: Raw, specs: dict[str, EpisodeSpec], by_code: dict[str, list[str]], problems: list[Problem]
@@ -78,7 +77,7 @@ def _item_for(raw: Raw, specs: dict[str, EpisodeSpec], by_code: dict[str, list[s
         return None
     if len(specs) == 1:
         return next(iter(specs))
-    items = by_code.get(raw.code, [])
+    items = by_code.get(raw.code.casefold(), [])
     if len(items) == 1:
         return items[0]
     if not items:
@@ -97,11 +96,13 @@ def assemble(reads: Sequence[Read], specs: dict[str, EpisodeSpec]) -> dict[str, 
     without a tier for an item is missing for that item, and a note says so."""
     if not specs:
         raise InputError.single("<codebook>", "the codebook has no episode item (kind: episodes)")
-    problems: list[Problem] = []
-    by_code: dict[str, list[str]] = {}
+    problems: list[Problem] = [p for rd in reads for p in rd.problems]  # rows the readers could not read
+    by_code: dict[str, list[str]] = {}  # codes match ignoring case, as in rated items (readers/values.py)
+    folded: dict[str, dict[str, str]] = {}
     for s in specs.values():
         for c in s.codes:
-            by_code.setdefault(c, []).append(s.item)
+            by_code.setdefault(c.casefold(), []).append(s.item)
+            folded.setdefault(s.item, {}).setdefault(c.casefold(), c)
     files = list(dict.fromkeys(r.file for rd in reads for r in rd.episodes))
     fidx = {f: i for i, f in enumerate(files)}
     lengths = {v: ms for rd in reads for v, ms in rd.lengths_ms.items()}
@@ -120,8 +121,10 @@ def assemble(reads: Sequence[Read], specs: dict[str, EpisodeSpec]) -> dict[str, 
             if item is None and raw.item is not None:
                 continue
             spec = specs[item] if item else None
+            if spec is not None and raw.code not in spec.codes and raw.code.casefold() in folded[item]:
+                raw = replace(raw, code=folded[item][raw.code.casefold()])  # 'Sad' is the code 'sad'
             if spec is None or raw.code not in spec.codes:
-                allowed = spec.codes if spec else tuple(by_code)
+                allowed = spec.codes if spec else tuple(dict.fromkeys(c for sp in specs.values() for c in sp.codes))
                 where = f" in item {item!r}" if item else ""
                 problems.append(Problem(raw.file, f"unknown code {quoted(raw.code)}{where}"
                                         f" (allowed: {', '.join(allowed)}){close_hint(raw.code, list(allowed))}",
@@ -129,7 +132,8 @@ def assemble(reads: Sequence[Read], specs: dict[str, EpisodeSpec]) -> dict[str, 
                 continue
             rows[item].append((raw.video, raw.coder, raw.start, raw.end, spec.codes.index(raw.code),
                                fidx[raw.file], raw.line or 0))
-    raise_if(problems)
+    # rows refused above are left out; the rows read are still checked (ends before starts, overlaps), so every
+    # problem of every file is raised at once
     videos = list(dict.fromkeys(r.video for rd in reads for r in rd.episodes))  # in the order read
     coders = list(dict.fromkeys(r.coder for rd in reads for r in rd.episodes))
     per_item_coders = {(v, c): r for (v, c, _), r in item_pairs.items()}

@@ -146,14 +146,20 @@ def coder_counts(units: list[str], coders: list[str], unit_parts: Sequence[np.nd
 
 
 def absent_warnings(counts: list[CoderCount], n_units: int) -> list[str]:
-    """A warning per coder whose files lack units the other coders rated (naming the coder, files and units)."""
-    out = []
+    """One warning per set of units some coders' files lack (naming those coders, their files and the units):
+    a unit only one coder's file has is one message, not one per coder or item."""
+    groups: dict[tuple[str, ...], list[CoderCount]] = {}
     for c in counts:
         if c.absent_units and c.units:
-            k = len(c.absent_units)
-            few = ", ".join(c.absent_units[:8]) + (", ..." if k > 8 else "")
-            out.append(f"coder '{c.coder}' ({', '.join(c.files)}) has no row for {k} of the {n_units} units the "
-                       f"other coders rated: {few}; these count as missing ratings")
+            groups.setdefault(c.absent_units, []).append(c)
+    out = []
+    for absent, cs in groups.items():
+        k = len(absent)
+        few = ", ".join(absent[:8]) + (", ..." if k > 8 else "")
+        who = ", ".join(f"'{c.coder}' ({', '.join(c.files)})" for c in cs)
+        out.append(f"coder{'s' * (len(cs) > 1)} {who} {'have' if len(cs) > 1 else 'has'} no row for {k} of the "
+                   f"{n_units} units the other coders rated: {few}; "
+                   f"{'these count' if k > 1 else 'its ratings count'} as missing ratings")
     return out
 
 
@@ -193,8 +199,9 @@ def _read_coder_file(t: Table, coder: str, cb: Codebook, parsers: dict[str, Call
     found = list(pos)
     if t.n_rows == 0 and not t.problems:
         problems.append(Problem(name, "has a header but no data rows", t.header_line))
-    if cb.unit_column not in pos:
-        problems.append(missing_column(t, "unit", cb.unit_column, found))
+    if cb.unit_column not in pos:  # did-you-mean among the columns that are not items (never 'intensity')
+        problems.append(missing_column(t, "unit", cb.unit_column, found,
+                                       [c for c in found if cb.item(c) is None and c != cb.coder_column]))
     absent = [it.id for it in cb.items if it.id not in pos]
     if absent:
         others = [c for c in found if cb.item(c) is None and c not in (cb.unit_column, cb.coder_column)]
@@ -350,12 +357,18 @@ def _str_series(distinct: np.ndarray, codes: np.ndarray) -> pd.Series:
     return pd.Series(pd.array(distinct, dtype="str").take(codes))
 
 
-def coverage_warnings(m: np.ndarray, item: str, units: list[str], coders: list[str]) -> list[str]:
+def coverage_warnings(m: np.ndarray, item: str, units: list[str], coders: list[str],
+                      explained: np.ndarray | None = None) -> list[str]:
+    """Units of an item rated by one coder only, coders who rated no unit. ``explained``: units whose single
+    rating the absent-rows warning already explains (only one coder's file has a row for them): not repeated."""
     out = []
     rated = ~np.isnan(m)
     per_unit = rated.sum(axis=1)
     if len(coders) > 1:
-        single = np.flatnonzero(per_unit == 1)
+        one = per_unit == 1
+        if explained is not None:
+            one &= ~explained
+        single = np.flatnonzero(one)
         if single.size:
             few = ", ".join(units[i] for i in single[:5]) + (", ..." if single.size > 5 else "")
             n = single.size
@@ -436,6 +449,10 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
     ends = np.cumsum(sizes)
     bounds = list(zip((ends - np.asarray(sizes, dtype=np.int64)).tolist(), ends.tolist(), strict=True))
     items: dict[str, ItemRatings] = {}
+    with_row = np.zeros((len(units), len(coders)), dtype=bool)
+    for u, c in zip(unit_parts, coder_parts, strict=True):
+        with_row[u, c] = True
+    explained = with_row.sum(axis=1) <= 1  # units only one coder's file has: the absent-rows warning says it
     for it in codebook.items:
         codes = [c.codes.pop(it.id) for c in chunks]  # the chunks' copies are no longer needed
         vals = [c.values.pop(it.id) for c in chunks]
@@ -459,7 +476,7 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
         elif it.scale is not None:  # every rating has its own cell (repeats were refused above)
             cats = tuple(float(v) for v in np.unique(m[~np.isnan(m)]))
             labels = tuple(fmt_number(v) for v in cats)
-        warn = coverage_warnings(m, it.id, units, coders)
+        warn = coverage_warnings(m, it.id, units, coders, explained)
         warnings.extend(warn)
         items[it.id] = ItemRatings(
             item=it.id, level=it.level, units=units, coders=coders, values=m, categories=tuple(cats),

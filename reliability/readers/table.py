@@ -137,8 +137,12 @@ def columns(t: Table, problems: list[Problem], warnings: list[str]) -> dict[str,
     return pos
 
 
-def missing_column(t: Table, what: str, wanted: str, found: Sequence[str]) -> Problem:
-    msg = f"no {what} column '{wanted}' (columns found: {quote_names(found)}){close_hint(wanted, found)}"
+def missing_column(t: Table, what: str, wanted: str, found: Sequence[str],
+                   candidates: Sequence[str] | None = None) -> Problem:
+    """No column ``wanted``: the columns found and a did-you-mean among ``candidates`` (default: all found)."""
+    near = close_hint(wanted, found if candidates is None else candidates)
+    hint = "; name it with --unit-col" if what == "unit" else ""
+    msg = f"no {what} column '{wanted}' (columns found: {quote_names(found)}){near}{hint}"
     return Problem(t.file, msg, t.header_line)
 
 

@@ -16,7 +16,7 @@ from irrkit.codebooks.model import Item
 from irrkit.errors import Problem
 from irrkit.readers.factorize import factorize
 from irrkit.readers.place import quoted, report_cells
-from irrkit.readers.table import fmt_number
+from irrkit.readers.table import close_hint, fmt_number
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?")
 Parsed = tuple[str, float, str | None]  # canonical code ('' = missing), value, error message
@@ -114,7 +114,7 @@ def category_parser(item: Item, missing: set[str], what: str) -> Callable[[str],
                 return t, math.nan, f"value {quoted(t)} matches several categories of item '{item.id}' ({amb})"
             i = next(iter(hits), None)
         if i is None:
-            return t, math.nan, f"value {quoted(t)} is not {what} (allowed: {_allowed(item)})"
+            return t, math.nan, f"value {quoted(t)} is not {what} (allowed: {_allowed(item)}){close_hint(t, codes)}"
         return codes[i], vals[i], None
 
     return parse

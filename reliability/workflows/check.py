@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from irrkit.outputs.escaping import counted
+
 OUTPUT_NAMES = ("summary.csv", "summary.md", "per_category.csv", "disagreements.csv", "coders.csv", "coder_pairs.csv",
                 "results.json")
 
@@ -66,6 +68,42 @@ def output_files(out: Path, items, opts, ratings, warnings: list[str], title: st
     }
 
 
+def weights_note(ratings, result, source: str, wider: str = "") -> str | None:
+    """Which values the weights of a weighted item are scaled on: ``source`` says where the categories came
+    from ("the codebook's scale", "the --categories given"), else "the observed values" (then the weights, and
+    AC2 & co., can differ from the same data checked against a codebook with a wider scale; ``wider`` says how
+    to give the full scale)."""
+    if result.weights in (None, "identity") or getattr(ratings, "weight_matrix", None) is not None:
+        return None
+    cats = [c for c in ratings.categories]
+    if len(cats) < 2:
+        return None
+    from irrkit.readers.table import fmt_number
+
+    span = f"{fmt_number(min(cats))} to {fmt_number(max(cats))}, {len(cats)} values"
+    if ratings.explicit_categories:
+        return f"{result.weights} weights over {source} ({span})"
+    return f"{result.weights} weights over the observed values ({span}){wider}"
+
+
+def identical_coders(data) -> list[str]:
+    """A note per group of coders whose ratings are identical on every unit and item (two files of the same
+    coder, or one file given under two names): "identical ratings: the same file twice?"."""
+    import numpy as np
+
+    if len(data.coders) < 2 or not data.items or len(data.units) < 2:
+        return []
+    groups: dict[bytes, list[str]] = {}
+    mats = [np.nan_to_num(r.values, nan=np.inf) for r in data.items.values()]
+    for j, coder in enumerate(data.coders):
+        col = np.concatenate([m[:, j] for m in mats])
+        if np.isfinite(col).sum() < 2:
+            continue
+        groups.setdefault(col.tobytes(), []).append(coder)
+    return [f"coders {', '.join(repr(c) for c in names)} gave identical ratings on every unit and item: the same "
+            "file twice?" for names in groups.values() if len(names) > 1]
+
+
 def check_meta(cb, data, files: list[Path]) -> dict[str, Any]:
     """The run's description in the results JSON."""
     return {"codebook": cb.id, "codebook_version": cb.version or None, "coders": data.coders,
@@ -76,18 +114,21 @@ def run_check(files: list[Path], codebook: Path, opts, *, cb=None, encoding: str
               cluster: str | None = None, csv_dialect: str = "auto", out: Path | None = None, gated: bool = True,
               mins: list[str] | None = None, gate_on: str = "estimate", no_gate: bool = False,
               junit: Path | None = None, summary: Path | None = None, report_html: Path | None = None,
-              title: str | None = None, diagnostics: bool = True,
+              title: str | None = None, diagnostics: bool = True, unit_col: str | None = None,
+              allow_single: bool = False,
               progress: Callable[[int], Any] | None = None, started: float | None = None) -> CheckRun:
     """Read, validate, analyse and gate; the files to write. ``gated=False`` (the demo): no gates at all, and
     no "gates" in the JSON. Usage errors (a bad --min, an output over an input) come before any work;
-    ``progress(n_items)``: a context manager around the analysis (the CLI's bootstrap progress bar)."""
+    ``progress(n_items)``: a context manager around the analysis (the CLI's bootstrap progress bar);
+    ``unit_col``: the unit column instead of the codebook's; ``allow_single``: one coder is accepted (else it is
+    an input error: a glob that matched one file must not pass a CI gate)."""
     from irrkit.codebooks.codebook import load_codebook
     from irrkit.outputs.files import check_targets
     from irrkit.workflows import gates as gate
 
     started = time.monotonic() if started is None else started
     cli_gates = gate.parse_min(mins or [])  # bad --min is a usage error before any work
-    cb = cb or load_codebook(codebook)
+    cb = cb or load_codebook(codebook, unit_column=unit_col)
     combined = gate.combine(cb.gates, cli_gates, cb.items)  # --min ITEM:... names an item and a statistic it has
     gates = [] if no_gate or not gated else combined
     inputs = [*files, codebook]
@@ -98,6 +139,14 @@ def run_check(files: list[Path], codebook: Path, opts, *, cb=None, encoding: str
     from irrkit.readers import read_coder_files
 
     data = read_coder_files(files, cb, encoding=encoding)
+    if len(data.coders) < 2 and not allow_single:
+        from irrkit.errors import InputError
+
+        raise InputError.single(str(files[0]) if len(files) == 1 else "<input>",
+                                f"only one coder ({', '.join(data.coders)}): agreement needs at least two coders "
+                                "(one file per coder, or a 'coder' column); give --allow-single to check one "
+                                "coder's file anyway")
+    data.warnings.extend(identical_coders(data))
     if cluster is not None:
         from irrkit.statistics.clusters import clusters_from_records
 
@@ -108,11 +157,15 @@ def run_check(files: list[Path], codebook: Path, opts, *, cb=None, encoding: str
         data.warnings[:] = [w for w in data.warnings if used not in w]
     with (progress or (lambda n: contextlib.nullcontext()))(len(cb.items)):
         items = [analyse(data.items[it.id], opts) for it in cb.items]
+    for it, res in zip(cb.items, items):  # the range the weights are scaled on, said once per weighted item
+        note = weights_note(data.items[it.id], res, "the codebook's scale")
+        if note:
+            res.notes.append(note)
     if diagnostics:  # coder x coder matrix, Light's kappa, coder profiles, leave-one-coder-out
         from irrkit.analysis.diagnostics import diagnose
         for it, res in zip(cb.items, items):
             res.diagnostics = diagnose(data.items[it.id], res, opts)
-    title = title or f"{cb.title or cb.id}: {len(data.coders)} coders, {len(data.units)} units"
+    title = title or f"{cb.title or cb.id}: {counted(len(data.coders), 'coder')}, {counted(len(data.units), 'unit')}"
     meta = check_meta(cb, data, files)
     from irrkit.outputs.tables import dialect_for
 

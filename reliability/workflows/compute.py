@@ -59,4 +59,11 @@ def run_compute(file: Path, opts, *, long: bool = False, counts: bool = False, t
     if weights is None:
         r.weights = DEFAULT_WEIGHTS[level]
     with (progress or (lambda n: contextlib.nullcontext()))(1):
-        return [analyse(r, opts)]
+        res = analyse(r, opts)
+    from irrkit.workflows.check import weights_note
+
+    # which range the weights use (check: the codebook's scale)
+    note = weights_note(r, res, "the --categories given", "; --categories 1,2,... gives the full scale")
+    if note:
+        res.notes.append(note)
+    return [res]

@@ -111,6 +111,9 @@ def run_report(results: Path, *, out: Path | None = None, figures_dir: Path | No
         for b, pb in named[k + 1:]:
             if same_file(pa, pb):
                 raise InputError.single(str(pb), f"{a} and {b} name the same file; give each output its own file")
+    from irrkit.outputs.files import check_targets
+
+    check_targets([p for _, p in named], [results], {p: k for k, p in named})  # the option used, by name
     hist = read_history(history, doc if doc.get("kind") else None) if history is not None else None
     files = report_files(doc, html_path, figures_dir, hist, title)
     for opt, p in named[1:]:

@@ -95,8 +95,9 @@ def run_train(trainees: list[Path], gold: Path, codebook: Path, *, out: Path | N
               encoding: str | None = None, mins: list[str] | None = None, gate_on: str = "estimate",
               no_gate: bool = False, junit: Path | None = None, summary: Path | None = None,
               report_html: Path | None = None, cluster: str | None = None, sequential: bool = False,
-              csv_dialect: str = "auto") -> RoundRun:
-    """A coder training round: each trainee against the gold standard; pass/fail per trainee."""
+              csv_dialect: str = "auto", unit_col: str | None = None) -> RoundRun:
+    """A coder training round: each trainee against the gold standard; pass/fail per trainee (``unit_col``: the
+    unit column instead of the codebook's)."""
     from datetime import datetime, timezone
 
     from irrkit.codebooks.codebook import load_codebook
@@ -108,7 +109,7 @@ def run_train(trainees: list[Path], gold: Path, codebook: Path, *, out: Path | N
     from irrkit.workflows import training
     from irrkit.workflows.training import round_file_name
     started = time.monotonic()
-    cb = load_codebook(codebook)
+    cb = load_codebook(codebook, unit_column=unit_col)
     gates, notes = _gates(cb, mins, no_gate, retest=False)  # bad --min: usage error before any work
     now = datetime.now(timezone.utc)
     name = round_name or now.strftime("%Y%m%d-%H%M%S")

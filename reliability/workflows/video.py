@@ -124,7 +124,9 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
             sweeps.append(None)
         dis += V.disagreement_rows(sets[i])
     es0 = results[0].es
-    title = title or f"{cb.title or cb.id}: {len(es0.coders)} coders, {len(es0.videos)} videos"
+    from irrkit.outputs.escaping import counted
+
+    title = title or f"{cb.title or cb.id}: {counted(len(es0.coders), 'coder')}, {counted(len(es0.videos), 'video')}"
     payload = {"codebook": cb.id, "codebook_version": cb.version or None, "files": [str(f) for f in files],
                "warnings": warnings or None, "items": [VT.to_json(r, s) for r, s in zip(results, sweeps)]}
     run = VideoRun(results, payload, title, warnings, inputs=inputs)
