@@ -8,9 +8,12 @@ Matching rule (stated, and the same in every output):
   tolerance (``rule="overlap"``);
 * among all one-to-one matchings the one chosen is optimal, lexicographically: (1) as many matched pairs as
   possible, (2) of those as many with the same code as possible, (3) the smallest total onset difference.
-  It is found by the Hungarian algorithm (scipy's ``linear_sum_assignment``) on each block of mutually
-  reachable episodes, so greedy order never decides (where greedy matching is ambiguous, e.g. one episode
-  within reach of two, the optimum is taken).
+  It is found on each block of mutually reachable episodes, so greedy order never decides (where greedy
+  matching is ambiguous, e.g. one episode within reach of two, the optimum is taken): small blocks by the
+  Hungarian algorithm on their A x B table (scipy's ``linear_sum_assignment``), blocks of more than
+  ``DENSE_MAX_CELLS`` cells (12,000 contiguous episodes per coder make one block) on their eligible pairs only
+  (scipy's sparse ``min_weight_full_bipartite_matching``, each episode with a private "unmatched" partner), the
+  three criteria in whole-number costs, in two exact stages where one solve's sums would pass 2^52.
 
 The tally: a matched pair adds (code of A, code of B); an episode of A left unmatched adds (code, nil) (an
 omission by B), one of B adds (nil, code) (a commission). From the tally, the engine computes percent
@@ -43,13 +46,13 @@ class Matching:
 
 
 def _eligible(es: EpisodeSet, ia: np.ndarray, ib: np.ndarray, tol: int, rule: str) -> np.ndarray:
-    sa, sb = es.start[ia][:, None], es.start[ib][None, :]
+    """The matching rule, element by element (numpy broadcasting): may episode ia[k] of A be matched with
+    ib[k] of B? ``ia[:, None], ib[None, :]`` give a block's whole table."""
+    sa, sb = es.start[ia], es.start[ib]
     if rule == "onset":
         return np.abs(sa - sb) <= tol
-    ea, eb = es.end[ia][:, None], es.end[ib][None, :]
-    overlap = (np.minimum(ea, eb) - np.maximum(sa, sb)) > 0
-    point = ((ea == sa) | (eb == sb)) & (np.abs(sa - sb) <= tol)
-    return overlap | point
+    ea, eb = es.end[ia], es.end[ib]
+    return ((np.minimum(ea, eb) - np.maximum(sa, sb)) > 0) | (((ea == sa) | (eb == sb)) & (np.abs(sa - sb) <= tol))
 
 
 def _blocks(es: EpisodeSet, idx: np.ndarray, tol: int, rule: str) -> tuple[np.ndarray, np.ndarray]:
@@ -73,6 +76,124 @@ def _blocks(es: EpisodeSet, idx: np.ndarray, tol: int, rule: str) -> tuple[np.nd
     return o, np.concatenate([[0], np.cumsum(cut)])
 
 
+DENSE_MAX_CELLS = 250_000  # blocks of up to this many A x B cells: the dense Hungarian (scipy linear_sum_assignment)
+EXACT_MAX = 2.0**52  # the sparse solver's three criteria in one solve while its sums stay whole numbers in a double
+
+
+def _dense(es: EpisodeSet, ia: np.ndarray, ib: np.ndarray, tol: int, rule: str) -> tuple[np.ndarray, np.ndarray]:
+    """A block's optimal matching on its A x B table (Hungarian algorithm): matched positions into ia and ib."""
+    from scipy.optimize import linear_sum_assignment
+
+    ok = _eligible(es, ia[:, None], ib[None, :], tol, rule)
+    if not ok.any():
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    k = min(len(ia), len(ib))
+    d = np.abs(es.start[ia][:, None] - es.start[ib][None, :]).astype(float)
+    dn = d / (d[ok].max() + 1.0) / (k + 1)  # < 1/(k+1) each: never outweighs one same-code pair
+    same = es.code[ia][:, None] == es.code[ib][None, :]
+    gain = np.where(ok, (k + 1.0) * (k + 2.0) + same * 1.0 - dn, 0.0)
+    r, c = linear_sum_assignment(gain, maximize=True)
+    keep = ok[r, c]
+    return r[keep], c[keep]
+
+
+def _ranges(sorted_vals: np.ndarray, order: np.ndarray, low: np.ndarray, high: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """For each query k, the pairs (k, order[p]) with ``low[k] <= sorted_vals[p] < high[k]`` (binary search)."""
+    lo = np.searchsorted(sorted_vals, low, "left")
+    n = np.maximum(np.searchsorted(sorted_vals, high, "left") - lo, 0)
+    first = np.cumsum(n) - n
+    return np.repeat(np.arange(len(lo)), n), order[np.arange(int(n.sum())) - np.repeat(first - lo, n)]
+
+
+def _edges(es: EpisodeSet, ia: np.ndarray, ib: np.ndarray, tol: int, rule: str) -> tuple[np.ndarray, np.ndarray]:
+    """The eligible (A, B) pairs of a block as positions into ia and ib, without the A x B table: candidates by
+    binary search on the sorted onsets (onsets within the tolerance; for the overlap rule, an episode starting
+    inside the other's span or, for points, within the tolerance after its onset), kept by :func:`_eligible`."""
+    sa, sb = es.start[ia], es.start[ib]
+    ob = np.argsort(sb, kind="stable")
+    if rule == "onset":
+        r, c = _ranges(sb[ob], ob, sa - tol, sa + tol + 1)
+    else:
+        ea, eb = es.end[ia], es.end[ib]
+        oa = np.argsort(sa, kind="stable")
+        r1, c1 = _ranges(sb[ob], ob, sa, np.maximum(ea, sa + tol + 1))
+        c2, r2 = _ranges(sa[oa], oa, sb, np.maximum(eb, sb + tol + 1))
+        key = np.unique(np.concatenate([r1 * len(ib) + c1, r2 * len(ib) + c2]))
+        r, c = key // len(ib), key % len(ib)
+    keep = _eligible(es, ia[r], ib[c], tol, rule)
+    return r[keep], c[keep]
+
+
+def _augmented(r: np.ndarray, c: np.ndarray, na: int, nb: int) -> tuple[np.ndarray, np.ndarray]:
+    """The edges of the full-matching problem: rows are A's episodes then B's dummies, columns B's episodes then
+    A's dummies. First the pairs (r, c), then A_i with its private dummy ("A_i unmatched"), B_j with its dummy,
+    and B_j's dummy with A_i's dummy for every pair (i, j): when A_i and B_j are matched their dummies are left
+    and match each other, so every one-to-one matching of the pairs is part of exactly such a full matching."""
+    a, b = np.arange(na), np.arange(nb)
+    return np.concatenate([r, a, na + b, na + c]), np.concatenate([c, nb + a, b, nb + r])
+
+
+def _full(rows: np.ndarray, cols: np.ndarray, cost: np.ndarray, n: int) -> np.ndarray:
+    """Minimum-cost full matching (scipy's LAPJVsp): the column of each row. Every full matching has n edges,
+    so the costs are shifted to be >= 1 (a sparse matrix's explicit zeros would be no edges to some solvers)."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
+    g = csr_matrix((cost + (1.0 - cost.min()), (rows, cols)), shape=(n, n))
+    rr, cc = min_weight_full_bipartite_matching(g)
+    col_of = np.full(n, -1, dtype=np.int64)
+    col_of[rr] = cc
+    return col_of
+
+
+def _tight(rows: np.ndarray, cols: np.ndarray, cost: np.ndarray, n: int) -> np.ndarray:
+    """The edges of the full-matching problem that some optimal full matching uses: reduced cost 0 under an
+    optimal dual (LP duality; the assignment polytope is integral, so the dual simplex's duals are whole
+    numbers for whole-number costs and the test ``< 0.5`` is exact). A full matching is optimal exactly when
+    all its edges are tight (complementary slackness)."""
+    from scipy.optimize import linprog
+    from scipy.sparse import csr_matrix
+
+    m = len(rows)
+    a_eq = csr_matrix((np.ones(2 * m), (np.concatenate([rows, n + cols]), np.tile(np.arange(m), 2))),
+                      shape=(2 * n, m))
+    res = linprog(cost, A_eq=a_eq, b_eq=np.ones(2 * n), bounds=(0, None), method="highs-ds")
+    if res.status != 0:  # pragma: no cover - a full matching always exists
+        raise RuntimeError(f"event matching: the linear programme failed ({res.message})")
+    y = res.eqlin.marginals
+    return cost - (y[rows] + y[n + cols]) < 0.5
+
+
+def _sparse(es: EpisodeSet, ia: np.ndarray, ib: np.ndarray, tol: int, rule: str) -> tuple[np.ndarray, np.ndarray]:
+    """A large block's optimal matching on its eligible pairs only (memory grows with the pairs, not na x nb).
+
+    The three criteria in whole numbers: a pair costs ``-(k + 1 + same) * width + d`` (d: the onset difference
+    less the smallest, ``width`` = k * max d + 1 > any difference of total d; k + 1 pairs' worth outweighs
+    any number of same-code pairs), an unmatched episode 0. Solved at once while the sums stay exact in a double
+    (:data:`EXACT_MAX`), else in two stages: the optimal matchings for (pairs, same-code pairs) by their tight
+    edges (:func:`_tight`), then among them the smallest total d."""
+    r, c = _edges(es, ia, ib, tol, rule)
+    if not len(r):
+        return r, c
+    na, nb = len(ia), len(ib)
+    n, k = na + nb, min(na, nb)
+    same = es.code[ia[r]] == es.code[ib[c]]
+    d = np.abs(es.start[ia[r]] - es.start[ib[c]]).astype(float)
+    d -= d.min()
+    rows, cols = _augmented(r, c, na, nb)
+    first = np.concatenate([-(k + 1.0) - same, np.zeros(len(rows) - len(r))])  # pairs, then same-code pairs
+    second = np.concatenate([d, np.zeros(len(rows) - len(r))])  # then the onset differences
+    width = float(d.max()) * k + 1.0
+    if n * (k + 3.0) * width < EXACT_MAX:
+        col_of = _full(rows, cols, first * width + second, n)
+    else:
+        tight = _tight(rows, cols, first, n)
+        col_of = _full(rows[tight], cols[tight], second[tight], n)
+    pa = np.flatnonzero(col_of[:na] < nb)
+    return pa, col_of[pa]
+
+
 def match(es: EpisodeSet, a: int, b: int, tol: int | None = None, rule: str = "onset") -> Matching:
     """The optimal one-to-one matching of coder a's and coder b's episodes (see the module docstring).
 
@@ -87,29 +208,19 @@ def match(es: EpisodeSet, a: int, b: int, tol: int | None = None, rule: str = "o
     n_b = np.bincount(blk, weights=~isa, minlength=nb)
     single = (n_a == 1) & (n_b == 1)
     ea, eb = o[isa & single[blk]], o[~isa & single[blk]]  # one of each per such block, in block order
-    ok1 = _eligible_pairs(es, ea, eb, tol, rule)
+    ok1 = _eligible(es, ea, eb, tol, rule)
     found_blk = [np.flatnonzero(single)[ok1]]
     found = [np.stack([ea[ok1], eb[ok1]], axis=1)]
     choice = np.flatnonzero((n_a >= 1) & (n_b >= 1) & ~single)
     if len(choice):
-        from scipy.optimize import linear_sum_assignment  # only for blocks with a choice to make
-
         bounds = np.searchsorted(blk, np.stack([choice, choice + 1]))
         for g, lo, hi in zip(choice, bounds[0], bounds[1]):
             bl = o[lo:hi]
             ia, ib = bl[es.coder[bl] == a], bl[es.coder[bl] == b]
-            ok = _eligible(es, ia, ib, tol, rule)
-            if not ok.any():
-                continue
-            k = min(len(ia), len(ib))
-            d = np.abs(es.start[ia][:, None] - es.start[ib][None, :]).astype(float)
-            dn = d / (d[ok].max() + 1.0) / (k + 1)  # < 1/(k+1) each: never outweighs one same-code pair
-            same = es.code[ia][:, None] == es.code[ib][None, :]
-            gain = np.where(ok, (k + 1.0) * (k + 2.0) + same * 1.0 - dn, 0.0)
-            r, c = linear_sum_assignment(gain, maximize=True)
-            keep = ok[r, c]
-            found.append(np.stack([ia[r[keep]], ib[c[keep]]], axis=1))
-            found_blk.append(np.full(int(keep.sum()), g))
+            solve = _dense if len(ia) * len(ib) <= DENSE_MAX_CELLS else _sparse
+            r, c = solve(es, ia, ib, tol, rule)
+            found.append(np.stack([ia[r], ib[c]], axis=1))
+            found_blk.append(np.full(len(r), g))
     order = np.argsort(np.concatenate(found_blk), kind="stable")
     p = np.concatenate(found).astype(np.int64).reshape(-1, 2)[order]
     matched = np.zeros(len(es), dtype=bool)
@@ -117,15 +228,6 @@ def match(es: EpisodeSet, a: int, b: int, tol: int | None = None, rule: str = "o
     only_a = np.flatnonzero((es.coder == a) & ~matched)
     only_b = np.flatnonzero((es.coder == b) & ~matched)
     return Matching(a, b, p, only_a, only_b)
-
-
-def _eligible_pairs(es: EpisodeSet, ia: np.ndarray, ib: np.ndarray, tol: int, rule: str) -> np.ndarray:
-    """:func:`_eligible` of the pairs (ia[k], ib[k]) element by element."""
-    sa, sb = es.start[ia], es.start[ib]
-    if rule == "onset":
-        return np.abs(sa - sb) <= tol
-    ea, eb = es.end[ia], es.end[ib]
-    return ((np.minimum(ea, eb) - np.maximum(sa, sb)) > 0) | (((ea == sa) | (eb == sb)) & (np.abs(sa - sb) <= tol))
 
 
 def _covers(es: EpisodeSet, a: int, b: int) -> np.ndarray:
