@@ -254,6 +254,8 @@ class EventResult:
     matching: Matching
     onset: dict[str, dict[str, float | int]] = field(default_factory=dict)  # per code: median, iqr, largest
     episodes: EpisodeSet | None = None  # the episodes the matching's indices refer to
+    rows: np.ndarray | None = None  # the tally: (code of A, code of B) per event, nil = number of codes
+    row_video: np.ndarray | None = None  # the video of each tally row (index into the item's videos)
 
 
 def _diff_stats(d: np.ndarray) -> dict[str, float | int]:
@@ -274,6 +276,7 @@ def event_based(es: EpisodeSet, a: int, b: int, tol: int | None = None, rule: st
     rows = np.concatenate([np.stack([ca, cb], axis=1),
                            np.stack([sub.code[mt.only_a], np.full(len(mt.only_a), nil)], axis=1),
                            np.stack([np.full(len(mt.only_b), nil), sub.code[mt.only_b]], axis=1)]).astype(np.int32)
+    row_video = np.concatenate([sub.video[mt.pairs[:, 0]], sub.video[mt.only_a], sub.video[mt.only_b]])
     coefs: dict[str, Coefficient] = {}
     if len(rows) >= 1:
         fam = engine_family(rows, q + 1, confidence)
@@ -298,5 +301,103 @@ def event_based(es: EpisodeSet, a: int, b: int, tol: int | None = None, rule: st
             onset[code] = {"onset": _diff_stats(sub.start[pb] - sub.start[pa]),
                            "offset": _diff_stats(sub.end[pb] - sub.end[pa])}
     res = EventResult((a, b), rule, tol, int(same.sum()), int((~same).sum()), len(mt.only_a), len(mt.only_b),
-                      coefs, mt, onset, sub)
+                      coefs, mt, onset, sub, rows, row_video.astype(np.int64))
     return res
+
+
+# --------------------------------------------------------------------------------------------- inference
+
+EVENT_KEYS = ("event_kappa", "matched_kappa")
+MAX_PAIRS_INFERENCE = 45  # pairs of coders (10 coders) whose event kappas get clustered SEs and bootstrap CIs
+
+
+def _tally(res: EventResult, key: str) -> tuple[np.ndarray, np.ndarray]:
+    """The rows behind ``key`` (all events for event_kappa, matched pairs for matched_kappa) and their videos."""
+    nil = len(res.episodes.spec.codes) if res.episodes is not None else 0
+    keep = np.ones(len(res.rows), dtype=bool) if key == "event_kappa" else (res.rows != nil).all(axis=1)
+    return res.rows[keep], res.row_video[keep]
+
+
+def video_tables(res: EventResult, key: str, n_videos: int) -> tuple[np.ndarray, int]:
+    """Per video, the pair's contingency table of ``key``'s tally over the codes in use (videos x cells, flat)
+    and the side of the table: the replicate of a bootstrap over videos is its multiplicity-weighted sum."""
+    rows, vid = _tally(res, key)
+    used, idx = np.unique(rows, return_inverse=True)
+    q = max(len(used), 1)
+    idx = idx.reshape(rows.shape)
+    cells = np.bincount(vid * q * q + idx[:, 0] * q + idx[:, 1], minlength=n_videos * q * q)
+    return cells.reshape(n_videos, q * q).astype(float), q
+
+
+def replicate_kappas(tables: np.ndarray, q: int, m: np.ndarray) -> np.ndarray:
+    """Cohen's kappa of each replicate (rows of ``m``: the videos' multiplicities) from the re-weighted sum of
+    the per-video tables, by the one copy of Cohen's formula (``two_coders._cohen``); NaN where undefined."""
+    from irrkit.statistics.two_coders import _cohen
+
+    out = np.full(len(m), np.nan)
+    for b, t in enumerate(m @ tables):
+        if t.sum() > 0:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out[b] = _cohen(t.reshape(q, q))[-1]
+    return out
+
+
+def with_inference(pairs: list[EventResult], n_videos: int, n_boot: int = 1000, seed: int = 0,
+                   confidence: float = 0.95) -> dict[str, Coefficient] | None:
+    """SEs, CIs and p-values of the event kappas with the videos, not the events, as the independent
+    observations (events of one video share its coders' moods, its difficulty): each pair's SE and p-value
+    cluster-robust over videos (the engine's Conger = Cohen with the video of each event as its cluster, CI
+    replaced by a percentile bootstrap over videos: per-video tallies re-weighted by how often each video was
+    drawn, ``n_boot`` resamples, ``seed``); the pairs' mean (3+ coders) with the bootstrap CI of the mean. Below
+    ``timeline.MIN_VIDEOS`` videos (or beyond ``MAX_PAIRS_INFERENCE`` pairs) the values alone, with the reason.
+    Changes ``pairs`` in place; returns the means' coefficients (keys of EVENT_KEYS) for 3+ coders, else None."""
+    from irrkit.episodes import timeline
+    from irrkit.statistics.bootstrap import multiplicities, percentile_ci
+
+    if not pairs:
+        return None
+    nv = len(pairs[0].episodes.videos) if pairs[0].episodes is not None else 0
+    if n_videos < timeline.MIN_VIDEOS or len(pairs) > MAX_PAIRS_INFERENCE:
+        why = timeline.too_few_videos(n_videos) if n_videos < timeline.MIN_VIDEOS else (
+            f"no SE, CI or p: {len(pairs):,} pairs of coders, more than {MAX_PAIRS_INFERENCE} (the bootstrap over "
+            "videos is taken for up to that many); events within a video are not independent observations")
+        for p in pairs:
+            for k in EVENT_KEYS:
+                p.coefficients[k] = timeline.without_inference(p.coefficients[k], why)
+        return None
+    m = multiplicities(nv, n_boot, np.random.default_rng(seed))
+    reps: dict[str, list[np.ndarray]] = {k: [] for k in EVENT_KEYS}
+    for p in pairs:
+        for k in EVENT_KEYS:
+            c = p.coefficients[k]
+            rows, vid = _tally(p, k)
+            tables, q = video_tables(p, k, nv)
+            r = replicate_kappas(tables, q, m)
+            reps[k].append(r)
+            if not c.ok:
+                continue
+            g = len(np.unique(vid))
+            if g < timeline.MIN_VIDEOS:
+                p.coefficients[k] = timeline.without_inference(c, timeline.too_few_videos(g))
+                continue
+            nq = int(rows.max()) + 1
+            cl = engine_family(rows, nq, confidence, clusters=vid)["cohen_kappa"]
+            lo, hi, _, n_ok = percentile_ci(r, confidence)
+            p.coefficients[k] = c.with_(
+                se=cl.se, p_value=cl.p_value, ci_low=lo, ci_high=hi, reason=None if lo is not None else cl.reason,
+                method=f"SE and p cluster-robust over the {g} videos (events within a video are not independent); "
+                       f"CI: percentile bootstrap over videos ({n_ok:,} of {n_boot:,} resamples defined, seed {seed})")
+    if len(pairs) == 1:
+        return None
+    out = {}
+    for k in EVENT_KEYS:
+        mean = np.nanmean(np.stack(reps[k]), axis=0) if all(p.coefficients[k].ok for p in pairs) else None
+        ok = [p.coefficients[k].value for p in pairs if p.coefficients[k].ok]
+        if mean is None or not ok:
+            continue
+        lo, hi, _, n_ok = percentile_ci(mean, confidence)
+        out[k] = Coefficient(k, float(np.mean(ok)), ci_low=lo, ci_high=hi, n_units=max(p.coefficients[k].n_units
+                             for p in pairs), method=f"mean over {len(ok)} pairs of coders; CI: percentile bootstrap "
+                             f"over the {n_videos} videos ({n_ok:,} of {n_boot:,} resamples defined, seed {seed}), "
+                             "no SE", reason=None if lo is not None else "no bootstrap replicate defined")
+    return out

@@ -23,7 +23,7 @@ from irrkit.episodes.timecode import EpisodeSet, fmt_time
 from irrkit.statistics.results import Coefficient, finite_or_none, undefined
 
 SWEEP_S = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0)
-BOOTSTRAP = 1000  # resamples of videos for the CIs of the unitizing alphas
+BOOTSTRAP = 1000  # resamples of videos for the CIs of the unitizing alphas and the event kappas
 
 
 @dataclass
@@ -82,9 +82,13 @@ def analyse_episodes(es: EpisodeSet, confidence: float = 0.95, rule: str = "onse
     flat["tolerance_kappa"] = _mean("tolerance_kappa", tk, "code") if tk else undefined(
         "tolerance_kappa", "no tolerance (0 s)" if tol == 0 else "fewer than two coders")
     pairs = [events.event_based(es, a, b, tol, rule, confidence) for a, b in combinations(range(m), 2)]
+    n_videos = int((timeline.coded(es).sum(axis=1) >= 2).sum())  # videos two or more coders coded
+    means = events.with_inference(pairs, n_videos, BOOTSTRAP, seed=0, confidence=confidence)
     for k in ("event_kappa", "matched_kappa"):
         flat[k] = _mean(k, [p.coefficients[k] for p in pairs], "pair") if pairs else undefined(
             k, "fewer than two coders")
+        if means and k in means and flat[k].ok:
+            flat[k] = means[k]
     flat.update(easydiag.coefficients(es))  # ELAN's modified kappa (Holle & Rein 2015): 60% overlap linking
     if with_gamma:
         flat.update(gamma.coefficients(es))  # undefined, with the install line, without pygamma-agreement
@@ -95,7 +99,6 @@ def analyse_episodes(es: EpisodeSet, confidence: float = 0.95, rule: str = "onse
             flat[k] = undefined(k, why)
     else:
         un = unitizing.unitizing(es)
-        n_videos = int((timeline.coded(es).sum(axis=1) >= 2).sum())  # videos two or more coders coded
         if n_videos >= timeline.MIN_VIDEOS:
             ci = unitizing.bootstrap_over_videos(es, BOOTSTRAP, seed=0, confidence=confidence)
             for k, (lo, hi, n) in ci.items():
