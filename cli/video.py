@@ -52,9 +52,13 @@ def run_video(files: list[Path], codebook: Path, *, fmt: Format = Format.table, 
     from irrkit.outputs.files import write_all
     from irrkit.workflows import video as workflow
 
+    verbose = options.pop("verbose", False)
     run = workflow.run_video(files, codebook, match=match.value if match else None, input_format=input_format.value,
                              gate_on=gate_on.value, json_out=fmt is Format.json, **options)
     written = write_all(run.files, inputs=run.inputs, appends=run.appends)  # results are shown once written
+    if verbose:  # who coded what: where each coder's name came from
+        for who, how in run.coder_sources.items():
+            err_console().print(terminal(f"coder '{who}': {how}"), markup=False, soft_wrap=True)
     _emit(run.results, fmt, run.payload, run.title, run.warnings)
     if written and fmt is Format.table:
         err_console().print(terminal(f"wrote {', '.join(str(p) for p in written)}"), markup=False)
@@ -132,6 +136,10 @@ def video(
                                               "segmentation (one coder) and write a handout per trainee with the "
                                               "times to look at again.")] = None,
     report_html: ReportOpt = None,
+    gamma: Annotated[bool, typer.Option("--gamma", help="Also Mathet et al.'s gamma and gamma-cat (needs pip install "
+                                        "'irrkit[gamma]'; slow: 10-15 s to start, then seconds per video).")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Show where each coder's name came from (file, "
+                                          "tier, column, option).")] = False,
 ) -> None:
     """Agreement on time-coded episodes: time-unit kappa (with tolerance), event-based kappa with optimal
     matching, Krippendorff's unitizing alphas, onset/offset differences, a tolerance sweep, a disagreement list.
@@ -145,5 +153,5 @@ def video(
     code = run_video(files, codebook, item=item, out=out, fmt=fmt, confidence=confidence, tolerance=tolerance,
                      step=step, match=match, input_format=input_format, tiers=tiers, coder=coder,
                      video=video_name, encoding=encoding, mins=mins, gate_on=gate_on, no_gate=no_gate, junit=junit,
-                     summary=summary, gold=gold, report_html=report_html)
+                     summary=summary, gold=gold, report_html=report_html, with_gamma=gamma, verbose=verbose)
     raise typer.Exit(code)

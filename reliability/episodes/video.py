@@ -182,7 +182,8 @@ def disagreement_rows(es: EpisodeSet, limit: int | None = None) -> list[dict[str
 # --------------------------------------------------------------------------------------------- training
 
 
-def against_gold(es: EpisodeSet, gold: str, confidence: float = 0.95, rule: str = "onset") -> list[VideoResult]:
+def against_gold(es: EpisodeSet, gold: str, confidence: float = 0.95, rule: str = "onset",
+                 with_gamma: bool = False) -> list[VideoResult]:
     """Each trainee against the gold segmentation (coder ``gold``): one two-coder VideoResult per trainee,
     named ``item (trainee)``; videos the gold does not cover are left out."""
     if gold not in es.coders:
@@ -197,7 +198,7 @@ def against_gold(es: EpisodeSet, gold: str, confidence: float = 0.95, rule: str 
         sub.coder = np.where(sub.coder == g, 0, 1).astype(np.int32)
         if sub.declared is not None:
             sub.declared = sub.declared[:, [g, j]]
-        res = analyse_episodes(sub, confidence, rule)
+        res = analyse_episodes(sub, confidence, rule, with_gamma=with_gamma)
         res.item = f"{es.spec.item} ({name})"
         out.append(res)
     return out
