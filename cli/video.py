@@ -8,6 +8,8 @@ Thin: the job is ``irrkit.workflows.video.run_video`` (reading: ``irrkit.readers
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -28,6 +30,8 @@ from irrkit.cli.options import (
     err_console,
     guarded,
 )
+
+PAIRS_BAR = 300  # pairs of coders (times the sweep's tolerances) from which the work takes seconds: a bar
 
 
 class InputFormat(str, Enum):
@@ -54,7 +58,7 @@ def run_video(files: list[Path], codebook: Path, *, fmt: Format = Format.table, 
 
     verbose = options.pop("verbose", False)
     run = workflow.run_video(files, codebook, match=match.value if match else None, input_format=input_format.value,
-                             gate_on=gate_on.value, json_out=fmt is Format.json, **options)
+                             gate_on=gate_on.value, json_out=fmt is Format.json, progress=_pairs_bar, **options)
     written = write_all(run.files, inputs=run.inputs, appends=run.appends)  # results are shown once written
     if verbose:  # who coded what: where each coder's name came from
         for who, how in run.coder_sources.items():
@@ -63,6 +67,20 @@ def run_video(files: list[Path], codebook: Path, *, fmt: Format = Format.table, 
     if written and fmt is Format.table:
         err_console().print(terminal(f"wrote {', '.join(str(p) for p in written)}"), markup=False)
     return print_gates(run.gate_results, quiet=fmt is not Format.table, on=gate_on.value)
+
+
+@contextmanager
+def _pairs_bar(total: int) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on stderr over the pairs of coders when there are enough of them to take seconds."""
+    if total < PAIRS_BAR:
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TimeRemainingColumn
+
+    with Progress("pairs of coders", BarColumn(), "{task.completed}/{task.total}", TimeRemainingColumn(),
+                  console=err_console(), transient=True) as bar:
+        task = bar.add_task("pairs", total=total)
+        yield lambda k: bar.advance(task, k)
 
 
 def _emit(results, fmt: Format, payload: dict, title: str, warnings: list[str]) -> None:

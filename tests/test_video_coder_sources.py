@@ -90,3 +90,28 @@ def test_gamma_option_asks_for_gamma(tmp_path: Path) -> None:
     crying = next(it for it in doc["items"] if it["item"] == "crying")
     g = crying["statistics"]["gamma"]
     assert g["value"] is not None or "irrkit[gamma]" in g["reason"]
+
+
+def test_progress_counts_every_pair_of_coders(tmp_path: Path) -> None:
+    """The workflow's progress hook: per item, the pairs of coders of the analysis and of each tolerance of the
+    sweep, advanced exactly to the total announced (the CLI shows a bar from PAIRS_BAR on)."""
+    from contextlib import contextmanager
+
+    from irrkit.cli.demo import demo_video
+    from irrkit.codebooks import bundled
+    from irrkit.episodes.video import SWEEP_S
+    from irrkit.workflows.video import run_video
+
+    seen = []
+
+    @contextmanager
+    def record(total):
+        done: list[int] = []
+        yield done.append
+        seen.append((total, sum(done)))
+
+    run = run_video(demo_video(), bundled("crying-episodes"), out=tmp_path, no_gate=True, progress=record)
+    assert len(seen) == len(run.results)
+    for (total, done), res in zip(seen, run.results):
+        m = len(res.es.coders)
+        assert total == done == m * (m - 1) // 2 * (1 + len(SWEEP_S))

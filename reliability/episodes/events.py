@@ -230,13 +230,22 @@ def match(es: EpisodeSet, a: int, b: int, tol: int | None = None, rule: str = "o
     return Matching(a, b, p, only_a, only_b)
 
 
-def _covers(es: EpisodeSet, a: int, b: int) -> np.ndarray:
-    """Episodes of a or b in videos that both coded (the others cannot be compared)."""
+def coder_index(es: EpisodeSet) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Computed once for all pairs of coders: the episodes ordered by coder, where each coder's begin, and the
+    videos x coders table of who coded what (``timeline.coded``)."""
     from irrkit.episodes.timeline import coded
 
-    done = coded(es)
+    order = np.argsort(es.coder, kind="stable")
+    return order, np.searchsorted(es.coder[order], np.arange(len(es.coders) + 1)), coded(es)
+
+
+def _covers(es: EpisodeSet, a: int, b: int, index: tuple | None = None) -> np.ndarray:
+    """The episodes of a and b (indices, in the EpisodeSet's order) in videos that both coded (the others cannot
+    be compared); work in their number, not in all the episodes', given the :func:`coder_index`."""
+    order, bounds, done = index or coder_index(es)
+    idx = np.sort(np.concatenate([order[bounds[a]:bounds[a + 1]], order[bounds[b]:bounds[b + 1]]]))
     both = done[:, a] & done[:, b]
-    return both[es.video]
+    return idx[both[es.video[idx]]]
 
 
 @dataclass
@@ -265,10 +274,11 @@ def _diff_stats(d: np.ndarray) -> dict[str, float | int]:
 
 
 def event_based(es: EpisodeSet, a: int, b: int, tol: int | None = None, rule: str = "onset",
-                confidence: float = 0.95) -> EventResult:
-    """Match, tally and compute the event-based statistics of coders a and b."""
+                confidence: float = 0.95, index: tuple | None = None) -> EventResult:
+    """Match, tally and compute the event-based statistics of coders a and b (``index``: the
+    :func:`coder_index` of ``es`` when many pairs are computed)."""
     tol = es.spec.tolerance_ms if tol is None else tol
-    sub = es.select(_covers(es, a, b))
+    sub = es.select(_covers(es, a, b, index))
     mt = match(sub, a, b, tol, rule)
     q = len(es.spec.codes)
     nil = q

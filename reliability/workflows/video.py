@@ -9,6 +9,8 @@ the results JSON, gate results, the files to write as {path: content} and the ap
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,11 @@ class VideoRun:
         return [r for r in self.gate_results if not r.passed]
 
 
+@contextmanager
+def _no_progress(total: int) -> Iterator[None]:
+    yield None
+
+
 def parse_tiers(specs: list[str] | None) -> dict[str, str]:
     """``--tier TIER=ITEM[@CODER]`` options as {tier: target}."""
     from irrkit.errors import InputError
@@ -55,9 +62,10 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
               mins: list[str] | None = None, gate_on: str = "estimate", no_gate: bool = False,
               junit: Path | None = None, summary: Path | None = None, sweep: bool = True, title: str | None = None,
               cb=None, gold: Path | None = None, report_html: Path | None = None,
-              json_out: bool = False, with_gamma: bool = False) -> VideoRun:
+              json_out: bool = False, with_gamma: bool = False, progress=None) -> VideoRun:
     """The whole job but printing and writing. ``json_out``: the JSON goes to stdout (the tolerance sweep is
-    computed for it, as for ``out``). ``with_gamma``: also Mathet et al.'s gamma (optional package, slow)."""
+    computed for it, as for ``out``). ``with_gamma``: also Mathet et al.'s gamma (optional package, slow).
+    ``progress(total)``: a context manager giving a function to call as k pairs of coders are done (a bar)."""
     import json
     from dataclasses import replace
 
@@ -122,12 +130,12 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
             gates = [g for g in gates if g.item not in (None, i)] + [
                 Gate(g.statistic, g.minimum, r.item) for r in trainees for g in gates if g.item in (None, i)]
             continue
-        res = V.analyse_episodes(sets[i], confidence, rule, with_gamma=with_gamma)
-        results.append(res)
-        if sweep and (out is not None or json_out):
-            sweeps.append(V.sweep_rows(sets[i], rule, confidence=confidence))
-        else:
-            sweeps.append(None)
+        n_pairs = len(sets[i].coders) * (len(sets[i].coders) - 1) // 2
+        swept = sweep and (out is not None or json_out)
+        with (progress or _no_progress)(n_pairs * (1 + len(V.SWEEP_S) * swept)) as advance:
+            res = V.analyse_episodes(sets[i], confidence, rule, with_gamma=with_gamma, progress=advance)
+            results.append(res)
+            sweeps.append(V.sweep_rows(sets[i], rule, confidence=confidence, progress=advance) if swept else None)
         dis += V.disagreement_rows(sets[i])
     es0 = results[0].es
     title = title or f"{cb.title or cb.id}: {len(es0.coders)} coders, {len(es0.videos)} videos"
