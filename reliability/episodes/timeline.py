@@ -354,7 +354,7 @@ def _result(what: str, labels: list[str], runs: Runs, g: Grid, tol: int, confide
                    "not units of a video")
     for i, j in combinations(range(m), 2):
         plain = contingency(pair_codes[:, i], pair_codes[:, j], u, freq)
-        if values_only:
+        if values_only and w > 0:  # the sweep reads the tolerance kappa: no clustered SE for this one
             kappa = pair_family(plain, confidence, q)["cohen_kappa"]
         elif enough and several:
             kappa = engine_family(codes[:, [i, j]], q, confidence, runs.video, freq=freq)["cohen_kappa"]
