@@ -158,6 +158,7 @@ def test_event_kappas_clustered_over_videos_with_a_bootstrap_ci() -> None:
     """From MIN_VIDEOS videos on: SE and p of the event kappas cluster-robust over videos (the engine with each
     event's video as its cluster), a percentile bootstrap CI over videos around the value; below: the value
     and the reason."""
+    from irrkit.episodes import events
     from irrkit.episodes import video as V
 
     es = episodes(timeline.MIN_VIDEOS + 3)
@@ -171,6 +172,9 @@ def test_event_kappas_clustered_over_videos_with_a_bootstrap_ci() -> None:
             rows, vid = rows[keep], vid[keep]
         fam = timeline.engine_family(rows.astype(np.int32), int(rows.max()) + 1, clusters=vid)["cohen_kappa"]
         assert c.value == pytest.approx(fam.value, abs=1e-12) and c.se == pytest.approx(fam.se, rel=1e-12)
+        pa = pair.coefficients[events.PERCENT_KEYS[key]]
+        want_pa = timeline.engine_family(rows.astype(np.int32), int(rows.max()) + 1, clusters=vid)["percent_agreement"]
+        assert pa.value == pytest.approx(want_pa.value, abs=1e-12) and pa.se == want_pa.se
         assert c.p_value == fam.p_value and "cluster-robust over the 8 videos" in c.method
         assert c.ci_low < c.value < c.ci_high and "percentile bootstrap" in c.method
         independent = timeline.engine_family(rows.astype(np.int32), int(rows.max()) + 1)["cohen_kappa"]

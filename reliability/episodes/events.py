@@ -318,6 +318,7 @@ def event_based(es: EpisodeSet, a: int, b: int, tol: int | None = None, rule: st
 # --------------------------------------------------------------------------------------------- inference
 
 EVENT_KEYS = ("event_kappa", "matched_kappa")
+PERCENT_KEYS = {"event_kappa": "event_percent_agreement", "matched_kappa": "matched_percent_agreement"}
 MAX_PAIRS_INFERENCE = 45  # pairs of coders (10 coders) whose event kappas get clustered SEs and bootstrap CIs
 
 
@@ -372,7 +373,7 @@ def with_inference(pairs: list[EventResult], n_videos: int, n_boot: int = 1000, 
             f"no SE, CI or p: {len(pairs):,} pairs of coders, more than {MAX_PAIRS_INFERENCE} (the bootstrap over "
             "videos is taken for up to that many); events within a video are not independent observations")
         for p in pairs:
-            for k in EVENT_KEYS:
+            for k in (*EVENT_KEYS, *PERCENT_KEYS.values()):
                 p.coefficients[k] = timeline.without_inference(p.coefficients[k], why)
         return None
     m = multiplicities(nv, n_boot, np.random.default_rng(seed))
@@ -387,11 +388,15 @@ def with_inference(pairs: list[EventResult], n_videos: int, n_boot: int = 1000, 
             if not c.ok:
                 continue
             g = len(np.unique(vid))
+            pk = PERCENT_KEYS[k]
             if g < timeline.MIN_VIDEOS:
                 p.coefficients[k] = timeline.without_inference(c, timeline.too_few_videos(g))
+                p.coefficients[pk] = timeline.without_inference(p.coefficients[pk], timeline.too_few_videos(g))
                 continue
             nq = int(rows.max()) + 1
-            cl = engine_family(rows, nq, confidence, clusters=vid)["cohen_kappa"]
+            fam = engine_family(rows, nq, confidence, clusters=vid)
+            cl = fam["cohen_kappa"]
+            p.coefficients[pk] = fam["percent_agreement"].with_(key=pk)  # its SE clustered over the videos too
             lo, hi, _, n_ok = percentile_ci(r, confidence)
             p.coefficients[k] = c.with_(
                 se=cl.se, p_value=cl.p_value, ci_low=lo, ci_high=hi, reason=None if lo is not None else cl.reason,
