@@ -197,8 +197,9 @@ def _sparse(es: EpisodeSet, ia: np.ndarray, ib: np.ndarray, tol: int, rule: str)
 def match(es: EpisodeSet, a: int, b: int, tol: int | None = None, rule: str = "onset") -> Matching:
     """The optimal one-to-one matching of coder a's and coder b's episodes (see the module docstring).
 
-    Blocks with one episode of each coder (most of them) are matched or not by one vectorised test; the
-    Hungarian algorithm runs on the blocks with a choice to make. Pairs come in video, block, row order."""
+    Blocks with one episode of each coder (most of them) are matched or not by one vectorised test; the blocks
+    with a choice to make go to :func:`_dense` (up to ``DENSE_MAX_CELLS`` cells) or :func:`_sparse`. Pairs come
+    in video, block, row order."""
     tol = es.spec.tolerance_ms if tol is None else tol
     both = np.flatnonzero((es.coder == a) | (es.coder == b))
     o, blk = _blocks(es, both, tol, rule)
