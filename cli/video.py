@@ -155,7 +155,7 @@ def video(
                                               "times to look at again.")] = None,
     report_html: ReportOpt = None,
     gamma: Annotated[bool, typer.Option("--gamma", help="Also Mathet et al.'s gamma and gamma-cat (needs pip install "
-                                        "'irrkit[gamma]'; slow: 10-15 s to start, then seconds per video).")] = False,
+                                        "'irrkit\\[gamma]'; slow: 10-15 s to start, then seconds per video).")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", help="Show where each coder's name came from (file, "
                                           "tier, column, option).")] = False,
 ) -> None:

@@ -115,3 +115,9 @@ def test_progress_counts_every_pair_of_coders(tmp_path: Path) -> None:
     for (total, done), res in zip(seen, run.results):
         m = len(res.es.coders)
         assert total == done == m * (m - 1) // 2 * (1 + len(SWEEP_S))
+
+
+def test_gamma_help_names_the_extra() -> None:
+    """The help's install line survives Rich markup (``[gamma]`` is not a tag)."""
+    res = runner.invoke(app, ["video", "--help"], env={"COLUMNS": "200"})
+    assert "irrkit[gamma]" in res.stdout and "--verbose" in res.stdout
