@@ -147,22 +147,25 @@ def _full(rows: np.ndarray, cols: np.ndarray, cost: np.ndarray, n: int) -> np.nd
     return col_of
 
 
-def _tight(rows: np.ndarray, cols: np.ndarray, cost: np.ndarray, n: int) -> np.ndarray:
-    """The edges of the full-matching problem that some optimal full matching uses: reduced cost 0 under an
-    optimal dual (LP duality; the assignment polytope is integral, so the dual simplex's duals are whole
-    numbers for whole-number costs and the test ``< 0.5`` is exact). A full matching is optimal exactly when
-    all its edges are tight (complementary slackness)."""
+def _tight(r: np.ndarray, c: np.ndarray, gain: np.ndarray, na: int, nb: int) -> np.ndarray:
+    """The edges of the full-matching problem (:func:`_augmented`) that some matching with the largest total
+    ``gain`` of its pairs uses. LP duality on the matching polytope (max gain'x, each episode in at most one
+    pair, x >= 0; integral, so HiGHS's dual simplex gives whole-number duals for whole-number gains and the
+    tests below are exact): a matching is optimal exactly when its pairs have reduced cost 0 and it covers
+    every episode whose dual is not 0 (complementary slackness). In the full-matching problem those are the
+    tight pairs, the "unmatched" edges of episodes with dual 0, and the dummies' edges of tight pairs."""
     from scipy.optimize import linprog
     from scipy.sparse import csr_matrix
 
-    m = len(rows)
-    a_eq = csr_matrix((np.ones(2 * m), (np.concatenate([rows, n + cols]), np.tile(np.arange(m), 2))),
-                      shape=(2 * n, m))
-    res = linprog(cost, A_eq=a_eq, b_eq=np.ones(2 * n), bounds=(0, None), method="highs-ds")
-    if res.status != 0:  # pragma: no cover - a full matching always exists
+    e = len(r)
+    a_ub = csr_matrix((np.ones(2 * e), (np.concatenate([r, na + c]), np.tile(np.arange(e), 2))), shape=(na + nb, e))
+    res = linprog(-gain, A_ub=a_ub, b_ub=np.ones(na + nb), bounds=(0, None), method="highs-ds")
+    if res.status != 0:  # pragma: no cover - the empty matching is feasible and the gains are bounded
         raise RuntimeError(f"event matching: the linear programme failed ({res.message})")
-    y = res.eqlin.marginals
-    return cost - (y[rows] + y[n + cols]) < 0.5
+    y = -res.ineqlin.marginals  # >= 0: the duals of the maximisation
+    tight = gain - (y[r] + y[na + c]) > -0.5
+    free = y < 0.5  # may stay unmatched
+    return np.concatenate([tight, free[:na], free[na:], tight])
 
 
 def _sparse(es: EpisodeSet, ia: np.ndarray, ib: np.ndarray, tol: int, rule: str) -> tuple[np.ndarray, np.ndarray]:
@@ -188,7 +191,7 @@ def _sparse(es: EpisodeSet, ia: np.ndarray, ib: np.ndarray, tol: int, rule: str)
     if n * (k + 3.0) * width < EXACT_MAX:
         col_of = _full(rows, cols, first * width + second, n)
     else:
-        tight = _tight(rows, cols, first, n)
+        tight = _tight(r, c, (k + 1.0) + same, na, nb)
         col_of = _full(rows[tight], cols[tight], second[tight], n)
     pa = np.flatnonzero(col_of[:na] < nb)
     return pa, col_of[pa]
