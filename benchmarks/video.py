@@ -1,36 +1,41 @@
-"""Benchmark of the time-coded episode statistics (issue: 100 h of video, 5 coders, 0.1 s step, < 2 s).
+"""Benchmarks of the time-coded episode statistics (issue 20, "Targets"), side by side; nothing here is a test.
 
-Generates episodes from a fixed seed (100 videos of 1 h, 5 coders, 3 codes, episodes of 2-40 s with gaps of
-1-60 s; each coder's episodes are a jittered copy of a common "true" segmentation, so coders mostly agree),
-then times each statistic separately (median of ``--runs`` runs after a warm-up) and all of them together.
-Nothing here is a test: the target is printed for a person to read.
+Three cases, each run in a fresh Python process so that its wall time and peak memory are the whole process's
+(imports included):
 
-    python benchmarks/video.py            # 100 h, 5 coders, step 0.1 s
-    python benchmarks/video.py --hours 10 --runs 3
+* ``hours``: 100 videos of 1 h, 5 coders, 0.1 s step (each coder a jittered copy of a common segmentation):
+  every statistic of ``irrkit video`` (``analyse_episodes``: time-based family with clustered SEs, tolerance,
+  event-based with the bootstrap over videos, unitizing alphas with their bootstrap, EasyDIAg/ELAN kappa; then
+  the tolerance sweep and the disagreement list), 1,000 resamples. Target < 5 s.
+* ``chain``: two coders with 12,000 contiguous episodes of 10 s each, B's shifted by 5 s (one block of
+  choices, 24,000 episodes), matched by the "overlap" and the "onset" rule (tolerance 5 s), and the same with
+  B's onsets jittered by up to 3 s (the two-stage exact solver). Target < 5 s and < 500 MB.
+* ``coders``: 400 coders (79,800 pairs) on 5 videos of 10 min: ``analyse_episodes``. Target < 30 s.
+
+    python benchmarks/video.py                     # all three
+    python benchmarks/video.py --case hours --case chain
+    python benchmarks/video.py --coders 100        # the many-coders case with fewer coders
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from irrkit.episodes import (
-    events,
-    timeline,
-    unitizing,  # noqa: E402
-)
-from irrkit.episodes.timecode import EpisodeSpec, build  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def generate(hours: int, coders: int, seed: int = 1, step: float = 0.1):
+    """``hours`` videos of 1 h; each coder's episodes a jittered copy of a common "true" segmentation."""
+    from irrkit.episodes.timecode import EpisodeSpec, build
+
     rng = np.random.default_rng(seed)
     codes = ("protest", "despair", "whimper")
     spec = EpisodeSpec("cry", codes, step=step, tolerance=2.0, lengths={f"v{v:03d}": 3600.0 for v in range(hours)})
@@ -59,50 +64,142 @@ def generate(hours: int, coders: int, seed: int = 1, step: float = 0.1):
     return build(spec, rows, ["generated"])
 
 
-def timed(fn, runs: int) -> tuple[float, object]:
-    out = fn()
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
+def chain(n: int, jitter: int = 0, seed: int = 0):
+    """Two coders' contiguous episodes of 10 s, B's shifted by 5 s (onsets jittered by up to ``jitter`` ms)."""
+    from irrkit.episodes.timecode import EpisodeSpec, build
+
+    rng = np.random.default_rng(seed)
+    spec = EpisodeSpec("cry", ("a", "b", "c"), step=1.0, tolerance=5.0)
+    rows = []
+    for c, off in (("A", 0), ("B", 5000)):
+        t = np.arange(n, dtype=np.int64) * 10000 + off
+        if jitter and c == "B":
+            t = np.sort(t + rng.integers(-jitter, jitter + 1, n))
+        ends = np.append(t[1:], t[-1] + 10000)
+        rows += [("v", c, int(s), int(e), int(rng.integers(3)), 0, 0) for s, e in zip(t, ends)]
+    return build(spec, rows, ["generated"])
+
+
+def many(coders: int, videos: int = 5, minutes: int = 10, seed: int = 2):
+    """``coders`` coders on ``videos`` videos: jittered copies of a common segmentation (10% omissions)."""
+    from irrkit.episodes.timecode import EpisodeSpec, build
+
+    rng = np.random.default_rng(seed)
+    spec = EpisodeSpec("cry", ("protest", "despair", "whimper"), step=1.0, tolerance=2.0)
+    rows = []
+    for v in range(videos):
+        t, truth = 0.0, []
+        while True:
+            t += rng.uniform(1, 30)
+            d = rng.uniform(2, 20)
+            if t + d > minutes * 60:
+                break
+            truth.append((t, t + d, int(rng.integers(3))))
+            t += d
+        for c in range(coders):
+            for s, e, k in truth:
+                if rng.random() < 0.1:
+                    continue
+                rows.append((f"v{v}", f"c{c:03d}", int(s * 1000 + rng.normal(0, 500)), int(e * 1000),
+                             k if rng.random() < 0.9 else int(rng.integers(3)), 0, 0))
+    return build(spec, rows, ["generated"])
+
+
+# ------------------------------------------------------------------------------------- one case per process
+
+
+def _peak_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _run_hours(args) -> dict:
+    from irrkit.episodes import video as V
+
+    es = generate(args.hours, 5)
+    t0 = time.perf_counter()
+    res = V.analyse_episodes(es)
+    t1 = time.perf_counter()
+    V.sweep_rows(es, res.rule)
+    t2 = time.perf_counter()
+    V.disagreement_rows(es)
+    t3 = time.perf_counter()
+    ci = res.coefficients["u_alpha"]
+    return {"episodes": len(es), "analyse_s": t1 - t0, "sweep_s": t2 - t1, "disagreements_s": t3 - t2,
+            "statistics_s": t3 - t0, "u_alpha_ci": [ci.ci_low, ci.ci_high],
+            "event_kappa_ci": [res.coefficients["event_kappa"].ci_low, res.coefficients["event_kappa"].ci_high]}
+
+
+def _run_chain(args) -> dict:
+    from irrkit.episodes import events
+
+    out = {}
+    for jitter in (0, 3000):
+        es = chain(args.chain, jitter)
+        for rule in events.RULES:
+            t0 = time.perf_counter()
+            r = events.event_based(es, 0, 1, 5000, rule)
+            out[f"{rule}{' jittered' if jitter else ''}"] = {
+                "s": time.perf_counter() - t0, "matched": r.agreements + r.code_disagreements,
+                "unmatched": r.only_a + r.only_b}
+    return out
+
+
+def _run_coders(args) -> dict:
+    from irrkit.episodes import video as V
+
+    es = many(args.coders)
+    t0 = time.perf_counter()
+    V.analyse_episodes(es)
+    return {"episodes": len(es), "pairs": args.coders * (args.coders - 1) // 2, "analyse_s": time.perf_counter() - t0}
+
+
+def child(args) -> None:
+    t0 = time.perf_counter()
+    got = {"hours": _run_hours, "chain": _run_chain, "coders": _run_coders}[args.child](args)
+    got["process_s"] = time.perf_counter() - t0  # after interpreter start-up; the parent adds that
+    got["peak_mb"] = _peak_mb()
+    print(json.dumps(got))
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--case", action="append", choices=("hours", "chain", "coders"))
     ap.add_argument("--hours", type=int, default=100)
-    ap.add_argument("--coders", type=int, default=5)
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--step", type=float, default=0.1)
+    ap.add_argument("--chain", type=int, default=12_000)
+    ap.add_argument("--coders", type=int, default=400)
+    ap.add_argument("--child", choices=("hours", "chain", "coders"), help=argparse.SUPPRESS)
     args = ap.parse_args()
-    t0 = time.perf_counter()
-    es = generate(args.hours, args.coders, step=args.step)
-    gen = time.perf_counter() - t0
-    m = len(es.coders)
-    pairs = [(i, j) for i in range(m) for j in range(i + 1, m)]
-    units = timeline.grid(es).n
-    print(f"{args.hours} h of video, {m} coders, {len(es):,} episodes, step {args.step:g} s "
-          f"({units:,} time units); generated in {gen:.1f} s; load average {os.getloadavg()[0]:.1f}")
-    jobs = {
-        "time-based family, no tolerance (5 coefficients + SEs)": lambda: timeline.time_based(es, tolerance_ms=0),
-        "time-based with 2 s tolerance (family + 10 pairwise tallies)": lambda: timeline.time_based(es),
-        "unitizing alphas (u, |u, cu, per code)": lambda: unitizing.unitizing(es),
-        "event-based, optimal matching, all 10 pairs": lambda: [events.event_based(es, a, b) for a, b in pairs],
-    }
-    total = 0.0
-    rows = []
-    for name, fn in jobs.items():
-        t, out = timed(fn, args.runs)
-        total += t if "no tolerance" not in name else 0.0
-        rows.append((name, t))
-    for name, t in rows:
-        print(f"| {name} | {t * 1000:,.0f} ms |")
-    print(f"| all time-based statistics (tolerance run includes the family) | {total * 1000:,.0f} ms | target < 2 s: "
-          f"{'ok' if total < 2 else 'MISSED'} |")
-    res = timeline.time_based(es)[0]
-    print("check: time-based Fleiss kappa", round(res.coefficients["fleiss_kappa"].value, 4),
-          "| tolerance mean pairwise kappa", round(res.tolerance["cohen_kappa"].value, 4))
+    if args.child:
+        sys.path.insert(0, str(ROOT))
+        return child(args)
+    print(f"load average {os.getloadavg()[0]:.1f}; each case in its own process (wall time and peak memory of the "
+          "whole process, generation of the data included in the wall time)")
+    print("| case | what | time | target |")
+    print("|---|---|---|---|")
+    for case in args.case or ("hours", "chain", "coders"):
+        t0 = time.perf_counter()
+        p = subprocess.run([sys.executable, __file__, "--child", case, "--hours", str(args.hours), "--chain",
+                            str(args.chain), "--coders", str(args.coders)], capture_output=True, text=True)
+        wall = time.perf_counter() - t0
+        if p.returncode:
+            print(f"| {case} | failed | {wall:.1f} s | {p.stderr.strip().splitlines()[-1:]} |")
+            continue
+        r = json.loads(p.stdout)
+        if case == "hours":
+            print(f"| {args.hours} h, 5 coders, 0.1 s step ({r['episodes']:,} episodes) | every statistic incl. "
+                  f"bootstrap (analyse {r['analyse_s']:.2f} s, sweep {r['sweep_s']:.2f} s, disagreements "
+                  f"{r['disagreements_s']:.2f} s) | {r['statistics_s']:.2f} s statistics; whole process {wall:.1f} s, "
+                  f"{r['peak_mb']:.0f} MB | < 5 s |")
+        elif case == "chain":
+            parts = ", ".join(f"{k} {v['s']:.2f} s ({v['matched']:,} matched)" for k, v in r.items()
+                              if isinstance(v, dict))
+            print(f"| 2 x {args.chain:,} contiguous episodes | {parts} | whole process {wall:.1f} s, "
+                  f"{r['peak_mb']:.0f} MB | < 5 s, < 500 MB |")
+        else:
+            print(f"| {args.coders} coders ({r['pairs']:,} pairs, {r['episodes']:,} episodes) | analyse_episodes | "
+                  f"{r['analyse_s']:.1f} s; whole process {wall:.1f} s, {r['peak_mb']:.0f} MB | < 30 s |")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ Thin: the job is ``irrkit.workflows.video.run_video`` (reading: ``irrkit.readers
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -30,6 +32,8 @@ from irrkit.cli.options import (
     print_written,
 )
 
+PAIRS_BAR = 300  # pairs of coders (times the sweep's tolerances) from which the work takes seconds: a bar
+
 
 class InputFormat(str, Enum):
     auto = "auto"
@@ -49,16 +53,35 @@ def run_video(files: list[Path], codebook: Path, *, fmt: Format = Format.table, 
     """The workflow (``irrkit.workflows.video.run_video``), its files written all or nothing, then the results
     and the gates shown; returns the exit code (0, or 1 when a gate fell short)."""
     from irrkit.cli.gates import print_gates
+    from irrkit.outputs.escaping import terminal
     from irrkit.outputs.files import write_all
     from irrkit.workflows import video as workflow
 
+    verbose = options.pop("verbose", False)
     run = workflow.run_video(files, codebook, match=match.value if match else None, input_format=input_format.value,
-                             gate_on=gate_on.value, json_out=fmt is Format.json, **options)
+                             gate_on=gate_on.value, json_out=fmt is Format.json, progress=_pairs_bar, **options)
     written = write_all(run.files, inputs=run.inputs, appends=run.appends)  # results are shown once written
+    if verbose:  # who coded what: where each coder's name came from
+        for who, how in run.coder_sources.items():
+            err_console().print(terminal(f"coder '{who}': {how}"), markup=False, soft_wrap=True)
     _emit(run.results, fmt, run.payload, run.title, run.warnings)
     if fmt is Format.table:
         print_written(written)
     return print_gates(run.gate_results, quiet=fmt is not Format.table, on=gate_on.value)
+
+
+@contextmanager
+def _pairs_bar(total: int) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on stderr over the pairs of coders when there are enough of them to take seconds."""
+    if total < PAIRS_BAR:
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TimeRemainingColumn
+
+    with Progress("pairs of coders", BarColumn(), "{task.completed}/{task.total}", TimeRemainingColumn(),
+                  console=err_console(), transient=True) as bar:
+        task = bar.add_task("pairs", total=total)
+        yield lambda k: bar.advance(task, k)
 
 
 def _emit(results, fmt: Format, payload: dict, title: str, warnings: list[str]) -> None:
@@ -140,6 +163,10 @@ def video(
                                               "segmentation (one coder) and write a handout per trainee with the "
                                               "times to look at again.")] = None,
     report_html: ReportOpt = None,
+    gamma: Annotated[bool, typer.Option("--gamma", help="Also Mathet et al.'s gamma and gamma-cat (needs pip install "
+                                        "'irrkit\\[gamma]'; slow: 10-15 s to start, then seconds per video).")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Show where each coder's name came from (file, "
+                                          "tier, column, option).")] = False,
 ) -> None:
     """Agreement on time-coded episodes (ELAN, BORIS, Datavyu, CSV).
 
@@ -154,5 +181,5 @@ def video(
     code = run_video(files, codebook, item=item, out=out, fmt=fmt, confidence=confidence, tolerance=tolerance,
                      step=step, match=match, input_format=input_format, tiers=tiers, coder=coder,
                      video=video_name, encoding=encoding, mins=mins, gate_on=gate_on, no_gate=no_gate, junit=junit,
-                     summary=summary, gold=gold, report_html=report_html)
+                     summary=summary, gold=gold, report_html=report_html, with_gamma=gamma, verbose=verbose)
     raise typer.Exit(code)

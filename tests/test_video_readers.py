@@ -215,3 +215,20 @@ def test_fuzz_mutated_files(tmp_path, name, data):
 @given(name=st.sampled_from(sorted(VALID)), blob=st.binary(max_size=300))
 def test_fuzz_random_bytes(tmp_path, name, blob):
     _only_input_errors(write(tmp_path, name, blob))
+
+
+def test_a_file_of_no_known_layout_is_reported_once(tmp_path):
+    """German Excel CSV of something else: one error naming the columns found and every layout looked for."""
+    p = write(tmp_path, "notizen.csv", "\ufeffSitzung;Bemerkung;Dauer\n1;gut;3,5\n")
+    with pytest.raises(InputError) as e:
+        read_episode_files([p], SPECS)
+    (problem,) = e.value.problems
+    text = str(problem)
+    assert "no known layout" in text and "'Sitzung', 'Bemerkung', 'Dauer'" in text
+    for looked_for in ("video, coder, start, end, code", "BORIS", "Datavyu", "ELAN"):
+        assert looked_for in text
+    q = write(tmp_path, "ep.csv", "video,coder,begin,finish,code\n")
+    with pytest.raises(InputError) as e:
+        read_episode_files([q], SPECS)
+    (problem,) = e.value.problems
+    assert "no 'start', 'end' columns" in str(problem)

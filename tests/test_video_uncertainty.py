@@ -120,3 +120,65 @@ def test_analyse_episodes_puts_the_video_bootstrap_on_the_unitizing_alphas() -> 
     assert c.ci_low is not None and c.ci_low < c.value < c.ci_high and "bootstrap over the 6 videos" in c.method
     few = analyse_episodes(episodes(2, seed=5)).coefficients["u_alpha"]
     assert few.ok and few.ci_low is None and "2 videos, fewer than" in few.reason
+
+
+def resampled(es, mult):
+    """The item built from scratch with video v repeated mult[v] times (copies named v#1, v#2, ...)."""
+    rows = []
+    for v, k in enumerate(mult):
+        for copy in range(int(k)):
+            sel = np.flatnonzero(es.video == v)
+            rows += [(f"{es.videos[v]}#{copy}", es.coders[es.coder[i]], int(es.start[i]), int(es.end[i]),
+                      int(es.code[i]), 0, 0) for i in sel]
+    return build(es.spec, rows, ["f.csv"], coders=es.coders)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_event_kappa_replicate_equals_the_resampled_videos(seed) -> None:
+    """A bootstrap replicate of the event-based and matched kappas (per-video tallies re-weighted) equals
+    event_based() recomputed on the resampled videos, matching included; the matching never crosses videos."""
+    from irrkit.episodes import events
+    from irrkit.statistics.bootstrap import multiplicities
+
+    es = episodes(7, seed)
+    es = build(es.spec.__class__("x", ("a", "b"), step=1.0, tolerance=1.0), [
+        (es.videos[v], es.coders[c], int(s), int(e), int(k), 0, 0)
+        for v, c, s, e, k in zip(es.video, es.coder, es.start, es.end, es.code)], ["f.csv"])
+    res = events.event_based(es, 0, 1, 1000, "onset")
+    m = multiplicities(len(es.videos), 4, np.random.default_rng(seed))
+    for key in events.EVENT_KEYS:
+        tables, q = events.video_tables(res, key, len(es.videos))
+        reps = events.replicate_kappas(tables, q, m)
+        for b in range(len(m)):
+            again = events.event_based(resampled(es, m[b]), 0, 1, 1000, "onset").coefficients[key]
+            assert reps[b] == pytest.approx(again.value, abs=1e-12), (key, b)
+
+
+def test_event_kappas_clustered_over_videos_with_a_bootstrap_ci() -> None:
+    """From MIN_VIDEOS videos on: SE and p of the event kappas cluster-robust over videos (the engine with each
+    event's video as its cluster), a percentile bootstrap CI over videos around the value; below: the value
+    and the reason."""
+    from irrkit.episodes import events
+    from irrkit.episodes import video as V
+
+    es = episodes(timeline.MIN_VIDEOS + 3)
+    res = V.analyse_episodes(es, tolerance_ms=1000)
+    pair = res.pairs[0]
+    for key in ("event_kappa", "matched_kappa"):
+        c = res.coefficients[key]
+        rows, vid = pair.rows, pair.row_video
+        if key == "matched_kappa":
+            keep = (rows < 2).all(axis=1)
+            rows, vid = rows[keep], vid[keep]
+        fam = timeline.engine_family(rows.astype(np.int32), int(rows.max()) + 1, clusters=vid)["cohen_kappa"]
+        assert c.value == pytest.approx(fam.value, abs=1e-12) and c.se == pytest.approx(fam.se, rel=1e-12)
+        pa = pair.coefficients[events.PERCENT_KEYS[key]]
+        want_pa = timeline.engine_family(rows.astype(np.int32), int(rows.max()) + 1, clusters=vid)["percent_agreement"]
+        assert pa.value == pytest.approx(want_pa.value, abs=1e-12) and pa.se == want_pa.se
+        assert c.p_value == fam.p_value and "cluster-robust over the 8 videos" in c.method
+        assert c.ci_low < c.value < c.ci_high and "percentile bootstrap" in c.method
+        independent = timeline.engine_family(rows.astype(np.int32), int(rows.max()) + 1)["cohen_kappa"]
+        assert c.se != pytest.approx(independent.se, rel=1e-3)  # not the SE of independent events
+    few = V.analyse_episodes(episodes(timeline.MIN_VIDEOS - 1))
+    c = few.coefficients["event_kappa"]
+    assert c.ok and c.se is None and c.ci_low is None and c.p_value is None and "fewer than 5" in c.reason

@@ -304,30 +304,32 @@ def _near(other: np.ndarray, want: np.ndarray, at: np.ndarray, runs: Runs, s: np
 
 
 def time_based(es: EpisodeSet, confidence: float = 0.95, tolerance_ms: int | None = None,
-               step_ms: int | None = None, min_videos: int = MIN_VIDEOS) -> list[TimeResult]:
+               step_ms: int | None = None, min_videos: int = MIN_VIDEOS, values_only: bool = False
+               ) -> list[TimeResult]:
     """Time-unit agreement of an item: one result for a non-overlapping item (codes + "no code"), one per
     code (present / absent) for an overlapping one. ``tolerance_ms`` defaults to the spec's (0: none).
 
     SEs, CIs and p-values treat videos as the independent observations (cluster-robust over videos); with fewer
     than ``min_videos`` videos only the values are given, and the reason (``min_videos=1``: the SE of one video
-    treats its time units as independent, for comparison with the expanded matrix)."""
+    treats its time units as independent, for comparison with the expanded matrix). ``values_only``: only each
+    pair's Cohen's kappa and tolerance kappa, without SEs and without the family (the tolerance sweep)."""
     tol = es.spec.tolerance_ms if tolerance_ms is None else tolerance_ms
     g = grid(es, step_ms)
     out: list[TimeResult] = []
     if not es.spec.overlap:
         runs, _ = code_runs(es, g)
         labels = [*es.spec.codes, "no code"]
-        out.append(_result(es.spec.item, labels, runs, g, tol, confidence, min_videos))
+        out.append(_result(es.spec.item, labels, runs, g, tol, confidence, min_videos, values_only))
     else:
         for k, code in enumerate(es.spec.codes):
             pres, _ = presence_runs(es, k, g)
             out.append(_result(f"{es.spec.item}: {code}", [f"not {code}", code], pres, g, tol, confidence,
-                               min_videos))
+                               min_videos, values_only))
     return out
 
 
 def _result(what: str, labels: list[str], runs: Runs, g: Grid, tol: int, confidence: float,
-            min_videos: int = MIN_VIDEOS) -> TimeResult:
+            min_videos: int = MIN_VIDEOS, values_only: bool = False) -> TimeResult:
     q = len(labels)
     codes, freq = runs.codes, runs.length.astype(float)
     m = codes.shape[1]
@@ -338,7 +340,7 @@ def _result(what: str, labels: list[str], runs: Runs, g: Grid, tol: int, confide
     n_videos = int(np.count_nonzero(np.diff(g.offset)))  # videos with time units
     enough = n_videos >= min_videos
     several = len(g.offset) > 2
-    coefs = engine_family(codes, q, confidence, runs.video if several else None, freq=freq)
+    coefs = {} if values_only else engine_family(codes, q, confidence, runs.video if several else None, freq=freq)
     if not enough:
         coefs = {k: without_inference(c, too_few_videos(n_videos)) for k, c in coefs.items()}
     res = TimeResult(what, labels, g.n, g.step_ms, coefs, tol,
@@ -352,7 +354,9 @@ def _result(what: str, labels: list[str], runs: Runs, g: Grid, tol: int, confide
                    "not units of a video")
     for i, j in combinations(range(m), 2):
         plain = contingency(pair_codes[:, i], pair_codes[:, j], u, freq)
-        if enough and several:
+        if values_only and w > 0:  # the sweep reads the tolerance kappa: no clustered SE for this one
+            kappa = pair_family(plain, confidence, q)["cohen_kappa"]
+        elif enough and several:
             kappa = engine_family(codes[:, [i, j]], q, confidence, runs.video, freq=freq)["cohen_kappa"]
         elif enough:
             kappa = pair_family(plain, confidence, q)["cohen_kappa"]

@@ -12,6 +12,7 @@ episodes may overlap are analysed per code (present / absent); their flat coeffi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -23,7 +24,7 @@ from irrkit.episodes.timecode import EpisodeSet, fmt_time
 from irrkit.statistics.results import Coefficient, finite_or_none, undefined
 
 SWEEP_S = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0)
-BOOTSTRAP = 1000  # resamples of videos for the CIs of the unitizing alphas
+BOOTSTRAP = 1000  # resamples of videos for the CIs of the unitizing alphas and the event kappas
 
 
 @dataclass
@@ -65,9 +66,11 @@ def _mean(key: str, cs: list[Coefficient], what: str) -> Coefficient:
 
 
 def analyse_episodes(es: EpisodeSet, confidence: float = 0.95, rule: str = "onset",
-                     tolerance_ms: int | None = None, with_gamma: bool = False) -> VideoResult:
+                     tolerance_ms: int | None = None, with_gamma: bool = False,
+                     progress: Callable[[int], Any] | None = None) -> VideoResult:
     """Every statistic of one item (see the module docstring); ``with_gamma``: also Mathet et al.'s gamma and
-    gamma-cat (optional package, seconds per video: asked for, never by default)."""
+    gamma-cat (optional package, seconds per video: asked for, never by default). ``progress(k)``: called as
+    pairs of coders are done (k at a time)."""
     tol = es.spec.tolerance_ms if tolerance_ms is None else tolerance_ms
     m = len(es.coders)
     notes: list[str] = []
@@ -83,10 +86,19 @@ def analyse_episodes(es: EpisodeSet, confidence: float = 0.95, rule: str = "onse
     tk = [t.tolerance.get("cohen_kappa") for t in time if t.tolerance.get("cohen_kappa") is not None]
     flat["tolerance_kappa"] = _mean("tolerance_kappa", tk, "code") if tk else undefined(
         "tolerance_kappa", "no tolerance (0 s)" if tol == 0 else "fewer than two coders")
-    pairs = [events.event_based(es, a, b, tol, rule, confidence) for a, b in combinations(range(m), 2)]
+    index = events.coder_index(es)  # each pair's episodes without a pass over everyone's
+    pairs = []
+    for a, b in combinations(range(m), 2):
+        pairs.append(events.event_based(es, a, b, tol, rule, confidence, index))
+        if progress:
+            progress(1)
+    n_videos = int((timeline.coded(es).sum(axis=1) >= 2).sum())  # videos two or more coders coded
+    means = events.with_inference(pairs, n_videos, BOOTSTRAP, seed=0, confidence=confidence)
     for k in ("event_kappa", "matched_kappa"):
         flat[k] = _mean(k, [p.coefficients[k] for p in pairs], "pair") if pairs else undefined(
             k, "fewer than two coders")
+        if means and k in means and flat[k].ok:
+            flat[k] = means[k]
     flat.update(easydiag.coefficients(es))  # ELAN's modified kappa (Holle & Rein 2015): 60% overlap linking
     if with_gamma:
         flat.update(gamma.coefficients(es))  # undefined, with the install line, without pygamma-agreement
@@ -97,7 +109,6 @@ def analyse_episodes(es: EpisodeSet, confidence: float = 0.95, rule: str = "onse
             flat[k] = undefined(k, why)
     else:
         un = unitizing.unitizing(es)
-        n_videos = int((timeline.coded(es).sum(axis=1) >= 2).sum())  # videos two or more coders coded
         if n_videos >= timeline.MIN_VIDEOS:
             ci = unitizing.bootstrap_over_videos(es, BOOTSTRAP, seed=0, confidence=confidence)
             for k, (lo, hi, n) in ci.items():
@@ -122,18 +133,21 @@ def analyse_episodes(es: EpisodeSet, confidence: float = 0.95, rule: str = "onse
 
 
 def sweep_rows(es: EpisodeSet, rule: str = "onset", tolerances_s: tuple[float, ...] = SWEEP_S,
-               confidence: float = 0.95) -> list[dict[str, Any]]:
+               confidence: float = 0.95, progress: Callable[[int], Any] | None = None) -> list[dict[str, Any]]:
     """Each tolerance-dependent statistic as a function of the tolerance (a table, and the data for a plot):
     the time-unit Cohen's kappa with that tolerance (mean over pairs of coders; the tolerance is used in whole
     time units, so below one step it is none), the event-based kappa and the matching counts."""
     m = len(es.coders)
     rows = []
+    index = events.coder_index(es)
     for tol_s in tolerances_s:
         tol = int(round(tol_s * 1000))
-        time = timeline.time_based(es, confidence, tol)
+        time = timeline.time_based(es, confidence, tol, values_only=True)
         per = [_mean("k", [p.get("tolerance_kappa", p["cohen_kappa"]) for p in t.pairs], "pair") for t in time]
         kappa = _mean("time_kappa", per, "code")
-        pairs = [events.event_based(es, a, b, tol, rule, confidence) for a, b in combinations(range(m), 2)]
+        pairs = [events.event_based(es, a, b, tol, rule, confidence, index) for a, b in combinations(range(m), 2)]
+        if progress:
+            progress(len(pairs))
         ek = _mean("event_kappa", [p.coefficients["event_kappa"] for p in pairs], "pair") if pairs else None
         rows.append({"item": es.spec.item, "tolerance_s": tol_s, "time_kappa": finite_or_none(kappa.value),
                      "event_kappa": finite_or_none(ek.value) if ek else None,
@@ -181,7 +195,8 @@ def disagreement_rows(es: EpisodeSet, limit: int | None = None) -> list[dict[str
 # --------------------------------------------------------------------------------------------- training
 
 
-def against_gold(es: EpisodeSet, gold: str, confidence: float = 0.95, rule: str = "onset") -> list[VideoResult]:
+def against_gold(es: EpisodeSet, gold: str, confidence: float = 0.95, rule: str = "onset",
+                 with_gamma: bool = False) -> list[VideoResult]:
     """Each trainee against the gold segmentation (coder ``gold``): one two-coder VideoResult per trainee,
     named ``item (trainee)``; videos the gold does not cover are left out."""
     if gold not in es.coders:
@@ -196,7 +211,7 @@ def against_gold(es: EpisodeSet, gold: str, confidence: float = 0.95, rule: str 
         sub.coder = np.where(sub.coder == g, 0, 1).astype(np.int32)
         if sub.declared is not None:
             sub.declared = sub.declared[:, [g, j]]
-        res = analyse_episodes(sub, confidence, rule)
+        res = analyse_episodes(sub, confidence, rule, with_gamma=with_gamma)
         res.item = f"{es.spec.item} ({name})"
         out.append(res)
     return out

@@ -81,9 +81,10 @@ def read_boris(path: str | Path, items: set[str], coder: str | None = None, enco
         rows = list(csv.reader(io.StringIO("\n".join(lines[head_at + 1:])), delimiter=delim))
     except csv.Error as e:
         raise InputError.single(name, f"broken CSV: {e}") from None
+    sources: dict[str, str] = {}
     out, lengths = _events(name, header, [(head_at + 2 + n, r) for n, r in enumerate(rows)], items, coder,
-                           Path(name).stem)
-    return Read(out, lengths, [])
+                           Path(name).stem, sources)
+    return Read(out, lengths, [], coder_sources=sources)
 
 
 def _read_workbook(path: Path, name: str, items: set[str], coder: str | None) -> Read:
@@ -96,6 +97,7 @@ def _read_workbook(path: Path, name: str, items: set[str], coder: str | None) ->
     out: list[Raw] = []
     lengths: dict[str, int] = {}
     problems: list[Problem] = []
+    sources: dict[str, str] = {}
     found = False
     for table, title in sheets:
         rows = [(int(table.header_line or 1), list(table.header))] + [
@@ -109,7 +111,8 @@ def _read_workbook(path: Path, name: str, items: set[str], coder: str | None) ->
         found = True
         try:
             got, lens = _events(table.file, rows[at][1], rows[at + 1:], items, coder,
-                                title if len(sheets) > 1 else path.stem)
+                                title if len(sheets) > 1 else path.stem, sources,
+                                f"the sheet's name '{title}'" if len(sheets) > 1 else "the file name")
         except InputError as e:
             problems.extend(e.problems)
             continue
@@ -119,14 +122,16 @@ def _read_workbook(path: Path, name: str, items: set[str], coder: str | None) ->
         raise InputError.single(name, "no BORIS header found in any sheet (a row with 'Behavior' and "
                                 "'Behavior type' and 'Time', 'Status' or 'Start (s)' in the first 200 rows)")
     raise_if(problems)
-    return Read(out, lengths, warnings)
+    return Read(out, lengths, warnings, coder_sources=sources)
 
 
 def _events(name: str, header: list[str], rows: list[tuple[int, list[str]]], items: set[str], coder: str | None,
-            fallback: str) -> tuple[list[Raw], dict[str, int]]:
+            fallback: str, sources: dict[str, str] | None = None, fallback_source: str = "the file name"
+            ) -> tuple[list[Raw], dict[str, int]]:
     """Episodes from the rows below a BORIS header, each with its line (or Excel row) number; problems raised
     together, naming ``name``, the line and the column. ``fallback``: the coder and video when nothing names
-    them."""
+    them (``fallback_source`` says what it is). ``sources``: filled with where each coder's name came from."""
+    sources = {} if sources is None else sources
     problems: list[Problem] = []
     col = {k: _find(header, *n) for k, n in {
         "obs": ("observation id",), "media": ("media file name", "media file", "media file path"),
@@ -158,7 +163,13 @@ def _events(name: str, header: list[str], rows: list[tuple[int, list[str]]], ite
         vid = _stem(cell(r, "media")) if cell(r, "media") else obs or fallback
         if len(subjects) > 1 and cell(r, "subject"):
             vid = f"{vid}/{cell(r, 'subject')}"
-        who = cell(r, "coder") or coder or _coder_of(obs, _stem(cell(r, "media"))) or fallback
+        in_obs = _coder_of(obs, _stem(cell(r, "media")))
+        who = cell(r, "coder") or coder or in_obs or fallback
+        if who not in sources:
+            sources[who] = f"{name}: " + (
+                f"column '{header[col['coder']].strip()}' (first at line {line})" if cell(r, "coder") else
+                "--coder" if coder else f"the observation id '{obs}' after the media's name" if in_obs
+                else fallback_source)
         code = cell(r, "behavior")
         cat = cell(r, "category")
         item = cat if cat in items else None
@@ -231,6 +242,7 @@ def read_boris_project(path: str | Path, items: set[str], coder: str | None = No
     problems: list[Problem] = []
     out: list[Raw] = []
     lengths: dict[str, int] = {}
+    sources: dict[str, str] = {}
     for obs, o in doc["observations"].items():
         if not isinstance(o, dict):
             problems.append(Problem(name, f"observation '{obs}' is not an object"))
@@ -238,6 +250,8 @@ def read_boris_project(path: str | Path, items: set[str], coder: str | None = No
         media = [str(m) for m in ((o.get("file") or {}).get("1") or [])] if isinstance(o.get("file"), dict) else []
         vid = _stem(media[0]) if media else str(obs)
         who = coder or _coder_of(str(obs), vid) or str(obs)
+        sources.setdefault(who, f"{name}: " + ("--coder" if coder else f"the observation id '{obs}'" + (
+            " after the media's name" if who != str(obs) else "")))
         length = ((o.get("media_info") or {}).get("length") or {}).get(media[0]) if media else None
         if isinstance(length, (int, float)) and 0 < length < 1e9:
             lengths[vid] = int(round(float(length) * 1000))
@@ -272,4 +286,4 @@ def read_boris_project(path: str | Path, items: set[str], coder: str | None = No
         for (_, code, _), _t in open_.items():
             problems.append(Problem(name, f"observation '{obs}': state event '{code}' STARTs but never STOPs"))
     raise_if(problems)
-    return Read(out, lengths, [])
+    return Read(out, lengths, [], coder_sources=sources)

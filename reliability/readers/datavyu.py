@@ -47,6 +47,8 @@ def read_datavyu(path: str | Path, items: set[str], coder: str | None = None, vi
                                 t.header_line)
     v0, c0 = names_from_file(t.file)
     vid, who = video or v0, coder or c0
+    how = "--coder" if coder else (f"the file name '{Path(t.file).stem}' (video_coder)" if c0 != Path(t.file).stem
+                                   else "the file name")
     warnings = [f"{t.file}: Datavyu column '{c}' matches no episode item; skipped" for c in gs if c not in items]
     out = [Raw(t.file, None, vid, who, -1, -1, "", c) for c in gs if c in items]
     for colname, g in gs.items():
@@ -71,4 +73,4 @@ def read_datavyu(path: str | Path, items: set[str], coder: str | None = None, vi
             if None not in times:
                 out.append(Raw(t.file, line, vid, who, int(times[0]), int(times[1]), code, colname))
     raise_if(problems)
-    return Read(out, {}, warnings)
+    return Read(out, {}, warnings, coder_sources={who: f"{t.file}: {how}"})

@@ -25,6 +25,10 @@ from irrkit.readers.episode_rows import PLAIN_COLUMNS, Raw, Read
 from irrkit.readers.place import quoted, raise_if
 from irrkit.readers.table import close_hint, columns, quote_names
 
+NO_LAYOUT = ("the plain format's columns video, coder, start, end, code; a BORIS export's header (Behavior and "
+             "Behavior type with Time, Status or Start (s)); Datavyu column groups (<column>.onset, "
+             "<column>.offset); ELAN XML (.eaf)")
+
 
 def read_plain(path: str | Path, encoding: str | None = None) -> Read:
     """The plain CSV format (module docstring)."""
@@ -33,19 +37,24 @@ def read_plain(path: str | Path, encoding: str | None = None) -> Read:
     warnings: list[str] = []
     pos = columns(t, problems, warnings)
     folded = {h.casefold(): h for h in pos}
-    need = {}
-    for c in PLAIN_COLUMNS:
-        if c in folded:
-            need[c] = pos[folded[c]]
-        else:
-            problems.append(Problem(t.file, f"no '{c}' column (columns found: {quote_names(list(pos))})"
-                                    f"{close_hint(c, list(pos))}; the plain format needs {', '.join(PLAIN_COLUMNS)}",
-                                    t.header_line))
+    need = {c: pos[folded[c]] for c in PLAIN_COLUMNS if c in folded}
+    missing = [c for c in PLAIN_COLUMNS if c not in folded]
+    if len(missing) == len(PLAIN_COLUMNS):  # nothing of any layout: said once, with what was looked for
+        problems.append(Problem(t.file, f"no known layout (columns found: {quote_names(list(pos))}); looked for "
+                                f"{NO_LAYOUT}", t.header_line))
+    elif missing:  # the plain format, some columns missing: one line naming them all
+        hints = "".join(close_hint(c, list(pos)) for c in missing)
+        problems.append(Problem(t.file, f"no {', '.join(repr(c) for c in missing)} column{'s' * (len(missing) > 1)} "
+                                f"(columns found: {quote_names(list(pos))}){hints}; the plain format needs "
+                                f"{', '.join(PLAIN_COLUMNS)}", t.header_line))
     raise_if(problems)
     item_col = pos.get(folded.get("item", ""), None)
     out: list[Raw] = []
+    sources: dict[str, str] = {}
     for r, line in enumerate(t.lines.tolist()):
         cell = {c: str(t.cells[i][r]).strip() for c, i in need.items()}
+        if cell["coder"] and cell["coder"] not in sources:
+            sources[cell["coder"]] = f"{t.file}: column '{folded['coder']}' (first at line {line})"
         item = str(t.cells[item_col][r]).strip() or None if item_col is not None else None
         for c in ("video", "coder"):
             if not cell[c]:
@@ -64,7 +73,8 @@ def read_plain(path: str | Path, encoding: str | None = None) -> Read:
                                     "the coder coded the video and found nothing)", line, "code"))
         if None not in times and cell["code"]:
             out.append(Raw(t.file, line, cell["video"], cell["coder"], times[0], times[1], cell["code"], item))
-    return Read(out, {}, warnings, problems=problems)  # raised by assemble, with the checks of the rows read
+    # problems are raised by assemble, together with the checks of the rows read
+    return Read(out, {}, warnings, problems=problems, coder_sources=sources)
 
 
 def _item_for(raw: Raw, specs: dict[str, EpisodeSpec], by_code: dict[str, list[str]], problems: list[Problem]

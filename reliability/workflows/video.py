@@ -9,6 +9,8 @@ the results JSON, gate results, the files to write as {path: content} and the ap
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,10 +30,16 @@ class VideoRun:
     files: dict[Path, str | bytes] = field(default_factory=dict)
     appends: dict[Path, str] = field(default_factory=dict)
     inputs: list[Path] = field(default_factory=list)
+    coder_sources: dict[str, str] = field(default_factory=dict)  # coder: where the name came from (each file)
 
     @property
     def failed(self) -> list:
         return [r for r in self.gate_results if not r.passed]
+
+
+@contextmanager
+def _no_progress(total: int) -> Iterator[None]:
+    yield None
 
 
 def parse_tiers(specs: list[str] | None) -> dict[str, str]:
@@ -54,9 +62,10 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
               mins: list[str] | None = None, gate_on: str = "estimate", no_gate: bool = False,
               junit: Path | None = None, summary: Path | None = None, sweep: bool = True, title: str | None = None,
               cb=None, gold: Path | None = None, report_html: Path | None = None,
-              json_out: bool = False) -> VideoRun:
+              json_out: bool = False, with_gamma: bool = False, progress=None) -> VideoRun:
     """The whole job but printing and writing. ``json_out``: the JSON goes to stdout (the tolerance sweep is
-    computed for it, as for ``out``)."""
+    computed for it, as for ``out``). ``with_gamma``: also Mathet et al.'s gamma (optional package, slow).
+    ``progress(total)``: a context manager giving a function to call as k pairs of coders are done (a bar)."""
     import json
     from dataclasses import replace
 
@@ -105,31 +114,37 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
             raise InputError.single(str(gold), f"the gold coder '{reference}' also appears among the trainees")
         reads += gold_reads
     sets = assemble(reads, specs)
+    sources: dict[str, list[str]] = {}
+    for rd in reads:
+        for who, how in rd.coder_sources.items():
+            sources.setdefault(who, []).append(how)
+    coder_sources = {who: "; ".join(dict.fromkeys(how)) for who, how in sources.items()}
     warnings = [w for rd in reads for w in rd.warnings] + [w for es in sets.values() for w in es.warnings]
     results, sweeps, dis = [], [], []
     for i in chosen:
         rule = match or eps[i].match
         if reference is not None:
-            trainees = V.against_gold(sets[i], reference, confidence, rule)
+            trainees = V.against_gold(sets[i], reference, confidence, rule, with_gamma)
             results += trainees
             sweeps += [None] * len(trainees)
             gates = [g for g in gates if g.item not in (None, i)] + [
                 Gate(g.statistic, g.minimum, r.item) for r in trainees for g in gates if g.item in (None, i)]
             continue
-        res = V.analyse_episodes(sets[i], confidence, rule)
-        results.append(res)
-        if sweep and (out is not None or json_out):
-            sweeps.append(V.sweep_rows(sets[i], rule, confidence=confidence))
-        else:
-            sweeps.append(None)
+        n_pairs = len(sets[i].coders) * (len(sets[i].coders) - 1) // 2
+        swept = sweep and (out is not None or json_out)
+        with (progress or _no_progress)(n_pairs * (1 + len(V.SWEEP_S) * swept)) as advance:
+            res = V.analyse_episodes(sets[i], confidence, rule, with_gamma=with_gamma, progress=advance)
+            results.append(res)
+            sweeps.append(V.sweep_rows(sets[i], rule, confidence=confidence, progress=advance) if swept else None)
         dis += V.disagreement_rows(sets[i])
     es0 = results[0].es
     from irrkit.outputs.escaping import counted
 
     title = title or f"{cb.title or cb.id}: {counted(len(es0.coders), 'coder')}, {counted(len(es0.videos), 'video')}"
     payload = {"codebook": cb.id, "codebook_version": cb.version or None, "files": [str(f) for f in files],
-               "warnings": warnings or None, "items": [VT.to_json(r, s) for r, s in zip(results, sweeps)]}
-    run = VideoRun(results, payload, title, warnings, inputs=inputs)
+               "warnings": warnings or None, "coder_sources": coder_sources,
+               "items": [VT.to_json(r, s) for r, s in zip(results, sweeps)]}
+    run = VideoRun(results, payload, title, warnings, inputs=inputs, coder_sources=coder_sources)
     if out is not None:
         run.files.update({
             out / "summary.csv": to_csv([row for r in results for row in VT.summary_rows(r)]),
