@@ -68,3 +68,54 @@ def test_one_digit_codes_with_categories_read_back(tmp_path: Path, monkeypatch):
     with pytest.raises(InputError) as e:
         read_compute_input(p, categories=list("12345"))
     assert any("w.csv:11: column 'b'" in str(q) and "'6'" in str(q) for q in e.value.problems)
+
+
+def test_identity_weights_beyond_64_categories_build_no_q_by_q_matrix():
+    """100,000 categories with identity weights: the pair statistics (percent agreement, Cohen's kappa, AC1) of two
+    coders need no 100,000 x 100,000 matrix (74.5 GiB): little memory, and the figures of the textbook formulas
+    computed here from the codes in use (AC1's chance agreement counts all q categories)."""
+    import tracemalloc
+
+    from irrkit.analysis.pairs import pair_statistics
+    from irrkit.ratings import ItemRatings
+
+    q = 100_000
+    rng = np.random.default_rng(5)
+    truth = rng.integers(0, q, 400)
+    x = np.where(rng.random((400, 2)) < 0.6, truth[:, None], rng.integers(0, q, (400, 2))).astype(float)
+    r = ItemRatings("c", "nominal", [str(i) for i in range(400)], ["a", "b"], x, tuple(range(q)))
+    tracemalloc.start()
+    got = pair_statistics(x[:, 0], x[:, 1], r)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 200 * 2**20, peak
+    a, b = x[:, 0].astype(int), x[:, 1].astype(int)
+    po = float(np.mean(a == b))
+    used = np.unique(np.concatenate([a, b]))
+    pa_k = np.array([np.mean(a == k) for k in used])
+    pb_k = np.array([np.mean(b == k) for k in used])
+    pe_cohen = float(pa_k @ pb_k)
+    pi = (pa_k + pb_k) / 2
+    pe_ac1 = float((pi * (1 - pi)).sum() / (q - 1))
+    assert got["percent_agreement"].value == pytest.approx(po, abs=1e-12)
+    assert got["cohen_kappa"].value == pytest.approx((po - pe_cohen) / (1 - pe_cohen), abs=1e-12)
+    assert got["gwet_ac1"].value == pytest.approx((po - pe_ac1) / (1 - pe_ac1), abs=1e-12)
+
+
+def test_identity_kernel_equals_identity_matrix_beyond_64_categories():
+    """The identity kernel used beyond 64 categories gives the identity matrix's figures (to 1e-12)."""
+    from irrkit.statistics import chance_corrected as cc
+    from irrkit.statistics import counting
+    from irrkit.statistics.weights import MatrixKernel
+
+    q = 80
+    rng = np.random.default_rng(9)
+    codes = rng.integers(0, 12, (300, 4)).astype(np.int32)
+    codes[rng.random(codes.shape) < 0.1] = -1
+    counts = counting.count_table(codes, q)
+    a_id, a_mat = cc.agreement(counts), cc.agreement(counts, MatrixKernel(np.eye(q)))
+    for f in (cc.fleiss_kappa, cc.gwet_ac, cc.brennan_prediger, cc.krippendorff_alpha):
+        x, y = f(a_id), f(a_mat)
+        assert x.value == pytest.approx(y.value, abs=1e-12) and x.se == pytest.approx(y.se, abs=1e-12)
+    x, y = cc.conger_kappa(codes, q), cc.conger_kappa(codes, q, np.eye(q))
+    assert x.value == pytest.approx(y.value, abs=1e-12) and x.se == pytest.approx(y.se, abs=1e-12)
