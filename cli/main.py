@@ -146,6 +146,9 @@ def check(
     cluster: ClusterOpt = None,
     report_html: ReportOpt = None,
     csv_dialect: CsvDialectOpt = CsvDialectChoice.auto,
+    pairs: Annotated[str, typer.Option("--pairs", help="Coder pairs in the diagnostics: 'summary' (more than 50 "
+                                       "coders: the pair agreement summarised, the worst pairs and coders) or "
+                                       "'all' (every pair in full).")] = "summary",
 ) -> None:
     """Check coder files against a codebook and compute each item's reliability; gate the round.
 
@@ -156,6 +159,11 @@ def check(
     started = time.monotonic()
     opts = analysis_options(confidence, benchmark, icc_benchmark, icc_convention, bootstrap=bootstrap, seed=seed,
                             icc_missing=icc_missing, max_memory=max_memory)
+    if pairs not in ("summary", "all"):
+        from irrkit.errors import InputError
+
+        raise InputError.single("--pairs", f"'{pairs}' is not one of: summary, all")
+    opts.all_pairs = pairs == "all"
     from irrkit.cli.gates import print_gates
     from irrkit.outputs.files import write_all
     from irrkit.workflows.check import run_check

@@ -119,3 +119,120 @@ def test_identity_kernel_equals_identity_matrix_beyond_64_categories():
         assert x.value == pytest.approx(y.value, abs=1e-12) and x.se == pytest.approx(y.se, abs=1e-12)
     x, y = cc.conger_kappa(codes, q), cc.conger_kappa(codes, q, np.eye(q))
     assert x.value == pytest.approx(y.value, abs=1e-12) and x.se == pytest.approx(y.se, abs=1e-12)
+
+
+def _crowd(n_units: int, n_coders: int, per_unit: tuple[int, int], nominal: bool, seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    x = np.full((n_units, n_coders), np.nan)
+    for i in range(n_units):
+        cs = rng.choice(n_coders, rng.integers(*per_unit), replace=False)
+        truth = rng.integers(1, 4)
+        x[i, cs] = np.where(rng.random(len(cs)) < 0.7, truth, rng.integers(1, 4, len(cs))) if nominal else \
+            np.round(truth + rng.normal(0, 0.8, len(cs)), 1)
+    return x
+
+
+@pytest.mark.parametrize("nominal", [True, False])
+def test_rating_pairs_and_coder_terms_equal_every_pair_counted_by_hand(nominal):
+    from irrkit.analysis.diagnostics import coder_terms, rating_pairs
+
+    x = _crowd(60, 12, (1, 8), nominal)
+    want = {}
+    per_coder = np.zeros(12)
+    n_cmp = np.zeros(12, dtype=int)
+    for row in x:
+        rated = [g for g in range(12) if not np.isnan(row[g])]
+        for i, g in enumerate(rated):
+            for h in rated[i + 1:]:
+                s = float(row[g] == row[h]) if nominal else abs(row[g] - row[h])
+                want.setdefault((g, h), []).append(s)
+                per_coder[[g, h]] += s
+                n_cmp[[g, h]] += 1
+    a, b, va, vb, drop = rating_pairs(x)
+    assert not len(drop)
+    got: dict = {}
+    for g, h, p, q in zip(a.tolist(), b.tolist(), va.tolist(), vb.tolist(), strict=True):
+        got.setdefault((g, h), []).append(float(p == q) if nominal else abs(p - q))
+    assert {k: sorted(v) for k, v in got.items()} == {k: sorted(v) for k, v in want.items()}
+    # with a budget of 0 every unit is left out and counted coder by coder: the same per-coder sums
+    a, b, va, vb, drop = rating_pairs(x, budget=0)
+    assert not len(a) and len(drop) == int((np.sum(~np.isnan(x), axis=1) >= 2).sum())
+    tot, cmp_ = np.zeros(12), np.zeros(12, dtype=int)
+    for u in range(len(x)):
+        g, n_u, t_u = coder_terms(x[u], nominal)
+        cmp_[g] += n_u
+        tot[g] += t_u
+    assert np.array_equal(cmp_, n_cmp) and np.allclose(tot, per_coder, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("nominal", [True, False])
+def test_many_coders_summarised_pairs_agree_with_the_pair_statistics(nominal):
+    """More than 50 coders: the listed pairs' statistic from the summary equals pair_statistics' value (percent
+    agreement, mean absolute difference) of the same two coders; each coder's agreement with the others is the
+    mean over its pairs of ratings."""
+    from irrkit.analysis.diagnostics import LISTED_PAIRS, MIN_SHARED, diagnose
+    from irrkit.analysis.item import Options, analyse
+    from irrkit.analysis.pairs import pair_statistics
+    from irrkit.ratings import ItemRatings
+
+    x = _crowd(1500, 60, (3, 12), nominal, seed=3)
+    level = "nominal" if nominal else "interval"
+    cats = tuple(np.unique(x[~np.isnan(x)]).tolist())
+    r = ItemRatings("y", level, [str(i) for i in range(len(x))], [f"c{g}" for g in range(60)], x, cats)
+    res = analyse(r)
+    d = diagnose(r, res, Options())
+    s = d.pair_summary
+    assert s is not None and s.n_coders == 60 and s.n_pairs_possible == 1770
+    key = "percent_agreement" if nominal else "mean_abs_diff"
+    assert s.statistic == key and d.statistics[0] == key and 0 < len(d.pairs) <= LISTED_PAIRS
+    for p in d.pairs[:10]:
+        ga, gb = r.coders.index(p.a), r.coders.index(p.b)
+        st = pair_statistics(x[:, ga], x[:, gb], r, keys=(key,))[key]
+        both = ~np.isnan(x[:, ga]) & ~np.isnan(x[:, gb])
+        assert p.n_units == int(both.sum()) >= MIN_SHARED
+        assert p.statistics[key].value == pytest.approx(st.value, abs=1e-12)
+    g = 7
+    diffs = []
+    for row in x:
+        if not np.isnan(row[g]):
+            others = row[~np.isnan(row)]
+            diffs += [float(row[g] == v) if nominal else abs(row[g] - v) for v in others]
+            diffs.remove(1.0 if nominal else 0.0)  # itself
+    assert s.with_others["c7"] == pytest.approx(np.mean(diffs), abs=1e-12)
+    assert not d.matrix(key) and key in d.to_dict()["pair_summary"]["statistic"]
+    assert any("coder pairs share units" in n for n in res.notes)
+    full = diagnose(r, res, Options(all_pairs=True))
+    assert full.pair_summary is None and len(full.pairs) == 1770
+
+
+def test_check_of_a_long_crowd_file_summarises_and_pairs_all_lists(tmp_path: Path):
+    """check of a long file with 60 coders: the JSON holds the pair summary and a few pairs; --pairs all every pair;
+    one warning about the coders' absent units instead of one per coder."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from irrkit.cli.main import app
+
+    x = _crowd(400, 60, (3, 9), True, seed=4)
+    rows = ["unit,coder,code"] + [f"u{i},c{g},{int(x[i, g])}" for i in range(len(x)) for g in range(60)
+                                  if not np.isnan(x[i, g])]
+    (tmp_path / "long.csv").write_text("\n".join(rows) + "\n")
+    (tmp_path / "cb.yaml").write_text("id: crowd\nunit_column: unit\ncoder_column: coder\nitems:\n  - id: code\n"
+                                      "    level: nominal\n    categories: ['1', '2', '3']\n")
+    run = CliRunner().invoke(app, ["check", str(tmp_path / "long.csv"), "-c", str(tmp_path / "cb.yaml"), "-f", "json"])
+    assert run.exit_code == 0, run.output
+    doc = json.loads(run.stdout)
+    d = doc["items"][0]["diagnostics"]
+    assert d["pair_summary"]["n_coders"] == 60 and len(d["pairs"]) <= 100 and d["matrix"]["n_units"] == []
+    assert len(d["coders"]) == 60 and len(d["coder_profiles"]) == 60
+    counts = doc["coder_counts"]
+    assert all(c["n_absent_units"] >= len(c["absent_units"]) <= 8 for c in counts)
+    assert sum("coders have no row for some" in w for w in doc.get("warnings", [])) <= 1
+    run = CliRunner().invoke(app, ["check", str(tmp_path / "long.csv"), "-c", str(tmp_path / "cb.yaml"), "-f", "json",
+                                   "--pairs", "all"])
+    assert run.exit_code == 0
+    assert len(json.loads(run.stdout)["items"][0]["diagnostics"]["pairs"]) == 1770
+    run = CliRunner().invoke(app, ["check", str(tmp_path / "long.csv"), "-c", str(tmp_path / "cb.yaml"), "--pairs",
+                                   "some"])
+    assert run.exit_code == 2

@@ -116,11 +116,23 @@ class CoderCount:
     units: int
     ratings: int
     missing: int
-    absent_units: tuple[str, ...]
+    absent_units: tuple[str, ...]  # the units without a row (many coders: the first ABSENT_LISTED of them)
+    n_absent: int | None = None  # how many units have no row (None: len(absent_units))
+
+    @property
+    def absent(self) -> int:
+        return len(self.absent_units) if self.n_absent is None else self.n_absent
 
     def to_dict(self) -> dict[str, object]:
-        return {"coder": self.coder, "files": list(self.files), "units": self.units, "ratings": self.ratings,
-                "missing": self.missing, "absent_units": list(self.absent_units)}
+        d = {"coder": self.coder, "files": list(self.files), "units": self.units, "ratings": self.ratings,
+             "missing": self.missing, "absent_units": list(self.absent_units)}
+        if self.n_absent is not None:  # many coders: the first units listed, this many in all
+            d["n_absent_units"] = self.n_absent
+        return d
+
+
+MANY_CODERS = 50  # more coders than this (a crowd design: each rates a few units): absent units counted, few listed
+ABSENT_LISTED = 8
 
 
 def coder_counts(units: list[str], coders: list[str], unit_parts: Sequence[np.ndarray],
@@ -137,23 +149,30 @@ def coder_counts(units: list[str], coders: list[str], unit_parts: Sequence[np.nd
                 names[j].setdefault(str(f), None)
     ratings = sum((~np.isnan(r.values)).sum(axis=0) for r in items.values()) if items else np.zeros(len(coders))
     out = []
+    many = len(coders) > MANY_CODERS
     for j, coder in enumerate(coders):
-        absent = tuple(units[i] for i in np.flatnonzero(~has_row[:, j]))
+        rows = np.flatnonzero(~has_row[:, j])
+        absent = tuple(units[i] for i in (rows[:ABSENT_LISTED] if many else rows).tolist())
         n = int(ratings[j])
         out.append(CoderCount(coder, tuple(names[j]), int(has_row[:, j].sum()), n,
-                              len(units) * len(items) - n, absent))
+                              len(units) * len(items) - n, absent, len(rows) if many else None))
     return out
 
 
 def absent_warnings(counts: list[CoderCount], n_units: int) -> list[str]:
     """A warning per coder whose files lack units the other coders rated (naming the coder, files and units)."""
     out = []
-    for c in counts:
-        if c.absent_units and c.units:
-            k = len(c.absent_units)
-            few = ", ".join(c.absent_units[:8]) + (", ..." if k > 8 else "")
-            out.append(f"coder '{c.coder}' ({', '.join(c.files)}) has no row for {k} of the {n_units} units the "
-                       f"other coders rated: {few}; these count as missing ratings")
+    lacking = [c for c in counts if c.absent_units and c.units]
+    if len(lacking) > MANY_CODERS:  # a crowd design (each coder rates a few units): one warning, not one per coder
+        share = sum(c.absent for c in lacking) / (len(lacking) * n_units)
+        return [f"{len(lacking)} of {len(counts)} coders have no row for some of the {n_units} units the others "
+                f"rated ({share:.0%} of their unit x coder cells); these count as missing ratings (coder_counts in "
+                "the JSON gives each coder's number)"]
+    for c in lacking:
+        k = c.absent
+        few = ", ".join(c.absent_units[:8]) + (", ..." if k > 8 else "")
+        out.append(f"coder '{c.coder}' ({', '.join(c.files)}) has no row for {k} of the {n_units} units the "
+                   f"other coders rated: {few}; these count as missing ratings")
     return out
 
 
