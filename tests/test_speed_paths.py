@@ -236,3 +236,29 @@ def test_check_of_a_long_crowd_file_summarises_and_pairs_all_lists(tmp_path: Pat
     run = CliRunner().invoke(app, ["check", str(tmp_path / "long.csv"), "-c", str(tmp_path / "cb.yaml"), "--pairs",
                                    "some"])
     assert run.exit_code == 2
+
+
+def test_sparse_incidence_reml_equals_the_dense_design(monkeypatch):
+    """A crowd design (each unit rated by 3-7 of 150 coders): the REML variance components through the sparse
+    incidence (index lists) equal those through the dense pattern matrix to 1e-12 relative (the same sums in
+    another order), and the Gram matrix is the same."""
+    from irrkit.statistics import reml
+
+    rng = np.random.default_rng(11)
+    x = np.full((2500, 150), np.nan)
+    for i in range(len(x)):
+        cs = rng.choice(150, rng.integers(3, 8), replace=False)
+        x[i, cs] = rng.normal() + 0.02 * cs + rng.normal(0, 0.7, len(cs))
+    d = reml.design(x)
+    assert d.sparse is not None
+    w = rng.random(len(d.d_a))
+    dense = reml.Design(*(getattr(d, f) for f in ("pat", "pid", "d_a", "d_b", "y_a", "y_b", "yy", "y1", "n_obs")))
+    assert np.allclose(d.gram(w), dense.gram(w), rtol=1e-13, atol=0)
+    v = rng.random(len(d.d_b))
+    assert np.allclose(d.inc(v), dense.inc(v), rtol=1e-13) and np.allclose(d.inc_t(w), dense.inc_t(w), rtol=1e-13)
+    a = reml.variance_components(x)
+    monkeypatch.setattr(reml, "SPARSE_FROM", 1 << 62)
+    assert reml.design(x).sparse is None
+    b = reml.variance_components(x)
+    for k in ("unit", "coder", "error"):
+        assert a[k] == pytest.approx(b[k], rel=1e-12)

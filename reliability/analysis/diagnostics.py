@@ -650,7 +650,12 @@ def summarised(r: ItemRatings, result: ItemResult, opts: Options, codes: np.ndar
                           comparisons, worst, left, note)
     pos = {c: i for i, c in enumerate(names)}
     loo_cols = [cols[pos[c]] for c in worst[:LOO_CODERS]]
-    if loo_cols:
+    full = result.coefficients[result.primary]
+    if loo_cols and "REML" in (full.method or ""):  # one mixed-model fit per coder: the pair summary names them
+        loo = LeaveOneOut(result.primary, full, {}, None,
+                          f"not computed for {k} coders with REML ICCs (one mixed-model fit per coder); the coders "
+                          "with the lowest agreement with the others are named in the pair summary", result.weights)
+    elif loo_cols:
         loo = leave_one_out(r, result, opts, codes, only=loo_cols)
     else:
         loo = LeaveOneOut(result.primary, result.coefficients[result.primary], {}, None,
