@@ -262,3 +262,40 @@ def test_sparse_incidence_reml_equals_the_dense_design(monkeypatch):
     b = reml.variance_components(x)
     for k in ("unit", "coder", "error"):
         assert a[k] == pytest.approx(b[k], rel=1e-12)
+
+
+@pytest.mark.parametrize("delim,nl", [(",", "\n"), (";", "\r\n"), ("\t", "\n")])
+def test_one_byte_columns_factorize_as_pandas(delim, nl):
+    """Grid.factorize of one-byte columns (from the first-byte table) gives pandas.factorize of the cells' text:
+    codes in order of first appearance, empty cells one value '' wherever they are (last column included)."""
+    import pandas as pd
+
+    from irrkit.readers.grid import plain_grid
+
+    rng = np.random.default_rng(2)
+    cells = rng.choice(["1", "2", "a", "", "Z", "9"], size=(300, 3))
+    text = delim.join(["u", "x", "y"]) + nl + nl.join(delim.join([str(i), *r[1:]]) for i, r in enumerate(cells)) + nl
+    _, g = plain_grid(text, delim)
+    for j in (1, 2):
+        codes, uniq = g.factorize(j)
+        want_codes, want_uniq = pd.factorize(pd.Series(cells[:, j], dtype=object))
+        assert codes.tolist() == want_codes.tolist() and list(uniq) == list(want_uniq)
+
+
+def test_rising_integer_ids_factorize_as_pandas():
+    """A unit column of rising whole numbers (leading zeros too) factorizes as pandas does: each cell new."""
+    import pandas as pd
+
+    from irrkit.readers.grid import plain_grid
+
+    ids = [f"{i:03d}" if i % 7 == 0 else str(i) for i in range(1, 60_001)]
+    text = "unit,x\n" + "".join(f"{u},1\n" for u in ids)
+    _, g = plain_grid(text, ",")
+    codes, uniq = g.factorize(0)
+    want_codes, want_uniq = pd.factorize(pd.Series(ids, dtype=object))
+    assert codes.tolist() == want_codes.tolist() and list(uniq) == list(want_uniq)
+    text = "unit,x\n" + "".join(f"{u},1\n" for u in [*ids[:100], "5", *ids[100:]])  # not rising: the keys' path
+    _, g = plain_grid(text, ",")
+    codes, uniq = g.factorize(0)
+    want_codes, want_uniq = pd.factorize(pd.Series([*ids[:100], "5", *ids[100:]], dtype=object))
+    assert codes.tolist() == want_codes.tolist() and list(uniq) == list(want_uniq)
