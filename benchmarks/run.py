@@ -40,14 +40,14 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import scales  # noqa: E402
+from benchmarks import scales, users  # noqa: E402
 from irrkit.statistics import chance_corrected as cc  # noqa: E402
 from irrkit.statistics import counting  # noqa: E402
 
 Q = 5
 CATS = [float(k) for k in range(1, Q + 1)]
 SECTIONS = ("cli", "family", "memory", "csv", "irrcac", "pingouin", "krippendorff", "bootstrap", "scaling", "scales",
-            "commands", "scaling_continuous")
+            "commands", "scaling_continuous", "users")
 
 
 # ------------------------------------------------------------------------------------------------- data
@@ -546,7 +546,8 @@ def main(argv: list[str] | None = None) -> int:
     funcs = {"cli": section_cli, "family": section_family, "memory": section_memory, "csv": section_csv,
              "irrcac": section_irrcac, "pingouin": section_pingouin, "krippendorff": section_krippendorff,
              "bootstrap": section_bootstrap, "scaling": section_scaling, "scales": scales.section_scales,
-             "commands": scales.section_commands, "scaling_continuous": scales.section_scaling_continuous}
+             "commands": scales.section_commands, "scaling_continuous": scales.section_scaling_continuous,
+             "users": users.section_users}
     for name in SECTIONS:
         if name in wanted:
             print(f"\n[{name}]", flush=True)

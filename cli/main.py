@@ -152,6 +152,8 @@ def check(
     cluster: ClusterOpt = None,
     report_html: ReportOpt = None,
     csv_dialect: CsvDialectOpt = CsvDialectChoice.auto,
+    pairs: Annotated[str, typer.Option("--pairs", metavar="WHICH", help="Coder pairs beyond 50 coders: summary "
+                                       "(the worst) or all.")] = "summary",
 ) -> None:
     """Check coder files against a codebook and compute each item's reliability; gate the round.
 
@@ -162,6 +164,11 @@ def check(
     started = time.monotonic()
     opts = analysis_options(confidence, benchmark, icc_benchmark, icc_convention, bootstrap=bootstrap, seed=seed,
                             icc_missing=icc_missing, max_memory=max_memory)
+    if pairs not in ("summary", "all"):
+        from irrkit.errors import InputError
+
+        raise InputError.single("--pairs", f"'{pairs}' is not one of: summary, all")
+    opts.all_pairs = pairs == "all"
     from irrkit.cli.gates import print_gates
     from irrkit.outputs.files import write_all
     from irrkit.workflows.check import run_check

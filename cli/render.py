@@ -121,7 +121,7 @@ def coders_table(counts: Sequence[dict]) -> Table:
     for c in ("units", "ratings", "missing"):
         t.add_column(c, justify="right", no_wrap=True)
     for c in counts:
-        absent = len(c["absent_units"])
+        absent = c.get("n_absent_units", len(c["absent_units"]))
         missing = f"{c['missing']}" + (f" ({counted(absent, 'unit')} absent)" if absent else "")
         files = [Text(terminal(", ".join(c["files"])))] if show_files else []
         t.add_row(Text(terminal(c["coder"])), *files, str(c["units"]), str(c["ratings"]),

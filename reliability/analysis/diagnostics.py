@@ -117,9 +117,13 @@ class Diagnostics:
     profiles: list[CoderProfile]
     leave_one_out: LeaveOneOut
     light_kappa: Coefficient | None = None
+    pair_summary: PairSummary | None = None  # many coders: the pairs summarised, ``pairs`` the worst of them
 
     def matrix(self, key: str) -> list[list[float | None]]:
-        """Symmetric coders x coders matrix of one statistic (diagonal and undefined pairs: None)."""
+        """Symmetric coders x coders matrix of one statistic (diagonal and undefined pairs: None); empty when the
+        pairs are summarised (many coders)."""
+        if self.pair_summary is not None:
+            return []
         pos = {c: i for i, c in enumerate(self.coders)}
         m: list[list[float | None]] = [[None] * len(self.coders) for _ in self.coders]
         for p in self.pairs:
@@ -129,7 +133,11 @@ class Diagnostics:
         return m
 
     def mean_with_others(self, key: str) -> dict[str, float | None]:
-        """Each coder's mean of ``key`` over the pairs it is in (undefined pairs left out)."""
+        """Each coder's mean of ``key`` over the pairs it is in (undefined pairs left out); when the pairs are
+        summarised, each coder's agreement with the others on the units they share (the summary's statistic)."""
+        if self.pair_summary is not None:
+            s = self.pair_summary
+            return {c: s.with_others.get(c) for c in self.coders} if key == s.statistic else {}
         out = {}
         for i, row in enumerate(self.matrix(key)):
             vals = [v for j, v in enumerate(row) if j != i and v is not None]
@@ -137,9 +145,10 @@ class Diagnostics:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        n = [[None] * len(self.coders) for _ in self.coders]
+        n: list[list[int | None]] = [[None] * len(self.coders) for _ in self.coders] if self.pair_summary is None \
+            else []
         pos = {c: i for i, c in enumerate(self.coders)}
-        for p in self.pairs:
+        for p in self.pairs if self.pair_summary is None else ():
             n[pos[p.a]][pos[p.b]] = n[pos[p.b]][pos[p.a]] = p.n_units
         d: dict[str, Any] = {
             "coders": self.coders,
@@ -151,7 +160,42 @@ class Diagnostics:
         }
         if self.light_kappa is not None:
             d["light_kappa"] = self.light_kappa.to_dict()
+        if self.pair_summary is not None:
+            d["pair_summary"] = self.pair_summary.to_dict()
         return d
+
+
+@dataclass(frozen=True)
+class PairSummary:
+    """The pairs of many coders summarised (instead of every pair in full): how many pairs share units, the
+    distribution of pair agreement over the pairs sharing at least ``min_shared`` units, each coder's agreement
+    with the others and the ``worst`` coders by it. ``statistic``: percent agreement (nominal items) or the mean
+    absolute difference (other levels), per pair of ratings of one unit."""
+
+    statistic: str
+    n_coders: int
+    n_pairs_possible: int
+    n_pairs_sharing: int  # pairs of coders with at least one unit both rated
+    min_shared: int
+    n_pairs_enough: int  # pairs with at least min_shared units both rated
+    quantiles: dict[str, float]  # of the pair statistic over those pairs ("min", "p10", ..., "max")
+    with_others: dict[str, float]  # coder -> statistic over every pair of ratings with another coder
+    comparisons: dict[str, int]  # coder -> pairs of ratings with another coder
+    worst: list[str]  # the coders with the lowest agreement (highest mean difference) with the others
+    units_left_out: int = 0  # units with so many coders that their pairs were not enumerated
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"statistic": self.statistic, "name": stat_name(self.statistic), "n_coders": self.n_coders,
+                "n_pairs_possible": self.n_pairs_possible, "n_pairs_sharing_units": self.n_pairs_sharing,
+                "min_shared_units": self.min_shared, "n_pairs_with_min_shared": self.n_pairs_enough,
+                "quantiles": self.quantiles,
+                "worst_coders": [{"coder": c, "with_others": self.with_others[c],
+                                  "comparisons": self.comparisons[c]} for c in self.worst],
+                "units_left_out": self.units_left_out, "note": self.note,
+                "method": "every pair of ratings of one unit by two coders; pairs of coders listed in 'pairs': "
+                          f"the {LISTED_PAIRS} with the lowest agreement among those sharing at least "
+                          f"{self.min_shared} units (irrkit check --pairs all lists every pair)"}
 
 
 def _brief(c: Coefficient) -> dict[str, Any]:
@@ -178,9 +222,10 @@ def _rated_coders(r: ItemRatings, codes: np.ndarray | None = None) -> list[int]:
     return np.flatnonzero(used).tolist()
 
 
-def profiles(r: ItemRatings, codes: np.ndarray | None = None) -> list[CoderProfile]:
-    """Each coder's ratings, missing ratings and category distribution (every codebook category, used or not).
-    ``codes``: the item's category indices when the caller has them (nominal items: counted from them)."""
+def profiles(r: ItemRatings, codes: np.ndarray | None = None, used_only: bool = False) -> list[CoderProfile]:
+    """Each coder's ratings, missing ratings and category distribution (every codebook category, used or not;
+    ``used_only``: the categories the coder used). ``codes``: the item's category indices when the caller has
+    them (nominal items: counted from them)."""
     out = []
     categorical = r.level != "interval" and r.level != "ratio" or bool(r.labels)
     labels = _labels(r)
@@ -192,7 +237,10 @@ def profiles(r: ItemRatings, codes: np.ndarray | None = None) -> list[CoderProfi
         dist = {}
         if codes is not None:  # slot 0: not rated
             counts = np.bincount(codes[:, j] + 1, minlength=len(labels) + 1)
-            dist = {lab: int(counts[k + 1]) for k, lab in enumerate(labels)}
+            if used_only:
+                dist = {labels[k]: int(counts[k + 1]) for k in np.flatnonzero(counts[1:]).tolist()}
+            else:
+                dist = {lab: int(counts[k + 1]) for k, lab in enumerate(labels)}
         mean = sd = None
         if r.level == "nominal" and codes is not None:
             n = int(r.n_units - counts[0])
@@ -350,9 +398,9 @@ def light_kappa(r: ItemRatings, confidence: float = 0.95, codes: np.ndarray | No
 
 
 def leave_one_out(r: ItemRatings, result: ItemResult, opts: Options | None = None,
-                  codes: np.ndarray | None = None) -> LeaveOneOut:
+                  codes: np.ndarray | None = None, only: list[int] | None = None) -> LeaveOneOut:
     """The primary statistic of ``result`` recomputed without each coder (needs three coders or more;
-    ``codes``: the item's category indices when the caller has them)."""
+    ``codes``: the item's category indices when the caller has them; ``only``: without these coders only)."""
     opts = replace(opts or Options(), bootstrap=0, per_category=False, progress=None)
     key = result.primary
     full = result.coefficients[key]
@@ -362,7 +410,7 @@ def leave_one_out(r: ItemRatings, result: ItemResult, opts: Options | None = Non
                                                 "to compare", result.weights)
     without: dict[str, Coefficient] = {}
     fast = _loo_from_table(r, key, coders, opts, codes)
-    for j in coders:
+    for j in coders if only is None else [c for c in coders if c in set(only)]:
         if fast is not None:
             c = fast(j)
         else:
@@ -475,17 +523,167 @@ def distinct_rows(tab: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 def diagnose(r: ItemRatings, result: ItemResult, opts: Options | None = None) -> Diagnostics:
-    """All coder diagnostics of one item (``result``: ``analyse(r, opts)``)."""
+    """All coder diagnostics of one item (``result``: ``analyse(r, opts)``); more than MANY_CODERS coders:
+    the pairs summarised (:func:`summarised`) unless ``opts.all_pairs``."""
     opts = opts or Options()
     stats = NOMINAL_MATRIX if r.level == "nominal" else SCALE_MATRIX
     codes = counting.category_index(r.values, r.categories) if _tabled(r) else None  # shared by all of them
     cols = _rated_coders(r, codes)
+    if len(cols) > MANY_CODERS and not opts.all_pairs:
+        return summarised(r, result, opts, codes, cols)
     tables = None if codes is None else pair_tables(codes, len(r.categories), list(combinations(cols, 2)))
     pairs = pairwise(r, opts.confidence, codes, tables)
     kappas = [p.statistics["cohen_kappa"] for p in pairs] if tables is not None else None
     light = light_kappa(r, opts.confidence, codes, tables, kappas) if r.level == "nominal" else None
     return Diagnostics(r.item, r.level, [r.coders[j] for j in cols], stats, pairs, profiles(r, codes),
                        leave_one_out(r, result, opts, codes), light)
+
+
+MANY_CODERS = 50  # more coders than this (1,225 pairs): the pairs are summarised unless --pairs all
+MIN_SHARED = 10  # units two coders must share for their pair to count in the distribution of pair agreement
+LISTED_PAIRS = 100  # pairs listed in full when summarised: the lowest agreement among those sharing MIN_SHARED
+WORST_CODERS = 10  # coders named by their agreement with the others
+LOO_CODERS = 5  # leave-one-coder-out for this many of the worst coders when summarised
+PAIR_BUDGET = 20_000_000  # pairs of ratings enumerated at most (a unit with 10,000 coders has 50 million)
+_QUANTILES = {"min": 0.0, "p10": 0.1, "p25": 0.25, "median": 0.5, "p75": 0.75, "p90": 0.9, "max": 1.0}
+
+
+def rating_pairs(x: np.ndarray, budget: int = PAIR_BUDGET) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                                     np.ndarray, np.ndarray]:
+    """Every pair of ratings of one unit by two coders of a units x coders matrix (NaN = missing): (first coder,
+    second coder (first < second), first value, second value, the units left out). Units are grouped by their
+    number of ratings m, whose C(m, 2) pairs come from one triangle of indices; units whose pairs would pass
+    ``budget`` in all are left out, the most-rated first (:func:`coder_terms` counts them coder by coder)."""
+    rated = ~np.isnan(x)
+    per_unit = np.count_nonzero(rated, axis=1)
+    pairs_of = per_unit.astype(np.int64) * (per_unit - 1) // 2
+    drop = np.zeros(0, dtype=np.int64)
+    if int(pairs_of.sum()) > budget:  # the most-rated units out until the rest fit
+        order = np.argsort(-pairs_of, kind="stable")
+        over = np.cumsum(pairs_of[order[::-1]])[::-1] > budget  # (the sum of this unit's and all smaller ones)
+        drop = order[over]
+        rated = rated.copy()
+        rated[drop] = False
+        per_unit[drop] = 0
+    out: list[list[np.ndarray]] = [[], [], [], []]
+    for m in np.unique(per_unit[per_unit >= 2]).tolist():
+        units = np.flatnonzero(per_unit == m)
+        sub = rated[units]
+        coder = np.nonzero(sub)[1].reshape(len(units), m)  # row by row: each unit's coders in ascending order
+        value = x[units[:, None], coder]
+        i, j = np.triu_indices(m, 1)
+        for k, part in enumerate((coder[:, i], coder[:, j], value[:, i], value[:, j])):
+            out[k].append(part.ravel())
+    empty = [np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0)]
+    a, b, va, vb = (np.concatenate(p) if p else e for p, e in zip(out, empty, strict=True))
+    return a, b, va, vb, drop
+
+
+def coder_terms(row: np.ndarray, nominal: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One unit's ratings (NaN = missing) compared with each other, coder by coder, without enumerating the
+    pairs: (the coders who rated it, the other ratings each is compared with (m - 1), the sum of the pair
+    statistic over them: ratings equal to its own (nominal) or the sum of absolute differences (by the sorted
+    values and their running sums))."""
+    coders = np.flatnonzero(~np.isnan(row))
+    v = row[coders]
+    m = len(v)
+    if nominal:
+        _, inv, cnt = np.unique(v, return_inverse=True, return_counts=True)
+        total = (cnt[inv] - 1).astype(float)
+    else:
+        order = np.argsort(v, kind="stable")
+        sv = v[order]
+        before = np.concatenate(([0.0], np.cumsum(sv)[:-1]))
+        k = np.arange(m)
+        after = sv.sum() - before - sv
+        dist = np.empty(m)
+        dist[order] = (k * sv - before) + (after - (m - 1 - k) * sv)
+        total = dist
+    return coders, np.full(m, m - 1, dtype=np.int64), total
+
+
+def summarised(r: ItemRatings, result: ItemResult, opts: Options, codes: np.ndarray | None,
+               cols: list[int]) -> Diagnostics:
+    """The coder diagnostics of many coders without every pair in full: the pair agreement of every pair of
+    coders sharing a unit (:func:`rating_pairs`), summarised (:class:`PairSummary`); the pairs listed in full
+    (matrix statistics with CIs) are the LISTED_PAIRS with the lowest agreement among those sharing MIN_SHARED
+    units; leave-one-coder-out for the LOO_CODERS coders with the lowest agreement with the others; Light's
+    kappa is not computed (the mean of C(k, 2) pairwise kappas on the units every coder rated)."""
+    nominal = r.level == "nominal"
+    key = "percent_agreement" if nominal else "mean_abs_diff"
+    stats = (key, *(s for s in (NOMINAL_MATRIX if nominal else SCALE_MATRIX) if s != key))
+    names = [r.coders[j] for j in cols]
+    k = len(cols)
+    x = r.values[:, cols] if len(cols) != r.values.shape[1] else r.values
+    a, b, va, vb, drop = rating_pairs(x)
+    left = len(drop)
+    score = (va == vb).astype(float) if nominal else np.abs(va - vb)
+    pair = a * k + b
+    keys, inverse, shared = np.unique(pair, return_inverse=True, return_counts=True)
+    mean = np.bincount(inverse, score, minlength=len(keys)) / np.maximum(shared, 1)
+    enough = shared >= MIN_SHARED
+    quant = {q: float(np.quantile(mean[enough], p)) for q, p in _QUANTILES.items()} if enough.any() else {}
+    n_cmp = np.bincount(a, minlength=k) + np.bincount(b, minlength=k)
+    tot = np.bincount(a, score, minlength=k) + np.bincount(b, score, minlength=k)
+    for u in drop.tolist():  # the units left out of the pairs: each coder's comparisons there, without the pairs
+        g, n_u, t_u = coder_terms(x[u], nominal)
+        n_cmp[g] += n_u
+        tot[g] += t_u
+    with_others = {names[g]: float(tot[g] / n_cmp[g]) for g in np.flatnonzero(n_cmp).tolist()}
+    comparisons = {names[g]: int(n_cmp[g]) for g in range(k)}
+    ranked = [g for g in np.argsort(-tot / np.maximum(n_cmp, 1) if not nominal else tot / np.maximum(n_cmp, 1),
+                                    kind="stable").tolist() if n_cmp[g] >= MIN_SHARED]
+    worst = [names[g] for g in ranked[:WORST_CODERS]]
+    sel = np.flatnonzero(enough)
+    sel = sel[np.argsort(-mean[sel] if not nominal else mean[sel], kind="stable")[:LISTED_PAIRS]]
+    from irrkit.analysis.pairs import pair_statistics
+
+    listed = []
+    for p in sel.tolist():
+        x, y = cols[int(keys[p]) // k], cols[int(keys[p]) % k]
+        st = pair_statistics(r.values[:, x], r.values[:, y], r, opts.confidence, stats)
+        listed.append(PairStats(r.coders[x], r.coders[y], int(shared[p]), {s: _explained(c) for s, c in st.items()}))
+    note = (f"{left} unit{'s' * (left > 1)} rated by so many coders that their pairs of ratings (more than "
+            f"{PAIR_BUDGET:,} in all) were not enumerated: they count in each coder's agreement with the others, "
+            "not in the pairs' counts" if left else "")
+    summary = PairSummary(key, k, k * (k - 1) // 2, len(keys), MIN_SHARED, int(enough.sum()), quant, with_others,
+                          comparisons, worst, left, note)
+    pos = {c: i for i, c in enumerate(names)}
+    loo_cols = [cols[pos[c]] for c in worst[:LOO_CODERS]]
+    full = result.coefficients[result.primary]
+    if loo_cols and "REML" in (full.method or ""):  # one mixed-model fit per coder: the pair summary names them
+        loo = LeaveOneOut(result.primary, full, {}, None,
+                          f"not computed for {k} coders with REML ICCs (one mixed-model fit per coder); the coders "
+                          "with the lowest agreement with the others are named in the pair summary", result.weights)
+    elif loo_cols:
+        loo = leave_one_out(r, result, opts, codes, only=loo_cols)
+    else:
+        loo = LeaveOneOut(result.primary, result.coefficients[result.primary], {}, None,
+                          f"not computed: with {k} coders it is computed for the {LOO_CODERS} with the lowest "
+                          f"agreement with the others, and no coder has {MIN_SHARED} ratings compared with others'",
+                          result.weights)
+    light = undefined("light_kappa", f"not computed for {k} coders (the mean of {k * (k - 1) // 2:,} pairwise "
+                      "kappas); irrkit check --pairs all computes it") if nominal else None
+    result.notes.append(pair_summary_text(summary))
+    return Diagnostics(r.item, r.level, names, stats, listed, profiles(r, codes, used_only=True), loo, light,
+                       summary)
+
+
+def pair_summary_text(s: PairSummary) -> str:
+    """The pair summary in one note: pairs sharing units, the distribution of pair agreement, the worst coders."""
+    name = stat_name(s.statistic)
+    txt = (f"{s.n_coders:,} coders: {s.n_pairs_sharing:,} of {s.n_pairs_possible:,} coder pairs share units, "
+           f"{s.n_pairs_enough:,} share at least {s.min_shared}")
+    if s.quantiles:
+        q = s.quantiles
+        txt += (f"; their {name}: median {q['median']:.3f} (10-90%: {q['p10']:.3f}-{q['p90']:.3f}, "
+                f"min {q['min']:.3f})")
+    if s.worst:
+        low = "highest" if s.statistic == "mean_abs_diff" else "lowest"
+        txt += f"; {low} {name} with the others: " + ", ".join(f"{c} {s.with_others[c]:.3f}" for c in s.worst[:5])
+    if s.note:
+        txt += f"; {s.note}"
+    return txt + " (pairs summarised: irrkit check --pairs all lists every pair)"
 
 
 def summary_text(d: Diagnostics) -> str:

@@ -55,6 +55,7 @@ class Options:
     seed: int | None = None
     progress: Callable[[int], None] | None = None  # called with the number of replicates just done
     max_memory: int = 0  # bytes the engine may use for its tables (0: default_memory_budget())
+    all_pairs: bool = False  # coder diagnostics list every pair of coders, however many (check --pairs all)
 
 
 @dataclass

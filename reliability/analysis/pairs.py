@@ -67,7 +67,7 @@ def pair_statistics(a: np.ndarray, b: np.ndarray, r: ItemRatings, confidence: fl
     if r.level == "nominal":
         q = len(r.categories)
         codes = counting.category_index(m, r.categories)
-        ag = chance_corrected.agreement(counting.count_table(codes, q), clusters=cl)
+        ag = chance_corrected.agreement(counting.table(codes, q), clusters=cl)  # sparse beyond 64 categories
         out = {"percent_agreement": chance_corrected.percent_agreement(ag, confidence),
                "cohen_kappa": chance_corrected.conger_kappa(codes, q, None, confidence, key="cohen_kappa",
                                                   a=ag if cl is not None else None),

@@ -83,8 +83,13 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
         units_raw = ids[0] if ids[0].dtype == object else IntegerIds(ids[0])
     cols = [value_col] if long else coder_cols
     fast, known, all_bytes = None, None, False
+    byte_value = _DIGIT_VALUE  # the value of a one-byte cell
     if not long and categories is None:
         fast, known = _numeric_values(t, [pos[c] for c in cols], parse)
+    elif not long:  # named categories: each column's distinct cells (bytes) through the category parser
+        coded = coded_values(t, [pos[c] for c in cols], parse)
+        if coded is not None:
+            fast, byte_value = coded
     if fast is None:
         parsed = [validate_distinct(t.cells[pos[c]], parse, t.lines, name, c, problems) for c in cols]
     empty = np.zeros(len(units_raw), dtype=bool) if isinstance(units_raw, IntegerIds) else units_raw == ""
@@ -135,7 +140,11 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
             problems.append(Problem(name, what.format(u=quoted(k[0]), c=quoted(k[1]), l=first[k]), int(t.lines[r])))
         else:
             first[k] = int(t.lines[r])
-    if fast is not None:
+    if fast is not None and categories is not None:
+        col_vals = fast
+        all_bytes = all(v.dtype == np.uint8 for v in fast)
+        cat_vals, labels = item.category_values(), item.codes
+    elif fast is not None:
         col_vals = fast
         all_bytes = known is not None
         if known is None:
@@ -166,14 +175,14 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
     else:
         units, coders = units_raw if isinstance(units_raw, IntegerIds) else units_raw.tolist(), list(coder_cols)
         if all_bytes:  # every column one-digit codes: the matrix straight from the table of first bytes
-            m = _DIGIT_VALUE[t.grid.first_byte_table()[0][:, [pos[c] for c in cols]]]
+            m = byte_value[t.grid.first_byte_table()[0][:, [pos[c] for c in cols]]]
         else:
             m = np.empty((len(units), len(coders)))
             cols_in_rows = col_vals if fast is not None else [v[parsed[j][0]] for j, v in enumerate(col_vals)]
             for s in range(0, len(units), _FILL_ROWS):  # a block of rows at a time: it stays in the CPU cache
                 block = m[s:s + _FILL_ROWS]
                 for j, v in enumerate(cols_in_rows):
-                    block[:, j] = _column_values(v[s:s + _FILL_ROWS])
+                    block[:, j] = _column_values(v[s:s + _FILL_ROWS], byte_value)
     clusters = None
     if cluster_col is not None:
         from irrkit.statistics.clusters import assign_clusters
@@ -212,9 +221,47 @@ def _coverage_warnings(m: np.ndarray, units: Sequence[str], coders: list[str]) -
     return coverage_warnings(m[keep], "ratings", [units[i] for i in keep.tolist()], coders)
 
 
-def _column_values(v: np.ndarray) -> np.ndarray:
-    """The values of a column from _numeric_values: its float values, or those of its one-byte cells."""
-    return _DIGIT_VALUE[v] if v.dtype == np.uint8 else v
+def coded_values(t: Table, columns: list[int], parse: Callable[[str], Parsed]
+                 ) -> tuple[list[np.ndarray], np.ndarray] | None:
+    """The value of every cell of the given columns through ``parse`` (a category parser: codes, labels, missing
+    tokens), from the table's bytes: a column of one-byte cells by a 256-entry table of its bytes' values, any
+    other column through the grid's factorize (cells keyed 8 bytes at a time, a string made per distinct cell,
+    never per cell). Returns (each column: its bytes (uint8) or its values, the value of each byte); None when the
+    table has no grid or a cell does not parse (the careful path reports it)."""
+    if t.grid is None:
+        return None
+    blank = parse("")
+    if blank[2] is not None:
+        return None
+    ends = (ord(t.delimiter), 10, 13, 0)  # what an empty cell's byte can be (Grid.first_bytes)
+    lut = np.full(256, np.nan)
+    lut[list(ends)] = blank[1]
+    seen = np.zeros(256, dtype=bool)
+    seen[list(ends)] = True
+    out = []
+    for j in columns:
+        one = t.grid.first_bytes(j)
+        if one is not None:
+            h = np.bincount(one, minlength=256) > 0
+            for b in np.flatnonzero(h & ~seen).tolist():
+                code, value, err = parse(chr(b).strip() if b < 128 else "\ufffd")
+                if err is not None or b >= 128:
+                    return None
+                lut[b], seen[b] = value, True
+            out.append(one)
+            continue
+        codes, distinct = t.grid.factorize(j)
+        got = [parse(str(u).strip()) for u in distinct.tolist()]
+        if any(err is not None for _, _, err in got):
+            return None
+        out.append(np.array([value for _, value, _ in got] or [0.0], dtype=float)[codes])
+    return out, lut
+
+
+def _column_values(v: np.ndarray, byte_value: np.ndarray = _DIGIT_VALUE) -> np.ndarray:
+    """The values of a column from _numeric_values or coded_values: its float values, or those of its one-byte
+    cells (``byte_value``: the value of each byte)."""
+    return byte_value[v] if v.dtype == np.uint8 else v
 
 
 def _numeric_values(t: Table, columns: list[int], parse: Callable[[str], Parsed]

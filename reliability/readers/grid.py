@@ -98,7 +98,16 @@ class Grid:
             return got
         s, e = self.span(j)
         codes, first = np.zeros(len(s), dtype=np.int64), np.zeros(min(len(s), 1), dtype=np.int64)
-        for block, key in enumerate(self._keys(s, e)):
+        one = self.first_bytes(j) if self.n_columns <= _BYTE_TABLE_COLUMNS else None
+        if one is not None:  # one-byte cells (codes): the byte is the key, every empty cell's byte one key
+            empty = np.arange(257, dtype=np.int64)
+            empty[[10, 13, 0, *([int(self.buf[self.delims[0, 0]])] if self.delims.size else [])]] = 256
+            codes = _first_codes(empty[one])[0]
+        elif len(s) > _SORT_FROM:  # ids as rising whole numbers (1, 2, 3, ...): every cell a new value
+            iv = self.digits(j)
+            if iv is not None and bool((iv[1:] > iv[:-1]).all()):
+                one, codes = iv, np.arange(len(s), dtype=np.int64)
+        for block, key in enumerate(self._keys(s, e) if one is None else ()):
             part, m = _first_codes(key)
             # a pair of codes is one code (no NUL in text: injective); the first block's codes are the codes
             codes = part if block == 0 else _first_codes(codes * m + part)[0]
@@ -265,6 +274,7 @@ class Grid:
         return e == s
 
 
+_BYTE_TABLE_COLUMNS = 16  # files of up to this many columns factorize one-byte columns from the first-byte table
 _MASKS = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype=np.uint64)  # the low k bytes of a key
 _DIGIT_CHUNK = 1 << 16  # cells per block of Grid.digits: its temporaries stay in the CPU cache
 _ZEROS = np.uint64(0x3030303030303030)  # "00000000"

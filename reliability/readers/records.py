@@ -116,11 +116,23 @@ class CoderCount:
     units: int
     ratings: int
     missing: int
-    absent_units: tuple[str, ...]
+    absent_units: tuple[str, ...]  # the units without a row (many coders: the first ABSENT_LISTED of them)
+    n_absent: int | None = None  # how many units have no row (None: len(absent_units))
+
+    @property
+    def absent(self) -> int:
+        return len(self.absent_units) if self.n_absent is None else self.n_absent
 
     def to_dict(self) -> dict[str, object]:
-        return {"coder": self.coder, "files": list(self.files), "units": self.units, "ratings": self.ratings,
-                "missing": self.missing, "absent_units": list(self.absent_units)}
+        d = {"coder": self.coder, "files": list(self.files), "units": self.units, "ratings": self.ratings,
+             "missing": self.missing, "absent_units": list(self.absent_units)}
+        if self.n_absent is not None:  # many coders: the first units listed, this many in all
+            d["n_absent_units"] = self.n_absent
+        return d
+
+
+MANY_CODERS = 50  # more coders than this (a crowd design: each rates a few units): absent units counted, few listed
+ABSENT_LISTED = 8
 
 
 def coder_counts(units: list[str], coders: list[str], unit_parts: Sequence[np.ndarray],
@@ -137,24 +149,31 @@ def coder_counts(units: list[str], coders: list[str], unit_parts: Sequence[np.nd
                 names[j].setdefault(str(f), None)
     ratings = sum((~np.isnan(r.values)).sum(axis=0) for r in items.values()) if items else np.zeros(len(coders))
     out = []
+    many = len(coders) > MANY_CODERS
     for j, coder in enumerate(coders):
-        absent = tuple(units[i] for i in np.flatnonzero(~has_row[:, j]))
+        rows = np.flatnonzero(~has_row[:, j])
+        absent = tuple(units[i] for i in (rows[:ABSENT_LISTED] if many else rows).tolist())
         n = int(ratings[j])
         out.append(CoderCount(coder, tuple(names[j]), int(has_row[:, j].sum()), n,
-                              len(units) * len(items) - n, absent))
+                              len(units) * len(items) - n, absent, len(rows) if many else None))
     return out
 
 
 def absent_warnings(counts: list[CoderCount], n_units: int) -> list[str]:
     """One warning per set of units some coders' files lack (naming those coders, their files and the units):
-    a unit only one coder's file has is one message, not one per coder or item."""
-    groups: dict[tuple[str, ...], list[CoderCount]] = {}
-    for c in counts:
-        if c.absent_units and c.units:
-            groups.setdefault(c.absent_units, []).append(c)
+    a unit only one coder's file has is one message, not one per coder or item. A crowd design (more than
+    MANY_CODERS coders lacking units): one warning for all of them."""
+    lacking = [c for c in counts if c.absent_units and c.units]
+    if len(lacking) > MANY_CODERS:  # each coder rates a few units: one warning, not one per coder
+        share = sum(c.absent for c in lacking) / (len(lacking) * n_units)
+        return [f"{len(lacking)} of {len(counts)} coders have no row for some of the {n_units} units the others "
+                f"rated ({share:.0%} of their unit x coder cells); these count as missing ratings (coder_counts in "
+                "the JSON gives each coder's number)"]
+    groups: dict[tuple[int, tuple[str, ...]], list[CoderCount]] = {}
+    for c in lacking:
+        groups.setdefault((c.absent, c.absent_units), []).append(c)
     out = []
-    for absent, cs in groups.items():
-        k = len(absent)
+    for (k, absent), cs in groups.items():
         few = ", ".join(absent[:8]) + (", ..." if k > 8 else "")
         who = ", ".join(f"'{c.coder}' ({', '.join(c.files)})" for c in cs)
         out.append(f"coder{'s' * (len(cs) > 1)} {who} {'have' if len(cs) > 1 else 'has'} no row for {k} of the "

@@ -34,7 +34,7 @@ from functools import cached_property
 
 import numpy as np
 
-from irrkit.statistics.counting import CHUNK, table
+from irrkit.statistics.counting import CHUNK, DENSE_MAX_Q, table
 from irrkit.statistics.results import Coefficient, t_inference, undefined
 from irrkit.statistics.sparse import SparseCounts
 from irrkit.statistics.weights import IdentityKernel, Kernel, MatrixKernel
@@ -201,6 +201,8 @@ def agreement(counts: np.ndarray | SparseCounts, weights: np.ndarray | Kernel | 
 def _kernel(weights: np.ndarray | Kernel | None, q: int) -> Kernel:
     if isinstance(weights, Kernel):
         return weights
+    if weights is None and q > DENSE_MAX_Q:  # identity beyond the dense tables: never a q x q matrix
+        return IdentityKernel(q)
     return MatrixKernel(np.eye(q) if weights is None else np.asarray(weights, dtype=float))
 
 
