@@ -107,7 +107,7 @@ def test_bad_pilot_files_exit_2(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
     code, out = run("--from", bad, "--min", "0.6")
-    assert code == 2 and "bad.json:1: not valid JSON" in out
+    assert code == 2 and "bad.json:1: is not JSON" in out
     other = tmp_path / "other.json"
     other.write_text('{"a": 1}')
     code, out = run("--from", other, "--min", "0.6")

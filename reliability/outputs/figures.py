@@ -11,6 +11,7 @@ as one collection each instead of a patch per rectangle.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import math
@@ -85,7 +86,7 @@ class _Plot:
         from matplotlib.text import Text
 
         kw.setdefault("color", INK)
-        t = Text(x, y, s, **kw)
+        t = Text(x, y, figure_text(s), **kw)
         t.set_transform(transform if transform is not None else self.data)
         self.fig.add_artist(t)
 
@@ -165,6 +166,27 @@ class _Plot:
         """A title over the frame's left end (as ``Axes.set_title(loc="left")``)."""
         if text:
             self.text(0.0, 1 + self.dy(6), text, transform=self.axes, ha="left", va="baseline", fontsize=10)
+
+
+def figure_text(s: Any) -> str:
+    """Text drawn in a figure: control and bidi characters of names shown as visible escapes (``\\x1b``, as
+    :func:`irrkit.outputs.escaping.terminal`), so that every SVG is valid XML and no raw ESC reaches
+    matplotlib's glyph warnings; the figure's own line breaks are kept."""
+    from irrkit.outputs.escaping import terminal
+
+    return "\n".join(terminal(part) for part in str(s).split("\n"))
+
+
+@contextlib.contextmanager
+def _quiet_glyphs() -> Any:
+    """matplotlib warns on stderr, with its source path, for each character its font lacks (a CJK name):
+    the figure draws a box instead, which is all the reader needs to see."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from", category=UserWarning)
+        warnings.filterwarnings("ignore", message=r"Matplotlib currently does not support", category=UserWarning)
+        yield
 
 
 def nice_ticks(lo: float, hi: float, nbins: int) -> list[float]:
@@ -473,8 +495,9 @@ def svg_document(fig: Any) -> str:
         w, h = fig.get_size_inches()
         renderer = MixedModeRenderer(fig, w, h, dpi, _svg_renderer()(w * 72, h * 72, buf, image_dpi=dpi,
                                                                     metadata={"Date": None, "Creator": None}))
-        fig.draw(renderer)
-        renderer.finalize()
+        with _quiet_glyphs():
+            fig.draw(renderer)
+            renderer.finalize()
     finally:
         fig.dpi = dpi
     return buf.getvalue()
@@ -523,5 +546,6 @@ def _svg_renderer() -> type:
 def png(fig: Any, dpi: int = 150) -> bytes:
     """PNG bytes of a figure (no software tag: the same figure gives the same bytes)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    with _quiet_glyphs():
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     return buf.getvalue()

@@ -221,8 +221,8 @@ def _check_item(page: _Page, it: dict[str, Any], gates: list[dict[str, Any]]) ->
 
     name = it["item"]
     page.add(f'<section class="item" id="item-{_slug(name)}" data-item="{esc(name)}"><h2>{esc(name)}</h2>'
-             f'<p class="meta">{esc(it["level"])} · {it["n_units"]} units · {it["n_coders"]} coders · '
-             f'{it.get("n_ratings", "")} ratings · weights {esc(it.get("weights"))}</p>')
+             f'<p class="meta">{esc(it["level"])} · {esc(it["n_units"])} units · {esc(it["n_coders"])} coders · '
+             f'{esc(it.get("n_ratings", ""))} ratings · weights {esc(it.get("weights"))}</p>')
     for n in it.get("notes", []):
         page.add(f'<p class="note">{esc(n)}</p>')
     rows, classes = [], []
@@ -275,7 +275,7 @@ def _diagnostics(page: _Page, name: str, d: dict[str, Any], it: dict[str, Any]) 
         page.add(f'<p class="meta">Leave-one-coder-out: {esc(loo["reason"])}.</p>')
     lk = d.get("light_kappa")
     if lk:
-        page.add(f"<p>Light's kappa (mean pairwise Cohen's kappa, {lk.get('n_units')} units rated by every "
+        page.add(f"<p>Light's kappa (mean pairwise Cohen's kappa, {esc(lk.get('n_units'))} units rated by every "
                  f"coder): {num(lk['value']) if lk.get('value') is not None else 'undefined: ' + esc(lk.get('reason'))}"
                  "</p>")
     first = d["matrix"]["statistics"][0]

@@ -4,7 +4,6 @@ planning from a pilot study's results JSON (``irrkit check/compute --format json
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -106,12 +105,9 @@ def plan(req: Request, progress: Callable[[int], None] | None = None) -> dict[st
 
 def read_pilot(path: Path) -> list[dict[str, Any]]:
     """The items of an irrkit results JSON (``--format json`` of check/compute, or results.json)."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise InputError.single(str(path), f"not valid JSON: {e.msg}", line=e.lineno) from None
-    except UnicodeDecodeError:
-        raise InputError.single(str(path), "not a UTF-8 text file (an irrkit results JSON was expected)") from None
+    from irrkit.readers.json_input import read_json
+
+    data = read_json(Path(path), "an irrkit results JSON (check/compute --format json, or results.json)")
     items = data.get("items") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
         raise InputError.single(str(path), "not an irrkit results JSON: no 'items' list (write one with "

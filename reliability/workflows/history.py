@@ -8,7 +8,6 @@ Other files in the folder are left alone.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,10 +39,9 @@ def rounds(folder: Path, *, must_exist: bool = False) -> list[Round]:
             found.append((int(m.group(1)), m.group(2), p))
     out = []
     for number, name, p in sorted(found, key=lambda x: (x[0], x[2].name)):
-        try:
-            record = json.loads(p.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as e:
-            raise InputError.single(str(p), f"is not a readable round record ({e})") from None
+        from irrkit.readers.json_input import read_json
+
+        record = read_json(p, "a round record that irrkit train wrote")
         if not isinstance(record, dict):
             raise InputError.single(str(p), "is not a round record (a JSON object)")
         out.append(Round(number, name, p, record))

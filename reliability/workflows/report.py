@@ -17,21 +17,9 @@ MANUSCRIPT_KINDS = {"--docx": "docx", "--latex": "latex", "--table-md": "md", "-
 
 def read_json(path: Path) -> dict[str, Any]:
     """An irrkit JSON (results of check/compute, or a train/retest round); bad input -> InputError."""
-    import json
+    from irrkit.readers.json_input import read_json as read_checked
 
-    from irrkit.errors import InputError
-
-    if not path.exists():
-        raise InputError.single(str(path), "no such file")
-    if path.is_dir():
-        raise InputError.single(str(path), "is a folder; give the results JSON (results.json, training.json)")
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise InputError.single(str(path), "is not UTF-8 text; give the JSON irrkit wrote") from None
-    except ValueError as e:
-        raise InputError.single(str(path), f"is not JSON (line {getattr(e, 'lineno', '?')}: "
-                                f"{getattr(e, 'msg', e)})") from None
+    doc = read_checked(path, "the results JSON irrkit wrote (results.json, training.json)")
     if isinstance(doc, dict) and "tool" not in doc and _episode_results(doc):
         doc = {"tool": "irrkit", **doc}  # the video command's results.json (it names no tool)
     if not isinstance(doc, dict) or doc.get("tool") != "irrkit":
