@@ -192,7 +192,8 @@ def _memory(value: str | None) -> str | None:
 MaxMemOpt = Annotated[str | None, typer.Option(
     "--max-memory", callback=_memory, help="Most memory the analysis may use, e.g. 500M or 4G (default: half the "
                                            "machine's memory); an item that would need more is refused (exit 2).")]
-SeedOpt = Annotated[int | None, typer.Option("--seed", help="Random seed of the bootstrap (reproducible CIs).")]
+SeedOpt = Annotated[int | None, typer.Option("--seed", min=0, max=2**63 - 1,
+                                             help="Random seed of the bootstrap (reproducible CIs).")]
 MinOpt = Annotated[list[str] | None, typer.Option(
     "--min", help="Gate: STAT=VALUE for all items or ITEM:STAT=VALUE, e.g. --min form:gwet_ac1=0.7 (repeatable); "
                   "overrides the codebook's gate: section.")]
