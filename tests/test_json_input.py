@@ -94,7 +94,7 @@ def test_history_records_are_checked_too(results, tmp_path):
     p = tmp_path / "results.json"
     p.write_text(json.dumps(results))
     res = CliRunner().invoke(app, ["report", str(p), "-o", str(tmp_path / "r.html"), "--history", str(h)])
-    assert res.exit_code == 2 and "round-001-a.json: $.round: expected an integer or null" in \
+    assert res.exit_code == 2 and "round-001-a.json: is not a round record: $.round: expected an integer or null" in \
         res.output.replace("\n", " "), res.output
 
 
@@ -103,7 +103,7 @@ def test_names_with_markup_and_control_characters_reach_html_and_svg_escaped(res
     doc["items"][0]["item"] = "<script>alert(1)</script>\x1b[31m\x01"
     doc["coders"][0] = "A\u202e<b>"
     for it in doc["items"]:
-        it["diagnostics"]["coders"][0] = "A\x02<i>"
+        it["diagnostics"]["coders"][0] = "A\x02<u>"
     p = tmp_path / "results.json"
     p.write_text(json.dumps(doc))
     res = CliRunner().invoke(app, ["report", str(p), "-o", str(tmp_path / "r.html"), "--figures",
@@ -111,7 +111,7 @@ def test_names_with_markup_and_control_characters_reach_html_and_svg_escaped(res
     assert res.exit_code == 0, res.output
     assert "\x1b" not in res.output and "figures.py" not in res.output  # no raw ESC, no matplotlib warning
     page = (tmp_path / "r.html").read_text()
-    assert "<script>alert" not in page and "<i>" not in page and "\x1b" not in page and "\x01" not in page
+    assert "<script>alert" not in page and "<u>" not in page and "\x1b" not in page and "\x01" not in page
     svgs = sorted((tmp_path / "figs").glob("*.svg"))
     assert len(svgs) >= 8
     for s in svgs:

@@ -41,7 +41,12 @@ def rounds(folder: Path, *, must_exist: bool = False) -> list[Round]:
     for number, name, p in sorted(found, key=lambda x: (x[0], x[2].name)):
         from irrkit.readers.json_input import read_json
 
-        record = read_json(p, "a round record that irrkit train wrote")
+        try:
+            record = read_json(p, "a round record that irrkit train wrote")
+        except InputError as e:
+            first = e.problems[0]
+            why = first.message if first.line is None else f"line {first.line}: {first.message}"
+            raise InputError.single(str(p), f"is not a round record: {why}") from None
         if not isinstance(record, dict):
             raise InputError.single(str(p), "is not a round record (a JSON object)")
         out.append(Round(number, name, p, record))
