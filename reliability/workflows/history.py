@@ -106,6 +106,9 @@ def changes(previous: dict[str, Any], prev_file: Path, current: dict[str, Any]) 
             ch = "" if r["change"] is None else f", {r['change']:+.2f}"
             how = f" (compared: {r['was_compared']} -> {r['compared']})" if r["was_compared"] != r["compared"] \
                 and r["was_compared"] and r["compared"] else ""
+            m0, m1 = r.get("was_minimum"), r.get("minimum")
+            if m0 is not None and m1 is not None and m0 != m1:  # the verdict may have changed with the threshold
+                how += f" (minimum changed: {m0:g} -> {m1:g})"
             lines.append(f"  {terminal(c):<{wc}}  {terminal(r['item']):<{wi}}  {r['name']} {v(r['previous'])} -> "
                          f"{v(r['current'])}{ch}  {verdict(r['was_passed'])} -> {verdict(r['passed'])}{how}")
     return lines
