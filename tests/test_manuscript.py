@@ -250,3 +250,25 @@ def test_methods_paragraph_apa7(written, lang):
     if lang == "de":
         for english in ("quadratic", "weights", "coders", "units", "two-way", "agreement", " and "):
             assert english not in para, english
+
+
+def test_manuscript_outputs_of_a_video_result(tmp_path):
+    """irrkit report on a video results.json: table and methods paragraph (it ended in KeyError, exit 3)."""
+    eafs = sorted(DEMO.glob("video_session0*_*.eaf"))
+    res = runner.invoke(app, ["video", *map(str, eafs), "-c", str(ROOT / "codebooks" / "crying-episodes.yaml"),
+                              "--out", str(tmp_path / "v")])
+    assert res.exit_code == 0, res.output
+    doc = json.loads((tmp_path / "v" / "results.json").read_text())
+    for lang in ("en", "de"):
+        res = runner.invoke(app, ["report", str(tmp_path / "v" / "results.json"), "-o", str(tmp_path / "r.html"),
+                                  "--lang", lang, "--methods", str(tmp_path / f"m-{lang}.md"), "--docx",
+                                  str(tmp_path / f"t-{lang}.docx"), "--latex", str(tmp_path / f"t-{lang}.tex"),
+                                  "--table-md", str(tmp_path / f"t-{lang}.md")])
+        assert res.exit_code == 0, res.output
+    text = (tmp_path / "m-en.md").read_text(encoding="utf-8")
+    for it in doc["items"]:
+        c = it["statistics"][it["primary"]]
+        assert f"{it['item']}: " in text and f"= {apa2(c['value'])}" in text
+    assert "(Bakeman et al., 2009)" in text and "Bakeman, R., Quera, V., & Gnisci, A. (2009)" in text
+    assert "time units of 1 s" in text and "tolerance of 2 s" in text
+    assert "zeitbasiert" in (tmp_path / "m-de.md").read_text(encoding="utf-8")

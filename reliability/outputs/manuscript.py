@@ -32,12 +32,12 @@ WORDS = {
            "units": "Units", "coders": "Coders", "ratings": "Ratings (missing)", "statistic": "Statistic",
            "value": "Value", "ci": "95% CI", "interp": "Interpretation", "note": "Note",
            "nominal": "nominal", "ordinal": "ordinal", "interval": "interval", "ratio": "ratio",
-           "undefined": "undefined"},
+           "episodes": "time-coded", "undefined": "undefined"},
     "de": {"table": "Tabelle", "title": "Interrater-Reliabilität je Item", "item": "Item", "level": "Skalenniveau",
            "units": "Einheiten", "coders": "Kodierende", "ratings": "Ratings (fehlend)", "statistic": "Kennwert",
            "value": "Wert", "ci": "95%-KI", "interp": "Interpretation", "note": "Anmerkung",
            "nominal": "nominal", "ordinal": "ordinal", "interval": "intervall", "ratio": "verhältnis",
-           "undefined": "nicht definiert"},
+           "episodes": "zeitkodiert", "undefined": "nicht definiert"},
 }
 LABEL_DE = {"Poor": "schlecht", "Slight": "gering", "Fair": "ausreichend", "Moderate": "moderat",
             "Substantial": "beträchtlich", "Almost perfect": "fast vollkommen", "Good": "gut",
@@ -82,7 +82,27 @@ class Row:
     label: str = ""  # the codebook's label of the item (the table shows it; ``item`` is the id)
 
 
+def items_of(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The items of a results JSON, a time-coded (``irrkit video``) item in the shape of a rated one: its
+    episodes as units, its statistics as coefficients (time-unit kappa over time units, event agreement over
+    matched episodes), no missing ratings."""
+    out = []
+    for it in doc.get("items", []):
+        if it.get("kind") != "episodes":
+            out.append(it)
+            continue
+        stats = it.get("statistics") or {}
+        primary = it.get("primary") if it.get("primary") in stats else next(iter(stats), "")
+        k = len(it.get("coders") or [])
+        out.append({"item": it["item"], "level": "episodes", "n_units": it.get("n_episodes") or 0, "n_coders": k,
+                    "n_ratings": (it.get("n_episodes") or 0) * k, "primary": primary, "coefficients": stats,
+                    "weights": None, "episodes": it})
+    return out
+
+
 def _missing(it: dict[str, Any]) -> int:
+    if it.get("level") == "episodes":
+        return 0
     d = it.get("diagnostics")
     if d and d.get("coder_profiles"):
         return sum(p["n_missing"] for p in d["coder_profiles"])
@@ -109,7 +129,7 @@ def rows(doc: dict[str, Any], lang: str = "en") -> list[Row]:
     """Per item: the primary statistic and, beside it, Gwet's AC1/AC2 (robust to prevalence)."""
     out = []
     w = WORDS[lang]
-    for it in doc.get("items", []):
+    for it in items_of(doc):
         keys = [it["primary"]] + [k for k in ("gwet_ac1", "gwet_ac2") if k in it["coefficients"] and
                                   k != it["primary"]]
         for key in keys:
@@ -355,7 +375,7 @@ def methods(doc: dict[str, Any], lang: str = "en") -> str:
     with its source, item labels, p stated as one-sided. Every name from the data passes
     :func:`irrkit.outputs.escaping.md_line` (markup, HTML and line breaks cannot reach a Markdown converter)."""
     de = lang == "de"
-    items = doc.get("items", [])
+    items = items_of(doc)
     cited: list[str] = ["lombard2002"]
     n_units = max((it["n_units"] for it in items), default=0)
     coders = len(doc.get("coders") or []) or max((it["n_coders"] for it in items), default=0)
@@ -372,20 +392,22 @@ def methods(doc: dict[str, Any], lang: str = "en") -> str:
         if cb_version:
             system += f", Version {md_line(cb_version)}," if de else f", version {md_line(cb_version)},"
     n_items = len(items)
+    timed = bool(items) and all(it.get("level") == "episodes" for it in items)
+    unit_word = ("Episoden" if timed else "Einheiten") if de else ("episodes" if timed else "units")
     parts: list[str] = []
     if de:
         coded = f" mit dem Kodiersystem {system}" if system else ""
         parts.append(f"Die Interrater-Reliabilität wurde mit irrkit {__version__} (Python {py}) für "
                      f"{number(n_items, 'de')} Item{'s' * (n_items != 1)} bestimmt, die {number(coders, 'de')} "
                      f"Kodierende{coded} an "
-                     f"{number(n_units, 'de')} Einheiten kodierten ({number(ratings, 'de')} Ratings über alle Items, "
+                     f"{number(n_units, 'de')} {unit_word} kodierten ({number(ratings, 'de')} Ratings über alle Items, "
                      f"{number(missing, 'de')} fehlend). [Beschreiben Sie, wie die Einheiten ausgewählt wurden und "
                      "welchen Anteil aller Einheiten sie bilden (Lombard et al., 2002).]")
     else:
         coded = f" with the coding system {system}" if system else ""
         parts.append(f"Inter-rater reliability was computed with irrkit {__version__} (Python {py}) for "
                      f"{number(n_items)} item{'s' * (n_items != 1)} coded by {number(coders)} "
-                     f"coder{'s' * (coders != 1)}{coded} on {number(n_units)} units ({number(ratings)} ratings "
+                     f"coder{'s' * (coders != 1)}{coded} on {number(n_units)} {unit_word} ({number(ratings)} ratings "
                      f"over all items, {number(missing)} missing). [Describe how the units were selected and what "
                      "share of all units they are (Lombard et al., 2002).]")
     all_rows = rows(doc, lang)
@@ -414,7 +436,8 @@ def methods(doc: dict[str, Any], lang: str = "en") -> str:
             if c.get("value") is None:
                 sentences.append(f"{sym} {'nicht definiert' if de else 'undefined'} ({md_line(c.get('reason'))})")
                 continue
-            s = f"{sym} = {r.value}, {'95%-KI' if de else '95% CI'} {r.ci}"
+            s = f"{sym} = {r.value}, {'95%-KI' if de else '95% CI'} {r.ci}" if r.ci != "—" else \
+                f"{sym} = {r.value} ({'ohne KI' if de else 'no CI'})"
             if registry.model(r.key):
                 model = registry.model(r.key, lang)
                 reml = "REML" in (c.get("method") or "")
@@ -437,11 +460,31 @@ def methods(doc: dict[str, Any], lang: str = "en") -> str:
             sentences.append(s)
         if sentences:
             parts.append(f"{md_line(item_label(doc, it['item']))}: " + "; ".join(sentences) + ".")
+    episodes = [it["episodes"] for it in items if it.get("level") == "episodes"]
+    if episodes:
+        e = episodes[0]
+        step, tol = (x if isinstance(x, (int, float)) else float("nan")
+                     for x in (e.get("step_s"), e.get("tolerance_s")))
+        rule = md_line(e.get("match_rule") or "onset")
+        if de:
+            parts.append("Die zeitkodierten Episoden wurden auf zwei Wegen verglichen "
+                         f"{parenthetical(['bakeman2009'])}: zeitbasiert über Zeiteinheiten von {step:g} s (jede "
+                         "Einheit mit ihrem Code oder „kein Code“) und ereignisbasiert über Episoden, die einander "
+                         f"mit einer Toleranz von {tol:g} s am {'Beginn' if rule == 'onset' else rule} zugeordnet "
+                         "wurden. Zeiteinheiten eines Videos sind keine unabhängigen Beobachtungen; Standardfehler "
+                         "und Konfidenzintervalle werden daher über Videos gebildet, sobald genug Videos vorliegen.")
+        else:
+            parts.append(f"The time-coded episodes were compared in two ways {parenthetical(['bakeman2009'])}: "
+                         f"time-based, over time units of {step:g} s (each unit with its code or \"no code\"), and "
+                         f"event-based, over episodes matched with a tolerance of {tol:g} s at their {rule}. Time "
+                         "units of one video are not independent observations, so standard errors and confidence "
+                         "intervals are taken over videos when there are enough of them.")
+        cited.append("bakeman2009")
     if any(r.coef.get("p_value") is not None for r in all_rows):
         parts.append("Die *p*-Werte sind einseitig (H1: Übereinstimmung über dem Zufall; ICC: *F*-Test der H0 "
                      "ICC = 0)." if de else
                      "All *p* values are one-sided (H1: agreement above chance; ICC: *F* test of H0: ICC = 0).")
-    kappa_type = any(not registry.model(r.key) for r in all_rows)
+    kappa_type = any(not registry.model(r.key) and r.ci != "—" for r in all_rows)
     icc = any(registry.model(r.key) for r in all_rows)
     if de:
         text = []
@@ -451,7 +494,8 @@ def methods(doc: dict[str, Any], lang: str = "en") -> str:
         if icc:
             text.append(f"ICCs folgen {narrative('mcgraw1996', 'de')} und werden nach {narrative('koo2016', 'de')} "
                         "berichtet (Software, Modell, Typ, Definition)")
-        parts.append("; ".join(text) + ".")
+        if text:
+            parts.append("; ".join(text) + ".")
     else:
         text = []
         if kappa_type:
@@ -460,7 +504,8 @@ def methods(doc: dict[str, Any], lang: str = "en") -> str:
         if icc:
             text.append(f"ICCs follow {narrative('mcgraw1996')} and are reported as {narrative('koo2016')} "
                         "recommend (software, model, type, definition)")
-        parts.append("; ".join(text) + ".")
+        if text:
+            parts.append("; ".join(text) + ".")
     cited += (["gwet2008"] if kappa_type else []) + (["mcgraw1996", "koo2016"] if icc else [])
     scales = [SCALE_SOURCE[k] for k in dict.fromkeys(
         (r.coef.get("interpretation") or {}).get("scale") for r in all_rows) if k in SCALE_SOURCE]
