@@ -259,9 +259,17 @@ def forest(rows: Sequence[dict[str, Any]], title: str = "") -> Any:
 
 
 def _value_text(r: dict[str, Any]) -> str:
-    txt = f"{r['value']:.3f}"
+    """'.966 [.939, .981] Excellent': APA style, no leading zero for statistics bounded by 1."""
+    bounded = r.get("key") != "mean_abs_diff"
+
+    def apa(x: float) -> str:
+        s = f"{abs(x):.3f}"
+        s = s[1:] if bounded and s.startswith("0.") else s
+        return (MINUS if x < 0 and float(s) else "") + s
+
+    txt = apa(r["value"])
     if r.get("ci_low") is not None and r.get("ci_high") is not None:
-        txt += f" [{r['ci_low']:.3f}, {r['ci_high']:.3f}]"
+        txt += f" [{apa(r['ci_low'])}, {apa(r['ci_high'])}]"
     if r.get("label"):
         txt += f" {r['label']}"
     return txt
