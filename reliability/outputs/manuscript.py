@@ -303,11 +303,16 @@ def docx_table(doc: dict[str, Any], lang: str = "en", number: int = 1, paper: st
     return buf.getvalue()
 
 
-def column_widths(grid: list[list[str]], total: float, char: float = 0.075) -> list[float]:
-    """Column widths (inches) summing to ``total``: each column at least its longest word, then the rest
-    shared in proportion to the column's longest cell beyond that (``char``: inches a character at 9 pt)."""
+def column_widths(grid: list[list[str]], total: float, char: float = 0.075,
+                  nowrap: frozenset[int] = frozenset({2, 3, 4, 6, 7})) -> list[float]:
+    """Column widths (inches) summing to ``total``: each column at least its longest word (the ``nowrap``
+    columns of numbers and CIs their whole body cells), then the rest shared in proportion to the column's
+    longest cell beyond that (``char``: inches a character at 9 pt)."""
     cols = list(zip(*grid))
     least = [max(max((len(x) for x in c.split()), default=1) for c in col) * char + 0.1 for col in cols]
+    for j in nowrap:
+        if j < len(cols):
+            least[j] = max(least[j], max((len(c) for c in cols[j][1:]), default=1) * char + 0.1)
     want = [max(len(c) for c in col) * char + 0.1 for col in cols]
     if sum(least) >= total:
         return [x * total / sum(least) for x in least]
