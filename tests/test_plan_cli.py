@@ -221,3 +221,9 @@ def test_a_tiny_answer_gets_a_caveat(tmp_path):
 def test_every_size_is_bounded(args, says):
     code, out = run(*args)
     assert code == 2 and says in out.replace("\n", " "), out
+
+
+def test_a_negative_seed_is_refused_by_the_bootstrap_too():
+    files = sorted(DEMO.glob("crying-forms_coder_*.csv"))
+    res = runner.invoke(app, ["check", *map(str, files), "-c", str(CODEBOOK), "--bootstrap", "100", "--seed", "-1"])
+    assert res.exit_code == 2 and "--seed" in res.output
