@@ -272,3 +272,16 @@ def test_manuscript_outputs_of_a_video_result(tmp_path):
     assert "(Bakeman et al., 2009)" in text and "Bakeman, R., Quera, V., & Gnisci, A. (2009)" in text
     assert "time units of 1 s" in text and "tolerance of 2 s" in text
     assert "zeitbasiert" in (tmp_path / "m-de.md").read_text(encoding="utf-8")
+
+
+def test_paper_option_of_the_report(written, tmp_path):
+    import docx
+    from docx.shared import Inches
+
+    for paper, size in (("a4", (8.27, 11.69)), ("letter", (8.5, 11.0))):
+        res = runner.invoke(app, ["report", str(written["dir"] / "out" / "results.json"), "-o",
+                                  str(tmp_path / "r.html"), "--docx", str(tmp_path / f"{paper}.docx"), "--paper",
+                                  paper])
+        assert res.exit_code == 0, res.output
+        sec = docx.Document(str(tmp_path / f"{paper}.docx")).sections[0]
+        assert (round(sec.page_width / Inches(1), 2), round(sec.page_height / Inches(1), 2)) == size

@@ -60,13 +60,15 @@ def report_files(doc: dict[str, Any], html_path: Path, figures_dir: Path | None 
     return files
 
 
-def manuscript_files(doc: dict[str, Any], wanted: dict[Path, str], lang: str = "en") -> dict[Path, str | bytes]:
+def manuscript_files(doc: dict[str, Any], wanted: dict[Path, str], lang: str = "en",
+                     paper: str | None = None) -> dict[Path, str | bytes]:
     """APA table (docx / latex / md) and methods paragraph ('methods') for the paths asked for."""
     from irrkit.outputs import manuscript
 
     make = {"docx": manuscript.docx_table, "latex": manuscript.latex_table, "md": manuscript.markdown_table,
             "methods": manuscript.methods}
-    return {p: make[kind](doc, lang) for p, kind in wanted.items()}
+    return {p: manuscript.docx_table(doc, lang, paper=paper) if kind == "docx" else make[kind](doc, lang)
+            for p, kind in wanted.items()}
 
 
 def gate_dicts(results: Sequence[Any]) -> list[dict[str, Any]]:
@@ -86,7 +88,7 @@ class ReportRun:
 
 def run_report(results: Path, *, out: Path | None = None, figures_dir: Path | None = None,
                history: Path | None = None, title: str | None = None, manuscript: dict[str, Path | None] | None = None,
-               lang: str = "en") -> ReportRun:
+               lang: str = "en", paper: str | None = None) -> ReportRun:
     """The whole ``irrkit report`` job but the writing. ``manuscript``: option name (``--docx``, ``--latex``,
     ``--table-md``, ``--methods``) -> path. Two options naming the same file are refused, naming both."""
     from irrkit.outputs.files import same_file
@@ -110,6 +112,6 @@ def run_report(results: Path, *, out: Path | None = None, figures_dir: Path | No
         if doc.get("kind"):
             raise InputError.single(str(results), "the manuscript table and methods paragraph are made from a check "
                                     "results JSON (results.json), not from a training round")
-        files.update(manuscript_files(doc, wanted, lang))
+        files.update(manuscript_files(doc, wanted, lang, paper))
     records = [r.path for r in rounds(history)] if history is not None else []
     return ReportRun(files, [results, *records])
