@@ -200,12 +200,24 @@ def demo(
 
     Exit codes: 0 done, 2 an output could not be written, 3 internal error.
     """
+    import contextlib
+    import io
+
     from irrkit.cli.demo import demo_files
     from irrkit.codebooks import bundled
     from irrkit.outputs.files import write_all
     from irrkit.workflows.check import run_check
 
     opts = analysis_options(0.95, Benchmark.landis_koch, IccBenchmark.koo_li, IccConvention.psych)
+    parts: list[str] = []  # --format json: the three runs' documents, printed as ONE JSON document at the end
+
+    def part() -> Any:
+        if fmt is not Format.json:
+            return contextlib.nullcontext()
+        buf = io.StringIO()
+        parts.append(buf)  # type: ignore[arg-type]
+        return contextlib.redirect_stdout(buf)
+
     for name in ("crying-forms", "interventions"):
         sub = out / name if out is not None else None
         run = run_check(demo_files(name), bundled(name), opts, out=sub, gated=False)
@@ -214,11 +226,22 @@ def demo(
         written = write_all(run.files, run.inputs)
         if fmt is Format.table:
             print_written(written)
-        _print_check(run, opts, fmt)
+        with part():
+            _print_check(run, opts, fmt)
     from irrkit.cli.demo import demo_video
 
     sub = out / "crying-episodes" if out is not None else None  # time-coded: ELAN files and a BORIS export
-    video.run_video(demo_video(), bundled("crying-episodes"), out=sub, fmt=fmt, no_gate=True)
+    with part():
+        video.run_video(demo_video(), bundled("crying-episodes"), out=sub, fmt=fmt, no_gate=True)
+    if fmt is Format.json:
+        import json
+
+        from irrkit import __version__
+
+        runs = [json.loads(b.getvalue()) for b in parts]  # type: ignore[attr-defined]
+        typer.echo(json.dumps({"tool": "irrkit", "version": __version__, "kind": "demo",
+                               "runs": dict(zip(("crying-forms", "interventions", "crying-episodes"), runs))},
+                              indent=2, ensure_ascii=False))
 
 
 @app.command()

@@ -217,10 +217,18 @@ def _memory(value: str | None) -> str | None:
     return value
 
 
+def _seed(value: int | None) -> int | None:
+    """A seed numpy takes: a whole number from 0 to 2^63 - 1 (a negative one is a usage error, exit 2)."""
+    if value is not None and not 0 <= value < 2**63:
+        raise typer.BadParameter(f"{value} is not a seed: use a whole number from 0 to {2**63 - 1}")
+    return value
+
+
 MaxMemOpt = Annotated[str | None, typer.Option(
     "--max-memory", callback=_memory, metavar="SIZE", help="Memory the analysis may use, e.g. 500M or 4G (default: "
                                                            "half the machine's).")]
-SeedOpt = Annotated[int | None, typer.Option("--seed", help="Random seed of the bootstrap (reproducible CIs).")]
+SeedOpt = Annotated[int | None, typer.Option("--seed", metavar="N", callback=_seed,
+                                             help="Random seed of the bootstrap, 0 or more (reproducible CIs).")]
 MinOpt = Annotated[list[str] | None, typer.Option(
     "--min", metavar="GATE", help="Gate STAT=VALUE or ITEM:STAT=VALUE, e.g. form:gwet_ac1=0.7 (repeatable); "
                                   "overrides the codebook's gate: section.")]

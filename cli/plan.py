@@ -63,6 +63,20 @@ def plan(
                                                            "quadratic, ...")] = "identity",
     model: Annotated[str, typer.Option("--model", help="Categorical simulation model: mixture (common "
                                                        "correlation) or dirichlet.")] = "mixture",
+    units: Annotated[int | None, typer.Option(
+        "--units", "-n", help="Fixed n: how precise the CI will be with this many units (expected half-width and "
+                              "the half-width reached with --assurance; with --min, how likely the lower bound "
+                              "clears it). By simulation.", show_default=False)] = None,
+    cluster_size: Annotated[float | None, typer.Option(
+        "--cluster-size", help="Units nested in clusters (e.g. sequences in sessions): mean units per cluster; "
+                               "with --cluster-icc the plan is multiplied by the design effect.",
+        show_default=False)] = None,
+    clusters: Annotated[int | None, typer.Option(
+        "--clusters", help="With --units: the number of clusters the units come from (e.g. 32 sessions).",
+        show_default=False)] = None,
+    cluster_icc: Annotated[float | None, typer.Option(
+        "--cluster-icc", help="How alike the units of one cluster are (intra-cluster correlation, 0-1); design "
+                              "effect 1 + (m - 1) x this.", show_default=False)] = None,
     confidence: ConfidenceOpt = 0.95,
     seed: Annotated[int | None, typer.Option("--seed", help="Random seed of the simulation (reproducible "
                                                             "plans).")] = None,
@@ -79,9 +93,13 @@ def plan(
     from irrkit.errors import InputError
     from irrkit.planning import planner
     from irrkit.planning.closed_forms import PlanError
+    from irrkit.workflows.plan import plan_from_pilot
 
-    if (half_width is None) == (minimum is None):
-        raise InputError.single("irrkit plan", "give one goal: --half-width H or --min M")
+    if units is None and (half_width is None) == (minimum is None):
+        raise InputError.single("irrkit plan", "give one goal: --half-width H or --min M (or --units N: the "
+                                               "precision of a fixed number of units)")
+    if units is not None and half_width is not None and minimum is not None:
+        raise InputError.single("irrkit plan", "with --units give at most one of --half-width and --min")
     if weights != "identity":  # (the weights module loads NumPy: only when weights are asked for)
         from irrkit.statistics.weights import WEIGHT_NAMES
 
@@ -93,17 +111,20 @@ def plan(
         raise InputError.single("--format", "plan writes table or json")
     req = planner.Request(coefficient or "", expected, coders or (0 if pilot else 2), half_width, minimum,
                           assurance, confidence, _floats(prevalences, "--prevalences"), categories, simulate,
-                          replicates, seed, missing, weights, model)
-    with _progress(simulate or pilot is not None) as tick:
+                          replicates, seed, missing, weights, model, units, cluster_size, clusters, cluster_icc)
+    with _progress(simulate or pilot is not None or units is not None) as tick:
         try:
             if pilot is not None:
-                rows = planner.from_pilot(pilot, req, item, progress=tick)
+                rows = plan_from_pilot(pilot, req, item, progress=tick)
             else:
                 rows = [{**planner.plan(req, progress=tick), "status": "ok", "reason": None}]
         except PlanError as e:
             raise InputError.single("irrkit plan", str(e)) from None
     if fmt == Format.json:
         typer.echo(json.dumps({"tool": "irrkit", "version": __version__, "plans": rows}, indent=2, allow_nan=False))
+        return
+    if units is not None and pilot is None:
+        _fixed_table(rows[0])
         return
     _table(rows, pilot is not None)
 
@@ -160,6 +181,63 @@ def _goal(r: dict[str, Any], src: dict[str, Any]) -> str:
     return text
 
 
+EXPLAIN = ("assurance: the probability that the study reaches the goal (its CI narrow enough, or its lower bound "
+           "above the minimum), not the CI's confidence; by: the formula or simulation that gave the number, with "
+           "its source below")
+
+
+def _lead(rows: list[dict[str, Any]], console: Any) -> None:
+    """The plain-language sentence(s) above the table."""
+    from rich.markup import escape
+
+    for r in rows:
+        if r.get("summary"):
+            lead = f"{r['item']}: " if r.get("item") else ""
+            console.print(escape(lead + r["summary"]), soft_wrap=True)
+    console.print()
+
+
+def _after(rows: list[dict[str, Any]], console: Any) -> None:
+    """ICC form, design effect, caveats and what the columns mean, under the table."""
+    from rich.markup import escape
+
+    lines = []
+    for r in rows:
+        if r.get("icc_form"):
+            lines.append(f"ICC: {r['icc_form']}")
+        d = r.get("design_effect")
+        if d:
+            lines.append(f"design effect {d['design_effect']:.3f} (clusters of {d['cluster_size']:.3g} units, "
+                         f"intra-cluster correlation {d['cluster_icc']:g}): {d['method']}. {d['source']}")
+        lines += [f"caveat: {c}" for c in r.get("caveats") or []]
+    lines.append(EXPLAIN)
+    for n in dict.fromkeys(lines):
+        console.print(escape(n), soft_wrap=True)
+
+
+def _fixed_table(r: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from irrkit.statistics.registry import name as stat_name
+
+    console = Console(highlight=False)
+    _lead([r], console)
+    p = r["precision"]
+    t = Table(header_style="bold")
+    for col in ("coefficient", "expected", "units", "coders", "mean half-width", f"half-width at {r['assurance']:g}",
+                "mean lower bound", "by"):
+        t.add_column(col, justify="left" if col in ("coefficient", "by") else "right")
+    t.add_row(stat_name(r["coefficient"], r.get("weights")), _fmt(r["expected"]), str(r["n_units"]),
+              str(r["n_coders"]), _fmt(p["mean_half_width"]), _fmt(p["half_width_at_assurance"]),
+              _fmt(p["mean_lower_bound"]), "simulation")
+    console.print(t)
+    s = r["simulation"]["simulation"]
+    console.print(f"simulation: {s['replicates']} simulated studies of {s['n_units']} units through irrkit's engine; "
+                  f"CI coverage {s['coverage']:.1%}", soft_wrap=True)
+    _after([r], console)
+
+
 def _table(rows: list[dict[str, Any]], from_pilot: bool) -> None:
     from rich.console import Console
     from rich.markup import escape
@@ -168,6 +246,7 @@ def _table(rows: list[dict[str, Any]], from_pilot: bool) -> None:
     from irrkit.statistics.registry import name as stat_name
 
     console = Console(highlight=False)
+    _lead(rows, console)
     t = Table(header_style="bold", show_lines=False)
     cols = (["item", "pilot", "coefficient", "expected", "goal", "units", "more", "by"] if from_pilot
             else ["coefficient", "expected", "goal", "coders", "units", "codings", "by"])
@@ -217,3 +296,4 @@ def _table(rows: list[dict[str, Any]], from_pilot: bool) -> None:
     console.print(t)
     for n in dict.fromkeys(notes):
         console.print(escape(n), soft_wrap=True)
+    _after(rows, console)

@@ -129,6 +129,11 @@ class Lang(str, Enum):
     de = "de"
 
 
+class Paper(str, Enum):
+    a4 = "a4"
+    letter = "letter"
+
+
 @guarded
 def report_cmd(
     results: Annotated[Path, typer.Argument(help="results.json of check (or --format json output), or "
@@ -146,6 +151,8 @@ def report_cmd(
     methods_md: Annotated[Path | None, typer.Option("--methods", help="Write a methods paragraph with the figures "
                                                     "in APA style and the references (Markdown).")] = None,
     lang: Annotated[Lang, typer.Option("--lang", help="Language of the table and methods paragraph.")] = Lang.en,
+    paper: Annotated[Paper | None, typer.Option("--paper", help="Page size of the Word table (default: A4 with "
+                                                "--lang de, US Letter otherwise).", show_default=False)] = None,
 ) -> None:
     """Write a self-contained HTML report (offline, phone-readable, printable) from irrkit's JSON.
 
@@ -159,6 +166,7 @@ def report_cmd(
     from irrkit.workflows.report import run_report
 
     run = run_report(results, out=out, figures_dir=figures_dir, history=history, title=title, lang=lang.value,
+                     paper=paper.value if paper is not None else None,
                      manuscript={"--docx": docx, "--latex": latex, "--table-md": table_md, "--methods": methods_md})
     written = write_all(run.files, inputs=run.inputs)
     err_console().print(terminal(f"wrote {', '.join(str(p) for p in written)}"), markup=False)

@@ -162,8 +162,10 @@ def _print_sequential(rows: list[dict[str, Any]]) -> None:
                   str(r["n_available"]), ci)
     Console(highlight=False).print(t)
     if rows:
-        Console(highlight=False).print(f"looks every 5 units from 10, each at confidence "
-                                       f"{rows[0]['look_confidence']:.4g} (Bonferroni over the looks)")
+        Console(highlight=False).print(f"looks every 5 units from {rows[0]['first_look'] or 20}, each at "
+                                       f"confidence {rows[0]['look_confidence']:.4g} (Bonferroni over the looks); "
+                                       "kappa, AC1 and agreement decide on the hull of their CI and the Wilson "
+                                       "interval of the agreement")
 
 
 def _print_gates(run, gate_on: str, quiet: bool) -> int:
@@ -206,7 +208,7 @@ def train(
     cluster: ClusterOpt = None,
     sequential: Annotated[bool, typer.Option(
         "--sequential", help="Also say, per trainee and gate, after how many units (in file order, looks every 5 "
-                             "from 10) pass or fail was already clear: the CI wholly above or below the minimum "
+                             "from 20) pass or fail was already clear: the CI wholly above or below the minimum "
                              "(Bonferroni-adjusted looks).")] = False,
     csv_dialect: CsvDialectOpt = CsvDialectChoice.auto,
     unit_col: UnitColOpt = None,

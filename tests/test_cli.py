@@ -104,8 +104,11 @@ def test_formats_and_demo():
     assert code == 0 and out.count("# ") >= 2 and "| form | nominal | 46 | 3 |" in out
     code, out = run("demo", "--format", "json")
     assert code == 0
-    first = json.loads(out.split("\n}\n")[0] + "\n}")
-    assert first["codebook"] == "crying-forms"
+    doc = json.loads(out)  # ONE JSON document (it was three concatenated)
+    assert doc["tool"] == "irrkit" and doc["kind"] == "demo"
+    assert doc["runs"]["crying-forms"]["codebook"] == "crying-forms"
+    assert doc["runs"]["interventions"]["codebook"] == "gutjahr-benecke-2024-interventions"
+    assert doc["runs"]["crying-episodes"]["items"]
 
 
 def test_prevalence_note(tmp_path):

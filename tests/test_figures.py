@@ -87,9 +87,15 @@ def test_the_figures_show_the_json_numbers(written):
         for key in shown:
             c = it["coefficients"][key]
             if c.get("value") is not None:
-                assert f"{c['value']:.3f}" in forest, (name, key)
+                # APA style (issue 21): no leading zero for statistics bounded by 1
+                apa = f"{c['value']:.3f}"
+                apa = apa.replace("0.", ".", 1) if key != "mean_abs_diff" and apa.startswith("0.") else apa
+                assert apa in forest, (name, key)
             if c.get("ci_low") is not None:
-                assert f"[{c['ci_low']:.3f}, {c['ci_high']:.3f}]" in forest, (name, key)
+                lo, hi = (f"{x:.3f}" for x in (c["ci_low"], c["ci_high"]))
+                if key != "mean_abs_diff":
+                    lo, hi = (x[1:] if x.startswith("0.") else x for x in (lo, hi))
+                assert f"[{lo}, {hi}]" in forest, (name, key)
         d = it["diagnostics"]
         first = d["matrix"]["statistics"][0]
         cells = texts(next(s for k, s in svgs.items() if k.endswith(f"-{name}-coder-matrix")))

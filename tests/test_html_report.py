@@ -99,6 +99,15 @@ def reports(tmp_path_factory):
     return d
 
 
+def apa3(key: str, v: float) -> str:
+    """APA 7 style, written here: three decimals, no leading zero for statistics bounded by 1 (not the mean
+    absolute difference), a true minus sign."""
+    s = f"{abs(v):.3f}"
+    if key != "mean_abs_diff" and s.startswith("0."):
+        s = s[1:]
+    return ("\u2212" if v < 0 and float(s) else "") + s
+
+
 def test_video_report_shows_every_item_with_the_json_numbers(reports):
     text = (reports / "video.html").read_text(encoding="utf-8")
     assert_offline(text)
@@ -106,9 +115,9 @@ def test_video_report_shows_every_item_with_the_json_numbers(reports):
     page = parse(text)
     for it in doc["items"]:
         assert f"{it['item']}-forest" in page.sections[it["item"]]
-        for c in it["statistics"].values():
+        for k, c in it["statistics"].items():
             if c["value"] is not None:
-                assert f"{c['value']:.3f}" in text
+                assert apa3(k, c["value"]) in text
 
 
 def test_check_report_is_offline_and_has_every_items_figures(reports):
@@ -129,9 +138,13 @@ def test_check_report_numbers_and_gates_agree_with_the_json(reports):
     text = (reports / "check.html").read_text(encoding="utf-8")
     doc = json.loads((reports / "out" / "results.json").read_text())
     for it in doc["items"]:
-        for c in it["coefficients"].values():
+        for k, c in it["coefficients"].items():
             if c["value"] is not None:
-                assert f"{c['value']:.3f}" in text
+                assert apa3(k, c["value"]) in text
+                if c.get("p_value") is not None:  # APA p: "< .001" or three decimals without the zero
+                    assert ("&lt; .001" if c["p_value"] < 0.001 else apa3("p", c["p_value"])) in text
+    assert not re.search(r"\d\.?\d*e-\d", re.sub(r"<svg.*?</svg>", "", text, flags=re.S))  # no 4.8e-15
+    assert "Inter-rater reliability: Forms of patient crying" in text  # the codebook's title, not its id
     form = doc["items"][0]
     assert form["diagnostics"]["leave_one_out"]["lowers_most"] in re.search(
         r'class="who"><strong>([^<]+)</strong> lowers agreement most', text).group(1)
@@ -149,7 +162,7 @@ def test_training_report_has_confusions_and_trend(reports):
     assert "r1" in text and "r2" in text
     rec = json.loads((reports / "r2" / "training.json").read_text())
     for t in rec["trainees"].values():
-        assert f"{t['items']['form']['statistics']['cohen_kappa']['value']:.3f}" in text
+        assert apa3("cohen_kappa", t['items']['form']['statistics']['cohen_kappa']['value']) in text
         assert ("passed" if t["passed"] else "FAILED") in text
 
 
@@ -233,3 +246,134 @@ def test_chromium_opens_the_report(reports, tmp_path, name):
     figs = json.loads(m.group(1).replace("&quot;", '"'))
     assert len(figs) == text.count("<figure") and figs
     assert all(w > 100 and h > 50 for _, w, h in figs), figs
+
+
+# --- a German lab's interval item and the interventions demo, at desktop and phone width (issue 21) ----------
+
+DURATION_CB = """id: dauer-test
+title: Weinepisoden – Dauer und Form
+version: "2.1"
+items:
+  - id: dauer
+    label: Dauer der Episode (s)
+    level: interval
+    scale: {min: 0, max: 120}
+  - id: form
+    label: Form
+    level: nominal
+    categories: [protest, traurig, hilflos, erleichtert, berührt, unterdrückt]
+"""
+
+
+@pytest.fixture(scope="module")
+def interval_reports(tmp_path_factory):
+    """Three coders (umlauts in the names) in German Excel CSV (';', decimal comma, BOM), a 0-120 s duration
+    item with ~90 distinct values and a 6-category item; and the interventions demo."""
+    import numpy as np
+
+    d = tmp_path_factory.mktemp("interval")
+    (d / "dauer.yaml").write_text(DURATION_CB, encoding="utf-8")
+    rng = np.random.default_rng(21)
+    true = rng.uniform(5, 115, 60)
+    forms = ["protest", "traurig", "hilflos", "erleichtert", "berührt", "unterdrückt"]
+    cats = rng.integers(0, 6, 60)
+    files = []
+    for k, coder in enumerate(("Jürgen", "Anna-Lena Müller", "Özlem")):
+        lines = ["unit;dauer;form"]
+        for u in range(60):
+            v = min(120.0, max(0.0, round(true[u] + rng.normal(0, 6) + 2 * k, 1)))
+            f = forms[cats[u]] if rng.random() < 0.8 else forms[rng.integers(0, 6)]
+            lines.append(f"S{u + 1:02d};{str(v).replace('.', ',')};{f}")
+        p = d / f"{coder}.csv"
+        p.write_bytes(b"\xef\xbb\xbf" + ("\r\n".join(lines) + "\r\n").encode("utf-8"))
+        files.append(p)
+    res = runner.invoke(app, ["check", *map(str, files), "-c", str(d / "dauer.yaml"), "--report",
+                              str(d / "interval.html"), "--out", str(d / "out"), "-f", "json"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["check", *map(str, sorted(DEMO.glob("interventions_coder_*.csv"))), "-c",
+                              "interventions", "--report", str(d / "interventions.html"), "-f", "json"])
+    assert res.exit_code == 0, res.output
+    return d
+
+
+def test_interval_item_shows_a_box_per_coder_and_named_heatmaps(interval_reports):
+    text = (interval_reports / "interval.html").read_text(encoding="utf-8")
+    assert_offline(text)
+    assert "<title>Inter-rater reliability: Weinepisoden – Dauer und Form</title>" in text
+    dauer = text[text.index('data-item="dauer"'):text.index('data-item="form"')]
+    assert "ratings per coder" in dauer and "M = " in dauer and "SD = " in dauer  # a box per coder, not slices
+    assert "category use per coder" not in dauer
+    assert "Jürgen" in dauer and "Özlem" in dauer and "Anna-Lena Müller" in dauer  # the heatmap's labels
+    assert "bootstrap CI" not in text  # no empty column
+    conv = text[text.index("<h2>Conventions</h2>"):]
+    assert "se:" not in conv and "p_value" not in conv and "Standard errors:" in conv
+    doc = json.loads((interval_reports / "out" / "results.json").read_text())
+    dist = next(p for p in doc["items"][0]["diagnostics"]["coder_profiles"] if p["coder"] == "Jürgen")
+    values = [float(v) for v, n in dist["distribution"].items() for _ in range(n)]
+    mean, sd = sum(values) / len(values), (sum((v - sum(values) / len(values)) ** 2 for v in values)
+                                           / (len(values) - 1)) ** 0.5
+    assert f"M = {mean:.3g}, SD = {sd:.3g}" in dauer  # mean and SD as computed here from the counts
+
+
+def test_legend_of_six_categories_is_whole_and_below_the_title():
+    from irrkit.outputs import figures
+
+    labels = ["protest", "traurig", "hilflos", "erleichtert", "berührt", "unterdrückt"]
+    fig = figures.category_use(["A", "B", "C"], labels, [[3, 2, 1, 4, 5, 6]] * 3, "form: category use per coder")
+    svg = figures.svg(fig, "t")
+    for label in labels:
+        assert f">{label}<" in svg or label in svg  # no label cut ("su...")
+    fig.canvas.draw() if hasattr(fig, "canvas") else None
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    r = canvas.get_renderer()
+    texts = [t for t in fig.findobj(lambda a: type(a).__name__ == "Text") if t.get_text()]
+    title = next(t for t in texts if t.get_text().startswith("form:")).get_window_extent(r)
+    for t in texts:
+        if t.get_text() in labels:
+            box = t.get_window_extent(r)
+            assert not box.overlaps(title), t.get_text()  # the legend never covers the title
+            assert box.x1 <= fig.bbox.x1 + 0.5  # and is not cut at the right edge
+
+
+def test_a_700_coder_heatmap_is_one_image():
+    import time
+
+    from irrkit.outputs import figures
+
+    n = 700
+    m = [[None if i == j else ((i * 7 + j * 3) % 100) / 100 for j in range(n)] for i in range(n)]
+    names = [f"coder {i}" for i in range(n)]
+    t0 = time.perf_counter()
+    svg = figures.svg(figures.heatmap(m, names, names, "700 coders"), "big")
+    took = time.perf_counter() - t0
+    assert svg.count("<text") + svg.count("<g id=\"text") < 200 and "<image" in svg
+    assert took < 30  # (not a timed test: a guard against one text per cell, which took > 60 s)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed: the browser screenshots are skipped")
+@pytest.mark.parametrize("name", ["interventions.html", "interval.html"])
+@pytest.mark.parametrize("width", [1280, 412])
+def test_screenshots_at_desktop_and_phone_width(interval_reports, tmp_path, name, width):
+    page = interval_reports / name
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / f"report-{page.stem}-{width}.png"
+    run = chromium([f"--window-size={width},2400", f"--screenshot={shot}", page.as_uri()], tmp_path)
+    assert run.returncode == 0 and shot.stat().st_size > 10_000, run.stderr[-2000:]
+    # at phone width every figure keeps a readable size (it scrolls in its box) and no table overflows the page
+    text = page.read_text(encoding="utf-8")
+    probe = tmp_path / f"probe-{name}"
+    probe.write_text(text.replace("</body>", PROBE.replace(
+        "document.body.setAttribute('data-probe', JSON.stringify(figs));",
+        "document.body.setAttribute('data-probe', JSON.stringify(figs));"
+        "document.body.setAttribute('data-wide', String(document.documentElement.scrollWidth - innerWidth));")
+        + "</body>"),
+        encoding="utf-8")
+    run = chromium(["--dump-dom", "--virtual-time-budget=5000", f"--window-size={width},2400", probe.as_uri()],
+                   tmp_path)
+    figs = json.loads(re.search(r'data-probe="([^"]*)"', run.stdout).group(1).replace("&quot;", '"'))
+    assert figs and all(w >= (480 if width < 600 else 100) for _, w, _h in figs), figs  # phone: 34rem, scrolls
+    wide = int(re.search(r'data-wide="(-?\d+)"', run.stdout).group(1))
+    assert wide <= 1, wide  # nothing wider than the window: tables and figures scroll in their boxes

@@ -215,7 +215,7 @@ def test_bonferroni_looks_keep_wrong_passes_at_most_alpha():
     Source: simulation (seeded). Trainees whose true Cohen's kappa (0.58) is below the minimum (0.6), looked at
     every 5 units from 30 to 200 (35 looks; from 30 on, so that no look sees only agreements, SE 0): with the
     adjusted looks the rate of wrongly passing them stays at or below the nominal 5%; with unadjusted looks the
-    same trainees pass clearly more often (checked here too, so the scenario is one where the adjustment
+    same trainees pass more often than 5% (checked here too, so the scenario is one where the adjustment
     matters)."""
     from irrkit.ratings import ItemRatings
     from irrkit.workflows.sequential import sequential_gate
@@ -232,7 +232,8 @@ def test_bonferroni_looks_keep_wrong_passes_at_most_alpha():
         unadjusted += sequential_gate(t, gold, r, "cohen_kappa", 0.6, start=30, step=5,
                                       adjust=False).decision == "pass"
     assert wrong / trials <= 0.05
-    assert unadjusted / trials > 0.10
+    # (with the Wilson guard of the looks, unadjusted looks pass 8.5% of these trainees, above the nominal 5%)
+    assert unadjusted / trials > 0.05
 
 
 # --- Coefficient is immutable ---------------------------------------------------------------------------------

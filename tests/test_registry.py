@@ -251,7 +251,7 @@ def test_the_interventions_demo_names_weighted_statistics_as_weighted(tmp_path: 
     section = page[page.index(f'data-item="{ordinal[0]["item"]}"'):]
     section = html_text(section[:section.index("</section>")])
     pa = ordinal[0]["coefficients"]["percent_agreement"]["value"]
-    assert f"Percent agreement (quadratic weights) {pa:.3f}" in section
+    assert f"Percent agreement (quadratic weights) {pa:.3f}".replace(" 0.", " .") in section  # APA: no leading 0
     assert not re.search(r"Percent agreement(?! \(quadratic weights\))", section)
     # the manuscript table and methods paragraph: weighted symbols, German too
     for lang, words in (("en", "quadratic weights"), ("de", "quadratische Gewichte")):
@@ -311,7 +311,7 @@ def test_the_overview_gate_cell_names_the_gated_statistic_and_its_value(tmp_path
     assert html_text(f">{cells[5]}<").strip() == registry.name(it["primary"])  # the primary statistic column
     gate_cell = html.unescape(re.sub(r"<[^>]+>", "", cells[-1]))
     verdict = "pass" if ac2 >= 0.5 else "FAIL"
-    assert gate_cell == f"{verdict} Gwet's AC2 (quadratic weights) {ac2:.3f} ≥ 0.50"
+    assert gate_cell == f"{verdict} Gwet's AC2 (quadratic weights) {ac2:.3f} ≥ .50".replace(" 0.", " .")  # APA
     assert registry.name(it["primary"]) not in gate_cell
 
 

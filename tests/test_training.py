@@ -325,3 +325,78 @@ def test_mad_ci() -> None:
     c = _mad(np.array([1.0, -1.0, 0.0, 2.0]), 0.95)
     assert c.value == pytest.approx(1.0) and c.ci_low >= 0 and c.ci_high > 1
     assert math.isclose(c.se, np.std([1, 1, 0, 2], ddof=1) / 2)
+
+
+# --- rounds that say what changed (issue 21 point 6) ------------------------------------------------------------
+
+_DEMO_DIR = Path(__file__).parent.parent / "cli" / "demo"
+
+
+def test_history_shows_a_changed_threshold_next_to_the_verdict(tmp_path):
+    from irrkit.cli.main import app
+
+    gold = _DEMO_DIR / "crying-forms_gold.csv"
+    anna = _DEMO_DIR / "crying-forms_trainee_anna.csv"
+    runner = CliRunner()
+    for name, minimum in (("r1", "0.9"), ("r2", "0.5")):
+        res = runner.invoke(app, ["train", str(anna), "--gold", str(gold), "-c", "crying-forms", "--history",
+                                  str(tmp_path / "h"), "--round", name, "--min", f"form:cohen_kappa={minimum}"])
+    line = next(ln for ln in res.output.splitlines() if "form " in ln and "Cohen's kappa" in ln)
+    # the same codings: kappa unchanged, the verdict changed only because the minimum did
+    assert "+0.00" in line and "fail -> pass" in line and "(minimum changed: 0.9 -> 0.5)" in line
+
+
+def test_handout_counts_disagreements_on_units_both_rated(tmp_path):
+    from irrkit.cli.main import app
+
+    gold = _DEMO_DIR / "crying-forms_gold.csv"
+    rows = list(csv.DictReader(_DEMO_DIR.joinpath("crying-forms_trainee_anna.csv").open(encoding="utf-8")))
+    gold_rows = {r["unit"]: r for r in csv.DictReader(gold.open(encoding="utf-8"))}
+    rows[0]["form"] = ""  # anna leaves one unit unrated
+    t = tmp_path / "anna.csv"
+    with t.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    res = CliRunner().invoke(app, ["train", str(t), "--gold", str(gold), "-c", "crying-forms", "--out",
+                                   str(tmp_path / "out"), "--no-gate"])
+    assert res.exit_code == 0, res.output
+    md = (tmp_path / "out" / "handout_anna.md").read_text(encoding="utf-8")
+    both = [r for r in rows if r["form"] and gold_rows[r["unit"]]["form"]]
+    disagree = sum(r["form"] != gold_rows[r["unit"]]["form"] for r in both)  # counted here from the files
+    assert f"{disagree} disagreement{'s' * (disagree != 1)} in {len(both)} units both rated" in md
+    assert "Not rated by anna (1 unit" in md and rows[0]["unit"] in md.split("Not rated by anna")[1].split("\n")[0]
+
+
+def test_gold_file_caught_by_a_glob_is_named_as_the_gold_file():
+    from irrkit.cli.main import app
+
+    gold = _DEMO_DIR / "crying-forms_gold.csv"
+    files = sorted(_DEMO_DIR.glob("crying-forms_trainee_*.csv")) + [gold]  # as `*.csv` would give them
+    res = CliRunner().invoke(app, ["train", *map(str, files), "--gold", str(gold), "-c", "crying-forms", "--no-gate",
+                                   "--format", "json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert set(doc["trainees"]) == {"crying-forms_trainee_anna", "crying-forms_trainee_ben"}
+    assert any("is the gold file (--gold)" in w for w in doc["warnings"])
+    res = CliRunner().invoke(app, ["train", str(gold), "--gold", str(gold), "-c", "crying-forms"])
+    assert res.exit_code == 2 and "the only trainee file" in res.output
+
+
+def test_retest_warns_when_the_files_name_two_coders(tmp_path):
+    from irrkit.cli.main import app
+
+    src = list(csv.DictReader(_DEMO_DIR.joinpath("crying-forms_coder_A.csv").open(encoding="utf-8")))
+    for name, coder in (("t1.csv", "anna"), ("t2.csv", "ben")):
+        with (tmp_path / name).open("w", newline="", encoding="utf-8") as f:
+            w = csv.DictWriter(f, fieldnames=["unit", "coder", *[k for k in src[0] if k != "unit"]])
+            w.writeheader()
+            w.writerows([{**r, "coder": coder} for r in src])
+    res = CliRunner().invoke(app, ["retest", str(tmp_path / "t1.csv"), str(tmp_path / "t2.csv"), "-c",
+                                   "crying-forms", "--no-gate"])
+    assert res.exit_code == 0 and "name different coders (anna in t1.csv, ben in t2.csv)" in \
+        res.output.replace("\n", " "), res.output
+    # the same coder's two passes named by their files (no coder column): no warning
+    res = CliRunner().invoke(app, ["retest", str(_DEMO_DIR / "crying-forms_coder_A.csv"),
+                                   str(_DEMO_DIR / "crying-forms_coder_B.csv"), "-c", "crying-forms", "--no-gate"])
+    assert "name different coders" not in res.output

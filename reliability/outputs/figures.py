@@ -11,6 +11,7 @@ as one collection each instead of a patch per rectangle.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import math
@@ -85,7 +86,7 @@ class _Plot:
         from matplotlib.text import Text
 
         kw.setdefault("color", INK)
-        t = Text(x, y, s, **kw)
+        t = Text(x, y, figure_text(s), **kw)
         t.set_transform(transform if transform is not None else self.data)
         self.fig.add_artist(t)
 
@@ -167,6 +168,27 @@ class _Plot:
             self.text(0.0, 1 + self.dy(6), text, transform=self.axes, ha="left", va="baseline", fontsize=10)
 
 
+def figure_text(s: Any) -> str:
+    """Text drawn in a figure: control and bidi characters of names shown as visible escapes (``\\x1b``, as
+    :func:`irrkit.outputs.escaping.terminal`), so that every SVG is valid XML and no raw ESC reaches
+    matplotlib's glyph warnings; the figure's own line breaks are kept."""
+    from irrkit.outputs.escaping import terminal
+
+    return "\n".join(terminal(part) for part in str(s).split("\n"))
+
+
+@contextlib.contextmanager
+def _quiet_glyphs() -> Any:
+    """matplotlib warns on stderr, with its source path, for each character its font lacks (a CJK name):
+    the figure draws a box instead, which is all the reader needs to see."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from", category=UserWarning)
+        warnings.filterwarnings("ignore", message=r"Matplotlib currently does not support", category=UserWarning)
+        yield
+
+
 def nice_ticks(lo: float, hi: float, nbins: int) -> list[float]:
     """Tick positions within [lo, hi] as matplotlib's AutoLocator places them."""
     from matplotlib.ticker import MaxNLocator
@@ -237,9 +259,17 @@ def forest(rows: Sequence[dict[str, Any]], title: str = "") -> Any:
 
 
 def _value_text(r: dict[str, Any]) -> str:
-    txt = f"{r['value']:.3f}"
+    """'.966 [.939, .981] Excellent': APA style, no leading zero for statistics bounded by 1."""
+    bounded = r.get("key") != "mean_abs_diff"
+
+    def apa(x: float) -> str:
+        s = f"{abs(x):.3f}"
+        s = s[1:] if bounded and s.startswith("0.") else s
+        return (MINUS if x < 0 and float(s) else "") + s
+
+    txt = apa(r["value"])
     if r.get("ci_low") is not None and r.get("ci_high") is not None:
-        txt += f" [{r['ci_low']:.3f}, {r['ci_high']:.3f}]"
+        txt += f" [{apa(r['ci_low'])}, {apa(r['ci_high'])}]"
     if r.get("label"):
         txt += f" {r['label']}"
     return txt
@@ -301,9 +331,14 @@ def per_category(cats: Sequence[dict[str, Any]], title: str = "") -> Any:
 def heatmap(matrix: Sequence[Sequence[float | None]], rows: Sequence[str], cols: Sequence[str], title: str = "",
             vmin: float = 0.0, vmax: float = 1.0, reverse: bool = False, integer: bool = False,
             xlabel: str = "", ylabel: str = "") -> Any:
-    """A matrix with each cell's number written in it (None: blank), and its colour scale."""
+    """A matrix with each cell's number written in it (None: blank), and its colour scale. Beyond
+    :data:`MAX_CELL_TEXTS` rows or columns (a few dozen coders), one image without numbers in the cells and
+    every k-th label (700 coders: one image, not 490,000 texts)."""
     import matplotlib
 
+    n_r, n_c = len(matrix), len(matrix[0]) if len(matrix) else 0
+    if max(n_r, n_c) > MAX_CELL_TEXTS:
+        return _heatmap_image(matrix, rows, cols, title, vmin, vmax, reverse, integer, xlabel, ylabel)
     m = [[None if v is None or not math.isfinite(float(v)) else float(v) for v in row] for row in matrix]
     n_r, n_c = (len(m), len(m[0])) if m and m[0] else (len(rows), len(cols))
     longest = max((len(str(c)) for c in cols), default=1)
@@ -336,6 +371,46 @@ def heatmap(matrix: Sequence[Sequence[float | None]], rows: Sequence[str], cols:
     return p.fig
 
 
+MAX_CELL_TEXTS = 30  # rows/columns of a heatmap with numbers in its cells
+
+
+def _heatmap_image(matrix: Any, rows: Sequence[str], cols: Sequence[str], title: str, vmin: float, vmax: float,
+                   reverse: bool, integer: bool, xlabel: str, ylabel: str) -> Any:
+    """A large matrix as one raster image (missing cells blank), labels thinned to about 30 per axis."""
+    import matplotlib
+    import numpy as np
+
+    m = np.array([[np.nan if v is None else float(v) for v in row] for row in matrix], dtype=float)
+    m[~np.isfinite(m)] = np.nan
+    n_r, n_c = m.shape
+    cmap = matplotlib.colormaps["Blues" if integer else "RdYlGn_r" if reverse else "RdYlGn"]
+    step_r, step_c = max(1, -(-n_r // 30)), max(1, -(-n_c // 30))
+    shown_r = [str(rows[i]) if i < len(rows) else "" for i in range(0, n_r, step_r)]
+    shown_c = [str(cols[j]) if j < len(cols) else "" for j in range(0, n_c, step_c)]
+    longest = max((len(c) for c in shown_c), default=1)
+    left = _left(shown_r) + (0.3 if ylabel else 0)
+    p = _Plot(7.5, 7.0 + 0.06 * longest, left=left, right=1.2, bottom=0.35 + 0.06 * longest + (0.25 if xlabel else 0))
+    p.limits(-0.5, n_c - 0.5, n_r - 0.5, -0.5)
+    from matplotlib.image import BboxImage
+
+    span = (vmax - vmin) or 1.0
+    rgba = cmap(np.clip((m - vmin) / span, 0.0, 1.0))
+    rgba[np.isnan(m)] = (1.0, 1.0, 1.0, 1.0)
+    img = BboxImage(p.frame, interpolation="nearest", origin="upper")
+    img.set_data(rgba)
+    p.fig.add_artist(img)
+    rot = 35
+    p.xlabels(list(range(0, n_c, step_c)), shown_c, rotation=rot)
+    p.ylabels(list(range(0, n_r, step_r)), shown_r)
+    if xlabel:
+        p.xlabel(xlabel, below=2 * TICK + 5.4 * longest * math.sin(math.radians(rot)) + 13)
+    if ylabel:
+        p.ylabel(ylabel, left * 72 - 4)
+    _colour_scale(p, cmap, vmin, vmax, integer)
+    p.title(title + (f" ({n_r} x {n_c}, every {step_r}th label)" if step_r > 1 else ""))
+    return p.fig
+
+
 def _colour_scale(p: _Plot, cmap: Any, vmin: float, vmax: float, integer: bool = False) -> None:
     """A colour bar right of the frame (as ``Figure.colorbar(shrink=0.8)``), drawn without a second axes."""
     from matplotlib.markers import TICKRIGHT
@@ -358,49 +433,121 @@ def _colour_scale(p: _Plot, cmap: Any, vmin: float, vmax: float, integer: bool =
 
 def category_use(coders: Sequence[str], categories: Sequence[str], counts: Sequence[Sequence[int]],
                  title: str = "") -> Any:
-    """Each coder's share of ratings per category, as stacked bars (one bar per coder)."""
+    """Each coder's share of ratings per category, as stacked bars (one bar per coder), for categories; the
+    legend wraps into as many rows as its labels need, between the title and the frame (never over either)."""
     import matplotlib
 
-    p = _Plot(6.4, 0.4 * max(len(coders), 1) + 1.3, left=_left(coders), top=0.8)
+    width = 6.4
+    left = _left(coders)
+    labels = [figure_text(c) for c in categories]
+    ncol, nrow, col_w = _legend_layout(labels, (width - min(left, 0.6 * width) - 0.3) * 72)
+    top = 0.3 + (nrow * 11 + 8) / 72 + (0.25 if title else 0)
+    p = _Plot(width, 0.4 * max(len(coders), 1) + 0.9 + top, left=left, top=top)
     p.limits(0.0, 1.0, len(coders) - 0.5, -0.5)
     cmap = matplotlib.colormaps["tab10" if len(categories) <= 10 else "tab20"]
     colours = [cmap(k % cmap.N) for k in range(len(categories))]
     rects, fills = [], []
     for y, row in enumerate(counts):
         total = sum(row) or 1
-        left = 0.0
+        x0 = 0.0
         for k, n in enumerate(row):
             share = n / total
             if share > 0:
-                rects.append((left, y - 0.35, left + share, y + 0.35))
+                rects.append((x0, y - 0.35, x0 + share, y + 0.35))
                 fills.append(colours[k])
             if share >= 0.08:
-                p.text(left + share / 2, y, f"{n}", ha="center", va="center", fontsize=7, color="white")
-            left += share
+                p.text(x0 + share / 2, y, f"{n}", ha="center", va="center", fontsize=7, color="white")
+            x0 += share
     p.rects(rects, fills, zorder=1)
     p.spines()
     p.ylabels(range(len(coders)), list(coders))
     p.xnumbers(0.0, 1.0)
     p.xlabel("share of the coder's ratings (numbers: ratings)")
-    _legend(p, [str(c) for c in categories], colours, ncol=min(len(categories), 6))
+    _legend(p, labels, colours, ncol, nrow, col_w)
     if title:
-        p.text(0.01, 0.98, title, transform=p.fig.transFigure, ha="left", va="top", fontsize=10)
+        p.text(0.01, 1 - 0.08 / p.fig.get_size_inches()[1], title, transform=p.fig.transFigure, ha="left",
+               va="top", fontsize=10)
     return p.fig
 
 
-def _legend(p: _Plot, labels: Sequence[str], colours: Sequence[Any], ncol: int) -> None:
+def _legend_layout(labels: Sequence[str], width_pt: float) -> tuple[int, int, float]:
+    """Columns, rows and column width (points) of a legend that fits ``width_pt``; a label longer than the
+    width is shortened when drawn."""
+    col_w = min(10 + 4 + 4.4 * max((len(s) for s in labels), default=1) + 10, width_pt)
+    ncol = max(1, min(len(labels), int(width_pt // col_w)))
+    nrow = -(-len(labels) // ncol) if labels else 0
+    return ncol, nrow, col_w
+
+
+def _legend(p: _Plot, labels: Sequence[str], colours: Sequence[Any], ncol: int, nrow: int | None = None,
+            col_w: float | None = None) -> None:
     """Colour swatches with their labels in rows above the frame, font size 7 (as ``Axes.legend``)."""
     ncol = max(ncol, 1)
-    nrow = -(-len(labels) // ncol)
-    col_w = 10 + 4 + 4.4 * max((len(s) for s in labels), default=1) + 10  # swatch, gap, text, column gap
+    nrow = nrow or -(-len(labels) // ncol)
+    col_w = col_w or 10 + 4 + 4.4 * max((len(s) for s in labels), default=1) + 10  # swatch, gap, text, gap
+    fit = max(4, int((col_w - 24) / 4.4))
     swatches = []
     for k, label in enumerate(labels):
         r, c = k % nrow, k // nrow  # filled column by column, as matplotlib does
         x = p.dx(c * col_w)
         y = 1 + p.dy(6 + (nrow - 1 - r) * 11)
         swatches.append((x, y, x + p.dx(10), y + p.dy(5)))
-        p.text(x + p.dx(14), y + p.dy(2.5), label, transform=p.axes, ha="left", va="center", fontsize=7)
+        text = label if len(label) <= fit else label[:fit - 1] + "…"
+        p.text(x + p.dx(14), y + p.dy(2.5), text, transform=p.axes, ha="left", va="center", fontsize=7)
     p.rects(swatches, list(colours), transform=p.axes, clip=False)
+
+
+def coder_distribution(coders: Sequence[str], distributions: Sequence[dict[str, int]], title: str = "",
+                       unit: str = "") -> Any:
+    """For interval and ratio items: one box per coder (quartiles, whiskers to the smallest and largest value,
+    the mean as a diamond) with each coder's mean and SD written beside it; ``distributions``: each coder's
+    {value: number of ratings}. Values that are not numbers are left out."""
+    stats = [_weighted_summary(d) for d in distributions]
+    lo = min((s["min"] for s in stats if s), default=0.0)
+    hi = max((s["max"] for s in stats if s), default=1.0)
+    pad = (hi - lo) * 0.05 or 0.5
+    p = _Plot(6.4, 0.45 * max(len(coders), 1) + 1.3, left=_left(coders), right=1.5, top=0.45)
+    p.limits(lo - pad, hi + pad, len(coders) - 0.5, -0.5)
+    boxes, segs, means = [], [], []
+    for y, s in enumerate(stats):
+        if not s:
+            continue
+        boxes.append((s["q1"], y - 0.3, s["q3"], y + 0.3))
+        segs += [(s["min"], y, s["q1"], y), (s["q3"], y, s["max"], y), (s["median"], y - 0.3, s["median"], y + 0.3),
+                 (s["min"], y - 0.15, s["min"], y + 0.15), (s["max"], y - 0.15, s["max"], y + 0.15)]
+        means.append((s["mean"], y))
+        p.text(1 + p.dx(6), y, f"M = {s['mean']:.3g}, SD = {s['sd']:.3g}", transform=p.xaxes_ydata, ha="left",
+               va="center", fontsize=7)
+    p.rects(boxes, ["#c6dbef"] * len(boxes), edgecolors=ACCENT, linewidths=0.8, zorder=1)
+    p.segments(segs, color=ACCENT, lw=1)
+    if means:
+        p.line([m for m, _ in means], [y for _, y in means], ls="none", marker="D", ms=4, color=INK)
+    p.spines()
+    p.ylabels(range(len(coders)), list(coders))
+    p.xnumbers(lo - pad, hi + pad)
+    p.xlabel(unit or "rated value (box: quartiles; whiskers: smallest and largest; diamond: mean)")
+    p.title(title)
+    return p.fig
+
+
+def _weighted_summary(dist: dict[str, int]) -> dict[str, float] | None:
+    """Mean, SD, quartiles (type 7, as numpy's default), min and max of values given with their counts."""
+    import numpy as np
+
+    pairs = []
+    for k, n in dist.items():
+        try:
+            v = float(k)
+        except (TypeError, ValueError):
+            continue
+        if math.isfinite(v) and isinstance(n, (int, float)) and n > 0:
+            pairs.append((v, int(n)))
+    if not pairs:
+        return None
+    x = np.repeat([v for v, _ in pairs], [n for _, n in pairs])
+    q1, med, q3 = np.quantile(x, [0.25, 0.5, 0.75])
+    return {"mean": float(x.mean()), "sd": float(x.std(ddof=1)) if len(x) > 1 else 0.0, "q1": float(q1),
+            "median": float(med), "q3": float(q3), "min": float(x.min()), "max": float(x.max()), "n": len(x)}
 
 
 def trend(rounds: Sequence[str], series: dict[str, Sequence[float | None]], minimum: float | None = None,
@@ -473,8 +620,9 @@ def svg_document(fig: Any) -> str:
         w, h = fig.get_size_inches()
         renderer = MixedModeRenderer(fig, w, h, dpi, _svg_renderer()(w * 72, h * 72, buf, image_dpi=dpi,
                                                                     metadata={"Date": None, "Creator": None}))
-        fig.draw(renderer)
-        renderer.finalize()
+        with _quiet_glyphs():
+            fig.draw(renderer)
+            renderer.finalize()
     finally:
         fig.dpi = dpi
     return buf.getvalue()
@@ -523,7 +671,8 @@ def _svg_renderer() -> type:
 def png(fig: Any, dpi: int = 150) -> bytes:
     """PNG bytes of a figure (no software tag: the same figure gives the same bytes)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    with _quiet_glyphs():
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     return buf.getvalue()
 
 

@@ -72,17 +72,27 @@ def handout_markdown(res: TrainingResult, coder: str, results: Sequence[gate.Gat
     if not rows:
         return "\n".join([*lines, f"{md(coder)} agrees with {md(who)} on every unit and item.", ""])
     for it in cb.items:
-        mine = [r for r in rows if r["item"] == it.id]
-        if not mine:
+        everything = [r for r in rows if r["item"] == it.id]
+        if not everything:
             continue
+        # disagreements are counted on the units both rated (the statistics' n); a unit the trainee left
+        # unrated is listed on its own, not counted among the disagreements
+        mine = [r for r in everything if r["trainee_code"] != ""]
+        unrated = [r for r in everything if r["trainee_code"] == ""]
         n = res.pairs[coder][it.id].n_units
         lines += [f"## {md_line(it.id)}: {md_line(it.label or it.id)}", ""]
         if it.definition:
             lines += [f"*{md(it.definition)}*", ""]
-        pairs = Counter((r["gold_code"], r["trainee_code"]) for r in mine)
-        top = ", ".join(f"{md(who)} '{md(g)}' coded as '{md(t or '(not coded)')}' ({k}x)"
-                        for (g, t), k in pairs.most_common(3))
-        lines += [f"{len(mine)} disagreement{'s' * (len(mine) > 1)} in {n} units. Most frequent: {top}."]
+        if mine:
+            pairs = Counter((r["gold_code"], r["trainee_code"]) for r in mine)
+            top = ", ".join(f"{md(who)} '{md(g)}' coded as '{md(t)}' ({k}x)" for (g, t), k in pairs.most_common(3))
+            lines += [f"{len(mine)} disagreement{'s' * (len(mine) > 1)} in {n} units both rated. Most frequent: "
+                      f"{top}."]
+        else:
+            lines += [f"No disagreement in the {n} units both rated."]
+        if unrated:
+            lines += [f"Not rated by {md(coder)} ({len(unrated)} unit{'s' * (len(unrated) > 1)} {md(who)} rated, "
+                      "not counted above): " + ", ".join(md_line(r["unit"]) for r in unrated) + "."]
         d = [r["difference"] for r in mine if r["difference"] != ""]
         if d:
             lines.append(f"{md(coder)} rated higher than {md(who)} {sum(x > 0 for x in d)} times, lower "

@@ -24,13 +24,16 @@ background:var(--bg);margin:0 auto;max-width:62rem;padding:1rem}
 h1{font-size:1.5rem;margin:.2rem 0 .6rem}h2{font-size:1.25rem;margin:2rem 0 .5rem;border-bottom:2px solid var(--line)}
 h3{font-size:1.05rem;margin:1.2rem 0 .4rem}
 .meta{color:var(--muted);font-size:.9rem}
-.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;margin:.5rem 0}
+.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;margin:.5rem 0;max-width:100%}
+section,header,footer,nav{min-width:0;max-width:100%}
 table{border-collapse:collapse;font-size:.9rem;min-width:100%}
 th,td{padding:.3rem .5rem;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr.primary td{font-weight:600}
 figure{margin:1rem 0;break-inside:avoid;page-break-inside:avoid}
+figure{overflow-x:auto;-webkit-overflow-scrolling:touch}
 figure svg{max-width:100%;height:auto;display:block}
+@media (max-width:40rem){figure svg{max-width:none;width:34rem}}
 figcaption{color:var(--muted);font-size:.85rem}
 .note{background:#fff7e0;border-left:4px solid #e0a800;padding:.4rem .7rem;margin:.5rem 0}
 .pass{color:var(--pass);font-weight:600}.fail{color:var(--fail);font-weight:600}
@@ -55,18 +58,44 @@ def _number(x: Any) -> float | None:
     return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else None
 
 
-def num(x: float | None, digits: int = 3) -> str:
+def num(x: float | None, digits: int = 3, bounded: bool = False) -> str:
+    """A number in APA style: ``bounded`` (a statistic that cannot exceed 1: kappa, AC1, alpha, ICC, SE of
+    one, a proportion) without the leading zero (APA 7, 6.36), a true minus sign; tiny values as 0 rounded."""
     if x is None:
         return "—"
-    if x != 0 and abs(x) < 10 ** -digits:
-        return f"{x:.1e}"
-    return f"{x:.{digits}f}"
+    s = f"{abs(x):.{digits}f}"
+    if bounded and s.startswith("0."):
+        s = s[1:]
+    return ("\u2212" if x < 0 and float(s) != 0 else "") + s
 
 
-def ci(c: dict[str, Any]) -> str:
+def p_text(p: float | None) -> str:
+    """APA p: '< .001' or '.023' (three decimals, no leading zero)."""
+    if p is None:
+        return "—"
+    return "&lt; .001" if p < 0.001 else num(p, 3, bounded=True)  # (HTML: the cells are markup)
+
+
+UNBOUNDED = {"mean_abs_diff", "f"}  # statistics not bounded by 1 (their numbers keep the leading zero)
+MAX_STACKED = 12  # more categories than this: a box per coder, not stacked bars of recycled colours
+
+
+def ci(c: dict[str, Any], bounded: bool = True) -> str:
     if c.get("ci_low") is None or c.get("ci_high") is None:
         return "—"
-    return f"[{num(c['ci_low'])}, {num(c['ci_high'])}]"
+    return f"[{num(c['ci_low'], bounded=bounded)}, {num(c['ci_high'], bounded=bounded)}]"
+
+
+def value(key: str, c: dict[str, Any]) -> str:
+    """A statistic's value (or why it is undefined), APA style."""
+    if c.get("value") is None:
+        return f"undefined: {esc(c.get('reason'))}"
+    return num(c["value"], bounded=key not in UNBOUNDED)
+
+
+CONVENTION_NAMES = {"se": "Standard errors", "ci": "Confidence intervals", "p_value": "p values",
+                    "bootstrap": "Bootstrap CIs", "weights": "Weights", "missing": "Missing ratings",
+                    "interpretation": "Interpretation", "cluster": "Clusters"}
 
 
 @dataclass
@@ -158,7 +187,8 @@ def _gate_cell(gates: list[dict[str, Any]]) -> str:
         got = g.get("value") if g.get("on", "estimate") == "estimate" else g.get("ci_low")
         what = "" if g.get("on", "estimate") == "estimate" else " (CI lower bound)"
         parts.append(f'<span class="{cls}">{word}</span> {esc(stat_name(g["statistic"], g.get("weights")))} '
-                     f"{num(got) if got is not None else 'undefined'}{what} ≥ {g['minimum']:.2f}")
+                     f"{num(got, bounded=True) if got is not None else 'undefined'}{what} ≥ "
+                     f"{num(g['minimum'], 2, bounded=True)}")
     return "<br>".join(parts)
 
 
@@ -208,7 +238,7 @@ def check_report(doc: dict[str, Any], title: str | None = None, gates: list[dict
     passed, message, if any)."""
     from irrkit.outputs import figures
 
-    title = title or f"Inter-rater reliability: {doc.get('codebook') or 'ratings'}"
+    title = title or f"Inter-rater reliability: {doc.get('codebook_title') or doc.get('codebook') or 'ratings'}"
     page = _Page(title)
     coders = doc.get("coders") or list(dict.fromkeys(c for it in doc.get("items", []) for c in it.get("coders") or []))
     items = [_episode_view(it) if it.get("kind") == "episodes" else it for it in doc.get("items", [])]
@@ -230,11 +260,11 @@ def check_report(doc: dict[str, Any], title: str | None = None, gates: list[dict
         g = by_item.get(it["item"], [])
         weights = it.get("weights")
         verdict = _gate_cell([{**x, "weights": weights} for x in g])
+        bounded = it["primary"] not in UNBOUNDED
         rows.append([f'<a href="#item-{_slug(it["item"])}">{esc(it["item"])}</a>', esc(it["level"]),
-                     str(it["n_units"]), str(it["n_coders"]), str(it.get("n_ratings", "")),
-                     esc(_name(it, it["primary"])),
-                     num(c.get("value")) if c.get("value") is not None else f"undefined: {esc(c.get('reason'))}",
-                     ci(c), esc((c.get("interpretation") or {}).get("label") or ""), verdict])
+                     esc(it["n_units"]), esc(it["n_coders"]), esc(it.get("n_ratings", "")),
+                     esc(_name(it, it["primary"])), value(it["primary"], c),
+                     ci(c, bounded), esc((c.get("interpretation") or {}).get("label") or ""), verdict])
     page.add("<h2>Overview</h2>", _table(["item", "level", "units", "coders", "ratings", "primary statistic",
                                           "value", "95% CI", "interpretation", "gate"], rows, {2, 3, 4, 6}))
     scales = [r["scale"] for it in items for r in _forest_rows(it) if r.get("scale")]
@@ -253,21 +283,25 @@ def _check_item(page: _Page, it: dict[str, Any], gates: list[dict[str, Any]]) ->
 
     name = it["item"]
     page.add(f'<section class="item" id="item-{_slug(name)}" data-item="{esc(name)}"><h2>{esc(name)}</h2>'
-             f'<p class="meta">{esc(it["level"])} · {it["n_units"]} units · {it["n_coders"]} coders · '
-             f'{it.get("n_ratings", "")} ratings · weights {esc(it.get("weights"))}</p>')
+             f'<p class="meta">{esc(it["level"])} · {esc(it["n_units"])} units · {esc(it["n_coders"])} coders · '
+             f'{esc(it.get("n_ratings", ""))} ratings · weights {esc(it.get("weights"))}</p>')
     for n in it.get("notes", []):
         page.add(f'<p class="note">{esc(n)}</p>')
     rows, classes = [], []
+    has_boot = any(isinstance(c.get("bootstrap"), dict) for c in it["coefficients"].values())
     for key, c in it["coefficients"].items():
         interp = c.get("interpretation") or {}
-        value = num(c["value"]) if c.get("value") is not None else f"undefined: {esc(c.get('reason'))}"
+        bounded = key not in UNBOUNDED
         boot = c.get("bootstrap")
-        rows.append([esc(_name(it, key)), value, num(c.get("se")), ci(c),
-                     ci(boot) if boot else "", num(c.get("p_value")),
-                     esc(interp.get("label") or ""), esc(SCALE_TITLES.get(interp.get("scale") or "", ""))])
+        row = [esc(_name(it, key)), value(key, c), num(c.get("se"), bounded=bounded), ci(c, bounded)]
+        if has_boot:
+            row.append(ci(boot, bounded) if isinstance(boot, dict) else "—")
+        rows.append(row + [p_text(c.get("p_value")), esc(interp.get("label") or ""),
+                           esc(SCALE_TITLES.get(interp.get("scale") or "", ""))])
         classes.append("primary" if key == it["primary"] else "")
-    page.add(_table(["statistic", "value", "SE", "95% CI", "bootstrap CI", "p", "interpretation", "scale"], rows,
-                    {1, 2, 5}, classes))
+    head = ["statistic", "value", "SE", "95% CI", *(["bootstrap CI"] if has_boot else []), "<i>p</i>",
+            "interpretation", "scale"]
+    page.add(_table(head, rows, {1, 2, 5 if has_boot else 4}, classes))
     for g in gates:
         cls = "pass" if g["passed"] else "fail"
         page.add(f'<p><span class="{cls}">{"pass" if g["passed"] else "FAIL"}</span> {esc(g["message"])}</p>')
@@ -319,18 +353,21 @@ def _diagnostics(page: _Page, name: str, d: dict[str, Any], it: dict[str, Any]) 
     from irrkit.outputs import figures
 
     loo = d["leave_one_out"]
+    b = "absolute" not in str(loo.get("name", "")).lower()  # a mean absolute difference is not bounded by 1
     page.add("<h3>Coders</h3>")
     if loo.get("lowers_most"):
         w = loo["without"][loo["lowers_most"]]
         page.add(f'<p class="who"><strong>{esc(loo["lowers_most"])}</strong> lowers agreement most: '
-                 f'{esc(loo["name"])} {num(loo["full"])} with all coders, {num(w["value"])} without '
+                 f'{esc(loo["name"])} {num(loo["full"], bounded=b)} with all coders, '
+                 f'{num(w["value"], bounded=b)} without '
                  f'({w["change"]:+.3f}).</p>')
     elif loo.get("reason"):
         page.add(f'<p class="meta">Leave-one-coder-out: {esc(loo["reason"])}.</p>')
     lk = d.get("light_kappa")
     if lk:
-        page.add(f"<p>Light's kappa (mean pairwise Cohen's kappa, {lk.get('n_units')} units rated by every "
-                 f"coder): {num(lk['value']) if lk.get('value') is not None else 'undefined: ' + esc(lk.get('reason'))}"
+        page.add(f"<p>Light's kappa (mean pairwise Cohen's kappa, {esc(lk.get('n_units'))} units rated by every "
+                 f"coder): {num(lk['value'], bounded=True) if lk.get('value') is not None else 'undefined: '}"
+                 f"{'' if lk.get('value') is not None else esc(lk.get('reason'))}"
                  "</p>")
     first = d["matrix"]["statistics"][0]
     rows = []
@@ -338,28 +375,38 @@ def _diagnostics(page: _Page, name: str, d: dict[str, Any], it: dict[str, Any]) 
         w = loo["without"].get(p["coder"], {})
         ch = w.get("change")
         rows.append([esc(p["coder"]), str(p["n_rated"]), str(p["n_missing"]),
-                     num(w.get("value")) if w else "—", "—" if ch is None else f"{ch:+.3f}"])
+                     num(w.get("value"), bounded=b) if w else "—", "—" if ch is None else
+                     num(ch, bounded=b).replace("\u2212", "\u2212") if ch < 0 else "+" + num(ch, bounded=b)])
     page.add(_table(["coder", "rated", "missing", f"{esc(loo['name'])} without", "change"], rows, {1, 2, 3, 4}))
-    coders = d["coders"]
-    short = [str(k + 1) for k in range(len(coders))]
+    coders = [str(c) for c in d["coders"]]
     mad = first == "mean_abs_diff"
     page.figure(f"{name}-coder-matrix",
-                figures.heatmap(d["matrix"][first], [f"{k} {c}" for k, c in zip(short, coders)], short,
+                figures.heatmap(d["matrix"][first], coders, coders,
                                 f"{name}: {stat_name(first)} between coders", vmin=0.0 if not mad else 0.0,
                                 vmax=1.0, reverse=mad),
                 f"{name}: coder x coder matrix of {stat_name(first)} on the units both coders rated.")
-    if d["coder_profiles"] and d["coder_profiles"][0].get("distribution"):
-        cats = list(d["coder_profiles"][0]["distribution"])
-        counts = [[p.get("distribution", {}).get(c, 0) for c in cats] for p in d["coder_profiles"]]
-        page.figure(f"{name}-category-use",
-                    figures.category_use([p["coder"] for p in d["coder_profiles"]], cats, counts,
-                                         f"{name}: category use per coder"),
-                    f"{name}: each coder's share of ratings per category.")
+    profiles = d["coder_profiles"]
+    if profiles and profiles[0].get("distribution"):
+        cats = list(dict.fromkeys(c for p in profiles for c in p.get("distribution") or {}))
+        if it.get("level") in ("interval", "ratio") or len(cats) > MAX_STACKED:
+            page.figure(f"{name}-category-use",
+                        figures.coder_distribution([p["coder"] for p in profiles],
+                                                   [p.get("distribution") or {} for p in profiles],
+                                                   f"{name}: ratings per coder"),
+                        f"{name}: each coder's ratings (box: quartiles; whiskers: smallest and largest value; "
+                        "diamond: mean), with mean and SD.")
+        else:
+            counts = [[p.get("distribution", {}).get(c, 0) for c in cats] for p in profiles]
+            page.figure(f"{name}-category-use",
+                        figures.category_use([p["coder"] for p in profiles], cats, counts,
+                                             f"{name}: category use per coder"),
+                        f"{name}: each coder's share of ratings per category.")
 
 
 def _footer(doc: dict[str, Any]) -> str:
     conv = doc.get("conventions") or {}
-    parts = [f"<li>{esc(k)}: {esc(v)}</li>" for k, v in conv.items()]
+    parts = [f"<li>{esc(CONVENTION_NAMES.get(k) or str(k).replace('_', ' ').capitalize())}: {esc(v)}</li>"
+             for k, v in conv.items()]
     return (f"<footer><h2>Conventions</h2><ul>{''.join(parts)}</ul><p class=\"meta\">Interpretation: "
             "Landis &amp; Koch (1977) for kappa-type, Koo &amp; Li (2016) for ICC, Krippendorff (2004) for alpha, "
             f"unless chosen otherwise. Made by irrkit {esc(__version__)}.</p></footer>")
@@ -396,9 +443,8 @@ def training_report(doc: dict[str, Any], history: list[dict[str, Any]] | None = 
                 g = gates.get(key)
                 cell = "" if g is None else (f'<span class="{"pass" if g["passed"] else "fail"}">'
                                              f'{"pass" if g["passed"] else "FAIL"} ≥ {g["minimum"]:.2f}</span>')
-                rows.append([esc(item) if k == 0 else "", esc(stat_name(key)),
-                             num(s.get("value")) if s.get("value") is not None else
-                             f"undefined: {esc(s.get('reason'))}", ci(s), str(d["n_units"]) if k == 0 else "", cell])
+                rows.append([esc(item) if k == 0 else "", esc(stat_name(key)), value(key, s),
+                             ci(s, key not in UNBOUNDED), esc(d["n_units"]) if k == 0 else "", cell])
         page.add(_table(["item", "statistic", "value", "95% CI", "units", "gate"], rows, {2, 4}))
         for item, d in t["items"].items():
             conf = d.get("confusion")
@@ -413,12 +459,11 @@ def training_report(doc: dict[str, Any], history: list[dict[str, Any]] | None = 
     cm = doc.get("coder_matrix") or {}
     if cm.get("items") and len(cm.get("coders", [])) > 2:
         page.add('<section class="item" data-item="coder-matrix"><h2>Between coders</h2>')
-        coders = cm["coders"]
-        short = [str(k + 1) for k in range(len(coders))]
+        coders = [str(c) for c in cm["coders"]]
         for item, mats in cm["items"].items():
             key = next(k for k in mats if k in ("cohen_kappa", "icc2"))
             page.figure(f"{item}-coder-matrix",
-                        figures.heatmap(mats[key], [f"{k} {c}" for k, c in zip(short, coders)], short,
+                        figures.heatmap(mats[key], coders, coders,
                                         f"{item}: {stat_name(key)} between coders"),
                         f"{item}: {stat_name(key)} between reference and trainees on the units both rated.")
         page.add("</section>")

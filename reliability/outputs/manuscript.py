@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import io
 import platform
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from irrkit import __version__
+from irrkit.outputs.escaping import md as md_cell
+from irrkit.outputs.escaping import md_line, terminal, xml_text
 from irrkit.statistics import registry
 from irrkit.statistics.sources import IN_TEXT, REFERENCES, SCALE_SOURCE
 
@@ -29,12 +32,12 @@ WORDS = {
            "units": "Units", "coders": "Coders", "ratings": "Ratings (missing)", "statistic": "Statistic",
            "value": "Value", "ci": "95% CI", "interp": "Interpretation", "note": "Note",
            "nominal": "nominal", "ordinal": "ordinal", "interval": "interval", "ratio": "ratio",
-           "undefined": "undefined"},
+           "episodes": "time-coded", "undefined": "undefined"},
     "de": {"table": "Tabelle", "title": "Interrater-Reliabilität je Item", "item": "Item", "level": "Skalenniveau",
            "units": "Einheiten", "coders": "Kodierende", "ratings": "Ratings (fehlend)", "statistic": "Kennwert",
            "value": "Wert", "ci": "95%-KI", "interp": "Interpretation", "note": "Anmerkung",
            "nominal": "nominal", "ordinal": "ordinal", "interval": "intervall", "ratio": "verhältnis",
-           "undefined": "nicht definiert"},
+           "episodes": "zeitkodiert", "undefined": "nicht definiert"},
 }
 LABEL_DE = {"Poor": "schlecht", "Slight": "gering", "Fair": "ausreichend", "Moderate": "moderat",
             "Substantial": "beträchtlich", "Almost perfect": "fast vollkommen", "Good": "gut",
@@ -76,9 +79,30 @@ class Row:
     interpretation: str
     scale: str
     coef: dict[str, Any]
+    label: str = ""  # the codebook's label of the item (the table shows it; ``item`` is the id)
+
+
+def items_of(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The items of a results JSON, a time-coded (``irrkit video``) item in the shape of a rated one: its
+    episodes as units, its statistics as coefficients (time-unit kappa over time units, event agreement over
+    matched episodes), no missing ratings."""
+    out = []
+    for it in doc.get("items", []):
+        if it.get("kind") != "episodes":
+            out.append(it)
+            continue
+        stats = it.get("statistics") or {}
+        primary = it.get("primary") if it.get("primary") in stats else next(iter(stats), "")
+        k = len(it.get("coders") or [])
+        out.append({"item": it["item"], "level": "episodes", "n_units": it.get("n_episodes") or 0, "n_coders": k,
+                    "n_ratings": (it.get("n_episodes") or 0) * k, "primary": primary, "coefficients": stats,
+                    "weights": None, "episodes": it})
+    return out
 
 
 def _missing(it: dict[str, Any]) -> int:
+    if it.get("level") == "episodes":
+        return 0
     d = it.get("diagnostics")
     if d and d.get("coder_profiles"):
         return sum(p["n_missing"] for p in d["coder_profiles"])
@@ -94,11 +118,18 @@ def statistic_name(key: str, it: dict[str, Any], lang: str = "en") -> str:
     return registry.symbol(key, it.get("weights"), lang)
 
 
+def item_label(doc: dict[str, Any], item: str) -> str:
+    """The item's label from the codebook (``item_labels`` of the results JSON), else its id."""
+    labels = doc.get("item_labels")
+    label = labels.get(item) if isinstance(labels, dict) else None
+    return label if isinstance(label, str) and label.strip() else item
+
+
 def rows(doc: dict[str, Any], lang: str = "en") -> list[Row]:
     """Per item: the primary statistic and, beside it, Gwet's AC1/AC2 (robust to prevalence)."""
     out = []
     w = WORDS[lang]
-    for it in doc.get("items", []):
+    for it in items_of(doc):
         keys = [it["primary"]] + [k for k in ("gwet_ac1", "gwet_ac2") if k in it["coefficients"] and
                                   k != it["primary"]]
         for key in keys:
@@ -112,7 +143,7 @@ def rows(doc: dict[str, Any], lang: str = "en") -> list[Row]:
                            f"[{apa(c.get('ci_low'))}, {apa(c.get('ci_high'))}]" if c.get("ci_low") is not None and
                            c.get("ci_high") is not None else "—",
                            LABEL_DE.get(lab, lab) if lang == "de" else lab.lower(),
-                           SCALE_NAME.get(interp.get("scale") or "", ""), c))
+                           SCALE_NAME.get(interp.get("scale") or "", ""), c, item_label(doc, it["item"])))
     return out
 
 
@@ -133,51 +164,117 @@ def header(lang: str) -> list[str]:
 
 def cells(r: Row) -> list[str]:
     interp = f"{r.interpretation} ({r.scale})" if r.interpretation and r.scale else r.interpretation
-    return [r.item, r.level, str(r.units), str(r.coders), f"{r.ratings} ({r.missing})", r.statistic, r.value,
+    return [r.label or r.item, r.level, str(r.units), str(r.coders), f"{r.ratings} ({r.missing})", r.statistic, r.value,
             r.ci, interp]
 
 
 def markdown_table(doc: dict[str, Any], lang: str = "en", number: int = 1) -> str:
+    """The APA table in Markdown; every cell through :func:`irrkit.outputs.escaping.md` (a line break in a name
+    is ``<br>``, markup and pipes are escaped, control characters shown as ``\\x1b``)."""
     w = WORDS[lang]
-
-    def md(s: str) -> str:
-        return s.replace("\\", "\\\\").replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
-
     lines = [f"**{w['table']} {number}**", "", f"*{w['title']}*", "", "| " + " | ".join(header(lang)) + " |",
              "|" + "|".join(["---", "---", "--:", "--:", "--:", "---", "--:", "---", "---"]) + "|"]
-    lines += ["| " + " | ".join(md(c) for c in cells(r)) + " |" for r in rows(doc, lang)]
+    # value and CI are irrkit's own numbers ("[.68, .86]" stays readable); every other cell through md()
+    lines += ["| " + " | ".join(c if j in (6, 7) else md_cell(c) for j, c in enumerate(cells(r))) + " |"
+              for r in rows(doc, lang)]
     lines += ["", f"*{w['note']}.* {_note(doc, lang)}", ""]
     return "\n".join(lines)
 
 
 def _tex(s: str) -> str:
-    rep = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
-           "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", MINUS: "$-$", "κ": r"$\kappa$",
-           "α": r"$\alpha$", "π": r"$\pi$", "±": r"$\pm$", "−": "$-$", "×": r"$\times$", "—": "---"}
-    return "".join(rep.get(ch, ch) for ch in s)
+    """Text for LaTeX: special characters escaped, control characters shown as ``\\x1b`` (then escaped), line
+    breaks as spaces (a blank line would end the table's paragraph), and a break after ``_`` allowed."""
+    s = " ".join(str(s).replace("\r", "\n").split("\n"))
+    s = terminal(s)
+    rep = {"\\": r"\textbackslash{}\allowbreak{}", "/": r"/\allowbreak{}", "&": r"\&", "%": r"\%", "$": r"\$",
+           "#": r"\#", "_": r"\_\allowbreak{}", "{": r"\{\allowbreak{}", "}": r"\}\allowbreak{}",
+           "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", MINUS: "$-$", "κ": r"$\kappa$",
+           "α": r"$\alpha$", "π": r"$\pi$", "±": r"$\pm$", "×": r"$\times$", "—": "---", "<": r"\textless{}",
+           ">": r"\textgreater{}", "|": r"\textbar{}"}
+    out = "".join(rep.get(ch, ch) for ch in s)
+    for word, hyphenated in SOFT_HYPHENS.items():
+        out = out.replace(word, hyphenated)
+    return out
+
+
+# irrkit's own long German words, with their hyphenation points (TeX does not hyphenate a word with an accent
+# in the default OT1 encoding, nor German words with English patterns)
+SOFT_HYPHENS = {"Übereinstimmung": r"Über\-ein\-stim\-mung", "zweifaktorielles": r"zwei\-fak\-to\-ri\-el\-les",
+                "Einzelrater": r"Einzel\-rater", "zufälligen": r"zu\-fäl\-li\-gen",
+                "Mittelwerte": r"Mit\-tel\-wer\-te", "Verhältnisgewichte": r"Ver\-hält\-nis\-ge\-wich\-te",
+                "quadratische": r"qua\-dra\-ti\-sche", "Gewichte": r"Ge\-wich\-te",
+                "Interpretation": r"In\-ter\-pre\-ta\-tion", "beträchtlich": r"be\-trächt\-lich",
+                "vollkommen": r"voll\-kom\-men"}
+
+
+def _tex_cell(s: str) -> str:
+    """A table cell: ``{}`` first, so that a cell starting with ``[`` after ``\\\\`` is not read as the
+    optional argument of the row end."""
+    return "{}" + _tex(s)
+
+
+def _two_lines(a: str, b: str, align: str = "l") -> str:
+    """A header on two lines without extra packages (a nested tabular)."""
+    return rf"\begin{{tabular}}[b]{{@{{}}{align}@{{}}}}{a}\\{b}\end{{tabular}}"
 
 
 def latex_table(doc: dict[str, Any], lang: str = "en", number: int = 1) -> str:
-    """A booktabs table (needs \\usepackage{booktabs}; UTF-8 input for umlauts)."""
+    """The APA table for LaTeX, as wide as the text (``tabularx``): needs ``\\usepackage{booktabs,tabularx}``
+    (and UTF-8 input for umlauts, the default since LaTeX 2018). Item, statistic and interpretation wrap; the
+    numbers do not. Compiles in an A4 ``article`` without overfull boxes (tests/test_manuscript.py runs
+    pdflatex)."""
     w = WORDS[lang]
-    body = [" & ".join(_tex(c) for c in cells(r)) + r" \\" for r in rows(doc, lang)]
+    body = []
+    for r in rows(doc, lang):  # the level goes under the item (one column fewer: the table fits A4)
+        c = cells(r)
+        body.append(" & ".join([_tex_cell(c[0]) + rf" \newline({_tex(c[1])})", *map(_tex_cell, c[2:])]) + r" \\")
+    h = [_tex(x) for x in header(lang)]
+    ratings_head = w["ratings"].split(" ", 1)
+    h[4] = _two_lines(_tex(ratings_head[0]), _tex(ratings_head[1]) if len(ratings_head) > 1 else "", "r")
+    h = [h[0], *h[2:]]
+    # the three wrapping columns share the width in proportion to their longest word (each must hold it);
+    # \hspace{0pt} lets TeX hyphenate a cell's first word too
+    grid = [header(lang)] + [cells(r) for r in rows(doc, lang)]
+    for row in grid[1:]:
+        row[0] = f"{row[0]} ({row[1]})"  # the level under the item
+    def pieces(text: str) -> list[str]:  # what TeX cannot break: words, split at the soft hyphens irrkit adds
+        for word, hyphenated in SOFT_HYPHENS.items():
+            text = text.replace(word, " ".join(x + "-" for x in hyphenated.split(r"\-")))
+        return re.split(r"[\s/_]+", text)
+
+    longest = [max(len(word) for row in grid for word in pieces(row[j]) or [""]) + 2 for j in (0, 5, 8)]
+    share = [3 * x / sum(longest) for x in longest]
+    wrap = r">{\raggedright\arraybackslash\hsize=%.3f\hsize\hspace{0pt}}X"
+    spec = (wrap % share[0]) + "rrr" + (wrap % share[1]) + "rl" + (wrap % share[2])
     return "\n".join([
-        r"\begin{table}[htbp]", r"\centering", r"\small",
+        f"% irrkit {__version__}: needs \\usepackage{{booktabs}} and \\usepackage{{tabularx}} in the preamble",
+        r"\begin{table}[htbp]", r"\centering", r"\footnotesize", r"\setlength{\tabcolsep}{2pt}",
         rf"\caption{{{_tex(w['title'])}}}", rf"\label{{tab:irr{number}}}",
-        r"\begin{tabular}{llrrrp{5cm}rll}", r"\toprule",
-        " & ".join(_tex(h) for h in header(lang)) + r" \\", r"\midrule", *body, r"\bottomrule", r"\end{tabular}",
+        rf"\begin{{tabularx}}{{\textwidth}}{{{spec}}}", r"\toprule",
+        " & ".join(h) + r" \\", r"\midrule", *body, r"\bottomrule", r"\end{tabularx}",
         r"\par\smallskip", rf"\parbox{{\linewidth}}{{\footnotesize\textit{{{_tex(w['note'])}.}} "
                            rf"{_tex(_note(doc, lang))}}}",
         r"\end{table}", ""])
 
 
-def docx_table(doc: dict[str, Any], lang: str = "en", number: int = 1) -> bytes:
-    """The table as a Word document (python-docx): APA layout, horizontal rules only."""
+PAPER = {"a4": (8.27, 11.69), "letter": (8.5, 11.0)}  # inches
+
+
+def docx_table(doc: dict[str, Any], lang: str = "en", number: int = 1, paper: str | None = None) -> bytes:
+    """The table as a Word document (python-docx): APA layout, horizontal rules only, on A4 for ``lang="de"``
+    (``paper``: "a4" or "letter"; default A4 in German, US Letter in English), 2.5 cm margins, column widths
+    fitted to their content (the longest word must fit, the rest shared by the text's length). Text from the
+    data passes :func:`irrkit.outputs.escaping.xml_text` (a control character would stop python-docx)."""
     from docx import Document
-    from docx.shared import Pt
+    from docx.shared import Inches, Pt
 
     w = WORDS[lang]
+    paper = paper or ("a4" if lang == "de" else "letter")
     d = Document()
+    sec = d.sections[0]
+    sec.page_width, sec.page_height = Inches(PAPER[paper][0]), Inches(PAPER[paper][1])
+    margin = Inches(0.98)  # 2.5 cm
+    sec.left_margin = sec.right_margin = sec.top_margin = sec.bottom_margin = margin
     d.styles["Normal"].font.name = "Times New Roman"
     d.styles["Normal"].font.size = Pt(11)
     p = d.add_paragraph()
@@ -185,12 +282,17 @@ def docx_table(doc: dict[str, Any], lang: str = "en", number: int = 1) -> bytes:
     p = d.add_paragraph()
     p.add_run(w["title"]).italic = True
     rs = rows(doc, lang)
-    t = d.add_table(rows=1 + len(rs), cols=9)
-    for j, h in enumerate(header(lang)):
-        t.rows[0].cells[j].text = h
-    for i, r in enumerate(rs, 1):
-        for j, c in enumerate(cells(r)):
-            t.rows[i].cells[j].text = c
+    grid = [header(lang)] + [[" ".join(xml_text(c).split()) for c in cells(r)] for r in rs]
+    t = d.add_table(rows=len(grid), cols=9)
+    t.autofit = False
+    widths = column_widths(grid, PAPER[paper][0] - 2 * 0.98)
+    for i, row in enumerate(grid):
+        for j, c in enumerate(row):
+            cell = t.rows[i].cells[j]
+            cell.width = Inches(widths[j])
+            cell.text = c
+            for run in cell.paragraphs[0].runs:
+                run.font.size = Pt(9)
     _apa_rules(t)
     p = d.add_paragraph()
     p.add_run(f"{w['note']}.").italic = True
@@ -199,6 +301,28 @@ def docx_table(doc: dict[str, Any], lang: str = "en", number: int = 1) -> bytes:
     d.core_properties.author = "irrkit"
     d.save(buf)
     return buf.getvalue()
+
+
+def column_widths(grid: list[list[str]], total: float, char: float = 0.075,
+                  nowrap: frozenset[int] = frozenset({2, 3, 4, 6, 7})) -> list[float]:
+    """Column widths (inches) summing to ``total``: each column at least its longest word (the ``nowrap``
+    columns of numbers and CIs their whole body cells), then the rest shared in proportion to the column's
+    longest cell beyond that (``char``: inches a character at 9 pt)."""
+    cols = list(zip(*grid))
+    least = [max(max((len(x) for x in c.split()), default=1) for c in col) * char + 0.1 for col in cols]
+    for j in nowrap:
+        if j < len(cols):
+            least[j] = max(least[j], max((len(c) for c in cols[j][1:]), default=1) * char + 0.1)
+    want = [max(len(c) for c in col) * char + 0.1 for col in cols]
+    if sum(least) >= total:
+        return [x * total / sum(least) for x in least]
+    extra = [max(0.0, a - b) for a, b in zip(want, least)]
+    room = total - sum(least)
+    if sum(extra) <= room:
+        spare = room - sum(extra)
+        return [b + e + spare * e / (sum(extra) or 1) if sum(extra) else b + spare / len(least)
+                for b, e in zip(least, extra)]
+    return [b + room * e / sum(extra) for b, e in zip(least, extra)]
 
 
 def _apa_rules(table: Any) -> None:
@@ -227,50 +351,102 @@ def _apa_rules(table: Any) -> None:
 # ----------------------------------------------------------------------------------------------- methods
 
 
+NUMBER_WORDS = {"en": ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"),
+                "de": ("null", "ein", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun")}
+
+
+def number(n: int, lang: str = "en") -> str:
+    """APA 7 (6.32): numbers below 10 in words (when they do not go with a unit of measurement or a
+    statistic), 10 and above in numerals with a thousands separator."""
+    if 0 <= n < 10:
+        return NUMBER_WORDS[lang][n]
+    return f"{n:,}".replace(",", "." if lang == "de" else ",")
+
+
+def narrative(cite: str, lang: str = "en") -> str:
+    """A narrative citation (APA 7, 8.11): 'Landis and Koch (1977)', 'Lombard et al. (2002)'; German 'und'."""
+    authors, year = IN_TEXT[cite].rsplit(", ", 1)
+    return f"{authors.replace(' & ', ' und ' if lang == 'de' else ' and ')} ({year})"
+
+
+def parenthetical(cites: list[str]) -> str:
+    """'(Fleiss, 1971; Gwet, 2014)': '&' between two authors, as APA 7 wants inside parentheses."""
+    return "(" + "; ".join(IN_TEXT[c] for c in cites) + ")"
+
+
 def methods(doc: dict[str, Any], lang: str = "en") -> str:
-    """A methods paragraph with the figures in APA style, then the references it cites (Markdown)."""
-    items = doc.get("items", [])
+    """A methods paragraph in APA 7 style (Markdown), then the references it cites and only those: the coding
+    system by title and version, numbers below 10 in words, narrative citations with "and", each statistic
+    with its source, item labels, p stated as one-sided. Every name from the data passes
+    :func:`irrkit.outputs.escaping.md_line` (markup, HTML and line breaks cannot reach a Markdown converter)."""
+    de = lang == "de"
+    items = items_of(doc)
     cited: list[str] = ["lombard2002"]
     n_units = max((it["n_units"] for it in items), default=0)
     coders = len(doc.get("coders") or []) or max((it["n_coders"] for it in items), default=0)
     ratings = sum(it.get("n_ratings", 0) for it in items)
     missing = sum(_missing(it) for it in items)
     py = platform.python_version()
+    cb = doc.get("codebook")
+    cb_id = cb.get("id") if isinstance(cb, dict) else cb
+    cb_title = doc.get("codebook_title") or (cb.get("title") if isinstance(cb, dict) else None) or cb_id
+    cb_version = doc.get("codebook_version") or (cb.get("version") if isinstance(cb, dict) else None)
+    system = ""
+    if cb_title:
+        system = md_line(f"„{cb_title}“" if de else f"“{cb_title}”")
+        if cb_version:
+            system += f", Version {md_line(cb_version)}," if de else f", version {md_line(cb_version)},"
+    n_items = len(items)
+    timed = bool(items) and all(it.get("level") == "episodes" for it in items)
+    unit_word = ("Episoden" if timed else "Einheiten") if de else ("episodes" if timed else "units")
     parts: list[str] = []
-    if lang == "de":
-        parts.append(f"Die Interrater-Reliabilität wurde mit irrkit {__version__} (Python {py}) für {len(items)} "
-                     f"Item{'s' * (len(items) != 1)} bestimmt, die {coders} Kodierende an {n_units} Einheiten "
-                     f"kodierten ({ratings} Ratings über alle Items, {missing} fehlend). [Beschreiben Sie, wie die "
-                     "Einheiten "
-                     "ausgewählt wurden und welchen Anteil aller Einheiten sie bilden (Lombard et al., 2002).]")
+    if de:
+        coded = f" mit dem Kodiersystem {system}" if system else ""
+        parts.append(f"Die Interrater-Reliabilität wurde mit irrkit {__version__} (Python {py}) für "
+                     f"{number(n_items, 'de')} Item{'s' * (n_items != 1)} bestimmt, die {number(coders, 'de')} "
+                     f"Kodierende{coded} an "
+                     f"{number(n_units, 'de')} {unit_word} kodierten ({number(ratings, 'de')} Ratings über alle Items, "
+                     f"{number(missing, 'de')} fehlend). [Beschreiben Sie, wie die Einheiten ausgewählt wurden und "
+                     "welchen Anteil aller Einheiten sie bilden (Lombard et al., 2002).]")
     else:
+        coded = f" with the coding system {system}" if system else ""
         parts.append(f"Inter-rater reliability was computed with irrkit {__version__} (Python {py}) for "
-                     f"{len(items)} item{'s' * (len(items) != 1)} coded by {coders} coders on {n_units} units "
-                     f"({ratings} ratings over all items, {missing} missing). [Describe how the units were "
-                     "selected and what "
+                     f"{number(n_items)} item{'s' * (n_items != 1)} coded by {number(coders)} "
+                     f"coder{'s' * (coders != 1)}{coded} on {number(n_units)} {unit_word} ({number(ratings)} ratings "
+                     f"over all items, {number(missing)} missing). [Describe how the units were selected and what "
                      "share of all units they are (Lombard et al., 2002).]")
+    all_rows = rows(doc, lang)
+    used: dict[str, list[str]] = {}  # symbol -> its sources, in order of first use
+    for r in all_rows:
+        sym = registry.symbol(r.key, None, lang)
+        src = [c for c in (registry.source(r.key),) if c]
+        if registry.model(r.key) and "mcgraw1996" not in src:
+            src.append("mcgraw1996")
+        used.setdefault(sym, src)
+    if used:
+        listed = "; ".join(f"{md_line(sym)} {parenthetical(src)}" if src else md_line(sym)
+                           for sym, src in used.items())
+        parts.append(("Berichtet werden je Item " if de else "Reported per item are ") + listed + ".")
+        cited += [c for src in used.values() for c in src]
     for it in items:
         sentences = []
-        for r in rows(doc, lang):
+        for r in all_rows:
             if r.item != it["item"]:
                 continue
             c = r.coef
-            cite = registry.source(r.key)
-            if cite:
-                cited.append(cite)
             scale = (c.get("interpretation") or {}).get("scale")
             if scale and registry.source(scale):
                 cited.append(registry.source(scale))
             sym = registry.symbol(r.key, it.get("weights"), lang)
             if c.get("value") is None:
-                sentences.append(f"{sym} {'nicht definiert' if lang == 'de' else 'undefined'}"
-                                 f" ({c.get('reason')})")
+                sentences.append(f"{sym} {'nicht definiert' if de else 'undefined'} ({md_line(c.get('reason'))})")
                 continue
-            s = f"{sym} = {r.value}, {'95%-KI' if lang == 'de' else '95% CI'} {r.ci}"
+            s = f"{sym} = {r.value}, {'95%-KI' if de else '95% CI'} {r.ci}" if r.ci != "—" else \
+                f"{sym} = {r.value} ({'ohne KI' if de else 'no CI'})"
             if registry.model(r.key):
                 model = registry.model(r.key, lang)
                 reml = "REML" in (c.get("method") or "")
-                if lang == "de":
+                if de:
                     how = ("REML-Schätzung aus allen Ratings" if reml else
                            "zweifaktorielle Varianzanalyse vollständiger Einheiten")
                 else:
@@ -288,23 +464,64 @@ def methods(doc: dict[str, Any], lang: str = "en") -> str:
                 s += f", {r.interpretation}"
             sentences.append(s)
         if sentences:
-            parts.append(f"{it['item']}: " + "; ".join(sentences) + ".")
-    if lang == "de":
-        parts.append("Konfidenzintervalle kappa-artiger Koeffizienten beruhen auf Gwets (2008) linearisierten "
-                     "Standardfehlern; ICCs folgen McGraw und Wong (1996) und werden nach Koo und Li (2016) "
-                     "berichtet (Software, Modell, Typ, Definition).")
+            parts.append(f"{md_line(item_label(doc, it['item']))}: " + "; ".join(sentences) + ".")
+    episodes = [it["episodes"] for it in items if it.get("level") == "episodes"]
+    if episodes:
+        e = episodes[0]
+        step, tol = (x if isinstance(x, (int, float)) else float("nan")
+                     for x in (e.get("step_s"), e.get("tolerance_s")))
+        rule = md_line(e.get("match_rule") or "onset")
+        if de:
+            parts.append("Die zeitkodierten Episoden wurden auf zwei Wegen verglichen "
+                         f"{parenthetical(['bakeman2009'])}: zeitbasiert über Zeiteinheiten von {step:g} s (jede "
+                         "Einheit mit ihrem Code oder „kein Code“) und ereignisbasiert über Episoden, die einander "
+                         f"mit einer Toleranz von {tol:g} s am {'Beginn' if rule == 'onset' else rule} zugeordnet "
+                         "wurden. Zeiteinheiten eines Videos sind keine unabhängigen Beobachtungen; Standardfehler "
+                         "und Konfidenzintervalle werden daher über Videos gebildet, sobald genug Videos vorliegen.")
+        else:
+            parts.append(f"The time-coded episodes were compared in two ways {parenthetical(['bakeman2009'])}: "
+                         f"time-based, over time units of {step:g} s (each unit with its code or \"no code\"), and "
+                         f"event-based, over episodes matched with a tolerance of {tol:g} s at their {rule}. Time "
+                         "units of one video are not independent observations, so standard errors and confidence "
+                         "intervals are taken over videos when there are enough of them.")
+        cited.append("bakeman2009")
+    if any(r.coef.get("p_value") is not None for r in all_rows):
+        parts.append("Die *p*-Werte sind einseitig (H1: Übereinstimmung über dem Zufall; ICC: *F*-Test der H0 "
+                     "ICC = 0)." if de else
+                     "All *p* values are one-sided (H1: agreement above chance; ICC: *F* test of H0: ICC = 0).")
+    kappa_type = any(not registry.model(r.key) and r.ci != "—" for r in all_rows)
+    icc = any(registry.model(r.key) for r in all_rows)
+    if de:
+        text = []
+        if kappa_type:
+            text.append("Konfidenzintervalle kappa-artiger Koeffizienten beruhen auf den linearisierten "
+                        f"Standardfehlern nach {narrative('gwet2008', 'de')}")
+        if icc:
+            text.append(f"ICCs folgen {narrative('mcgraw1996', 'de')} und werden nach {narrative('koo2016', 'de')} "
+                        "berichtet (Software, Modell, Typ, Definition)")
+        if text:
+            parts.append("; ".join(text) + ".")
     else:
-        parts.append("Confidence intervals of kappa-type coefficients use Gwet's (2008) linearised standard errors; "
-                     "ICCs follow McGraw and Wong (1996) and are reported as Koo and Li (2016) recommend (software, "
-                     "model, type, definition).")
-    scales = [SCALE_NAME[k] for k in dict.fromkeys(
-        (r.coef.get("interpretation") or {}).get("scale") for r in rows(doc, lang)) if k in SCALE_NAME]
+        text = []
+        if kappa_type:
+            text.append(f"Confidence intervals of kappa-type coefficients use the linearised standard errors of "
+                        f"{narrative('gwet2008')}")
+        if icc:
+            text.append(f"ICCs follow {narrative('mcgraw1996')} and are reported as {narrative('koo2016')} "
+                        "recommend (software, model, type, definition)")
+        if text:
+            parts.append("; ".join(text) + ".")
+    cited += (["gwet2008"] if kappa_type else []) + (["mcgraw1996", "koo2016"] if icc else [])
+    scales = [SCALE_SOURCE[k] for k in dict.fromkeys(
+        (r.coef.get("interpretation") or {}).get("scale") for r in all_rows) if k in SCALE_SOURCE]
     if scales:
-        parts.append(("Die Interpretation folgt " if lang == "de" else "Interpretation follows ")
-                     + "; ".join(f"{s.split(', ')[0]} ({s.split(', ')[1]})" for s in scales) + ".")
-    cited += ["gwet2008", "mcgraw1996", "koo2016"] if any(it["level"] != "nominal" for it in items) else ["gwet2008"]
+        joined = [narrative(c, lang) for c in scales]
+        conj = " und " if de else " and "
+        listed = joined[0] if len(joined) == 1 else ", ".join(joined[:-1]) + conj + joined[-1]
+        parts.append(("Die Interpretation folgt " if de else "Interpretation follows ") + listed + ".")
+        cited += scales
     refs = sorted(dict.fromkeys(cited), key=lambda k: REFERENCES[k])
-    head = "Literatur" if lang == "de" else "References"
+    head = "Literatur" if de else "References"
     return " ".join(parts) + f"\n\n## {head}\n\n" + "\n\n".join(REFERENCES[k] for k in refs) + "\n"
 
 

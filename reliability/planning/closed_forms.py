@@ -183,12 +183,21 @@ def alpha_values(alpha_min: float, p: float = 0.05, smallest_probability: float 
     a, pc = alpha_min, smallest_probability
     values = 2 * z**2 * ((1 + a) * (3 - a) / (4 * (1 - a) * pc * (1 - pc)) - a)
     n_values = _ceil(values)
-    return SampleSize("krippendorff_alpha", "lower_bound", max(_ceil(n_values / k), 2), k, None, a,
+    extra: dict[str, Any] = {"n_values": n_values, "smallest_probability": pc, "p": p}
+    if k > 2:
+        # the values of 3+ coders of one unit are not independent: dividing the two-coder values among more
+        # coders (n_values / k units) would promise the same evidence from fewer units
+        extra["convention"] = (f"Krippendorff's table counts the pairable values of two coders ({n_values} values, "
+                               f"{_ceil(n_values / 2)} units); with {k} coders irrkit keeps that number of units "
+                               "rather than dividing the values among the coders (the convention of ATLAS.ti's "
+                               "manual after Krippendorff 2004: the minimum number of units does not fall with more "
+                               "coders; conservative)")
+    return SampleSize("krippendorff_alpha", "lower_bound", max(_ceil(n_values / 2), 2), k, None, a,
                       1 - p, None, "Bloch & Kraemer (1989) as tabulated by Krippendorff: pairable values for "
-                      "alpha_min at level p (one-sided)",
+                      "alpha_min at level p (one-sided); units = values / 2 for any number of coders",
                       "Krippendorff K (2004). Content Analysis, 2nd ed., pp. 239-241; Bloch DA, Kraemer HC "
                       "(1989). Biometrics 45:269-287", n_raw=values, short="Krippendorff after Bloch & Kraemer 1989",
-                      extra={"n_values": n_values, "smallest_probability": pc, "p": p})
+                      extra=extra)
 
 
 # ---------------------------------------------------------------- percent agreement and AC1

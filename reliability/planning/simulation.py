@@ -37,6 +37,7 @@ FAMILY = ("percent_agreement", "fleiss_kappa", "gwet_ac1", "gwet_ac2", "brennan_
           "conger_kappa", "cohen_kappa", "scott_pi")
 SIMULATED = FAMILY + icc.ICC_KEYS
 MODELS = ("mixture", "dirichlet")
+CELLS = 20_000_000  # numbers per chunk of simulated studies (about 160 MB)
 
 
 @dataclass(frozen=True)
@@ -212,6 +213,8 @@ def simulate(design: Design, n_units: int, replicates: int = 2000, seed: int | N
     scale = design.is_scale
     w = None if scale else design.weight_matrix
     q = 0 if scale else len(design.prevalences or ())
+    # a chunk's arrays (codes, count tables) hold at most CELLS numbers: memory stays bounded for any design
+    chunk = max(1, min(chunk, CELLS // max(1, n_units * design.n_coders * max(q, 1))))
     done = 0
     while done < replicates:
         size = min(chunk, replicates - done)

@@ -106,7 +106,8 @@ def identical_coders(data) -> list[str]:
 
 def check_meta(cb, data, files: list[Path]) -> dict[str, Any]:
     """The run's description in the results JSON."""
-    return {"codebook": cb.id, "codebook_version": cb.version or None, "coders": data.coders,
+    return {"codebook": cb.id, "codebook_version": cb.version or None, "codebook_title": cb.title or None,
+            "item_labels": {it.id: it.label for it in cb.items if it.label}, "coders": data.coders,
             "files": [str(f) for f in files], "coder_counts": [c.to_dict() for c in data.coder_counts]}
 
 

@@ -8,7 +8,6 @@ Other files in the folder are left alone.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,10 +39,14 @@ def rounds(folder: Path, *, must_exist: bool = False) -> list[Round]:
             found.append((int(m.group(1)), m.group(2), p))
     out = []
     for number, name, p in sorted(found, key=lambda x: (x[0], x[2].name)):
+        from irrkit.readers.json_input import read_json
+
         try:
-            record = json.loads(p.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as e:
-            raise InputError.single(str(p), f"is not a readable round record ({e})") from None
+            record = read_json(p, "a round record that irrkit train wrote")
+        except InputError as e:
+            first = e.problems[0]
+            why = first.message if first.line is None else f"line {first.line}: {first.message}"
+            raise InputError.single(str(p), f"is not a round record: {why}") from None
         if not isinstance(record, dict):
             raise InputError.single(str(p), "is not a round record (a JSON object)")
         out.append(Round(number, name, p, record))
@@ -103,6 +106,9 @@ def changes(previous: dict[str, Any], prev_file: Path, current: dict[str, Any]) 
             ch = "" if r["change"] is None else f", {r['change']:+.2f}"
             how = f" (compared: {r['was_compared']} -> {r['compared']})" if r["was_compared"] != r["compared"] \
                 and r["was_compared"] and r["compared"] else ""
+            m0, m1 = r.get("was_minimum"), r.get("minimum")
+            if m0 is not None and m1 is not None and m0 != m1:  # the verdict may have changed with the threshold
+                how += f" (minimum changed: {m0:g} -> {m1:g})"
             lines.append(f"  {terminal(c):<{wc}}  {terminal(r['item']):<{wi}}  {r['name']} {v(r['previous'])} -> "
                          f"{v(r['current'])}{ch}  {verdict(r['was_passed'])} -> {verdict(r['passed'])}{how}")
     return lines

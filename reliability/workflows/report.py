@@ -17,21 +17,9 @@ MANUSCRIPT_KINDS = {"--docx": "docx", "--latex": "latex", "--table-md": "md", "-
 
 def read_json(path: Path) -> dict[str, Any]:
     """An irrkit JSON (results of check/compute, or a train/retest round); bad input -> InputError."""
-    import json
+    from irrkit.readers.json_input import read_json as read_checked
 
-    from irrkit.errors import InputError
-
-    if not path.exists():
-        raise InputError.single(str(path), "no such file")
-    if path.is_dir():
-        raise InputError.single(str(path), "is a folder; give the results JSON (results.json, training.json)")
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise InputError.single(str(path), "is not UTF-8 text; give the JSON irrkit wrote") from None
-    except ValueError as e:
-        raise InputError.single(str(path), f"is not JSON (line {getattr(e, 'lineno', '?')}: "
-                                f"{getattr(e, 'msg', e)})") from None
+    doc = read_checked(path, "the results JSON irrkit wrote (results.json, training.json)")
     if isinstance(doc, dict) and "tool" not in doc and _episode_results(doc):
         doc = {"tool": "irrkit", **doc}  # the video command's results.json (it names no tool)
     if not isinstance(doc, dict) or doc.get("tool") != "irrkit":
@@ -72,13 +60,15 @@ def report_files(doc: dict[str, Any], html_path: Path, figures_dir: Path | None 
     return files
 
 
-def manuscript_files(doc: dict[str, Any], wanted: dict[Path, str], lang: str = "en") -> dict[Path, str | bytes]:
+def manuscript_files(doc: dict[str, Any], wanted: dict[Path, str], lang: str = "en",
+                     paper: str | None = None) -> dict[Path, str | bytes]:
     """APA table (docx / latex / md) and methods paragraph ('methods') for the paths asked for."""
     from irrkit.outputs import manuscript
 
     make = {"docx": manuscript.docx_table, "latex": manuscript.latex_table, "md": manuscript.markdown_table,
             "methods": manuscript.methods}
-    return {p: make[kind](doc, lang) for p, kind in wanted.items()}
+    return {p: manuscript.docx_table(doc, lang, paper=paper) if kind == "docx" else make[kind](doc, lang)
+            for p, kind in wanted.items()}
 
 
 def gate_dicts(results: Sequence[Any]) -> list[dict[str, Any]]:
@@ -98,7 +88,7 @@ class ReportRun:
 
 def run_report(results: Path, *, out: Path | None = None, figures_dir: Path | None = None,
                history: Path | None = None, title: str | None = None, manuscript: dict[str, Path | None] | None = None,
-               lang: str = "en") -> ReportRun:
+               lang: str = "en", paper: str | None = None) -> ReportRun:
     """The whole ``irrkit report`` job but the writing. ``manuscript``: option name (``--docx``, ``--latex``,
     ``--table-md``, ``--methods``) -> path. Two options naming the same file are refused, naming both."""
     from irrkit.outputs.files import same_file
@@ -125,6 +115,6 @@ def run_report(results: Path, *, out: Path | None = None, figures_dir: Path | No
         if doc.get("kind"):
             raise InputError.single(str(results), "the manuscript table and methods paragraph are made from a check "
                                     "results JSON (results.json), not from a training round")
-        files.update(manuscript_files(doc, wanted, lang))
+        files.update(manuscript_files(doc, wanted, lang, paper))
     records = [r.path for r in rounds(history)] if history is not None else []
     return ReportRun(files, [results, *records])

@@ -114,6 +114,7 @@ def run_train(trainees: list[Path], gold: Path, codebook: Path, *, out: Path | N
     now = datetime.now(timezone.utc)
     name = round_name or now.strftime("%Y%m%d-%H%M%S")
     round_file_name(1, name)  # a bad --round name is a usage error too
+    trainees, caught = _without_gold(trainees, gold)
     data = read_coder_files([gold, *trainees], cb, encoding=encoding)
     if cluster is not None:
         from irrkit.statistics.clusters import clusters_from_records
@@ -128,7 +129,7 @@ def run_train(trainees: list[Path], gold: Path, codebook: Path, *, out: Path | N
                          "ICC(A,1)'s F-based CI assumes independent units"]
     res = training.train(data, str(gold), confidence)
     dialect = dialect_for(csv_dialect, data.delimiters)
-    res.warnings += notes
+    res.warnings += notes + caught
     results = training.evaluate(res, gates, gate_on)
     flat = training.flat(results)
     inputs = [gold, *trainees, codebook]
@@ -188,6 +189,28 @@ def run_train(trainees: list[Path], gold: Path, codebook: Path, *, out: Path | N
     return run
 
 
+def _same_path(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except (OSError, RuntimeError):
+        return a.absolute() == b.absolute()
+
+
+def _without_gold(trainees: list[Path], gold: Path) -> tuple[list[Path], list[str]]:
+    """The trainees' files without the gold file (a glob such as ``*.csv`` catches it too) and a note saying
+    so; the gold file alone is bad input."""
+    from irrkit.errors import InputError
+
+    kept = [t for t in trainees if not _same_path(t, gold)]
+    if len(kept) == len(trainees):
+        return trainees, []
+    if not kept:
+        raise InputError.single(str(gold), "is the gold file (--gold) and the only trainee file given; give the "
+                                "trainees' files")
+    return kept, [f"{gold} is the gold file (--gold); the trainees' files named it too (a pattern such as *.csv?): "
+                  "it is the reference only, not a trainee"]
+
+
 def run_retest(first: Path, second: Path, codebook: Path, *, confidence: float = 0.95, encoding: str | None = None,
                mins: list[str] | None = None, gate_on: str = "estimate", no_gate: bool = False,
                junit: Path | None = None, summary: Path | None = None, out: Path | None = None,
@@ -207,6 +230,11 @@ def run_retest(first: Path, second: Path, codebook: Path, *, confidence: float =
     two = read_coder_files([second], cb, encoding=encoding)
     res = training.retest(one, two, confidence)
     res.warnings += notes
+    named = one.coders[0] != first.stem or two.coders[0] != second.stem  # a coder column (not the file name)
+    if one.coders[0] != two.coders[0] and named:  # test-retest is one coder twice: two names, two coders?
+        res.warnings.append(f"the two passes name different coders ({one.coders[0]} in {first.name}, "
+                            f"{two.coders[0]} in {second.name}): test-retest compares one coder with herself; if "
+                            "these are two coders, use train or check")
     results = training.evaluate(res, gates, gate_on)
     flat = [r for rs in results.values() for r in rs]
     who = f" of {one.coders[0]}" if one.coders[0] == two.coders[0] else ""

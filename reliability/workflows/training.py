@@ -332,6 +332,8 @@ def compare_rounds(previous: dict[str, Any], current: dict[str, Any]) -> list[di
             gated = {g["statistic"] for g in d.get("gates", [])}
             was = old.get("passed") if old.get("gates") else None
             now = d.get("passed") if d.get("gates") else None
+            min_now = {g["statistic"]: g.get("minimum") for g in d.get("gates", [])}
+            min_was = {g["statistic"]: g.get("minimum") for g in old.get("gates", [])}
             for key, s in d["statistics"].items():
                 v0 = old.get("statistics", {}).get(key, {}).get("value")
                 v1 = s.get("value")
@@ -340,7 +342,9 @@ def compare_rounds(previous: dict[str, Any], current: dict[str, Any]) -> list[di
                              "change": None if v0 is None or v1 is None else v1 - v0,
                              "gated": key in gated, "was_passed": was, "passed": now,
                              "was_compared": previous.get("gate_on") if was is not None else None,
-                             "compared": current.get("gate_on") if now is not None else None})
+                             "compared": current.get("gate_on") if now is not None else None,
+                             # the gate's minimum in each round: a verdict may change because the threshold did
+                             "was_minimum": min_was.get(key), "minimum": min_now.get(key)})
     return rows
 
 
