@@ -240,7 +240,7 @@ print(",".join(repr(float(e["coefficient_value"])) for e in out))
 def section_commands(rep, args) -> dict[str, Any]:
     """Whole processes on nominal data: compute against the irrCAC port's whole process; check of per-coder
     files with --out."""
-    from benchmarks.run import nominal_ratings
+    from benchmarks.data import nominal_ratings
 
     full = rep.full
     out: dict[str, Any] = {}

@@ -71,7 +71,7 @@ def _write_lines(path: Path, header: str, columns: list[np.ndarray]) -> None:
 
 
 def section_users(rep, args) -> dict[str, Any]:
-    from benchmarks.run import nominal_ratings
+    from benchmarks.data import nominal_ratings
     from benchmarks.scales import continuous, write_wide
 
     runs = 1 if args.quick else 3
