@@ -235,3 +235,13 @@ def test_gold_file_must_hold_one_coder(tmp_path):
     t.write_text("video,coder,start,end,code\nv,anna,1,2,protest\n")
     code, _, err = run("video", t, "--gold", gold, "-c", CB, "--item", "crying")
     assert code == 2 and "a gold file holds one coder's segmentation, not 2" in err
+
+
+def test_video_results_name_the_tool_and_its_version(tmp_path):
+    from irrkit import __version__
+
+    out = tmp_path / "v"
+    code, stdout, _ = run("video", *demo_video(), "-c", CB, "--out", out, "--format", "json", "--no-gate")
+    assert code == 0
+    for doc in (json.loads(stdout), json.loads((out / "results.json").read_text())):
+        assert doc["tool"] == "irrkit" and doc["version"] == __version__

@@ -141,7 +141,10 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
     from irrkit.outputs.escaping import counted
 
     title = title or f"{cb.title or cb.id}: {counted(len(es0.coders), 'coder')}, {counted(len(es0.videos), 'video')}"
-    payload = {"codebook": cb.id, "codebook_version": cb.version or None, "files": [str(f) for f in files],
+    from irrkit import __version__
+
+    payload = {"tool": "irrkit", "version": __version__,
+               "codebook": cb.id, "codebook_version": cb.version or None, "files": [str(f) for f in files],
                "warnings": warnings or None, "coder_sources": coder_sources,
                "items": [VT.to_json(r, s) for r, s in zip(results, sweeps)]}
     run = VideoRun(results, payload, title, warnings, inputs=inputs, coder_sources=coder_sources)
