@@ -285,3 +285,32 @@ def test_paper_option_of_the_report(written, tmp_path):
         assert res.exit_code == 0, res.output
         sec = docx.Document(str(tmp_path / f"{paper}.docx")).sections[0]
         assert (round(sec.page_width / Inches(1), 2), round(sec.page_height / Inches(1), 2)) == size
+
+
+def test_the_docx_grid_carries_the_column_widths():
+    """LibreOffice (and Word when it lays out a table) reads the widths of w:tblGrid/w:gridCol, not only each
+    cell's: both must hold the fitted widths (found rendering the table with LibreOffice: nine equal columns)."""
+    import docx
+
+    from irrkit.outputs.manuscript import docx_table
+
+    t = docx.Document(io.BytesIO(docx_table(NASTY, "de"))).tables[0]
+    ns = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    grid = [int(g.get(f"{ns}w")) for g in t._tbl.tblGrid.iter(f"{ns}gridCol")]
+    cells = [c.width for c in t.rows[0].cells]
+    assert len(grid) == 9 and len(set(grid)) > 3
+    assert all(abs(g * 635 - c) <= 635 for g, c in zip(grid, cells, strict=True))  # twips vs EMU
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdfinfo") is None,
+                    reason="no LibreOffice or pdfinfo installed: the German .docx is not rendered")
+def test_libreoffice_renders_the_german_docx_on_a4(tmp_path):
+    from irrkit.outputs.manuscript import docx_table
+
+    src = tmp_path / "t-de.docx"
+    src.write_bytes(docx_table(NASTY, "de"))
+    run = subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(src)],
+                         capture_output=True, timeout=180)
+    assert run.returncode == 0
+    info = subprocess.run(["pdfinfo", str(tmp_path / "t-de.pdf")], capture_output=True, text=True).stdout
+    assert "(A4)" in info

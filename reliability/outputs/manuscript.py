@@ -286,6 +286,8 @@ def docx_table(doc: dict[str, Any], lang: str = "en", number: int = 1, paper: st
     t = d.add_table(rows=len(grid), cols=9)
     t.autofit = False
     widths = column_widths(grid, PAPER[paper][0] - 2 * 0.98)
+    for j, w_in in enumerate(widths):  # the grid's widths too: LibreOffice lays a table out by its w:gridCol
+        t.columns[j].width = Inches(w_in)
     for i, row in enumerate(grid):
         for j, c in enumerate(row):
             cell = t.rows[i].cells[j]
