@@ -182,14 +182,7 @@ def _plan(req: Request, progress: Callable[[int], None] | None = None) -> dict[s
 
         if req.expected is None:
             raise PlanError("the simulation planner needs the expected value (--expected)")
-        key = "icc1" if req.coefficient == "icc" else req.coefficient
-        prev = req.prevalences
-        if prev is None and not key.startswith("icc"):
-            if not req.n_categories:
-                raise PlanError(f"{key} needs the category prevalences (--prevalences) or --categories N")
-            prev = tuple([1 / req.n_categories] * req.n_categories)
-        design = simulation.Design(key, req.coders, req.expected, prevalences=prev, missing=req.missing,
-                                   weights=req.weights or "identity", confidence=req.confidence, model=req.model)
+        design = _design(req)
         start = closed.n_units if closed is not None else None
         if start is not None and start > MAX_UNITS:
             raise PlanError(f"the goal needs {start:,} units by the closed form, more than the simulation tries "
