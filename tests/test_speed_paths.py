@@ -9,22 +9,11 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_reader_fast_path import _both  # one helper: a read through the grid and the careful tokenizer
 
 from irrkit.errors import InputError
 from irrkit.readers import delimited
 from irrkit.readers.compute import read_compute_input
-
-
-def _both(monkeypatch: pytest.MonkeyPatch, read):
-    out = []
-    for limit in (0, 10**12):  # 0: every file through the grid; 10**12: through the careful tokenizer
-        monkeypatch.setattr(delimited, "BIG_LINES", limit)
-        try:
-            out.append(("ok", read()))
-        except InputError as e:
-            out.append(("error", [str(p) for p in e.problems]))
-    return out
-
 
 CATEGORY_SETS = [["1", "2", "3", "4", "5"], ["a", "b", "Ä"], ["no", "maybe", "yes"], ["1", "2", "10", "x"]]
 TOKENS = ["1", "2", "3", "5", "01", "1.0", "10", "a", "A", "b", "Ä", "ä", "no", "maybe", "YES", "x", "NA", "", ".",
