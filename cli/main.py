@@ -233,6 +233,16 @@ def demo(
     sub = out / "crying-episodes" if out is not None else None  # time-coded: ELAN files and a BORIS export
     with part():
         video.run_video(demo_video(), bundled("crying-episodes"), out=sub, fmt=fmt, no_gate=True)
+    import importlib
+
+    from irrkit.cli.demo import STORIES
+
+    names = ["crying-forms", "interventions", "crying-episodes"]
+    for module in STORIES:  # the further stories (cli/demo.py)
+        story = importlib.import_module(f"irrkit.cli.{module}")
+        names.append(story.NAME)
+        with part():
+            story.run(out / story.NAME if out is not None else None, fmt)
     if fmt is Format.json:
         import json
 
@@ -240,7 +250,7 @@ def demo(
 
         runs = [json.loads(b.getvalue()) for b in parts]  # type: ignore[attr-defined]
         typer.echo(json.dumps({"tool": "irrkit", "version": __version__, "kind": "demo",
-                               "runs": dict(zip(("crying-forms", "interventions", "crying-episodes"), runs))},
+                               "runs": dict(zip(names, runs))},
                               indent=2, ensure_ascii=False))
 
 
