@@ -1,4 +1,5 @@
-"""Bundled demo data: a synthetic training round (46 crying sequences, 3 coders) for both codebooks."""
+"""Bundled demo data: a synthetic training round (46 crying sequences, 3 coders) for both codebooks, and the
+interventions of the same episodes as sets of codes (codebook intervention-sets)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ DEMO_DIR = Path(__file__).parent / "demo"
 # The demo's further stories, run after check and video: modules under irrkit.cli, each with NAME (its key in
 # `demo -f json`'s "runs" and the folder under --out) and run(out: Path | None, fmt: Format) -> None, which prints
 # its part in fmt (one JSON document for json). Imported only when the demo runs.
-STORIES: tuple[str, ...] = ()
+STORIES: tuple[str, ...] = ("demo_sets",)
 
 
 def demo_files(codebook: str) -> list[Path]:

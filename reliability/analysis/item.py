@@ -74,6 +74,8 @@ class ItemResult:
     notes: list[str] = field(default_factory=list)
     fleiss_null: dict[str, Any] | None = None
     n_clusters: int | None = None  # units nested in clusters (--cluster): how many clusters
+    codes: list[str] = field(default_factory=list)  # a set-valued item: its codes (per_category is per code)
+    code_counts: dict[str, int] = field(default_factory=dict)  # a set-valued item: the ratings holding each code
     diagnostics: Any = None  # irrkit.analysis.diagnostics.Diagnostics, when computed (check)
 
     def scale_for(self, key: str, opts: Options) -> str:
@@ -103,6 +105,7 @@ class ItemResult:
             "n_coders": self.n_coders, "n_ratings": self.n_ratings, "categories": self.categories,
             "primary": self.primary,
             **({} if self.n_clusters is None else {"n_clusters": self.n_clusters}),
+            **({"multiple": True, "codes": self.codes, "code_counts": self.code_counts} if self.codes else {}),
             "coefficients": {k: coef(c) for k, c in self.coefficients.items()},
         }
         if self.per_category:
@@ -260,6 +263,16 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
                                                              dense_max=dense_max, clusters=cl)
     if r.level != "nominal":
         coefs.update(icc_all(r.values, opts.confidence, opts.icc_convention, opts.icc_missing))
+    per_code: dict[str, dict[str, Coefficient]] = {}
+    code_counts: dict[str, int] = {}
+    if r.set_codes:  # a set-valued item: alpha under the set distances first; the rest is the exact set match
+        from irrkit.analysis.sets import EXACT, set_statistics
+
+        dense_tab = tab if isinstance(tab, np.ndarray) else tab.dense()
+        set_coefs, per_code, code_counts = set_statistics(r, dense_tab, opts.confidence, cl, opts.per_category)
+        for key, c in coefs.items():
+            coefs[key] = c.with_(extra={**c.extra, "agreement": EXACT})
+        coefs = {**set_coefs, **coefs}
     if wname == "custom" and q and not np.allclose(kern.matrix(), kern.matrix().T, rtol=0, atol=1e-12):
         notes.append(_asymmetry_note(n_coders))
     if "cohen_kappa" in coefs and (fce := two_coders.fce_note(coefs["cohen_kappa"])):
@@ -271,11 +284,12 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
         primary = next(iter(coefs))
     if cl is not None:
         notes.append(_cluster_note(cl, rated, r.level, opts.bootstrap))
-    result = ItemResult(r.item, r.level, wname, n_units, n_coders, r.n_ratings, labels, coefs, primary,
-                        distribution=distribution, notes=notes,
-                        n_clusters=None if cl is None else int(len(np.unique(cl[rated]))))
+    result = ItemResult(r.item, registry.SETS if r.set_codes else r.level, wname, n_units, n_coders, r.n_ratings,
+                        labels, coefs, primary, distribution=distribution, notes=notes,
+                        n_clusters=None if cl is None else int(len(np.unique(cl[rated]))),
+                        codes=list(r.set_codes), code_counts=code_counts, per_category=per_code)
     dense = isinstance(tab, np.ndarray)
-    if q >= 2 and wname == "identity" and opts.per_category:  # unweighted analysis, whatever the level
+    if q >= 2 and wname == "identity" and opts.per_category and not r.set_codes:  # unweighted, whatever the level
         if dense:
             result.per_category = per_category(tab, labels, opts.confidence, clusters=cl, freq=freq)
             result.fleiss_null = chance_corrected.fleiss_null_se(tab, freq)

@@ -192,9 +192,17 @@ def _gate_cell(gates: list[dict[str, Any]]) -> str:
     return "<br>".join(parts)
 
 
+def _value_ci(key: str, c: dict[str, Any]) -> str:
+    """'0.712 [0.55, 0.87]' of a coefficient's dict, or why it has no value."""
+    if c.get("value") is None or c.get("ci_low") is None:
+        return value(key, c)
+    return f"{value(key, c)} {ci(c, key not in UNBOUNDED)}"
+
+
 def _forest_rows(item: dict[str, Any]) -> list[dict[str, Any]]:
     coefs = item["coefficients"]
-    order = registry.FOREST[registry.kind(item["level"])] if item["level"] in registry.LEVELS else ()
+    kinds = (*registry.LEVELS, registry.SETS)
+    order = registry.FOREST[registry.kind(item["level"])] if item["level"] in kinds else ()
     keys = [item["primary"]] + [k for k in order if k in coefs and k != item["primary"]]
     if item["level"].startswith("episodes"):
         keys = [item["primary"]] + [k for k in coefs if k != item["primary"]]
@@ -311,16 +319,26 @@ def _check_item(page: _Page, it: dict[str, Any], gates: list[dict[str, Any]]) ->
                     f"{name}: each coefficient with its 95% CI over the bands of its benchmark scale; diamond: "
                     "the primary statistic.")
     cats = it.get("per_category") or {}
+    if cats and it.get("codes"):  # a set-valued item: each code present/absent, a row per code
+        keys = [k for k in ("fleiss_kappa", "cohen_kappa", "gwet_ac1", "percent_agreement")
+                if any(k in st for st in cats.values())]
+        held = it.get("code_counts") or {}
+        page.add(f"<h3>{esc(name)}: each code present or absent</h3>", _table(
+            ["code", "ratings with it", *(esc(stat_name(k)) for k in keys)],
+            [[esc(code), esc(held.get(code, 0)), *(_value_ci(k, st.get(k) or {}) for k in keys)]
+             for code, st in cats.items()], {1, *range(2, 2 + len(keys))}))
     if cats:
-        dist = it.get("distribution") or {}
+        dist = it.get("code_counts") or it.get("distribution") or {}
         data = []
         for code, st in cats.items():
             k, a = st.get("fleiss_kappa", {}), st.get("gwet_ac1", {})
             data.append({"code": code, "ratings": dist.get(code, 0), "kappa": k.get("value"),
                          "kappa_low": k.get("ci_low"), "kappa_high": k.get("ci_high"), "ac1": a.get("value")})
-        page.figure(f"{name}-per-category", figures.per_category(data, f"{name}: agreement per category"),
-                    f"{name}: each category against all others (Fleiss 1971 category kappa with 95% CI; Gwet's "
-                    "AC1).")
+        what = ("each code present or absent (a binary item" if it.get("codes") else
+                "each category against all others (Fleiss 1971 category kappa")
+        page.figure(f"{name}-per-category", figures.per_category(data, f"{name}: agreement per "
+                                                                       f"{'code' if it.get('codes') else 'category'}"),
+                    f"{name}: {what}; Fleiss' kappa with 95% CI; Gwet's AC1).")
     timelines = it.get("timelines") or []
     for v, (video, eps, length) in enumerate(timelines[:TIMELINES_MAX]):
         page.figure(f"{name}-timeline-{v}", figures.timeline(it["coder_names"], it["codes"], eps, length,

@@ -87,7 +87,8 @@ def per_category_rows(items: Sequence[ItemResult]) -> list[dict[str, Any]]:
         null = it.fleiss_null or {}
         for k, (code, stats) in enumerate(it.per_category.items()):
             for key, c in stats.items():
-                row = {"item": it.item, "category": code, "ratings": it.distribution.get(code, 0),
+                held = getattr(it, "code_counts", None) or it.distribution  # a set-valued item: ratings holding it
+                row = {"item": it.item, "category": code, "ratings": held.get(code, 0),
                        "statistic": key, "value": c.value, "se": c.se, "ci_low": c.ci_low, "ci_high": c.ci_high,
                        "p_value": c.p_value, "status": c.status, "reason": c.reason or ""}
                 if key == "fleiss_kappa" and null:

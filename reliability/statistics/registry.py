@@ -19,6 +19,7 @@ from irrkit.statistics.sources import IN_TEXT, REFERENCES, SCALE_SOURCE
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 SCALE_LEVELS = ("ordinal", "interval", "ratio")
 EPISODES = "episodes"  # the "level" of a time-coded item
+SETS = "sets"  # the "level" of a nominal item whose value is a set of codes (codebook ``multiple: true``)
 DEFAULT_WEIGHTS = {"nominal": "identity", "ordinal": "quadratic", "interval": "quadratic", "ratio": "ratio"}
 UNWEIGHTED = (None, "", "identity", "none")
 WEIGHTS_DE = {"quadratic": "quadratische Gewichte", "linear": "lineare Gewichte", "ordinal": "ordinale Gewichte",
@@ -64,7 +65,7 @@ def _icc(key: str, symbol: str, source: str, en: str, de: str) -> Statistic:
                      gate=("item",), model={"en": en, "de": de})
 
 
-_ALL = LEVELS
+_ALL = (*LEVELS, SETS)
 _BOTH = ("item", "episode")
 STATISTICS: tuple[Statistic, ...] = (
     Statistic("percent_agreement", "Percent agreement", "Prozentuale Übereinstimmung", "percent agreement",
@@ -94,6 +95,11 @@ STATISTICS: tuple[Statistic, ...] = (
     Statistic("scott_pi", "Scott's pi", "Scotts Pi", "Scott's π", "chance-corrected", (*_ALL, EPISODES),
               weights="yes", source="scott1955", gate=("item",), time_en="Time-unit Scott's pi",
               time_de="Scotts Pi (Zeiteinheiten)"),
+    Statistic("masi_alpha", "Krippendorff's alpha (MASI distance)", "Krippendorffs Alpha (MASI-Distanz)", "α (MASI)",
+              "chance-corrected", (SETS,), benchmark="alpha", source="passonneau2006", gate=("item",)),
+    Statistic("jaccard_alpha", "Krippendorff's alpha (Jaccard distance)", "Krippendorffs Alpha (Jaccard-Distanz)",
+              "α (Jaccard)", "chance-corrected", (SETS,), benchmark="alpha", source="passonneau2006",
+              gate=("item",)),
     _icc("icc1", "ICC(1)", "shrout1979", "one-way random effects, absolute agreement, single rater",
          "einfaktorielles Modell mit zufälligen Effekten, absolute Übereinstimmung, Einzelrater"),
     _icc("icc2", "ICC(A,1)", "mcgraw1996", "two-way random effects, absolute agreement, single rater",
@@ -155,13 +161,18 @@ MAIN = {"nominal": ("percent_agreement", "fleiss_kappa", "gwet_ac1", "krippendor
         "scale": ("icc2", "icc3", "icc1", "gwet_ac2", "krippendorff_alpha", "percent_agreement"),
         EPISODES: ("percent_agreement", "cohen_kappa", "fleiss_kappa", "gwet_ac1", "krippendorff_alpha",
                    "tolerance_kappa", "event_kappa", "matched_kappa", "easydiag_kappa", "u_alpha", "binary_u_alpha",
-                   "cu_alpha")}
+                   "cu_alpha"),
+        # a set-valued item: alpha under the set distances, then the exact set match (each distinct set a category)
+        SETS: ("masi_alpha", "jaccard_alpha", "percent_agreement", "fleiss_kappa", "cohen_kappa")}
 REPORTED = {"nominal": (*MAIN["nominal"], "conger_kappa", "brennan_prediger", "scott_pi"),
-            "scale": (*MAIN["scale"], "icc1k", "icc2k", "icc3k"), EPISODES: MAIN[EPISODES]}
+            "scale": (*MAIN["scale"], "icc1k", "icc2k", "icc3k"), EPISODES: MAIN[EPISODES],
+            SETS: (*MAIN[SETS], "gwet_ac1", "krippendorff_alpha", "conger_kappa", "brennan_prediger", "scott_pi")}
 # the coefficients drawn in a forest plot, in order
 FOREST = {"nominal": ("fleiss_kappa", "gwet_ac1", "krippendorff_alpha", "cohen_kappa", "conger_kappa",
                       "brennan_prediger", "percent_agreement"),
-          "scale": ("icc2", "icc3", "icc1", "icc2k", "gwet_ac2", "krippendorff_alpha", "percent_agreement")}
+          "scale": ("icc2", "icc3", "icc1", "icc2k", "gwet_ac2", "krippendorff_alpha", "percent_agreement"),
+          SETS: ("masi_alpha", "jaccard_alpha", "fleiss_kappa", "krippendorff_alpha", "cohen_kappa",
+                 "percent_agreement")}
 
 # between two coders: what a coder pair (training against the reference, coder x coder matrices) is given
 PAIRWISE = {"nominal": ("percent_agreement", "cohen_kappa", "gwet_ac1"), "scale": ("icc2", "mean_abs_diff")}
@@ -173,9 +184,9 @@ def get(key: str) -> Statistic | None:
 
 
 def kind(level: str | None) -> str:
-    """``nominal``, ``scale`` (ordinal, interval, ratio) or ``episodes``: how the tables group levels."""
-    if level == "nominal":
-        return "nominal"
+    """``nominal``, ``scale`` (ordinal, interval, ratio), ``episodes`` or ``sets``: how the tables group levels."""
+    if level in ("nominal", SETS):
+        return level
     if level is not None and level.startswith(EPISODES):
         return EPISODES
     return "scale"

@@ -15,8 +15,11 @@ IN_TEXT = {"fleiss1971": "Fleiss, 1971", "cohen1960": "Cohen, 1960", "conger1980
            "fleiss1981": "Fleiss, 1981", "altman1991": "Altman, 1991", "lombard2002": "Lombard et al., 2002",
            "light1971": "Light, 1971", "krippendorff2016": "Krippendorff et al., 2016",
            "bakeman2009": "Bakeman et al., 2009", "holle2015": "Holle & Rein, 2015",
-           "mathet2015": "Mathet et al., 2015"}
+           "mathet2015": "Mathet et al., 2015", "passonneau2006": "Passonneau, 2006"}
 REFERENCES = {
+    "passonneau2006": "Passonneau, R. (2006). Measuring agreement on set-valued items (MASI) for semantic and "
+                      "pragmatic annotation. In *Proceedings of the Fifth International Conference on Language "
+                      "Resources and Evaluation (LREC'06)* (pp. 831–836). ELRA.",
     "holle2015": "Holle, H., & Rein, R. (2015). EasyDIAg: A tool for easy determination of interrater agreement. "
                  "*Behavior Research Methods, 47*(3), 837–847.",
     "mathet2015": "Mathet, Y., Widlöcher, A., & Métivier, J.-P. (2015). The unified and holistic method gamma (γ) "
