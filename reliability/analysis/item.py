@@ -279,7 +279,7 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
         notes.append(fce)
     if exponent:
         notes.append(_rescale_note(coefs, exponent))
-    primary = r.primary or ("fleiss_kappa" if r.level == "nominal" else "icc2")
+    primary = r.primary or ("masi_alpha" if r.set_codes else "fleiss_kappa" if r.level == "nominal" else "icc2")
     if primary not in coefs:
         primary = next(iter(coefs))
     if cl is not None:
