@@ -32,12 +32,12 @@ WORDS = {
            "units": "Units", "coders": "Coders", "ratings": "Ratings (missing)", "statistic": "Statistic",
            "value": "Value", "ci": "95% CI", "interp": "Interpretation", "note": "Note",
            "nominal": "nominal", "ordinal": "ordinal", "interval": "interval", "ratio": "ratio",
-           "episodes": "time-coded", "undefined": "undefined"},
+           "episodes": "time-coded", "sets": "nominal, set of codes", "undefined": "undefined"},
     "de": {"table": "Tabelle", "title": "Interrater-Reliabilität je Item", "item": "Item", "level": "Skalenniveau",
            "units": "Einheiten", "coders": "Kodierende", "ratings": "Ratings (fehlend)", "statistic": "Kennwert",
            "value": "Wert", "ci": "95%-KI", "interp": "Interpretation", "note": "Anmerkung",
            "nominal": "nominal", "ordinal": "ordinal", "interval": "intervall", "ratio": "verhältnis",
-           "episodes": "zeitkodiert", "undefined": "nicht definiert"},
+           "episodes": "zeitkodiert", "sets": "nominal, Codemenge", "undefined": "nicht definiert"},
 }
 LABEL_DE = {"Poor": "schlecht", "Slight": "gering", "Fair": "ausreichend", "Moderate": "moderat",
             "Substantial": "beträchtlich", "Almost perfect": "fast vollkommen", "Good": "gut",
@@ -126,12 +126,13 @@ def item_label(doc: dict[str, Any], item: str) -> str:
 
 
 def rows(doc: dict[str, Any], lang: str = "en") -> list[Row]:
-    """Per item: the primary statistic and, beside it, Gwet's AC1/AC2 (robust to prevalence)."""
+    """Per item: the primary statistic and, beside it, Gwet's AC1/AC2 (robust to prevalence); for a set-valued item
+    alpha under the other set distance (Jaccard beside MASI)."""
     out = []
     w = WORDS[lang]
     for it in items_of(doc):
-        keys = [it["primary"]] + [k for k in ("gwet_ac1", "gwet_ac2") if k in it["coefficients"] and
-                                  k != it["primary"]]
+        beside = ("jaccard_alpha", "masi_alpha") if it.get("multiple") else ("gwet_ac1", "gwet_ac2")
+        keys = [it["primary"]] + [k for k in beside if k in it["coefficients"] and k != it["primary"]][:1]
         for key in keys:
             c = it["coefficients"][key]
             interp = c.get("interpretation") or {}
