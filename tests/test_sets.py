@@ -313,3 +313,38 @@ def test_sets_need_few_codes() -> None:
         parse_codebook(BOOK.replace("[sad, moved, protest, relief]", f"[{codes}]"), "b.yaml")
     r = _ratings({"u1": {"a": ["x"], "b": ["x"]}, "u2": {"a": ["y"], "b": ["x", "y"]}})
     assert analyse(r, Options(per_category=False)).per_category == {}
+
+
+def _units_of(path: Path) -> dict[str, list[str]]:
+    """A demo coder file's sets (cells or 0/1 columns), read here with the csv module."""
+    text = path.read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";" if ";" in text.splitlines()[0] else ","))
+    out = {}
+    for r in rows:
+        if "interventions" in r:
+            if r["interventions"]:
+                out[r["unit"]] = [] if r["interventions"] == "none" else r["interventions"].split("|")
+        elif any(v for k, v in r.items() if k != "unit"):
+            out[r["unit"]] = [k.split(":", 1)[1] for k, v in r.items() if k != "unit" and v == "1"]
+    return out
+
+
+def test_train_and_retest_give_the_pair_alphas_and_gate_on_them(tmp_path: Path) -> None:
+    gold, trainee = DEMO[0], DEMO[2]  # coder A as the gold standard, coder C (0/1 columns, ';') as the trainee
+    g, t = _units_of(gold), _units_of(trainee)
+    units = {u: {"gold": g[u], "trainee": t[u]} for u in g if u in t}
+    code, stdout, stderr = run("train", trainee, "--gold", gold, "-c", SETS_BOOK, "-f", "json",
+                               "--min", "interventions:masi_alpha=0.99")
+    assert code == 1, stderr
+    doc = json.loads(stdout)
+    trainee_doc = next(iter(doc["trainees"].values())) if isinstance(doc.get("trainees"), dict) else None
+    stats = json.dumps(doc)
+    assert "masi_alpha" in stats and trainee_doc is not None
+    st = trainee_doc["items"]["interventions"]["statistics"]
+    assert st["masi_alpha"]["value"] == pytest.approx(_alpha_by_coincidences(units, _masi), abs=1e-12)
+    assert st["jaccard_alpha"]["value"] == pytest.approx(_alpha_by_coincidences(units, _jaccard), abs=1e-12)
+    # retest: two passes read separately (each with its own distinct sets), the same pair figures
+    code, stdout, stderr = run("retest", gold, trainee, "-c", SETS_BOOK, "-f", "json", "--no-gate")
+    assert code == 0, stderr
+    st = next(iter(json.loads(stdout)["trainees"].values()))["items"]["interventions"]["statistics"]
+    assert st["masi_alpha"]["value"] == pytest.approx(_alpha_by_coincidences(units, _masi), abs=1e-12)

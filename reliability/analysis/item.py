@@ -273,6 +273,9 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
         for key, c in coefs.items():
             coefs[key] = c.with_(extra={**c.extra, "agreement": EXACT})
         coefs = {**set_coefs, **coefs}
+        if opts.bootstrap:
+            notes.append("bootstrap CIs are computed for the exact set match; alpha under the MASI and Jaccard "
+                         "distances keeps its linearisation CI")
     if wname == "custom" and q and not np.allclose(kern.matrix(), kern.matrix().T, rtol=0, atol=1e-12):
         notes.append(_asymmetry_note(n_coders))
     if "cohen_kappa" in coefs and (fce := two_coders.fce_note(coefs["cohen_kappa"])):

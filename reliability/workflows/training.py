@@ -24,6 +24,7 @@ from irrkit.codebooks.model import Codebook, Gate, Item
 from irrkit.errors import InputError
 from irrkit.ratings import ItemRatings
 from irrkit.readers import RatingSet
+from irrkit.statistics import registry
 from irrkit.statistics.registry import name as stat_name
 from irrkit.statistics.results import Coefficient
 from irrkit.workflows import gates as gate
@@ -160,6 +161,8 @@ def compare(items: dict[str, ItemRatings], codebook: Codebook, reference: str, r
     for it in codebook.items:
         r = items[it.id]
         keys = NOMINAL_STATS if r.level == "nominal" else scale_keys
+        if r.set_codes:  # a set-valued item: alpha under MASI and Jaccard beside the exact set match
+            keys = ("masi_alpha", "jaccard_alpha", *NOMINAL_STATS)
         g = r.values[:, ref]
         for c in coders:
             j = r.coders.index(c)
@@ -173,7 +176,7 @@ def compare(items: dict[str, ItemRatings], codebook: Codebook, reference: str, r
                              f"'{reference}' did not rate; left out")
             stats = pair_statistics(t, g, r, confidence, keys)
             p = PairResult(c, it.id, r.level, stats, int(both.sum()), unrated)
-            if r.level == "nominal":
+            if r.level == "nominal" and not r.set_codes:  # (sets: one row per distinct set would not be read)
                 p.codes, p.confusion = tuple(r.labels), _confusion(t, g, r)
             pairs[c][it.id] = p
             handout[c] += handout_rows(r, it, ref, j, records)
@@ -215,9 +218,14 @@ def retest(first: RatingSet, second: RatingSet, confidence: float = 0.95) -> Tra
         m = np.full((len(units), 2), np.nan)
         m[[pos[u] for u in a.units], 0] = a.values[:, 0]
         m[[pos[u] for u in b.units], 1] = b.values[:, 0]
-        cats = a.categories if a.level == "nominal" or it.categories else tuple(
-            sorted(set(a.categories) | set(b.categories)))
-        items[it.id] = replace(a, units=units, coders=["first", "second"], values=m, categories=cats)
+        cats = a.categories if (a.level == "nominal" or it.categories) and not a.set_codes else tuple(
+            sorted(set(a.categories) | set(b.categories)))  # (a set-valued item: the distinct sets of both passes)
+        labels = a.labels
+        if a.set_codes:
+            from irrkit.readers.values import set_label
+
+            labels = tuple(set_label(int(v), it) for v in cats)
+        items[it.id] = replace(a, units=units, coders=["first", "second"], values=m, categories=cats, labels=labels)
     import pandas as pd
 
     records = pd.concat([first.records.assign(coder="first"), second.records.assign(coder="second")],
@@ -230,6 +238,8 @@ def retest(first: RatingSet, second: RatingSet, confidence: float = 0.95) -> Tra
 
 
 def gateable(level: str, retest: bool = False) -> tuple[str, ...]:
+    if level == registry.SETS:  # a set-valued item (Item.analysis_level)
+        return ("masi_alpha", "jaccard_alpha", *NOMINAL_STATS)
     return NOMINAL_STATS if level == "nominal" else ("icc2", "icc3") if retest else ("icc2",)
 
 
@@ -237,7 +247,7 @@ def training_gates(cb: Codebook, cli_gates: Sequence[Gate],
                    retest: bool = False) -> tuple[list[Gate], list[str]]:
     """Defaults (Cohen's kappa >= 0.60 nominal, ICC(A,1) >= 0.60 scales), overridden by the codebook's gates
     on the statistics computed here, overridden by ``--min``. Returns the gates and notes on ignored ones."""
-    levels = {it.id: it.level for it in cb.items}
+    levels = {it.id: it.analysis_level for it in cb.items}
     allowed = {s for lv in levels.values() for s in gateable(lv, retest)}
     for g in cli_gates:
         ok = g.statistic in (gateable(levels[g.item], retest) if g.item in levels else allowed)
