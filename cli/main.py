@@ -320,7 +320,9 @@ def codebook_contents(cb) -> str:
     parts = []
     if cb.items:
         n_cat = sum(1 for it in cb.items if it.categories)
+        n_set = sum(1 for it in cb.items if it.multiple)
         kinds = [counted(n_cat, "categorical", "categorical")] if n_cat else []
+        kinds += [f"{n_set} of them set-valued"] if n_set else []
         kinds += [counted(len(cb.items) - n_cat, "scale")] if len(cb.items) > n_cat else []
         parts.append(f"{counted(len(cb.items), 'rated item')} ({', '.join(kinds)})")
     if cb.episodes:

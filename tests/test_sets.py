@@ -243,7 +243,7 @@ def test_check_reads_cells_quoted_cells_and_01_columns_from_german_excel_csv(tmp
 
 def test_set_values_checked_like_codes(tmp_path: Path) -> None:
     a = tmp_path / "a.csv"
-    a.write_text("unit,form\nu1,sad|mvoed\nu2,none|sad\nu3,||\nu4,sad\n", encoding="utf-8")
+    a.write_text("unit,form\nu1,sad|mvoed\nu2,none|sad\nu3,||\nu4,sad\nu5,\"relief;xyz\"\n", encoding="utf-8")
     b = tmp_path / "b.csv"
     b.write_text("unit,form:sad,form:moved,form:protest,form:relief\nu1,1,0,0,0\nu2,1,,0,0\nu3,2,0,0,0\n"
                  "u4,1,0,0,0\n", encoding="utf-8")
@@ -255,6 +255,7 @@ def test_set_values_checked_like_codes(tmp_path: Path) -> None:
                      r"code of item 'form' \(allowed: sad, moved, protest, relief", err)
     assert re.search(r"a\.csv:3: column 'form': value 'none\|sad' gives the empty-set token 'none'", err)
     assert re.search(r"a\.csv:4: column 'form': value '\|\|' holds no code", err)
+    assert re.search(r"a\.csv:6: column 'form': value 'relief;xyz': 'xyz' is not a code", err)  # as written
     assert re.search(r"b\.csv:3: column 'form:moved': the 0/1 columns of item 'form' are partly blank", err)
     assert re.search(r"b\.csv:4: column 'form:sad': value '2' is not 0 or 1", err)
     assert (a.read_bytes(), b.read_bytes()) == before

@@ -183,9 +183,10 @@ def set_parser(item: Item, missing: set[str]) -> Callable[[str], Parsed]:
             return "", math.nan, None
         if t.casefold() == empty:
             return item.empty, 0.0, None
+        cut = t
         for ch in seps[1:]:
-            t = t.replace(ch, seps[0])
-        parts = [p.strip() for p in t.split(seps[0])]
+            cut = cut.replace(ch, seps[0])
+        parts = [p.strip() for p in cut.split(seps[0])]
         mask, bad = 0, []
         for p in parts:
             if not p:
