@@ -11,6 +11,7 @@ DEMO_DIR = Path(__file__).parent / "demo"
 # its part in fmt (one JSON document for json). Imported only when the demo runs.
 STORIES: tuple[str, ...] = (
     "demo_model",  # a model's three runs as an alternative annotator (issue 24)
+    "demo_checklist",  # the GRRAS reporting checklist of the interventions round (issue 24)
 )
 
 

@@ -20,6 +20,7 @@ from irrkit.codebooks.model import (
     MAX_LENGTH_S,
     SCALE_KEYS,
     STATISTIC_KEYS,
+    STUDY_KEYS,
     TOP_KEYS,
     WEIGHTS,
     Category,
@@ -84,6 +85,9 @@ def check_codebook(chk: NodeChecker, root: _Node) -> Codebook:
             chk.err(node, f"'items' must be a non-empty list of items, not {got}")
         else:
             items = [it for i, n in enumerate(node.value) if (it := check_item(chk, n, i, ids, cols))]
+    if "study" in m:  # the study's description: free text per key (GRRAS items the data cannot tell)
+        sm = chk.mapping(m["study"][1], STUDY_KEYS, "study: ")
+        fields["study"] = tuple((k, chk.opt_text(sm, k, "study: ")) for k in STUDY_KEYS if k in sm)
     levels = {it.id: (it.level, analysis_weights(it.level, it.weights, it.weight_matrix)) for it in items}
     gates = check_gates(chk, m["gate"][1], "gate: ", None, ids, levels=levels) if "gate" in m else []
     if chk.problems:

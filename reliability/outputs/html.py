@@ -233,9 +233,11 @@ def _timelines(it: dict[str, Any]) -> list[tuple[str, list[tuple[int, float, flo
     return out
 
 
-def check_report(doc: dict[str, Any], title: str | None = None, gates: list[dict[str, Any]] | None = None) -> Report:
+def check_report(doc: dict[str, Any], title: str | None = None, gates: list[dict[str, Any]] | None = None,
+                 history: list[dict[str, Any]] | None = None, plan: dict[str, Any] | None = None) -> Report:
     """The report of a ``check`` results JSON (``gates``: gate results as dicts with item, statistic, minimum,
-    passed, message, if any)."""
+    passed, message, if any), ending with the reporting checklist (GRRAS; ``history``: training rounds and
+    ``plan``: the JSON of ``irrkit plan``, for its items 6 and 12)."""
     from irrkit.outputs import figures
 
     title = title or f"Inter-rater reliability: {doc.get('codebook_title') or doc.get('codebook') or 'ratings'}"
@@ -274,6 +276,10 @@ def check_report(doc: dict[str, Any], title: str | None = None, gates: list[dict
                     "; ".join(SCALE_TITLES[s] for s in dict.fromkeys(scales) if s in SCALE_TITLES) + ".")
     for it in items:
         _check_item(page, it, by_item.get(it["item"], []))
+    from irrkit.outputs.checklist import html_section
+    from irrkit.outputs.manuscript import study_facts
+
+    page.add(html_section(study_facts(doc, plan=plan, history=history), doc))
     page.add(_footer(doc))
     return Report(page.render(), page.figures, page.svgs)
 
@@ -534,8 +540,8 @@ def _trend(page: _Page, history: list[dict[str, Any]]) -> None:
 
 
 def report(doc: dict[str, Any], history: list[dict[str, Any]] | None = None, title: str | None = None,
-           gates: list[dict[str, Any]] | None = None) -> Report:
+           gates: list[dict[str, Any]] | None = None, plan: dict[str, Any] | None = None) -> Report:
     """The report of any irrkit JSON: a round (train/retest) or results (check, compute)."""
     if doc.get("kind") in ("training-round", "retest"):
         return training_report(doc, history, title)
-    return check_report(doc, title, gates)
+    return check_report(doc, title, gates, history, plan)
