@@ -133,8 +133,9 @@ def entries(f: StudyFacts, doc: dict | None = None) -> list[Entry]:
             e.filled.append(f"{what}: {f.conventions[key]}")
     icc_methods = list(dict.fromkeys(re.sub(r"on all \d+ ratings", "on all ratings", r.coef["method"])
                                      for r in f.rows if registry.model(r.key) and r.coef.get("method")))
-    e.filled.append(f"Missing ratings: {f.n_missing} of {f.n_ratings + f.n_missing}; kappa-type coefficients use "
-                    "the ratings given (Gwet, 2014)" + (f"; ICCs: {'; '.join(icc_methods)}" if icc_methods else ""))
+    e.filled.append(f"Missing ratings: {f.n_missing} of {f.n_ratings + f.n_missing}; kappa-type coefficients: "
+                    "units with at least two ratings count for the observed agreement, every rating for the "
+                    "category shares (Gwet, 2014)" + (f"; ICCs: {'; '.join(icc_methods)}" if icc_methods else ""))
     cluster = f.conventions.get("cluster")
     e.filled.append(f"Clustering: {cluster}" if cluster else f"Clustering: none given (the {unit_word} are "
                                                              "treated as independent)")
