@@ -56,9 +56,9 @@ def print_model(run: Any) -> None:
         if tr is None:
             continue
         t = Table(title=Text(terminal(title)), title_justify="left", header_style="bold", pad_edge=False)
-        for col, kw in (("item", {}), ("against", {}), ("statistic", {"no_wrap": True}),
-                        ("value", {"justify": "right"}), ("95% CI", {"no_wrap": True}),
-                        ("units", {"justify": "right"})):
+        for col, kw in (("item", {"overflow": "fold"}), ("against", {"overflow": "fold"}),
+                        ("statistic", {"no_wrap": True}), ("value", {"justify": "right"}),
+                        ("95% CI", {"no_wrap": True}), ("units", {"justify": "right"})):
             t.add_column(col, **kw)
         for item in next(iter(tr.pairs.values())):
             for n, c in enumerate(tr.coders):
@@ -78,7 +78,8 @@ def print_model(run: Any) -> None:
             "FAILED" if a.passed is False else f"undefined: {a.reason}", style="bold red")
         t = Table(title=Text(terminal(head)) + verdict, title_justify="left", header_style="bold", pad_edge=False)
         for col in ("human left out", "units", "model wins", "human wins", "t", "p", "model beats human"):
-            t.add_column(col, justify="left" if col == "human left out" else "right")
+            t.add_column(col, justify="left", overflow="fold") if col == "human left out" else t.add_column(
+                col, justify="right")
         for h in a.humans:
             t.add_row(terminal(h.human), str(h.n_units), fmt(h.rho_model), fmt(h.rho_human),
                       "" if h.t is None else f"{h.t:.3f}", "" if h.p_value is None else f"{h.p_value:.4f}",

@@ -214,7 +214,7 @@ def test_the_demo_model_read_back_from_json_csv_and_junit(tmp_path: Path) -> Non
     gates = {(g["statistic"], g["passed"]) for it in doc["trainees"]["llm"]["items"].values() for g in it["gates"]}
     assert ("alt_test_winning_rate", False) in gates and ("cohen_kappa", True) in gates
     junit = (tmp_path / "j.xml").read_text()
-    assert junit.count("<failure") == 1 and "Alt-test winning rate = 0.000" in junit
+    assert junit.count("<failure") == 1 and "Alt-test win rate = 0.000" in junit
     assert (out / "handout_llm.md").read_text().count("human consensus") >= 1
     assert json.loads((out / "model.json").read_text())["model"]["alt_test"]["form"]["winning_rate"] == omega
 
@@ -292,7 +292,18 @@ def test_the_html_report_shows_the_alt_test_and_the_demo_tells_the_story(tmp_pat
     assert code == 0
     text = html_mod.unescape(re.sub(r"<[^>]+>", " ", page.read_text()))
     assert "Alternative annotator test: form" in text and "Run-to-run stability" in text
-    assert re.search(r"Alt-test winning rate\s+1\.000", text)
+    assert re.search(r"Alt-test win rate\s+1\.000", text)
     code, stdout, _ = run("demo", "-f", "json")
     doc = json.loads(stdout)["runs"]["model"]
     assert doc["model"]["alt_test"]["form"]["passed"] is True and len(doc["model"]["runs"]) == 3
+
+
+def test_one_long_file_of_runs_is_the_same_as_one_file_per_run(tmp_path: Path) -> None:
+    long = tmp_path / "runs.csv"
+    long.write_text("".join(p.read_text(encoding="utf-8").split("\n", 1)[1] if k else p.read_text(encoding="utf-8")
+                            for k, p in enumerate(RUNS)), encoding="utf-8")
+    _, one, _ = run("model", *HUMANS, "--model", f"llm={long}", "-c", "crying-forms", "-f", "json", "--no-gate")
+    _, three, _ = run("model", *HUMANS, "--model", MODEL, "-c", "crying-forms", "-f", "json", "--no-gate")
+    a, b = json.loads(one)["model"], json.loads(three)["model"]
+    assert a["runs"] == b["runs"] == ["llm@run1", "llm@run2", "llm@run3"]
+    assert a["alt_test"] == b["alt_test"] and a["stability"] == b["stability"]

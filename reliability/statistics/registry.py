@@ -148,9 +148,9 @@ STATISTICS: tuple[Statistic, ...] = (
 )
 # a model's codings as an alternative annotator (irrkit.statistics.alt_test)
 STATISTICS += (
-    Statistic("alt_test_winning_rate", "Alt-test winning rate", "Alt-Test-Gewinnrate", "ω", "agreement", LEVELS,
+    Statistic("alt_test_winning_rate", "Alt-test win rate", "Alt-Test-Gewinnrate", "ω", "agreement", LEVELS,
               se=False, ci=False, p=False, benchmark=None, source="calderon2025"),
-    Statistic("alt_test_advantage", "Alt-test advantage probability", "Alt-Test-Vorteilswahrscheinlichkeit", "ρ",
+    Statistic("alt_test_advantage", "Advantage prob.", "Vorteilswahrscheinlichkeit", "ρ",
               "agreement", LEVELS, se=False, ci=False, p=False, benchmark=None, source="calderon2025"),
 )  # (computed by the model workflow, not by an analysis of an item)
 BY_KEY: dict[str, Statistic] = {s.key: s for s in STATISTICS}
