@@ -10,7 +10,11 @@ DEMO_DIR = Path(__file__).parent / "demo"
 # The demo's further stories, run after check and video: modules under irrkit.cli, each with NAME (its key in
 # `demo -f json`'s "runs" and the folder under --out) and run(out: Path | None, fmt: Format) -> None, which prints
 # its part in fmt (one JSON document for json). Imported only when the demo runs.
-STORIES: tuple[str, ...] = ("demo_sets",)
+STORIES: tuple[str, ...] = (
+    "demo_sets",  # a multi-code (set-valued) item (issue 24)
+    "demo_model",  # a model's three runs as an alternative annotator (issue 24)
+    "demo_checklist",  # the GRRAS reporting checklist of the interventions round (issue 24)
+)
 
 
 def demo_files(codebook: str) -> list[Path]:

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
-from irrkit.cli import plan, report, training, video
+from irrkit.cli import model, plan, report, training, video
 from irrkit.cli.options import (
     HELP,
     AllowSingleOpt,
@@ -196,7 +196,8 @@ def demo(
 ) -> None:
     """Run check and video on bundled demo data: 3 coders, 46 crying sequences, 3 videos.
 
-    Checks 46 crying sequences (3 coders, crying-forms and interventions), then video agreement (ELAN, BORIS).
+    Checks 46 crying sequences (3 coders, crying-forms and interventions), then video agreement (ELAN, BORIS),
+    then a model's three runs as an alternative annotator and the reporting checklist of the interventions round.
 
     Exit codes: 0 done, 2 an output could not be written, 3 internal error.
     """
@@ -387,6 +388,7 @@ app.command()(training.retest)
 app.command()(video.video)
 app.command()(plan.plan)
 app.command("report")(report.report_cmd)
+app.command("model")(model.model_cmd)
 
 
 def run() -> None:

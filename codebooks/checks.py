@@ -21,6 +21,7 @@ from irrkit.codebooks.model import (
     MAX_SET_CODES,
     SCALE_KEYS,
     STATISTIC_KEYS,
+    STUDY_KEYS,
     TOP_KEYS,
     WEIGHTS,
     Category,
@@ -90,6 +91,9 @@ def check_codebook(chk: NodeChecker, root: _Node) -> Codebook:
         if it.multiple and it.empty in gone:
             chk.err(m["items"][1], f"item '{it.id}': its empty-set token '{it.empty}' is also a 'missing' token; "
                      "the empty set (no code applies) must differ from a missing rating")
+    if "study" in m:  # the study's description: free text per key (GRRAS items the data cannot tell)
+        sm = chk.mapping(m["study"][1], STUDY_KEYS, "study: ")
+        fields["study"] = tuple((k, chk.opt_text(sm, k, "study: ")) for k in STUDY_KEYS if k in sm)
     levels = {it.id: (it.analysis_level, analysis_weights(it.level, it.weights, it.weight_matrix)) for it in items}
     gates = check_gates(chk, m["gate"][1], "gate: ", None, ids, levels=levels) if "gate" in m else []
     if chk.problems:

@@ -14,7 +14,9 @@ STATISTIC_KEYS = registry.gateable()  # the statistics an item's gate or primary
 
 WEIGHTS = ("identity", "linear", "quadratic", "ordinal", "radical", "ratio", "circular", "bipolar")
 
-TOP_KEYS = ("id", "title", "version", "source", "unit_column", "coder_column", "missing", "items", "gate")
+TOP_KEYS = ("id", "title", "version", "source", "unit_column", "coder_column", "missing", "items", "gate", "study")
+# the optional description of the reliability study (GRRAS, Kottner et al. 2011: items 3, 4, 7, 8, 9): free text
+STUDY_KEYS = ("population", "raters", "sampling", "blinding", "independence")
 
 ITEM_KEYS = ("id", "label", "definition", "level", "categories", "scale", "primary", "weights",
              "weight_matrix", "gate", "multiple", "separator", "empty")
@@ -166,6 +168,7 @@ class Codebook:
     path: Path | None = None
     episodes: tuple[EpisodeItem, ...] = ()  # time-coded items (kind: episodes), kept apart from rated items
     episode_gates: tuple[Gate, ...] = ()
+    study: tuple[tuple[str, str], ...] = ()  # (key, text) of the optional study section (STUDY_KEYS)
 
     def item(self, item_id: str) -> Item | None:
         for it in self.items:

@@ -241,9 +241,11 @@ def _timelines(it: dict[str, Any]) -> list[tuple[str, list[tuple[int, float, flo
     return out
 
 
-def check_report(doc: dict[str, Any], title: str | None = None, gates: list[dict[str, Any]] | None = None) -> Report:
+def check_report(doc: dict[str, Any], title: str | None = None, gates: list[dict[str, Any]] | None = None,
+                 history: list[dict[str, Any]] | None = None, plan: dict[str, Any] | None = None) -> Report:
     """The report of a ``check`` results JSON (``gates``: gate results as dicts with item, statistic, minimum,
-    passed, message, if any)."""
+    passed, message, if any), ending with the reporting checklist (GRRAS; ``history``: training rounds and
+    ``plan``: the JSON of ``irrkit plan``, for its items 6 and 12)."""
     from irrkit.outputs import figures
 
     title = title or f"Inter-rater reliability: {doc.get('codebook_title') or doc.get('codebook') or 'ratings'}"
@@ -282,6 +284,10 @@ def check_report(doc: dict[str, Any], title: str | None = None, gates: list[dict
                     "; ".join(SCALE_TITLES[s] for s in dict.fromkeys(scales) if s in SCALE_TITLES) + ".")
     for it in items:
         _check_item(page, it, by_item.get(it["item"], []))
+    from irrkit.outputs.checklist import html_section
+    from irrkit.outputs.manuscript import study_facts
+
+    page.add(html_section(study_facts(doc, plan=plan, history=history), doc))
     page.add(_footer(doc))
     return Report(page.render(), page.figures, page.svgs)
 
@@ -487,8 +493,39 @@ def training_report(doc: dict[str, Any], history: list[dict[str, Any]] | None = 
         page.add("</section>")
     if history:
         _trend(page, history)
+    if isinstance(doc.get("model"), dict):
+        _model(page, doc["model"])
     page.add(_footer(doc))
     return Report(page.render(), page.figures, page.svgs)
+
+
+def _model(page: _Page, m: dict[str, Any]) -> None:
+    """``irrkit model``: run-to-run stability, the model against each human, the alt-test per item."""
+    for title, part in (("Run-to-run stability: each run against the first", m.get("stability")),
+                        (f"{m.get('name')} against each human coder", m.get("versus_humans"))):
+        if not part:
+            continue
+        rows = []
+        for c, items in part["pairs"].items():
+            for item, d in items.items():
+                for k, (key, s) in enumerate(d["statistics"].items()):
+                    rows.append([esc(item) if k == 0 else "", esc(c) if k == 0 else "", esc(stat_name(key)),
+                                 value(key, s), ci(s, key not in UNBOUNDED), esc(d["n_units"]) if k == 0 else ""])
+        page.add(f'<section class="item" data-item="{esc(title)}"><h2>{esc(title)}</h2>',
+                 _table(["item", "against", "statistic", "value", "95% CI", "units"], rows, {3, 5}), "</section>")
+    for item, a in (m.get("alt_test") or {}).items():
+        verdict = ('<span class="pass">passed</span>' if a.get("passed") else '<span class="fail">FAILED</span>'
+                   if a.get("passed") is False else f"undefined: {esc(a.get('reason'))}")
+        rows = [[esc(h["human"]), esc(h["n_units"]), num(h.get("rho_model")), num(h.get("rho_human")),
+                 num(h.get("t")), p_text(h.get("p_value")), "yes" if h.get("rejected") else "no"]
+                for h in a.get("humans", [])]
+        page.add(f'<section class="item" data-item="alt-test-{esc(item)}"><h2>Alternative annotator test: '
+                 f"{esc(item)}</h2><p>{esc(stat_name('alt_test_winning_rate'))} {num(a.get('winning_rate'))}, "
+                 f"{esc(stat_name('alt_test_advantage'))} {num(a.get('advantage_probability'))} (epsilon "
+                 f"{esc(a.get('epsilon'))}, Benjamini-Yekutieli q {esc(a.get('q'))}, {esc(a.get('scoring'))}; "
+                 f"Calderon, Reichart &amp; Dror, 2025): {verdict}</p>",
+                 _table(["human left out", "units", "model wins", "human wins", "t", "p", "model beats human"],
+                        rows, {1, 2, 3, 4, 5}), "</section>")
 
 
 def _trend(page: _Page, history: list[dict[str, Any]]) -> None:
@@ -521,8 +558,8 @@ def _trend(page: _Page, history: list[dict[str, Any]]) -> None:
 
 
 def report(doc: dict[str, Any], history: list[dict[str, Any]] | None = None, title: str | None = None,
-           gates: list[dict[str, Any]] | None = None) -> Report:
+           gates: list[dict[str, Any]] | None = None, plan: dict[str, Any] | None = None) -> Report:
     """The report of any irrkit JSON: a round (train/retest) or results (check, compute)."""
     if doc.get("kind") in ("training-round", "retest"):
         return training_report(doc, history, title)
-    return check_report(doc, title, gates)
+    return check_report(doc, title, gates, history, plan)

@@ -377,47 +377,46 @@ def parenthetical(cites: list[str]) -> str:
     return "(" + "; ".join(IN_TEXT[c] for c in cites) + ")"
 
 
-def methods(doc: dict[str, Any], lang: str = "en") -> str:
-    """A methods paragraph in APA 7 style (Markdown), then the references it cites and only those: the coding
-    system by title and version, numbers below 10 in words, narrative citations with "and", each statistic
-    with its source, item labels, p stated as one-sided. Every name from the data passes
-    :func:`irrkit.outputs.escaping.md_line` (markup, HTML and line breaks cannot reach a Markdown converter)."""
-    de = lang == "de"
+@dataclass(frozen=True)
+class StudyFacts:
+    """What a results JSON (with the plan and round history, when given) says about the study: the one source of
+    the methods paragraph and the reporting checklist (:mod:`irrkit.outputs.checklist`), so that they never
+    disagree. Counts are over all items; ``statistics`` maps each symbol to its sources in order of first use."""
+
+    software: str  # "irrkit 0.1.0 (Python 3.12.1)"
+    codebook_id: str | None
+    codebook_title: str | None
+    codebook_version: str | None
+    codebook_source: str | None
+    items: list[dict[str, Any]]  # items_of(doc): each item as the table reads it
+    n_items: int
+    n_units: int
+    n_coders: int
+    n_ratings: int
+    n_missing: int
+    timed: bool  # every item time-coded (episodes)
+    rows: list[Row]
+    statistics: dict[str, list[str]]
+    kappa_ci: bool  # a kappa-type coefficient with a CI (Gwet's linearised SEs)
+    icc: bool
+    scales: list[str]  # citation keys of the benchmark scales used, in order
+    conventions: dict[str, Any]
+    study: dict[str, str]
+    definitions: dict[str, Any]
+    planned: list[dict[str, Any]]  # the plan's answers (irrkit plan -f json), if given
+    rounds: list[dict[str, Any]]  # the training rounds of the history, if given
+    lang: str = "en"
+
+
+def study_facts(doc: dict[str, Any], lang: str = "en", plan: dict[str, Any] | None = None,
+                history: list[dict[str, Any]] | None = None) -> StudyFacts:
+    """The facts of a results JSON that the methods paragraph and the checklist report (see :class:`StudyFacts`);
+    ``plan``: the JSON of ``irrkit plan``; ``history``: the round records of a history folder."""
     items = items_of(doc)
-    cited: list[str] = ["lombard2002"]
-    n_units = max((it["n_units"] for it in items), default=0)
-    coders = len(doc.get("coders") or []) or max((it["n_coders"] for it in items), default=0)
-    ratings = sum(it.get("n_ratings", 0) for it in items)
-    missing = sum(_missing(it) for it in items)
-    py = platform.python_version()
     cb = doc.get("codebook")
     cb_id = cb.get("id") if isinstance(cb, dict) else cb
     cb_title = doc.get("codebook_title") or (cb.get("title") if isinstance(cb, dict) else None) or cb_id
     cb_version = doc.get("codebook_version") or (cb.get("version") if isinstance(cb, dict) else None)
-    system = ""
-    if cb_title:
-        system = md_line(f"„{cb_title}“" if de else f"“{cb_title}”")
-        if cb_version:
-            system += f", Version {md_line(cb_version)}," if de else f", version {md_line(cb_version)},"
-    n_items = len(items)
-    timed = bool(items) and all(it.get("level") == "episodes" for it in items)
-    unit_word = ("Episoden" if timed else "Einheiten") if de else ("episodes" if timed else "units")
-    parts: list[str] = []
-    if de:
-        coded = f" mit dem Kodiersystem {system}" if system else ""
-        parts.append(f"Die Interrater-Reliabilität wurde mit irrkit {__version__} (Python {py}) für "
-                     f"{number(n_items, 'de')} Item{'s' * (n_items != 1)} bestimmt, die {number(coders, 'de')} "
-                     f"Kodierende{coded} an "
-                     f"{number(n_units, 'de')} {unit_word} kodierten ({number(ratings, 'de')} Ratings über alle Items, "
-                     f"{number(missing, 'de')} fehlend). [Beschreiben Sie, wie die Einheiten ausgewählt wurden und "
-                     "welchen Anteil aller Einheiten sie bilden (Lombard et al., 2002).]")
-    else:
-        coded = f" with the coding system {system}" if system else ""
-        parts.append(f"Inter-rater reliability was computed with irrkit {__version__} (Python {py}) for "
-                     f"{number(n_items)} item{'s' * (n_items != 1)} coded by {number(coders)} "
-                     f"coder{'s' * (coders != 1)}{coded} on {number(n_units)} {unit_word} ({number(ratings)} ratings "
-                     f"over all items, {number(missing)} missing). [Describe how the units were selected and what "
-                     "share of all units they are (Lombard et al., 2002).]")
     all_rows = rows(doc, lang)
     used: dict[str, list[str]] = {}  # symbol -> its sources, in order of first use
     for r in all_rows:
@@ -426,6 +425,62 @@ def methods(doc: dict[str, Any], lang: str = "en") -> str:
         if registry.model(r.key) and "mcgraw1996" not in src:
             src.append("mcgraw1996")
         used.setdefault(sym, src)
+    scales = [SCALE_SOURCE[k] for k in dict.fromkeys(
+        (r.coef.get("interpretation") or {}).get("scale") for r in all_rows) if k in SCALE_SOURCE]
+    study = doc.get("study")
+    return StudyFacts(
+        software=f"irrkit {__version__} (Python {platform.python_version()})",
+        codebook_id=cb_id, codebook_title=cb_title, codebook_version=None if cb_version is None else str(cb_version),
+        codebook_source=doc.get("codebook_source"), items=items, n_items=len(items),
+        n_units=max((it["n_units"] for it in items), default=0),
+        n_coders=len(doc.get("coders") or []) or max((it["n_coders"] for it in items), default=0),
+        n_ratings=sum(it.get("n_ratings", 0) for it in items), n_missing=sum(_missing(it) for it in items),
+        timed=bool(items) and all(it.get("level") == "episodes" for it in items), rows=all_rows,
+        statistics=used, kappa_ci=any(not registry.model(r.key) and r.ci != "—" for r in all_rows),
+        icc=any(registry.model(r.key) for r in all_rows), scales=scales,
+        conventions=dict(doc.get("conventions") or {}), study=dict(study) if isinstance(study, dict) else {},
+        definitions=dict(doc.get("definitions") or {}),
+        planned=list((plan or {}).get("plans") or []), rounds=list(history or []), lang=lang)
+
+
+def methods(doc: dict[str, Any], lang: str = "en", facts: StudyFacts | None = None) -> str:
+    """A methods paragraph in APA 7 style (Markdown), then the references it cites and only those: the coding
+    system by title and version, numbers below 10 in words, narrative citations with "and", each statistic
+    with its source, item labels, p stated as one-sided. Every name from the data passes
+    :func:`irrkit.outputs.escaping.md_line` (markup, HTML and line breaks cannot reach a Markdown converter).
+    Its figures are :func:`study_facts` (``facts``: computed once for the checklist too)."""
+    de = lang == "de"
+    f = facts if facts is not None and facts.lang == lang else study_facts(doc, lang)
+    items = f.items
+    cited: list[str] = ["lombard2002"]
+    n_units, coders, ratings, missing = f.n_units, f.n_coders, f.n_ratings, f.n_missing
+    cb_title, cb_version = f.codebook_title, f.codebook_version
+    system = ""
+    if cb_title:
+        system = md_line(f"„{cb_title}“" if de else f"“{cb_title}”")
+        if cb_version:
+            system += f", Version {md_line(cb_version)}," if de else f", version {md_line(cb_version)},"
+    n_items = f.n_items
+    timed = f.timed
+    unit_word = ("Episoden" if timed else "Einheiten") if de else ("episodes" if timed else "units")
+    parts: list[str] = []
+    if de:
+        coded = f" mit dem Kodiersystem {system}" if system else ""
+        parts.append(f"Die Interrater-Reliabilität wurde mit {f.software} für "
+                     f"{number(n_items, 'de')} Item{'s' * (n_items != 1)} bestimmt, die {number(coders, 'de')} "
+                     f"Kodierende{coded} an "
+                     f"{number(n_units, 'de')} {unit_word} kodierten ({number(ratings, 'de')} Ratings über alle Items, "
+                     f"{number(missing, 'de')} fehlend). [Beschreiben Sie, wie die Einheiten ausgewählt wurden und "
+                     "welchen Anteil aller Einheiten sie bilden (Lombard et al., 2002).]")
+    else:
+        coded = f" with the coding system {system}" if system else ""
+        parts.append(f"Inter-rater reliability was computed with {f.software} for "
+                     f"{number(n_items)} item{'s' * (n_items != 1)} coded by {number(coders)} "
+                     f"coder{'s' * (coders != 1)}{coded} on {number(n_units)} {unit_word} ({number(ratings)} ratings "
+                     f"over all items, {number(missing)} missing). [Describe how the units were selected and what "
+                     "share of all units they are (Lombard et al., 2002).]")
+    all_rows = f.rows
+    used = f.statistics
     if used:
         listed = "; ".join(f"{md_line(sym)} {parenthetical(src)}" if src else md_line(sym)
                            for sym, src in used.items())
@@ -492,8 +547,7 @@ def methods(doc: dict[str, Any], lang: str = "en") -> str:
         parts.append("Die *p*-Werte sind einseitig (H1: Übereinstimmung über dem Zufall; ICC: *F*-Test der H0 "
                      "ICC = 0)." if de else
                      "All *p* values are one-sided (H1: agreement above chance; ICC: *F* test of H0: ICC = 0).")
-    kappa_type = any(not registry.model(r.key) and r.ci != "—" for r in all_rows)
-    icc = any(registry.model(r.key) for r in all_rows)
+    kappa_type, icc = f.kappa_ci, f.icc
     if de:
         text = []
         if kappa_type:
@@ -515,8 +569,7 @@ def methods(doc: dict[str, Any], lang: str = "en") -> str:
         if text:
             parts.append("; ".join(text) + ".")
     cited += (["gwet2008"] if kappa_type else []) + (["mcgraw1996", "koo2016"] if icc else [])
-    scales = [SCALE_SOURCE[k] for k in dict.fromkeys(
-        (r.coef.get("interpretation") or {}).get("scale") for r in all_rows) if k in SCALE_SOURCE]
+    scales = f.scales
     if scales:
         joined = [narrative(c, lang) for c in scales]
         conj = " und " if de else " and "
@@ -528,4 +581,5 @@ def methods(doc: dict[str, Any], lang: str = "en") -> str:
     return " ".join(parts) + f"\n\n## {head}\n\n" + "\n\n".join(REFERENCES[k] for k in refs) + "\n"
 
 
-__all__ = ["Row", "apa", "apa_p", "docx_table", "latex_table", "markdown_table", "methods", "rows"]
+__all__ = ["Row", "StudyFacts", "apa", "apa_p", "docx_table", "latex_table", "markdown_table", "methods", "rows",
+           "study_facts"]

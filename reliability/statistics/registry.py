@@ -152,6 +152,13 @@ STATISTICS: tuple[Statistic, ...] = (
     Statistic("ku_alpha", "Krippendorff's ({code})u-alpha", "Krippendorffs ({code})u-Alpha", "({code})uα",
               "unitizing", (EPISODES,), se=False, ci=False, p=False, benchmark="alpha", source="krippendorff2016"),
 )
+# a model's codings as an alternative annotator (irrkit.statistics.alt_test)
+STATISTICS += (
+    Statistic("alt_test_winning_rate", "Alt-test win rate", "Alt-Test-Gewinnrate", "ω", "agreement", LEVELS,
+              se=False, ci=False, p=False, benchmark=None, source="calderon2025"),
+    Statistic("alt_test_advantage", "Advantage prob.", "Vorteilswahrscheinlichkeit", "ρ",
+              "agreement", LEVELS, se=False, ci=False, p=False, benchmark=None, source="calderon2025"),
+)  # (computed by the model workflow, not by an analysis of an item)
 BY_KEY: dict[str, Statistic] = {s.key: s for s in STATISTICS}
 # names of keys that are no statistic of their own (the planner's "icc": the ICC the model chooses)
 ALIASES = {"icc": ("ICC", "ICC")}

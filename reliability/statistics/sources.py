@@ -15,11 +15,22 @@ IN_TEXT = {"fleiss1971": "Fleiss, 1971", "cohen1960": "Cohen, 1960", "conger1980
            "fleiss1981": "Fleiss, 1981", "altman1991": "Altman, 1991", "lombard2002": "Lombard et al., 2002",
            "light1971": "Light, 1971", "krippendorff2016": "Krippendorff et al., 2016",
            "bakeman2009": "Bakeman et al., 2009", "holle2015": "Holle & Rein, 2015",
-           "mathet2015": "Mathet et al., 2015", "passonneau2006": "Passonneau, 2006"}
+           "mathet2015": "Mathet et al., 2015", "passonneau2006": "Passonneau, 2006",
+           "calderon2025": "Calderon et al., 2025", "benjamini2001": "Benjamini & Yekutieli, 2001",
+           "kottner2011": "Kottner et al., 2011"}
 REFERENCES = {
     "passonneau2006": "Passonneau, R. (2006). Measuring agreement on set-valued items (MASI) for semantic and "
                       "pragmatic annotation. In *Proceedings of the Fifth International Conference on Language "
                       "Resources and Evaluation (LREC'06)* (pp. 831–836). ELRA.",
+    "calderon2025": "Calderon, N., Reichart, R., & Dror, R. (2025). The alternative annotator test for "
+                    "LLM-as-a-judge: How to statistically justify replacing human annotators with LLMs. In "
+                    "*Proceedings of the 63rd Annual Meeting of the Association for Computational Linguistics "
+                    "(Volume 1: Long Papers)* (pp. 16051–16081). Association for Computational Linguistics.",
+    "benjamini2001": "Benjamini, Y., & Yekutieli, D. (2001). The control of the false discovery rate in multiple "
+                     "testing under dependency. *Annals of Statistics, 29*(4), 1165–1188.",
+    "kottner2011": "Kottner, J., Audigé, L., Brorson, S., Donner, A., Gajewski, B. J., Hróbjartsson, A., Roberts, "
+                   "C., Shoukri, M., & Streiner, D. L. (2011). Guidelines for Reporting Reliability and Agreement "
+                   "Studies (GRRAS) were proposed. *Journal of Clinical Epidemiology, 64*(1), 96–106.",
     "holle2015": "Holle, H., & Rein, R. (2015). EasyDIAg: A tool for easy determination of interrater agreement. "
                  "*Behavior Research Methods, 47*(3), 837–847.",
     "mathet2015": "Mathet, Y., Widlöcher, A., & Métivier, J.-P. (2015). The unified and holistic method gamma (γ) "

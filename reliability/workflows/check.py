@@ -108,7 +108,12 @@ def check_meta(cb, data, files: list[Path]) -> dict[str, Any]:
     """The run's description in the results JSON."""
     return {"codebook": cb.id, "codebook_version": cb.version or None, "codebook_title": cb.title or None,
             "item_labels": {it.id: it.label for it in cb.items if it.label}, "coders": data.coders,
-            "files": [str(f) for f in files], "coder_counts": [c.to_dict() for c in data.coder_counts]}
+            "files": [str(f) for f in files], "coder_counts": [c.to_dict() for c in data.coder_counts],
+            # for the reporting checklist (irrkit report --checklist): the instrument and the study as described
+            "codebook_source": cb.source or None, "study": dict(cb.study) or None,
+            "definitions": {it.id: {"item": bool(it.definition), "codes": sum(bool(c.definition) for c in
+                                                                              it.categories),
+                                    "of": len(it.categories)} for it in cb.items}}
 
 
 def run_check(files: list[Path], codebook: Path, opts, *, cb=None, encoding: str | None = None,

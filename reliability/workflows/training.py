@@ -104,22 +104,27 @@ def _typed(src: Any, fallback: str) -> str:
     return text or fallback
 
 
-def handout_rows(r: ItemRatings, it: Item, ref: int, j: int, records: pd.DataFrame) -> list[dict[str, Any]]:
-    """Units where coder ``j`` differs from the reference ``ref`` (or left a reference unit unrated)."""
+def handout_rows(r: ItemRatings, it: Item, ref: int, j: int, records: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """Units where coder ``j`` differs from the reference ``ref`` (or left a reference unit unrated); without
+    ``records`` the rows have no file, line or context columns."""
     g, t = r.values[:, ref], r.values[:, j]
     diff = ~np.isnan(g) & (np.isnan(t) | ~np.isclose(np.nan_to_num(t), g, rtol=0, atol=1e-9))
     rows: list[dict[str, Any]] = []
     if not diff.any():
         return rows
-    mine, ctx = _context(records, r.coders[j], r.item)
-    gold, gctx = _context(records, r.coders[ref], r.item)
-    gctx = [c for c in gctx if c not in ctx]
+    if records is None:  # no records table (the model workflow without --out): no file, line or context
+        mine = gold = None
+        ctx, gctx = [], []
+    else:
+        mine, ctx = _context(records, r.coders[j], r.item)
+        gold, gctx = _context(records, r.coders[ref], r.item)
+        gctx = [c for c in gctx if c not in ctx]
     for i in np.flatnonzero(diff):
         unit = r.units[i]
         tc, tl, td = _describe(it, r, t[i])
         gc, gl, gd = _describe(it, r, g[i])
-        src = mine.loc[unit] if unit in mine.index else None
-        gsrc = gold.loc[unit] if unit in gold.index else None
+        src = mine.loc[unit] if mine is not None and unit in mine.index else None
+        gsrc = gold.loc[unit] if gold is not None and unit in gold.index else None
         if not it.categories:  # a scale value as the coder typed it ('2,5' stays '2,5')
             tc = tc if math.isnan(t[i]) else _typed(src, tc)
             gc = gc if math.isnan(g[i]) else _typed(gsrc, gc)
@@ -138,7 +143,7 @@ def handout_rows(r: ItemRatings, it: Item, ref: int, j: int, records: pd.DataFra
 # ----------------------------------------------------------------------------------------------- rounds
 
 
-def compare(items: dict[str, ItemRatings], codebook: Codebook, reference: str, records: pd.DataFrame,
+def compare(items: dict[str, ItemRatings], codebook: Codebook, reference: str, records: pd.DataFrame | None,
             confidence: float = 0.95, retest: bool = False, warnings: Sequence[str] = ()) -> TrainingResult:
     """Every coder other than ``reference`` against it, item by item."""
     first = next(iter(items.values()))
@@ -153,7 +158,7 @@ def compare(items: dict[str, ItemRatings], codebook: Codebook, reference: str, r
     handout: dict[str, list[dict[str, Any]]] = {c: [] for c in coders}
     matrix: dict[str, dict[str, list[list[float | None]]]] = {}
     notes = [w for w in warnings if "only one coder" not in w and "kept as context" not in w]
-    ctx = [c for c in records.columns if c not in BASE_COLUMNS]
+    ctx = [] if records is None else [c for c in records.columns if c not in BASE_COLUMNS]
     if ctx:
         notes.append(f"context column{'s' * (len(ctx) > 1)} {', '.join(ctx)} passed through to the handouts")
     scale_keys = RETEST_SCALE_STATS if retest else SCALE_STATS
