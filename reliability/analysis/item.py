@@ -15,8 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from irrkit.analysis.continuous import continuous_agreement
 from irrkit.ratings import ItemRatings, rescaled
 from irrkit.statistics import chance_corrected, counting, interpret, registry, two_coders, weights
+from irrkit.statistics.continuous import overall_ccc
 from irrkit.statistics.icc import ICC_KEYS, icc_all
 from irrkit.statistics.registry import name as stat_name
 from irrkit.statistics.results import Coefficient, undefined
@@ -75,6 +77,7 @@ class ItemResult:
     fleiss_null: dict[str, Any] | None = None
     n_clusters: int | None = None  # units nested in clusters (--cluster): how many clusters
     diagnostics: Any = None  # irrkit.analysis.diagnostics.Diagnostics, when computed (check)
+    continuous: Any = None  # irrkit.analysis.continuous.ContinuousAgreement (interval and ratio items)
 
     def scale_for(self, key: str, opts: Options) -> str:
         """The benchmark scale of a statistic (the chosen one of its kind, registry.scale); a statistic without
@@ -115,6 +118,8 @@ class ItemResult:
             out["notes"] = self.notes
         if self.diagnostics is not None:
             out["diagnostics"] = self.diagnostics.to_dict()
+        if self.continuous is not None:
+            out["continuous"] = self.continuous.to_dict()
         return out
 
 
@@ -192,6 +197,7 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
     the weights' closed forms (:mod:`irrkit.statistics.sparse`): the same numbers, memory O(ratings + q)."""
     opts = opts or Options()
     labels = list(r.labels) if r.labels else [f"{c:g}" for c in r.categories]
+    measured = r  # in the ratings' own unit (limits of agreement are)
     r, exponent = rescaled(r)  # values near 1e308 overflow the squares: divided by 2^e, exactly
     cats = list(r.categories)
     q = len(cats)
@@ -260,6 +266,13 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
                                                              dense_max=dense_max, clusters=cl)
     if r.level != "nominal":
         coefs.update(icc_all(r.values, opts.confidence, opts.icc_convention, opts.icc_missing))
+    cont = None
+    if r.level in registry.CONTINUOUS_LEVELS:
+        cont = continuous_agreement(measured, opts.confidence)
+        if len(cont.coders) == 2:
+            coefs["ccc"] = next(iter(cont.ccc.values()))
+        elif len(cont.coders) > 2:
+            coefs["overall_ccc"] = overall_ccc(r.values, opts.confidence)
     if wname == "custom" and q and not np.allclose(kern.matrix(), kern.matrix().T, rtol=0, atol=1e-12):
         notes.append(_asymmetry_note(n_coders))
     if "cohen_kappa" in coefs and (fce := two_coders.fce_note(coefs["cohen_kappa"])):
@@ -273,7 +286,7 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
         notes.append(_cluster_note(cl, rated, r.level, opts.bootstrap))
     result = ItemResult(r.item, r.level, wname, n_units, n_coders, r.n_ratings, labels, coefs, primary,
                         distribution=distribution, notes=notes,
-                        n_clusters=None if cl is None else int(len(np.unique(cl[rated]))))
+                        n_clusters=None if cl is None else int(len(np.unique(cl[rated]))), continuous=cont)
     dense = isinstance(tab, np.ndarray)
     if q >= 2 and wname == "identity" and opts.per_category:  # unweighted analysis, whatever the level
         if dense:

@@ -1,0 +1,106 @@
+"""Agreement of an interval or ratio item as measurement: the CCC of each coder pair (the coder x coder matrix),
+the Bland-Altman limits of each pair and, with more than two coders, of each coder against the mean of the others.
+
+Each coder against the mean of the other coders is an ordinary Bland-Altman comparison of x_j with the mean of
+the others' ratings of the unit (units rated by j and at least one other); it is not Jones et al.'s (2011) or
+Christensen et al.'s (2020) limits of agreement with the mean, whose variance corrections differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from irrkit.ratings import ItemRatings
+from irrkit.statistics.continuous import LimitsOfAgreement, limits_of_agreement, lin_ccc
+from irrkit.statistics.results import Coefficient
+
+POINTS_MAX = 5000  # units whose (mean, difference) are kept for the Bland-Altman plot of a comparison
+PLOTTED_PAIRS = 6  # pairs whose points are kept (with more coders: each coder against the mean of the others)
+VS_OTHERS = "mean of the others"
+
+
+@dataclass
+class ContinuousAgreement:
+    """The item's pairwise CCCs and limits of agreement (``vs_others``: each coder against the mean of the
+    others, with three or more coders); ``points``: (means, differences) per comparison drawn in the report."""
+
+    coders: list[str]
+    ccc: dict[tuple[str, str], Coefficient] = field(default_factory=dict)
+    pairs: list[LimitsOfAgreement] = field(default_factory=list)
+    vs_others: list[LimitsOfAgreement] = field(default_factory=list)
+    points: dict[tuple[str, str], tuple[list[float], list[float]]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def matrix(self) -> list[list[float | None]]:
+        """The coder x coder matrix of CCC values (1 on the diagonal, None where undefined)."""
+        idx = {c: k for k, c in enumerate(self.coders)}
+        m: list[list[float | None]] = [[1.0 if i == j else None for j in range(len(self.coders))]
+                                       for i in range(len(self.coders))]
+        for (a, b), c in self.ccc.items():
+            if c.value is not None:
+                m[idx[a]][idx[b]] = m[idx[b]][idx[a]] = float(c.value)
+        return m
+
+    def to_dict(self) -> dict[str, Any]:
+        def loa(x: LimitsOfAgreement) -> dict[str, Any]:
+            d = x.to_dict()
+            pts = self.points.get((x.a, x.b))
+            if pts is not None:
+                d["points"] = {"mean": pts[0], "difference": pts[1]}
+            return d
+
+        out: dict[str, Any] = {
+            "coders": self.coders,
+            "ccc_matrix": self.matrix(),
+            "ccc_pairs": [{"a": a, "b": b, **c.to_dict()} for (a, b), c in self.ccc.items()],
+            "bland_altman": [loa(x) for x in self.pairs],
+        }
+        if self.vs_others:
+            out["bland_altman_vs_others"] = [loa(x) for x in self.vs_others]
+            out["vs_others_method"] = ("each coder's rating minus the mean of the other coders' ratings of the unit "
+                                       "(units rated by the coder and at least one other)")
+        if self.notes:
+            out["notes"] = self.notes
+        return out
+
+
+def _points(x: np.ndarray, y: np.ndarray) -> tuple[list[float], list[float]] | None:
+    both = ~(np.isnan(x) | np.isnan(y))
+    if not both.any() or both.sum() > POINTS_MAX:
+        return None
+    return ((x[both] + y[both]) / 2).tolist(), (x[both] - y[both]).tolist()
+
+
+def continuous_agreement(r: ItemRatings, confidence: float = 0.95) -> ContinuousAgreement:
+    """Pairwise CCCs and limits of agreement of an item's coders (each pair's first coder minus the second, in
+    the coders' order), and each coder against the mean of the others when there are more than two."""
+    v = np.asarray(r.values, dtype=float)
+    used = [j for j in range(v.shape[1]) if not np.isnan(v[:, j]).all()]
+    coders = [str(r.coders[j]) for j in used]
+    out = ContinuousAgreement(coders)
+    n_pairs = len(used) * (len(used) - 1) // 2
+    for i, j in ((a, b) for k, a in enumerate(used) for b in used[k + 1:]):
+        a, b = str(r.coders[i]), str(r.coders[j])
+        out.ccc[(a, b)] = lin_ccc(v[:, i], v[:, j], confidence)
+        out.pairs.append(limits_of_agreement(v[:, i], v[:, j], a, b, confidence))
+        if n_pairs <= PLOTTED_PAIRS and (pts := _points(v[:, i], v[:, j])) is not None:
+            out.points[(a, b)] = pts
+    if len(used) > 2:
+        sub = v[:, used]
+        rated = ~np.isnan(sub)
+        total, count = np.where(rated, sub, 0.0).sum(axis=1), rated.sum(axis=1)
+        for k, c in enumerate(coders):
+            x = sub[:, k]
+            others = count - rated[:, k]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = np.where(others > 0, (total - np.where(rated[:, k], x, 0.0)) / others, np.nan)
+            out.vs_others.append(limits_of_agreement(x, mean, c, VS_OTHERS, confidence))
+            if (pts := _points(x, mean)) is not None:
+                out.points[(c, VS_OTHERS)] = pts
+    if v.shape[0] > POINTS_MAX:
+        out.notes.append(f"more than {POINTS_MAX} units: the Bland-Altman plots are not drawn (their points are not "
+                         "kept)")
+    return out
