@@ -1,5 +1,5 @@
 # Independent figures for irrkit's continuous agreement (fixtures/continuous/r_continuous.csv).
-# Run: Rscript tools/r_continuous.R <src dir with epiR, DescTools, blandr sources> <lib with BlandAltmanLeh> <fixtures/continuous>
+# Run: Rscript tools/r_reference/make_continuous.R <src dir with epiR, DescTools, blandr sources> <lib with BlandAltmanLeh> <fixtures/continuous>
 args <- commandArgs(TRUE)
 src <- args[1]; lib <- args[2]; dir <- args[3]
 source(file.path(src, "epiR/R/epi.ccc.R")); source(file.path(src, "epiR/R/epi.occc.R"))
