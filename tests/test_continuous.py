@@ -214,7 +214,7 @@ def test_pefr_against_bland_and_altman_1986_published():
 
 def test_check_writes_limits_csv_in_german_excel_and_html(tmp_path):
     """A codebook with a ratio item, coder files as German Excel saves them (';', decimal comma, BOM, umlauts):
-    limits_of_agreement.csv, summary.md and the report read back."""
+    bland_altman.csv, summary.md and the report read back."""
     (tmp_path / "cb.yaml").write_text("id: lab\nunit_column: sequenz\nitems:\n  - id: dauer\n    level: ratio\n"
                                       "    scale: {min: 0, max: 1200}\n", encoding="utf-8")
     coders, x = matrix("giavarina_2015")
@@ -229,7 +229,7 @@ def test_check_writes_limits_csv_in_german_excel_and_html(tmp_path):
                               "--report", str(tmp_path / "r.html")])
     assert res.exit_code == 0, res.output
     assert {f: Path(f).read_bytes() for f in files} == before
-    text = (tmp_path / "out" / "limits_of_agreement.csv").read_text(encoding="utf-8-sig")
+    text = (tmp_path / "out" / "bland_altman.csv").read_text(encoding="utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
     assert len(rows) == 1 and rows[0]["a"] == "Jürgen" and rows[0]["b"] == "Zoë"
     num = lambda s: float(s.replace(",", "."))  # noqa: E731
@@ -284,3 +284,31 @@ def test_a_constant_coder_gives_a_ccc_without_se_and_missing_ratings_are_skipped
     assert json.dumps(loa.to_dict())  # no NaN: None where undefined
     one = continuous.limits_of_agreement([1.0], [2.0])
     assert one.status == "undefined" and one.bias is None
+
+
+def test_the_demo_tells_the_duration_story(tmp_path):
+    """`irrkit demo`: the duration item (3 coders, seconds) with the overall CCC and each coder against the others;
+    coder C's proportional bias flagged; with --out the results JSON that `irrkit report` draws the plots from."""
+    res = runner.invoke(app, ["demo", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    item = json.loads(res.stdout)["runs"]["crying-duration"]["items"][0]
+    assert item["item"] == "crying_duration" and item["level"] == "ratio" and item["n_coders"] == 3
+    occc = item["coefficients"]["overall_ccc"]
+    values = np.array([[float(r["crying_duration"]) if r["crying_duration"] else np.nan
+                        for r in csv.DictReader((Path(__file__).parent.parent / "cli" / "demo" /
+                                                 f"duration_coder_{c}.csv").open())] for c in "ABC"]).T
+    complete = values[~np.isnan(values).any(axis=1)]
+    m, s = complete.mean(axis=0), np.cov(complete.T, ddof=0)  # Barnhart et al. (2002) eq. 6, written out
+    num = 2 * (s[0, 1] + s[0, 2] + s[1, 2])
+    den = 2 * np.trace(s) + (m[0] - m[1]) ** 2 + (m[0] - m[2]) ** 2 + (m[1] - m[2]) ** 2
+    assert occc["value"] == pytest.approx(num / den, abs=1e-12) and occc["n_units"] == len(complete) == 44
+    others = {x["a"]: x for x in item["continuous"]["bland_altman_vs_others"]}
+    c = others["duration_coder_C"]
+    assert c["proportional_bias"] is True and c["slope"] > 0 and c["bias"] > 0
+    out = tmp_path / "d"
+    res = runner.invoke(app, ["demo", "--out", str(out)])
+    assert res.exit_code == 0 and "irrkit report" in res.stderr
+    rep = runner.invoke(app, ["report", str(out / "crying-duration" / "results.json"), "-o", str(tmp_path / "r.html")])
+    assert rep.exit_code == 0, rep.output
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert html.count('data-figure="crying_duration-bland-altman-') == 6 and "ccc-matrix" in html

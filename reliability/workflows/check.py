@@ -20,7 +20,7 @@ from irrkit.outputs.escaping import counted
 
 OUTPUT_NAMES = ("summary.csv", "summary.md", "per_category.csv", "disagreements.csv", "coders.csv", "coder_pairs.csv",
                 "results.json")
-LOA_NAME = "limits_of_agreement.csv"  # written when the codebook has interval or ratio items
+LOA_NAME = "bland_altman.csv"  # written when the codebook has interval or ratio items
 
 
 @dataclass
