@@ -312,3 +312,16 @@ def test_the_demo_tells_the_duration_story(tmp_path):
     assert rep.exit_code == 0, rep.output
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert html.count('data-figure="crying_duration-bland-altman-') == 6 and "ccc-matrix" in html
+
+
+def test_the_results_json_of_a_continuous_item_matches_the_schema(computed):
+    from irrkit.readers.json_input import validate
+
+    for name in ("pefr_first_readings", "jones_2011"):
+        doc = {"tool": "irrkit", "version": "x", "items": [computed[name]]}
+        assert validate(doc) == []
+    jsonschema = pytest.importorskip("jsonschema")
+    from irrkit.readers.json_input import results_schema
+
+    assert list(jsonschema.Draft202012Validator(results_schema()).iter_errors(
+        {"tool": "irrkit", "version": "x", "items": [computed["jones_2011"]]})) == []
