@@ -20,6 +20,8 @@ from irrkit.statistics.results import Coefficient
 POINTS_MAX = 5000  # units whose (mean, difference) are kept for the Bland-Altman plot of a comparison
 PLOTTED_PAIRS = 6  # pairs whose points are kept (with more coders: each coder against the mean of the others)
 VS_OTHERS = "mean of the others"
+PAIRS_MAX_CODERS = 50  # every pair (CCC, limits) up to this many coders (1,225 pairs)
+VS_OTHERS_MAX_CODERS = 200  # each coder against the mean of the others up to this many coders
 
 
 @dataclass
@@ -54,7 +56,7 @@ class ContinuousAgreement:
 
         out: dict[str, Any] = {
             "coders": self.coders,
-            "ccc_matrix": self.matrix(),
+            "ccc_matrix": self.matrix() if self.ccc else [],
             "ccc_pairs": [{"a": a, "b": b, **c.to_dict()} for (a, b), c in self.ccc.items()],
             "bland_altman": [loa(x) for x in self.pairs],
         }
@@ -82,13 +84,20 @@ def continuous_agreement(r: ItemRatings, confidence: float = 0.95) -> Continuous
     coders = [str(r.coders[j]) for j in used]
     out = ContinuousAgreement(coders)
     n_pairs = len(used) * (len(used) - 1) // 2
-    for i, j in ((a, b) for k, a in enumerate(used) for b in used[k + 1:]):
+    if len(used) > PAIRS_MAX_CODERS:
+        out.notes.append(f"{len(used)} coders: the CCC and limits of agreement of each pair are computed for up to "
+                         f"{PAIRS_MAX_CODERS} coders ({n_pairs} pairs here)")
+    pairs = ((a, b) for k, a in enumerate(used) for b in used[k + 1:]) if len(used) <= PAIRS_MAX_CODERS else ()
+    for i, j in pairs:
         a, b = str(r.coders[i]), str(r.coders[j])
         out.ccc[(a, b)] = lin_ccc(v[:, i], v[:, j], confidence)
         out.pairs.append(limits_of_agreement(v[:, i], v[:, j], a, b, confidence))
         if n_pairs <= PLOTTED_PAIRS and (pts := _points(v[:, i], v[:, j])) is not None:
             out.points[(a, b)] = pts
-    if len(used) > 2:
+    if len(used) > VS_OTHERS_MAX_CODERS:
+        out.notes.append(f"{len(used)} coders: each coder against the mean of the others is computed for up to "
+                         f"{VS_OTHERS_MAX_CODERS} coders")
+    elif len(used) > 2:
         sub = v[:, used]
         rated = ~np.isnan(sub)
         total, count = np.where(rated, sub, 0.0).sum(axis=1), rated.sum(axis=1)

@@ -269,6 +269,7 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
     cont = None
     if r.level in registry.CONTINUOUS_LEVELS:
         cont = continuous_agreement(measured, opts.confidence)
+        notes.extend(cont.notes)
         if len(cont.coders) == 2:
             coefs["ccc"] = next(iter(cont.ccc.values()))
         elif len(cont.coders) > 2:
@@ -359,6 +360,8 @@ def _cluster_note(cl: np.ndarray, rated: np.ndarray, level: str, bootstrap: int)
     g = int(len(np.unique(cl[rated])))
     text = (f"clusters: {int(rated.sum())} units in {g} clusters; the SEs of the kappa-type coefficients are "
             "cluster-robust (unit terms summed within clusters, CI t(G-1))")
+    if level in registry.CONTINUOUS_LEVELS:
+        text += "; the CCCs' and the limits of agreement's CIs assume independent units"
     if level != "nominal":
         text += ("; the ICCs' F-based CIs assume independent units" + (": see their cluster bootstrap CIs"
                                                                        if bootstrap else

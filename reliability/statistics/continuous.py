@@ -29,6 +29,7 @@ from irrkit.statistics.results import Coefficient, finite_or_none, undefined
 
 LOA_MULTIPLIER = 1.96  # Bland & Altman's (and blandr's, BlandAltmanLeh's) multiplier of the SD
 PROPORTIONAL_ALPHA = 0.05
+ACCURACY_MAX_CODERS = 200  # the overall accuracy and precision need every pair: up to this many coders
 
 
 def _z(confidence: float) -> float:
@@ -59,7 +60,7 @@ def lin_ccc(x: Any, y: Any, confidence: float = 0.95) -> Coefficient:
     x, y = _pairs(x, y)
     n = len(x)
     if n < 3:
-        return undefined(key, f"{n} units rated by both coders: Lin's CCC needs at least 3", n)
+        return undefined(key, f"units rated by both coders: {n}; Lin's CCC needs at least 3", n)
     mx, my = x.mean(), y.mean()
     dx, dy = x - mx, y - my
     sx2, sy2, sxy = dx @ dx / n, dy @ dy / n, dx @ dy / n
@@ -99,33 +100,38 @@ def overall_ccc(values: Any, confidence: float = 0.95, ddof: int = 0) -> Coeffic
     if j < 2:
         return undefined(key, f"{j} coder(s): the overall CCC needs at least two", n)
     if n < 3:
-        return undefined(key, f"{n} units rated by all {j} coders: the overall CCC needs at least 3", n)
+        return undefined(key, f"units rated by all {j} coders: {n}; the overall CCC needs at least 3", n)
     m = x.mean(axis=0)
     e = x - m
-    cov = e.T @ e / (n - ddof)
-    var = np.diag(cov)
-    iu = np.triu_indices(j, 1)
-    dm = m[:, None] - m[None, :]
-    num = 2 * cov[iu].sum()
-    den = (j - 1) * var.sum() + (dm[iu] ** 2).sum()
+    ee = e * e
+    var = ee.sum(axis=0) / (n - ddof)
+    row = e.sum(axis=1)
+    # O(n J), no J x J matrix: 2 Σ_{j<k} s_jk = Σ_i ((Σ_j e_ij)² − Σ_j e_ij²) / (n − ddof) and
+    # Σ_{j<k} (x̄_j − x̄_k)² = J Σ_j x̄_j² − (Σ_j x̄_j)²
+    num = float((row @ row - ee.sum()) / (n - ddof))
+    spread = float(max(j * (m @ m) - m.sum() ** 2, 0.0))
+    den = (j - 1) * float(var.sum()) + spread
     if den == 0:
         return undefined(key, "every rating is the same value: no variation to agree on", n)
     rho = num / den
-    # accuracy of each pair and the overall accuracy and precision (weights ξ_jk = s_j² + s_k² + (x̄_j − x̄_k)²)
-    ksi = var[iu[0]] + var[iu[1]] + dm[iu] ** 2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        vv = np.sqrt(var[iu[0]] / var[iu[1]])
-        uu = dm[iu] / np.sqrt(np.sqrt(var[iu[0]] * var[iu[1]]))
-        accu = 2 / (vv + 1 / vv + uu ** 2)
-    oaccu = float((ksi * accu).sum() / ksi.sum())
-    extra = {"n_coders": int(j), "accuracy": finite_or_none(oaccu),
-             "precision": finite_or_none(rho / oaccu) if oaccu else None}
+    extra: dict[str, Any] = {"n_coders": int(j)}
+    if j <= ACCURACY_MAX_CODERS:
+        # each pair's accuracy, the overall accuracy and precision (Barnhart et al. 2002 eq. 7; weights
+        # ξ_jk = s_j² + s_k² + (x̄_j − x̄_k)², as epiR's epi.occc)
+        iu = np.triu_indices(j, 1)
+        dm = (m[:, None] - m[None, :])[iu]
+        ksi = var[iu[0]] + var[iu[1]] + dm ** 2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            vv = np.sqrt(var[iu[0]] / var[iu[1]])
+            accu = 2 / (vv + 1 / vv + dm ** 2 / np.sqrt(var[iu[0]] * var[iu[1]]))
+            oaccu = float((ksi * accu).sum() / ksi.sum())
+        extra.update(accuracy=finite_or_none(oaccu), precision=finite_or_none(rho / oaccu) if oaccu else None)
     # delta method: the units' terms of numerator and denominator, moments over n (Barnhart et al.'s estimator)
     c0 = (n - ddof) / n
-    num0, den0 = num * c0, (j - 1) * var.sum() * c0 + (dm[iu] ** 2).sum()
-    psi_num = (e.sum(axis=1) ** 2 - (e * e).sum(axis=1)) - num0  # Σ_{j≠k} e_j e_k − 2 Σ_{j<k} s_jk
+    num0, den0 = num * c0, (j - 1) * float(var.sum()) * c0 + spread
+    psi_num = (row * row - ee.sum(axis=1)) - num0  # Σ_{j≠k} e_j e_k − 2 Σ_{j<k} s_jk
     # (J − 1) Σ_j (e_j² − s_j²) + Σ_{j<k} 2 (x̄_j − x̄_k)(e_j − e_k), the latter = 2 Σ_j e_j (J x̄_j − Σ_k x̄_k)
-    psi_den = (j - 1) * ((e * e) - var * c0).sum(axis=1) + 2 * e @ (j * m - m.sum())
+    psi_den = (j - 1) * (ee.sum(axis=1) - float(var.sum()) * c0) + 2 * e @ (j * m - m.sum())
     psi = (psi_num - num0 / den0 * psi_den) / den0
     se = float(math.sqrt((psi @ psi) / (n * n)))
     low, high, why = _fisher_ci(float(rho), se, confidence)
@@ -182,7 +188,7 @@ def limits_of_agreement(x: Any, y: Any, a: str = "a", b: str = "b", confidence: 
               "proportional bias: slope of differences on means, t(n−2)")
     if n < 2:
         return LimitsOfAgreement(a, b, n, status="undefined", method=method,
-                                 reason=f"{n} units rated by both: limits of agreement need at least 2")
+                                 reason=f"units rated by both: {n}; limits of agreement need at least 2")
     d, mean = x - y, (x + y) / 2
     bias = float(d.mean())
     sd = float(d.std(ddof=1))
@@ -195,7 +201,7 @@ def limits_of_agreement(x: Any, y: Any, a: str = "a", b: str = "b", confidence: 
     why = None
     sxx = float(((mean - mean.mean()) ** 2).sum())
     if n < 3:
-        why = "2 units: no test of proportional bias (it needs 3)"
+        why = "2 units rated by both: no test of proportional bias (it needs 3)"
     elif sxx == 0:
         why = "every pair has the same mean: no regression of the differences on the means"
     else:
