@@ -81,7 +81,8 @@ def continuous_agreement(r: ItemRatings, confidence: float = 0.95) -> Continuous
     the coders' order), and each coder against the mean of the others when there are more than two."""
     v = np.asarray(r.values, dtype=float)
     used = [j for j in range(v.shape[1]) if not np.isnan(v[:, j]).all()]
-    coders = [str(r.coders[j]) for j in used]
+    names = [str(r.coders[j]) if j < len(r.coders) else f"coder {j + 1}" for j in range(v.shape[1])]
+    coders = [names[j] for j in used]
     out = ContinuousAgreement(coders)
     n_pairs = len(used) * (len(used) - 1) // 2
     if len(used) > PAIRS_MAX_CODERS:
@@ -89,7 +90,7 @@ def continuous_agreement(r: ItemRatings, confidence: float = 0.95) -> Continuous
                          f"{PAIRS_MAX_CODERS} coders ({n_pairs} pairs here)")
     pairs = ((a, b) for k, a in enumerate(used) for b in used[k + 1:]) if len(used) <= PAIRS_MAX_CODERS else ()
     for i, j in pairs:
-        a, b = str(r.coders[i]), str(r.coders[j])
+        a, b = names[i], names[j]
         out.ccc[(a, b)] = lin_ccc(v[:, i], v[:, j], confidence)
         out.pairs.append(limits_of_agreement(v[:, i], v[:, j], a, b, confidence))
         if n_pairs <= PLOTTED_PAIRS and (pts := _points(v[:, i], v[:, j])) is not None:
