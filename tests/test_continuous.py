@@ -325,3 +325,22 @@ def test_the_results_json_of_a_continuous_item_matches_the_schema(computed):
 
     assert list(jsonschema.Draft202012Validator(results_schema()).iter_errors(
         {"tool": "irrkit", "version": "x", "items": [computed["jones_2011"]]})) == []
+
+
+def test_terminal_table_and_methods_paragraph(tmp_path):
+    """The terminal shows the limits with their CIs and the proportional-bias flag; the methods paragraph states
+    the CCC, bias and limits with CIs and cites the sources it names."""
+    res = runner.invoke(app, ["compute", str(FIX / "giavarina_2015.csv"), "--level", "ratio"], env={"COLUMNS": "250"})
+    assert res.exit_code == 0
+    line = next(ln for ln in res.stdout.splitlines() if "method_a − method_b" in ln)
+    assert "-27.17" in line and "-95.39 [-117.85, -72.92] to 41.05 [18.59, 63.52]" in line and "yes: slope" in line
+    doc = tmp_path / "r.json"
+    doc.write_text(runner.invoke(app, ["compute", str(FIX / "pefr_first_readings.csv"), "--level", "interval",
+                                       "-f", "json"]).stdout, encoding="utf-8")
+    rep = runner.invoke(app, ["report", str(doc), "-o", str(tmp_path / "r.html"), "--methods", str(tmp_path / "m.md")])
+    assert rep.exit_code == 0, rep.output
+    text = (tmp_path / "m.md").read_text(encoding="utf-8")
+    assert "ρc = .94, 95% CI [.85, .98], bias −2.12 [−22.05, 17.81], limits of agreement −78.10" in text
+    for ref in ("Lin, L. I.-K. (1989)", "Lin, L. I.-K. (2000)", "Bland, J. M., & Altman, D. G. (1999)"):
+        assert ref in text
+    assert "Barnhart" not in text  # two coders: the overall CCC is not used, nor cited

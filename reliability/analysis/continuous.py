@@ -14,7 +14,13 @@ from typing import Any
 import numpy as np
 
 from irrkit.ratings import ItemRatings
-from irrkit.statistics.continuous import LimitsOfAgreement, limits_of_agreement, lin_ccc
+from irrkit.statistics.continuous import (
+    LimitsOfAgreement,
+    all_pair_moments,
+    column_moments,
+    limits_of_agreement,
+    lin_ccc,
+)
 from irrkit.statistics.results import Coefficient
 
 POINTS_MAX = 5000  # units whose (mean, difference) are kept for the Bland-Altman plot of a comparison
@@ -88,11 +94,12 @@ def continuous_agreement(r: ItemRatings, confidence: float = 0.95) -> Continuous
     if len(used) > PAIRS_MAX_CODERS:
         out.notes.append(f"{len(used)} coders: the CCC and limits of agreement of each pair are computed for up to "
                          f"{PAIRS_MAX_CODERS} coders ({n_pairs} pairs here)")
-    pairs = ((a, b) for k, a in enumerate(used) for b in used[k + 1:]) if len(used) <= PAIRS_MAX_CODERS else ()
-    for i, j in pairs:
+    moments = all_pair_moments(v[:, used]) if 2 <= len(used) <= PAIRS_MAX_CODERS else {}
+    for (p, q), mo in moments.items():
+        i, j = used[p], used[q]
         a, b = names[i], names[j]
-        out.ccc[(a, b)] = lin_ccc(v[:, i], v[:, j], confidence)
-        out.pairs.append(limits_of_agreement(v[:, i], v[:, j], a, b, confidence))
+        out.ccc[(a, b)] = lin_ccc(None, None, confidence, moments=mo)
+        out.pairs.append(limits_of_agreement(None, None, a, b, confidence, moments=mo))
         if n_pairs <= PLOTTED_PAIRS and (pts := _points(v[:, i], v[:, j])) is not None:
             out.points[(a, b)] = pts
     if len(used) > VS_OTHERS_MAX_CODERS:
@@ -101,14 +108,13 @@ def continuous_agreement(r: ItemRatings, confidence: float = 0.95) -> Continuous
     elif len(used) > 2:
         sub = v[:, used]
         rated = ~np.isnan(sub)
-        total, count = np.where(rated, sub, 0.0).sum(axis=1), rated.sum(axis=1)
-        for k, c in enumerate(coders):
-            x = sub[:, k]
-            others = count - rated[:, k]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                mean = np.where(others > 0, (total - np.where(rated[:, k], x, 0.0)) / others, np.nan)
-            out.vs_others.append(limits_of_agreement(x, mean, c, VS_OTHERS, confidence))
-            if (pts := _points(x, mean)) is not None:
+        x0 = np.where(rated, sub, 0.0)
+        others = rated.sum(axis=1)[:, None] - rated  # units x coders: how many others rated the unit
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(others > 0, (x0.sum(axis=1)[:, None] - x0) / others, np.nan)  # the others' mean
+        for k, (c, mo) in enumerate(zip(coders, column_moments(sub, mean))):
+            out.vs_others.append(limits_of_agreement(None, None, c, VS_OTHERS, confidence, moments=mo))
+            if (pts := _points(sub[:, k], mean[:, k])) is not None:
                 out.points[(c, VS_OTHERS)] = pts
     if v.shape[0] > POINTS_MAX:
         out.notes.append(f"more than {POINTS_MAX} units: the Bland-Altman plots are not drawn (their points are not "
