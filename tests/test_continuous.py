@@ -344,3 +344,25 @@ def test_terminal_table_and_methods_paragraph(tmp_path):
     for ref in ("Lin, L. I.-K. (1989)", "Lin, L. I.-K. (2000)", "Bland, J. M., & Altman, D. G. (1999)"):
         assert ref in text
     assert "Barnhart" not in text  # two coders: the overall CCC is not used, nor cited
+
+
+def test_ratings_near_the_float_limit_give_the_plain_figures_in_their_unit(tmp_path):
+    """Ratings x 2^1000 (about 1e301) are analysed divided by a power of two: the CCCs are those of the plain data
+    and the limits of agreement those of the plain data times 2^1000, no overflow and no warning."""
+    _, x = matrix("pefr_first_readings")
+    big = tmp_path / "big.csv"
+    big.write_text("unit,a,b\n" + "".join(f"u{i},{math.ldexp(a, 1000)!r},{math.ldexp(b, 1000)!r}\n"
+                                          for i, (a, b) in enumerate(x)), encoding="utf-8")
+    plain, huge = computed_item(FIX / "pefr_first_readings.csv"), computed_item(big)
+    assert huge["coefficients"]["ccc"]["value"] == pytest.approx(plain["coefficients"]["ccc"]["value"], rel=1e-12)
+    p, h = plain["continuous"]["bland_altman"][0], huge["continuous"]["bland_altman"][0]
+    for key in ("bias", "lower", "upper", "upper_ci_high", "sd"):
+        assert h[key] == pytest.approx(math.ldexp(p[key], 1000), rel=1e-12)
+    assert h["slope"] == pytest.approx(p["slope"], rel=1e-9) and h["slope_p"] == pytest.approx(p["slope_p"], rel=1e-9)
+
+
+def computed_item(path: Path) -> dict:
+    res = runner.invoke(app, ["compute", str(path), "--level", "interval", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    assert "Warning" not in res.stderr
+    return json.loads(res.stdout)["items"][0]

@@ -8,7 +8,8 @@ Christensen et al.'s (2020) limits of agreement with the mean, whose variance co
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -42,6 +43,27 @@ class ContinuousAgreement:
     points: dict[tuple[str, str], tuple[list[float], list[float]]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
+    def scaled(self, exponent: int) -> ContinuousAgreement:
+        """The same comparisons with the ratings multiplied by 2^exponent (analysed divided by it, so that squares
+        do not overflow): biases, SDs, limits, their CIs and the plots' points in the ratings' unit again (CCCs
+        and slopes do not depend on the unit). A limit beyond the float range is undefined, with the reason."""
+        keys = ("bias", "sd", "lower", "upper", "bias_ci_low", "bias_ci_high", "lower_ci_low", "lower_ci_high",
+                "upper_ci_low", "upper_ci_high", "se_bias", "se_limit", "intercept")
+
+        def one(x: LimitsOfAgreement) -> LimitsOfAgreement:
+            if not x.ok:
+                return x
+            vals = {k: _times(getattr(x, k), exponent) for k in keys if getattr(x, k) is not None}
+            if not all(math.isfinite(v) for v in vals.values()):
+                return replace(x, **{k: None for k in keys}, status="undefined",
+                               reason="in the ratings' unit the limits of agreement exceed the float range (1.8e308)")
+            return replace(x, **vals)
+
+        pts = {k: (_times(m, exponent), _times(dd, exponent)) for k, (m, dd) in self.points.items()}
+        pts = {k: v for k, v in pts.items() if all(math.isfinite(t) for t in (*v[0], *v[1]))}
+        return ContinuousAgreement(self.coders, dict(self.ccc), [one(x) for x in self.pairs],
+                                   [one(x) for x in self.vs_others], pts, list(self.notes))
+
     def matrix(self) -> list[list[float | None]]:
         """The coder x coder matrix of CCC values (1 on the diagonal, None where undefined)."""
         idx = {c: k for k, c in enumerate(self.coders)}
@@ -73,6 +95,13 @@ class ContinuousAgreement:
         if self.notes:
             out["notes"] = self.notes
         return out
+
+
+def _times(x: Any, exponent: int) -> Any:
+    """x · 2^exponent, exactly (only the binary exponent changes); inf beyond the float range, without a warning."""
+    with np.errstate(over="ignore"):
+        y = np.ldexp(np.asarray(x, dtype=float), exponent)
+    return y.tolist() if y.ndim else float(y)
 
 
 def _points(x: np.ndarray, y: np.ndarray) -> tuple[list[float], list[float]] | None:

@@ -197,7 +197,6 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
     the weights' closed forms (:mod:`irrkit.statistics.sparse`): the same numbers, memory O(ratings + q)."""
     opts = opts or Options()
     labels = list(r.labels) if r.labels else [f"{c:g}" for c in r.categories]
-    measured = r  # in the ratings' own unit (limits of agreement are)
     r, exponent = rescaled(r)  # values near 1e308 overflow the squares: divided by 2^e, exactly
     cats = list(r.categories)
     q = len(cats)
@@ -268,7 +267,9 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
         coefs.update(icc_all(r.values, opts.confidence, opts.icc_convention, opts.icc_missing))
     cont = None
     if r.level in registry.CONTINUOUS_LEVELS:
-        cont = continuous_agreement(measured, opts.confidence)
+        cont = continuous_agreement(r, opts.confidence)
+        if exponent:
+            cont = cont.scaled(exponent)
         notes.extend(cont.notes)
         if len(cont.coders) == 2:
             coefs["ccc"] = next(iter(cont.ccc.values()))

@@ -29,6 +29,7 @@ from irrkit.statistics.results import Coefficient, finite_or_none, undefined
 
 LOA_MULTIPLIER = 1.96  # Bland & Altman's (and blandr's, BlandAltmanLeh's) multiplier of the SD
 PROPORTIONAL_ALPHA = 0.05
+NO_P = "no p-value: a test of CCC = 0 says little about agreement; read the CI"
 ACCURACY_MAX_CODERS = 200  # the overall accuracy and precision need every pair: up to this many coders
 
 
@@ -107,7 +108,8 @@ def lin_ccc(x: Any, y: Any, confidence: float = 0.95, moments: PairMoments | Non
            - 0.5 * p ** 4 * u ** 4 / (r * r)) / (n - 2)
     se = math.sqrt(max(var, 0.0))
     low, high, why = _fisher_ci(p, se, confidence)
-    return Coefficient(key, float(p), float(se), low, high, n_units=n, method=method, reason=why, extra=extra)
+    return Coefficient(key, float(p), float(se), low, high, n_units=n, method=method,
+                       reason="; ".join(filter(None, [why, NO_P])), extra=extra)
 
 
 def overall_ccc(values: Any, confidence: float = 0.95, ddof: int = 0) -> Coefficient:
@@ -161,7 +163,8 @@ def overall_ccc(values: Any, confidence: float = 0.95, ddof: int = 0) -> Coeffic
     low, high, why = _fisher_ci(float(rho), se, confidence)
     method = ("Barnhart, Haber & Song (2002): delta-method SE from the units' terms, CI on Fisher's z scale; units "
               "rated by every coder")
-    return Coefficient(key, float(rho), se, low, high, n_units=n, method=method, reason=why, extra=extra)
+    return Coefficient(key, float(rho), se, low, high, n_units=n, method=method,
+                       reason="; ".join(filter(None, [why, NO_P])), extra=extra)
 
 
 @dataclass(frozen=True)
