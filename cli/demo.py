@@ -13,6 +13,7 @@ DEMO_DIR = Path(__file__).parent / "demo"
 STORIES: tuple[str, ...] = (
     "demo_sets",  # a multi-code (set-valued) item (issue 24)
     "demo_model",  # a model's three runs as an alternative annotator (issue 24)
+    "demo_continuous",  # a duration item: CCC and Bland-Altman limits (issue 24)
     "demo_checklist",  # the GRRAS reporting checklist of the interventions round (issue 24)
 )
 

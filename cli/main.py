@@ -110,6 +110,10 @@ def emit(items, opts, fmt: Format, warnings: list[str], title: str, show_all: bo
 
         console = table_console()
         console.print(results_table(items, opts, show_all=show_all, title=title, width=console.width))
+        from irrkit.cli.render import continuous_table
+
+        if (loa := continuous_table(items)) is not None:
+            console.print(loa)
         if meta.get("coder_counts"):
             console.print(coders_table(meta["coder_counts"]))
         from irrkit.cli.report import print_diagnostics

@@ -15,8 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from irrkit.analysis.continuous import continuous_agreement
 from irrkit.ratings import ItemRatings, rescaled
 from irrkit.statistics import chance_corrected, counting, interpret, registry, two_coders, weights
+from irrkit.statistics.continuous import overall_ccc
 from irrkit.statistics.icc import ICC_KEYS, icc_all
 from irrkit.statistics.registry import name as stat_name
 from irrkit.statistics.results import Coefficient, undefined
@@ -77,6 +79,7 @@ class ItemResult:
     codes: list[str] = field(default_factory=list)  # a set-valued item: its codes (per_category is per code)
     code_counts: dict[str, int] = field(default_factory=dict)  # a set-valued item: the ratings holding each code
     diagnostics: Any = None  # irrkit.analysis.diagnostics.Diagnostics, when computed (check)
+    continuous: Any = None  # irrkit.analysis.continuous.ContinuousAgreement (interval and ratio items)
 
     def scale_for(self, key: str, opts: Options) -> str:
         """The benchmark scale of a statistic (the chosen one of its kind, registry.scale); a statistic without
@@ -118,6 +121,8 @@ class ItemResult:
             out["notes"] = self.notes
         if self.diagnostics is not None:
             out["diagnostics"] = self.diagnostics.to_dict()
+        if self.continuous is not None:
+            out["continuous"] = self.continuous.to_dict()
         return out
 
 
@@ -276,6 +281,16 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
         if opts.bootstrap:
             notes.append("bootstrap CIs are computed for the exact set match; alpha under the MASI and Jaccard "
                          "distances keeps its linearisation CI")
+    cont = None
+    if r.level in registry.CONTINUOUS_LEVELS:
+        cont = continuous_agreement(r, opts.confidence)
+        if exponent:
+            cont = cont.scaled(exponent)
+        notes.extend(cont.notes)
+        if len(cont.coders) == 2:
+            coefs["ccc"] = next(iter(cont.ccc.values()))
+        elif len(cont.coders) > 2:
+            coefs["overall_ccc"] = overall_ccc(r.values, opts.confidence)
     if wname == "custom" and q and not np.allclose(kern.matrix(), kern.matrix().T, rtol=0, atol=1e-12):
         notes.append(_asymmetry_note(n_coders))
     if "cohen_kappa" in coefs and (fce := two_coders.fce_note(coefs["cohen_kappa"])):
@@ -290,7 +305,8 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
     result = ItemResult(r.item, registry.SETS if r.set_codes else r.level, wname, n_units, n_coders, r.n_ratings,
                         labels, coefs, primary, distribution=distribution, notes=notes,
                         n_clusters=None if cl is None else int(len(np.unique(cl[rated]))),
-                        codes=list(r.set_codes), code_counts=code_counts, per_category=per_code)
+                        codes=list(r.set_codes), code_counts=code_counts, per_category=per_code,
+                        continuous=cont)
     dense = isinstance(tab, np.ndarray)
     if q >= 2 and wname == "identity" and opts.per_category and not r.set_codes:  # unweighted, whatever the level
         if dense:
@@ -363,6 +379,8 @@ def _cluster_note(cl: np.ndarray, rated: np.ndarray, level: str, bootstrap: int)
     g = int(len(np.unique(cl[rated])))
     text = (f"clusters: {int(rated.sum())} units in {g} clusters; the SEs of the kappa-type coefficients are "
             "cluster-robust (unit terms summed within clusters, CI t(G-1))")
+    if level in registry.CONTINUOUS_LEVELS:
+        text += "; the CCCs' and the limits of agreement's CIs assume independent units"
     if level != "nominal":
         text += ("; the ICCs' F-based CIs assume independent units" + (": see their cluster bootstrap CIs"
                                                                        if bootstrap else

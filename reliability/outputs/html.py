@@ -367,10 +367,74 @@ def _check_item(page: _Page, it: dict[str, Any], gates: list[dict[str, Any]]) ->
                  _table(["code", "boundary", "pairs", "median (s)", "IQR (s)", "largest (s)"],
                         [[esc(r.get("code")), esc(r.get("boundary")), esc(r.get("n")), *(num(_number(r.get(k)), 2)
                           for k in ("median_s", "iqr_s", "largest_abs_s"))] for r in onsets], {2, 3, 4, 5}))
+    if isinstance(it.get("continuous"), dict):
+        _continuous(page, name, it["continuous"])
     d = it.get("diagnostics")
     if d and len(d.get("coders", [])) >= 2:
         _diagnostics(page, name, d, it)
     page.add("</section>")
+
+
+BLAND_ALTMAN_MAX = 12  # Bland-Altman plots per item (the pairs, or each coder against the mean of the others)
+
+
+def _limit(x: dict[str, Any], key: str) -> str:
+    """A bias or limit with its CI, in the measure's unit (two decimals)."""
+    if _number(x.get(key)) is None:
+        return "—"
+    return (f"{num(_number(x[key]), 2)} [{num(_number(x.get(key + '_ci_low')), 2)}, "
+            f"{num(_number(x.get(key + '_ci_high')), 2)}]")
+
+
+def _continuous(page: _Page, name: str, cont: dict[str, Any]) -> None:
+    """An interval or ratio item as measurement: the limits of agreement of each comparison (table), the
+    coder x coder CCC matrix, and a Bland-Altman plot per coder pair (or per coder against the mean of the
+    others)."""
+    from irrkit.outputs import figures
+
+    loa_name, ccc_name = stat_name("limits_of_agreement"), stat_name("ccc")
+    ccc = {(c.get("a"), c.get("b")): c for c in cont.get("ccc_pairs") or [] if isinstance(c, dict)}
+    entries = [x for x in [*(cont.get("bland_altman") or []), *(cont.get("bland_altman_vs_others") or [])]
+               if isinstance(x, dict)]
+    page.add(f"<h3>{esc(loa_name)} and {esc(ccc_name)}</h3>")
+    rows = []
+    for x in entries:
+        c = ccc.get((x.get("a"), x.get("b"))) or {}
+        prop = ("—" if x.get("slope") is None else
+                f'<span class="fail">yes</span>: slope {num(_number(x["slope"]))}, <i>p</i> {p_text(x.get("slope_p"))}'
+                if x.get("proportional_bias") else f"no (<i>p</i> {p_text(x.get('slope_p'))})")
+        rows.append([esc(f"{x.get('a')} − {x.get('b')}"), esc(x.get("n_units")),
+                     value("ccc", c) + " " + ci(c) if c else "—", *(_limit(x, k) for k in ("bias", "lower", "upper")),
+                     prop])
+    page.add(_table(["comparison", "units", esc(ccc_name) + " [95% CI]", "bias [95% CI]",
+                     "lower limit [95% CI]", "upper limit [95% CI]", "proportional bias"], rows, {1}),
+             '<p class="meta">Bland &amp; Altman (1999): bias ± 1.96 SD of the differences, t-based 95% CIs; '
+             "proportional bias: slope of the differences on the means (t test, p &lt; .05). "
+             f"{esc(ccc_name)}: Lin (1989), Fisher-z CI.</p>")
+    coders = [str(c) for c in cont.get("coders") or []]
+    matrix = cont.get("ccc_matrix") or []
+    if len(coders) >= 2 and len(matrix) == len(coders):
+        page.add(f"<h3>{esc(ccc_name)} between coders</h3>",
+                 _table(["", *(esc(c) for c in coders)],
+                        [[esc(c), *(num(_number(v), bounded=True) for v in row)] for c, row in zip(coders, matrix)],
+                        set(range(1, len(coders) + 1))))
+        if len(coders) >= 3:
+            page.figure(f"{name}-ccc-matrix",
+                        figures.heatmap(matrix, coders, coders, f"{name}: {ccc_name} between coders", vmin=0.0,
+                                        vmax=1.0),
+                        f"{name}: coder x coder matrix of {ccc_name} (Lin 1989) on the units both coders rated.")
+    drawn = [x for x in entries if isinstance(x.get("points"), dict) and x["points"].get("mean")]
+    for x in drawn[:BLAND_ALTMAN_MAX]:
+        a, b = x.get("a"), x.get("b")
+        page.figure(f"{name}-bland-altman-{a}-{b}", figures.bland_altman(x, f"{name}: {a} − {b}"),
+                    f"{name}: Bland-Altman plot of {a} − {b}: each unit's difference against the mean of the two; "
+                    f"solid line the bias {num(_number(x.get('bias')), 2)}, dashed lines the {loa_name} "
+                    f"{num(_number(x.get('lower')), 2)} and {num(_number(x.get('upper')), 2)}, shaded their 95% CIs"
+                    + ("; dash-dotted: the regression line of the differences on the means (proportional bias)."
+                       if x.get("proportional_bias") else "."))
+    if len(drawn) > BLAND_ALTMAN_MAX:
+        page.add(f'<p class="note">Bland-Altman plots of the first {BLAND_ALTMAN_MAX} of {len(drawn)} '
+                 "comparisons.</p>")
 
 
 def _diagnostics(page: _Page, name: str, d: dict[str, Any], it: dict[str, Any]) -> None:

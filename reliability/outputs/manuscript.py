@@ -377,6 +377,66 @@ def parenthetical(cites: list[str]) -> str:
     return "(" + "; ".join(IN_TEXT[c] for c in cites) + ")"
 
 
+def _measurement_sentences(items: list[dict[str, Any]], doc: dict[str, Any], lang: str) -> str:
+    """Interval and ratio items as measurement: Lin's CCC (overall CCC for 3+ coders) and, for two coders, the
+    Bland-Altman bias and limits of agreement with their CIs ('' without such items)."""
+    de = lang == "de"
+    found = []
+    multi = False
+    for it in items:
+        cont = it.get("continuous")
+        if not isinstance(cont, dict):
+            continue
+        co = it.get("coefficients", {})
+        key = "ccc" if "ccc" in co else "overall_ccc" if "overall_ccc" in co else None
+        bits = []
+        if key:
+            multi |= key == "overall_ccc"
+            c = co[key]
+            sym = registry.symbol(key, None, lang)
+            if c.get("value") is None:
+                bits.append(f"{sym} {'nicht definiert' if de else 'undefined'} ({md_line(c.get('reason'))})")
+            else:
+                ci = (f", {'95%-KI' if de else '95% CI'} [{apa(c.get('ci_low'))}, {apa(c.get('ci_high'))}]"
+                      if c.get("ci_low") is not None and c.get("ci_high") is not None else "")
+                bits.append(f"{sym} = {apa(c['value'])}{ci}")
+        loa = cont.get("bland_altman") or []
+        if len(loa) == 1 and loa[0].get("bias") is not None:
+            x = loa[0]
+
+            def two(k: str, x: dict[str, Any] = x) -> str:
+                return apa(x.get(k), 2, bounded=False)
+            if de:
+                bits.append(f"Bias {two('bias')} [{two('bias_ci_low')}, {two('bias_ci_high')}], "
+                            f"Übereinstimmungsgrenzen {two('lower')} [{two('lower_ci_low')}, {two('lower_ci_high')}] "
+                            f"bis {two('upper')} [{two('upper_ci_low')}, {two('upper_ci_high')}]"
+                            + ("; proportionaler Bias" if x.get("proportional_bias") else ""))
+            else:
+                bits.append(f"bias {two('bias')} [{two('bias_ci_low')}, {two('bias_ci_high')}], limits of agreement "
+                            f"{two('lower')} [{two('lower_ci_low')}, {two('lower_ci_high')}] to {two('upper')} "
+                            f"[{two('upper_ci_low')}, {two('upper_ci_high')}]"
+                            + ("; proportional bias" if x.get("proportional_bias") else ""))
+        if len(loa) > 1:
+            bits.append("Übereinstimmungsgrenzen je Paar und je Kodierendem gegen das Mittel der anderen im Bericht"
+                        if de else "limits of agreement per pair and of each coder against the mean of the others in "
+                        "the report")
+        if bits:
+            found.append(f"{md_line(item_label(doc, it['item']))}: " + ", ".join(bits))
+    if not found:
+        return ""
+    occc = f"; Gesamt-CCC bei mehr als zwei Kodierenden: {IN_TEXT['barnhart2002']}" if de and multi else \
+        f"; overall CCC for more than two coders, {IN_TEXT['barnhart2002']}" if multi else ""
+    if de:
+        head = (f"Für Intervall- und Verhältnisskalen wurden zusätzlich Lins Konkordanzkorrelation "
+                f"{parenthetical(['lin1989', 'lin2000'])[:-1]}{occc}) und die Bland-Altman-Übereinstimmungsgrenzen "
+                f"(Bias ± 1,96 SD der Differenzen, 95%-KI; {IN_TEXT['bland1999']}) berichtet")
+    else:
+        head = (f"For interval and ratio items, Lin's concordance correlation coefficient "
+                f"{parenthetical(['lin1989', 'lin2000'])[:-1]}{occc}) and Bland-Altman limits of agreement (bias "
+                f"± 1.96 SD of the differences, 95% CIs; {IN_TEXT['bland1999']}) are reported")
+    return head + ": " + "; ".join(found) + "."
+
+
 @dataclass(frozen=True)
 class StudyFacts:
     """What a results JSON (with the plan and round history, when given) says about the study: the one source of
@@ -523,6 +583,10 @@ def methods(doc: dict[str, Any], lang: str = "en", facts: StudyFacts | None = No
             sentences.append(s)
         if sentences:
             parts.append(f"{md_line(item_label(doc, it['item']))}: " + "; ".join(sentences) + ".")
+    measured = _measurement_sentences(items, doc, lang)
+    if measured:
+        parts.append(measured)
+        cited += ["lin1989", "lin2000", "bland1999"] + (["barnhart2002"] if "Barnhart" in measured else [])
     episodes = [it["episodes"] for it in items if it.get("level") == "episodes"]
     if episodes:
         e = episodes[0]

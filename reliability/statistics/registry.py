@@ -18,6 +18,7 @@ from irrkit.statistics.sources import IN_TEXT, REFERENCES, SCALE_SOURCE
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 SCALE_LEVELS = ("ordinal", "interval", "ratio")
+CONTINUOUS_LEVELS = ("interval", "ratio")  # items whose values are measures: CCC and limits of agreement
 EPISODES = "episodes"  # the "level" of a time-coded item
 SETS = "sets"  # the "level" of a nominal item whose value is a set of codes (codebook ``multiple: true``)
 DEFAULT_WEIGHTS = {"nominal": "identity", "ordinal": "quadratic", "interval": "quadratic", "ratio": "ratio"}
@@ -25,7 +26,7 @@ UNWEIGHTED = (None, "", "identity", "none")
 WEIGHTS_DE = {"quadratic": "quadratische Gewichte", "linear": "lineare Gewichte", "ordinal": "ordinale Gewichte",
               "radical": "Wurzelgewichte", "ratio": "Verhältnisgewichte", "circular": "zirkuläre Gewichte",
               "bipolar": "bipolare Gewichte", "custom": "eigene Gewichte"}
-FAMILIES = ("chance-corrected", "icc", "agreement", "difference", "time-coded", "unitizing", "event")
+FAMILIES = ("chance-corrected", "icc", "agreement", "difference", "concordance", "time-coded", "unitizing", "event")
 # the benchmark scale each kind of statistic is read on unless the user chose another
 DEFAULT_SCALES = {"kappa": "landis_koch", "icc": "koo_li", "alpha": "krippendorff"}
 SCALE_TITLES = {"landis_koch": "Landis & Koch (1977)", "fleiss": "Fleiss (1981)", "altman": "Altman (1991)",
@@ -115,6 +116,13 @@ STATISTICS: tuple[Statistic, ...] = (
     # coder diagnostics
     Statistic("light_kappa", "Light's kappa", "Lights Kappa", "Light's κ", "chance-corrected", ("nominal",),
               source="light1971"),
+    # continuous measures (interval and ratio items)
+    Statistic("ccc", "Lin's concordance correlation", "Lins Konkordanzkorrelationskoeffizient", "ρc", "concordance",
+              CONTINUOUS_LEVELS, p=False, benchmark=None, source="lin1989"),
+    Statistic("overall_ccc", "Overall concordance correlation", "Gesamt-Konkordanzkorrelationskoeffizient", "ρc°",
+              "concordance", CONTINUOUS_LEVELS, p=False, benchmark=None, source="barnhart2002"),
+    Statistic("limits_of_agreement", "Bland-Altman limits of agreement", "Bland-Altman-Übereinstimmungsgrenzen",
+              "LoA", "difference", CONTINUOUS_LEVELS, se=False, p=False, benchmark=None, source="bland1999"),
     Statistic("mean_abs_diff", "Mean abs. diff.", "Mittlere absolute Differenz", "MAD", "difference",
               SCALE_LEVELS, p=False, benchmark=None),
     # time-coded items (episodes)
@@ -165,7 +173,8 @@ ALIASES = {"icc": ("ICC", "ICC")}
 KEYS = tuple(BY_KEY)
 # what the tables show by default, per kind of item (the primary statistic first), and what they report
 MAIN = {"nominal": ("percent_agreement", "fleiss_kappa", "gwet_ac1", "krippendorff_alpha", "cohen_kappa"),
-        "scale": ("icc2", "icc3", "icc1", "gwet_ac2", "krippendorff_alpha", "percent_agreement"),
+        "scale": ("icc2", "icc3", "icc1", "gwet_ac2", "krippendorff_alpha", "percent_agreement", "ccc",
+                  "overall_ccc"),
         EPISODES: ("percent_agreement", "cohen_kappa", "fleiss_kappa", "gwet_ac1", "krippendorff_alpha",
                    "tolerance_kappa", "event_kappa", "matched_kappa", "easydiag_kappa", "u_alpha", "binary_u_alpha",
                    "cu_alpha"),

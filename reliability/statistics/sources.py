@@ -17,7 +17,9 @@ IN_TEXT = {"fleiss1971": "Fleiss, 1971", "cohen1960": "Cohen, 1960", "conger1980
            "bakeman2009": "Bakeman et al., 2009", "holle2015": "Holle & Rein, 2015",
            "mathet2015": "Mathet et al., 2015", "passonneau2006": "Passonneau, 2006",
            "calderon2025": "Calderon et al., 2025", "benjamini2001": "Benjamini & Yekutieli, 2001",
-           "kottner2011": "Kottner et al., 2011"}
+           "kottner2011": "Kottner et al., 2011",
+           "lin1989": "Lin, 1989", "lin2000": "Lin, 2000", "barnhart2002": "Barnhart et al., 2002",
+           "bland1986": "Bland & Altman, 1986", "bland1999": "Bland & Altman, 1999"}
 REFERENCES = {
     "passonneau2006": "Passonneau, R. (2006). Measuring agreement on set-valued items (MASI) for semantic and "
                       "pragmatic annotation. In *Proceedings of the Fifth International Conference on Language "
@@ -31,6 +33,16 @@ REFERENCES = {
     "kottner2011": "Kottner, J., Audigé, L., Brorson, S., Donner, A., Gajewski, B. J., Hróbjartsson, A., Roberts, "
                    "C., Shoukri, M., & Streiner, D. L. (2011). Guidelines for Reporting Reliability and Agreement "
                    "Studies (GRRAS) were proposed. *Journal of Clinical Epidemiology, 64*(1), 96–106.",
+    "barnhart2002": "Barnhart, H. X., Haber, M., & Song, J. (2002). Overall concordance correlation coefficient for "
+                    "evaluating agreement among multiple observers. *Biometrics, 58*(4), 1020–1027.",
+    "bland1986": "Bland, J. M., & Altman, D. G. (1986). Statistical methods for assessing agreement between two "
+                 "methods of clinical measurement. *The Lancet, 327*(8476), 307–310.",
+    "bland1999": "Bland, J. M., & Altman, D. G. (1999). Measuring agreement in method comparison studies. "
+                 "*Statistical Methods in Medical Research, 8*(2), 135–160.",
+    "lin1989": "Lin, L. I.-K. (1989). A concordance correlation coefficient to evaluate reproducibility. "
+               "*Biometrics, 45*(1), 255–268.",
+    "lin2000": "Lin, L. I.-K. (2000). A note on the concordance correlation coefficient. *Biometrics, 56*(1), "
+               "324–325.",
     "holle2015": "Holle, H., & Rein, R. (2015). EasyDIAg: A tool for easy determination of interrater agreement. "
                  "*Behavior Research Methods, 47*(3), 837–847.",
     "mathet2015": "Mathet, Y., Widlöcher, A., & Métivier, J.-P. (2015). The unified and holistic method gamma (γ) "

@@ -20,6 +20,7 @@ from irrkit.outputs.escaping import counted
 
 OUTPUT_NAMES = ("summary.csv", "summary.md", "per_category.csv", "disagreements.csv", "coders.csv", "coder_pairs.csv",
                 "results.json")
+LOA_NAME = "bland_altman.csv"  # written when the codebook has interval or ratio items
 
 
 @dataclass
@@ -55,6 +56,7 @@ def output_files(out: Path, items, opts, ratings, warnings: list[str], title: st
     from irrkit.outputs import diagnostics_tables, tables
 
     d = dialect or tables.STANDARD
+    loa = tables.loa_rows(items)  # interval and ratio items only: the file is written when there are some
     return {
         out / "summary.csv": tables.to_csv(tables.summary_rows(items, opts, gates=gate_results),
                                            tables.SUMMARY_FIELDS, d),
@@ -65,6 +67,7 @@ def output_files(out: Path, items, opts, ratings, warnings: list[str], title: st
         out / "coder_pairs.csv": tables.to_csv(diagnostics_tables.pair_rows(items), diagnostics_tables.PAIR_FIELDS, d),
         out / "results.json": json.dumps(tables.results_json(items, opts, warnings=warnings or None, **meta),
                                          indent=2, ensure_ascii=False) + "\n",
+        **({out / LOA_NAME: tables.to_csv(loa, tables.LOA_FIELDS, d)} if loa else {}),
     }
 
 
@@ -138,7 +141,7 @@ def run_check(files: list[Path], codebook: Path, opts, *, cb=None, encoding: str
     combined = gate.combine(cb.gates, cli_gates, cb.items)  # --min ITEM:... names an item and a statistic it has
     gates = [] if no_gate or not gated else combined
     inputs = [*files, codebook]
-    outs = [out / n for n in OUTPUT_NAMES] if out is not None else []
+    outs = [out / n for n in (*OUTPUT_NAMES, LOA_NAME)] if out is not None else []
     check_targets([*outs, *(p for p in (junit, summary, report_html) if p is not None)], inputs)  # before any work
 
     from irrkit.analysis.item import analyse
