@@ -49,6 +49,11 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         assert code == 0
         docs[book] = out / f"{book}.json"
         docs[book].write_text(stdout)
+    code, stdout, _ = run("check", *sorted(DEMO.glob("duration_coder_*.csv")), "-c", DEMO / "duration_codebook.yaml",
+                          "-f", "json", "--no-gate")
+    assert code == 0
+    docs["duration"] = out / "duration.json"  # an interval item: CCC and limits of agreement beside the ICC
+    docs["duration"].write_text(stdout)
     video = [*sorted(DEMO.glob("video_session*.eaf")), DEMO / "video_boris_cleo.csv"]
     code, stdout, _ = run("video", *video, "-c", "crying-episodes", "-f", "json", "--no-gate")
     docs["video"] = out / "video.json"
@@ -61,7 +66,7 @@ def _sections(text: str) -> dict[int, str]:
     return {int(parts[k]): parts[k + 1] for k in range(1, len(parts), 2)}
 
 
-@pytest.mark.parametrize("book", ["crying-forms", "interventions", "video"])
+@pytest.mark.parametrize("book", ["crying-forms", "interventions", "video", "duration"])
 def test_the_methods_paragraph_and_the_checklist_state_the_same_numbers(results: dict[str, Path], book: str,
                                                                          tmp_path: Path) -> None:
     code, _, err = run("report", results[book], "-o", tmp_path / "r.html", "--methods", tmp_path / "m.md",
@@ -84,6 +89,9 @@ def test_the_methods_paragraph_and_the_checklist_state_the_same_numbers(results:
     assert estimates
     for e in estimates:
         assert e in methods, e
+    if book == "duration":  # the measurement statistics of the paragraph are in the checklist too
+        assert "concordance correlation" in methods and "ρc° = .96" in unmd(items[13])
+        assert "Bland-Altman limits of agreement" in unmd(items[10])
     # every statistic's citation in the checklist's analysis is in the paragraph
     for cite in re.findall(r"\(([A-Z][^()]*?, \d{4})\)", unmd(items[10])):
         assert cite.split(",")[0].split(" ")[0] in methods, cite

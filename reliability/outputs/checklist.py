@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from irrkit.outputs.escaping import html as html_text
 from irrkit.outputs.escaping import md
-from irrkit.outputs.manuscript import StudyFacts, item_label
+from irrkit.outputs.manuscript import MEASUREMENT_SOURCES, StudyFacts, item_label
 from irrkit.statistics import registry
 from irrkit.statistics.sources import IN_TEXT, REFERENCES
 
@@ -125,6 +125,12 @@ def entries(f: StudyFacts, doc: dict | None = None) -> list[Entry]:
                       for sym, src in f.statistics.items())
     if stats:
         e.filled.append(f"Coefficients: {stats}")
+    if f.measurement:  # interval and ratio items as measurement, as the methods paragraph names them
+        sources = MEASUREMENT_SOURCES + (["barnhart2002"] if f.overall_ccc else [])
+        e.filled.append("Measurement agreement: Lin's concordance correlation"
+                        + (" (overall CCC for more than two coders)" if f.overall_ccc else "")
+                        + " and Bland-Altman limits of agreement (bias ± 1.96 SD, 95% CIs) ("
+                        + "; ".join(IN_TEXT[c] for c in sources) + ")")
     weighted = {it["item"]: it.get("weights") for it in f.items if registry.weighted(it.get("weights"))}
     if weighted:
         e.filled.append("Weights: " + "; ".join(f"{item_label(doc, i)}: {w}" for i, w in weighted.items()))
@@ -166,6 +172,7 @@ def entries(f: StudyFacts, doc: dict | None = None) -> list[Entry]:
         mine = [_estimate(r, it.get("weights")) for r in f.rows if r.item == it["item"]]
         if mine:
             e.filled.append(f"{item_label(doc, it['item'])}: " + "; ".join(mine))
+    e.filled.extend(f"{label}: {text}" for label, text in f.measurement)
     # 14
     e = out[14]
     for r in f.rows:

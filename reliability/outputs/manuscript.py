@@ -377,9 +377,10 @@ def parenthetical(cites: list[str]) -> str:
     return "(" + "; ".join(IN_TEXT[c] for c in cites) + ")"
 
 
-def _measurement_sentences(items: list[dict[str, Any]], doc: dict[str, Any], lang: str) -> str:
-    """Interval and ratio items as measurement: Lin's CCC (overall CCC for 3+ coders) and, for two coders, the
-    Bland-Altman bias and limits of agreement with their CIs ('' without such items)."""
+def _measurement(items: list[dict[str, Any]], doc: dict[str, Any], lang: str) -> tuple[list[tuple[str, str]], bool]:
+    """Interval and ratio items as measurement, one (label, "CCC = .., limits ..") per item (Lin's CCC, the
+    overall CCC for 3+ coders, and for two coders the Bland-Altman bias and limits of agreement with their CIs),
+    and whether an overall CCC is among them."""
     de = lang == "de"
     found = []
     multi = False
@@ -395,7 +396,7 @@ def _measurement_sentences(items: list[dict[str, Any]], doc: dict[str, Any], lan
             c = co[key]
             sym = registry.symbol(key, None, lang)
             if c.get("value") is None:
-                bits.append(f"{sym} {'nicht definiert' if de else 'undefined'} ({md_line(c.get('reason'))})")
+                bits.append(f"{sym} {'nicht definiert' if de else 'undefined'} ({c.get('reason')})")
             else:
                 ci = (f", {'95%-KI' if de else '95% CI'} [{apa(c.get('ci_low'))}, {apa(c.get('ci_high'))}]"
                       if c.get("ci_low") is not None and c.get("ci_high") is not None else "")
@@ -421,9 +422,19 @@ def _measurement_sentences(items: list[dict[str, Any]], doc: dict[str, Any], lan
                         if de else "limits of agreement per pair and of each coder against the mean of the others in "
                         "the report")
         if bits:
-            found.append(f"{md_line(item_label(doc, it['item']))}: " + ", ".join(bits))
-    if not found:
+            found.append((item_label(doc, it["item"]), ", ".join(bits)))
+    return found, multi
+
+
+MEASUREMENT_SOURCES = ["lin1989", "lin2000", "bland1999"]  # the CCC (Lin's SE) and the limits' CIs
+
+
+def _measurement_sentences(f: StudyFacts) -> str:
+    """The methods paragraph's sentence on interval and ratio items as measurement ('' without such items)."""
+    if not f.measurement:
         return ""
+    de = f.lang == "de"
+    multi = f.overall_ccc
     occc = f"; Gesamt-CCC bei mehr als zwei Kodierenden: {IN_TEXT['barnhart2002']}" if de and multi else \
         f"; overall CCC for more than two coders, {IN_TEXT['barnhart2002']}" if multi else ""
     if de:
@@ -434,7 +445,7 @@ def _measurement_sentences(items: list[dict[str, Any]], doc: dict[str, Any], lan
         head = (f"For interval and ratio items, Lin's concordance correlation coefficient "
                 f"{parenthetical(['lin1989', 'lin2000'])[:-1]}{occc}) and Bland-Altman limits of agreement (bias "
                 f"± 1.96 SD of the differences, 95% CIs; {IN_TEXT['bland1999']}) are reported")
-    return head + ": " + "; ".join(found) + "."
+    return head + ": " + "; ".join(f"{md_line(label)}: {text}" for label, text in f.measurement) + "."
 
 
 @dataclass(frozen=True)
@@ -465,6 +476,8 @@ class StudyFacts:
     definitions: dict[str, Any]
     planned: list[dict[str, Any]]  # the plan's answers (irrkit plan -f json), if given
     rounds: list[dict[str, Any]]  # the training rounds of the history, if given
+    measurement: list[tuple[str, str]]  # interval and ratio items as measurement: (label, "CCC .., limits ..")
+    overall_ccc: bool  # an overall CCC (3+ coders) among them
     lang: str = "en"
 
 
@@ -488,6 +501,7 @@ def study_facts(doc: dict[str, Any], lang: str = "en", plan: dict[str, Any] | No
     scales = [SCALE_SOURCE[k] for k in dict.fromkeys(
         (r.coef.get("interpretation") or {}).get("scale") for r in all_rows) if k in SCALE_SOURCE]
     study = doc.get("study")
+    measurement, overall = _measurement(items, doc, lang)
     return StudyFacts(
         software=f"irrkit {__version__} (Python {platform.python_version()})",
         codebook_id=cb_id, codebook_title=cb_title, codebook_version=None if cb_version is None else str(cb_version),
@@ -500,7 +514,8 @@ def study_facts(doc: dict[str, Any], lang: str = "en", plan: dict[str, Any] | No
         icc=any(registry.model(r.key) for r in all_rows), scales=scales,
         conventions=dict(doc.get("conventions") or {}), study=dict(study) if isinstance(study, dict) else {},
         definitions=dict(doc.get("definitions") or {}),
-        planned=list((plan or {}).get("plans") or []), rounds=list(history or []), lang=lang)
+        planned=list((plan or {}).get("plans") or []), rounds=list(history or []),
+        measurement=measurement, overall_ccc=overall, lang=lang)
 
 
 def methods(doc: dict[str, Any], lang: str = "en", facts: StudyFacts | None = None) -> str:
@@ -583,10 +598,10 @@ def methods(doc: dict[str, Any], lang: str = "en", facts: StudyFacts | None = No
             sentences.append(s)
         if sentences:
             parts.append(f"{md_line(item_label(doc, it['item']))}: " + "; ".join(sentences) + ".")
-    measured = _measurement_sentences(items, doc, lang)
+    measured = _measurement_sentences(f)
     if measured:
         parts.append(measured)
-        cited += ["lin1989", "lin2000", "bland1999"] + (["barnhart2002"] if "Barnhart" in measured else [])
+        cited += MEASUREMENT_SOURCES + (["barnhart2002"] if f.overall_ccc else [])
     episodes = [it["episodes"] for it in items if it.get("level") == "episodes"]
     if episodes:
         e = episodes[0]
