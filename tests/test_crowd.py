@@ -287,3 +287,27 @@ def test_the_readers_keep_a_crowd_sparse(tmp_path, monkeypatch):
     # the same cells as the matrix (units and coders in order of first appearance)
     m = r.dense()
     assert np.nansum(m) == np.nansum(x) and int((~np.isnan(m)).sum()) == r.n_ratings
+
+
+def test_crowd_check_out_writes_every_table_and_says_what_it_leaves_out(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from irrkit.cli.main import app
+
+    monkeypatch.setattr(ratings_mod, "SPARSE_FROM", 1)
+    x = crowd(400, 80, 13)
+    _long_file(tmp_path / "lang.csv", x)
+    (tmp_path / "cb.yaml").write_text("id: crowd\nunit_column: unit\ncoder_column: coder\nitems:\n  - id: score\n"
+                                      "    level: interval\n    scale: {min: 1, max: 5, step: 1}\n")
+    res = CliRunner().invoke(app, ["check", str(tmp_path / "lang.csv"), "-c", str(tmp_path / "cb.yaml"),
+                                   "--out", str(tmp_path / "out")])
+    assert res.exit_code in (0, 1), res.output
+    doc = json.loads((tmp_path / "out" / "results.json").read_text())
+    notes = " ".join(doc["items"][0]["notes"])
+    assert "disagreements.csv lists no units of this item" in notes
+    assert "mean of all 80 coders" in notes  # ICC(k) forms: of all coders, not of a unit's few ratings
+    assert (tmp_path / "out" / "disagreements.csv").read_text().lstrip("\ufeff").strip() == ""  # (BOM: as the input)
+    coders = (tmp_path / "out" / "coders.csv").read_text().splitlines()
+    assert len(coders) == 1 + 80  # every coder's profile
+    # the terminal lists the 20 coders with the fewest ratings and one row for the others
+    assert "60 more coders (--all lists them)" in res.stdout

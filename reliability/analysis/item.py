@@ -317,6 +317,11 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
         if opts.step:
             opts.step(f"item '{r.item}': ICCs")
         coefs.update(icc_of(r, opts))
+        per_unit = r.n_ratings / max(n_units, 1)
+        if n_coders > MANY_CODERS and per_unit < n_coders / 2 and coefs["icc2k"].ok:
+            notes.append(f"ICC(k), ICC(A,k) and ICC(C,k) are the reliability of the mean of all {n_coders} coders "
+                         f"(psych's convention); a unit here has {per_unit:.1f} ratings on average: read ICC(1), "
+                         "ICC(A,1) and ICC(C,1) (one rating), or their Spearman-Brown for that many ratings")
     if wname == "custom" and q and not np.allclose(kern.matrix(), kern.matrix().T, rtol=0, atol=1e-12):
         notes.append(_asymmetry_note(n_coders))
     if "cohen_kappa" in coefs and (fce := two_coders.fce_note(coefs["cohen_kappa"])):
@@ -364,6 +369,7 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
     return result
 
 
+MANY_CODERS = 50  # more coders than this (a crowd): the ICC(k) forms are said to be of all of them
 DISTINCT_MIN_UNITS = 20_000  # from this many units a nominal item is analysed on its distinct rows of codes
 BYTES_PER_RATING = 96  # the engine's peak per cell of the units x coders matrix (measured: 70-90 at 10^5-10^6 cells)
 BYTES_PER_CELL = 400  # crowd data (rated cells): the peak per rating, pairs of ratings of the diagnostics included

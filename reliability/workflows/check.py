@@ -192,6 +192,12 @@ def run_check(files: list[Path], codebook: Path, opts, *, cb=None, encoding: str
         run.gate_results = gate.evaluate(items, gates, on=gate_on)
         run.meta = {**meta, "gates": gate_dicts(run.gate_results)}
     if out is not None:
+        for it, res in zip(cb.items, items):
+            r = data.items[it.id]
+            if r.sparse:
+                res.notes.append(f"disagreements.csv lists no units of this item: crowd data ({r.n_coders} coders, "
+                                 "each rating few units) would need a column per coder; the input file has every "
+                                 "rating")
         run.files.update(output_files(out, items, opts, data.items.values(), data.warnings, title, dialect,
                                       gate_results=run.gate_results, **run.meta))
     if gated and (junit is not None or summary is not None):
