@@ -311,3 +311,16 @@ def test_crowd_check_out_writes_every_table_and_says_what_it_leaves_out(tmp_path
     assert len(coders) == 1 + 80  # every coder's profile
     # the terminal lists the 20 coders with the fewest ratings and one row for the others
     assert "60 more coders (--all lists them)" in res.stdout
+
+
+def test_long_work_names_its_steps_for_the_progress_bar():
+    """Options.step (the CLI's progress bar on a terminal, cli/options.progress_bar) hears each step as it starts."""
+    x = crowd(200, 60, 14)
+    seen: list[str] = []
+    opts = Options(step=seen.append)
+    analyse(item(x, "interval").as_sparse(), opts)
+    assert seen == ["item 'it': chance-corrected coefficients", "item 'it': ICCs"]
+    seen.clear()
+    r = item(x, "nominal").as_sparse()
+    diagnose(r, analyse(r, opts), opts)  # leave-one-out for the 5 worst of 60 coders: its analyses say nothing
+    assert seen == ["item 'it': chance-corrected coefficients", "item 'it': leave-one-coder-out"]
