@@ -108,17 +108,18 @@ def print_notes(console: Console, items: Sequence[ItemResult], warnings: Sequenc
         console.print(f"[yellow]warning[/] {escape(terminal(w))}", highlight=False)
 
 
-CODERS_SHOWN = 20  # coders listed in the terminal (--all: every one); the others summarised in one row
+CODERS_SHOWN = 20  # coders listed in the terminal beyond CODERS_ALL (--all: every one); the others in one row
+CODERS_ALL = 50  # up to this many coders every one is listed
 
 
 def coders_table(counts: Sequence[dict], limit: int | None = CODERS_SHOWN) -> Table:
     """Per coder: units with a row, ratings given and (unit, item) cells missing; the file(s) too unless each
-    coder is simply named after their one file. More than ``limit`` coders (a crowd): the ``limit`` with the
+    coder is simply named after their one file. More than CODERS_ALL coders (a crowd): the ``limit`` with the
     fewest ratings, and one row for the others (their range of units and ratings)."""
     from pathlib import PurePath
 
     rest: list[dict] = []
-    if limit is not None and len(counts) > limit:
+    if limit is not None and len(counts) > max(limit, CODERS_ALL):
         ranked = sorted(counts, key=lambda c: c["ratings"])
         counts, rest = ranked[:limit], ranked[limit:]
 
