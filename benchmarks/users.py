@@ -6,7 +6,8 @@ dependency only, never irrkit's). Rows: ``compute`` of 1,000,000 x 6 nominal cod
 ``--level nominal --categories 1,2,3,4,5`` (and the irrCAC port's whole process), ``check`` of the same ratings
 as one file per coder with a codebook, ``compute --level interval`` of 3,000 x 8 against the bare Python + NumPy
 start-up (and pingouin's whole process), a unit rated by 10,000 coders (long file), 100,000 categories (1,000
-units x 5 coders, a codebook), a crowd (100,000 units, 2,000 annotators, 3-7 ratings each) and ``--help``.
+units x 5 coders, a codebook), a crowd (100,000 units, 2,000 annotators, 3-7 ratings each; ``check`` and
+``compute --long``) and ``--help``.
 Every row is a whole process: median wall time of several runs after a warm-up, peak RSS of the child.
 """
 
@@ -217,4 +218,15 @@ def section_users(rep, args) -> dict[str, Any]:
         rep.add("  peak RSS; JSON size", f"{len(res) / 1e6:.1f} MB of JSON", mb, unit="MB")
         out["crowd"] = {"wall": wall, "rss_mb": mb, "json_mb": len(res) / 1e6, "status": status,
                         "elapsed": time.perf_counter() - t0}
+        wall, mb, res, err, code = _popen_rusage(cli("compute", str(tmp / "crowd.csv"), "--long", "--value-col",
+                                                      "score", "--level", "interval", "-f", "json"))
+        first = (err.decode(errors="replace").strip().splitlines() or [""])[0][:90]
+        status = "ok" if code in (0, 1) else f"exit {code}: {first}"
+        if code in (0, 1):
+            icc2 = json.loads(res)["items"][0]["coefficients"]["icc2"]
+            assert icc2["status"] == "ok" and "Henderson" in icc2["method"], icc2
+        rep.add(f"compute --long, crowd ({status})", f"{nu:,} units, {na:,} annotators, 3-7 each", wall,
+                target="< 10 s, < 2 GB", ok=(code in (0, 1) and wall < 10 and mb < 2048) if full else None, runs="1")
+        rep.add("  peak RSS", "", mb, unit="MB")
+        out["crowd compute --long"] = {"wall": wall, "rss_mb": mb, "status": status}
     return out

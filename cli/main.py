@@ -8,8 +8,6 @@ This module builds the app and registers every command; the shared option types,
 ``cli/options.py``, which command modules (``cli/training.py``, ...) import instead of each other.
 """
 
-from __future__ import annotations
-
 import sys
 import time
 from enum import Enum
@@ -57,7 +55,6 @@ from irrkit.cli.options import (
     safe_streams,
 )
 from irrkit.outputs.escaping import counted, terminal
-from irrkit.outputs.files import handle_sigterm
 
 app = typer.Typer(
     name="irrkit",
@@ -106,7 +103,7 @@ def emit(items, opts, fmt: Format, warnings: list[str], title: str, show_all: bo
         sys.stdout.write(tables.to_csv(tables.summary_rows(items, opts), tables.SUMMARY_FIELDS,
                                        dialect or tables.STANDARD, visible=True))
     else:
-        from irrkit.cli.render import coders_table, print_notes, results_table, table_console
+        from irrkit.cli.render import CODERS_SHOWN, coders_table, print_notes, results_table, table_console
 
         console = table_console()
         console.print(results_table(items, opts, show_all=show_all, title=title, width=console.width))
@@ -115,7 +112,7 @@ def emit(items, opts, fmt: Format, warnings: list[str], title: str, show_all: bo
         if (loa := continuous_table(items)) is not None:
             console.print(loa)
         if meta.get("coder_counts"):
-            console.print(coders_table(meta["coder_counts"]))
+            console.print(coders_table(meta["coder_counts"], None if show_all else CODERS_SHOWN))
         from irrkit.cli.report import print_diagnostics
 
         print_diagnostics(console, items, show_all)
@@ -180,7 +177,8 @@ def check(
     run = run_check(files, codebook, opts, encoding=encoding, cluster=cluster, csv_dialect=csv_dialect.value,
                     out=out, unit_col=unit_col, allow_single=allow_single, mins=mins, gate_on=gate_on.value,
                     no_gate=no_gate, junit=junit, summary=summary,
-                    report_html=report_html, progress=lambda n: progress_bar(opts, n), started=started)
+                    report_html=report_html, progress=lambda n, ratings=0: progress_bar(opts, n, ratings),
+                    started=started)
     written = write_all(run.files, run.inputs, appends=run.appends)  # all or nothing, then the results are shown
     _print_check(run, opts, fmt, show_all)
     quiet = fmt is not Format.table
@@ -301,7 +299,8 @@ def compute(
                             max_memory)
     items = run_compute(file, opts, long=long, counts=counts, table=table, unit_col=unit_col, coder_col=coder_col,
                         value_col=value_col, level=level.value, categories=categories, weights=weights,
-                        encoding=encoding, cluster=cluster, progress=lambda n: progress_bar(opts, n))
+                        encoding=encoding, cluster=cluster,
+                        progress=lambda n, ratings=0: progress_bar(opts, n, ratings))
     emit(items, opts, fmt, [], f"{file.name}", show_all=True)
 
 
@@ -398,11 +397,14 @@ app.command("model")(model.model_cmd)
 def run() -> None:
     """Console entry point."""
     safe_streams()
-    handle_sigterm()  # a CI cancel or timeout (SIGTERM) interrupts like Ctrl-C: no temporary file left
     if len(sys.argv) < 2 or any(a in ("-h", "--help") for a in sys.argv[1:]):
         from irrkit.cli.help_import import load
 
-        load()  # the help renderer without rich's Markdown and traceback modules
+        load()  # the help renderer without rich's Markdown and traceback modules; help writes no files
+    else:
+        from irrkit.outputs.files import handle_sigterm
+
+        handle_sigterm()  # a CI cancel or timeout (SIGTERM) interrupts like Ctrl-C: no temporary file left
     app()
 
 

@@ -3,9 +3,6 @@ annotator. Registered on the app by ``cli/main.py``; the job is ``irrkit.workflo
 numpy/pandas at import time (``--help`` stays fast).
 """
 
-from __future__ import annotations
-
-import json
 import os
 import sys
 from pathlib import Path
@@ -116,6 +113,8 @@ def emit(run: Any, fmt: Format) -> None:
     from irrkit.workflows import training
 
     if fmt is Format.json:
+        import json
+
         sys.stdout.write(json.dumps({**training.to_json(run.res, run.results, **run.meta), **run.extra_json()},
                                     indent=2, ensure_ascii=False) + "\n")
     elif fmt is Format.markdown:

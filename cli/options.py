@@ -6,8 +6,6 @@ builds the Typer app and registers every command. Importing this module loads no
 fast).
 """
 
-from __future__ import annotations
-
 import functools
 import re
 import sys
@@ -283,14 +281,29 @@ def analysis_options(confidence: float, benchmark: Benchmark, icc_benchmark: Icc
                    icc_missing=icc_missing.value, max_memory=memory_bytes(max_memory))
 
 
-class progress_bar:
-    """A rich progress bar on stderr for bootstrap work (silent when stderr is not a terminal); it says what it
-    counts: items x resamples."""
+LONG_WORK = 250_000  # ratings from which the analysis shows its steps on a progress bar (a few seconds)
 
-    def __init__(self, opts, n_items: int) -> None:
+
+class progress_bar:
+    """A rich progress bar on stderr (silent when stderr is not a terminal) for bootstrap work, counting items
+    x resamples, or for long work (``ratings`` >= LONG_WORK: crowd data), naming each step as it starts with
+    the time elapsed (``Options.step``)."""
+
+    def __init__(self, opts, n_items: int, ratings: int = 0) -> None:
         self.opts, self.total, self.n_items = opts, opts.bootstrap * n_items, n_items
+        self.steps = not self.total and ratings >= LONG_WORK and err_console().is_terminal
+        self.ratings = ratings
 
     def __enter__(self):
+        if self.steps:
+            from rich.progress import BarColumn, Progress, SpinnerColumn, TimeElapsedColumn
+
+            self.bar = Progress(SpinnerColumn(), "{task.description}", BarColumn(), TimeElapsedColumn(),
+                                console=err_console(), transient=True)
+            self.bar.start()
+            task = self.bar.add_task(f"{self.ratings:,} ratings", total=None)
+            self.opts.step = lambda what: self.bar.update(task, description=f"{self.ratings:,} ratings: {what}")
+            return self
         if not self.total:
             return self
         from rich.progress import BarColumn, Progress, TimeRemainingColumn
@@ -304,6 +317,9 @@ class progress_bar:
         return self
 
     def __exit__(self, *exc) -> None:
+        if self.steps:
+            self.bar.stop()
+            self.opts.step = None
         if self.total:
             self.bar.stop()
             self.opts.progress = None

@@ -1,8 +1,5 @@
 """``irrkit plan``: how many units to code (closed forms with their sources, or a simulation through the engine)."""
 
-from __future__ import annotations
-
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -121,6 +118,8 @@ def plan(
         except PlanError as e:
             raise InputError.single("irrkit plan", str(e)) from None
     if fmt == Format.json:
+        import json
+
         typer.echo(json.dumps({"tool": "irrkit", "version": __version__, "plans": rows}, indent=2, allow_nan=False))
         return
     if units is not None and pilot is None:

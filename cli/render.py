@@ -108,10 +108,20 @@ def print_notes(console: Console, items: Sequence[ItemResult], warnings: Sequenc
         console.print(f"[yellow]warning[/] {escape(terminal(w))}", highlight=False)
 
 
-def coders_table(counts: Sequence[dict]) -> Table:
+CODERS_SHOWN = 20  # coders listed in the terminal beyond CODERS_ALL (--all: every one); the others in one row
+CODERS_ALL = 50  # up to this many coders every one is listed
+
+
+def coders_table(counts: Sequence[dict], limit: int | None = CODERS_SHOWN) -> Table:
     """Per coder: units with a row, ratings given and (unit, item) cells missing; the file(s) too unless each
-    coder is simply named after their one file."""
+    coder is simply named after their one file. More than CODERS_ALL coders (a crowd): the ``limit`` with the
+    fewest ratings, and one row for the others (their range of units and ratings)."""
     from pathlib import PurePath
+
+    rest: list[dict] = []
+    if limit is not None and len(counts) > max(limit, CODERS_ALL):
+        ranked = sorted(counts, key=lambda c: c["ratings"])
+        counts, rest = ranked[:limit], ranked[limit:]
 
     show_files = any(len(c["files"]) != 1 or PurePath(c["files"][0]).stem != c["coder"] for c in counts)
     t = Table(title=Text("Coders"), header_style="bold", pad_edge=False, title_justify="left")
@@ -126,6 +136,13 @@ def coders_table(counts: Sequence[dict]) -> Table:
         files = [Text(terminal(", ".join(c["files"])))] if show_files else []
         t.add_row(Text(terminal(c["coder"])), *files, str(c["units"]), str(c["ratings"]),
                   Text(missing, style="yellow" if c["missing"] else ""))
+    if rest:
+        def span(key: str) -> str:
+            lo, hi = min(c[key] for c in rest), max(c[key] for c in rest)
+            return str(lo) if lo == hi else f"{lo}-{hi}"
+
+        t.add_row(Text(f"{counted(len(rest), 'more coder')} (--all lists them)", style="dim"),
+                  *([Text("")] if show_files else []), span("units"), span("ratings"), span("missing"))
     return t
 
 

@@ -4,8 +4,6 @@
 The plotting library is imported only inside the functions that draw (``irrkit --help`` stays fast).
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from enum import Enum
 from pathlib import Path

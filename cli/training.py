@@ -4,9 +4,6 @@ Registered on the app by ``cli/main.py``; the jobs are ``irrkit.workflows.rounds
 and shows the results). No numpy/pandas at import time (``--help`` stays fast).
 """
 
-from __future__ import annotations
-
-import json
 import os
 import sys
 from pathlib import Path
@@ -134,6 +131,8 @@ def _emit(res, results, fmt: Format, title: str, meta: dict[str, Any],
     dialect = dialect or STANDARD
 
     if fmt is Format.json:
+        import json
+
         sys.stdout.write(json.dumps({**training.to_json(res, results, **meta), **(extra or {})}, indent=2,
                                     ensure_ascii=False) + "\n")
     elif fmt is Format.markdown:

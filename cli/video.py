@@ -5,8 +5,6 @@ Thin: the job is ``irrkit.workflows.video.run_video`` (reading: ``irrkit.readers
 ``irrkit.episodes.video``); this module writes its files and shows the results.
 """
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager

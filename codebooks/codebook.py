@@ -44,7 +44,7 @@ import yaml
 from irrkit.codebooks import bundled_or_missing
 from irrkit.codebooks.checks import check_codebook
 from irrkit.codebooks.model import MAX_BYTES, Codebook
-from irrkit.codebooks.yaml_nodes import CodebookLoader, NodeChecker, _decode, _yaml_problem
+from irrkit.codebooks.yaml_nodes import NodeChecker, _decode, _yaml_problem, compose
 from irrkit.errors import InputError
 
 
@@ -78,10 +78,8 @@ def parse_codebook(text: str | bytes, name: str = "<codebook>") -> Codebook:
         text = _decode(text, name)
     if not text.strip():
         raise InputError.single(name, "the codebook is empty")
-    loader = None
     try:
-        loader = CodebookLoader(text)
-        root = loader.get_single_node()
+        root, tag_problems = compose(text)
     except yaml.MarkedYAMLError as e:
         raise InputError([_yaml_problem(name, e)]) from None
     except yaml.YAMLError as e:  # ReaderError: a character YAML does not allow
@@ -91,11 +89,8 @@ def parse_codebook(text: str | bytes, name: str = "<codebook>") -> Codebook:
         shown = f"U+{char:04X}" if isinstance(char, int) else repr(char)
         msg = f"character {shown} at column {col} is not allowed in YAML"
         raise InputError.single(name, msg, line) from None
-    finally:
-        if loader is not None:
-            loader.dispose()
     if root is None:
         raise InputError.single(name, "the codebook is empty (only comments)")
-    return check_codebook(NodeChecker(name, loader.tag_problems), root)
+    return check_codebook(NodeChecker(name, tag_problems), root)
 
 

@@ -366,3 +366,16 @@ def computed_item(path: Path) -> dict:
     assert res.exit_code == 0, res.output
     assert "Warning" not in res.stderr
     return json.loads(res.stdout)["items"][0]
+
+
+def test_a_pair_whose_shared_ratings_are_one_value_is_undefined_not_a_math_error():
+    """All pairs' moments come from uncentred sums; a pair whose shared units hold one value throughout must give
+    a zero variance (found by the crowd tests: math domain error from a -1e-13 residue)."""
+    from irrkit.statistics.continuous import all_pair_moments, lin_ccc
+
+    v = np.array([[1e6 + 0.1, 1e6 + 0.1, 3.0], [1e6 + 0.1, 1e6 + 0.1, 9.0], [1e6 + 0.1, 1e6 + 0.1, 4.0],
+                  [7.3, np.nan, 2.0], [1.9, np.nan, 8.0], [0.7, np.nan, 1.0]])
+    m = all_pair_moments(v)[(0, 1)]
+    assert m.n == 3 and m.sxx == 0.0 and m.syy == 0.0
+    c = lin_ccc(v[:, 0], v[:, 1], moments=m)
+    assert c.value is None and "same value" in c.reason

@@ -88,15 +88,16 @@ def test_optimum_is_stationary_or_on_the_boundary():
         assert (abs(gi) < 1e-6 * d.n_obs) if t > 0 else gi >= 0
 
 
-def test_designs_beyond_the_work_bound_keep_the_complete_unit_figures(monkeypatch):
+def test_designs_beyond_the_work_bound_use_method_one_with_the_complete_unit_figures(monkeypatch):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(20, 1)) + rng.normal(size=(20, 5))
     x[0, 0] = np.nan
     assert reml.too_large((5000, 4000)) and not reml.too_large((100_000, 8))
     monkeypatch.setattr(reml, "MAX_DENSE_LEVELS", 4)
     res = icc_all(x)
-    assert "mixed model not fitted" in res["icc2"].method and "20 units, 5 coders" in res["icc2"].method
-    assert res["icc2"].n_units == 19  # the complete units
+    # the ANOVA-type estimator for unbalanced designs (tests/test_crowd.py holds it against psych and by hand)
+    assert "Henderson's Method I" in res["icc2"].method and "20 units, 5 coders" in res["icc2"].method
+    assert res["icc2"].n_units == 20 and res["icc2"].extra["complete_units"]["n_units"] == 19
 
 
 def test_no_residual_degrees_of_freedom_or_exact_fit_is_said_not_fitted():

@@ -45,6 +45,27 @@ def test_help_loads_no_numpy_or_pydantic() -> None:
     assert not loaded & {"numpy", "pandas", "pydantic"}, loaded
 
 
+def test_help_loads_no_file_writer_hashing_or_analysis() -> None:
+    """--help imports what it renders (issue 22: < 0.2 s): not the all-or-nothing writer (json, secrets,
+    threading), hashlib, the workflows, readers or statistics."""
+    code = ("import sys\nfrom cli.main import run\nsys.argv = ['irrkit', '--help']\ntry:\n    run()\n"
+            "except SystemExit:\n    pass\nsys.stderr.write('LOADED=' + ','.join(sorted(sys.modules)))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    loaded = set(done.stderr[done.stderr.rindex("LOADED="):].split("=", 1)[1].split(","))
+    assert "check" in done.stdout
+    assert not loaded & {"irrkit.outputs.files", "hashlib", "secrets", "json"}, loaded
+    assert not {m for m in loaded if m.startswith(("irrkit.workflows", "irrkit.readers", "irrkit.statistics",
+                                                     "irrkit.analysis", "irrkit.codebooks"))}
+
+
+@pytest.mark.parametrize("module", ["main", "options", "training", "plan", "report", "video", "model"])
+def test_command_modules_annotate_without_strings(module: str) -> None:
+    """Typer reads every command's annotations to build --help: as strings (``from __future__ import
+    annotations``) each is compiled and evaluated again at every start, about 15 ms in all."""
+    text = (ROOT / "cli" / f"{module}.py").read_text()
+    assert "from __future__ import annotations" not in text
+
+
 class Colour(str, Enum):
     red = "red"
     light_blue = "light-blue"

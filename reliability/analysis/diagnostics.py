@@ -26,10 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from irrkit.analysis.item import ItemResult, Options, analyse
-from irrkit.ratings import ItemRatings
+from irrkit.analysis.item import ItemResult, Options, analyse, icc_of
+from irrkit.ratings import Cells, ItemRatings
 from irrkit.statistics import chance_corrected, counting, registry
-from irrkit.statistics.icc import ICC_KEYS, icc_all
+from irrkit.statistics.icc import ICC_KEYS
 from irrkit.statistics.registry import name as stat_name
 from irrkit.statistics.results import Coefficient, undefined
 
@@ -213,6 +213,8 @@ def _labels(r: ItemRatings) -> list[str]:
 
 def _rated_coders(r: ItemRatings, codes: np.ndarray | None = None) -> list[int]:
     """The coders (columns) with at least one rating; the first units usually settle it for every coder."""
+    if r.sparse and codes is None:
+        return np.flatnonzero(r.cells.per_coder()).tolist()
     m = r.values if codes is None else codes
     rated = (lambda x: x >= 0) if codes is not None else (lambda x: ~np.isnan(x))
     used = rated(m[:1024]).any(axis=0)
@@ -231,8 +233,10 @@ def profiles(r: ItemRatings, codes: np.ndarray | None = None, used_only: bool = 
     labels = _labels(r)
     if not (categorical and r.categories):
         codes = None
-    elif codes is None:
+    elif codes is None and not r.sparse:
         codes = counting.category_index(r.values, r.categories)
+    if r.sparse:
+        return _cell_profiles(r, categorical, labels, used_only)
     for j, coder in enumerate(r.coders):
         dist = {}
         if codes is not None:  # slot 0: not rated
@@ -252,6 +256,37 @@ def profiles(r: ItemRatings, codes: np.ndarray | None = None, used_only: bool = 
                 mean = float(col[rated].mean())
                 sd = float(col[rated].std(ddof=1)) if n > 1 else None
         out.append(CoderProfile(coder, n, int(r.n_units - n), dist, mean, sd))
+    return out
+
+
+def _cell_profiles(r: ItemRatings, categorical: bool, labels: list[str], used_only: bool) -> list[CoderProfile]:
+    """:func:`profiles` of crowd data (rated cells): the same figures from sums over each coder's cells."""
+    c = r.cells
+    k = r.n_coders
+    n = c.per_coder()
+    dist = None
+    if categorical and r.categories:
+        code = counting.category_index(c.value, r.categories).astype(np.int64)
+        q = len(labels)
+        dist = np.bincount(c.coder * q + code, minlength=k * q).reshape(k, q)
+    mean = sd = None
+    if r.level != "nominal":
+        s1 = np.bincount(c.coder, c.value, minlength=k)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = s1 / n
+            dev = c.value - mean[c.coder]
+            sd = np.sqrt(np.bincount(c.coder, dev * dev, minlength=k) / (n - 1))
+    out = []
+    for j, coder in enumerate(r.coders):
+        d = {}
+        if dist is not None:
+            row = dist[j]
+            d = ({labels[i]: int(row[i]) for i in np.flatnonzero(row).tolist()} if used_only
+                 else {lab: int(row[i]) for i, lab in enumerate(labels)})
+        nj = int(n[j])
+        out.append(CoderProfile(coder, nj, int(r.n_units - nj), d,
+                                float(mean[j]) if mean is not None and nj else None,
+                                float(sd[j]) if sd is not None and nj > 1 else None))
     return out
 
 
@@ -401,7 +436,9 @@ def leave_one_out(r: ItemRatings, result: ItemResult, opts: Options | None = Non
                   codes: np.ndarray | None = None, only: list[int] | None = None) -> LeaveOneOut:
     """The primary statistic of ``result`` recomputed without each coder (needs three coders or more;
     ``codes``: the item's category indices when the caller has them; ``only``: without these coders only)."""
-    opts = replace(opts or Options(), bootstrap=0, per_category=False, progress=None)
+    if opts is not None and opts.step:
+        opts.step(f"item '{r.item}': leave-one-coder-out")
+    opts = replace(opts or Options(), bootstrap=0, per_category=False, progress=None, step=None)
     key = result.primary
     full = result.coefficients[key]
     coders = _rated_coders(r, codes)
@@ -415,9 +452,13 @@ def leave_one_out(r: ItemRatings, result: ItemResult, opts: Options | None = Non
             c = fast(j)
         else:
             keep = [c for c in coders if c != j]
-            sub = replace(r, coders=[r.coders[c] for c in keep], values=r.values[:, keep], warnings=[])
+            if r.sparse:
+                sub = replace(r, coders=[r.coders[c] for c in keep], warnings=[],
+                              cells=r.cells.without_coders([c for c in range(r.n_coders) if c not in set(keep)]))
+            else:
+                sub = replace(r, coders=[r.coders[c] for c in keep], values=r.values[:, keep], warnings=[])
             if key in ICC_KEYS:  # the ICCs alone: no need for the chance-corrected family
-                c = icc_all(sub.values, opts.confidence, opts.icc_convention, opts.icc_missing, (key,)).get(key)
+                c = icc_of(sub, opts, (key,)).get(key)
             else:
                 c = analyse(sub, opts).coefficients.get(key)
         without[r.coders[j]] = c if c is not None else undefined(key, "not computed without this coder")
@@ -452,7 +493,7 @@ def _loo_from_table(r: ItemRatings, key: str, coders: list[int], opts: Options,
     from irrkit.analysis.item import _dense_max, krippendorff_alpha
 
     q = len(r.categories)
-    if (key not in TABLE_LOO or r.level != "nominal" or opts.weights or r.weight_matrix is not None
+    if (key not in TABLE_LOO or r.level != "nominal" or r.sparse or opts.weights or r.weight_matrix is not None
             or r.clusters is not None or not 1 <= q <= _dense_max(r.n_units, opts)):
         return None
     if codes is None:
@@ -527,6 +568,11 @@ def diagnose(r: ItemRatings, result: ItemResult, opts: Options | None = None) ->
     the pairs summarised (:func:`summarised`) unless ``opts.all_pairs``."""
     opts = opts or Options()
     stats = NOMINAL_MATRIX if r.level == "nominal" else SCALE_MATRIX
+    if r.sparse:  # crowd data: the pairs summarised from the rated cells, unless every pair is asked for
+        cols = _rated_coders(r)
+        if not opts.all_pairs:
+            return summarised(r, result, opts, None, cols)
+        r = r.as_dense()
     codes = counting.category_index(r.values, r.categories) if _tabled(r) else None  # shared by all of them
     cols = _rated_coders(r, codes)
     if len(cols) > MANY_CODERS and not opts.all_pairs:
@@ -548,35 +594,43 @@ PAIR_BUDGET = 20_000_000  # pairs of ratings enumerated at most (a unit with 10,
 _QUANTILES = {"min": 0.0, "p10": 0.1, "p25": 0.25, "median": 0.5, "p75": 0.75, "p90": 0.9, "max": 1.0}
 
 
-def rating_pairs(x: np.ndarray, budget: int = PAIR_BUDGET) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                                                     np.ndarray, np.ndarray]:
-    """Every pair of ratings of one unit by two coders of a units x coders matrix (NaN = missing): (first coder,
-    second coder (first < second), first value, second value, the units left out). Units are grouped by their
-    number of ratings m, whose C(m, 2) pairs come from one triangle of indices; units whose pairs would pass
-    ``budget`` in all are left out, the most-rated first (:func:`coder_terms` counts them coder by coder)."""
-    rated = ~np.isnan(x)
-    per_unit = np.count_nonzero(rated, axis=1)
+def rating_pairs(x: np.ndarray | Cells, budget: int = PAIR_BUDGET) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                                             np.ndarray, np.ndarray]:
+    """Every pair of ratings of one unit by two coders of a units x coders matrix (NaN = missing) or its rated
+    cells: (first coder, second coder (first < second), first value, second value, the units left out). Units
+    are grouped by their number of ratings m, whose C(m, 2) pairs come from one triangle of indices over the
+    unit's cells (in coder order); units whose pairs would pass ``budget`` in all are left out, the most-rated
+    first (:func:`coder_terms` counts them coder by coder)."""
+    c = x if isinstance(x, Cells) else Cells.from_matrix(x)
+    per_unit = c.per_unit()
+    start = np.concatenate(([0], np.cumsum(per_unit)[:-1]))
     pairs_of = per_unit.astype(np.int64) * (per_unit - 1) // 2
     drop = np.zeros(0, dtype=np.int64)
     if int(pairs_of.sum()) > budget:  # the most-rated units out until the rest fit
         order = np.argsort(-pairs_of, kind="stable")
         over = np.cumsum(pairs_of[order[::-1]])[::-1] > budget  # (the sum of this unit's and all smaller ones)
         drop = order[over]
-        rated = rated.copy()
-        rated[drop] = False
+        per_unit = per_unit.copy()
         per_unit[drop] = 0
     out: list[list[np.ndarray]] = [[], [], [], []]
     for m in np.unique(per_unit[per_unit >= 2]).tolist():
         units = np.flatnonzero(per_unit == m)
-        sub = rated[units]
-        coder = np.nonzero(sub)[1].reshape(len(units), m)  # row by row: each unit's coders in ascending order
-        value = x[units[:, None], coder]
+        at = start[units][:, None] + np.arange(m)  # each unit's cells, its coders in ascending order
+        coder, value = c.coder[at], c.value[at]
         i, j = np.triu_indices(m, 1)
         for k, part in enumerate((coder[:, i], coder[:, j], value[:, i], value[:, j])):
             out[k].append(part.ravel())
     empty = [np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0)]
     a, b, va, vb = (np.concatenate(p) if p else e for p, e in zip(out, empty, strict=True))
     return a, b, va, vb, drop
+
+
+def _row(c: Cells, u: int) -> np.ndarray:
+    """Unit u's ratings by every coder (NaN = not rated) from rated cells."""
+    lo, hi = np.searchsorted(c.unit, [u, u + 1])
+    row = np.full(c.shape[1], np.nan)
+    row[c.coder[lo:hi]] = c.value[lo:hi]
+    return row
 
 
 def coder_terms(row: np.ndarray, nominal: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -614,7 +668,11 @@ def summarised(r: ItemRatings, result: ItemResult, opts: Options, codes: np.ndar
     stats = (key, *(s for s in (NOMINAL_MATRIX if nominal else SCALE_MATRIX) if s != key))
     names = [r.coders[j] for j in cols]
     k = len(cols)
-    x = r.values[:, cols] if len(cols) != r.values.shape[1] else r.values
+    if r.sparse:
+        x = r.cells if len(cols) == r.n_coders else r.cells.without_coders(
+            np.setdiff1d(np.arange(r.n_coders), cols))
+    else:
+        x = r.values[:, cols] if len(cols) != r.values.shape[1] else r.values
     a, b, va, vb, drop = rating_pairs(x)
     left = len(drop)
     score = (va == vb).astype(float) if nominal else np.abs(va - vb)
@@ -626,7 +684,7 @@ def summarised(r: ItemRatings, result: ItemResult, opts: Options, codes: np.ndar
     n_cmp = np.bincount(a, minlength=k) + np.bincount(b, minlength=k)
     tot = np.bincount(a, score, minlength=k) + np.bincount(b, score, minlength=k)
     for u in drop.tolist():  # the units left out of the pairs: each coder's comparisons there, without the pairs
-        g, n_u, t_u = coder_terms(x[u], nominal)
+        g, n_u, t_u = coder_terms(x[u] if isinstance(x, np.ndarray) else _row(x, u), nominal)
         n_cmp[g] += n_u
         tot[g] += t_u
     with_others = {names[g]: float(tot[g] / n_cmp[g]) for g in np.flatnonzero(n_cmp).tolist()}
@@ -641,7 +699,7 @@ def summarised(r: ItemRatings, result: ItemResult, opts: Options, codes: np.ndar
     listed = []
     for p in sel.tolist():
         x, y = cols[int(keys[p]) // k], cols[int(keys[p]) % k]
-        st = pair_statistics(r.values[:, x], r.values[:, y], r, opts.confidence, stats)
+        st = pair_statistics(r.column(x), r.column(y), r, opts.confidence, stats)
         listed.append(PairStats(r.coders[x], r.coders[y], int(shared[p]), {s: _explained(c) for s, c in st.items()}))
     note = (f"{left} unit{'s' * (left > 1)} rated by so many coders that their pairs of ratings (more than "
             f"{PAIR_BUDGET:,} in all) were not enumerated: they count in each coder's agreement with the others, "
@@ -651,7 +709,7 @@ def summarised(r: ItemRatings, result: ItemResult, opts: Options, codes: np.ndar
     pos = {c: i for i, c in enumerate(names)}
     loo_cols = [cols[pos[c]] for c in worst[:LOO_CODERS]]
     full = result.coefficients[result.primary]
-    if loo_cols and "REML" in (full.method or ""):  # one mixed-model fit per coder: the pair summary names them
+    if loo_cols and (full.method or "").startswith("REML"):  # a mixed-model fit per coder: not done
         loo = LeaveOneOut(result.primary, full, {}, None,
                           f"not computed for {k} coders with REML ICCs (one mixed-model fit per coder); the coders "
                           "with the lowest agreement with the others are named in the pair summary", result.weights)

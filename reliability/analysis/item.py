@@ -16,10 +16,10 @@ from typing import Any
 import numpy as np
 
 from irrkit.analysis.continuous import continuous_agreement
-from irrkit.ratings import ItemRatings, rescaled
+from irrkit.ratings import Cells, ItemRatings, rescaled
 from irrkit.statistics import chance_corrected, counting, interpret, registry, two_coders, weights
 from irrkit.statistics.continuous import overall_ccc
-from irrkit.statistics.icc import ICC_KEYS, icc_all
+from irrkit.statistics.icc import ICC_KEYS, icc_all, icc_cells
 from irrkit.statistics.registry import name as stat_name
 from irrkit.statistics.results import Coefficient, undefined
 from irrkit.statistics.sparse import SparseCounts
@@ -31,6 +31,7 @@ LIST_MAX = 1000  # categories listed (with their distribution) in the result; co
 
 
 MEMORY_FRACTION = 0.5  # default budget: this share of the machine's memory
+CCC_DENSE_CELLS = 4_000_000  # beyond this, sparse crowd data gets the overall CCC only (no units x coders copy)
 
 
 def default_memory_budget() -> int:
@@ -58,6 +59,7 @@ class Options:
     progress: Callable[[int], None] | None = None  # called with the number of replicates just done
     max_memory: int = 0  # bytes the engine may use for its tables (0: default_memory_budget())
     all_pairs: bool = False  # coder diagnostics list every pair of coders, however many (check --pairs all)
+    step: Callable[[str], None] | None = None  # told each step of long work as it starts (a progress bar)
 
 
 @dataclass
@@ -139,7 +141,42 @@ def _coders_rating(head: np.ndarray, rated: Callable[[np.ndarray], np.ndarray]) 
     return int(used.sum())
 
 
-def _family(a: chance_corrected.Agreement, codes: np.ndarray, q: int, opts: Options,
+@dataclass(frozen=True)
+class CellCodes:
+    """The category index of each rated cell (crowd data, :class:`irrkit.ratings.Cells`), -1 where a rating is
+    not a category."""
+
+    cells: Cells
+    code: np.ndarray
+
+    @property
+    def unit(self) -> np.ndarray:
+        return self.cells.unit
+
+    @property
+    def coder(self) -> np.ndarray:
+        return self.cells.coder
+
+    @property
+    def n(self) -> int:
+        return self.cells.shape[0]
+
+    def matrix(self) -> np.ndarray:
+        """The units x coders index matrix of the coders with a rating (-1 = missing)."""
+        used, col = np.unique(self.coder, return_inverse=True)
+        m = np.full((self.n, len(used)), -1, dtype=self.code.dtype)
+        m[self.unit, col] = self.code
+        return m
+
+
+def icc_of(r: ItemRatings, opts: Options, keys: tuple[str, ...] = ICC_KEYS) -> dict[str, Coefficient]:
+    """The ICCs of an item's ratings, a units x coders matrix or its rated cells (crowd data)."""
+    if r.sparse:
+        return icc_cells(r.cells, opts.confidence, opts.icc_convention, opts.icc_missing, keys)
+    return icc_all(r.values, opts.confidence, opts.icc_convention, opts.icc_missing, keys)
+
+
+def _family(a: chance_corrected.Agreement, codes: np.ndarray | CellCodes, q: int, opts: Options,
             distinct: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, Coefficient]:
     """The chance-corrected family on one count table (one engine, one pass). ``distinct``: the distinct rows
     of ``codes`` and their frequencies when ``a`` is of those rows (``counting.distinct_rows``)."""
@@ -150,12 +187,20 @@ def _family(a: chance_corrected.Agreement, codes: np.ndarray, q: int, opts: Opti
     }
     ac = chance_corrected.gwet_ac(a, cf)
     res[ac.key] = ac
-    if distinct is None:
+    if isinstance(codes, CellCodes):
+        res["conger_kappa"] = chance_corrected.conger_kappa_cells(codes.unit, codes.coder, codes.code, codes.n, q,
+                                                                  a.kernel, cf, a=a)
+    elif distinct is None:
         res["conger_kappa"] = chance_corrected.conger_kappa(codes, q, a.kernel, cf, a=a)
     else:
         res["conger_kappa"] = chance_corrected.conger_kappa(distinct[0], q, a.kernel, cf, a=a, freq=distinct[1])
     res["brennan_prediger"] = chance_corrected.brennan_prediger(a, cf)
-    n_coders = _coders_rating(codes[:HEAD] >= 0, lambda cols: codes[:, cols] >= 0)
+    if isinstance(codes, CellCodes):
+        n_coders = len(np.unique(codes.coder[codes.code >= 0]))
+        if n_coders == 2:  # (two coders as rated cells: their units x 2 matrix is small)
+            codes = codes.matrix()
+    else:
+        n_coders = _coders_rating(codes[:HEAD] >= 0, lambda cols: codes[:, cols] >= 0)
     if n_coders == 2:  # Conger's kappa with two coders is Cohen's, Fleiss' is Scott's: same numbers, own keys
         for key, src in (("cohen_kappa", "conger_kappa"), ("scott_pi", "fleiss_kappa")):
             res[key] = res[src].with_(key=key, extra=dict(res[src].extra))
@@ -199,6 +244,8 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
     table and q x q weights; with more (fine-grained and continuous scales) on the table's nonzero cells and
     the weights' closed forms (:mod:`irrkit.statistics.sparse`): the same numbers, memory O(ratings + q)."""
     opts = opts or Options()
+    if opts.step:
+        opts.step(f"item '{r.item}': chance-corrected coefficients")
     labels = list(r.labels) if r.labels else [f"{c:g}" for c in r.categories]
     r, exponent = rescaled(r)  # values near 1e308 overflow the squares: divided by 2^e, exactly
     cats = list(r.categories)
@@ -206,26 +253,35 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
     _check_budget(r, q, opts)
     listed = q <= LIST_MAX
     labels = (list(r.labels) if r.labels else [f"{c:g}" for c in cats]) if listed else []
-    codes = counting.category_index(r.values, cats) if q else np.full(r.values.shape, -1)
     cl = None if r.clusters is None else np.asarray(r.clusters)
-    dense_max = _dense_max(r.values.shape[0], opts)
+    dense_max = _dense_max(r.n_units, opts)
+    if r.sparse:  # crowd data: the category of each rated cell, no units x coders matrix
+        cells = r.cells
+        codes = CellCodes(cells, counting.category_index(cells.value, cats) if q else
+                          np.full(len(cells.value), -1))
+    else:
+        codes = counting.category_index(r.values, cats) if q else np.full(r.values.shape, -1)
     # many units of a nominal item rated by a few coders: the engine works on the distinct rows of the codes
     # and their frequencies (freq=), the same figures to the last bits in a fraction of the time
     distinct = None
     if (q and q <= dense_max and r.n_units >= DISTINCT_MIN_UNITS and r.level == "nominal" and not opts.weights
-            and r.weight_matrix is None and cl is None and not opts.bootstrap):
+            and r.weight_matrix is None and cl is None and not opts.bootstrap and not r.sparse):
         distinct = counting.distinct_rows(codes, q)
     freq = None if distinct is None else distinct[1]
     if distinct is not None:
         tab = counting.count_table(distinct[0], q)
         totals = np.einsum("i,ij->j", freq, tab)  # whole numbers: exact
+    elif r.sparse:
+        tab = counting.cells_table(codes.unit, codes.code, r.n_units, q, dense_max) if q else np.zeros((r.n_units, 0))
+        totals = tab.sum(axis=0) if isinstance(tab, np.ndarray) else tab.col_sums()
     else:
         tab = counting.table(codes, q, dense_max) if q else np.zeros((r.n_units, 0))
         totals = tab.sum(axis=0) if isinstance(tab, np.ndarray) else tab.col_sums()
     row_sums = np.einsum("ij->i", tab) if isinstance(tab, np.ndarray) else tab.row_sums()
     rated = row_sums > 0
     n_units = int(rated.sum()) if freq is None else int(freq[rated].sum())
-    n_coders = _coders_rating(~np.isnan(r.values[:HEAD]), lambda cols: ~np.isnan(r.values[:, cols]))
+    n_coders = (int(np.count_nonzero(r.cells.per_coder())) if r.sparse else
+                _coders_rating(~np.isnan(r.values[:HEAD]), lambda cols: ~np.isnan(r.values[:, cols])))
     wname = opts.weights or r.weights or "identity"
     if r.level == "nominal" and not opts.weights:
         wname = "identity"
@@ -267,7 +323,14 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
             coefs["krippendorff_alpha"] = krippendorff_alpha(tab, cats, r.level, opts.confidence, a=a_w,
                                                              dense_max=dense_max, clusters=cl)
     if r.level != "nominal":
-        coefs.update(icc_all(r.values, opts.confidence, opts.icc_convention, opts.icc_missing))
+        if opts.step:
+            opts.step(f"item '{r.item}': ICCs")
+        coefs.update(icc_of(r, opts))
+        per_unit = r.n_ratings / max(n_units, 1)
+        if n_coders > MANY_CODERS and per_unit < n_coders / 2 and coefs["icc2k"].ok:
+            notes.append(f"ICC(k), ICC(A,k) and ICC(C,k) are the reliability of the mean of all {n_coders} coders "
+                         f"(psych's convention); a unit here has {per_unit:.1f} ratings on average: read ICC(1), "
+                         "ICC(A,1) and ICC(C,1) (one rating), or their Spearman-Brown for that many ratings")
     per_code: dict[str, dict[str, Coefficient]] = {}
     code_counts: dict[str, int] = {}
     if r.set_codes:  # a set-valued item: alpha under the set distances first; the rest is the exact set match
@@ -282,15 +345,27 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
             notes.append("bootstrap CIs are computed for the exact set match; alpha under the MASI and Jaccard "
                          "distances keeps its linearisation CI")
     cont = None
-    if r.level in registry.CONTINUOUS_LEVELS:
-        cont = continuous_agreement(r, opts.confidence)
+    if r.level in registry.CONTINUOUS_LEVELS and r.sparse and r.shape[0] * r.shape[1] > CCC_DENSE_CELLS:
+        # crowd data: the overall CCC from the units every coder rated (none, as a rule: then undefined, saying
+        # why); the pairs' CCCs and limits would need the units x coders matrix
+        cells = r.cells
+        complete = np.flatnonzero(cells.per_unit() == n_coders)
+        keep = np.isin(cells.unit, complete)
+        full = np.full((complete.size, n_coders), np.nan)
+        full[np.searchsorted(complete, cells.unit[keep]), cells.coder[keep]] = cells.value[keep]
+        coefs["overall_ccc"] = overall_ccc(full, opts.confidence)
+        notes.append("Lin's CCC of coder pairs and the limits of agreement are not computed for sparse crowd data "
+                     f"({n_coders} coders, units x coders {r.shape[0] * r.shape[1]:,} cells)")
+    elif r.level in registry.CONTINUOUS_LEVELS:
+        dense_r = r.as_dense()  # (sparse only when small here)
+        cont = continuous_agreement(dense_r, opts.confidence)
         if exponent:
             cont = cont.scaled(exponent)
         notes.extend(cont.notes)
         if len(cont.coders) == 2:
             coefs["ccc"] = next(iter(cont.ccc.values()))
         elif len(cont.coders) > 2:
-            coefs["overall_ccc"] = overall_ccc(r.values, opts.confidence)
+            coefs["overall_ccc"] = overall_ccc(dense_r.values, opts.confidence)
     if wname == "custom" and q and not np.allclose(kern.matrix(), kern.matrix().T, rtol=0, atol=1e-12):
         notes.append(_asymmetry_note(n_coders))
     if "cohen_kappa" in coefs and (fce := two_coders.fce_note(coefs["cohen_kappa"])):
@@ -316,7 +391,10 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
             notes.append(f"per-category kappas and the Fleiss-Nee-Landis test are computed for up to {dense_max} "
                          f"categories, not {q}")
     if opts.bootstrap and q >= 2:
-        if dense:
+        if r.sparse:
+            notes.append("bootstrap CIs are not computed for crowd data (ratings kept as their rated cells): the "
+                         "linearisation CIs stand")
+        elif dense:
             attach_bootstrap(result, tab, kern.matrix(), cats, r, opts)
         else:
             notes.append(f"bootstrap CIs are computed for up to {dense_max} categories, not {q}: the "
@@ -337,8 +415,10 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
     return result
 
 
+MANY_CODERS = 50  # more coders than this (a crowd): the ICC(k) forms are said to be of all of them
 DISTINCT_MIN_UNITS = 20_000  # from this many units a nominal item is analysed on its distinct rows of codes
 BYTES_PER_RATING = 96  # the engine's peak per cell of the units x coders matrix (measured: 70-90 at 10^5-10^6 cells)
+BYTES_PER_CELL = 400  # crowd data (rated cells): the peak per rating, pairs of ratings of the diagnostics included
 MAX_WEIGHT_EVALS = 4e8  # q^2 per pass over a weight matrix without closed form (a few seconds)
 
 
@@ -347,9 +427,11 @@ def _check_budget(r: ItemRatings, q: int, opts: Options) -> None:
     from irrkit.errors import InputError
 
     budget = opts.max_memory or default_memory_budget()
-    need = r.values.size * BYTES_PER_RATING + q * 8 * 8
+    n, k = r.shape
+    need = (r.n_ratings * BYTES_PER_CELL + n * min(q, _dense_max(n, opts)) * 8 * 4 if r.sparse
+            else r.values.size * BYTES_PER_RATING) + q * 8 * 8
     if need > budget:
-        raise InputError.single("--max-memory", f"item '{r.item}' ({r.values.shape[0]} units x {r.values.shape[1]} "
+        raise InputError.single("--max-memory", f"item '{r.item}' ({n} units x {k} "
                                 f"coders, {q} distinct values) needs about {_size(need)}, more than the memory "
                                 f"budget of {_size(budget)}; raise --max-memory (e.g. --max-memory "
                                 f"{_size(need * 1.5)}) or analyse fewer units at a time")

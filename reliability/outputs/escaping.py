@@ -17,7 +17,6 @@ reader needs (pure functions, no I/O):
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from typing import Any
@@ -202,6 +201,8 @@ def filename_part(name: str, max_bytes: int = MAX_PART_BYTES, fallback: str = "u
     if _WINDOWS_DEVICES.fullmatch(s):
         s = "_" + s
     if len(s.encode("utf-8")) > max_bytes:
+        import hashlib  # (here: OpenSSL's module costs --help a few ms)
+
         digest = hashlib.sha1(str(name).encode("utf-8", "surrogatepass")).hexdigest()[:8]
         cut = s.encode("utf-8")[: max_bytes - 9].decode("utf-8", "ignore").rstrip(". ")
         s = f"{cut}~{digest}"

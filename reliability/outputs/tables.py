@@ -139,9 +139,13 @@ class DisagreementRows(Sequence[dict[str, Any]]):
 
 def disagreement_rows(ratings: Iterable[ItemRatings], chunk: int = 1 << 16) -> DisagreementRows:
     """Every unit and item where the coders' ratings are not all the same: unit, item, each coder's code
-    (each distinct code spelled once; ``chunk`` units at a time, so no units x coders float temporaries)."""
+    (each distinct code spelled once; ``chunk`` units at a time, so no units x coders float temporaries).
+    Crowd data (ratings kept as rated cells) are left out: a column per coder for thousands of coders (the
+    check says so in the item's notes)."""
     blocks = []
     for r in ratings:
+        if r.sparse:
+            continue
         labels = list(r.labels) if r.labels else [f"{c:g}" for c in r.categories]
         lookup = {float(c): lab for c, lab in zip(r.categories, labels)}
         found = _coded_disagreements(r.values, r.categories, chunk)

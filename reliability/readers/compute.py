@@ -12,7 +12,7 @@ import numpy as np
 
 from irrkit.codebooks.model import LEVELS, Category, Item
 from irrkit.errors import InputError, Problem
-from irrkit.ratings import IntegerIds, ItemRatings
+from irrkit.ratings import Cells, IntegerIds, ItemRatings, keep_sparse
 from irrkit.readers.delimited import read_table
 from irrkit.readers.place import quoted, raise_if, report_cells, report_tokens
 from irrkit.readers.records import coverage_warnings
@@ -168,10 +168,16 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
                            np.repeat(np.array(cols, dtype=object), n), np.tile(t.lines, len(cols)), problems)
     raise_if(problems)
 
+    cells = None
     if long:
-        m = np.full((len(units_u), len(coders_u)), np.nan)
-        m.reshape(-1)[cell] = col_vals[0][parsed[0][0]]
         units, coders = units_u.tolist(), coders_u.tolist()
+        shape = (len(units_u), len(coders_u))
+        if keep_sparse(*shape, len(cell)):  # crowd data: the rated cells, no units x coders matrix
+            cells = Cells.of(cell // shape[1], cell % shape[1], col_vals[0][parsed[0][0]], shape)
+            m = None
+        else:
+            m = np.full(shape, np.nan)
+            m.reshape(-1)[cell] = col_vals[0][parsed[0][0]]
     else:
         units, coders = units_raw if isinstance(units_raw, IntegerIds) else units_raw.tolist(), list(coder_cols)
         if all_bytes:  # every column one-digit codes: the matrix straight from the table of first bytes
@@ -191,10 +197,11 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
         clusters, bad = assign_clusters(unit_of_row, strip_cells(t.cells[pos[cluster_col]], t._plain), len(units),
                                         t.lines, filled(len(t.lines), name), cluster_col)
         raise_if(bad)
-    warnings += _coverage_warnings(m, units, coders)
+    warnings += coverage_warnings(cells, "ratings", units, coders) if cells is not None else \
+        _coverage_warnings(m, units, coders)
     return ItemRatings("ratings", level, units, coders, m, tuple(cat_vals), tuple(labels),
                        weights=item.default_weights(), primary=item.default_primary(), warnings=warnings,
-                       explicit_categories=categories is not None, clusters=clusters)
+                       explicit_categories=categories is not None, clusters=clusters, cells=cells)
 
 
 _FILL_ROWS = 1 << 14  # rows of the units x coders matrix filled at a time, column by column

@@ -16,7 +16,7 @@ import numpy as np
 
 from irrkit.codebooks.model import Codebook, Item
 from irrkit.errors import InputError, Problem
-from irrkit.ratings import ItemRatings
+from irrkit.ratings import Cells, ItemRatings, keep_sparse
 from irrkit.readers.delimited import read_table
 from irrkit.readers.excel import EXCEL_SUFFIXES, read_xlsx
 from irrkit.readers.factorize import factorize
@@ -136,26 +136,42 @@ ABSENT_LISTED = 8
 
 
 def coder_counts(units: list[str], coders: list[str], unit_parts: Sequence[np.ndarray],
-                 coder_parts: Sequence[np.ndarray | int], files: Sequence[str], items: dict[str, ItemRatings]
-                 ) -> list[CoderCount]:
+                 coder_parts: Sequence[np.ndarray | int], files: Sequence[str], items: dict[str, ItemRatings],
+                 row_keys: np.ndarray | None = None) -> list[CoderCount]:
     """Per coder: units with a row, ratings, missing cells. Chunk ``i`` (the rows of ``files[i]``) has the units
-    ``unit_parts[i]`` and the coders ``coder_parts[i]`` (an array, or the index of its one coder)."""
-    has_row = np.zeros((len(units), len(coders)), dtype=bool)
+    ``unit_parts[i]`` and the coders ``coder_parts[i]`` (an array, or the index of its one coder). ``row_keys``:
+    the distinct unit x coders + coder of the rows, sorted (crowd data: no units x coders matrix is made)."""
+    nu, nc = len(units), len(coders)
+    has_row = np.zeros((nu, nc), dtype=bool) if row_keys is None else None
     names: list[dict[str, None]] = [{} for _ in coders]  # each coder's files in the order of their first row
     for f, u, c in zip(files, unit_parts, coder_parts, strict=True):
-        has_row[u, c] = True
+        if has_row is not None:
+            has_row[u, c] = True
         if len(u):
             for j in [c] if isinstance(c, int) else np.flatnonzero(np.bincount(c, minlength=len(coders))):
                 names[j].setdefault(str(f), None)
-    ratings = sum((~np.isnan(r.values)).sum(axis=0) for r in items.values()) if items else np.zeros(len(coders))
+    ratings = np.zeros(nc)
+    for r in items.values():
+        ratings = ratings + (r.cells.per_coder() if r.sparse else (~np.isnan(r.values)).sum(axis=0))
+    if row_keys is not None:  # each coder's units with a row, ascending
+        by_coder = np.lexsort((row_keys // nc, row_keys % nc))
+        unit_sorted = (row_keys // nc)[by_coder]
+        bounds = np.concatenate(([0], np.cumsum(np.bincount(row_keys % nc, minlength=nc))))
     out = []
-    many = len(coders) > MANY_CODERS
+    many = nc > MANY_CODERS
     for j, coder in enumerate(coders):
-        rows = np.flatnonzero(~has_row[:, j])
+        if has_row is not None:
+            rows = np.flatnonzero(~has_row[:, j])
+            n_rows, n_absent = int(has_row[:, j].sum()), len(rows)
+        else:
+            mine = unit_sorted[bounds[j]:bounds[j + 1]]
+            n_rows, n_absent = len(mine), nu - len(mine)
+            listed = ABSENT_LISTED if many else n_absent
+            rows = np.setdiff1d(np.arange(min(nu, len(mine) + listed)), mine, assume_unique=True)
         absent = tuple(units[i] for i in (rows[:ABSENT_LISTED] if many else rows).tolist())
         n = int(ratings[j])
-        out.append(CoderCount(coder, tuple(names[j]), int(has_row[:, j].sum()), n,
-                              len(units) * len(items) - n, absent, len(rows) if many else None))
+        out.append(CoderCount(coder, tuple(names[j]), n_rows, n, nu * len(items) - n, absent,
+                              n_absent if many else None))
     return out
 
 
@@ -425,13 +441,17 @@ def _str_series(distinct: np.ndarray, codes: np.ndarray) -> pd.Series:
     return pd.Series(pd.array(distinct, dtype="str").take(codes))
 
 
-def coverage_warnings(m: np.ndarray, item: str, units: list[str], coders: list[str],
+def coverage_warnings(m: np.ndarray | Cells, item: str, units: list[str], coders: list[str],
                       explained: np.ndarray | None = None) -> list[str]:
-    """Units of an item rated by one coder only, coders who rated no unit. ``explained``: units whose single
-    rating the absent-rows warning already explains (only one coder's file has a row for them): not repeated."""
+    """Units of an item rated by one coder only, coders who rated no unit (``m``: the units x coders matrix or
+    its rated cells). ``explained``: units whose single rating the absent-rows warning already explains (only
+    one coder's file has a row for them): not repeated."""
     out = []
-    rated = ~np.isnan(m)
-    per_unit = rated.sum(axis=1)
+    if isinstance(m, Cells):
+        per_unit, per_coder = m.per_unit(), m.per_coder()
+    else:
+        rated = ~np.isnan(m)
+        per_unit, per_coder = rated.sum(axis=1), rated.sum(axis=0)
     if len(coders) > 1:
         one = per_unit == 1
         if explained is not None:
@@ -441,7 +461,7 @@ def coverage_warnings(m: np.ndarray, item: str, units: list[str], coders: list[s
             few = ", ".join(units[i] for i in single[:5]) + (", ..." if single.size > 5 else "")
             n = single.size
             out.append(f"item '{item}': {n} unit{'s' * (n > 1)} rated by only one coder ({few})")
-    for j in np.flatnonzero(rated.sum(axis=0) == 0):
+    for j in np.flatnonzero(per_coder == 0):
         out.append(f"item '{item}': coder '{coders[j]}' rated no unit")
     return out
 
@@ -520,10 +540,20 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
     ends = np.cumsum(sizes)
     bounds = list(zip((ends - np.asarray(sizes, dtype=np.int64)).tolist(), ends.tolist(), strict=True))
     items: dict[str, ItemRatings] = {}
-    with_row = np.zeros((len(units), len(coders)), dtype=bool)
-    for u, c in zip(unit_parts, coder_parts, strict=True):
-        with_row[u, c] = True
-    explained = with_row.sum(axis=1) <= 1  # units only one coder's file has: the absent-rows warning says it
+    nu, nc = len(units), len(coders)
+    sparse = keep_sparse(nu, nc, int(sum(sizes)))  # crowd data: the rated cells, no units x coders matrix
+    row_keys = None
+    if sparse:
+        unit_all = np.concatenate(unit_parts).astype(np.int64)
+        coder_all = np.concatenate([np.full(len(u), c, dtype=np.int64) if isinstance(c, int) else c
+                                    for u, c in zip(unit_parts, coder_parts, strict=True)]).astype(np.int64)
+        row_keys = np.unique(unit_all * nc + coder_all)
+        explained = np.bincount(row_keys // nc, minlength=nu) <= 1
+    else:
+        with_row = np.zeros((nu, nc), dtype=bool)
+        for u, c in zip(unit_parts, coder_parts, strict=True):
+            with_row[u, c] = True
+        explained = with_row.sum(axis=1) <= 1  # units only one coder's file has: the absent-rows warning says it
     for it in codebook.items:
         codes = [c.codes.pop(it.id) for c in chunks]  # the chunks' copies are no longer needed
         vals = [c.values.pop(it.id) for c in chunks]
@@ -535,9 +565,14 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
                 report_tokens(allc, errors, files_all, filled(len(allc), it.id), parts.all_lines(), problems)
                 continue
             vals = [v[a:b] for a, b in bounds]
-        m = np.full((len(units), len(coders)), np.nan)
-        for u, c, v in zip(unit_parts, coder_parts, vals, strict=True):
-            m[u, c] = v
+        cells = None
+        if sparse:
+            cells = Cells.of(unit_all, coder_all, np.concatenate(vals).astype(float), (nu, nc))
+            m = None
+        else:
+            m = np.full((nu, nc), np.nan)
+            for u, c, v in zip(unit_parts, coder_parts, vals, strict=True):
+                m[u, c] = v
         labels: tuple[str, ...]
         if it.multiple:  # each distinct set given is a category; its value is its bitmask
             cats = tuple(float(v) for v in np.unique(m[~np.isnan(m)]))
@@ -548,9 +583,9 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
             cats = it.scale.grid()
             labels = tuple(fmt_number(v) for v in cats)
         elif it.scale is not None:  # every rating has its own cell (repeats were refused above)
-            cats = tuple(float(v) for v in np.unique(m[~np.isnan(m)]))
+            cats = tuple(float(v) for v in np.unique(cells.value if sparse else m[~np.isnan(m)]))
             labels = tuple(fmt_number(v) for v in cats)
-        warn = coverage_warnings(m, it.id, units, coders, explained)
+        warn = coverage_warnings(cells if sparse else m, it.id, units, coders, explained)
         warnings.extend(warn)
         items[it.id] = ItemRatings(
             item=it.id, level=it.level, units=units, coders=coders, values=m, categories=tuple(cats),
@@ -558,10 +593,10 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
             weight_matrix=None if it.weight_matrix is None else np.array(it.weight_matrix, dtype=float),
             primary=it.default_primary(), warnings=list(warn),
             explicit_categories=bool(it.categories) or bool(it.scale and it.scale.step),
-            set_codes=it.codes if it.multiple else ())
+            set_codes=it.codes if it.multiple else (), cells=cells)
         parts.item_codes[it.id] = (codes, vals)
     raise_if(problems)
-    counts = coder_counts(units, coders, unit_parts, coder_parts, [c.file for c in chunks], items)
+    counts = coder_counts(units, coders, unit_parts, coder_parts, [c.file for c in chunks], items, row_keys)
     warnings = merge_file_warnings([*warnings, *absent_warnings(counts, len(units))],
                                    [*names, *(c.file for c in chunks)])
     if len(coders) < 2:

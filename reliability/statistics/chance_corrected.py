@@ -530,6 +530,63 @@ def conger_kappa(codes: np.ndarray, q: int, weights: np.ndarray | Kernel | None 
             out[:, j] = np.bincount(c[ok], None if f is None else f[ok], minlength=q) / n_g[g]
         return out
 
+    pe_i = np.zeros(codes.shape[0])
+
+    def gather(lut: np.ndarray, cols: range) -> None:  # pe_i += lut[g, 1 + c_ig] over these coders (0: missing)
+        offs = (np.arange(len(cols)) * (q + 1) + 1)[None, :]
+        flat = lut.ravel()
+        for u in range(0, codes.shape[0], CHUNK):
+            block = np.ascontiguousarray(codes[u:u + CHUNK, cols.start:cols.stop])
+            pe_i[u:u + CHUNK] += _row_sums(np.take(flat, block + offs))
+
+    return _conger(key, a, kern, q, r, n, n_g, batch, marginals, gather, pe_i, kept, confidence)
+
+
+def conger_kappa_cells(unit: np.ndarray, coder: np.ndarray, code: np.ndarray, n_units: int, q: int,
+                       weights: np.ndarray | Kernel | None = None, confidence: float = 0.95,
+                       key: str = "conger_kappa", a: Agreement | None = None) -> Coefficient:
+    """:func:`conger_kappa` from the rated cells alone (crowd data: unit, coder and category index of each
+    rating, no units x coders matrix): the same formulas. Each coder's marginals are sums over its cells, and a
+    unit's chance term ``sum_g lambda_ig`` is ``sum_g lambda_g,missing`` plus, over its ratings, the difference
+    to the rated value: O(ratings + coders x q) memory."""
+    ok = code >= 0
+    if not ok.all():
+        unit, coder, code = unit[ok], coder[ok], code[ok]
+    kern = _kernel(weights, q)
+    if a is None:
+        from irrkit.statistics.counting import cells_table
+
+        a = agreement(cells_table(unit, code, n_units, q), kern)
+    bad = _guard(key, a)
+    if bad:
+        return bad
+    used, coder = np.unique(coder, return_inverse=True)  # coders without a rating are left out
+    r = len(used)
+    n_g = np.bincount(coder, minlength=r).astype(float)
+    order = np.argsort(coder, kind="stable")
+    bounds = np.concatenate(([0], np.cumsum(n_g).astype(np.int64)))
+    batch = max(1, min(r, (64 << 20) // (8 * 4 * max(q, 1))))
+
+    def marginals(cols: range) -> np.ndarray:
+        sel = order[bounds[cols.start]:bounds[cols.stop]]
+        m = np.bincount(code[sel] * len(cols) + (coder[sel] - cols.start), minlength=q * len(cols))
+        return m.reshape(q, len(cols)) / n_g[cols.start:cols.stop]
+
+    pe_i = np.zeros(n_units)
+
+    def gather(lut: np.ndarray, cols: range) -> None:
+        sel = order[bounds[cols.start]:bounds[cols.stop]]
+        g = coder[sel] - cols.start
+        pe_i[:] += lut[:, 0].sum()
+        pe_i[:] += np.bincount(unit[sel], lut[g, code[sel] + 1] - lut[g, 0], minlength=n_units)
+
+    return _conger(key, a, kern, q, r, a.n, n_g, batch, marginals, gather, pe_i, a.kept, confidence)
+
+
+def _conger(key: str, a: Agreement, kern: Kernel, q: int, r: int, n: int, n_g: np.ndarray, batch: int,
+            marginals, gather, pe_i: np.ndarray, kept: np.ndarray | None, confidence: float) -> Coefficient:
+    """Conger's kappa from the coders' marginals (``marginals(cols)``: q x len(cols)) and the per-unit chance
+    terms (``gather(lut, cols)`` adds each unit's look-up values of these coders to ``pe_i``)."""
     pbar = np.zeros(q)
     for s in range(0, r, batch):
         pbar += marginals(range(s, min(r, s + batch))).sum(axis=1)
@@ -541,7 +598,6 @@ def conger_kappa(codes: np.ndarray, q: int, weights: np.ndarray | Kernel | None 
     # with a_g = r pbar - p_g, so a_g'W = r W'pbar - W'p_g; lambda_ig takes q + 1 values per coder (a category,
     # or missing: eps_ig = 0, lambda = a_g'W p_g): a look-up table per coder, then one gather per block of units
     pgwpg = 0.0
-    pe_i = np.zeros(codes.shape[0])
     for s in range(0, r, batch):
         cols = range(s, min(r, s + batch))
         p = marginals(cols)
@@ -553,11 +609,7 @@ def conger_kappa(codes: np.ndarray, q: int, weights: np.ndarray | Kernel | None 
         lut = np.empty((len(cols), q + 1))
         lut[:, 0] = awp
         lut[:, 1:] = (n / ng)[:, None] * (aw.T - (1 - ng / n)[:, None] * awp[:, None])
-        offs = (np.arange(len(cols)) * (q + 1) + 1)[None, :]
-        flat = lut.ravel()
-        for u in range(0, codes.shape[0], CHUNK):
-            block = np.ascontiguousarray(codes[u:u + CHUNK, s:s + len(cols)])
-            pe_i[u:u + CHUNK] += _row_sums(np.take(flat, block + offs))
+        gather(lut, cols)
     if kept is not None:
         pe_i = pe_i[kept]
     pe = pbar_w_pbar - (pgwpg - r * pbar_w_pbar) / (r * (r - 1))

@@ -90,7 +90,7 @@ def lin_ccc(x: Any, y: Any, confidence: float = 0.95, moments: PairMoments | Non
     mx, my = m.mean_x, m.mean_y
     sx2, sy2, sxy = m.sxx / n, m.syy / n, m.sxy / n
     denom = sx2 + sy2 + (mx - my) ** 2
-    if denom == 0:
+    if denom == 0 or (sx2 == 0 and sy2 == 0 and math.isclose(mx, my, rel_tol=1e-12)):  # (means up to rounding)
         return undefined(key, "every rating is the same value: no variation to agree on", n)
     p = 2 * sxy / denom
     method = "Lin (1989, 2000): asymptotic SE with n − 2, CI on Fisher's z scale"
@@ -286,9 +286,16 @@ def all_pair_moments(values: Any) -> dict[tuple[int, int], PairMoments]:
             out[(int(j), int(k))] = PairMoments(0, math.nan, math.nan, 0.0, 0.0, 0.0)
             continue
         mx, my = sx[j, k] / n, sx[k, j] / n
-        out[(int(j), int(k))] = PairMoments(n, float(c[j] + mx), float(c[k] + my), float(sxx[j, k] - n * mx * mx),
-                                            float(sxx[k, j] - n * my * my), float(sxy[j, k] - n * mx * my))
+        out[(int(j), int(k))] = PairMoments(n, float(c[j] + mx), float(c[k] + my), _centred(sxx[j, k], n, mx),
+                                            _centred(sxx[k, j], n, my), float(sxy[j, k] - n * mx * my))
     return out
+
+
+def _centred(total: float, n: int, mean: float) -> float:
+    """Σ(x - mean)² from Σx² - n mean²; a pair whose shared ratings are one value throughout gives 0, not the
+    rounding residue (which can be negative)."""
+    ss = float(total - n * mean * mean)
+    return 0.0 if ss <= 1e-12 * float(total) else ss
 
 
 __all__ = ["LOA_MULTIPLIER", "LimitsOfAgreement", "PairMoments", "all_pair_moments", "column_moments",

@@ -224,3 +224,17 @@ DENSE_MAX_Q = 64  # up to this many categories the n x q count table and q x q w
 def table(codes: np.ndarray, q: int, dense_max: int = DENSE_MAX_Q) -> np.ndarray | SparseCounts:
     """The count table of a units x coders index matrix: dense for few categories, else its nonzero cells."""
     return count_table(codes, q) if q <= dense_max else sparse_count_table(codes, q)
+
+
+def cells_table(unit: np.ndarray, code: np.ndarray, n: int, q: int, dense_max: int = DENSE_MAX_Q
+                ) -> np.ndarray | SparseCounts:
+    """The count table of rated cells (unit index, category index of each rating; crowd data): dense n x q
+    for few categories, else its nonzero cells; one bincount either way."""
+    ok = code >= 0
+    if not ok.all():
+        unit, code = unit[ok], code[ok]
+    key = unit.astype(np.int64) * q + code
+    if q <= dense_max:
+        return np.bincount(key, minlength=n * q).astype(float).reshape(n, q)
+    keys, cnt = np.unique(key, return_counts=True)
+    return SparseCounts(keys // q, keys % q, cnt.astype(float), n, q)

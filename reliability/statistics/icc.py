@@ -169,8 +169,10 @@ def _icc_all(x: np.ndarray, confidence: float, convention: str, missing: str,
     from irrkit.statistics.reml import too_large
 
     why = too_large(x.shape)
-    if why:
-        return _with_note(anova, why)
+    if why:  # beyond the REML work bound: the ANOVA-type estimator for unbalanced designs
+        from irrkit.ratings import Cells
+
+        return _with_complete(icc_unbalanced(Cells.from_matrix(x), confidence, convention, keys, why), anova)
     if np.nanmax(x) == np.nanmin(x):
         return {key: undefined(key, "no variance: every rating is the same value, so the ICC is 0/0", x.shape[0],
                                extra={"mcgraw_wong": MCGRAW_WONG[key]}) for key in keys}
@@ -180,6 +182,11 @@ def _icc_all(x: np.ndarray, confidence: float, convention: str, missing: str,
         mixed = icc_mixed(x, confidence, convention, keys)
     except NotFitted as e:
         return _with_note(anova, str(e))
+    return _with_complete(mixed, anova)
+
+
+def _with_complete(mixed: dict[str, Coefficient], anova: dict[str, Coefficient]) -> dict[str, Coefficient]:
+    """The complete-unit ANOVA figures beside the figures from every rating (``complete_units``)."""
     for key, c in mixed.items():
         a = anova[key]
         mixed[key] = c.with_(extra={**c.extra, "complete_units": {
@@ -243,3 +250,73 @@ def icc_mixed(values: np.ndarray, confidence: float = 0.95, convention: str = "p
                                 method=f"REML linear mixed model on all {int((~np.isnan(x)).sum())} ratings "
                                        f"(psych::ICC missing=FALSE, lmer=TRUE convention)", keys=keys)
     return {key: c_.with_(extra={**c_.extra, "variance_components": v}) for key, c_ in res.items()}
+
+
+DENSE_CELLS = 1 << 25  # a crowd design within the REML work bound is fitted on its units x coders matrix up to this
+
+
+def icc_cells(cells, confidence: float = 0.95, convention: str = "psych", missing: str = "mixed",
+              keys: tuple[str, ...] = ICC_KEYS) -> dict[str, Coefficient]:
+    """The ICCs of crowd data from the rated cells (:class:`irrkit.ratings.Cells`): as :func:`icc_all` of the
+    units x coders matrix (REML from every rating) while the design is within the mixed model's work bound and
+    its matrix small; beyond, Henderson's Method I (:func:`icc_unbalanced`), with the complete-unit figures
+    beside, all from the cells."""
+    from irrkit.ratings import Cells, magnitude_exponent
+    from irrkit.statistics.reml import too_large
+
+    keys = tuple(key for key in ICC_KEYS if key in keys)
+    per_u, per_c = cells.per_unit(), cells.per_coder()
+    if not (per_u.all() and per_c.all()):  # units and coders without a rating are left out
+        nu, nc = np.flatnonzero(per_u), np.flatnonzero(per_c)
+        ru, rc = np.full(len(per_u), -1), np.full(len(per_c), -1)
+        ru[nu], rc[nc] = np.arange(len(nu)), np.arange(len(nc))
+        cells = Cells(ru[cells.unit], rc[cells.coder], cells.value, (len(nu), len(nc)))
+        per_u, per_c = per_u[nu], per_c[nc]
+    n, k = cells.shape
+    if not n or k < 2 or too_large((n, k)) is None and n * k <= DENSE_CELLS:
+        return icc_all(cells.dense(), confidence, convention, missing, keys)
+    e = magnitude_exponent(cells.value)
+    if e:
+        cells = cells.with_values(np.ldexp(cells.value, -e))
+    full = per_u == k
+    complete = cells.value[full[cells.unit]].reshape(-1, k)  # (cells sorted by unit, then coder)
+    anova = _icc_complete(complete, n - len(complete), confidence, convention, keys)
+    if missing != "mixed" or len(complete) == n:
+        return anova
+    if np.ptp(cells.value) == 0:
+        return {key: undefined(key, "no variance: every rating is the same value, so the ICC is 0/0", n,
+                               extra={"mcgraw_wong": MCGRAW_WONG[key]}) for key in keys}
+    res = _with_complete(icc_unbalanced(cells, confidence, convention, keys, too_large((n, k)) or ""), anova)
+    if e:
+        res = {key: c.with_(extra={**c.extra, "variance_components": {**c.extra["variance_components"],
+                                                                       "unit": f"(rating / 2^{e})^2"}})
+               if "variance_components" in c.extra else c for key, c in res.items()}
+    return res
+
+
+def icc_unbalanced(cells, confidence: float = 0.95, convention: str = "psych", keys: tuple[str, ...] = ICC_KEYS,
+                   why: str = "") -> dict[str, Coefficient]:
+    """The six ICCs from Henderson's Method I variance components (:func:`irrkit.statistics.anova.henderson1`),
+    every rating used, for designs beyond the REML fit's work bound (crowd data: many units and many coders):
+    the mean squares rebuilt from the components as for REML (:func:`icc_mixed`; negative components count
+    as 0), F tests and CIs with the complete-data df. ``why``: the reason REML was not fitted, said in the
+    method."""
+    from irrkit.statistics.anova import henderson1
+
+    n, k = cells.shape
+    try:
+        v = henderson1(cells.unit, cells.coder, cells.value)
+    except (ValueError, np.linalg.LinAlgError):
+        return {key: undefined(key, "the ANOVA-type equations of this design are singular: no ICC", n,
+                               extra={"mcgraw_wong": MCGRAW_WONG[key]}) for key in keys}
+    comp = {"unit": v.unit, "coder": v.coder, "error": v.error}
+    if not v.error > 0:
+        return {key: undefined(key, "no error variance left (ANOVA-type estimate <= 0): the ICC is not estimable",
+                               n, extra={"mcgraw_wong": MCGRAW_WONG[key], "variance_components": comp})
+                for key in keys}
+    u, c, e = max(v.unit, 0.0), max(v.coder, 0.0), v.error
+    ms = MeanSquares(n, k, bms=k * u + e, wms=e + c, jms=n * c + e, ems=e)
+    method = (f"Henderson's Method I (ANOVA-type variance components for unbalanced designs) on all {v.n_ratings} "
+              f"ratings" + (f"; REML not fitted: {why}" if why else ""))
+    res = icc_from_mean_squares(ms, confidence, convention, method=method, keys=keys)
+    return {key: c_.with_(extra={**c_.extra, "variance_components": comp}) for key, c_ in res.items()}

@@ -97,12 +97,23 @@ def identical_coders(data) -> list[str]:
     if len(data.coders) < 2 or not data.items or len(data.units) < 2:
         return []
     groups: dict[bytes, list[str]] = {}
-    mats = [np.nan_to_num(r.values, nan=np.inf) for r in data.items.values()]
-    for j, coder in enumerate(data.coders):
-        col = np.concatenate([m[:, j] for m in mats])
-        if np.isfinite(col).sum() < 2:
-            continue
-        groups.setdefault(col.tobytes(), []).append(coder)
+    if any(r.sparse for r in data.items.values()):  # crowd data: each coder's (item, unit, value) cells compared
+        cells = [r.rated_cells() for r in data.items.values()]
+        item = np.concatenate([np.full(len(c.unit), i) for i, c in enumerate(cells)])
+        unit, coder, value = (np.concatenate([getattr(c, a) for c in cells]) for a in ("unit", "coder", "value"))
+        order = np.lexsort((unit, item, coder))
+        rows = np.column_stack([item, unit, value.view(np.int64)])[order]
+        bounds = np.concatenate(([0], np.cumsum(np.bincount(coder, minlength=len(data.coders)))))
+        for j, name in enumerate(data.coders):
+            if bounds[j + 1] - bounds[j] >= 2:
+                groups.setdefault(rows[bounds[j]:bounds[j + 1]].tobytes(), []).append(name)
+    else:
+        mats = [np.nan_to_num(r.values, nan=np.inf) for r in data.items.values()]
+        for j, coder in enumerate(data.coders):
+            col = np.concatenate([m[:, j] for m in mats])
+            if np.isfinite(col).sum() < 2:
+                continue
+            groups.setdefault(col.tobytes(), []).append(coder)
     return [f"coders {', '.join(repr(c) for c in names)} gave identical ratings on every unit and item: the same "
             "file twice?" for names in groups.values() if len(names) > 1]
 
@@ -164,16 +175,19 @@ def run_check(files: list[Path], codebook: Path, opts, *, cb=None, encoding: str
             r.clusters = clusters
         used = f"unknown column '{cluster}' kept as context"  # the column is used: no warning about it
         data.warnings[:] = [w for w in data.warnings if used not in w]
-    with (progress or (lambda n: contextlib.nullcontext()))(len(cb.items)):
+    ratings = sum(r.n_ratings for r in data.items.values())
+    with (progress or (lambda n, ratings=0: contextlib.nullcontext()))(len(cb.items), ratings):
         items = [analyse(data.items[it.id], opts) for it in cb.items]
-    for it, res in zip(cb.items, items):  # the range the weights are scaled on, said once per weighted item
-        note = weights_note(data.items[it.id], res, "the codebook's scale")
-        if note:
-            res.notes.append(note)
-    if diagnostics:  # coder x coder matrix, Light's kappa, coder profiles, leave-one-coder-out
-        from irrkit.analysis.diagnostics import diagnose
-        for it, res in zip(cb.items, items):
-            res.diagnostics = diagnose(data.items[it.id], res, opts)
+        for it, res in zip(cb.items, items):  # the range the weights are scaled on, said once per weighted item
+            note = weights_note(data.items[it.id], res, "the codebook's scale")
+            if note:
+                res.notes.append(note)
+        if diagnostics:  # coder x coder matrix, Light's kappa, coder profiles, leave-one-coder-out
+            from irrkit.analysis.diagnostics import diagnose
+            for it, res in zip(cb.items, items):
+                if opts.step:
+                    opts.step(f"item '{it.id}': coder diagnostics")
+                res.diagnostics = diagnose(data.items[it.id], res, opts)
     title = title or f"{cb.title or cb.id}: {counted(len(data.coders), 'coder')}, {counted(len(data.units), 'unit')}"
     meta = check_meta(cb, data, files)
     from irrkit.outputs.tables import dialect_for
@@ -186,6 +200,12 @@ def run_check(files: list[Path], codebook: Path, opts, *, cb=None, encoding: str
         run.gate_results = gate.evaluate(items, gates, on=gate_on)
         run.meta = {**meta, "gates": gate_dicts(run.gate_results)}
     if out is not None:
+        for it, res in zip(cb.items, items):
+            r = data.items[it.id]
+            if r.sparse:
+                res.notes.append(f"disagreements.csv lists no units of this item: crowd data ({r.n_coders} coders, "
+                                 "each rating few units) would need a column per coder; the input file has every "
+                                 "rating")
         run.files.update(output_files(out, items, opts, data.items.values(), data.warnings, title, dialect,
                                       gate_results=run.gate_results, **run.meta))
     if gated and (junit is not None or summary is not None):

@@ -58,7 +58,7 @@ def run_compute(file: Path, opts, *, long: bool = False, counts: bool = False, t
                            categories=cats, level=level, encoding=encoding, cluster_col=cluster)
     if weights is None:
         r.weights = DEFAULT_WEIGHTS[level]
-    with (progress or (lambda n: contextlib.nullcontext()))(1):
+    with (progress or (lambda n, ratings=0: contextlib.nullcontext()))(1, r.n_ratings):
         res = analyse(r, opts)
     from irrkit.workflows.check import weights_note
 

@@ -180,7 +180,7 @@ def round_decisions(items: dict[str, ItemRatings], reference: str, results: dict
             r = items.get(g.item)
             if r is None or coder not in r.coders or reference not in r.coders:
                 continue
-            t, gold = r.values[:, r.coders.index(coder)], r.values[:, r.coders.index(reference)]
+            t, gold = r.column(r.coders.index(coder)), r.column(r.coders.index(reference))
             s = sequential_gate(t, gold, r, g.statistic, g.minimum, confidence, start, step)
             rows.append({"trainee": coder, "item": g.item, **s.to_dict()})
     return rows

@@ -107,7 +107,7 @@ def _typed(src: Any, fallback: str) -> str:
 def handout_rows(r: ItemRatings, it: Item, ref: int, j: int, records: pd.DataFrame | None) -> list[dict[str, Any]]:
     """Units where coder ``j`` differs from the reference ``ref`` (or left a reference unit unrated); without
     ``records`` the rows have no file, line or context columns."""
-    g, t = r.values[:, ref], r.values[:, j]
+    g, t = r.column(ref), r.column(j)
     diff = ~np.isnan(g) & (np.isnan(t) | ~np.isclose(np.nan_to_num(t), g, rtol=0, atol=1e-9))
     rows: list[dict[str, Any]] = []
     if not diff.any():
@@ -168,10 +168,10 @@ def compare(items: dict[str, ItemRatings], codebook: Codebook, reference: str, r
         keys = NOMINAL_STATS if r.level == "nominal" else scale_keys
         if r.set_codes:  # a set-valued item: alpha under MASI and Jaccard beside the exact set match
             keys = ("masi_alpha", "jaccard_alpha", *NOMINAL_STATS)
-        g = r.values[:, ref]
+        g = r.column(ref)
         for c in coders:
             j = r.coders.index(c)
-            t = r.values[:, j]
+            t = r.column(j)
             both = ~np.isnan(g) & ~np.isnan(t)
             unrated, extra = int((~np.isnan(g) & np.isnan(t)).sum()), int((np.isnan(g) & ~np.isnan(t)).sum())
             if unrated:
@@ -190,7 +190,7 @@ def compare(items: dict[str, ItemRatings], codebook: Codebook, reference: str, r
         mat: dict[str, list[list[float | None]]] = {k: [[None] * len(order) for _ in order] for k in mkeys}
         for x, jx in enumerate(order):
             for y, jy in enumerate(order[x + 1:], x + 1):
-                st = pair_statistics(r.values[:, jx], r.values[:, jy], r, confidence, mkeys)
+                st = pair_statistics(r.column(jx), r.column(jy), r, confidence, mkeys)
                 for k in mkeys:
                     mat[k][x][y] = mat[k][y][x] = st[k].value if st[k].ok else None
         matrix[it.id] = mat
@@ -221,8 +221,8 @@ def retest(first: RatingSet, second: RatingSet, confidence: float = 0.95) -> Tra
     for it in first.codebook.items:
         a, b = first.items[it.id], second.items[it.id]
         m = np.full((len(units), 2), np.nan)
-        m[[pos[u] for u in a.units], 0] = a.values[:, 0]
-        m[[pos[u] for u in b.units], 1] = b.values[:, 0]
+        m[[pos[u] for u in a.units], 0] = a.column(0)
+        m[[pos[u] for u in b.units], 1] = b.column(0)
         cats = a.categories if (a.level == "nominal" or it.categories) and not a.set_codes else tuple(
             sorted(set(a.categories) | set(b.categories)))  # (a set-valued item: the distinct sets of both passes)
         labels = a.labels
