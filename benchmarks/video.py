@@ -81,27 +81,13 @@ def chain(n: int, jitter: int = 0, seed: int = 0):
 
 
 def many(coders: int, videos: int = 5, minutes: int = 10, seed: int = 2):
-    """``coders`` coders on ``videos`` videos: jittered copies of a common segmentation (10% omissions)."""
+    """``coders`` coders on ``videos`` videos: jittered copies of a common segmentation (10% omissions;
+    ``benchmarks.data.many_coders_episodes``, also written as files for ``irrkit video``)."""
+    from benchmarks.data import VIDEO_CODES, many_coders_episodes
     from irrkit.episodes.timecode import EpisodeSpec, build
 
-    rng = np.random.default_rng(seed)
-    spec = EpisodeSpec("cry", ("protest", "despair", "whimper"), step=1.0, tolerance=2.0)
-    rows = []
-    for v in range(videos):
-        t, truth = 0.0, []
-        while True:
-            t += rng.uniform(1, 30)
-            d = rng.uniform(2, 20)
-            if t + d > minutes * 60:
-                break
-            truth.append((t, t + d, int(rng.integers(3))))
-            t += d
-        for c in range(coders):
-            for s, e, k in truth:
-                if rng.random() < 0.1:
-                    continue
-                rows.append((f"v{v}", f"c{c:03d}", int(s * 1000 + rng.normal(0, 500)), int(e * 1000),
-                             k if rng.random() < 0.9 else int(rng.integers(3)), 0, 0))
+    spec = EpisodeSpec("cry", VIDEO_CODES, step=1.0, tolerance=2.0)
+    rows = [(*r, 0, 0) for r in many_coders_episodes(coders, videos, minutes, seed)]
     return build(spec, rows, ["generated"])
 
 
