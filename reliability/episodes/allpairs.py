@@ -28,7 +28,7 @@ Only values: no per-pair SE (the means over pairs never had one).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -39,7 +39,7 @@ from irrkit.episodes.timeline import Runs
 
 MANY_CODERS = 20  # more coders than this (190 pairs): every pair at once, values only (irrkit video --pairs all: each)
 MAX_CATEGORIES = 16  # categories (codes + "no code") up to which the pairs' tables are dense arrays
-CHUNK = 2_000_000  # episodes of the pairs laid out at once for the event matching
+CHUNK = 1_000_000  # episodes of the pairs laid out at once for the event matching
 
 
 def pair_index(m: int) -> tuple[np.ndarray, np.ndarray]:
@@ -210,10 +210,11 @@ def _layout(es: EpisodeSet, pa: np.ndarray, pb: np.ndarray, rank_order: np.ndarr
     return ep[order], k[order]
 
 
-def event_values(es: EpisodeSet, tols: tuple[int, ...], rule: str = "onset", pooled: bool = True,
-                 progress: Callable[[int], Any] | None = None) -> dict[int, EventValues]:
-    """Every pair's optimal matching (``events.match``) and tally at each tolerance of ``tols`` (ms);
-    ``pooled``: also the onset/offset differences of matched same-code episodes (pooled over pairs)."""
+def event_values(es: EpisodeSet, tols: tuple[int, ...], rule: str = "onset", pooled: int | None = None,
+                 progress: Callable[[int], Any] | None = None, steps: int | None = None) -> dict[int, EventValues]:
+    """Every pair's optimal matching (``events.match``) and tally at each tolerance of ``tols`` (ms), the pairs
+    laid out once for all of them; at the tolerance ``pooled`` also the onset/offset differences of matched
+    same-code episodes (pooled over pairs). ``progress(k)``: ``steps`` (default: the tolerances) per pair done."""
     from irrkit.episodes.timeline import coded
 
     m, q = len(es.coders), len(es.spec.codes)
@@ -226,7 +227,7 @@ def event_values(es: EpisodeSet, tols: tuple[int, ...], rule: str = "onset", poo
     bounds = np.searchsorted(es.coder[by_coder], np.arange(m + 1))
     done = coded(es)
     per_coder = np.diff(bounds)
-    out = {t: _Acc(n_pairs, q, pooled) for t in tols}
+    out = {t: _Acc(n_pairs, q, t == pooled) for t in tols}
     span = int(max(es.end.max(), es.start.max())) + max(tols) + 2 if len(es) else 1
     nv = len(es.videos)
     p0 = 0
@@ -240,7 +241,7 @@ def event_values(es: EpisodeSet, tols: tuple[int, ...], rule: str = "onset", poo
             for t in tols:
                 _match_chunk(es, ch, t, rule, q, out[t], p0)
         if progress:
-            progress((p1 - p0) * len(tols))
+            progress((p1 - p0) * (steps or len(tols)))
         p0 = p1
     return {t: acc.finish() for t, acc in out.items()}
 
@@ -362,9 +363,11 @@ def _match_chunk(es: EpisodeSet, ch: _Chunk, tol: int, rule: str, q: int, acc: _
     if acc.pooled:  # in the per-pair path's order: pair, then block, then A's episode (its layout position)
         same = ca == cb
         order = np.lexsort((fa[same], g[same]))
-        acc.same.append(ca[same][order].astype(np.int32))
-        acc.on.append((ch.start[fb] - ch.start[fa])[same][order])
-        acc.off.append((ch.end[fb] - ch.end[fa])[same][order])
+        small = np.int32 if len(ch.start) and np.abs(ch.start).max() < 2**31 and np.abs(ch.end).max() < 2**31 \
+            else np.int64  # (differences of times below 24.8 days in ms)
+        acc.same.append(ca[same][order].astype(np.int16 if q < 2**15 else np.int32))
+        acc.on.append((ch.start[fb] - ch.start[fa])[same][order].astype(small))
+        acc.off.append((ch.end[fb] - ch.end[fa])[same][order].astype(small))
 
 
 # --------------------------------------------------------------------------------------------- EasyDIAg
@@ -506,6 +509,9 @@ class PairValues:
     easydiag_kappa: list[float | None]
     rule: str
     tolerance_ms: int
+    sweep: dict[int, tuple[dict[str, np.ndarray], EventValues]] = field(default_factory=dict)  # tolerance (ms):
+    # the time-unit kappas (:func:`kappas`) and the event tallies at that tolerance
+    tables: dict[str, Any] = field(default_factory=dict, repr=False)  # tables made from these once (onsets)
 
 
 def video_counts(g) -> tuple[int, bool]:
@@ -513,18 +519,24 @@ def video_counts(g) -> tuple[int, bool]:
     return int(np.count_nonzero(np.diff(g.offset))), len(g.offset) > 2
 
 
-def analyse(es: EpisodeSet, tol: int, rule: str, progress: Callable[[int], Any] | None = None) -> PairValues:
+def analyse(es: EpisodeSet, tol: int, rule: str, progress: Callable[[int], Any] | None = None,
+            sweep_ms: tuple[int, ...] = ()) -> PairValues:
     """Every pair's time-unit kappa, tolerance kappa (tolerance ``tol`` ms in whole time units), event tally and
-    kappas (rule ``rule``), ELAN agreement matrix and kappa_ipf."""
+    kappas (rule ``rule``), ELAN agreement matrix and kappa_ipf; with ``sweep_ms``, also the time-unit and event
+    values at those tolerances (the tolerance sweep), in the same passes."""
     from irrkit.episodes.timeline import code_runs
 
     runs, g = code_runs(es)
     w = tol // g.step_ms
     q = len(es.spec.codes) + 1
-    plain, tl = unit_tables(runs, q, (w,) if w > 0 else ())
-    ev = event_values(es, (tol,), rule, pooled=True, progress=progress)[tol]
+    ws = tuple(sorted({t // g.step_ms for t in (tol, *sweep_ms) if t // g.step_ms > 0}))
+    plain, tl = unit_tables(runs, q, ws)
+    tols = tuple(dict.fromkeys((tol, *sweep_ms)))
+    ev = event_values(es, tols, rule, pooled=tol, progress=progress, steps=1 + len(sweep_ms))
     tables = easydiag_tables(es)
     a, b = pair_index(len(es.coders))
     tk = time_kappas(plain, runs, *video_counts(g), q)
-    return PairValues(a, b, tk, kappas(tl[w]) if w > 0 else None, ev, kappas(ev.tally),
-                      kappas(ev.matched), tables, kappa_ipf(tables), rule, tol)
+    by_w = {0: tk, **{x: kappas(t) for x, t in tl.items()}}
+    return PairValues(a, b, tk, by_w[w] if w > 0 else None, ev[tol], kappas(ev[tol].tally),
+                      kappas(ev[tol].matched), tables, kappa_ipf(tables), rule, tol,
+                      {t: (by_w[t // g.step_ms if t // g.step_ms > 0 else 0], ev[t]) for t in sweep_ms})

@@ -68,14 +68,16 @@ def _mean(key: str, cs: list[Coefficient], what: str) -> Coefficient:
 
 def analyse_episodes(es: EpisodeSet, confidence: float = 0.95, rule: str = "onset",
                      tolerance_ms: int | None = None, with_gamma: bool = False,
-                     progress: Callable[[int], Any] | None = None, all_pairs: bool = False) -> VideoResult:
+                     progress: Callable[[int], Any] | None = None, all_pairs: bool = False,
+                     sweep: tuple[float, ...] = ()) -> VideoResult:
     """Every statistic of one item (see the module docstring); ``with_gamma``: also Mathet et al.'s gamma and
     gamma-cat (optional package, seconds per video: asked for, never by default). ``progress(k)``: called as
     pairs of coders are done (k at a time). Beyond ``allpairs.MANY_CODERS`` coders every pair's values are
-    computed at once (``allpairs``: the same figures, no per-pair SE) unless ``all_pairs``."""
+    computed at once (``allpairs``: the same figures, no per-pair SE) unless ``all_pairs``; ``sweep``: tolerances
+    (s) whose values :func:`sweep_rows` will ask for, computed in the same passes then."""
     tol = es.spec.tolerance_ms if tolerance_ms is None else tolerance_ms
     if not all_pairs and allpairs.applies(es):
-        return _analyse_many(es, confidence, rule, tol, with_gamma, progress)
+        return _analyse_many(es, confidence, rule, tol, with_gamma, progress, sweep)
     m = len(es.coders)
     notes: list[str] = []
     time = timeline.time_based(es, confidence, tol)
@@ -169,12 +171,12 @@ def _tolerance_mean(key: str, v: np.ndarray, ok: np.ndarray, n_first: int) -> Co
 
 
 def _analyse_many(es: EpisodeSet, confidence: float, rule: str, tol: int, with_gamma: bool,
-                  progress: Callable[[int], Any] | None) -> VideoResult:
+                  progress: Callable[[int], Any] | None, sweep: tuple[float, ...] = ()) -> VideoResult:
     """:func:`analyse_episodes` for many coders: the multi-coder family as always (linear in runs x coders),
     every pair's values at once (:mod:`allpairs`), the means over pairs as before; no per-pair SE."""
     notes: list[str] = []
     time = timeline.time_based(es, confidence, tol, pairs=False)
-    pv = allpairs.analyse(es, tol, rule, progress)
+    pv = allpairs.analyse(es, tol, rule, progress, tuple(dict.fromkeys(int(round(t * 1000)) for t in sweep)))
     flat: dict[str, Coefficient] = {}
     for k in ("percent_agreement", "fleiss_kappa", "conger_kappa", "gwet_ac1", "krippendorff_alpha"):
         flat[k] = _mean(k, [t.coefficients.get(k, undefined(k, "not computed")) for t in time], "code")
@@ -265,14 +267,15 @@ def pair_summary_text(es: EpisodeSet, pv: allpairs.PairValues) -> str:
 
 def sweep_rows(es: EpisodeSet, rule: str = "onset", tolerances_s: tuple[float, ...] = SWEEP_S,
                confidence: float = 0.95, progress: Callable[[int], Any] | None = None,
-               all_pairs: bool = False) -> list[dict[str, Any]]:
+               all_pairs: bool = False, result: VideoResult | None = None) -> list[dict[str, Any]]:
     """Each tolerance-dependent statistic as a function of the tolerance (a table, and the data for a plot):
     the time-unit Cohen's kappa with that tolerance (mean over pairs of coders; the tolerance is used in whole
     time units, so below one step it is none), the event-based kappa and the matching counts. Many coders:
-    every pair at once (``allpairs``) unless ``all_pairs``."""
+    every pair at once (``allpairs``) unless ``all_pairs``; ``result``: its analysis, whose values at these
+    tolerances are used when it has them (``analyse_episodes(..., sweep=...)``)."""
     m = len(es.coders)
     if not all_pairs and allpairs.applies(es):
-        return _sweep_many(es, rule, tolerances_s, progress)
+        return _sweep_many(es, rule, tolerances_s, progress, result.many if result is not None else None)
     rows = []
     index = events.coder_index(es)
     for tol_s in tolerances_s:
@@ -292,23 +295,16 @@ def sweep_rows(es: EpisodeSet, rule: str = "onset", tolerances_s: tuple[float, .
     return rows
 
 
-def _sweep_many(es: EpisodeSet, rule: str, tolerances_s: tuple[float, ...],
-                progress: Callable[[int], Any] | None) -> list[dict[str, Any]]:
-    """:func:`sweep_rows` from every pair's values at once (the same means and sums)."""
-    from irrkit.episodes.timeline import code_runs
-
-    runs, g = code_runs(es)
+def _sweep_many(es: EpisodeSet, rule: str, tolerances_s: tuple[float, ...], progress: Callable[[int], Any] | None,
+                pv: allpairs.PairValues | None = None) -> list[dict[str, Any]]:
+    """:func:`sweep_rows` from every pair's values at once (the same means and sums); ``pv``: values computed
+    with the analysis (``analyse_episodes(..., sweep=...)``)."""
     tols = [int(round(t * 1000)) for t in tolerances_s]
-    ws = tuple(sorted({t // g.step_ms for t in tols if t // g.step_ms > 0}))
-    q = len(es.spec.codes) + 1
-    plain, tl = allpairs.unit_tables(runs, q, ws)
-    time_values = {0: allpairs.time_kappas(plain, runs, *allpairs.video_counts(g), q),
-                   **{w: allpairs.kappas(t) for w, t in tl.items()}}
-    ev = allpairs.event_values(es, tuple(dict.fromkeys(tols)), rule, pooled=False, progress=progress)
+    if pv is None or pv.rule != rule or not set(tols) <= set(pv.sweep):
+        pv = allpairs.analyse(es, es.spec.tolerance_ms, rule, progress, tuple(dict.fromkeys(tols)))
     rows = []
     for tol_s, tol in zip(tolerances_s, tols):
-        tv = time_values[tol // g.step_ms if tol // g.step_ms > 0 else 0]
-        e = ev[tol]
+        tv, e = pv.sweep[tol]
         ek = allpairs.kappas(e.tally)
         rows.append({"item": es.spec.item, "tolerance_s": tol_s,
                      "time_kappa": float(np.mean(tv["kappa"][tv["ok"]])) if tv["ok"].any() else None,

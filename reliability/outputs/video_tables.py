@@ -91,6 +91,14 @@ def _many_pair_rows(res: VideoResult, listed: int | None) -> list[dict[str, Any]
 
 def onset_rows(res: VideoResult) -> list[dict[str, Any]]:
     """Onset and offset differences (B - A, seconds) of matched same-code episodes, per code, pooled pairs."""
+    if res.many is not None:  # millions of differences with many coders: the table is made once
+        if "onsets" not in res.many.tables:
+            res.many.tables["onsets"] = _onset_rows(res)
+        return [dict(r) for r in res.many.tables["onsets"]]
+    return _onset_rows(res)
+
+
+def _onset_rows(res: VideoResult) -> list[dict[str, Any]]:
     rows = []
     for k, code in enumerate(res.es.spec.codes):
         for which in ("onset", "offset"):

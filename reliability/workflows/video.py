@@ -135,10 +135,10 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
         swept = sweep and (out is not None or json_out)
         with (progress or _no_progress)(n_pairs * (1 + len(V.SWEEP_S) * swept)) as advance:
             res = V.analyse_episodes(sets[i], confidence, rule, with_gamma=with_gamma, progress=advance,
-                                     all_pairs=all_pairs)
+                                     all_pairs=all_pairs, sweep=V.SWEEP_S if swept else ())
             results.append(res)
-            sweeps.append(V.sweep_rows(sets[i], rule, confidence=confidence, progress=advance, all_pairs=all_pairs)
-                          if swept else None)
+            sweeps.append(V.sweep_rows(sets[i], rule, confidence=confidence, progress=advance, all_pairs=all_pairs,
+                                       result=res) if swept else None)
         dis += V.disagreement_rows(sets[i])
     es0 = results[0].es
     from irrkit.outputs.escaping import counted
