@@ -5,15 +5,15 @@ beyond :data:`MANY_CODERS` coders; 400 coders are 79,800 pairs).
 The figures are those of the per-pair path (``timeline._result``, ``events.event_based``,
 ``easydiag.pair_table``), computed differently:
 
-* **time-unit tables** (Bakeman et al. 2009): each coder's record is a list of *segments* (stretches of runs
-  with one code in one video). For coder j, ``F_j(r)`` counts the units before run r by j's category
-  (a cumulative sum over the runs); the table of (i, j) is, for each segment of i with code x, the row
-  ``F_j(end) - F_j(start)`` added to row x. One pass per coder j over the segments of the others: work in
-  coders x (runs + segments), not in pairs x runs.
+* **time-unit tables** (Bakeman et al. 2009): with X the runs x (coders x categories) indicator matrix of the
+  codes (runs of identical time units, ``timeline.code_runs``) and L the runs' lengths, every pair's table is a
+  block of X' diag(L) X: one matrix product, work in runs x (coders x categories)^2, not pairs x runs passes.
 * **tolerance tally**: a unit where i has x and j has y != x moves from (x, y) to (x, x) when x occurs in j's
-  record within w units in the same video (and to (y, y) when y occurs in i's): per run, j's units within w
-  of its nearest x-run before and after (the arithmetic of ``timeline._near``), summed over i's x-segments
-  by the same cumulative sums.
+  record within w units in the same video (and to (y, y) when y occurs in i's): per run and coder, the units
+  within w of the coder's nearest x-runs before and after (the arithmetic of ``timeline._near``), summed over
+  i's x-runs by the same product.
+* **time-unit kappa**: from the pair's table, or, with enough videos for clustered SEs, as the engine's Conger
+  kappa of the two coders' columns (chance agreement from each coder's marginals over every unit it rated).
 * **event matching**: the pairs' episodes are laid out pair after pair, each pair's in (video, onset, index)
   order, cut into the blocks of ``events._blocks`` by one vectorised pass; blocks with one episode of each
   coder (most) are matched by the rule's test, blocks of two episodes of one coder and one of the other by
@@ -191,8 +191,8 @@ class EventValues:
     fallback_blocks: int = 0  # blocks given to the per-block solver
 
 
-def _layout(es: EpisodeSet, pa: np.ndarray, pb: np.ndarray, rank_order: np.ndarray, rank: np.ndarray,
-            by_coder: np.ndarray, bounds: np.ndarray, done: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _layout(es: EpisodeSet, pa: np.ndarray, pb: np.ndarray, rank: np.ndarray, by_coder: np.ndarray,
+            bounds: np.ndarray, done: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The episodes of pairs (pa[k], pb[k]) in videos both coded, pair after pair, each pair's in (video, onset,
     index) order: (episode, pair position k) per element."""
     na = bounds[pa + 1] - bounds[pa]
@@ -235,7 +235,7 @@ def event_values(es: EpisodeSet, tols: tuple[int, ...], rule: str = "onset", poo
         size = per_coder[pa_all[p0:]] + per_coder[pb_all[p0:]]
         p1 = p0 + max(1, int(np.searchsorted(np.cumsum(size), CHUNK)))
         pa, pb = pa_all[p0:p1], pb_all[p0:p1]
-        ep, k = _layout(es, pa, pb, rank_order, rank, by_coder, bounds, done)
+        ep, k = _layout(es, pa, pb, rank, by_coder, bounds, done)
         if len(ep):
             ch = _Chunk(es, ep, k, es.coder[ep] == pa[k], span, nv, p1 - p0)
             for t in tols:
