@@ -22,3 +22,52 @@ def nominal_ratings(n: int, r: int, q: int = Q, missing: float = 0.1, agree: flo
             block[rng.random((m, r)) < missing] = np.nan
         x[s:s + m] = block
     return x
+
+
+VIDEO_CODES = ("protest", "despair", "whimper")
+
+
+def many_coders_episodes(coders: int, videos: int = 5, minutes: int = 10, seed: int = 2
+                         ) -> list[tuple[str, str, int, int, int]]:
+    """Episodes of ``coders`` coders on ``videos`` videos of ``minutes``: each coder a jittered copy of one
+    common segmentation (onsets +- 0.5 s, 10% omissions, 10% other code). Rows (video, coder, start ms, end ms,
+    code index into VIDEO_CODES); ~22 episodes per coder and video at 10 min; an onset jittered into the coder's
+    previous episode starts at its end."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for v in range(videos):
+        t, truth = 0.0, []
+        while True:
+            t += rng.uniform(1, 30)
+            d = rng.uniform(2, 20)
+            if t + d > minutes * 60:
+                break
+            truth.append((t, t + d, int(rng.integers(3))))
+            t += d
+        for c in range(coders):
+            prev_end = 0
+            for s, e, k in truth:
+                if rng.random() < 0.1:
+                    continue
+                s2 = max(prev_end, int(s * 1000 + rng.normal(0, 500)))  # a coder's episodes do not overlap
+                code = k if rng.random() < 0.9 else int(rng.integers(3))
+                rows.append((f"v{v}", f"c{c:03d}", s2, int(e * 1000), code))
+                prev_end = int(e * 1000)
+    return rows
+
+
+def many_coders_files(folder, coders: int, videos: int = 5, minutes: int = 10, seed: int = 2):
+    """:func:`many_coders_episodes` as a lab would give them to ``irrkit video``: one CSV (video, coder, start,
+    end, code; seconds) and a codebook with the one episode item (step 1 s, tolerance 2 s). Returns both paths."""
+    from pathlib import Path
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    data, codebook = folder / "episodes.csv", folder / "codebook.yaml"
+    lines = ["video,coder,start,end,code"] + [f"{v},{c},{s / 1000:.3f},{e / 1000:.3f},{VIDEO_CODES[k]}"
+                                              for v, c, s, e, k in many_coders_episodes(coders, videos, minutes, seed)]
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cats = "\n".join(f"      - {{code: {k}}}" for k in VIDEO_CODES)
+    codebook.write_text(f"id: many-coders\nitems:\n  - id: cry\n    kind: episodes\n    categories:\n{cats}\n"
+                        "    overlap: false\n    step: 1\n    tolerance: 2\n    match: onset\n", encoding="utf-8")
+    return data, codebook

@@ -165,6 +165,9 @@ def video(
                                         "'irrkit\\[gamma]'; slow: 10-15 s to start, then seconds per video).")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", help="Show where each coder's name came from (file, "
                                           "tier, column, option).")] = False,
+    pairs: Annotated[str, typer.Option("--pairs", metavar="WHICH", help="Coder pairs beyond 20 coders: summary "
+                                       "(every pair's values at once) or all (each pair in turn with SEs; slow).")]
+    = "summary",
 ) -> None:
     """Agreement on time-coded episodes (ELAN, BORIS, Datavyu, CSV).
 
@@ -176,8 +179,13 @@ def video(
 
     Training: [bold]irrkit video trainee_*.csv --gold gold.csv -c codebooks/crying-episodes.yaml --out round1[/]
     """
+    if pairs not in ("summary", "all"):
+        from irrkit.errors import InputError
+
+        raise InputError.single("--pairs", f"'{pairs}' is not one of: summary, all")
     code = run_video(files, codebook, item=item, out=out, fmt=fmt, confidence=confidence, tolerance=tolerance,
                      step=step, match=match, input_format=input_format, tiers=tiers, coder=coder,
                      video=video_name, encoding=encoding, mins=mins, gate_on=gate_on, no_gate=no_gate, junit=junit,
-                     summary=summary, gold=gold, report_html=report_html, with_gamma=gamma, verbose=verbose)
+                     summary=summary, gold=gold, report_html=report_html, with_gamma=gamma, verbose=verbose,
+                     all_pairs=pairs == "all")
     raise typer.Exit(code)

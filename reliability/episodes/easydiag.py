@@ -262,27 +262,33 @@ def figures(table: np.ndarray, labels: list[str], threshold: float = OVERLAP) ->
     return res
 
 
-def easydiag(es: EpisodeSet, threshold: float = OVERLAP) -> EasyDIAgResult:
+def easydiag(es: EpisodeSet, threshold: float = OVERLAP, tables: np.ndarray | None = None,
+             pair_kappas: list[float | None] | None = None) -> EasyDIAgResult:
     """The figures of an item: two coders, their matrix; three or more, the matrices of all pairs summed (each
-    pair's kappa_ipf in ``pairs``)."""
+    pair's kappa_ipf in ``pairs``). ``tables``, ``pair_kappas``: every pair's matrix and kappa_ipf, in
+    ``combinations`` order, computed beforehand (many coders: ``allpairs``)."""
     m = len(es.coders)
     labels = list(es.spec.codes)
     if m < 2:
         r = figures(np.zeros((len(labels) + 1,) * 2, dtype=np.int64), labels, threshold)
         r.reason = "fewer than two coders"
         return r
-    tables = {(a, b): pair_table(es, a, b, threshold) for a, b in combinations(range(m), 2)}
-    res = figures(sum(tables.values()), labels, threshold)
+    if tables is None:
+        tables = np.array([pair_table(es, a, b, threshold) for a, b in combinations(range(m), 2)])
+    res = figures(tables.sum(axis=0), labels, threshold)
     if m > 2:
-        res.pairs = {f"{es.coders[a]}|{es.coders[b]}": figures(t, labels, threshold).kappa_ipf
-                     for (a, b), t in tables.items()}
+        if pair_kappas is None:
+            pair_kappas = [figures(t, labels, threshold).kappa_ipf for t in tables]
+        res.pairs = {f"{es.coders[a]}|{es.coders[b]}": k for (a, b), k in zip(combinations(range(m), 2),
+                                                                              pair_kappas, strict=True)}
     return res
 
 
-def coefficients(es: EpisodeSet, threshold: float = OVERLAP) -> dict[str, Coefficient]:
+def coefficients(es: EpisodeSet, threshold: float = OVERLAP, tables: np.ndarray | None = None,
+                 pair_kappas: list[float | None] | None = None) -> dict[str, Coefficient]:
     """``easydiag_kappa`` (kappa_ipf) and ``easydiag_kappa_max`` as flat coefficients, every other figure in
-    ``extra``; no SE (neither ELAN nor EasyDIAg gives one)."""
-    r = easydiag(es, threshold)
+    ``extra``; no SE (neither ELAN nor EasyDIAg gives one). ``tables``, ``pair_kappas``: see :func:`easydiag`."""
+    r = easydiag(es, threshold, tables, pair_kappas)
     pooled = " (the tables of all pairs of coders summed, as ELAN's global table)" if len(es.coders) > 2 else ""
     method = (f"Holle & Rein (2015), as ELAN 6: episodes linked when their overlap is at least {threshold:.0%} "
               "of the longer one; linked pairs counted twice; chance agreement by iterative proportional fitting "

@@ -304,32 +304,33 @@ def _near(other: np.ndarray, want: np.ndarray, at: np.ndarray, runs: Runs, s: np
 
 
 def time_based(es: EpisodeSet, confidence: float = 0.95, tolerance_ms: int | None = None,
-               step_ms: int | None = None, min_videos: int = MIN_VIDEOS, values_only: bool = False
-               ) -> list[TimeResult]:
+               step_ms: int | None = None, min_videos: int = MIN_VIDEOS, values_only: bool = False,
+               pairs: bool = True) -> list[TimeResult]:
     """Time-unit agreement of an item: one result for a non-overlapping item (codes + "no code"), one per
     code (present / absent) for an overlapping one. ``tolerance_ms`` defaults to the spec's (0: none).
 
     SEs, CIs and p-values treat videos as the independent observations (cluster-robust over videos); with fewer
     than ``min_videos`` videos only the values are given, and the reason (``min_videos=1``: the SE of one video
     treats its time units as independent, for comparison with the expanded matrix). ``values_only``: only each
-    pair's Cohen's kappa and tolerance kappa, without SEs and without the family (the tolerance sweep)."""
+    pair's Cohen's kappa and tolerance kappa, without SEs and without the family (the tolerance sweep).
+    ``pairs=False``: the family only, no pair (many coders: ``allpairs`` computes every pair at once)."""
     tol = es.spec.tolerance_ms if tolerance_ms is None else tolerance_ms
     g = grid(es, step_ms)
     out: list[TimeResult] = []
     if not es.spec.overlap:
         runs, _ = code_runs(es, g)
         labels = [*es.spec.codes, "no code"]
-        out.append(_result(es.spec.item, labels, runs, g, tol, confidence, min_videos, values_only))
+        out.append(_result(es.spec.item, labels, runs, g, tol, confidence, min_videos, values_only, pairs))
     else:
         for k, code in enumerate(es.spec.codes):
             pres, _ = presence_runs(es, k, g)
             out.append(_result(f"{es.spec.item}: {code}", [f"not {code}", code], pres, g, tol, confidence,
-                               min_videos, values_only))
+                               min_videos, values_only, pairs))
     return out
 
 
 def _result(what: str, labels: list[str], runs: Runs, g: Grid, tol: int, confidence: float,
-            min_videos: int = MIN_VIDEOS, values_only: bool = False) -> TimeResult:
+            min_videos: int = MIN_VIDEOS, values_only: bool = False, pairs: bool = True) -> TimeResult:
     q = len(labels)
     codes, freq = runs.codes, runs.length.astype(float)
     m = codes.shape[1]
@@ -347,6 +348,8 @@ def _result(what: str, labels: list[str], runs: Runs, g: Grid, tol: int, confide
                      notes=[SE_CLUSTERED if enough else too_few_videos(n_videos)])
     w = tol // g.step_ms
     res.tolerance_ms = w * g.step_ms
+    if not pairs:
+        return res
     vals = []
     pair_codes, u = in_use(codes, q)  # the pairs' tables over the categories in use
     pair_runs = runs if u == q else replace(runs, codes=pair_codes)

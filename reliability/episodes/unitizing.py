@@ -109,15 +109,28 @@ def _corrections(es: EpisodeSet, unit_ms: int, by_video: bool = False) -> np.nda
     return out if by_video else out[0]
 
 
+_SQUARES: list = []  # the last item's ((episodes, its arrays), unit, total, per video): unitizing() and its
+# bootstrap share it
+
+
 def _overlap_squares(es: EpisodeSet, unit_ms: int, by_video: bool = False) -> np.ndarray:
     """S*_c (m - 1): for every unit g of every coder i and every other coder j who coded the video, the squared
-    length of g's overlap with j's units, divided by (m_v - 1), summed per code; ``by_video``: per video."""
+    length of g's overlap with j's units, divided by (m_v - 1), summed per code; ``by_video``: per video. Both
+    are made in one pass over the coders (work in coders x episodes) and kept for the same episodes."""
+    key = (es, es.start, es.end, es.code, es.video, es.coder)
+    if not (_SQUARES and _SQUARES[1] == unit_ms and all(a is b for a, b in zip(_SQUARES[0], key))):
+        _SQUARES[:] = [key, unit_ms, *_squares(es, unit_ms)]
+    return _SQUARES[3] if by_video else _SQUARES[2]
+
+
+def _squares(es: EpisodeSet, unit_ms: int) -> tuple[np.ndarray, np.ndarray]:
     q = len(es.spec.codes)
     done = coded(es)
     mv = done.sum(axis=1)
     h = es.horizon()
-    rows = len(h) if by_video else 1
-    out = np.zeros(rows * q)
+    rows = len(h)
+    out = np.zeros(q)
+    per = np.zeros(rows * q)
     base = np.concatenate([[0], np.cumsum(h)])
     gs, ge = es.start + base[es.video], es.end + base[es.video]
     for j in range(len(es.coders)):
@@ -134,9 +147,11 @@ def _overlap_squares(es: EpisodeSet, unit_ms: int, by_video: bool = False) -> np
 
         others = np.flatnonzero((es.coder != j) & done[es.video, j] & (mv[es.video] >= 2))
         ov = (cover(ge[others]) - cover(gs[others])) / unit_ms
-        key = es.code[others] + (es.video[others].astype(np.int64) * q if by_video else 0)
-        out += np.bincount(key, weights=ov ** 2 / (mv[es.video[others]] - 1), minlength=rows * q)[:rows * q]
-    return out.reshape(rows, q) if by_video else out
+        wt = ov ** 2 / (mv[es.video[others]] - 1)
+        out += np.bincount(es.code[others], weights=wt, minlength=q)[:q]
+        per += np.bincount(es.code[others] + es.video[others].astype(np.int64) * q, weights=wt,
+                           minlength=rows * q)[:rows * q]
+    return out, per.reshape(rows, q)
 
 
 @dataclass

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from irrkit.episodes import easydiag, events, gamma, timeline, unitizing
+from irrkit.episodes import allpairs, easydiag, events, gamma, timeline, unitizing
 from irrkit.episodes.timecode import EpisodeSet, fmt_time
 from irrkit.statistics.results import Coefficient, finite_or_none, undefined
 
@@ -38,6 +38,7 @@ class VideoResult:
     unitizing: unitizing.UnitizingResult | None
     rule: str
     notes: list[str] = field(default_factory=list)
+    many: allpairs.PairValues | None = None  # many coders: every pair's values at once (``pairs`` then empty)
 
     @property
     def n_coders(self) -> int:
@@ -67,11 +68,16 @@ def _mean(key: str, cs: list[Coefficient], what: str) -> Coefficient:
 
 def analyse_episodes(es: EpisodeSet, confidence: float = 0.95, rule: str = "onset",
                      tolerance_ms: int | None = None, with_gamma: bool = False,
-                     progress: Callable[[int], Any] | None = None) -> VideoResult:
+                     progress: Callable[[int], Any] | None = None, all_pairs: bool = False,
+                     sweep: tuple[float, ...] = ()) -> VideoResult:
     """Every statistic of one item (see the module docstring); ``with_gamma``: also Mathet et al.'s gamma and
     gamma-cat (optional package, seconds per video: asked for, never by default). ``progress(k)``: called as
-    pairs of coders are done (k at a time)."""
+    pairs of coders are done (k at a time). Beyond ``allpairs.MANY_CODERS`` coders every pair's values are
+    computed at once (``allpairs``: the same figures, no per-pair SE) unless ``all_pairs``; ``sweep``: tolerances
+    (s) whose values :func:`sweep_rows` will ask for, computed in the same passes then."""
     tol = es.spec.tolerance_ms if tolerance_ms is None else tolerance_ms
+    if not all_pairs and allpairs.applies(es):
+        return _analyse_many(es, confidence, rule, tol, with_gamma, progress, sweep)
     m = len(es.coders)
     notes: list[str] = []
     time = timeline.time_based(es, confidence, tol)
@@ -100,6 +106,17 @@ def analyse_episodes(es: EpisodeSet, confidence: float = 0.95, rule: str = "onse
         if means and k in means and flat[k].ok:
             flat[k] = means[k]
     flat.update(easydiag.coefficients(es))  # ELAN's modified kappa (Holle & Rein 2015): 60% overlap linking
+    un = _rest(es, flat, notes, n_videos, confidence, with_gamma)
+    if m > 2:
+        notes.append("tolerance, event and matched kappas are means over the pairs of coders (each pair in "
+                     "pairs.csv)")
+    notes += [n for n in time[0].notes] if time else []
+    return VideoResult(es.spec.item, "episodes", es, flat, time, pairs, un, rule, notes)
+
+
+def _rest(es: EpisodeSet, flat: dict[str, Coefficient], notes: list[str], n_videos: int, confidence: float,
+          with_gamma: bool) -> unitizing.UnitizingResult | None:
+    """Gamma (when asked) and the unitizing alphas with their bootstrap over videos, into ``flat``."""
     if with_gamma:
         flat.update(gamma.coefficients(es))  # undefined, with the install line, without pygamma-agreement
     un = None
@@ -122,22 +139,143 @@ def analyse_episodes(es: EpisodeSet, confidence: float = 0.95, rule: str = "onse
                          for k, c in un.alphas.items()}
         flat.update({k: un.alphas[k] for k in ("u_alpha", "binary_u_alpha", "cu_alpha")})
         notes += un.notes
-    if m > 2:
-        notes.append("tolerance, event and matched kappas are means over the pairs of coders (each pair in "
-                     "pairs.csv)")
-    notes += [n for n in time[0].notes] if time else []
-    return VideoResult(es.spec.item, "episodes", es, flat, time, pairs, un, rule, notes)
+    return un
+
+
+UNDEFINED_PAIR = {"event_kappa": "neither coder has an episode in a video both coded",
+                  "matched_kappa": "no episodes were matched",
+                  "cohen_kappa": "no unit rated by both coders"}
+CHANCE_ONE = "chance agreement is 1 (every rating falls in one category): 0/0"
+
+
+def _mean_values(key: str, v: dict[str, np.ndarray], n_empty: str) -> Coefficient:
+    """:func:`_mean` over pairs from :func:`allpairs.kappas` values (``n_empty``: the reason of a pair without
+    units): the mean of the defined values, n the largest pair's."""
+    ok = v["ok"]
+    if not ok.any():
+        reasons = {n_empty if n < 1 else CHANCE_ONE for n in v["n"].tolist()}  # (the engine's words may differ)
+        return undefined(key, "; ".join(sorted(reasons)) or "undefined for all pairs of coders")
+    vals = v["kappa"][ok]
+    over = f"mean over {len(vals)} pairs of coders" if len(vals) > 1 else "mean over 1 pair of coders"
+    return Coefficient(key, float(np.mean(vals)), n_units=int(v["n"].max()), method=over, reason=f"{over}: no SE")
+
+
+def _tolerance_mean(key: str, v: np.ndarray, ok: np.ndarray, n_first: int) -> Coefficient:
+    """``timeline._mean`` over pairs from values."""
+    if not ok.any():
+        return undefined(key, "undefined for every pair of coders")
+    vals = v[ok]
+    over = "mean over " + ("1 pair" if len(vals) == 1 else f"{len(vals)} pairs")
+    return Coefficient(key, float(np.mean(vals)), n_units=n_first, method=over,
+                       reason="no SE for the mean over pairs")
+
+
+def _analyse_many(es: EpisodeSet, confidence: float, rule: str, tol: int, with_gamma: bool,
+                  progress: Callable[[int], Any] | None, sweep: tuple[float, ...] = ()) -> VideoResult:
+    """:func:`analyse_episodes` for many coders: the multi-coder family as always (linear in runs x coders),
+    every pair's values at once (:mod:`allpairs`), the means over pairs as before; no per-pair SE."""
+    notes: list[str] = []
+    time = timeline.time_based(es, confidence, tol, pairs=False)
+    pv = allpairs.analyse(es, tol, rule, progress, tuple(dict.fromkeys(int(round(t * 1000)) for t in sweep)))
+    flat: dict[str, Coefficient] = {}
+    for k in ("percent_agreement", "fleiss_kappa", "conger_kappa", "gwet_ac1", "krippendorff_alpha"):
+        flat[k] = _mean(k, [t.coefficients.get(k, undefined(k, "not computed")) for t in time], "code")
+    flat["cohen_kappa"] = _mean("cohen_kappa", [_mean_values("cohen_kappa", pv.time, UNDEFINED_PAIR["cohen_kappa"])],
+                                "code")
+    t0 = time[0]
+    if pv.tolerance is not None:
+        n_first = int(pv.tolerance["n"][0]) if len(pv.tolerance["n"]) else 0
+        t0.tolerance = {"cohen_kappa": _tolerance_mean("cohen_kappa", pv.tolerance["kappa"], pv.tolerance["ok"],
+                                                       n_first),
+                        "percent_agreement": _tolerance_mean("percent_agreement", pv.tolerance["pa"],
+                                                             pv.tolerance["n"] >= 1, n_first)}
+    tk = [t0.tolerance["cohen_kappa"]] if t0.tolerance.get("cohen_kappa") is not None else []
+    flat["tolerance_kappa"] = _mean("tolerance_kappa", tk, "code") if tk else undefined(
+        "tolerance_kappa", "no tolerance (0 s)" if tol == 0 else "fewer than two coders")
+    flat["event_kappa"] = _mean_values("event_kappa", pv.event, UNDEFINED_PAIR["event_kappa"])
+    flat["matched_kappa"] = _mean_values("matched_kappa", pv.matched, UNDEFINED_PAIR["matched_kappa"])
+    n_videos = int((timeline.coded(es).sum(axis=1) >= 2).sum())
+    flat.update(easydiag.coefficients(es, tables=pv.easydiag_tables, pair_kappas=pv.easydiag_kappa))
+    un = _rest(es, flat, notes, n_videos, confidence, with_gamma)
+    notes.append("tolerance, event and matched kappas are means over the pairs of coders (each pair in "
+                 "pairs.csv)")
+    notes.append(pair_summary_text(es, pv))
+    notes += list(t0.notes)
+    return VideoResult(es.spec.item, "episodes", es, flat, time, [], un, rule, notes, many=pv)
+
+
+LISTED_PAIRS = 100  # pairs listed in the JSON when there are many (the lowest time-unit kappa first)
+WORST_CODERS = 5  # coders named in the note by their mean time-unit kappa with the others
+
+
+def pair_quantiles(v: np.ndarray) -> dict[str, float]:
+    """min, 10%, 25%, median, 75%, 90%, max of the defined values."""
+    x = v[np.isfinite(v)]
+    qs = {"min": 0.0, "p10": 0.1, "p25": 0.25, "median": 0.5, "p75": 0.75, "p90": 0.9, "max": 1.0}
+    return {k: float(np.quantile(x, p)) for k, p in qs.items()} if len(x) else {}
+
+
+def coder_means(es: EpisodeSet, pv: allpairs.PairValues) -> np.ndarray:
+    """Each coder's mean time-unit Cohen's kappa over its pairs (NaN: none defined)."""
+    m = len(es.coders)
+    k = pv.time["kappa"]
+    ok = np.isfinite(k)
+    tot = np.bincount(pv.a[ok], k[ok], minlength=m) + np.bincount(pv.b[ok], k[ok], minlength=m)
+    cnt = np.bincount(pv.a[ok], minlength=m) + np.bincount(pv.b[ok], minlength=m)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan)
+
+
+def pair_summary(es: EpisodeSet, pv: allpairs.PairValues) -> dict[str, Any]:
+    """The pairs of many coders summarised (JSON ``pair_summary``): how many, the spread of each pair value,
+    the coders with the lowest mean time-unit kappa with the others."""
+    m = len(es.coders)
+    means = coder_means(es, pv)
+    order = [int(j) for j in np.argsort(np.where(np.isfinite(means), means, np.inf), kind="stable")
+             if np.isfinite(means[j])]
+    spread = {"time_kappa": pair_quantiles(pv.time["kappa"]), "event_kappa": pair_quantiles(pv.event["kappa"]),
+              "matched_kappa": pair_quantiles(pv.matched["kappa"])}
+    if pv.tolerance is not None:
+        spread["tolerance_kappa"] = pair_quantiles(pv.tolerance["kappa"])
+    return {"n_coders": m, "n_pairs": len(pv.a), "threshold_coders": allpairs.MANY_CODERS, "quantiles": spread,
+            "worst_coders": [{"coder": es.coders[j], "mean_time_kappa": float(means[j])} for j in order[:10]],
+            "listed_pairs": min(LISTED_PAIRS, len(pv.a)),
+            "method": f"more than {allpairs.MANY_CODERS} coders: every pair's values computed at once (no per-pair "
+                      f"SE); 'pairs' lists the {LISTED_PAIRS} with the lowest time-unit kappa, pairs.csv every "
+                      "pair (irrkit video --pairs all: each pair in turn, with SEs)"}
+
+
+def pair_summary_text(es: EpisodeSet, pv: allpairs.PairValues) -> str:
+    """The pair summary in one note."""
+    m, n = len(es.coders), len(pv.a)
+    q = pair_quantiles(pv.time["kappa"])
+    txt = (f"{m:,} coders, {n:,} pairs: each pair's values computed at once, without per-pair SEs (more than "
+           f"{allpairs.MANY_CODERS} coders; irrkit video --pairs all computes each pair in turn)")
+    if q:
+        txt += (f"; time-unit Cohen's kappa over the pairs: median {q['median']:.3f} (10-90%: {q['p10']:.3f}-"
+                f"{q['p90']:.3f}, min {q['min']:.3f})")
+    means = coder_means(es, pv)
+    order = [int(j) for j in np.argsort(np.where(np.isfinite(means), means, np.inf), kind="stable")
+             if np.isfinite(means[j])][:WORST_CODERS]
+    if order:
+        txt += "; lowest mean with the others: " + ", ".join(f"{es.coders[j]} {means[j]:.3f}" for j in order)
+    return txt
 
 
 # --------------------------------------------------------------------------------------------- tables
 
 
 def sweep_rows(es: EpisodeSet, rule: str = "onset", tolerances_s: tuple[float, ...] = SWEEP_S,
-               confidence: float = 0.95, progress: Callable[[int], Any] | None = None) -> list[dict[str, Any]]:
+               confidence: float = 0.95, progress: Callable[[int], Any] | None = None,
+               all_pairs: bool = False, result: VideoResult | None = None) -> list[dict[str, Any]]:
     """Each tolerance-dependent statistic as a function of the tolerance (a table, and the data for a plot):
     the time-unit Cohen's kappa with that tolerance (mean over pairs of coders; the tolerance is used in whole
-    time units, so below one step it is none), the event-based kappa and the matching counts."""
+    time units, so below one step it is none), the event-based kappa and the matching counts. Many coders:
+    every pair at once (``allpairs``) unless ``all_pairs``; ``result``: its analysis, whose values at these
+    tolerances are used when it has them (``analyse_episodes(..., sweep=...)``)."""
     m = len(es.coders)
+    if not all_pairs and allpairs.applies(es):
+        return _sweep_many(es, rule, tolerances_s, progress, result.many if result is not None else None)
     rows = []
     index = events.coder_index(es)
     for tol_s in tolerances_s:
@@ -154,6 +292,25 @@ def sweep_rows(es: EpisodeSet, rule: str = "onset", tolerances_s: tuple[float, .
                      "matched": sum(p.agreements + p.code_disagreements for p in pairs),
                      "agreements": sum(p.agreements for p in pairs),
                      "unmatched": sum(p.only_a + p.only_b for p in pairs)})
+    return rows
+
+
+def _sweep_many(es: EpisodeSet, rule: str, tolerances_s: tuple[float, ...], progress: Callable[[int], Any] | None,
+                pv: allpairs.PairValues | None = None) -> list[dict[str, Any]]:
+    """:func:`sweep_rows` from every pair's values at once (the same means and sums); ``pv``: values computed
+    with the analysis (``analyse_episodes(..., sweep=...)``)."""
+    tols = [int(round(t * 1000)) for t in tolerances_s]
+    if pv is None or pv.rule != rule or not set(tols) <= set(pv.sweep):
+        pv = allpairs.analyse(es, es.spec.tolerance_ms, rule, progress, tuple(dict.fromkeys(tols)))
+    rows = []
+    for tol_s, tol in zip(tolerances_s, tols):
+        tv, e = pv.sweep[tol]
+        ek = allpairs.kappas(e.tally)
+        rows.append({"item": es.spec.item, "tolerance_s": tol_s,
+                     "time_kappa": float(np.mean(tv["kappa"][tv["ok"]])) if tv["ok"].any() else None,
+                     "event_kappa": float(np.mean(ek["kappa"][ek["ok"]])) if ek["ok"].any() else None,
+                     "matched": int((e.agreements + e.code_disagreements).sum()),
+                     "agreements": int(e.agreements.sum()), "unmatched": int((e.only_a + e.only_b).sum())})
     return rows
 
 

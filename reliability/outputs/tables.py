@@ -14,7 +14,7 @@ import numpy as np
 
 from irrkit import __version__
 from irrkit.analysis.item import ItemResult, Options
-from irrkit.outputs.escaping import FORMULA_START, csv_value, md, md_line, plain, terminal
+from irrkit.outputs.escaping import FORMULA_START, csv_number, csv_value, md, md_line, plain, terminal
 from irrkit.ratings import ItemRatings
 from irrkit.statistics import interpret, registry
 
@@ -417,6 +417,11 @@ def to_csv(rows: Sequence[dict[str, Any]], fields: Sequence[str] | None = None,
             if t is None:
                 t = texts[v] = show(csv_value(v, dialect.decimal))
             return t
+        if type(v) is int and not visible:  # (csv_value's answer for them, without its tests of type)
+            return str(v)
+        if type(v) is float and not visible:
+            t = csv_number(v)
+            return t.replace(".", dialect.decimal) if dialect.decimal != "." else t
         return show(csv_value(v, dialect.decimal))
 
     w.writerow([show(csv_value(f)) for f in fields])

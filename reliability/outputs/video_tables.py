@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from irrkit.episodes.timecode import fmt_time
-from irrkit.episodes.video import VideoResult
+from irrkit.episodes.video import LISTED_PAIRS, VideoResult, pair_summary
 from irrkit.outputs.escaping import counted
 from irrkit.statistics import interpret, registry
 from irrkit.statistics.registry import name as stat_name
@@ -46,8 +46,12 @@ def summary_rows(res: VideoResult) -> list[dict[str, Any]]:
     return out
 
 
-def pair_rows(res: VideoResult) -> list[dict[str, Any]]:
+def pair_rows(res: VideoResult, listed: int | None = None) -> list[dict[str, Any]]:
+    """One row per pair of coders (values); ``listed``: with many coders, only that many, the lowest time-unit
+    kappa first."""
     names = res.es.coders
+    if res.many is not None:
+        return _many_pair_rows(res, listed)
     rows = []
     tpairs = {tuple(p["coders"]): p for p in res.time[0].pairs} if len(res.time) == 1 else {}
     for p in res.pairs:
@@ -64,12 +68,44 @@ def pair_rows(res: VideoResult) -> list[dict[str, Any]]:
     return rows
 
 
+def _many_pair_rows(res: VideoResult, listed: int | None) -> list[dict[str, Any]]:
+    pv, names = res.many, res.es.coders
+    order = np.arange(len(pv.a))
+    if listed is not None and listed < len(order):
+        k = pv.time["kappa"]
+        order = np.argsort(np.where(np.isfinite(k), k, np.inf), kind="stable")[:listed]
+    tk = pv.tolerance["kappa"] if pv.tolerance is not None else None
+    ev = pv.events
+    rows = []
+    for p in order.tolist():
+        rows.append({"item": res.item, "coder_a": names[pv.a[p]], "coder_b": names[pv.b[p]],
+                     "time_kappa": finite_or_none(pv.time["kappa"][p]),
+                     "tolerance_kappa": finite_or_none(tk[p]) if tk is not None else None,
+                     "event_kappa": finite_or_none(pv.event["kappa"][p]),
+                     "matched_kappa": finite_or_none(pv.matched["kappa"][p]),
+                     "agreements": int(ev.agreements[p]), "code_disagreements": int(ev.code_disagreements[p]),
+                     "only_a": int(ev.only_a[p]), "only_b": int(ev.only_b[p]), "rule": pv.rule,
+                     "tolerance_s": pv.tolerance_ms / 1000})
+    return rows
+
+
 def onset_rows(res: VideoResult) -> list[dict[str, Any]]:
     """Onset and offset differences (B - A, seconds) of matched same-code episodes, per code, pooled pairs."""
+    if res.many is not None:  # millions of differences with many coders: the table is made once
+        if "onsets" not in res.many.tables:
+            res.many.tables["onsets"] = _onset_rows(res)
+        return [dict(r) for r in res.many.tables["onsets"]]
+    return _onset_rows(res)
+
+
+def _onset_rows(res: VideoResult) -> list[dict[str, Any]]:
     rows = []
     for k, code in enumerate(res.es.spec.codes):
         for which in ("onset", "offset"):
             d = []
+            if res.many is not None:  # pooled already, in the per-pair order
+                ev = res.many.events
+                d.append((ev.onset if which == "onset" else ev.offset)[ev.same_code == k] / 1000)
             for p in res.pairs:
                 mt, sub = p.matching, p.episodes
                 if sub is None or not len(mt.pairs):
@@ -100,8 +136,10 @@ def to_json(res: VideoResult, sweep: list[dict[str, Any]] | None = None) -> dict
         "time_based": [{"what": t.what, "n_units": t.n_units, "labels": t.labels,
                         "coefficients": {k: c.to_dict() for k, c in t.coefficients.items()},
                         "tolerance": {k: c.to_dict() for k, c in t.tolerance.items()}} for t in res.time],
-        "pairs": pair_rows(res), "onsets": onset_rows(res), "notes": res.notes,
+        "pairs": pair_rows(res, LISTED_PAIRS), "onsets": onset_rows(res), "notes": res.notes,
     }
+    if res.many is not None:  # many coders: the pairs summarised ('pairs' the lowest, pairs.csv every one)
+        out["pair_summary"] = pair_summary(es, res.many)
     if res.unitizing is not None:
         small = len(res.unitizing.labels) <= MATRIX_MAX  # the coincidence matrices: (codes + 1)^2 numbers
         out["unitizing"] = {"per_code": {k: c.to_dict() for k, c in res.unitizing.per_code.items()},

@@ -62,10 +62,11 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
               mins: list[str] | None = None, gate_on: str = "estimate", no_gate: bool = False,
               junit: Path | None = None, summary: Path | None = None, sweep: bool = True, title: str | None = None,
               cb=None, gold: Path | None = None, report_html: Path | None = None,
-              json_out: bool = False, with_gamma: bool = False, progress=None) -> VideoRun:
+              json_out: bool = False, with_gamma: bool = False, progress=None, all_pairs: bool = False) -> VideoRun:
     """The whole job but printing and writing. ``json_out``: the JSON goes to stdout (the tolerance sweep is
     computed for it, as for ``out``). ``with_gamma``: also Mathet et al.'s gamma (optional package, slow).
-    ``progress(total)``: a context manager giving a function to call as k pairs of coders are done (a bar)."""
+    ``progress(total)``: a context manager giving a function to call as k pairs of coders are done (a bar).
+    ``all_pairs``: each pair of coders in turn with its SEs also beyond ``allpairs.MANY_CODERS`` coders (slow)."""
     import json
     from dataclasses import replace
 
@@ -133,9 +134,11 @@ def run_video(files: list[Path], codebook: Path, *, item: str | None = None, out
         n_pairs = len(sets[i].coders) * (len(sets[i].coders) - 1) // 2
         swept = sweep and (out is not None or json_out)
         with (progress or _no_progress)(n_pairs * (1 + len(V.SWEEP_S) * swept)) as advance:
-            res = V.analyse_episodes(sets[i], confidence, rule, with_gamma=with_gamma, progress=advance)
+            res = V.analyse_episodes(sets[i], confidence, rule, with_gamma=with_gamma, progress=advance,
+                                     all_pairs=all_pairs, sweep=V.SWEEP_S if swept else ())
             results.append(res)
-            sweeps.append(V.sweep_rows(sets[i], rule, confidence=confidence, progress=advance) if swept else None)
+            sweeps.append(V.sweep_rows(sets[i], rule, confidence=confidence, progress=advance, all_pairs=all_pairs,
+                                       result=res) if swept else None)
         dis += V.disagreement_rows(sets[i])
     es0 = results[0].es
     from irrkit.outputs.escaping import counted
