@@ -27,7 +27,7 @@ def test_absurd_times_are_not_times(text) -> None:
 
 
 @pytest.mark.parametrize("text, ms", [("12.5", 12500), ("00:01:02.500", 62500), ("1:00:00", 3_600_000),
-                                      ("999999999", 999_999_999_000)])
+                                      ("999999999", 999_999_999_000), ("131,2", 131200), ("00:02:11,2", 131200)])
 def test_ordinary_times(text, ms) -> None:
     assert parse_time(text) == ms
 
@@ -97,3 +97,29 @@ def test_a_pipe_is_read_once(tmp_path) -> None:
     t.join(timeout=10)
     assert code == 0, out
     assert '"anna"' in out and '"ben"' in out
+
+
+def test_a_german_excel_episode_file_with_decimal_commas_gives_the_same_agreement(tmp_path) -> None:
+    """Excel in a German locale writes ';'-separated CSV with a BOM and decimal commas: 131,2 is 131.2 s."""
+    import json
+
+    rows = {"anna": [("36.1", "52.0", "protest"), ("72.3", "83.0", "helpless"), ("94.3", "111.9", "sad")],
+            "jürgen": [("35.4", "52.6", "protest"), ("71.0", "84.2", "helpless"), ("95.0", "110.5", "moved")]}
+    docs = []
+    for german in (False, True):
+        files = []
+        for coder, eps in rows.items():
+            f = tmp_path / f"{coder}_{german}.csv"
+            sep = ";" if german else ","
+            lines = [sep.join(("video", "coder", "start", "end", "code"))]
+            for a, b, c in eps:
+                a, b = (a.replace(".", ","), b.replace(".", ",")) if german else (a, b)
+                lines.append(sep.join(("s1", coder, a, b, c)))
+            f.write_bytes(("\ufeff" if german else "").encode() + "\r\n".join(lines).encode("utf-8"))
+            files.append(f)
+        code, out = video(*files, "-c", CB, "--no-gate", "-f", "json")
+        assert code == 0, out
+        docs.append(json.loads(out[out.index("{"):]))
+    plain, german = (d["items"] if isinstance(d["items"], list) else list(d["items"].values()) for d in docs)
+    assert plain and "kappa" in json.dumps(plain)
+    assert json.dumps(plain, sort_keys=True) == json.dumps(german, sort_keys=True)

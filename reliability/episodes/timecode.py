@@ -192,7 +192,7 @@ _HMSF = re.compile(r"(\d+):(\d{1,2}):(\d{1,2})[:;](\d{1,3})\Z")  # Datavyu hh:mm
 
 
 def parse_time(text: str, unit: str = "s") -> int | None:
-    """Milliseconds from a time as written: seconds (``12.5``; ``unit='ms'``: milliseconds) or
+    """Milliseconds from a time as written: seconds (``12.5`` or ``12,5``; ``unit='ms'``: milliseconds) or
     ``[hh:]mm:ss[.mmm]`` or Datavyu's ``hh:mm:ss:mmm``. None if it is not a time (or negative, or absurd)."""
     t = text.strip()
     if not t:
@@ -213,6 +213,8 @@ def parse_time(text: str, unit: str = "s") -> int | None:
         if mi >= 60 or s >= 60:
             return None
         return _bounded(int(round(((h * 60 + mi) * 60 + s) * 1000)))
+    if t.count(",") == 1 and "." not in t:
+        t = t.replace(",", ".")  # a decimal comma (German Excel: 131,2), as in ratings
     try:
         x = float(t)
     except ValueError:
