@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
-from irrkit.cli import plan, report, training, video
+from irrkit.cli import compare, plan, report, training, video
 from irrkit.cli.options import (
     HELP,
     AllowSingleOpt,
@@ -385,6 +385,7 @@ app.command()(training.retest)
 app.command()(video.video)
 app.command()(plan.plan)
 app.command("report")(report.report_cmd)
+app.command()(compare.compare)
 
 
 def run() -> None:

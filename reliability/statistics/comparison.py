@@ -54,13 +54,12 @@ def dependent_difference(c1: Coefficient, c2: Coefficient, rows1: np.ndarray, ro
         return undefined(KEY, f"{bad.key} has no value: {bad.reason}")
     if c1.terms is None or c2.terms is None:
         return undefined(KEY, "no unit-level terms for a dependent comparison (the ICCs have none): use the "
-                              "bootstrap", value=None)
+                              "bootstrap (--bootstrap N)")
     d1, m1 = _deviations(c1.terms, n_rows, np.asarray(rows1))
     d2, m2 = _deviations(c2.terms, n_rows, np.asarray(rows2))
     if min(m1, m2) < 2:
         return undefined(KEY, "fewer than two units: no standard error")
     value = float(c1.value - c2.value)
-    n = int(np.count_nonzero((d1 != 0) | (d2 != 0))) or n_rows
     if clusters is None:
         u = d1 / math.sqrt(m1 * (m1 - 1)) - d2 / math.sqrt(m2 * (m2 - 1))
         se = float(np.sqrt(u @ u))

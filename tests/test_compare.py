@@ -1,0 +1,243 @@
+"""Comparing coefficients (`irrkit compare`, statistics/comparison.py) against R, through the CLI.
+
+Independent figures: fixtures/r_reference/compare/compare.json, made by tools/r_reference/make_compare.R with
+multiagree 3.01 (Vanbelle's delta method for dependent kappas, ``delta.pair``/``delta.many1``) and kappaGold
+0.4.0 (``kappa2``, ``kappa_test``: the test of equality of independent kappas), on the public data of issue 24
+(/work/shared/public-data/compare, copied here as the CSV the tests write) and multiagree's CRACKLES.
+
+Where the methods are the same the figures agree to 1e-6 or better: multilevel (cluster-robust) variances
+exactly; single-level ones after the factor (n - 1)/n (multiagree divides the unit terms' sum of squares by
+n^2, Gwet's linearisation by n (n - 1)). multiagree's delta.many1 is wrong for a third group (see the README
+of the fixtures): two groups at a time agree.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from irrkit.cli.main import app
+from irrkit.statistics.comparison import equality_test
+
+ROOT = Path(__file__).parent.parent
+R = json.loads((ROOT / "fixtures/r_reference/compare/compare.json").read_text())
+runner = CliRunner()
+# the data sets (copies of the public data of issue 24 and multiagree's CRACKLES; fixtures/r_reference/README.md)
+FIXTURE_DATA = ROOT / "fixtures/r_reference/compare"
+
+
+def run(*args) -> tuple[int, str, str]:
+    res = runner.invoke(app, [str(a) for a in args])
+    return res.exit_code, res.stdout, res.stderr
+
+
+def compute_json(tmp: Path, name: str, header: list[str], rows: list[list], *extra: str) -> Path:
+    src = tmp / f"{name}.csv"
+    src.write_text("\n".join(",".join(map(str, r)) for r in [header, *rows]) + "\n", encoding="utf-8")
+    code, out, err = run("compute", src, "-f", "json", *extra)
+    assert code == 0, err
+    path = tmp / f"{name}.json"
+    path.write_text(out, encoding="utf-8")
+    return path
+
+
+def rows_of(name: str) -> list[dict[str, str]]:
+    with open(FIXTURE_DATA / name, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def compare_out(tmp: Path, a: Path, b: Path, *args: str) -> tuple[dict, list[dict]]:
+    """`compare --out`: its JSON and CSV read back."""
+    out = tmp / "cmp"
+    code, _, err = run("compare", a, b, "--out", out, *args)
+    assert code == 0, err
+    doc = json.loads((out / "comparison.json").read_text(encoding="utf-8"))
+    with open(out / "comparison.csv", newline="", encoding="utf-8") as f:
+        table = list(csv.DictReader(f))
+    return doc, table
+
+
+def r_pair(ref: dict, i: int, j: int) -> tuple[float, float]:
+    """multiagree's difference kappa_i - kappa_j and its variance (from the SEs and correlations)."""
+    k, s, c = ref["kappa"], ref["se"], ref["cor"]
+    return k[i] - k[j], s[i] ** 2 + s[j] ** 2 - 2 * c[i][j] * s[i] * s[j]
+
+
+def test_depression_dependent_kappas_as_multiagree(tmp_path):
+    """Vanbelle & Albert (2008): diagnosis vs BDI and vs GHQ on the same 50 patients (delta.pair, one level)."""
+    dep = rows_of("depression.csv")
+    p1 = compute_json(tmp_path, "bdi", ["unit", "diag", "BDI"], [[r["unit"], r["diag"], r["BDI"]] for r in dep])
+    p2 = compute_json(tmp_path, "ghq", ["unit", "diag", "GHQ"], [[r["unit"], r["diag"], r["GHQ"]] for r in dep])
+    doc, table = compare_out(tmp_path, p1, p2, "--statistic", "cohen_kappa", "--statistic", "fleiss_kappa")
+    assert doc["comparison"] == "dependent" and "all 50 units shared" in doc["statement"]
+    n = 50
+    for row, ref in zip(doc["rows"], (R["depression_delta_pair"], R["depression_delta_many1"])):
+        assert [row["a"]["value"], row["b"]["value"]] == pytest.approx(ref["kappa"], abs=1e-12)
+        # the same linearisation; multiagree divides by n^2 where Gwet's SE divides by n (n - 1)
+        assert [row["a"]["se"] * math.sqrt((n - 1) / n), row["b"]["se"] * math.sqrt((n - 1) / n)] == \
+            pytest.approx(ref["se"], abs=1e-9)
+        d, var = r_pair(ref, 0, 1)
+        diff = row["difference"]
+        assert diff["value"] == pytest.approx(d, abs=1e-12)
+        assert diff["se"] ** 2 * (n - 1) / n == pytest.approx(var, abs=1e-9)
+        assert d**2 / (diff["se"] ** 2 * (n - 1) / n) == pytest.approx(ref["T2"], abs=1e-6)  # Hotelling's T^2
+        assert diff["df"] == n - 1 and diff["kind"] == "dependent"
+    assert table[0]["kind"] == "dependent" and table[0]["statistic"] == "cohen_kappa"
+    assert float(table[0]["difference"]) == pytest.approx(doc["rows"][0]["difference"]["value"], rel=1e-12)
+    assert float(table[0]["difference_se"]) == pytest.approx(doc["rows"][0]["difference"]["se"], rel=1e-12)
+    assert float(table[0]["p_value"]) == pytest.approx(doc["rows"][0]["difference"]["p_value"], rel=1e-12)
+
+
+def _fees(tmp: Path) -> dict[str, Path]:
+    rows = [r for r in rows_of("fees.csv") if all(r[c] != "" for c in
+                                                   ("val_CO", "val_COR", "val_MH", "val_MHR", "val_TB", "val_TBR"))]
+    out = {}
+    for who in ("CO", "MH", "TB"):
+        out[who] = compute_json(tmp, who, ["unit", "subject", f"val_{who}", f"val_{who}R"],
+                                [[f"s{r['subject']}_{r['swallow']}", r["subject"], r[f"val_{who}"],
+                                  r[f"val_{who}R"]] for r in rows],
+                                "--cluster", "subject", "--level", "ordinal", "--weights", "linear",
+                                "--categories", "0,1,2")
+    return out
+
+
+def test_fees_multilevel_intra_rater_kappas_as_multiagree(tmp_path):
+    """Vanbelle (2017): intra-rater linearly weighted kappas of three raters, units nested in subjects (complete
+    cases, as delta.pair's na.omit): cluster-robust variances equal multiagree's multilevel ones."""
+    f = _fees(tmp_path)
+    ref = R["fees_delta_pair_linear"]
+    for (i, a), (j, b) in (((0, "CO"), (1, "MH")), ((0, "CO"), (2, "TB")), ((1, "MH"), (2, "TB"))):
+        doc, _ = compare_out(tmp_path / f"{a}{b}", f[a], f[b], "--statistic", "cohen_kappa")
+        row = doc["rows"][0]
+        assert row["a"]["value"] == pytest.approx(ref["kappa"][i], abs=1e-12)
+        assert row["a"]["se"] == pytest.approx(ref["se"][i], abs=1e-9)
+        d, var = r_pair(ref, i, j)
+        assert row["difference"]["value"] == pytest.approx(d, abs=1e-12)
+        assert row["difference"]["se"] ** 2 == pytest.approx(var, abs=1e-9)
+        assert row["difference"]["n_clusters"] == 14 and "cluster-robust" in row["difference"]["method"]
+
+
+def _crackles(tmp: Path, group: str, raters: range) -> Path:
+    rows = rows_of("crackles_multiagree.csv")
+    cols = [f"{group}{k}" for k in raters]
+    return compute_json(tmp, f"{group}{len(cols)}", ["unit", "patient", *cols],
+                        [[r["unit"], r["patient"], *(r[c] for c in cols)] for r in rows], "--cluster", "patient")
+
+
+def test_crackles_multilevel_pairs_and_groups_as_multiagree(tmp_path):
+    """20 patients x 6 recordings: Cohen's kappas of rater pairs (delta.pair) and Fleiss' kappas of groups of
+    four (delta.many1), patients as clusters."""
+    pair = {g: _crackles(tmp_path, g, range(1, 3)) for g in ("EXP", "NOR", "RUS")}
+    ref = R["crackles_delta_pair"]
+    for (i, a), (j, b) in (((0, "EXP"), (1, "NOR")), ((0, "EXP"), (2, "RUS")), ((1, "NOR"), (2, "RUS"))):
+        doc, _ = compare_out(tmp_path / f"p{a}{b}", pair[a], pair[b], "--statistic", "cohen_kappa")
+        d, var = r_pair(ref, i, j)
+        assert doc["rows"][0]["difference"]["value"] == pytest.approx(d, abs=1e-12)
+        assert doc["rows"][0]["difference"]["se"] ** 2 == pytest.approx(var, abs=1e-9)
+    four = {g: _crackles(tmp_path, g, range(1, 5)) for g in ("EXP", "NOR", "STU")}
+    for a, b, ref, i, j in (("EXP", "NOR", R["crackles_delta_many1"], 0, 1),
+                            ("EXP", "STU", R["crackles_delta_many1_exp_stu"], 0, 1),
+                            ("NOR", "STU", R["crackles_delta_many1_nor_stu"], 0, 1)):
+        doc, _ = compare_out(tmp_path / f"f{a}{b}", four[a], four[b], "--statistic", "fleiss_kappa")
+        row = doc["rows"][0]
+        assert [row["a"]["se"], row["b"]["se"]] == pytest.approx([ref["se"][i], ref["se"][j]], abs=1e-9)
+        d, var = r_pair(ref, i, j)
+        assert row["difference"]["value"] == pytest.approx(d, abs=1e-12)
+        assert row["difference"]["se"] ** 2 == pytest.approx(var, abs=1e-9)
+    # multiagree's three-group call gives the third group (students) another SE: its indexing bug, recorded
+    assert R["crackles_delta_many1"]["se"][2] != pytest.approx(R["crackles_delta_many1_exp_stu"]["se"][1], abs=1e-3)
+
+
+def _studies(tmp: Path) -> list[Path]:
+    return [compute_json(tmp, f"study{s}", ["unit", "r1", "r2"],
+                         [[r["unit"], r["r1"], r["r2"]] for r in rows_of(f"fleiss2003_study{s}.csv")])
+            for s in (1, 2, 3)]
+
+
+def test_independent_kappas_and_their_equality_as_kappagold(tmp_path):
+    """Fleiss, Levin & Paik (2003) problem 18.3: three studies, different raters and subjects."""
+    paths = _studies(tmp_path)
+    items = [json.loads(p.read_text())["items"][0]["coefficients"]["cohen_kappa"] for p in paths]
+    ref = R["fleiss2003_kappa2"]
+    assert [c["value"] for c in items] == pytest.approx(ref["value"], abs=1e-12)
+    fce = [c["fleiss_cohen_everitt"]["se_asymptotic"] for c in items]  # kappaGold's kappa2 SE (Fleiss 1969)
+    assert fce == pytest.approx(ref["se"], abs=1e-12)
+    t = equality_test([c["value"] for c in items], fce)
+    kt = R["fleiss2003_kappa_test"]
+    assert (t.value, t.p_value, t.extra["df"], t.extra["pooled"]) == pytest.approx(
+        (kt["chi2"], kt["p_value"], kt["df"], kt["overall"]), abs=1e-9)
+    assert [t.extra["pooled_ci_low"], t.extra["pooled_ci_high"]] == pytest.approx(kt["ci"], abs=1e-9)
+    doc, table = compare_out(tmp_path, paths[0], paths[1], "--statistic", "cohen_kappa")
+    assert doc["comparison"] == "independent" and "no unit shared" in doc["statement"]
+    a, b, d = doc["rows"][0]["a"], doc["rows"][0]["b"], doc["rows"][0]["difference"]
+    assert d["se"] == pytest.approx(math.hypot(a["se"], b["se"]), rel=1e-12)
+    z = d["value"] / d["se"]
+    assert d["p_value"] == pytest.approx(math.erfc(abs(z) / math.sqrt(2)), rel=1e-9)
+    assert table[0]["kind"] == "independent"
+
+
+def test_partly_shared_units_refused_or_compared_on_the_shared_ones(tmp_path):
+    dep = rows_of("depression.csv")
+    p1 = compute_json(tmp_path, "bdi", ["unit", "diag", "BDI"], [[r["unit"], r["diag"], r["BDI"]] for r in dep])
+    p2 = compute_json(tmp_path, "ghq40", ["unit", "diag", "GHQ"],
+                      [[r["unit"], r["diag"], r["GHQ"]] for r in dep[:40]])
+    code, out, err = run("compare", p1, p2)
+    assert code == 2 and "40 of the units are shared" in err and "--shared" in err and "Traceback" not in err
+    code, out, err = run("compare", p1, p2, "--shared", "-f", "json", "--statistic", "cohen_kappa")
+    doc = json.loads(out)
+    assert code == 0 and doc["comparison"] == "dependent" and "40 shared units" in doc["statement"]
+    assert doc["rows"][0]["a"]["n_units"] == 40 and doc["rows"][0]["difference"]["n_shared_units"] == 40
+    # on the 40 shared units the figures are those of both results restricted to them
+    p1_40 = compute_json(tmp_path, "bdi40", ["unit", "diag", "BDI"],
+                         [[r["unit"], r["diag"], r["BDI"]] for r in dep[:40]])
+    k = json.loads(p1_40.read_text())["items"][0]["coefficients"]["cohen_kappa"]
+    assert doc["rows"][0]["a"]["value"] == pytest.approx(k["value"], abs=1e-12)
+    assert doc["rows"][0]["a"]["se"] == pytest.approx(k["se"], abs=1e-12)
+
+
+def test_bad_inputs_are_one_line_errors(tmp_path):
+    dep = rows_of("depression.csv")
+    p1 = compute_json(tmp_path, "bdi", ["unit", "diag", "BDI"], [[r["unit"], r["diag"], r["BDI"]] for r in dep])
+    doc = json.loads(p1.read_text())
+    old = tmp_path / "old.json"
+    del doc["items"][0]["ratings"]
+    old.write_text(json.dumps(doc))
+    code, _, err = run("compare", p1, old)
+    assert code == 2 and "no unit ids" in err and "--independent" in err
+    code, out, err = run("compare", p1, old, "--independent", "-f", "json")
+    assert code == 0 and json.loads(out)["comparison"] == "independent"
+    edited = json.loads(p1.read_text())
+    edited["items"][0]["coefficients"]["fleiss_kappa"]["value"] = 0.9
+    bad = tmp_path / "edited.json"
+    bad.write_text(json.dumps(edited))
+    code, _, err = run("compare", p1, bad)
+    assert code == 2 and "the file was changed" in err
+    notjson = tmp_path / "plan.json"
+    notjson.write_text('{"tool": "irrkit", "kind": "plan"}')
+    code, _, err = run("compare", p1, notjson)
+    assert code == 2 and "has no items" in err
+    code, _, err = run("compare", p1, p1, "--statistic", "nope")
+    assert code == 2 and "no 'nope'" in err
+
+
+def test_bootstrap_difference_and_icc(tmp_path):
+    """Bootstrap for any coefficient: an ICC (no unit terms: the linearised comparison says so)."""
+    rows = rows_of("crackles_multiagree.csv")
+    a = compute_json(tmp_path, "a", ["unit", "EXP1", "EXP2"], [[r["unit"], r["EXP1"], r["EXP2"]] for r in rows],
+                     "--level", "interval")
+    b = compute_json(tmp_path, "b", ["unit", "NOR1", "NOR2"], [[r["unit"], r["NOR1"], r["NOR2"]] for r in rows],
+                     "--level", "interval")
+    code, out, err = run("compare", a, b, "-f", "json", "--statistic", "icc2", "--statistic", "gwet_ac1",
+                         "--bootstrap", "400", "--seed", "3")
+    assert code == 0, err
+    icc, ac1 = json.loads(out)["rows"]
+    assert icc["difference"]["status"] == "undefined" and "bootstrap" in icc["difference"]["reason"]
+    assert icc["bootstrap"]["replicates"] == 400 and icc["bootstrap"]["ci_low"] < icc["bootstrap"]["ci_high"]
+    boot, lin = ac1["bootstrap"], ac1["difference"]
+    assert boot["ci_low"] < lin["value"] < boot["ci_high"]
+    assert boot["se"] == pytest.approx(lin["se"], rel=0.25)  # the two SEs estimate the same spread
