@@ -123,3 +123,36 @@ def compare_table(doc: dict):
                   *((ci_text(r["bootstrap_ci_low"], r["bootstrap_ci_high"]),) if boot else ()),
                   ct.p_text(r["p_value"]))
     return t
+
+
+def by_table(by: dict, confidence: float = 0.95):
+    """``check --by``: each group's coefficient, then the test of equality, as one rich table per item."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    from irrkit.outputs import comparison_tables as ct
+    from irrkit.outputs.escaping import terminal
+    from irrkit.outputs.tables import ci_text, fmt
+
+    t = Table(title=Text(terminal(f"Agreement by {by['column']}")), header_style="bold", pad_edge=False,
+              title_justify="left")
+    for col, just in (("item", "left"), ("statistic", "left"), (by["column"], "left"), ("units", "right"),
+                      ("value", "right"), ("SE", "right"), (f"{confidence:.0%} CI", "left")):
+        t.add_column(terminal(col), justify=just, overflow="fold")
+    for r in ct.by_rows(by):
+        value = fmt(r["value"]) if r["status"] == "ok" else Text(terminal(f"undefined: {r['reason']}"), style="dim")
+        t.add_row(Text(terminal(r["item"])), Text(terminal(r["name"])), Text(terminal(r["group"])),
+                  str(r["n_units"]), value, fmt(r["se"]), ci_text(r["ci_low"], r["ci_high"]))
+    e = Table(title=Text(terminal(f"Equal across the groups of {by['column']}? (chi-square, df = groups - 1)")),
+              header_style="bold", pad_edge=False, title_justify="left")
+    for col, just in (("item", "left"), ("statistic", "left"), ("groups", "right"), ("chi2", "right"),
+                      ("df", "right"), ("p", "right"), ("pooled [CI]", "left")):
+        e.add_column(col, justify=just, overflow="fold")
+    for r in ct.equality_rows(by):
+        chi = fmt(r["chi2"]) if r["status"] == "ok" else Text(terminal(f"undefined: {r['reason']}"), style="dim")
+        pooled = f"{fmt(r['pooled'])} {ci_text(r['pooled_ci_low'], r['pooled_ci_high'])}" if r["pooled"] is not None \
+            else ""
+        e.add_row(Text(terminal(r["item"])), Text(terminal(r["name"])), str(r["groups"]), chi, fmt(r["df"], 0),
+                  ct.p_text(r["p_value"]), pooled)
+    return Group(t, e)

@@ -241,3 +241,67 @@ def test_bootstrap_difference_and_icc(tmp_path):
     boot, lin = ac1["bootstrap"], ac1["difference"]
     assert boot["ci_low"] < lin["value"] < boot["ci_high"]
     assert boot["se"] == pytest.approx(lin["se"], rel=0.25)  # the two SEs estimate the same spread
+
+
+CODEBOOK = """id: screens
+title: Depression screens
+items:
+  - id: screen
+    level: nominal
+    categories:
+      - code: "0"
+        label: not depressed
+      - code: "1"
+        label: depressed
+"""
+
+
+def test_check_by_group_as_separate_analyses_and_the_chi_square(tmp_path):
+    """check --by: each group's coefficient is the coefficient of that group's units alone (`compute` on the
+    study's own file), the test is the chi-square of the groups' estimates against their weighted mean (a
+    second computation here, from the CSV read back); German Excel CSV input (';', BOM, umlauts)."""
+    cb = tmp_path / "screens.yaml"
+    cb.write_text(CODEBOOK, encoding="utf-8")
+    names = {1: "Studie Köln", 2: "Studie Zürich", 3: "Studie Jena"}
+    for rater in ("r1", "r2"):
+        lines = ["unit;screen;studie"]
+        for s in (1, 2, 3):
+            lines += [f"{r['unit']};{r[rater]};{names[s]}" for r in rows_of(f"fleiss2003_study{s}.csv")]
+        (tmp_path / f"{rater}.csv").write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"))
+    out = tmp_path / "out"
+    code, stdout, err = run("check", tmp_path / "r1.csv", tmp_path / "r2.csv", "-c", cb, "--by", "studie", "--out",
+                            out, "-f", "json")
+    assert code == 0, err
+    doc = json.loads(stdout)
+    assert doc["by"]["column"] == "studie" and doc["by"]["groups"] == [names[1], names[2], names[3]]
+    with open(out / "by_group.csv", newline="", encoding="utf-8-sig") as f:
+        groups = list(csv.DictReader(f, delimiter=";"))  # the outputs follow the ';' inputs (decimal commas)
+    with open(out / "by_group_test.csv", newline="", encoding="utf-8-sig") as f:
+        test = list(csv.DictReader(f, delimiter=";"))[0]
+    studies = _studies(tmp_path)
+    for g, path in zip(groups, studies):
+        own = json.loads(path.read_text())["items"][0]["coefficients"]["fleiss_kappa"]
+        assert float(g["value"].replace(",", ".")) == pytest.approx(own["value"], abs=1e-12)
+        assert float(g["se"].replace(",", ".")) == pytest.approx(own["se"], abs=1e-12)
+    k = [float(g["value"].replace(",", ".")) for g in groups]
+    w = [1 / float(g["se"].replace(",", ".")) ** 2 for g in groups]
+    pooled = sum(a * b for a, b in zip(w, k)) / sum(w)
+    chi2 = sum(b * (a - pooled) ** 2 for a, b in zip(k, w))
+    assert float(test["chi2"].replace(",", ".")) == pytest.approx(chi2, rel=1e-9)
+    assert float(test["p_value"].replace(",", ".")) == pytest.approx(math.exp(-chi2 / 2), rel=1e-9)  # df 2
+    assert test["df"] == "2" and test["statistic"] == "fleiss_kappa"
+    assert "Agreement by studie" in (out / "summary.md").read_text(encoding="utf-8")
+
+
+def test_check_by_bad_column_and_empty_group(tmp_path):
+    cb = tmp_path / "screens.yaml"
+    cb.write_text(CODEBOOK, encoding="utf-8")
+    for rater in ("r1", "r2"):
+        lines = ["unit,screen,site"] + [f"u{i},{i % 2},{'A' if i < 5 else 'B'}" for i in range(10)]
+        (tmp_path / f"{rater}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    files = [tmp_path / "r1.csv", tmp_path / "r2.csv"]
+    code, _, err = run("check", *files, "-c", cb, "--by", "therapist")
+    assert code == 2 and "--by: no column 'therapist'" in err and "site" in err and "Traceback" not in err
+    (tmp_path / "r2.csv").write_text("unit,screen,site\nu0,0,A\nu1,1,\n", encoding="utf-8")
+    code, _, err = run("check", *files, "-c", cb, "--by", "site")
+    assert code == 2 and "r2.csv:3" in err and "empty group value" in err

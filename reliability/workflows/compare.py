@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from irrkit.errors import InputError
-from irrkit.statistics.results import Coefficient
+from irrkit.statistics.results import Coefficient, undefined
 
 WHAT = "a results JSON of irrkit check or compute (-f json or --out)"
 REPRODUCE_TOL = 1e-9
@@ -291,3 +291,66 @@ def _bootstrap_independent(ita: dict, itb: dict, ka: str, kb: str, n_boot: int, 
     value = row.difference.value
     out = bootstrap_difference(reps[0], reps[1], value if value is not None else float("nan"), confidence)
     return {**out, "method": _method(n_boot, seed, "each result's units separately")}
+
+
+# ----------------------------------------------------------------------------------------------- check --by
+
+
+def agreement_by(data, results: list, column: str, files: list[str], opts) -> dict[str, Any]:
+    """``check --by COLUMN``: each item's coefficient in every group of units (the groups of a context column
+    of the coder files), and the chi-square test of equal coefficients across the groups
+    (:func:`irrkit.statistics.comparison.equality_test`; the groups' units are independent samples). The item's
+    primary statistic, and for an ICC (no SE) also the first of its main statistics that has one."""
+    from dataclasses import replace
+
+    from irrkit.analysis.item import analyse
+    from irrkit.statistics import comparison, registry
+    from irrkit.statistics.clusters import clusters_from_records
+
+    names: dict[str, int] = {}
+    codes = clusters_from_records(data.records, data.units, column, files, option="--by", what="group", names=names)
+    label = {c: lab for lab, c in names.items()}
+    groups = sorted(set(codes.tolist()))
+    if len(groups) < 2:
+        raise InputError.single(", ".join(files), f"--by {column}: every unit is in one group "
+                                f"('{label.get(groups[0], '')}' ): no groups to compare" if groups else
+                                f"--by {column}: no units")
+    sub_opts = replace(opts, per_category=False, bootstrap=0, progress=None)
+    tests = []
+    for res in results:
+        r = data.items[res.item]
+        per = []
+        for g in groups:
+            rows = np.flatnonzero(codes == g)
+            rg = replace(r, units=[r.units[i] for i in rows], values=r.values[rows],
+                         clusters=None if r.clusters is None else np.asarray(r.clusters)[rows])
+            per.append((label.get(g, str(g)), analyse(rg, sub_opts)))
+        keys = [res.primary]
+        if not registry.BY_KEY[res.primary].se:
+            keys += [next(k for k in registry.MAIN[registry.kind(res.level)] if k in res.coefficients
+                          and registry.BY_KEY[k].se)]
+        for key in keys:
+            rows_out, vals, ses = [], [], []
+            for lab, gres in per:
+                c = gres.coefficients.get(key)
+                d = {"group": lab, "n_units": gres.n_units}
+                if c is None:
+                    d.update(status="undefined", reason=f"not computed in this group ({gres.n_units} units)")
+                else:
+                    d.update({k: v for k, v in c.to_dict().items() if k in ("value", "se", "ci_low", "ci_high",
+                                                                            "p_value", "status", "reason")})
+                    if c.ok and c.se is not None:
+                        vals.append(c.value)
+                        ses.append(c.se)
+                rows_out.append(d)
+            if registry.BY_KEY[key].se:
+                eq = comparison.equality_test(vals, ses, opts.confidence)
+            else:
+                eq = undefined(comparison.EQUALITY, "an ICC has no SE (F-based CI): no test")
+            eq_d = eq.to_dict()
+            eq_d["groups_used"] = len(vals)
+            tests.append({"item": res.item, "statistic": key, "name": registry.name(key, res.weights),
+                          "groups": rows_out, "equality": eq_d})
+    return {"column": column, "groups": [label.get(g, str(g)) for g in groups], "tests": tests,
+            "note": "the groups' units are independent samples (the same coders may code every group); the test "
+                    "compares each group's coefficient with their inverse-variance weighted mean"}
