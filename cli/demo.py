@@ -9,7 +9,7 @@ DEMO_DIR = Path(__file__).parent / "demo"
 # The demo's further stories, run after check and video: modules under irrkit.cli, each with NAME (its key in
 # `demo -f json`'s "runs" and the folder under --out) and run(out: Path | None, fmt: Format) -> None, which prints
 # its part in fmt (one JSON document for json). Imported only when the demo runs.
-STORIES: tuple[str, ...] = ()
+STORIES: tuple[str, ...] = ("demo_compare",)
 
 
 def demo_files(codebook: str) -> list[Path]:

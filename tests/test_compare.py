@@ -236,7 +236,7 @@ def test_bootstrap_difference_and_icc(tmp_path):
                          "--bootstrap", "400", "--seed", "3")
     assert code == 0, err
     icc, ac1 = json.loads(out)["rows"]
-    assert icc["difference"]["status"] == "undefined" and "bootstrap" in icc["difference"]["reason"]
+    assert icc["difference"]["status"] == "undefined" and "--bootstrap" in icc["difference"]["reason"]
     assert icc["bootstrap"]["replicates"] == 400 and icc["bootstrap"]["ci_low"] < icc["bootstrap"]["ci_high"]
     boot, lin = ac1["bootstrap"], ac1["difference"]
     assert boot["ci_low"] < lin["value"] < boot["ci_high"]

@@ -53,8 +53,7 @@ def dependent_difference(c1: Coefficient, c2: Coefficient, rows1: np.ndarray, ro
         bad = c1 if not c1.ok else c2
         return undefined(KEY, f"{bad.key} has no value: {bad.reason}")
     if c1.terms is None or c2.terms is None:
-        return undefined(KEY, "no unit-level terms for a dependent comparison (the ICCs have none): use the "
-                              "bootstrap (--bootstrap N)")
+        return undefined(KEY, "an ICC has no unit terms: irrkit compare --bootstrap N compares ICCs")
     d1, m1 = _deviations(c1.terms, n_rows, np.asarray(rows1))
     d2, m2 = _deviations(c2.terms, n_rows, np.asarray(rows2))
     if min(m1, m2) < 2:

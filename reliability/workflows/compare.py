@@ -354,3 +354,59 @@ def agreement_by(data, results: list, column: str, files: list[str], opts) -> di
     return {"column": column, "groups": [label.get(g, str(g)) for g in groups], "tests": tests,
             "note": "the groups' units are independent samples (the same coders may code every group); the test "
                     "compares each group's coefficient with their inverse-variance weighted mean"}
+
+
+# ----------------------------------------------------------------------------------------------- round history
+
+
+def change_inference(old: dict[str, Any], new: dict[str, Any], confidence: float = 0.95) -> dict[str, dict]:
+    """A trainee's change on one item between two round records (``new - old``), per statistic: the same units
+    (``pair_ratings``) -> dependent (both rounds' pair statistics recomputed with their unit terms, the
+    difference of the terms), no unit in common -> independent (``sqrt(se1^2 + se2^2)``), partly the same
+    units or records without units -> no CI, and why. ``{statistic: Coefficient.to_dict()}``."""
+    from irrkit.statistics import comparison
+
+    keys = [k for k in new.get("statistics", {}) if k in old.get("statistics", {})]
+    po, pn = old.get("pair_ratings"), new.get("pair_ratings")
+    out: dict[str, dict] = {}
+    if not po or not pn:
+        why = "a round record without its units (written before irrkit compare): no CI of the change"
+        return {k: undefined(comparison.KEY, why).to_dict() for k in keys}
+    uo, un = [str(u) for u in po["units"]], [str(u) for u in pn["units"]]
+    shared = set(uo) & set(un)
+    if not shared:
+        for k in keys:
+            c0, c1 = _coefficient(k, old["statistics"][k]), _coefficient(k, new["statistics"][k])
+            out[k] = comparison.independent_difference(c1, c0, confidence).to_dict()
+        return out
+    if len(shared) != len(uo) or len(shared) != len(un):
+        why = (f"the rounds share {len(shared)} of their units ({len(uo)} and {len(un)}): neither the same units "
+               "nor new ones, no CI of the change")
+        return {k: undefined(comparison.KEY, why).to_dict() for k in keys}
+    order = {u: i for i, u in enumerate(un)}
+    idx = np.array([order[u] for u in uo])
+    stats = []
+    for rec, rows in ((po, np.arange(len(uo))), (pn, idx)):
+        stats.append(_pair_terms(rec, rows, new.get("level") or "nominal", keys, confidence))
+    n = len(uo)
+    every = np.arange(n)
+    for k in keys:
+        c0, c1 = stats[0].get(k), stats[1].get(k)
+        if c0 is None or c1 is None:
+            continue
+        out[k] = comparison.dependent_difference(c1, c0, every, every, n, None, confidence).to_dict()
+    return out
+
+
+def _pair_terms(rec: dict, rows: np.ndarray, level: str, keys: list[str], confidence: float) -> dict:
+    """A round record's pair statistics recomputed from its ``pair_ratings`` (rows in the shared order)."""
+    from irrkit.analysis.pairs import pair_statistics
+    from irrkit.ratings import ItemRatings
+    from irrkit.statistics.chance_corrected import keeping_terms
+
+    a = np.asarray(rec["coder"], dtype=float)[rows]
+    b = np.asarray(rec["reference"], dtype=float)[rows]
+    r = ItemRatings("item", level, [str(rec["units"][i]) for i in rows], ["coder", "reference"],
+                    np.column_stack([a, b]), tuple(float(c) for c in rec["category_values"]))
+    with keeping_terms():
+        return pair_statistics(a, b, r, confidence, keys)
