@@ -305,3 +305,67 @@ def test_check_by_bad_column_and_empty_group(tmp_path):
     (tmp_path / "r2.csv").write_text("unit,screen,site\nu0,0,A\nu1,1,\n", encoding="utf-8")
     code, _, err = run("check", *files, "-c", cb, "--by", "site")
     assert code == 2 and "r2.csv:3" in err and "empty group value" in err
+
+
+DEMO = ROOT / "cli" / "demo"
+
+
+def _read_coding(path: Path, item: str) -> dict[str, str]:
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        return {r["unit"]: r[item] for r in csv.DictReader(f) if r[item] != ""}
+
+
+def _cohen_terms(a: list[str], b: list[str]) -> tuple[float, list[float]]:
+    """Cohen's kappa and its units' influence terms, written out here (delta method, Vanbelle & Albert 2008):
+    u_i = [(agree_i - po) - (1 - kappa)(p_b[a_i] + p_a[b_i] - 2 pe)] / (1 - pe)."""
+    n = len(a)
+    cats = sorted(set(a) | set(b))
+    pa = {c: a.count(c) / n for c in cats}
+    pb = {c: b.count(c) / n for c in cats}
+    po = sum(x == y for x, y in zip(a, b)) / n
+    pe = sum(pa[c] * pb[c] for c in cats)
+    k = (po - pe) / (1 - pe)
+    return k, [((x == y) - po - (1 - k) * (pb[x] + pa[y] - 2 * pe)) / (1 - pe) for x, y in zip(a, b)]
+
+
+def test_demo_training_change_against_a_hand_computation(tmp_path):
+    """The demo's story (round 2 against round 1, the same 46 sequences): ben's change in Cohen's kappa on
+    'form' and its CI, against the influence terms computed by hand from the bundled CSV files."""
+    code, _, err = run("demo", "--out", tmp_path, "-f", "json")
+    assert code == 0, err
+    with open(tmp_path / "training-change" / "training_change.csv", newline="", encoding="utf-8") as f:
+        rows = {(r["trainee"], r["item"], r["statistic"]): r for r in csv.DictReader(f)}
+    gold = _read_coding(DEMO / "crying-forms_gold.csv", "form")
+    one = _read_coding(DEMO / "crying-forms_trainee_ben.csv", "form")
+    two = _read_coding(DEMO / "round2_crying-forms_trainee_ben.csv", "form")
+    units = [u for u in gold if u in one]
+    assert units == [u for u in gold if u in two]  # the same units in both rounds
+    k1, u1 = _cohen_terms([one[u] for u in units], [gold[u] for u in units])
+    k2, u2 = _cohen_terms([two[u] for u in units], [gold[u] for u in units])
+    n = len(units)
+    se = math.sqrt(sum((x - y) ** 2 for x, y in zip(u2, u1)) / (n * (n - 1)))
+    row = rows[("ben", "form", "cohen_kappa")]
+    assert float(row["round_1"]) == pytest.approx(k1, abs=1e-12) and float(row["round_2"]) == pytest.approx(k2)
+    assert float(row["change"]) == pytest.approx(k2 - k1, abs=1e-12)
+    assert float(row["se"]) == pytest.approx(se, rel=1e-10)
+    assert row["kind"] == "dependent" and float(row["ci_low"]) > 0  # ben's gain is beyond noise
+    anna = rows[("anna", "form", "cohen_kappa")]
+    assert float(anna["ci_low"]) < 0 < float(anna["ci_high"])  # anna's dip is not
+    assert rows[("ben", "intensity", "icc2")]["status"] == "undefined"
+
+
+def test_train_history_reports_the_change_with_its_ci(tmp_path):
+    """train --history twice: the round record keeps the units and SEs, the change line carries its CI."""
+    gold = DEMO / "crying-forms_gold.csv"
+    for name, ben in (("r1", DEMO / "crying-forms_trainee_ben.csv"),
+                      ("r2", DEMO / "round2_crying-forms_trainee_ben.csv")):
+        src = tmp_path / "ben.csv"  # the same trainee name in both rounds
+        src.write_bytes(ben.read_bytes())
+        res = runner.invoke(app, ["train", str(src), "--gold", str(gold), "-c", "crying-forms", "--history",
+                                  str(tmp_path / "h"), "--round", name, "--no-gate"])
+        assert res.exit_code == 0, res.output
+    line = next(ln for ln in res.output.splitlines() if "form " in ln and "Cohen's kappa" in ln)
+    assert "0.43 -> 0.70, +0.27 (CI +0.13 to +0.41, same units)" in line
+    record = json.loads(next((tmp_path / "h").glob("round-002-*.json")).read_text(encoding="utf-8"))
+    item = record["trainees"]["ben"]["items"]["form"]
+    assert len(item["pair_ratings"]["units"]) == 46 and item["statistics"]["cohen_kappa"]["se"] > 0

@@ -28,7 +28,7 @@ import numpy as np
 
 from irrkit.statistics.results import Coefficient, UnitTerms, finite_or_none, undefined
 
-KEY = "difference"
+KEY = "coefficient_difference"
 EQUALITY = "equality_test"
 
 

@@ -15,8 +15,15 @@ IN_TEXT = {"fleiss1971": "Fleiss, 1971", "cohen1960": "Cohen, 1960", "conger1980
            "fleiss1981": "Fleiss, 1981", "altman1991": "Altman, 1991", "lombard2002": "Lombard et al., 2002",
            "light1971": "Light, 1971", "krippendorff2016": "Krippendorff et al., 2016",
            "bakeman2009": "Bakeman et al., 2009", "holle2015": "Holle & Rein, 2015",
-           "mathet2015": "Mathet et al., 2015"}
+           "mathet2015": "Mathet et al., 2015", "vanbelle2008": "Vanbelle & Albert, 2008",
+           "vanbelle2017": "Vanbelle, 2017", "fleiss2003": "Fleiss et al., 2003"}
 REFERENCES = {
+    "vanbelle2008": "Vanbelle, S., & Albert, A. (2008). A bootstrap method for comparing correlated kappa "
+                    "coefficients. *Journal of Statistical Computation and Simulation, 78*(11), 1009–1015.",
+    "vanbelle2017": "Vanbelle, S. (2017). Comparing dependent agreement coefficients obtained on multilevel data. "
+                    "*Biometrical Journal, 59*(5), 1016–1034.",
+    "fleiss2003": "Fleiss, J. L., Levin, B., & Paik, M. C. (2003). *Statistical methods for rates and proportions* "
+                  "(3rd ed.). Wiley.",
     "holle2015": "Holle, H., & Rein, R. (2015). EasyDIAg: A tool for easy determination of interrater agreement. "
                  "*Behavior Research Methods, 47*(3), 837–847.",
     "mathet2015": "Mathet, Y., Widlöcher, A., & Métivier, J.-P. (2015). The unified and holistic method gamma (γ) "
