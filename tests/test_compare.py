@@ -369,3 +369,25 @@ def test_train_history_reports_the_change_with_its_ci(tmp_path):
     record = json.loads(next((tmp_path / "h").glob("round-002-*.json")).read_text(encoding="utf-8"))
     item = record["trainees"]["ben"]["items"]["form"]
     assert len(item["pair_ratings"]["units"]) == 46 and item["statistics"]["cohen_kappa"]["se"] > 0
+
+
+def test_check_results_compared_item_against_item_and_with_themselves(tmp_path):
+    """`check --out` results carry the ratings; two items of one result are dependent (the same units);
+    an ICC item also gets its first main statistic with an SE."""
+    coders = sorted(DEMO.glob("crying-forms_coder_*.csv"))
+    code, _, err = run("check", *coders, "-c", "crying-forms", "--out", tmp_path / "r")
+    assert code == 0, err
+    res = tmp_path / "r" / "results.json"
+    doc, _ = compare_out(tmp_path / "same", res, res)
+    keys = [(r["item_a"], r["statistic"]) for r in doc["rows"]]
+    assert keys == [("form", "fleiss_kappa"), ("intensity", "icc2"), ("intensity", "gwet_ac2")]
+    form, icc, ac2 = doc["rows"]
+    assert form["difference"]["value"] == 0 and form["difference"]["se"] == 0 and form["difference"]["p_value"] == 1
+    assert icc["difference"]["status"] == "undefined" and ac2["difference"]["value"] == 0
+    doc, table = compare_out(tmp_path / "items", res, res, "--item", "form:intensity", "--statistic",
+                             "percent_agreement")
+    assert doc["comparison"] == "dependent" and table[0]["item_a"] == "form" and table[0]["item_b"] == "intensity"
+    items = {it["item"]: it for it in json.loads(res.read_text(encoding="utf-8"))["items"]}
+    pa = items["form"]["coefficients"]["percent_agreement"]["value"] - \
+        items["intensity"]["coefficients"]["percent_agreement"]["value"]
+    assert float(table[0]["difference"]) == pytest.approx(pa, abs=1e-12)

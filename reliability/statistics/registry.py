@@ -144,8 +144,8 @@ STATISTICS: tuple[Statistic, ...] = (
     Statistic("gamma_cat", "Mathet et al.'s gamma-cat", "Mathets Gamma-cat", "γcat", "unitizing", (EPISODES,),
               se=False, ci=False, p=False, benchmark=None, source="mathet2015"),
     # comparing coefficients (irrkit compare, check --by, the round history): statistics/comparison.py
-    Statistic("coefficient_difference", "Difference of two coefficients", "Differenz zweier Koeffizienten", "Δ", "comparison",
-              _ALL, benchmark=None, source="vanbelle2008"),
+    Statistic("coefficient_difference", "Difference of two coefficients", "Differenz zweier Koeffizienten", "Δ",
+              "comparison", _ALL, benchmark=None, source="vanbelle2008"),
     Statistic("equality_test", "Test of equal coefficients across groups (chi-square)",
               "Test auf gleiche Koeffizienten der Gruppen (Chi-Quadrat)", "χ²", "comparison", _ALL, se=False,
               ci=False, benchmark=None, source="fleiss2003"),

@@ -126,13 +126,20 @@ def _statistics(ita: dict, itb: dict, statistics: list[str] | None, every: bool)
         return out
     if every:
         return [(k, k) for k in ca if k in cb]
+    from irrkit.statistics import registry
+
     key = ita.get("primary")
     if key not in cb:
         key = next((k for k in ca if k in cb), None)
     if key is None:
         raise InputError.single("--statistic", f"items '{ita['item']}' and '{itb['item']}' have no statistic in "
                                                "common")
-    return [(key, key)]
+    out = [(key, key)]
+    if key in registry.BY_KEY and not registry.BY_KEY[key].se:  # an ICC: also the first main statistic with an SE
+        more = next((k for k in registry.MAIN[registry.kind(ita.get("level"))] if k in ca and k in cb
+                     and k in registry.BY_KEY and registry.BY_KEY[k].se), None)
+        out += [(more, more)] if more else []
+    return out
 
 
 def _rated_units(it: dict) -> list[str] | None:
