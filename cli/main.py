@@ -164,9 +164,8 @@ def check(
     csv_dialect: CsvDialectOpt = CsvDialectChoice.auto,
     pairs: Annotated[str, typer.Option("--pairs", metavar="WHICH", help="Coder pairs beyond 50 coders: summary "
                                        "(the worst) or all.")] = "summary",
-    by: Annotated[str | None, typer.Option("--by", metavar="COLUMN", help="Agreement per group of this context "
-                                           "column (e.g. therapist) and the test of equality across the "
-                                           "groups.")] = None,
+    by: Annotated[str | None, typer.Option("--by", metavar="COLUMN",
+                                           help="Agreement by group, equality test.")] = None,
 ) -> None:
     """Check coder files against a codebook and compute each item's reliability; gate the round.
 
