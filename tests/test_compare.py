@@ -270,7 +270,7 @@ def test_check_by_group_as_separate_analyses_and_the_chi_square(tmp_path):
         (tmp_path / f"{rater}.csv").write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"))
     out = tmp_path / "out"
     code, stdout, err = run("check", tmp_path / "r1.csv", tmp_path / "r2.csv", "-c", cb, "--by", "studie", "--out",
-                            out, "-f", "json")
+                            out, "-f", "json", "--report", tmp_path / "r.html")
     assert code == 0, err
     doc = json.loads(stdout)
     assert doc["by"]["column"] == "studie" and doc["by"]["groups"] == [names[1], names[2], names[3]]
@@ -291,6 +291,9 @@ def test_check_by_group_as_separate_analyses_and_the_chi_square(tmp_path):
     assert float(test["p_value"].replace(",", ".")) == pytest.approx(math.exp(-chi2 / 2), rel=1e-9)  # df 2
     assert test["df"] == "2" and test["statistic"] == "fleiss_kappa"
     assert "Agreement by studie" in (out / "summary.md").read_text(encoding="utf-8")
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    section = page[page.index('id="by-group"'):page.index("</section>", page.index('id="by-group"'))]
+    assert "Studie Köln" in section and f"{chi2:.2f}" in section  # the HTML report's table (APA numbers)
 
 
 def test_check_by_bad_column_and_empty_group(tmp_path):
