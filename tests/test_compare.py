@@ -394,3 +394,25 @@ def test_check_results_compared_item_against_item_and_with_themselves(tmp_path):
     pa = items["form"]["coefficients"]["percent_agreement"]["value"] - \
         items["intensity"]["coefficients"]["percent_agreement"]["value"]
     assert float(table[0]["difference"]) == pytest.approx(pa, abs=1e-12)
+
+
+def test_change_between_rounds_on_new_or_partly_shared_units():
+    """Round records on new units: an independent change (sqrt(se1^2 + se2^2)); partly the same units: no CI,
+    and why; records without units (older versions): no CI."""
+    from irrkit.workflows.compare import change_inference
+
+    def record(units: list[str], coder: list[int], se: float) -> dict:
+        return {"level": "nominal", "statistics": {"cohen_kappa": {"value": 0.5 + se, "se": se, "n_units": len(units),
+                                                                   "status": "ok"}},
+                "pair_ratings": {"units": units, "coder": coder, "reference": [1, 2] * (len(units) // 2),
+                                 "category_values": [1, 2]}}
+
+    old = record(["a", "b", "c", "d"], [1, 2, 1, 1], 0.1)
+    new = record(["e", "f", "g", "h"], [1, 2, 2, 2], 0.2)
+    d = change_inference(old, new)["cohen_kappa"]
+    assert d["kind"] == "independent" and d["value"] == pytest.approx(0.1)
+    assert d["se"] == pytest.approx(math.hypot(0.1, 0.2), rel=1e-12)
+    part = change_inference(old, record(["a", "b", "x", "y"], [1, 2, 2, 2], 0.2))["cohen_kappa"]
+    assert part["status"] == "undefined" and "share 2 of their units" in part["reason"]
+    del old["pair_ratings"]
+    assert "without its units" in change_inference(old, new)["cohen_kappa"]["reason"]
