@@ -1,4 +1,5 @@
-"""Bundled demo data: a synthetic training round (46 crying sequences, 3 coders) for both codebooks."""
+"""Bundled demo data: a synthetic training round (46 crying sequences, 3 coders) for both codebooks, and the
+interventions of the same episodes as sets of codes (codebook intervention-sets)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ DEMO_DIR = Path(__file__).parent / "demo"
 # The demo's further stories, run after check and video: modules under irrkit.cli, each with NAME (its key in
 # `demo -f json`'s "runs" and the folder under --out) and run(out: Path | None, fmt: Format) -> None, which prints
 # its part in fmt (one JSON document for json). Imported only when the demo runs.
-STORIES: tuple[str, ...] = ("demo_compare",)
+STORIES: tuple[str, ...] = (
+    "demo_compare",  # a second training round compared with the first (issue 24)
+    "demo_sets",  # a multi-code (set-valued) item (issue 24)
+    "demo_model",  # a model's three runs as an alternative annotator (issue 24)
+    "demo_continuous",  # a duration item: CCC and Bland-Altman limits (issue 24)
+    "demo_checklist",  # the GRRAS reporting checklist of the interventions round (issue 24)
+)
 
 
 def demo_files(codebook: str) -> list[Path]:

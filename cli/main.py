@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
-from irrkit.cli import compare, plan, report, training, video
+from irrkit.cli import compare, model, plan, report, training, video
 from irrkit.cli.options import (
     HELP,
     AllowSingleOpt,
@@ -110,6 +110,10 @@ def emit(items, opts, fmt: Format, warnings: list[str], title: str, show_all: bo
 
         console = table_console()
         console.print(results_table(items, opts, show_all=show_all, title=title, width=console.width))
+        from irrkit.cli.render import continuous_table
+
+        if (loa := continuous_table(items)) is not None:
+            console.print(loa)
         if meta.get("coder_counts"):
             console.print(coders_table(meta["coder_counts"]))
         from irrkit.cli.report import print_diagnostics
@@ -208,7 +212,8 @@ def demo(
 ) -> None:
     """Run check and video on bundled demo data: 3 coders, 46 crying sequences, 3 videos.
 
-    Checks 46 crying sequences (3 coders, crying-forms and interventions), then video agreement (ELAN, BORIS).
+    Checks 46 crying sequences (3 coders, crying-forms and interventions), then video agreement (ELAN, BORIS),
+    then a model's three runs as an alternative annotator and the reporting checklist of the interventions round.
 
     Exit codes: 0 done, 2 an output could not be written, 3 internal error.
     """
@@ -332,7 +337,9 @@ def codebook_contents(cb) -> str:
     parts = []
     if cb.items:
         n_cat = sum(1 for it in cb.items if it.categories)
+        n_set = sum(1 for it in cb.items if it.multiple)
         kinds = [counted(n_cat, "categorical", "categorical")] if n_cat else []
+        kinds += [f"{n_set} of them set-valued"] if n_set else []
         kinds += [counted(len(cb.items) - n_cat, "scale")] if len(cb.items) > n_cat else []
         parts.append(f"{counted(len(cb.items), 'rated item')} ({', '.join(kinds)})")
     if cb.episodes:
@@ -397,6 +404,7 @@ app.command()(training.retest)
 app.command()(video.video)
 app.command()(plan.plan)
 app.command("report")(report.report_cmd)
+app.command("model")(model.model_cmd)
 app.command()(compare.compare)
 
 

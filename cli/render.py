@@ -138,3 +138,33 @@ def table_console() -> Console:
     if not console.is_terminal and not os.environ.get("COLUMNS"):
         console = Console(width=10_000)
     return console
+
+
+def continuous_table(items: Sequence[ItemResult]) -> Table | None:
+    """Interval and ratio items: each coder pair's CCC and Bland-Altman bias and limits of agreement with their
+    CIs (and each coder against the mean of the others); proportional bias flagged. None without such items."""
+    from irrkit.outputs.tables import ci_text2, loa_rows
+    from irrkit.statistics.registry import name
+
+    rows = loa_rows(items)
+    if not rows:
+        return None
+    t = Table(title=Text(f"{name('limits_of_agreement')} and {name('ccc')}"), header_style="bold", pad_edge=False,
+              title_justify="left")
+    for col, right in (("item", False), ("comparison", False), ("units", True), ("CCC", True), ("95% CI", False),
+                       ("bias", True), ("95% CI", False), ("limits of agreement", False), ("proportional bias", False)):
+        t.add_column(col, justify="right" if right else "left", overflow="fold")
+    for r in rows:
+        if r["bias"] is None:
+            t.add_row(Text(terminal(r["item"])), Text(terminal(r["comparison"])), str(r["n_units"]), "", "", "—", "",
+                      Text(terminal(f"undefined: {r['reason']}"), style="dim"), "")
+            continue
+        prop = "" if r["slope"] is None else (f"yes: slope {fmt(r['slope'])}, p {p_text(r['slope_p'])}"
+                                              if r["proportional_bias"] else f"no (p {p_text(r['slope_p'])})")
+        t.add_row(Text(terminal(r["item"])), Text(terminal(r["comparison"])), str(r["n_units"]), fmt(r["ccc"]),
+                  ci_text(r["ccc_ci_low"], r["ccc_ci_high"]), fmt(r["bias"], 2),
+                  ci_text2(r["bias_ci_low"], r["bias_ci_high"]),
+                  f"{fmt(r['lower'], 2)} {ci_text2(r['lower_ci_low'], r['lower_ci_high'])} to "
+                  f"{fmt(r['upper'], 2)} {ci_text2(r['upper_ci_low'], r['upper_ci_high'])}",
+                  Text(prop, style="yellow" if r["proportional_bias"] else ""))
+    return t

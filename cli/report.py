@@ -150,6 +150,11 @@ def report_cmd(
     table_md: Annotated[Path | None, typer.Option("--table-md", help="Write the APA 7 table as Markdown.")] = None,
     methods_md: Annotated[Path | None, typer.Option("--methods", help="Write a methods paragraph with the figures "
                                                     "in APA style and the references (Markdown).")] = None,
+    checklist: Annotated[Path | None, typer.Option("--checklist", help="Write the reporting checklist (GRRAS, "
+                                                   "Kottner et al. 2011) as Markdown: each item with what irrkit "
+                                                   "filled in and what to add.")] = None,
+    plan: Annotated[Path | None, typer.Option("--plan", help="The JSON of irrkit plan -f json: the planned sample "
+                                              "size for the checklist.")] = None,
     lang: Annotated[Lang, typer.Option("--lang", help="Language of the table and methods paragraph.")] = Lang.en,
     paper: Annotated[Paper | None, typer.Option("--paper", help="Page size of the Word table (default: A4 with "
                                                 "--lang de, US Letter otherwise).", show_default=False)] = None,
@@ -167,6 +172,7 @@ def report_cmd(
 
     run = run_report(results, out=out, figures_dir=figures_dir, history=history, title=title, lang=lang.value,
                      paper=paper.value if paper is not None else None,
-                     manuscript={"--docx": docx, "--latex": latex, "--table-md": table_md, "--methods": methods_md})
+                     manuscript={"--docx": docx, "--latex": latex, "--table-md": table_md, "--methods": methods_md,
+                                 "--checklist": checklist}, plan=plan)
     written = write_all(run.files, inputs=run.inputs)
     err_console().print(terminal(f"wrote {', '.join(str(p) for p in written)}"), markup=False)

@@ -18,8 +18,10 @@ from irrkit.codebooks.model import (
     MATCH_RULES,
     MAX_GRID,
     MAX_LENGTH_S,
+    MAX_SET_CODES,
     SCALE_KEYS,
     STATISTIC_KEYS,
+    STUDY_KEYS,
     TOP_KEYS,
     WEIGHTS,
     Category,
@@ -84,7 +86,15 @@ def check_codebook(chk: NodeChecker, root: _Node) -> Codebook:
             chk.err(node, f"'items' must be a non-empty list of items, not {got}")
         else:
             items = [it for i, n in enumerate(node.value) if (it := check_item(chk, n, i, ids, cols))]
-    levels = {it.id: (it.level, analysis_weights(it.level, it.weights, it.weight_matrix)) for it in items}
+    gone = set(fields.get("missing", Codebook.missing))
+    for it in items:
+        if it.multiple and it.empty in gone:
+            chk.err(m["items"][1], f"item '{it.id}': its empty-set token '{it.empty}' is also a 'missing' token; "
+                     "the empty set (no code applies) must differ from a missing rating")
+    if "study" in m:  # the study's description: free text per key (GRRAS items the data cannot tell)
+        sm = chk.mapping(m["study"][1], STUDY_KEYS, "study: ")
+        fields["study"] = tuple((k, chk.opt_text(sm, k, "study: ")) for k in STUDY_KEYS if k in sm)
+    levels = {it.id: (it.analysis_level, analysis_weights(it.level, it.weights, it.weight_matrix)) for it in items}
     gates = check_gates(chk, m["gate"][1], "gate: ", None, ids, levels=levels) if "gate" in m else []
     if chk.problems:
         chk.problems.sort(key=lambda p: p.line or 0)
@@ -149,13 +159,67 @@ def check_item(chk: NodeChecker, node: _Node, index: int, ids: dict[str, int], c
             chk.err(m["weight_matrix"][0], f"{what}give either 'weights' or 'weight_matrix', not both")
         q = len(cats) or (len(scale.grid()) if scale else 0)
         matrix = check_matrix(chk, m["weight_matrix"][1], q, what)
+    sets = check_multiple(chk, m, what, level, cats, set(m) & {"weights", "weight_matrix"})
+    if primary and sets.get("multiple") and not registry.applies(primary, registry.SETS) and not (
+            primary.startswith("icc") and level == "nominal"):  # (said above)
+        chk.err(m["primary"][1], f"{what}{primary} is not computed for a set-valued item (multiple: true; "
+                 f"allowed: {', '.join(registry.gateable(registry.SETS))})")
+    elif primary in ("masi_alpha", "jaccard_alpha") and not sets.get("multiple"):
+        chk.err(m["primary"][1], f"{what}{primary} is computed for set-valued items only (multiple: true)")
     if "gate" in m:
-        levels = {iid: (level, analysis_weights(level, weights, matrix))} if level in LEVELS else {}
+        lv = registry.SETS if sets.get("multiple") else level
+        levels = {iid: (lv, analysis_weights(level, weights, matrix))} if level in LEVELS else {}
         chk.item_gates += check_gates(chk, m["gate"][1], f"{what}gate: ", iid, None, levels=levels)
     return Item(id=iid, label=chk.opt_text(m, "label", what),
                 definition=chk.opt_text(m, "definition", what),
                 level=level if level in LEVELS else "nominal", categories=cats, scale=scale,
-                primary=primary, weights=weights, weight_matrix=matrix)
+                primary=primary, weights=weights, weight_matrix=matrix, **sets)
+
+
+def check_multiple(chk: NodeChecker, m: dict, what: str, level: str, cats: tuple[Category, ...],
+                   weighted: set[str]) -> dict:
+    """``multiple: true`` (the value is a set of codes), its ``separator`` and its ``empty`` token: a nominal item
+    with categories, no weights, codes that hold neither the separator nor ';', at most MAX_SET_CODES codes."""
+    out: dict = {}
+    if "multiple" in m:
+        v = m["multiple"][1]
+        if not (isinstance(v, yaml.ScalarNode) and v.tag == _BOOL):
+            chk.err(v, f"{what}'multiple' must be true or false, not {_describe(v)}")
+        else:
+            out["multiple"] = v.value.lower() in ("true", "yes", "on", "y")
+    for key in ("separator", "empty"):
+        if key in m:
+            if not out.get("multiple"):
+                chk.err(m[key][0], f"{what}'{key}' is for set-valued items only (multiple: true)")
+            else:
+                out[key] = chk.text(m[key][1], f"{what}'{key}'").strip()
+    if not out.get("multiple"):
+        return out
+    key_node = m["multiple"][0]
+    if level != "nominal":
+        chk.err(key_node, f"{what}multiple: true needs level nominal (a set of codes), not '{level}'")
+    if not cats:
+        chk.err(key_node, f"{what}multiple: true needs 'categories' (the codes a set is made of)")
+    if len(cats) > MAX_SET_CODES:
+        chk.err(key_node, f"{what}a set-valued item may have at most {MAX_SET_CODES} codes, not {len(cats)}")
+    for k in sorted(weighted):
+        chk.err(m[k][0], f"{what}'{k}' does not apply to a set-valued item (its distances are MASI and Jaccard)")
+    sep = out.get("separator", "|")
+    if len(sep) != 1 or sep.isalnum() or sep in "_-.,\"":
+        chk.err(m["separator"][1], f"{what}separator must be one character that is not a letter, digit, "
+                 f"'_', '-', '.', ',' or a quote, such as '|' or '+' (not '{sep}')")
+    empty = out.get("empty", "none")
+    if not empty:
+        chk.err(m["empty"][1], f"{what}'empty' (the cell for 'no code applies') must not be empty: a blank cell "
+                 "is a missing rating")
+    for c in cats:
+        bad = [ch for ch in dict.fromkeys((sep, ";")) if ch in c.code]
+        if bad:
+            chk.err(key_node, f"{what}code '{c.code}' holds '{bad[0]}', which separates the codes of a set")
+        if c.code.casefold() == empty.casefold():
+            chk.err(m.get("empty", (key_node,))[0], f"{what}'{empty}' is a code and the empty-set token; give "
+                     "another 'empty:' token (the cell meaning no code applies)")
+    return out
 
 
 def check_categories(chk: NodeChecker, kv: tuple[_Node, _Node], what: str, level: str, least: int = 2

@@ -14,10 +14,16 @@ STATISTIC_KEYS = registry.gateable()  # the statistics an item's gate or primary
 
 WEIGHTS = ("identity", "linear", "quadratic", "ordinal", "radical", "ratio", "circular", "bipolar")
 
-TOP_KEYS = ("id", "title", "version", "source", "unit_column", "coder_column", "missing", "items", "gate")
+TOP_KEYS = ("id", "title", "version", "source", "unit_column", "coder_column", "missing", "items", "gate", "study")
+# the optional description of the reliability study (GRRAS, Kottner et al. 2011: items 3, 4, 7, 8, 9): free text
+STUDY_KEYS = ("population", "raters", "sampling", "blinding", "independence")
 
 ITEM_KEYS = ("id", "label", "definition", "level", "categories", "scale", "primary", "weights",
-             "weight_matrix", "gate")
+             "weight_matrix", "gate", "multiple", "separator", "empty")
+
+SEPARATOR = "|"  # between the codes of a set-valued item in one cell ("sad|moved"); ";" is read as one too
+EMPTY = "none"  # the cell of a set-valued item that says no code applies (the empty set, not a missing rating)
+MAX_SET_CODES = 52  # codes of a set-valued item (a set is a bitmask held exactly in a float64)
 
 CATEGORY_KEYS = ("code", "label", "definition")
 
@@ -86,10 +92,22 @@ class Item:
     primary: str | None = None  # primary statistic key; default by level
     weights: str | None = None  # weight name for AC2 & co.; default by level
     weight_matrix: tuple[tuple[float, ...], ...] | None = None  # custom weights (q x q)
+    multiple: bool = False  # the value is a set of codes (a nominal item): "sad|moved", or one 0/1 column per code
+    separator: str = SEPARATOR  # between a set's codes in one cell
+    empty: str = EMPTY  # the cell meaning "no code applies" (the empty set)
 
     @property
     def codes(self) -> tuple[str, ...]:
         return tuple(c.code for c in self.categories)
+
+    @property
+    def analysis_level(self) -> str:
+        """The level the analysis and the gates go by: ``sets`` for a set-valued item, else its level."""
+        return registry.SETS if self.multiple else self.level
+
+    def code_column(self, code: str) -> str:
+        """The 0/1 column of one code of a set-valued item: ``item:code``."""
+        return f"{self.id}:{code}"
 
     def category_values(self) -> tuple[float, ...]:
         """Numeric value of each category: the code itself if every code is a number, else its rank 1..q."""
@@ -101,6 +119,8 @@ class Item:
     def default_primary(self) -> str:
         if self.primary:
             return self.primary
+        if self.multiple:
+            return "masi_alpha"
         return "fleiss_kappa" if self.level == "nominal" else "icc2"
 
     def default_weights(self) -> str:
@@ -148,6 +168,7 @@ class Codebook:
     path: Path | None = None
     episodes: tuple[EpisodeItem, ...] = ()  # time-coded items (kind: episodes), kept apart from rated items
     episode_gates: tuple[Gate, ...] = ()
+    study: tuple[tuple[str, str], ...] = ()  # (key, text) of the optional study section (STUDY_KEYS)
 
     def item(self, item_id: str) -> Item | None:
         for it in self.items:

@@ -68,6 +68,9 @@ class ItemRatings:
     explicit_categories: bool = True
     # cluster of each unit (e.g. the session a sequence comes from): cluster-robust SEs and cluster bootstrap
     clusters: np.ndarray | None = None
+    # a set-valued item (codebook ``multiple: true``): its codes; each value is then a set of them as a bitmask
+    # (bit k: set_codes[k]; 0: the empty set) and ``categories`` are the distinct sets given
+    set_codes: tuple[str, ...] = ()
 
     @property
     def n_units(self) -> int:

@@ -67,7 +67,7 @@ def test_every_entry_has_english_and_german_names_a_symbol_and_a_family() -> Non
         assert s.en and s.de and s.symbol, s.key
         assert s.en != s.key and s.de != s.key, s.key
         assert s.family in registry.FAMILIES, s.key
-        assert s.levels and all(lv in (*registry.LEVELS, registry.EPISODES) for lv in s.levels), s.key
+        assert s.levels and all(lv in (*registry.LEVELS, registry.EPISODES, registry.SETS) for lv in s.levels), s.key
         assert s.benchmark in (None, "kappa", "icc", "alpha"), s.key
         assert not s.source or s.source in registry.REFERENCES, s.key
         if registry.EPISODES in s.levels and set(s.levels) & set(registry.LEVELS):

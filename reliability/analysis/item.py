@@ -15,8 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from irrkit.analysis.continuous import continuous_agreement
 from irrkit.ratings import ItemRatings, rescaled
 from irrkit.statistics import chance_corrected, counting, interpret, registry, two_coders, weights
+from irrkit.statistics.continuous import overall_ccc
 from irrkit.statistics.icc import ICC_KEYS, icc_all
 from irrkit.statistics.registry import name as stat_name
 from irrkit.statistics.results import Coefficient, undefined
@@ -74,7 +76,10 @@ class ItemResult:
     notes: list[str] = field(default_factory=list)
     fleiss_null: dict[str, Any] | None = None
     n_clusters: int | None = None  # units nested in clusters (--cluster): how many clusters
+    codes: list[str] = field(default_factory=list)  # a set-valued item: its codes (per_category is per code)
+    code_counts: dict[str, int] = field(default_factory=dict)  # a set-valued item: the ratings holding each code
     diagnostics: Any = None  # irrkit.analysis.diagnostics.Diagnostics, when computed (check)
+    continuous: Any = None  # irrkit.analysis.continuous.ContinuousAgreement (interval and ratio items)
     ratings: ItemRatings | None = None  # the ratings analysed (in the JSON as "ratings": compare re-reads them)
 
     def scale_for(self, key: str, opts: Options) -> str:
@@ -104,6 +109,7 @@ class ItemResult:
             "n_coders": self.n_coders, "n_ratings": self.n_ratings, "categories": self.categories,
             "primary": self.primary,
             **({} if self.n_clusters is None else {"n_clusters": self.n_clusters}),
+            **({"multiple": True, "codes": self.codes, "code_counts": self.code_counts} if self.codes else {}),
             "coefficients": {k: coef(c) for k, c in self.coefficients.items()},
         }
         if self.per_category:
@@ -116,6 +122,8 @@ class ItemResult:
             out["notes"] = self.notes
         if self.diagnostics is not None:
             out["diagnostics"] = self.diagnostics.to_dict()
+        if self.continuous is not None:
+            out["continuous"] = self.continuous.to_dict()
         if self.ratings is not None:
             out.update(ratings_dict(self.ratings, opts))
         return out
@@ -129,6 +137,9 @@ def ratings_dict(r: ItemRatings, opts: Options) -> dict[str, Any]:
     (null: missing), the category values, the unit clusters and the options that change the figures, so that
     ``irrkit compare`` can recompute the coefficients' unit-level terms (:func:`ratings_from_dict`). Beyond
     RATINGS_MAX_CELLS cells ``"ratings_omitted"`` says why they are not there."""
+    if r.set_codes:
+        return {"ratings_omitted": "a set-valued item: its ratings are not written (irrkit compare compares it "
+                                   "only as independent, --independent)"}
     if r.values.size > RATINGS_MAX_CELLS:
         return {"ratings_omitted": f"{r.values.shape[0]} units x {r.values.shape[1]} coders: more than "
                                    f"{RATINGS_MAX_CELLS} ratings are not written to the JSON"}
@@ -303,22 +314,47 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
                                                              dense_max=dense_max, clusters=cl)
     if r.level != "nominal":
         coefs.update(icc_all(r.values, opts.confidence, opts.icc_convention, opts.icc_missing))
+    per_code: dict[str, dict[str, Coefficient]] = {}
+    code_counts: dict[str, int] = {}
+    if r.set_codes:  # a set-valued item: alpha under the set distances first; the rest is the exact set match
+        from irrkit.analysis.sets import EXACT, set_statistics
+
+        dense_tab = tab if isinstance(tab, np.ndarray) else tab.dense()
+        set_coefs, per_code, code_counts = set_statistics(r, dense_tab, opts.confidence, cl, opts.per_category)
+        for key, c in coefs.items():
+            coefs[key] = c.with_(extra={**c.extra, "agreement": EXACT})
+        coefs = {**set_coefs, **coefs}
+        if opts.bootstrap:
+            notes.append("bootstrap CIs are computed for the exact set match; alpha under the MASI and Jaccard "
+                         "distances keeps its linearisation CI")
+    cont = None
+    if r.level in registry.CONTINUOUS_LEVELS:
+        cont = continuous_agreement(r, opts.confidence)
+        if exponent:
+            cont = cont.scaled(exponent)
+        notes.extend(cont.notes)
+        if len(cont.coders) == 2:
+            coefs["ccc"] = next(iter(cont.ccc.values()))
+        elif len(cont.coders) > 2:
+            coefs["overall_ccc"] = overall_ccc(r.values, opts.confidence)
     if wname == "custom" and q and not np.allclose(kern.matrix(), kern.matrix().T, rtol=0, atol=1e-12):
         notes.append(_asymmetry_note(n_coders))
     if "cohen_kappa" in coefs and (fce := two_coders.fce_note(coefs["cohen_kappa"])):
         notes.append(fce)
     if exponent:
         notes.append(_rescale_note(coefs, exponent))
-    primary = r.primary or ("fleiss_kappa" if r.level == "nominal" else "icc2")
+    primary = r.primary or ("masi_alpha" if r.set_codes else "fleiss_kappa" if r.level == "nominal" else "icc2")
     if primary not in coefs:
         primary = next(iter(coefs))
     if cl is not None:
         notes.append(_cluster_note(cl, rated, r.level, opts.bootstrap))
-    result = ItemResult(r.item, r.level, wname, n_units, n_coders, r.n_ratings, labels, coefs, primary,
-                        distribution=distribution, notes=notes,
-                        n_clusters=None if cl is None else int(len(np.unique(cl[rated]))), ratings=original)
+    result = ItemResult(r.item, registry.SETS if r.set_codes else r.level, wname, n_units, n_coders, r.n_ratings,
+                        labels, coefs, primary, distribution=distribution, notes=notes,
+                        n_clusters=None if cl is None else int(len(np.unique(cl[rated]))),
+                        codes=list(r.set_codes), code_counts=code_counts, per_category=per_code,
+                        continuous=cont, ratings=original)
     dense = isinstance(tab, np.ndarray)
-    if q >= 2 and wname == "identity" and opts.per_category:  # unweighted analysis, whatever the level
+    if q >= 2 and wname == "identity" and opts.per_category and not r.set_codes:  # unweighted, whatever the level
         if dense:
             result.per_category = per_category(tab, labels, opts.confidence, clusters=cl, freq=freq)
             result.fleiss_null = chance_corrected.fleiss_null_se(tab, freq)
@@ -389,6 +425,8 @@ def _cluster_note(cl: np.ndarray, rated: np.ndarray, level: str, bootstrap: int)
     g = int(len(np.unique(cl[rated])))
     text = (f"clusters: {int(rated.sum())} units in {g} clusters; the SEs of the kappa-type coefficients are "
             "cluster-robust (unit terms summed within clusters, CI t(G-1))")
+    if level in registry.CONTINUOUS_LEVELS:
+        text += "; the CCCs' and the limits of agreement's CIs assume independent units"
     if level != "nominal":
         text += ("; the ICCs' F-based CIs assume independent units" + (": see their cluster bootstrap CIs"
                                                                        if bootstrap else

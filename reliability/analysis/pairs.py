@@ -74,6 +74,14 @@ def pair_statistics(a: np.ndarray, b: np.ndarray, r: ItemRatings, confidence: fl
                "cohen_kappa": chance_corrected.conger_kappa(codes, q, None, confidence, key="cohen_kappa",
                                                   a=ag if cl is not None else None),
                "gwet_ac1": chance_corrected.gwet_ac(ag, confidence)}
+        if r.set_codes:  # a set-valued item: alpha under the set distances too (statistics/sets.py)
+            from irrkit.statistics import sets
+
+            tab = counting.count_table(codes, q)
+            masks = np.asarray(r.categories, dtype=np.uint64)
+            for key in (k for k in keys if k in sets.DISTANCES):
+                out[key] = sets.set_alpha(tab, masks, sets.distance_matrix(masks, sets.DISTANCES[key]), key,
+                                          confidence, cl)
     else:
         iccs = tuple(k for k in keys if k in ICC_KEYS)  # only the ICCs asked for (each as among all six)
         out = {**(icc_all(m, confidence, keys=iccs) if iccs else {})}

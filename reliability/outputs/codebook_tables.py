@@ -15,6 +15,8 @@ def codebook_to_rows(cb: Codebook) -> list[dict[str, str]]:
         s, code = it.scale, ""
         if s is not None:
             code = f"{_fmt(s.min)} to {_fmt(s.max)}" + (f", step {_fmt(s.step)}" if s.step else "")
+        if it.multiple:  # a set of codes: how the coder writes one
+            code = f"set of codes: '{it.separator}' between codes, '{it.empty}' for none"
         entries = [(code, it.label, it.definition), *((c.code, c.label, c.definition) for c in it.categories)]
         if s is not None:
             entries += [(_fmt(v), label, "") for v, label in sorted(s.anchors.items())]
@@ -57,6 +59,12 @@ def codebook_to_markdown(cb: Codebook) -> str:
             out += [f"Rate on the scale {_fmt(s.min)} to {_fmt(s.max)}{step} ({md_line(it.level)}).", ""]
             if s.anchors:
                 out += codes_table([(_fmt(v), str(lab), "") for v, lab in sorted(s.anchors.items())])
+        elif it.multiple:
+            out += [f"Give every code that applies, separated by '{md_line(it.separator)}' (for example "
+                    f"'{md_line(it.separator.join(it.codes[:2]))}'), or '{md_line(it.empty)}' when none applies; a "
+                    f"blank cell is a missing rating. Or one column per code, '{md_line(it.code_column('code'))}', "
+                    "with 1 (given) or 0 (not given):", ""]
+            out += codes_table([(c.code, c.label, c.definition) for c in it.categories])
         elif it.categories:
             out += [f"Give one code per unit ({md_line(it.level)}):", ""]
             out += codes_table([(c.code, c.label, c.definition) for c in it.categories])

@@ -591,6 +591,58 @@ def trend(rounds: Sequence[str], series: dict[str, Sequence[float | None]], mini
     return p.fig
 
 
+def bland_altman(loa: dict[str, Any], title: str = "", unit: str = "") -> Any:
+    """A Bland-Altman plot (Bland & Altman 1986): each unit's difference a − b against the pair's mean, the bias
+    and the limits of agreement as lines with their CIs as shaded bands, and the regression line of the
+    differences on the means when it flags proportional bias. ``loa``: a ``bland_altman`` entry of the results
+    JSON (with ``points``); ``unit``: the measure's unit for the axis labels."""
+    pts = loa.get("points") or {}
+    xs, ys = list(pts.get("mean") or []), list(pts.get("difference") or [])
+    p = _Plot(6.4, 3.4, left=0.85, right=1.35, bottom=0.6)
+    lines = [(k, loa.get(k), loa.get(f"{k}_ci_low"), loa.get(f"{k}_ci_high")) for k in ("upper", "bias", "lower")]
+    ally = ys + [v for _, *vals in lines for v in vals if v is not None]
+    x0, x1 = (min(xs), max(xs)) if xs else (0.0, 1.0)
+    padx = 0.05 * (x1 - x0 or abs(x0) or 1.0)
+    y0, y1 = (min(ally), max(ally)) if ally else (-1.0, 1.0)
+    pady = 0.08 * (y1 - y0 or abs(y0) or 1.0)
+    p.limits(x0 - padx, x1 + padx, y0 - pady, y1 + pady)
+    bands = [(0.0, lo, 1.0, hi) for _, v, lo, hi in lines if lo is not None and hi is not None]
+    p.rects(bands, ["#e3ecf5"] * len(bands), transform=p.xaxes_ydata)
+    p.line([0, 1], [0, 0], transform=p.xaxes_ydata, color=MUTED, lw=0.6, ls=":")
+    names = {"upper": "upper limit", "bias": "bias", "lower": "lower limit"}
+    for k, v, _, _ in lines:
+        if v is not None:
+            p.line([0, 1], [v, v], transform=p.xaxes_ydata, color=ACCENT if k == "bias" else INK,
+                   lw=1.4 if k == "bias" else 1.0, ls="-" if k == "bias" else "--")
+            p.text(1 + p.dx(4), v, f"{names[k]} {_num(v)}", transform=p.xaxes_ydata, ha="left",
+                   va="center_baseline", fontsize=8, clip_on=False)
+    if xs:
+        p.line(xs, ys, ls="none", marker="o", ms=4, color=INK, alpha=0.7, mew=0)
+    if loa.get("proportional_bias") and loa.get("slope") is not None and loa.get("intercept") is not None:
+        a, b = loa["intercept"], loa["slope"]
+        p.line([x0, x1], [a + b * x0, a + b * x1], color="#c0392b", lw=1.2, ls="-.")
+        p.text(0.02, 0.96, f"proportional bias: slope {_num(b, 3)}, p {_p(loa.get('slope_p'))}",
+               transform=p.axes, ha="left", va="top", fontsize=8, color="#c0392b")
+    p.spines()
+    p.xnumbers(x0 - padx, x1 + padx)
+    p.ynumbers(y0 - pady, y1 + pady)
+    u = f" ({unit})" if unit else ""
+    p.xlabel(f"mean of {loa.get('a')} and {loa.get('b')}{u}")
+    p.ylabel(f"{loa.get('a')} − {loa.get('b')}{u}", 0.85 * 72 - 4)
+    p.title(title)
+    return p.fig
+
+
+def _num(x: float, digits: int = 2) -> str:
+    return f"{x:.{digits}f}".replace("-", MINUS)
+
+
+def _p(x: float | None) -> str:
+    if x is None:
+        return "—"
+    return "< .001" if x < 0.001 else f"{x:.3f}".lstrip("0")
+
+
 _REF = re.compile(r'(?:url\(#|href="#)([^")]+)')
 _ID = re.compile(r'\sid="([^"]+)"')
 _METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)

@@ -192,9 +192,17 @@ def _gate_cell(gates: list[dict[str, Any]]) -> str:
     return "<br>".join(parts)
 
 
+def _value_ci(key: str, c: dict[str, Any]) -> str:
+    """'0.712 [0.55, 0.87]' of a coefficient's dict, or why it has no value."""
+    if c.get("value") is None or c.get("ci_low") is None:
+        return value(key, c)
+    return f"{value(key, c)} {ci(c, key not in UNBOUNDED)}"
+
+
 def _forest_rows(item: dict[str, Any]) -> list[dict[str, Any]]:
     coefs = item["coefficients"]
-    order = registry.FOREST[registry.kind(item["level"])] if item["level"] in registry.LEVELS else ()
+    kinds = (*registry.LEVELS, registry.SETS)
+    order = registry.FOREST[registry.kind(item["level"])] if item["level"] in kinds else ()
     keys = [item["primary"]] + [k for k in order if k in coefs and k != item["primary"]]
     if item["level"].startswith("episodes"):
         keys = [item["primary"]] + [k for k in coefs if k != item["primary"]]
@@ -233,9 +241,11 @@ def _timelines(it: dict[str, Any]) -> list[tuple[str, list[tuple[int, float, flo
     return out
 
 
-def check_report(doc: dict[str, Any], title: str | None = None, gates: list[dict[str, Any]] | None = None) -> Report:
+def check_report(doc: dict[str, Any], title: str | None = None, gates: list[dict[str, Any]] | None = None,
+                 history: list[dict[str, Any]] | None = None, plan: dict[str, Any] | None = None) -> Report:
     """The report of a ``check`` results JSON (``gates``: gate results as dicts with item, statistic, minimum,
-    passed, message, if any)."""
+    passed, message, if any), ending with the reporting checklist (GRRAS; ``history``: training rounds and
+    ``plan``: the JSON of ``irrkit plan``, for its items 6 and 12)."""
     from irrkit.outputs import figures
 
     title = title or f"Inter-rater reliability: {doc.get('codebook_title') or doc.get('codebook') or 'ratings'}"
@@ -276,6 +286,10 @@ def check_report(doc: dict[str, Any], title: str | None = None, gates: list[dict
         _check_item(page, it, by_item.get(it["item"], []))
     if doc.get("by"):
         _by_groups(page, doc["by"])
+    from irrkit.outputs.checklist import html_section
+    from irrkit.outputs.manuscript import study_facts
+
+    page.add(html_section(study_facts(doc, plan=plan, history=history), doc))
     page.add(_footer(doc))
     return Report(page.render(), page.figures, page.svgs)
 
@@ -335,16 +349,26 @@ def _check_item(page: _Page, it: dict[str, Any], gates: list[dict[str, Any]]) ->
                     f"{name}: each coefficient with its 95% CI over the bands of its benchmark scale; diamond: "
                     "the primary statistic.")
     cats = it.get("per_category") or {}
+    if cats and it.get("codes"):  # a set-valued item: each code present/absent, a row per code
+        keys = [k for k in ("fleiss_kappa", "cohen_kappa", "gwet_ac1", "percent_agreement")
+                if any(k in st for st in cats.values())]
+        held = it.get("code_counts") or {}
+        page.add(f"<h3>{esc(name)}: each code present or absent</h3>", _table(
+            ["code", "ratings with it", *(esc(stat_name(k)) for k in keys)],
+            [[esc(code), esc(held.get(code, 0)), *(_value_ci(k, st.get(k) or {}) for k in keys)]
+             for code, st in cats.items()], {1, *range(2, 2 + len(keys))}))
     if cats:
-        dist = it.get("distribution") or {}
+        dist = it.get("code_counts") or it.get("distribution") or {}
         data = []
         for code, st in cats.items():
             k, a = st.get("fleiss_kappa", {}), st.get("gwet_ac1", {})
             data.append({"code": code, "ratings": dist.get(code, 0), "kappa": k.get("value"),
                          "kappa_low": k.get("ci_low"), "kappa_high": k.get("ci_high"), "ac1": a.get("value")})
-        page.figure(f"{name}-per-category", figures.per_category(data, f"{name}: agreement per category"),
-                    f"{name}: each category against all others (Fleiss 1971 category kappa with 95% CI; Gwet's "
-                    "AC1).")
+        what = ("each code present or absent (a binary item" if it.get("codes") else
+                "each category against all others (Fleiss 1971 category kappa")
+        page.figure(f"{name}-per-category", figures.per_category(data, f"{name}: agreement per "
+                                                                       f"{'code' if it.get('codes') else 'category'}"),
+                    f"{name}: {what}; Fleiss' kappa with 95% CI; Gwet's AC1).")
     timelines = it.get("timelines") or []
     for v, (video, eps, length) in enumerate(timelines[:TIMELINES_MAX]):
         page.figure(f"{name}-timeline-{v}", figures.timeline(it["coder_names"], it["codes"], eps, length,
@@ -367,10 +391,74 @@ def _check_item(page: _Page, it: dict[str, Any], gates: list[dict[str, Any]]) ->
                  _table(["code", "boundary", "pairs", "median (s)", "IQR (s)", "largest (s)"],
                         [[esc(r.get("code")), esc(r.get("boundary")), esc(r.get("n")), *(num(_number(r.get(k)), 2)
                           for k in ("median_s", "iqr_s", "largest_abs_s"))] for r in onsets], {2, 3, 4, 5}))
+    if isinstance(it.get("continuous"), dict):
+        _continuous(page, name, it["continuous"])
     d = it.get("diagnostics")
     if d and len(d.get("coders", [])) >= 2:
         _diagnostics(page, name, d, it)
     page.add("</section>")
+
+
+BLAND_ALTMAN_MAX = 12  # Bland-Altman plots per item (the pairs, or each coder against the mean of the others)
+
+
+def _limit(x: dict[str, Any], key: str) -> str:
+    """A bias or limit with its CI, in the measure's unit (two decimals)."""
+    if _number(x.get(key)) is None:
+        return "—"
+    return (f"{num(_number(x[key]), 2)} [{num(_number(x.get(key + '_ci_low')), 2)}, "
+            f"{num(_number(x.get(key + '_ci_high')), 2)}]")
+
+
+def _continuous(page: _Page, name: str, cont: dict[str, Any]) -> None:
+    """An interval or ratio item as measurement: the limits of agreement of each comparison (table), the
+    coder x coder CCC matrix, and a Bland-Altman plot per coder pair (or per coder against the mean of the
+    others)."""
+    from irrkit.outputs import figures
+
+    loa_name, ccc_name = stat_name("limits_of_agreement"), stat_name("ccc")
+    ccc = {(c.get("a"), c.get("b")): c for c in cont.get("ccc_pairs") or [] if isinstance(c, dict)}
+    entries = [x for x in [*(cont.get("bland_altman") or []), *(cont.get("bland_altman_vs_others") or [])]
+               if isinstance(x, dict)]
+    page.add(f"<h3>{esc(loa_name)} and {esc(ccc_name)}</h3>")
+    rows = []
+    for x in entries:
+        c = ccc.get((x.get("a"), x.get("b"))) or {}
+        prop = ("—" if x.get("slope") is None else
+                f'<span class="fail">yes</span>: slope {num(_number(x["slope"]))}, <i>p</i> {p_text(x.get("slope_p"))}'
+                if x.get("proportional_bias") else f"no (<i>p</i> {p_text(x.get('slope_p'))})")
+        rows.append([esc(f"{x.get('a')} − {x.get('b')}"), esc(x.get("n_units")),
+                     value("ccc", c) + " " + ci(c) if c else "—", *(_limit(x, k) for k in ("bias", "lower", "upper")),
+                     prop])
+    page.add(_table(["comparison", "units", esc(ccc_name) + " [95% CI]", "bias [95% CI]",
+                     "lower limit [95% CI]", "upper limit [95% CI]", "proportional bias"], rows, {1}),
+             '<p class="meta">Bland &amp; Altman (1999): bias ± 1.96 SD of the differences, t-based 95% CIs; '
+             "proportional bias: slope of the differences on the means (t test, p &lt; .05). "
+             f"{esc(ccc_name)}: Lin (1989), Fisher-z CI.</p>")
+    coders = [str(c) for c in cont.get("coders") or []]
+    matrix = cont.get("ccc_matrix") or []
+    if len(coders) >= 2 and len(matrix) == len(coders):
+        page.add(f"<h3>{esc(ccc_name)} between coders</h3>",
+                 _table(["", *(esc(c) for c in coders)],
+                        [[esc(c), *(num(_number(v), bounded=True) for v in row)] for c, row in zip(coders, matrix)],
+                        set(range(1, len(coders) + 1))))
+        if len(coders) >= 3:
+            page.figure(f"{name}-ccc-matrix",
+                        figures.heatmap(matrix, coders, coders, f"{name}: {ccc_name} between coders", vmin=0.0,
+                                        vmax=1.0),
+                        f"{name}: coder x coder matrix of {ccc_name} (Lin 1989) on the units both coders rated.")
+    drawn = [x for x in entries if isinstance(x.get("points"), dict) and x["points"].get("mean")]
+    for x in drawn[:BLAND_ALTMAN_MAX]:
+        a, b = x.get("a"), x.get("b")
+        page.figure(f"{name}-bland-altman-{a}-{b}", figures.bland_altman(x, f"{name}: {a} − {b}"),
+                    f"{name}: Bland-Altman plot of {a} − {b}: each unit's difference against the mean of the two; "
+                    f"solid line the bias {num(_number(x.get('bias')), 2)}, dashed lines the {loa_name} "
+                    f"{num(_number(x.get('lower')), 2)} and {num(_number(x.get('upper')), 2)}, shaded their 95% CIs"
+                    + ("; dash-dotted: the regression line of the differences on the means (proportional bias)."
+                       if x.get("proportional_bias") else "."))
+    if len(drawn) > BLAND_ALTMAN_MAX:
+        page.add(f'<p class="note">Bland-Altman plots of the first {BLAND_ALTMAN_MAX} of {len(drawn)} '
+                 "comparisons.</p>")
 
 
 def _diagnostics(page: _Page, name: str, d: dict[str, Any], it: dict[str, Any]) -> None:
@@ -493,8 +581,39 @@ def training_report(doc: dict[str, Any], history: list[dict[str, Any]] | None = 
         page.add("</section>")
     if history:
         _trend(page, history)
+    if isinstance(doc.get("model"), dict):
+        _model(page, doc["model"])
     page.add(_footer(doc))
     return Report(page.render(), page.figures, page.svgs)
+
+
+def _model(page: _Page, m: dict[str, Any]) -> None:
+    """``irrkit model``: run-to-run stability, the model against each human, the alt-test per item."""
+    for title, part in (("Run-to-run stability: each run against the first", m.get("stability")),
+                        (f"{m.get('name')} against each human coder", m.get("versus_humans"))):
+        if not part:
+            continue
+        rows = []
+        for c, items in part["pairs"].items():
+            for item, d in items.items():
+                for k, (key, s) in enumerate(d["statistics"].items()):
+                    rows.append([esc(item) if k == 0 else "", esc(c) if k == 0 else "", esc(stat_name(key)),
+                                 value(key, s), ci(s, key not in UNBOUNDED), esc(d["n_units"]) if k == 0 else ""])
+        page.add(f'<section class="item" data-item="{esc(title)}"><h2>{esc(title)}</h2>',
+                 _table(["item", "against", "statistic", "value", "95% CI", "units"], rows, {3, 5}), "</section>")
+    for item, a in (m.get("alt_test") or {}).items():
+        verdict = ('<span class="pass">passed</span>' if a.get("passed") else '<span class="fail">FAILED</span>'
+                   if a.get("passed") is False else f"undefined: {esc(a.get('reason'))}")
+        rows = [[esc(h["human"]), esc(h["n_units"]), num(h.get("rho_model")), num(h.get("rho_human")),
+                 num(h.get("t")), p_text(h.get("p_value")), "yes" if h.get("rejected") else "no"]
+                for h in a.get("humans", [])]
+        page.add(f'<section class="item" data-item="alt-test-{esc(item)}"><h2>Alternative annotator test: '
+                 f"{esc(item)}</h2><p>{esc(stat_name('alt_test_winning_rate'))} {num(a.get('winning_rate'))}, "
+                 f"{esc(stat_name('alt_test_advantage'))} {num(a.get('advantage_probability'))} (epsilon "
+                 f"{esc(a.get('epsilon'))}, Benjamini-Yekutieli q {esc(a.get('q'))}, {esc(a.get('scoring'))}; "
+                 f"Calderon, Reichart &amp; Dror, 2025): {verdict}</p>",
+                 _table(["human left out", "units", "model wins", "human wins", "t", "p", "model beats human"],
+                        rows, {1, 2, 3, 4, 5}), "</section>")
 
 
 def _trend(page: _Page, history: list[dict[str, Any]]) -> None:
@@ -527,8 +646,8 @@ def _trend(page: _Page, history: list[dict[str, Any]]) -> None:
 
 
 def report(doc: dict[str, Any], history: list[dict[str, Any]] | None = None, title: str | None = None,
-           gates: list[dict[str, Any]] | None = None) -> Report:
+           gates: list[dict[str, Any]] | None = None, plan: dict[str, Any] | None = None) -> Report:
     """The report of any irrkit JSON: a round (train/retest) or results (check, compute)."""
     if doc.get("kind") in ("training-round", "retest"):
         return training_report(doc, history, title)
-    return check_report(doc, title, gates)
+    return check_report(doc, title, gates, history, plan)

@@ -32,12 +32,12 @@ WORDS = {
            "units": "Units", "coders": "Coders", "ratings": "Ratings (missing)", "statistic": "Statistic",
            "value": "Value", "ci": "95% CI", "interp": "Interpretation", "note": "Note",
            "nominal": "nominal", "ordinal": "ordinal", "interval": "interval", "ratio": "ratio",
-           "episodes": "time-coded", "undefined": "undefined"},
+           "episodes": "time-coded", "sets": "nominal, set of codes", "undefined": "undefined"},
     "de": {"table": "Tabelle", "title": "Interrater-Reliabilität je Item", "item": "Item", "level": "Skalenniveau",
            "units": "Einheiten", "coders": "Kodierende", "ratings": "Ratings (fehlend)", "statistic": "Kennwert",
            "value": "Wert", "ci": "95%-KI", "interp": "Interpretation", "note": "Anmerkung",
            "nominal": "nominal", "ordinal": "ordinal", "interval": "intervall", "ratio": "verhältnis",
-           "episodes": "zeitkodiert", "undefined": "nicht definiert"},
+           "episodes": "zeitkodiert", "sets": "nominal, Codemenge", "undefined": "nicht definiert"},
 }
 LABEL_DE = {"Poor": "schlecht", "Slight": "gering", "Fair": "ausreichend", "Moderate": "moderat",
             "Substantial": "beträchtlich", "Almost perfect": "fast vollkommen", "Good": "gut",
@@ -126,12 +126,13 @@ def item_label(doc: dict[str, Any], item: str) -> str:
 
 
 def rows(doc: dict[str, Any], lang: str = "en") -> list[Row]:
-    """Per item: the primary statistic and, beside it, Gwet's AC1/AC2 (robust to prevalence)."""
+    """Per item: the primary statistic and, beside it, Gwet's AC1/AC2 (robust to prevalence); for a set-valued item
+    alpha under the other set distance (Jaccard beside MASI)."""
     out = []
     w = WORDS[lang]
     for it in items_of(doc):
-        keys = [it["primary"]] + [k for k in ("gwet_ac1", "gwet_ac2") if k in it["coefficients"] and
-                                  k != it["primary"]]
+        beside = ("jaccard_alpha", "masi_alpha") if it.get("multiple") else ("gwet_ac1", "gwet_ac2")
+        keys = [it["primary"]] + [k for k in beside if k in it["coefficients"] and k != it["primary"]][:1]
         for key in keys:
             c = it["coefficients"][key]
             interp = c.get("interpretation") or {}
@@ -376,47 +377,119 @@ def parenthetical(cites: list[str]) -> str:
     return "(" + "; ".join(IN_TEXT[c] for c in cites) + ")"
 
 
-def methods(doc: dict[str, Any], lang: str = "en") -> str:
-    """A methods paragraph in APA 7 style (Markdown), then the references it cites and only those: the coding
-    system by title and version, numbers below 10 in words, narrative citations with "and", each statistic
-    with its source, item labels, p stated as one-sided. Every name from the data passes
-    :func:`irrkit.outputs.escaping.md_line` (markup, HTML and line breaks cannot reach a Markdown converter)."""
+def _measurement(items: list[dict[str, Any]], doc: dict[str, Any], lang: str) -> tuple[list[tuple[str, str]], bool]:
+    """Interval and ratio items as measurement, one (label, "CCC = .., limits ..") per item (Lin's CCC, the
+    overall CCC for 3+ coders, and for two coders the Bland-Altman bias and limits of agreement with their CIs),
+    and whether an overall CCC is among them."""
     de = lang == "de"
+    found = []
+    multi = False
+    for it in items:
+        cont = it.get("continuous")
+        if not isinstance(cont, dict):
+            continue
+        co = it.get("coefficients", {})
+        key = "ccc" if "ccc" in co else "overall_ccc" if "overall_ccc" in co else None
+        bits = []
+        if key:
+            multi |= key == "overall_ccc"
+            c = co[key]
+            sym = registry.symbol(key, None, lang)
+            if c.get("value") is None:
+                bits.append(f"{sym} {'nicht definiert' if de else 'undefined'} ({c.get('reason')})")
+            else:
+                ci = (f", {'95%-KI' if de else '95% CI'} [{apa(c.get('ci_low'))}, {apa(c.get('ci_high'))}]"
+                      if c.get("ci_low") is not None and c.get("ci_high") is not None else "")
+                bits.append(f"{sym} = {apa(c['value'])}{ci}")
+        loa = cont.get("bland_altman") or []
+        if len(loa) == 1 and loa[0].get("bias") is not None:
+            x = loa[0]
+
+            def two(k: str, x: dict[str, Any] = x) -> str:
+                return apa(x.get(k), 2, bounded=False)
+            if de:
+                bits.append(f"Bias {two('bias')} [{two('bias_ci_low')}, {two('bias_ci_high')}], "
+                            f"Übereinstimmungsgrenzen {two('lower')} [{two('lower_ci_low')}, {two('lower_ci_high')}] "
+                            f"bis {two('upper')} [{two('upper_ci_low')}, {two('upper_ci_high')}]"
+                            + ("; proportionaler Bias" if x.get("proportional_bias") else ""))
+            else:
+                bits.append(f"bias {two('bias')} [{two('bias_ci_low')}, {two('bias_ci_high')}], limits of agreement "
+                            f"{two('lower')} [{two('lower_ci_low')}, {two('lower_ci_high')}] to {two('upper')} "
+                            f"[{two('upper_ci_low')}, {two('upper_ci_high')}]"
+                            + ("; proportional bias" if x.get("proportional_bias") else ""))
+        if len(loa) > 1:
+            bits.append("Übereinstimmungsgrenzen je Paar und je Kodierendem gegen das Mittel der anderen im Bericht"
+                        if de else "limits of agreement per pair and of each coder against the mean of the others in "
+                        "the report")
+        if bits:
+            found.append((item_label(doc, it["item"]), ", ".join(bits)))
+    return found, multi
+
+
+MEASUREMENT_SOURCES = ["lin1989", "lin2000", "bland1999"]  # the CCC (Lin's SE) and the limits' CIs
+
+
+def _measurement_sentences(f: StudyFacts) -> str:
+    """The methods paragraph's sentence on interval and ratio items as measurement ('' without such items)."""
+    if not f.measurement:
+        return ""
+    de = f.lang == "de"
+    multi = f.overall_ccc
+    occc = f"; Gesamt-CCC bei mehr als zwei Kodierenden: {IN_TEXT['barnhart2002']}" if de and multi else \
+        f"; overall CCC for more than two coders, {IN_TEXT['barnhart2002']}" if multi else ""
+    if de:
+        head = (f"Für Intervall- und Verhältnisskalen wurden zusätzlich Lins Konkordanzkorrelation "
+                f"{parenthetical(['lin1989', 'lin2000'])[:-1]}{occc}) und die Bland-Altman-Übereinstimmungsgrenzen "
+                f"(Bias ± 1,96 SD der Differenzen, 95%-KI; {IN_TEXT['bland1999']}) berichtet")
+    else:
+        head = (f"For interval and ratio items, Lin's concordance correlation coefficient "
+                f"{parenthetical(['lin1989', 'lin2000'])[:-1]}{occc}) and Bland-Altman limits of agreement (bias "
+                f"± 1.96 SD of the differences, 95% CIs; {IN_TEXT['bland1999']}) are reported")
+    return head + ": " + "; ".join(f"{md_line(label)}: {text}" for label, text in f.measurement) + "."
+
+
+@dataclass(frozen=True)
+class StudyFacts:
+    """What a results JSON (with the plan and round history, when given) says about the study: the one source of
+    the methods paragraph and the reporting checklist (:mod:`irrkit.outputs.checklist`), so that they never
+    disagree. Counts are over all items; ``statistics`` maps each symbol to its sources in order of first use."""
+
+    software: str  # "irrkit 0.1.0 (Python 3.12.1)"
+    codebook_id: str | None
+    codebook_title: str | None
+    codebook_version: str | None
+    codebook_source: str | None
+    items: list[dict[str, Any]]  # items_of(doc): each item as the table reads it
+    n_items: int
+    n_units: int
+    n_coders: int
+    n_ratings: int
+    n_missing: int
+    timed: bool  # every item time-coded (episodes)
+    rows: list[Row]
+    statistics: dict[str, list[str]]
+    kappa_ci: bool  # a kappa-type coefficient with a CI (Gwet's linearised SEs)
+    icc: bool
+    scales: list[str]  # citation keys of the benchmark scales used, in order
+    conventions: dict[str, Any]
+    study: dict[str, str]
+    definitions: dict[str, Any]
+    planned: list[dict[str, Any]]  # the plan's answers (irrkit plan -f json), if given
+    rounds: list[dict[str, Any]]  # the training rounds of the history, if given
+    measurement: list[tuple[str, str]]  # interval and ratio items as measurement: (label, "CCC .., limits ..")
+    overall_ccc: bool  # an overall CCC (3+ coders) among them
+    lang: str = "en"
+
+
+def study_facts(doc: dict[str, Any], lang: str = "en", plan: dict[str, Any] | None = None,
+                history: list[dict[str, Any]] | None = None) -> StudyFacts:
+    """The facts of a results JSON that the methods paragraph and the checklist report (see :class:`StudyFacts`);
+    ``plan``: the JSON of ``irrkit plan``; ``history``: the round records of a history folder."""
     items = items_of(doc)
-    cited: list[str] = ["lombard2002"]
-    n_units = max((it["n_units"] for it in items), default=0)
-    coders = len(doc.get("coders") or []) or max((it["n_coders"] for it in items), default=0)
-    ratings = sum(it.get("n_ratings", 0) for it in items)
-    missing = sum(_missing(it) for it in items)
-    py = platform.python_version()
     cb = doc.get("codebook")
     cb_id = cb.get("id") if isinstance(cb, dict) else cb
     cb_title = doc.get("codebook_title") or (cb.get("title") if isinstance(cb, dict) else None) or cb_id
     cb_version = doc.get("codebook_version") or (cb.get("version") if isinstance(cb, dict) else None)
-    system = ""
-    if cb_title:
-        system = md_line(f"„{cb_title}“" if de else f"“{cb_title}”")
-        if cb_version:
-            system += f", Version {md_line(cb_version)}," if de else f", version {md_line(cb_version)},"
-    n_items = len(items)
-    timed = bool(items) and all(it.get("level") == "episodes" for it in items)
-    unit_word = ("Episoden" if timed else "Einheiten") if de else ("episodes" if timed else "units")
-    parts: list[str] = []
-    if de:
-        coded = f" mit dem Kodiersystem {system}" if system else ""
-        parts.append(f"Die Interrater-Reliabilität wurde mit irrkit {__version__} (Python {py}) für "
-                     f"{number(n_items, 'de')} Item{'s' * (n_items != 1)} bestimmt, die {number(coders, 'de')} "
-                     f"Kodierende{coded} an "
-                     f"{number(n_units, 'de')} {unit_word} kodierten ({number(ratings, 'de')} Ratings über alle Items, "
-                     f"{number(missing, 'de')} fehlend). [Beschreiben Sie, wie die Einheiten ausgewählt wurden und "
-                     "welchen Anteil aller Einheiten sie bilden (Lombard et al., 2002).]")
-    else:
-        coded = f" with the coding system {system}" if system else ""
-        parts.append(f"Inter-rater reliability was computed with irrkit {__version__} (Python {py}) for "
-                     f"{number(n_items)} item{'s' * (n_items != 1)} coded by {number(coders)} "
-                     f"coder{'s' * (coders != 1)}{coded} on {number(n_units)} {unit_word} ({number(ratings)} ratings "
-                     f"over all items, {number(missing)} missing). [Describe how the units were selected and what "
-                     "share of all units they are (Lombard et al., 2002).]")
     all_rows = rows(doc, lang)
     used: dict[str, list[str]] = {}  # symbol -> its sources, in order of first use
     for r in all_rows:
@@ -425,6 +498,64 @@ def methods(doc: dict[str, Any], lang: str = "en") -> str:
         if registry.model(r.key) and "mcgraw1996" not in src:
             src.append("mcgraw1996")
         used.setdefault(sym, src)
+    scales = [SCALE_SOURCE[k] for k in dict.fromkeys(
+        (r.coef.get("interpretation") or {}).get("scale") for r in all_rows) if k in SCALE_SOURCE]
+    study = doc.get("study")
+    measurement, overall = _measurement(items, doc, lang)
+    return StudyFacts(
+        software=f"irrkit {__version__} (Python {platform.python_version()})",
+        codebook_id=cb_id, codebook_title=cb_title, codebook_version=None if cb_version is None else str(cb_version),
+        codebook_source=doc.get("codebook_source"), items=items, n_items=len(items),
+        n_units=max((it["n_units"] for it in items), default=0),
+        n_coders=len(doc.get("coders") or []) or max((it["n_coders"] for it in items), default=0),
+        n_ratings=sum(it.get("n_ratings", 0) for it in items), n_missing=sum(_missing(it) for it in items),
+        timed=bool(items) and all(it.get("level") == "episodes" for it in items), rows=all_rows,
+        statistics=used, kappa_ci=any(not registry.model(r.key) and r.ci != "—" for r in all_rows),
+        icc=any(registry.model(r.key) for r in all_rows), scales=scales,
+        conventions=dict(doc.get("conventions") or {}), study=dict(study) if isinstance(study, dict) else {},
+        definitions=dict(doc.get("definitions") or {}),
+        planned=list((plan or {}).get("plans") or []), rounds=list(history or []),
+        measurement=measurement, overall_ccc=overall, lang=lang)
+
+
+def methods(doc: dict[str, Any], lang: str = "en", facts: StudyFacts | None = None) -> str:
+    """A methods paragraph in APA 7 style (Markdown), then the references it cites and only those: the coding
+    system by title and version, numbers below 10 in words, narrative citations with "and", each statistic
+    with its source, item labels, p stated as one-sided. Every name from the data passes
+    :func:`irrkit.outputs.escaping.md_line` (markup, HTML and line breaks cannot reach a Markdown converter).
+    Its figures are :func:`study_facts` (``facts``: computed once for the checklist too)."""
+    de = lang == "de"
+    f = facts if facts is not None and facts.lang == lang else study_facts(doc, lang)
+    items = f.items
+    cited: list[str] = ["lombard2002"]
+    n_units, coders, ratings, missing = f.n_units, f.n_coders, f.n_ratings, f.n_missing
+    cb_title, cb_version = f.codebook_title, f.codebook_version
+    system = ""
+    if cb_title:
+        system = md_line(f"„{cb_title}“" if de else f"“{cb_title}”")
+        if cb_version:
+            system += f", Version {md_line(cb_version)}," if de else f", version {md_line(cb_version)},"
+    n_items = f.n_items
+    timed = f.timed
+    unit_word = ("Episoden" if timed else "Einheiten") if de else ("episodes" if timed else "units")
+    parts: list[str] = []
+    if de:
+        coded = f" mit dem Kodiersystem {system}" if system else ""
+        parts.append(f"Die Interrater-Reliabilität wurde mit {f.software} für "
+                     f"{number(n_items, 'de')} Item{'s' * (n_items != 1)} bestimmt, die {number(coders, 'de')} "
+                     f"Kodierende{coded} an "
+                     f"{number(n_units, 'de')} {unit_word} kodierten ({number(ratings, 'de')} Ratings über alle Items, "
+                     f"{number(missing, 'de')} fehlend). [Beschreiben Sie, wie die Einheiten ausgewählt wurden und "
+                     "welchen Anteil aller Einheiten sie bilden (Lombard et al., 2002).]")
+    else:
+        coded = f" with the coding system {system}" if system else ""
+        parts.append(f"Inter-rater reliability was computed with {f.software} for "
+                     f"{number(n_items)} item{'s' * (n_items != 1)} coded by {number(coders)} "
+                     f"coder{'s' * (coders != 1)}{coded} on {number(n_units)} {unit_word} ({number(ratings)} ratings "
+                     f"over all items, {number(missing)} missing). [Describe how the units were selected and what "
+                     "share of all units they are (Lombard et al., 2002).]")
+    all_rows = f.rows
+    used = f.statistics
     if used:
         listed = "; ".join(f"{md_line(sym)} {parenthetical(src)}" if src else md_line(sym)
                            for sym, src in used.items())
@@ -467,6 +598,10 @@ def methods(doc: dict[str, Any], lang: str = "en") -> str:
             sentences.append(s)
         if sentences:
             parts.append(f"{md_line(item_label(doc, it['item']))}: " + "; ".join(sentences) + ".")
+    measured = _measurement_sentences(f)
+    if measured:
+        parts.append(measured)
+        cited += MEASUREMENT_SOURCES + (["barnhart2002"] if f.overall_ccc else [])
     episodes = [it["episodes"] for it in items if it.get("level") == "episodes"]
     if episodes:
         e = episodes[0]
@@ -491,8 +626,7 @@ def methods(doc: dict[str, Any], lang: str = "en") -> str:
         parts.append("Die *p*-Werte sind einseitig (H1: Übereinstimmung über dem Zufall; ICC: *F*-Test der H0 "
                      "ICC = 0)." if de else
                      "All *p* values are one-sided (H1: agreement above chance; ICC: *F* test of H0: ICC = 0).")
-    kappa_type = any(not registry.model(r.key) and r.ci != "—" for r in all_rows)
-    icc = any(registry.model(r.key) for r in all_rows)
+    kappa_type, icc = f.kappa_ci, f.icc
     if de:
         text = []
         if kappa_type:
@@ -514,8 +648,7 @@ def methods(doc: dict[str, Any], lang: str = "en") -> str:
         if text:
             parts.append("; ".join(text) + ".")
     cited += (["gwet2008"] if kappa_type else []) + (["mcgraw1996", "koo2016"] if icc else [])
-    scales = [SCALE_SOURCE[k] for k in dict.fromkeys(
-        (r.coef.get("interpretation") or {}).get("scale") for r in all_rows) if k in SCALE_SOURCE]
+    scales = f.scales
     if scales:
         joined = [narrative(c, lang) for c in scales]
         conj = " und " if de else " and "
@@ -527,4 +660,5 @@ def methods(doc: dict[str, Any], lang: str = "en") -> str:
     return " ".join(parts) + f"\n\n## {head}\n\n" + "\n\n".join(REFERENCES[k] for k in refs) + "\n"
 
 
-__all__ = ["Row", "apa", "apa_p", "docx_table", "latex_table", "markdown_table", "methods", "rows"]
+__all__ = ["Row", "StudyFacts", "apa", "apa_p", "docx_table", "latex_table", "markdown_table", "methods", "rows",
+           "study_facts"]

@@ -87,7 +87,8 @@ def per_category_rows(items: Sequence[ItemResult]) -> list[dict[str, Any]]:
         null = it.fleiss_null or {}
         for k, (code, stats) in enumerate(it.per_category.items()):
             for key, c in stats.items():
-                row = {"item": it.item, "category": code, "ratings": it.distribution.get(code, 0),
+                held = getattr(it, "code_counts", None) or it.distribution  # a set-valued item: ratings holding it
+                row = {"item": it.item, "category": code, "ratings": held.get(code, 0),
                        "statistic": key, "value": c.value, "se": c.se, "ci_low": c.ci_low, "ci_high": c.ci_high,
                        "p_value": c.p_value, "status": c.status, "reason": c.reason or ""}
                 if key == "fleiss_kappa" and null:
@@ -263,6 +264,61 @@ def _disagreements_csv(rows: DisagreementRows, dialect: CsvDialect, chunk: int =
     return "".join(parts)
 
 
+LOA_FIELDS = ("item", "a", "b", "comparison", "n_units", "ccc", "ccc_ci_low", "ccc_ci_high", "bias", "bias_ci_low",
+              "bias_ci_high", "sd", "lower", "lower_ci_low", "lower_ci_high", "upper", "upper_ci_low", "upper_ci_high",
+              "slope", "slope_p", "proportional_bias", "method", "status", "reason")
+
+
+def loa_rows(items: Sequence[ItemResult]) -> list[dict[str, Any]]:
+    """One row per coder pair (and, with more than two coders, per coder against the mean of the others) of each
+    interval or ratio item: the pair's CCC (Lin 1989) and the Bland-Altman bias, limits of agreement, their CIs
+    and the test of proportional bias."""
+    rows = []
+    for it in items:
+        cont = getattr(it, "continuous", None)
+        if cont is None:
+            continue
+        for x in [*cont.pairs, *cont.vs_others]:
+            c = cont.ccc.get((x.a, x.b))
+            d = x.to_dict()
+            rows.append({"item": it.item, "a": x.a, "b": x.b, "comparison": f"{x.a} − {x.b}",
+                         "n_units": x.n_units, "ccc": c.value if c else None, "ccc_ci_low": c.ci_low if c else None,
+                         "ccc_ci_high": c.ci_high if c else None,
+                         **{k: d[k] for k in LOA_FIELDS if k in d and k not in ("n_units", "status", "reason")},
+                         "status": x.status, "reason": " ".join(filter(None, [x.reason, c.reason if c else None]))})
+    return rows
+
+
+def loa_markdown(items: Sequence[ItemResult]) -> list[str]:
+    """The Markdown section of the limits of agreement (none without interval or ratio items)."""
+    rows = loa_rows(items)
+    if not rows:
+        return []
+    lines = ["", f"## {md(registry.name('limits_of_agreement'))} and {md(registry.name('ccc'))}", "",
+             "Bias and limits: bias ± 1.96 SD of the differences (Bland & Altman 1999), 95% CIs; proportional bias: "
+             "slope of the differences on the means (t test). CCC: Lin (1989), Fisher-z CI.", "",
+             "| item | comparison | units | CCC [CI] | bias [CI] | lower limit [CI] | upper limit [CI] | slope (p) |",
+             "|---|---|---:|---|---|---|---|---|"]
+    for r in rows:
+        slope = (f"{fmt(r['slope'])} ({fmt(r['slope_p'])})"
+                 + (" **proportional bias**" if r["proportional_bias"] else "")) if r["slope"] is not None else ""
+        lines.append(f"| {md(r['item'])} | {md(r['comparison'])} | {r['n_units']} | "
+                     + (f"{fmt(r['ccc'])} {ci_text(r['ccc_ci_low'], r['ccc_ci_high'])}" if r["ccc"] is not None
+                        else "") + " | "
+                     + " | ".join(f"{fmt(r[k], 2)} {ci_text2(r[k + '_ci_low'], r[k + '_ci_high'])}"
+                                  if r[k] is not None else f"undefined: {md(r['reason'])}"
+                                  for k in ("bias", "lower", "upper"))
+                     + f" | {slope} |")
+    return lines
+
+
+def ci_text2(low: float | None, high: float | None) -> str:
+    """A CI in a measure's unit (two decimals)."""
+    if low is None or high is None:
+        return ""
+    return f"[{fmt(low, 2)}, {fmt(high, 2)}]"
+
+
 # The statistics each kind of item reports (the terminal table shows the MAIN ones; --all every one computed)
 MAIN_NOMINAL = registry.MAIN["nominal"]
 MAIN_SCALE = registry.MAIN["scale"]
@@ -405,6 +461,7 @@ def to_markdown(items: Sequence[ItemResult], opts: Options, title: str = "Inter-
     notes = [f"- {md(it.item)}: {md(n)}" for it in items for n in it.notes] + [f"- {md(w)}" for w in warnings]
     if notes:
         lines += ["", "## Notes and warnings", "", *notes]
+    lines += loa_markdown(items)
     from irrkit.outputs.diagnostics_tables import markdown_lines
     lines += markdown_lines(items, md)
     lines += ["", "Primary statistic of each item in bold. Interpretation: Landis & Koch (1977) for kappa-type, "

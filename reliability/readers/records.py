@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from irrkit.codebooks.model import Codebook
+from irrkit.codebooks.model import Codebook, Item
 from irrkit.errors import InputError, Problem
 from irrkit.ratings import ItemRatings
 from irrkit.readers.delimited import read_table
@@ -33,7 +33,7 @@ from irrkit.readers.table import (
     quote_names,
     strip_cells,
 )
-from irrkit.readers.values import Parsed, item_parser, resolve_open, validate
+from irrkit.readers.values import Parsed, item_parser, presence_parser, resolve_open, set_label, validate
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -221,7 +221,9 @@ def _read_coder_file(t: Table, coder: str, cb: Codebook, parsers: dict[str, Call
     if cb.unit_column not in pos:  # did-you-mean among the columns that are not items (never 'intensity')
         problems.append(missing_column(t, "unit", cb.unit_column, found,
                                        [c for c in found if cb.item(c) is None and c != cb.coder_column]))
-    absent = [it.id for it in cb.items if it.id not in pos]
+    sets = {it.id: _code_columns(it, pos, name, t.header_line, problems) for it in cb.items if it.multiple}
+    absent = [it.id for it in cb.items if it.id not in pos and sets.get(it.id) is None]
+    broken = [i for i, cols in sets.items() if cols == []]  # 0/1 columns given, but not as they must be (said)
     if absent:
         others = [c for c in found if cb.item(c) is None and c not in (cb.unit_column, cb.coder_column)]
         hints = "".join(close_hint(a, others).replace("; did", f"; for '{a}' did") for a in absent)
@@ -233,9 +235,12 @@ def _read_coder_file(t: Table, coder: str, cb: Codebook, parsers: dict[str, Call
         if it.id in pos:
             raw, distinct = t.column(pos[it.id])
             codes[it.id], values[it.id] = validate(raw, parsers[it.id], t.lines, name, it.id, problems, distinct)
+        elif sets.get(it.id):
+            codes[it.id], values[it.id] = _presence_columns(t, it, pos, parsers, problems)
+    code_cols = {c for cols in sets.values() for c in cols or ()}
     context = {}
     for c, i in pos.items():
-        if c not in (cb.unit_column, cb.coder_column) and cb.item(c) is None:
+        if c not in (cb.unit_column, cb.coder_column) and cb.item(c) is None and c not in code_cols:
             warnings.append(f"{name}: unknown column {quoted(c)} kept as context "
                             f"(not an item of codebook '{cb.id}')")
             context[f"context_{c}" if c in RESERVED else c] = strip_cells(t.cells[i], t._plain)
@@ -265,10 +270,54 @@ def _read_coder_file(t: Table, coder: str, cb: Codebook, parsers: dict[str, Call
             if blank.any():
                 report_cells(blank, np.zeros(len(col), int), ["empty coder name"], t.lines, name, cb.coder_column,
                         problems)
-    if absent:
+    if absent or broken:
         return None
     return _Chunk(name, t.n_rows, units, coders, t.lines, codes, values, context, coder if coders is None else None,
                   unit_codes)
+
+
+def _code_columns(it: Item, pos: dict[str, int], name: str, line: int | None, problems: list[Problem]
+                  ) -> list[str] | None:
+    """The 0/1 columns (``item:code``) a table gives a set-valued item instead of its one column; None when it has
+    none of them, [] (and a problem) when it has only some of them, or its one column too."""
+    cols = [it.code_column(c) for c in it.codes]
+    have = [c for c in cols if c in pos]
+    if not have:
+        return None
+    if it.id in pos:
+        problems.append(Problem(name, f"item '{it.id}' is given twice: as column '{it.id}' and as 0/1 columns "
+                                f"({quote_names(have)}); keep one of them", line))
+        return []
+    lacking = [c for c in cols if c not in pos]
+    if lacking:
+        problems.append(Problem(name, f"set-valued item '{it.id}' in 0/1 columns lacks the column"
+                                f"{'s' * (len(lacking) > 1)} {quote_names(lacking)} (one 0/1 column per code, "
+                                f"named {it.id}:code)", line))
+        return []
+    return cols
+
+
+def _presence_columns(t: Table, it: Item, pos: dict[str, int], parsers: dict[str, Callable[[str], Parsed]],
+                      problems: list[Problem]) -> tuple[np.ndarray, np.ndarray]:
+    """The sets of a set-valued item given as one 0/1 column per code: (canonical set of each row, its bitmask;
+    NaN when every column is blank: a missing rating). A row with some columns blank and others not is an error."""
+    cols = [it.code_column(c) for c in it.codes]
+    got = []
+    for col in cols:
+        raw, distinct = t.column(pos[col])
+        got.append(validate(raw, parsers[col], t.lines, t.file, col, problems, distinct)[1])
+    v = np.column_stack(got) if got else np.empty((t.n_rows, 0))
+    blank = np.isnan(v)
+    part = blank.any(axis=1) & ~blank.all(axis=1)
+    for r in np.flatnonzero(part)[:20]:
+        first = cols[int(np.argmax(blank[r]))]
+        problems.append(Problem(t.file, f"the 0/1 columns of item '{it.id}' are partly blank on this line: give 0 or "
+                                f"1 in each, or leave all of them blank for a missing rating", int(t.lines[r]), first))
+    bits = np.ldexp(1.0, np.arange(len(cols)))
+    mask = np.where(blank.any(axis=1), np.nan, np.nan_to_num(v) @ bits)
+    uniq, inv = np.unique(np.nan_to_num(mask, nan=-1.0), return_inverse=True)
+    labels = np.array([set_label(int(u), it) if u >= 0 else "" for u in uniq], dtype=object)
+    return labels[inv.ravel()], mask
 
 
 def _check_duplicates(chunks: list[_Chunk], problems: list[Problem],
@@ -408,6 +457,9 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
         raise InputError.single("<input>", "no coder files given")
     missing = set(codebook.missing)
     parsers = {it.id: item_parser(it, missing) for it in codebook.items}
+    for it in codebook.items:  # a set-valued item may come as one 0/1 column per code
+        if it.multiple:
+            parsers.update({it.code_column(c): presence_parser(it, c, missing) for c in it.codes})
     seen: dict[Path, str] = {}
     delimiters: list[str] = []
     chunks: list[_Chunk] = []
@@ -487,7 +539,10 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
         for u, c, v in zip(unit_parts, coder_parts, vals, strict=True):
             m[u, c] = v
         labels: tuple[str, ...]
-        if it.categories:
+        if it.multiple:  # each distinct set given is a category; its value is its bitmask
+            cats = tuple(float(v) for v in np.unique(m[~np.isnan(m)]))
+            labels = tuple(set_label(int(v), it) for v in cats)
+        elif it.categories:
             cats, labels = it.category_values(), it.codes
         elif it.scale is not None and it.scale.grid():
             cats = it.scale.grid()
@@ -502,7 +557,8 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
             labels=tuple(labels), weights=it.default_weights(),
             weight_matrix=None if it.weight_matrix is None else np.array(it.weight_matrix, dtype=float),
             primary=it.default_primary(), warnings=list(warn),
-            explicit_categories=bool(it.categories) or bool(it.scale and it.scale.step))
+            explicit_categories=bool(it.categories) or bool(it.scale and it.scale.step),
+            set_codes=it.codes if it.multiple else ())
         parts.item_codes[it.id] = (codes, vals)
     raise_if(problems)
     counts = coder_counts(units, coders, unit_parts, coder_parts, [c.file for c in chunks], items)

@@ -162,7 +162,75 @@ def open_parser(missing: set[str]) -> Callable[[str], Parsed]:
     return parse
 
 
+def set_label(mask: int, item: Item) -> str:
+    """A set of codes as written in tables: its codes in codebook order joined by the item's separator, or the
+    item's empty-set token."""
+    codes = [c for k, c in enumerate(item.codes) if mask >> k & 1]
+    return item.separator.join(codes) if codes else item.empty
+
+
+def set_parser(item: Item, missing: set[str]) -> Callable[[str], Parsed]:
+    """A cell of a set-valued item (``multiple: true``): codes split at the item's separator or ';', each checked
+    as a code of the item; the canonical set (:func:`set_label`) and its bitmask (bit k: the k-th code). The
+    item's empty-set token is the empty set (0); a missing token is a missing rating."""
+    one = category_parser(item, set(), f"a code of item '{item.id}'")
+    index = {c: k for k, c in enumerate(item.codes)}
+    seps = [ch for ch in dict.fromkeys((item.separator, ";"))]
+    empty = item.empty.casefold()
+
+    def parse(t: str) -> Parsed:
+        if t in missing:
+            return "", math.nan, None
+        if t.casefold() == empty:
+            return item.empty, 0.0, None
+        cut = t
+        for ch in seps[1:]:
+            cut = cut.replace(ch, seps[0])
+        parts = [p.strip() for p in cut.split(seps[0])]
+        mask, bad = 0, []
+        for p in parts:
+            if not p:
+                continue
+            if p.casefold() == empty:
+                return t, math.nan, (f"value {quoted(t)} gives the empty-set token '{item.empty}' beside codes of "
+                                     f"item '{item.id}': write '{item.empty}' alone when no code applies")
+            code, _, err = one(p)
+            if err:
+                hint = close_hint(p, item.codes)
+                bad.append(quoted(p) + (f" ({hint.removeprefix('; ')})" if hint else ""))
+            else:
+                mask |= 1 << index[code]
+        if bad:
+            what = "is not a code" if len(bad) == 1 else "are not codes"
+            return t, math.nan, (f"value {quoted(t)}: {', '.join(bad)} {what} of item '{item.id}' "
+                                 f"(allowed: {_allowed(item)}; several codes separated by '{item.separator}', "
+                                 f"'{item.empty}' for none)")
+        if not any(parts):
+            return t, math.nan, (f"value {quoted(t)} holds no code of item '{item.id}' (write '{item.empty}' when "
+                                 "no code applies, leave the cell blank for a missing rating)")
+        return set_label(mask, item), float(mask), None
+
+    return parse
+
+
+def presence_parser(item: Item, code: str, missing: set[str]) -> Callable[[str], Parsed]:
+    """A cell of one code's 0/1 column of a set-valued item (``item:code``): 1 present, 0 absent, blank missing."""
+
+    def parse(t: str) -> Parsed:
+        if t in missing:
+            return "", math.nan, None
+        n = parse_number(t)
+        if n in (0.0, 1.0):
+            return str(int(n)), n, None
+        return t, math.nan, (f"value {quoted(t)} is not 0 or 1 (column '{item.code_column(code)}': is code "
+                             f"'{code}' of item '{item.id}' given, 1, or not, 0)")
+
+    return parse
+
+
 def item_parser(item: Item, missing: set[str]) -> Callable[[str], Parsed]:
+    if item.multiple:
+        return set_parser(item, missing)
     if item.categories:
         return category_parser(item, missing, f"a code of item '{item.id}'")
     if item.scale is not None:

@@ -18,13 +18,16 @@ from irrkit.statistics.sources import IN_TEXT, REFERENCES, SCALE_SOURCE
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 SCALE_LEVELS = ("ordinal", "interval", "ratio")
+CONTINUOUS_LEVELS = ("interval", "ratio")  # items whose values are measures: CCC and limits of agreement
 EPISODES = "episodes"  # the "level" of a time-coded item
+SETS = "sets"  # the "level" of a nominal item whose value is a set of codes (codebook ``multiple: true``)
 DEFAULT_WEIGHTS = {"nominal": "identity", "ordinal": "quadratic", "interval": "quadratic", "ratio": "ratio"}
 UNWEIGHTED = (None, "", "identity", "none")
 WEIGHTS_DE = {"quadratic": "quadratische Gewichte", "linear": "lineare Gewichte", "ordinal": "ordinale Gewichte",
               "radical": "Wurzelgewichte", "ratio": "Verhältnisgewichte", "circular": "zirkuläre Gewichte",
               "bipolar": "bipolare Gewichte", "custom": "eigene Gewichte"}
-FAMILIES = ("chance-corrected", "icc", "agreement", "difference", "time-coded", "unitizing", "event", "comparison")
+FAMILIES = ("chance-corrected", "icc", "agreement", "difference", "concordance", "time-coded", "unitizing", "event",
+            "comparison")
 # the benchmark scale each kind of statistic is read on unless the user chose another
 DEFAULT_SCALES = {"kappa": "landis_koch", "icc": "koo_li", "alpha": "krippendorff"}
 SCALE_TITLES = {"landis_koch": "Landis & Koch (1977)", "fleiss": "Fleiss (1981)", "altman": "Altman (1991)",
@@ -64,7 +67,7 @@ def _icc(key: str, symbol: str, source: str, en: str, de: str) -> Statistic:
                      gate=("item",), model={"en": en, "de": de})
 
 
-_ALL = LEVELS
+_ALL = (*LEVELS, SETS)
 _BOTH = ("item", "episode")
 STATISTICS: tuple[Statistic, ...] = (
     Statistic("percent_agreement", "Percent agreement", "Prozentuale Übereinstimmung", "percent agreement",
@@ -94,6 +97,11 @@ STATISTICS: tuple[Statistic, ...] = (
     Statistic("scott_pi", "Scott's pi", "Scotts Pi", "Scott's π", "chance-corrected", (*_ALL, EPISODES),
               weights="yes", source="scott1955", gate=("item",), time_en="Time-unit Scott's pi",
               time_de="Scotts Pi (Zeiteinheiten)"),
+    Statistic("masi_alpha", "Krippendorff's alpha (MASI distance)", "Krippendorffs Alpha (MASI-Distanz)", "α (MASI)",
+              "chance-corrected", (SETS,), benchmark="alpha", source="passonneau2006", gate=("item",)),
+    Statistic("jaccard_alpha", "Krippendorff's alpha (Jaccard distance)", "Krippendorffs Alpha (Jaccard-Distanz)",
+              "α (Jaccard)", "chance-corrected", (SETS,), benchmark="alpha", source="passonneau2006",
+              gate=("item",)),
     _icc("icc1", "ICC(1)", "shrout1979", "one-way random effects, absolute agreement, single rater",
          "einfaktorielles Modell mit zufälligen Effekten, absolute Übereinstimmung, Einzelrater"),
     _icc("icc2", "ICC(A,1)", "mcgraw1996", "two-way random effects, absolute agreement, single rater",
@@ -109,6 +117,13 @@ STATISTICS: tuple[Statistic, ...] = (
     # coder diagnostics
     Statistic("light_kappa", "Light's kappa", "Lights Kappa", "Light's κ", "chance-corrected", ("nominal",),
               source="light1971"),
+    # continuous measures (interval and ratio items)
+    Statistic("ccc", "Lin's concordance correlation", "Lins Konkordanzkorrelationskoeffizient", "ρc", "concordance",
+              CONTINUOUS_LEVELS, p=False, benchmark=None, source="lin1989"),
+    Statistic("overall_ccc", "Overall concordance correlation", "Gesamt-Konkordanzkorrelationskoeffizient", "ρc°",
+              "concordance", CONTINUOUS_LEVELS, p=False, benchmark=None, source="barnhart2002"),
+    Statistic("limits_of_agreement", "Bland-Altman limits of agreement", "Bland-Altman-Übereinstimmungsgrenzen",
+              "LoA", "difference", CONTINUOUS_LEVELS, se=False, p=False, benchmark=None, source="bland1999"),
     Statistic("mean_abs_diff", "Mean abs. diff.", "Mittlere absolute Differenz", "MAD", "difference",
               SCALE_LEVELS, p=False, benchmark=None),
     # time-coded items (episodes)
@@ -152,22 +167,35 @@ STATISTICS: tuple[Statistic, ...] = (
     Statistic("ku_alpha", "Krippendorff's ({code})u-alpha", "Krippendorffs ({code})u-Alpha", "({code})uα",
               "unitizing", (EPISODES,), se=False, ci=False, p=False, benchmark="alpha", source="krippendorff2016"),
 )
+# a model's codings as an alternative annotator (irrkit.statistics.alt_test)
+STATISTICS += (
+    Statistic("alt_test_winning_rate", "Alt-test win rate", "Alt-Test-Gewinnrate", "ω", "agreement", LEVELS,
+              se=False, ci=False, p=False, benchmark=None, source="calderon2025"),
+    Statistic("alt_test_advantage", "Advantage prob.", "Vorteilswahrscheinlichkeit", "ρ",
+              "agreement", LEVELS, se=False, ci=False, p=False, benchmark=None, source="calderon2025"),
+)  # (computed by the model workflow, not by an analysis of an item)
 BY_KEY: dict[str, Statistic] = {s.key: s for s in STATISTICS}
 # names of keys that are no statistic of their own (the planner's "icc": the ICC the model chooses)
 ALIASES = {"icc": ("ICC", "ICC")}
 KEYS = tuple(BY_KEY)
 # what the tables show by default, per kind of item (the primary statistic first), and what they report
 MAIN = {"nominal": ("percent_agreement", "fleiss_kappa", "gwet_ac1", "krippendorff_alpha", "cohen_kappa"),
-        "scale": ("icc2", "icc3", "icc1", "gwet_ac2", "krippendorff_alpha", "percent_agreement"),
+        "scale": ("icc2", "icc3", "icc1", "gwet_ac2", "krippendorff_alpha", "percent_agreement", "ccc",
+                  "overall_ccc"),
         EPISODES: ("percent_agreement", "cohen_kappa", "fleiss_kappa", "gwet_ac1", "krippendorff_alpha",
                    "tolerance_kappa", "event_kappa", "matched_kappa", "easydiag_kappa", "u_alpha", "binary_u_alpha",
-                   "cu_alpha")}
+                   "cu_alpha"),
+        # a set-valued item: alpha under the set distances, then the exact set match (each distinct set a category)
+        SETS: ("masi_alpha", "jaccard_alpha", "percent_agreement", "fleiss_kappa", "cohen_kappa")}
 REPORTED = {"nominal": (*MAIN["nominal"], "conger_kappa", "brennan_prediger", "scott_pi"),
-            "scale": (*MAIN["scale"], "icc1k", "icc2k", "icc3k"), EPISODES: MAIN[EPISODES]}
+            "scale": (*MAIN["scale"], "icc1k", "icc2k", "icc3k"), EPISODES: MAIN[EPISODES],
+            SETS: (*MAIN[SETS], "gwet_ac1", "krippendorff_alpha", "conger_kappa", "brennan_prediger", "scott_pi")}
 # the coefficients drawn in a forest plot, in order
 FOREST = {"nominal": ("fleiss_kappa", "gwet_ac1", "krippendorff_alpha", "cohen_kappa", "conger_kappa",
                       "brennan_prediger", "percent_agreement"),
-          "scale": ("icc2", "icc3", "icc1", "icc2k", "gwet_ac2", "krippendorff_alpha", "percent_agreement")}
+          "scale": ("icc2", "icc3", "icc1", "icc2k", "gwet_ac2", "krippendorff_alpha", "percent_agreement"),
+          SETS: ("masi_alpha", "jaccard_alpha", "fleiss_kappa", "krippendorff_alpha", "cohen_kappa",
+                 "percent_agreement")}
 
 # between two coders: what a coder pair (training against the reference, coder x coder matrices) is given
 PAIRWISE = {"nominal": ("percent_agreement", "cohen_kappa", "gwet_ac1"), "scale": ("icc2", "mean_abs_diff")}
@@ -179,9 +207,9 @@ def get(key: str) -> Statistic | None:
 
 
 def kind(level: str | None) -> str:
-    """``nominal``, ``scale`` (ordinal, interval, ratio) or ``episodes``: how the tables group levels."""
-    if level == "nominal":
-        return "nominal"
+    """``nominal``, ``scale`` (ordinal, interval, ratio), ``episodes`` or ``sets``: how the tables group levels."""
+    if level in ("nominal", SETS):
+        return level
     if level is not None and level.startswith(EPISODES):
         return EPISODES
     return "scale"

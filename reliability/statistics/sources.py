@@ -15,9 +15,36 @@ IN_TEXT = {"fleiss1971": "Fleiss, 1971", "cohen1960": "Cohen, 1960", "conger1980
            "fleiss1981": "Fleiss, 1981", "altman1991": "Altman, 1991", "lombard2002": "Lombard et al., 2002",
            "light1971": "Light, 1971", "krippendorff2016": "Krippendorff et al., 2016",
            "bakeman2009": "Bakeman et al., 2009", "holle2015": "Holle & Rein, 2015",
-           "mathet2015": "Mathet et al., 2015", "vanbelle2008": "Vanbelle & Albert, 2008",
-           "vanbelle2017": "Vanbelle, 2017", "fleiss2003": "Fleiss et al., 2003"}
+           "mathet2015": "Mathet et al., 2015", "passonneau2006": "Passonneau, 2006",
+           "calderon2025": "Calderon et al., 2025", "benjamini2001": "Benjamini & Yekutieli, 2001",
+           "kottner2011": "Kottner et al., 2011",
+           "lin1989": "Lin, 1989", "lin2000": "Lin, 2000", "barnhart2002": "Barnhart et al., 2002",
+           "bland1986": "Bland & Altman, 1986", "bland1999": "Bland & Altman, 1999",
+           "vanbelle2008": "Vanbelle & Albert, 2008", "vanbelle2017": "Vanbelle, 2017",
+           "fleiss2003": "Fleiss et al., 2003"}
 REFERENCES = {
+    "passonneau2006": "Passonneau, R. (2006). Measuring agreement on set-valued items (MASI) for semantic and "
+                      "pragmatic annotation. In *Proceedings of the Fifth International Conference on Language "
+                      "Resources and Evaluation (LREC'06)* (pp. 831–836). ELRA.",
+    "calderon2025": "Calderon, N., Reichart, R., & Dror, R. (2025). The alternative annotator test for "
+                    "LLM-as-a-judge: How to statistically justify replacing human annotators with LLMs. In "
+                    "*Proceedings of the 63rd Annual Meeting of the Association for Computational Linguistics "
+                    "(Volume 1: Long Papers)* (pp. 16051–16081). Association for Computational Linguistics.",
+    "benjamini2001": "Benjamini, Y., & Yekutieli, D. (2001). The control of the false discovery rate in multiple "
+                     "testing under dependency. *Annals of Statistics, 29*(4), 1165–1188.",
+    "kottner2011": "Kottner, J., Audigé, L., Brorson, S., Donner, A., Gajewski, B. J., Hróbjartsson, A., Roberts, "
+                   "C., Shoukri, M., & Streiner, D. L. (2011). Guidelines for Reporting Reliability and Agreement "
+                   "Studies (GRRAS) were proposed. *Journal of Clinical Epidemiology, 64*(1), 96–106.",
+    "barnhart2002": "Barnhart, H. X., Haber, M., & Song, J. (2002). Overall concordance correlation coefficient for "
+                    "evaluating agreement among multiple observers. *Biometrics, 58*(4), 1020–1027.",
+    "bland1986": "Bland, J. M., & Altman, D. G. (1986). Statistical methods for assessing agreement between two "
+                 "methods of clinical measurement. *The Lancet, 327*(8476), 307–310.",
+    "bland1999": "Bland, J. M., & Altman, D. G. (1999). Measuring agreement in method comparison studies. "
+                 "*Statistical Methods in Medical Research, 8*(2), 135–160.",
+    "lin1989": "Lin, L. I.-K. (1989). A concordance correlation coefficient to evaluate reproducibility. "
+               "*Biometrics, 45*(1), 255–268.",
+    "lin2000": "Lin, L. I.-K. (2000). A note on the concordance correlation coefficient. *Biometrics, 56*(1), "
+               "324–325.",
     "vanbelle2008": "Vanbelle, S., & Albert, A. (2008). A bootstrap method for comparing correlated kappa "
                     "coefficients. *Journal of Statistical Computation and Simulation, 78*(11), 1009–1015.",
     "vanbelle2017": "Vanbelle, S. (2017). Comparing dependent agreement coefficients obtained on multilevel data. "

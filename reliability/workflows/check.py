@@ -21,6 +21,7 @@ from irrkit.outputs.escaping import counted
 BY_NAMES = ("by_group.csv", "by_group_test.csv")
 OUTPUT_NAMES = ("summary.csv", "summary.md", "per_category.csv", "disagreements.csv", "coders.csv", "coder_pairs.csv",
                 "results.json")
+LOA_NAME = "bland_altman.csv"  # written when the codebook has interval or ratio items
 
 
 @dataclass
@@ -57,6 +58,7 @@ def output_files(out: Path, items, opts, ratings, warnings: list[str], title: st
     from irrkit.outputs import diagnostics_tables, tables
 
     d = dialect or tables.STANDARD
+    loa = tables.loa_rows(items)  # interval and ratio items only: the file is written when there are some
     return {
         out / "summary.csv": tables.to_csv(tables.summary_rows(items, opts, gates=gate_results),
                                            tables.SUMMARY_FIELDS, d),
@@ -67,6 +69,7 @@ def output_files(out: Path, items, opts, ratings, warnings: list[str], title: st
         out / "coder_pairs.csv": tables.to_csv(diagnostics_tables.pair_rows(items), diagnostics_tables.PAIR_FIELDS, d),
         out / "results.json": json.dumps(tables.results_json(items, opts, warnings=warnings or None, **meta),
                                          indent=2, ensure_ascii=False) + "\n",
+        **({out / LOA_NAME: tables.to_csv(loa, tables.LOA_FIELDS, d)} if loa else {}),
     }
 
 
@@ -110,7 +113,12 @@ def check_meta(cb, data, files: list[Path]) -> dict[str, Any]:
     """The run's description in the results JSON."""
     return {"codebook": cb.id, "codebook_version": cb.version or None, "codebook_title": cb.title or None,
             "item_labels": {it.id: it.label for it in cb.items if it.label}, "coders": data.coders,
-            "files": [str(f) for f in files], "coder_counts": [c.to_dict() for c in data.coder_counts]}
+            "files": [str(f) for f in files], "coder_counts": [c.to_dict() for c in data.coder_counts],
+            # for the reporting checklist (irrkit report --checklist): the instrument and the study as described
+            "codebook_source": cb.source or None, "study": dict(cb.study) or None,
+            "definitions": {it.id: {"item": bool(it.definition), "codes": sum(bool(c.definition) for c in
+                                                                              it.categories),
+                                    "of": len(it.categories)} for it in cb.items}}
 
 
 def run_check(files: list[Path], codebook: Path, opts, *, cb=None, encoding: str | None = None,
@@ -137,7 +145,7 @@ def run_check(files: list[Path], codebook: Path, opts, *, cb=None, encoding: str
     combined = gate.combine(cb.gates, cli_gates, cb.items)  # --min ITEM:... names an item and a statistic it has
     gates = [] if no_gate or not gated else combined
     inputs = [*files, codebook]
-    outs = [out / n for n in (*OUTPUT_NAMES, *(BY_NAMES if by else ()))] if out is not None else []
+    outs = [out / n for n in (*OUTPUT_NAMES, LOA_NAME, *(BY_NAMES if by else ()))] if out is not None else []
     check_targets([*outs, *(p for p in (junit, summary, report_html) if p is not None)], inputs)  # before any work
 
     from irrkit.analysis.item import analyse

@@ -94,7 +94,7 @@ def combine(codebook_gates: Sequence[Gate], cli_gates: Sequence[Gate], items: Se
             raise InputError.single("--min", f"item '{g.item}' is not in the codebook (items: {', '.join(items)})")
         it = by_id.get(g.item) if g.item is not None else None
         if it is not None and hasattr(it, "level"):
-            why = not_computed(g.statistic, g.item, it.level, item_weights(it))
+            why = not_computed(g.statistic, g.item, getattr(it, "analysis_level", it.level), item_weights(it))
             if why:
                 raise InputError.single("--min", why)
     keys = {(g.item, g.statistic) for g in cli_gates}

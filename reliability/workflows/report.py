@@ -12,7 +12,8 @@ from typing import Any
 
 from irrkit.errors import InputError
 
-MANUSCRIPT_KINDS = {"--docx": "docx", "--latex": "latex", "--table-md": "md", "--methods": "methods"}
+MANUSCRIPT_KINDS = {"--docx": "docx", "--latex": "latex", "--table-md": "md", "--methods": "methods",
+                    "--checklist": "checklist"}
 
 
 def read_json(path: Path) -> dict[str, Any]:
@@ -40,12 +41,13 @@ def _episode_results(doc: dict[str, Any]) -> bool:
 
 def report_files(doc: dict[str, Any], html_path: Path, figures_dir: Path | None = None,
                  history: list[dict[str, Any]] | None = None, title: str | None = None,
-                 gates: list[dict[str, Any]] | None = None) -> dict[Path, str | bytes]:
+                 gates: list[dict[str, Any]] | None = None,
+                 plan: dict[str, Any] | None = None) -> dict[Path, str | bytes]:
     """The HTML report (and, with ``figures_dir``, each figure as PNG and SVG) as {path: content}."""
     from irrkit.outputs import figures
     from irrkit.outputs.html import report
 
-    rep = report(doc, history, title, gates)
+    rep = report(doc, history, title, gates, plan)
     files: dict[Path, str | bytes] = {html_path: rep.html}
     if figures_dir is not None:
         from irrkit.outputs.files import same_file
@@ -60,15 +62,31 @@ def report_files(doc: dict[str, Any], html_path: Path, figures_dir: Path | None 
     return files
 
 
-def manuscript_files(doc: dict[str, Any], wanted: dict[Path, str], lang: str = "en",
-                     paper: str | None = None) -> dict[Path, str | bytes]:
-    """APA table (docx / latex / md) and methods paragraph ('methods') for the paths asked for."""
-    from irrkit.outputs import manuscript
+def manuscript_files(doc: dict[str, Any], wanted: dict[Path, str], lang: str = "en", paper: str | None = None,
+                     plan: dict[str, Any] | None = None,
+                     history: list[dict[str, Any]] | None = None) -> dict[Path, str | bytes]:
+    """APA table (docx / latex / md), methods paragraph ('methods') and reporting checklist ('checklist') for the
+    paths asked for; the methods paragraph and the checklist are written from the same facts
+    (``manuscript.study_facts``)."""
+    from irrkit.outputs import checklist, manuscript
 
-    make = {"docx": manuscript.docx_table, "latex": manuscript.latex_table, "md": manuscript.markdown_table,
-            "methods": manuscript.methods}
-    return {p: manuscript.docx_table(doc, lang, paper=paper) if kind == "docx" else make[kind](doc, lang)
-            for p, kind in wanted.items()}
+    facts = manuscript.study_facts(doc, lang, plan, history)
+    make = {"docx": lambda: manuscript.docx_table(doc, lang, paper=paper),
+            "latex": lambda: manuscript.latex_table(doc, lang), "md": lambda: manuscript.markdown_table(doc, lang),
+            "methods": lambda: manuscript.methods(doc, lang, facts),
+            "checklist": lambda: checklist.markdown(manuscript.study_facts(doc, "en", plan, history), doc)}
+    return {p: make[kind]() for p, kind in wanted.items()}
+
+
+def read_plan(path: Path) -> dict[str, Any]:
+    """The JSON of ``irrkit plan -f json`` (its planned sample sizes, for the checklist)."""
+    from irrkit.readers.json_input import read_json as read_checked
+
+    doc = read_checked(path, "the JSON of irrkit plan -f json")
+    if not isinstance(doc, dict) or doc.get("tool") != "irrkit" or not isinstance(doc.get("plans"), list):
+        raise InputError.single(str(path), "is not the JSON of irrkit plan (no \"plans\"); give the output of "
+                                "irrkit plan ... -f json")
+    return doc
 
 
 def gate_dicts(results: Sequence[Any]) -> list[dict[str, Any]]:
@@ -88,7 +106,7 @@ class ReportRun:
 
 def run_report(results: Path, *, out: Path | None = None, figures_dir: Path | None = None,
                history: Path | None = None, title: str | None = None, manuscript: dict[str, Path | None] | None = None,
-               lang: str = "en", paper: str | None = None) -> ReportRun:
+               lang: str = "en", paper: str | None = None, plan: Path | None = None) -> ReportRun:
     """The whole ``irrkit report`` job but the writing. ``manuscript``: option name (``--docx``, ``--latex``,
     ``--table-md``, ``--methods``) -> path. Two options naming the same file are refused, naming both."""
     from irrkit.outputs.files import same_file
@@ -105,7 +123,8 @@ def run_report(results: Path, *, out: Path | None = None, figures_dir: Path | No
 
     check_targets([p for _, p in named], [results], {p: k for k, p in named})  # the option used, by name
     hist = read_history(history, doc if doc.get("kind") else None) if history is not None else None
-    files = report_files(doc, html_path, figures_dir, hist, title)
+    planned = read_plan(plan) if plan is not None else None
+    files = report_files(doc, html_path, figures_dir, hist, title, plan=planned)
     for opt, p in named[1:]:
         for fig in (f for f in files if f != html_path):
             if same_file(p, fig):
@@ -113,8 +132,8 @@ def run_report(results: Path, *, out: Path | None = None, figures_dir: Path | No
     wanted = {p: MANUSCRIPT_KINDS[k] for k, p in named[1:]}
     if wanted:
         if doc.get("kind"):
-            raise InputError.single(str(results), "the manuscript table and methods paragraph are made from a check "
-                                    "results JSON (results.json), not from a training round")
-        files.update(manuscript_files(doc, wanted, lang, paper))
+            raise InputError.single(str(results), "the manuscript table, methods paragraph and checklist are made "
+                                    "from a check results JSON (results.json), not from a training round")
+        files.update(manuscript_files(doc, wanted, lang, paper, planned, hist))
     records = [r.path for r in rounds(history)] if history is not None else []
-    return ReportRun(files, [results, *records])
+    return ReportRun(files, [results, *records, *([plan] if plan is not None else [])])

@@ -24,6 +24,7 @@ from irrkit.codebooks.model import Codebook, Gate, Item
 from irrkit.errors import InputError
 from irrkit.ratings import ItemRatings
 from irrkit.readers import RatingSet
+from irrkit.statistics import registry
 from irrkit.statistics.registry import name as stat_name
 from irrkit.statistics.results import Coefficient
 from irrkit.workflows import gates as gate
@@ -108,22 +109,27 @@ def _typed(src: Any, fallback: str) -> str:
     return text or fallback
 
 
-def handout_rows(r: ItemRatings, it: Item, ref: int, j: int, records: pd.DataFrame) -> list[dict[str, Any]]:
-    """Units where coder ``j`` differs from the reference ``ref`` (or left a reference unit unrated)."""
+def handout_rows(r: ItemRatings, it: Item, ref: int, j: int, records: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """Units where coder ``j`` differs from the reference ``ref`` (or left a reference unit unrated); without
+    ``records`` the rows have no file, line or context columns."""
     g, t = r.values[:, ref], r.values[:, j]
     diff = ~np.isnan(g) & (np.isnan(t) | ~np.isclose(np.nan_to_num(t), g, rtol=0, atol=1e-9))
     rows: list[dict[str, Any]] = []
     if not diff.any():
         return rows
-    mine, ctx = _context(records, r.coders[j], r.item)
-    gold, gctx = _context(records, r.coders[ref], r.item)
-    gctx = [c for c in gctx if c not in ctx]
+    if records is None:  # no records table (the model workflow without --out): no file, line or context
+        mine = gold = None
+        ctx, gctx = [], []
+    else:
+        mine, ctx = _context(records, r.coders[j], r.item)
+        gold, gctx = _context(records, r.coders[ref], r.item)
+        gctx = [c for c in gctx if c not in ctx]
     for i in np.flatnonzero(diff):
         unit = r.units[i]
         tc, tl, td = _describe(it, r, t[i])
         gc, gl, gd = _describe(it, r, g[i])
-        src = mine.loc[unit] if unit in mine.index else None
-        gsrc = gold.loc[unit] if unit in gold.index else None
+        src = mine.loc[unit] if mine is not None and unit in mine.index else None
+        gsrc = gold.loc[unit] if gold is not None and unit in gold.index else None
         if not it.categories:  # a scale value as the coder typed it ('2,5' stays '2,5')
             tc = tc if math.isnan(t[i]) else _typed(src, tc)
             gc = gc if math.isnan(g[i]) else _typed(gsrc, gc)
@@ -142,7 +148,7 @@ def handout_rows(r: ItemRatings, it: Item, ref: int, j: int, records: pd.DataFra
 # ----------------------------------------------------------------------------------------------- rounds
 
 
-def compare(items: dict[str, ItemRatings], codebook: Codebook, reference: str, records: pd.DataFrame,
+def compare(items: dict[str, ItemRatings], codebook: Codebook, reference: str, records: pd.DataFrame | None,
             confidence: float = 0.95, retest: bool = False, warnings: Sequence[str] = ()) -> TrainingResult:
     """Every coder other than ``reference`` against it, item by item."""
     first = next(iter(items.values()))
@@ -157,7 +163,7 @@ def compare(items: dict[str, ItemRatings], codebook: Codebook, reference: str, r
     handout: dict[str, list[dict[str, Any]]] = {c: [] for c in coders}
     matrix: dict[str, dict[str, list[list[float | None]]]] = {}
     notes = [w for w in warnings if "only one coder" not in w and "kept as context" not in w]
-    ctx = [c for c in records.columns if c not in BASE_COLUMNS]
+    ctx = [] if records is None else [c for c in records.columns if c not in BASE_COLUMNS]
     if ctx:
         notes.append(f"context column{'s' * (len(ctx) > 1)} {', '.join(ctx)} passed through to the handouts")
     scale_keys = RETEST_SCALE_STATS if retest else SCALE_STATS
@@ -165,6 +171,8 @@ def compare(items: dict[str, ItemRatings], codebook: Codebook, reference: str, r
     for it in codebook.items:
         r = items[it.id]
         keys = NOMINAL_STATS if r.level == "nominal" else scale_keys
+        if r.set_codes:  # a set-valued item: alpha under MASI and Jaccard beside the exact set match
+            keys = ("masi_alpha", "jaccard_alpha", *NOMINAL_STATS)
         g = r.values[:, ref]
         for c in coders:
             j = r.coders.index(c)
@@ -177,10 +185,11 @@ def compare(items: dict[str, ItemRatings], codebook: Codebook, reference: str, r
                 notes.append(f"{c} rated {extra} unit{'s' * (extra > 1)} of item '{it.id}' that "
                              f"'{reference}' did not rate; left out")
             stats = pair_statistics(t, g, r, confidence, keys)
+            sets = bool(r.set_codes)  # (sets: no pair ratings kept, the change between rounds has no CI)
             p = PairResult(c, it.id, r.level, stats, int(both.sum()), unrated,
-                           units=[r.units[i] for i in np.flatnonzero(both)], values=(t[both], g[both]),
-                           category_values=tuple(r.categories))
-            if r.level == "nominal":
+                           units=[] if sets else [r.units[i] for i in np.flatnonzero(both)],
+                           values=None if sets else (t[both], g[both]), category_values=tuple(r.categories))
+            if r.level == "nominal" and not r.set_codes:  # (sets: one row per distinct set would not be read)
                 p.codes, p.confusion = tuple(r.labels), _confusion(t, g, r)
             pairs[c][it.id] = p
             handout[c] += handout_rows(r, it, ref, j, records)
@@ -222,9 +231,14 @@ def retest(first: RatingSet, second: RatingSet, confidence: float = 0.95) -> Tra
         m = np.full((len(units), 2), np.nan)
         m[[pos[u] for u in a.units], 0] = a.values[:, 0]
         m[[pos[u] for u in b.units], 1] = b.values[:, 0]
-        cats = a.categories if a.level == "nominal" or it.categories else tuple(
-            sorted(set(a.categories) | set(b.categories)))
-        items[it.id] = replace(a, units=units, coders=["first", "second"], values=m, categories=cats)
+        cats = a.categories if (a.level == "nominal" or it.categories) and not a.set_codes else tuple(
+            sorted(set(a.categories) | set(b.categories)))  # (a set-valued item: the distinct sets of both passes)
+        labels = a.labels
+        if a.set_codes:
+            from irrkit.readers.values import set_label
+
+            labels = tuple(set_label(int(v), it) for v in cats)
+        items[it.id] = replace(a, units=units, coders=["first", "second"], values=m, categories=cats, labels=labels)
     import pandas as pd
 
     records = pd.concat([first.records.assign(coder="first"), second.records.assign(coder="second")],
@@ -237,6 +251,8 @@ def retest(first: RatingSet, second: RatingSet, confidence: float = 0.95) -> Tra
 
 
 def gateable(level: str, retest: bool = False) -> tuple[str, ...]:
+    if level == registry.SETS:  # a set-valued item (Item.analysis_level)
+        return ("masi_alpha", "jaccard_alpha", *NOMINAL_STATS)
     return NOMINAL_STATS if level == "nominal" else ("icc2", "icc3") if retest else ("icc2",)
 
 
@@ -244,7 +260,7 @@ def training_gates(cb: Codebook, cli_gates: Sequence[Gate],
                    retest: bool = False) -> tuple[list[Gate], list[str]]:
     """Defaults (Cohen's kappa >= 0.60 nominal, ICC(A,1) >= 0.60 scales), overridden by the codebook's gates
     on the statistics computed here, overridden by ``--min``. Returns the gates and notes on ignored ones."""
-    levels = {it.id: it.level for it in cb.items}
+    levels = {it.id: it.analysis_level for it in cb.items}
     allowed = {s for lv in levels.values() for s in gateable(lv, retest)}
     for g in cli_gates:
         ok = g.statistic in (gateable(levels[g.item], retest) if g.item in levels else allowed)
