@@ -11,6 +11,7 @@ DEMO_DIR = Path(__file__).parent / "demo"
 # `demo -f json`'s "runs" and the folder under --out) and run(out: Path | None, fmt: Format) -> None, which prints
 # its part in fmt (one JSON document for json). Imported only when the demo runs.
 STORIES: tuple[str, ...] = (
+    "demo_compare",  # a second training round compared with the first (issue 24)
     "demo_sets",  # a multi-code (set-valued) item (issue 24)
     "demo_model",  # a model's three runs as an alternative annotator (issue 24)
     "demo_continuous",  # a duration item: CCC and Bland-Altman limits (issue 24)

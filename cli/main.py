@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from irrkit.cli import model, plan, report, training, video
+from irrkit.cli import compare, model, plan, report, training, video
 from irrkit.cli.options import (
     HELP,
     AllowSingleOpt,
@@ -121,6 +121,16 @@ def emit(items, opts, fmt: Format, warnings: list[str], title: str, show_all: bo
 
 def _print_check(run, opts, fmt: Format, show_all: bool = False) -> None:
     emit(run.items, opts, fmt, run.warnings, run.title, show_all, run.dialect, **run.meta)
+    if run.by is None:
+        return
+    if fmt is Format.table:
+        from irrkit.cli.render import table_console
+
+        table_console().print(compare.by_table(run.by, opts.confidence))
+    elif fmt is Format.markdown:
+        from irrkit.outputs.comparison_tables import by_markdown
+
+        sys.stdout.write("\n" + by_markdown(run.by, opts.confidence))
 
 
 @app.command()
@@ -155,6 +165,8 @@ def check(
     csv_dialect: CsvDialectOpt = CsvDialectChoice.auto,
     pairs: Annotated[str, typer.Option("--pairs", metavar="WHICH", help="Coder pairs beyond 50 coders: summary "
                                        "(the worst) or all.")] = "summary",
+    by: Annotated[str | None, typer.Option("--by", metavar="COLUMN",
+                                           help="Agreement by group, equality test.")] = None,
 ) -> None:
     """Check coder files against a codebook and compute each item's reliability; gate the round.
 
@@ -177,7 +189,7 @@ def check(
     run = run_check(files, codebook, opts, encoding=encoding, cluster=cluster, csv_dialect=csv_dialect.value,
                     out=out, unit_col=unit_col, allow_single=allow_single, mins=mins, gate_on=gate_on.value,
                     no_gate=no_gate, junit=junit, summary=summary,
-                    report_html=report_html, progress=lambda n, ratings=0: progress_bar(opts, n, ratings),
+                    report_html=report_html, by=by, progress=lambda n, ratings=0: progress_bar(opts, n, ratings),
                     started=started)
     written = write_all(run.files, run.inputs, appends=run.appends)  # all or nothing, then the results are shown
     _print_check(run, opts, fmt, show_all)
@@ -392,6 +404,7 @@ app.command()(video.video)
 app.command()(plan.plan)
 app.command("report")(report.report_cmd)
 app.command("model")(model.model_cmd)
+app.command()(compare.compare)
 
 
 def run() -> None:

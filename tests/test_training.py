@@ -343,7 +343,9 @@ def test_history_shows_a_changed_threshold_next_to_the_verdict(tmp_path):
                                   str(tmp_path / "h"), "--round", name, "--min", f"form:cohen_kappa={minimum}"])
     line = next(ln for ln in res.output.splitlines() if "form " in ln and "Cohen's kappa" in ln)
     # the same codings: kappa unchanged, the verdict changed only because the minimum did
-    assert "+0.00" in line and "fail -> pass" in line and "(minimum changed: 0.9 -> 0.5)" in line
+    assert "+0.00" in line and "fail -> pass" in line and "(minimum changed: 0.9 -> 0.5;" in line
+    # ... and the change is judged by its CI (issue 24): the same units, the same codings, so exactly 0
+    assert "(CI +0.00 to +0.00, same units)" in line
 
 
 def test_handout_counts_disagreements_on_units_both_rated(tmp_path):

@@ -82,6 +82,7 @@ class ItemResult:
     code_counts: dict[str, int] = field(default_factory=dict)  # a set-valued item: the ratings holding each code
     diagnostics: Any = None  # irrkit.analysis.diagnostics.Diagnostics, when computed (check)
     continuous: Any = None  # irrkit.analysis.continuous.ContinuousAgreement (interval and ratio items)
+    ratings: ItemRatings | None = None  # the ratings analysed (in the JSON as "ratings": compare re-reads them)
 
     def scale_for(self, key: str, opts: Options) -> str:
         """The benchmark scale of a statistic (the chosen one of its kind, registry.scale); a statistic without
@@ -125,7 +126,51 @@ class ItemResult:
             out["diagnostics"] = self.diagnostics.to_dict()
         if self.continuous is not None:
             out["continuous"] = self.continuous.to_dict()
+        if self.ratings is not None:
+            out.update(ratings_dict(self.ratings, opts))
         return out
+
+
+RATINGS_MAX_CELLS = 200_000  # units x coders written to the results JSON (beyond: said why not)
+
+
+def ratings_dict(r: ItemRatings, opts: Options) -> dict[str, Any]:
+    """The item's ratings for the results JSON (``"ratings"``): unit ids, coders, the units x coders values
+    (null: missing), the category values, the unit clusters and the options that change the figures, so that
+    ``irrkit compare`` can recompute the coefficients' unit-level terms (:func:`ratings_from_dict`). Beyond
+    RATINGS_MAX_CELLS cells ``"ratings_omitted"`` says why they are not there."""
+    if r.set_codes:
+        return {"ratings_omitted": "a set-valued item: its ratings are not written (irrkit compare compares it "
+                                   "only as independent, --independent)"}
+    if r.values.size > RATINGS_MAX_CELLS:
+        return {"ratings_omitted": f"{r.values.shape[0]} units x {r.values.shape[1]} coders: more than "
+                                   f"{RATINGS_MAX_CELLS} ratings are not written to the JSON"}
+    vals = [[None if v != v else (int(v) if v == int(v) and abs(v) < 2**53 else float(v)) for v in row]
+            for row in r.values.tolist()]
+    return {"ratings": {
+        "units": list(r.units), "coders": list(r.coders), "values": vals,
+        "category_values": [float(c) for c in r.categories], "labels": list(r.labels),
+        "explicit_categories": bool(r.explicit_categories),
+        "weight_matrix": None if r.weight_matrix is None else np.asarray(r.weight_matrix, dtype=float).tolist(),
+        "clusters": None if r.clusters is None else [int(c) for c in np.asarray(r.clusters)],
+        "options": {"weights": opts.weights, "icc_convention": opts.icc_convention,
+                    "icc_missing": opts.icc_missing}}}
+
+
+def ratings_from_dict(item: dict[str, Any]) -> tuple[ItemRatings, dict[str, Any]]:
+    """The ItemRatings (and the options) of a results JSON item written by :func:`ratings_dict`."""
+    d = item["ratings"]
+    values = np.array([[np.nan if v is None else float(v) for v in row] for row in d["values"]], dtype=float)
+    values = values.reshape(len(d["units"]), len(d["coders"]))
+    wm = d.get("weight_matrix")
+    cl = d.get("clusters")
+    r = ItemRatings(item["item"], item["level"], [str(u) for u in d["units"]], [str(c) for c in d["coders"]],
+                    values, tuple(float(c) for c in d["category_values"]), tuple(d.get("labels") or ()),
+                    weights=item.get("weights") or "identity",
+                    weight_matrix=None if wm is None else np.asarray(wm, dtype=float),
+                    primary=item.get("primary"), explicit_categories=bool(d.get("explicit_categories", True)),
+                    clusters=None if cl is None else np.asarray(cl, dtype=np.int64))
+    return r, dict(d.get("options") or {})
 
 
 HEAD = 1024
@@ -244,6 +289,7 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
     table and q x q weights; with more (fine-grained and continuous scales) on the table's nonzero cells and
     the weights' closed forms (:mod:`irrkit.statistics.sparse`): the same numbers, memory O(ratings + q)."""
     opts = opts or Options()
+    original = r
     if opts.step:
         opts.step(f"item '{r.item}': chance-corrected coefficients")
     labels = list(r.labels) if r.labels else [f"{c:g}" for c in r.categories]
@@ -265,7 +311,8 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
     # and their frequencies (freq=), the same figures to the last bits in a fraction of the time
     distinct = None
     if (q and q <= dense_max and r.n_units >= DISTINCT_MIN_UNITS and r.level == "nominal" and not opts.weights
-            and r.weight_matrix is None and cl is None and not opts.bootstrap and not r.sparse):
+            and r.weight_matrix is None and cl is None and not opts.bootstrap and not r.sparse
+            and not chance_corrected.keeping()):
         distinct = counting.distinct_rows(codes, q)
     freq = None if distinct is None else distinct[1]
     if distinct is not None:
@@ -381,7 +428,7 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
                         labels, coefs, primary, distribution=distribution, notes=notes,
                         n_clusters=None if cl is None else int(len(np.unique(cl[rated]))),
                         codes=list(r.set_codes), code_counts=code_counts, per_category=per_code,
-                        continuous=cont)
+                        continuous=cont, ratings=original)
     dense = isinstance(tab, np.ndarray)
     if q >= 2 and wname == "identity" and opts.per_category and not r.set_codes:  # unweighted, whatever the level
         if dense:
@@ -694,3 +741,48 @@ def analyse_table(table: np.ndarray, names: list[str], level: str = "nominal", o
 
 __all__ = ["ICC_KEYS", "KAPPA_TYPE", "ItemResult", "Options", "analyse", "analyse_counts", "analyse_table",
            "krippendorff_alpha", "per_category"]
+
+
+def replicate_values(r: ItemRatings, key: str, m: np.ndarray, opts: Options | None = None) -> np.ndarray:
+    """The value of statistic ``key`` of item ``r`` in each bootstrap replicate: rows of ``m`` are the
+    multiplicities of ``r``'s units (:mod:`irrkit.statistics.bootstrap`), the weights those :func:`analyse`
+    uses. The chance-corrected family as frequency-weighted point estimates of the one engine (vectorised),
+    Conger's and Cohen's kappa one replicate at a time, the ICCs from the complete units (as ``--bootstrap``
+    computes them; Krippendorff's alpha with the level's metric of the whole sample). NaN: undefined in a
+    replicate; ValueError for a statistic without replicates."""
+    from irrkit.statistics import bootstrap as bs
+
+    opts = opts or Options()
+    r, _ = rescaled(r)
+    cats = list(r.categories)
+    q = len(cats)
+    m = np.asarray(m, dtype=float)
+    if key in ICC_KEYS:
+        x = r.values
+        complete = ~np.isnan(x).any(axis=1)
+        return bs.icc_replicates(x[complete], m[:, complete])[key]
+    codes = counting.category_index(r.values, cats)
+    tab = counting.count_table(codes, q)
+    wname = opts.weights or r.weights or "identity"
+    if r.level == "nominal" and not opts.weights:
+        wname = "identity"
+    if r.weight_matrix is not None and not opts.weights:
+        wname = "custom"
+    kern, _ = _item_kernel(r, wname, cats, counting.DENSE_MAX_Q)
+    w = kern.matrix()
+    fam = {"scott_pi": "fleiss_kappa", "gwet_ac1": "gwet_ac", "gwet_ac2": "gwet_ac"}.get(key, key)
+    if fam in ("percent_agreement", "fleiss_kappa", "gwet_ac", "brennan_prediger"):
+        return bs.family_replicates(tab, w, m)[fam]
+    if key == "krippendorff_alpha":
+        if not opts.weights:
+            marg = tab[tab.sum(axis=1) >= 2].sum(axis=0)
+            w = weights.krippendorff_weights(r.level, cats, marg)
+        return bs.family_replicates(tab, w, m)["krippendorff_alpha"]
+    if key in ("conger_kappa", "cohen_kappa"):
+        out = np.full(m.shape[0], np.nan)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for b, f in enumerate(m):
+                c = chance_corrected.conger_kappa(codes, q, kern, opts.confidence, freq=f)
+                out[b] = c.value if c.ok else np.nan
+        return out
+    raise ValueError(f"no bootstrap replicates for '{key}'")

@@ -12,7 +12,7 @@ import numpy as np
 from irrkit.ratings import ItemRatings, magnitude_exponent
 from irrkit.statistics import chance_corrected, counting, registry
 from irrkit.statistics.icc import ICC_KEYS, icc_all
-from irrkit.statistics.results import Coefficient, undefined
+from irrkit.statistics.results import Coefficient, UnitTerms, undefined
 
 NOMINAL_STATS = registry.PAIRWISE["nominal"]
 SCALE_STATS = registry.PAIRWISE["scale"]
@@ -43,10 +43,12 @@ def _mad(d: np.ndarray, confidence: float, clusters: np.ndarray | None = None) -
         t = float(special.stdtrit(g - 1, 1 - (1 - confidence) / 2))
         return Coefficient(key, value, cse, max(0.0, value - t * cse), value + t * cse, None, n_units=n,
                            method=f"mean |a - b| over units both rated, cluster-robust over {g} clusters, CI t(G-1)",
-                           extra={"n_clusters": g})
+                           extra={"n_clusters": g}, terms=UnitTerms(a - value) if chance_corrected.keeping() else None)
     t = float(special.stdtrit(n - 1, 1 - (1 - confidence) / 2))
+    # its unit terms are |a_i - b_i| (a mean): kept on request, for the change between two rounds
+    terms = UnitTerms(a - value) if chance_corrected.keeping() else None
     return Coefficient(key, value, se, max(0.0, value - t * se), value + t * se, None, n_units=n,
-                       method="mean |a - b| over units both rated, CI t(n-1)")
+                       method="mean |a - b| over units both rated, CI t(n-1)", terms=terms)
 
 
 def pair_statistics(a: np.ndarray, b: np.ndarray, r: ItemRatings, confidence: float = 0.95,

@@ -284,12 +284,36 @@ def check_report(doc: dict[str, Any], title: str | None = None, gates: list[dict
                     "; ".join(SCALE_TITLES[s] for s in dict.fromkeys(scales) if s in SCALE_TITLES) + ".")
     for it in items:
         _check_item(page, it, by_item.get(it["item"], []))
+    if doc.get("by"):
+        _by_groups(page, doc["by"])
     from irrkit.outputs.checklist import html_section
     from irrkit.outputs.manuscript import study_facts
 
     page.add(html_section(study_facts(doc, plan=plan, history=history), doc))
     page.add(_footer(doc))
     return Report(page.render(), page.figures, page.svgs)
+
+
+def _by_groups(page: _Page, by: dict[str, Any]) -> None:
+    """``check --by``: each group's coefficient and the test of equality across the groups."""
+    from irrkit.outputs.comparison_tables import by_rows, equality_rows
+
+    col = esc(by["column"])
+    rows = [[esc(r["item"]), esc(r["name"]), esc(r["group"]), esc(r["n_units"]),
+             num(r["value"], bounded=True) if r["status"] == "ok" else esc(f"undefined: {r['reason']}"),
+             num(r["se"], bounded=True), ci(r)] for r in by_rows(by)]
+    tests = [[esc(r["item"]), esc(r["name"]), esc(r["groups"]),
+              num(r["chi2"], 2) if r["status"] == "ok" else esc(f"undefined: {r['reason']}"),
+              esc("" if r["df"] is None else r["df"]), p_text(r["p_value"]),
+              "—" if r["pooled"] is None else f"{num(r['pooled'], bounded=True)} "
+              f"{ci({'ci_low': r['pooled_ci_low'], 'ci_high': r['pooled_ci_high']})}"] for r in equality_rows(by)]
+    page.add(f'<section class="item" id="by-group" data-item="by-group"><h2>Agreement by {col}</h2>',
+             _table(["item", "statistic", col, "units", "value", "SE", "95% CI"], rows, {3, 4, 5}),
+             f"<p>Test of equal coefficients across the groups of {col}: chi-square of the groups' estimates "
+             "against their inverse-variance weighted mean, df = groups − 1 (Fleiss, Levin &amp; Paik, 2003, "
+             "sec. 18.1); the groups' units are independent samples.</p>",
+             _table(["item", "statistic", "groups", "χ²", "df", "p", "pooled [95% CI]"], tests, {2, 3, 4, 5}),
+             "</section>")
 
 
 def _check_item(page: _Page, it: dict[str, Any], gates: list[dict[str, Any]]) -> None:

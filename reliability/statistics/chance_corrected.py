@@ -28,19 +28,50 @@ formulas (Gwet 2014, ch. 2-5): one engine, the unweighted path untouched.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
 from irrkit.statistics.counting import CHUNK, DENSE_MAX_Q, table
-from irrkit.statistics.results import Coefficient, t_inference, undefined
+from irrkit.statistics.results import Coefficient, UnitTerms, t_inference, undefined
 from irrkit.statistics.sparse import SparseCounts
 from irrkit.statistics.weights import IdentityKernel, Kernel, MatrixKernel
 
 LINEARISATION = "Gwet (2008) linearisation, CI t(n-1)"
 PE_ONE = 1 - 1e-12
+_KEEP_TERMS: ContextVar[bool] = ContextVar("irrkit_keep_terms", default=False)
+
+
+@contextmanager
+def keeping_terms() -> Iterator[None]:
+    """Within this block every coefficient of the engine keeps its unit-level terms (``Coefficient.terms``, a
+    :class:`~irrkit.statistics.results.UnitTerms`): what comparing two coefficients on the same units needs
+    (:mod:`irrkit.statistics.comparison`). Off by default: the terms cost memory of one float per unit."""
+    token = _KEEP_TERMS.set(True)
+    try:
+        yield
+    finally:
+        _KEEP_TERMS.reset(token)
+
+
+def keeping() -> bool:
+    return _KEEP_TERMS.get()
+
+
+def _kept_terms(a: Agreement, terms: np.ndarray, centre: float, rows: np.ndarray | None,
+                freq: np.ndarray | None) -> UnitTerms | None:
+    """The terms to keep (None unless keeping_terms(); none for frequency-weighted rows): rows of the item."""
+    if not _KEEP_TERMS.get() or freq is not None:
+        return None
+    if rows is not None and a.kept is not None:
+        rows = a.kept[rows]
+    elif rows is None:
+        rows = a.kept
+    return UnitTerms(np.asarray(terms, dtype=float) - centre, rows)
 
 
 @dataclass(frozen=True)
@@ -253,16 +284,17 @@ def _finish_agreement(counts: np.ndarray | None, kern: Kernel, ri: np.ndarray, s
 def _finish(
     key: str, a: Agreement, value: float, pe: float, terms: np.ndarray | None, confidence: float, df: int | None = None,
     n_units: int | None = None, centre: float | None = None, clusters: np.ndarray | None = None,
-    freq: np.ndarray | None = None,
+    freq: np.ndarray | None = None, rows: np.ndarray | None = None,
 ) -> Coefficient:
     """``terms``: one per row; ``clusters``/``freq``: the rows' clusters and frequency weights when ``terms``
-    covers fewer rows than ``a`` (default: ``a``'s)."""
+    covers fewer rows than ``a`` (default: ``a``'s), ``rows``: then which of ``a``'s rows."""
     n = a.n if n_units is None else n_units
     f = a.freq if freq is None else freq
+    kept = None if terms is None else _kept_terms(a, terms, value if centre is None else centre, rows, f)
     se = None
     if a.clusters is not None and terms is not None:
         return _finish_clustered(key, a, value, pe, terms, confidence, n, centre,
-                                 a.clusters if clusters is None else clusters, f)
+                                 a.clusters if clusters is None else clusters, f).with_(terms=kept)
     if terms is not None and f is not None:
         nf = f.sum()
         if nf >= 2:
@@ -274,7 +306,7 @@ def _finish(
         np.square(d, out=d)  # (terms - c) ** 2 without a second temporary
         se = float(np.sqrt(d.sum() / (len(terms) * (len(terms) - 1))))
     low, high, p, why = t_inference(value, se, n, confidence, df=df)
-    return Coefficient(key, value, se, low, high, p, a.pa, pe, n, reason=why, method=LINEARISATION)
+    return Coefficient(key, value, se, low, high, p, a.pa, pe, n, reason=why, method=LINEARISATION, terms=kept)
 
 
 def _finish_clustered(key: str, a: Agreement, value: float, pe: float, terms: np.ndarray, confidence: float, n: int,
@@ -453,7 +485,8 @@ def krippendorff_alpha(a: Agreement, confidence: float = 0.95, counts_input: boo
         terms = (pa_i - pe) / (1 - pe) - 2 * (1 - alpha_prime) * (pe_i - pe) / (1 - pe)
         centre, df, n_units = alpha_prime, a.n - 1, a.n
     cl = None if a.clusters is None or every else a.clusters.take(keep)
-    res = _finish(key, a, alpha, pe, terms, confidence, df=df, n_units=n_units, centre=centre, clusters=cl, freq=fk)
+    res = _finish(key, a, alpha, pe, terms, confidence, df=df, n_units=n_units, centre=centre, clusters=cl, freq=fk,
+                  rows=keep)
     return res.with_(pa=pa, extra={**res.extra, "n_pairable_units": n})
 
 

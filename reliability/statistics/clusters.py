@@ -58,11 +58,13 @@ def robust_se(terms: np.ndarray, clusters: np.ndarray, centre: float,
 
 
 def assign_clusters(unit_of_row: np.ndarray, labels: np.ndarray, n_units: int, lines: np.ndarray,
-                    files: np.ndarray, column: str) -> tuple[np.ndarray, list]:
+                    files: np.ndarray, column: str, what: str = "cluster",
+                    names: dict[str, int] | None = None) -> tuple[np.ndarray, list]:
     """The cluster code of each unit from the rows' cluster cells (a unit may have several rows: one per coder).
 
     Returns (codes per unit, problems): an empty cell, or a unit given two different clusters, is a problem
     naming file, line and column. ``unit_of_row``: each row's unit index (-1: a row of no unit, skipped).
+    ``what``: the word in the messages ("group" for ``check --by``); ``names``: filled with label -> code.
     """
     from irrkit.errors import Problem
 
@@ -75,17 +77,17 @@ def assign_clusters(unit_of_row: np.ndarray, labels: np.ndarray, n_units: int, l
             continue
         lab = str(labels[r]).strip()
         if lab == "":
-            problems.append(Problem(str(files[r]), "empty cluster value (every unit needs its cluster)",
+            problems.append(Problem(str(files[r]), f"empty {what} value (every unit needs its {what})",
                                     int(lines[r]), column))
             continue
         seen = first.setdefault(u, (lab, int(lines[r]), str(files[r])))
         if seen[0] != lab:
-            problems.append(Problem(str(files[r]), f"cluster '{lab}' here, but '{seen[0]}' for the same unit in "
-                                                   f"{seen[2]}:{seen[1]} (a unit belongs to one cluster)",
+            problems.append(Problem(str(files[r]), f"{what} '{lab}' here, but '{seen[0]}' for the same unit in "
+                                                   f"{seen[2]}:{seen[1]} (a unit belongs to one {what})",
                                     int(lines[r]), column))
     missing = [u for u in range(n_units) if u not in first]
     codes = np.full(n_units, -1, dtype=np.int64)
-    names: dict[str, int] = {}
+    names = {} if names is None else names
     for u, (lab, _, _) in sorted(first.items()):
         codes[u] = names.setdefault(lab, len(names))
     if missing and not problems:  # units without any row carrying the column (should not happen)
@@ -93,8 +95,10 @@ def assign_clusters(unit_of_row: np.ndarray, labels: np.ndarray, n_units: int, l
     return codes, problems
 
 
-def clusters_from_records(records, units: list[str], column: str, files: Sequence[str]) -> np.ndarray:
-    """Cluster code of each unit from a RatingSet's records (the cluster column kept as context)."""
+def clusters_from_records(records, units: list[str], column: str, files: Sequence[str], option: str = "--cluster",
+                          what: str = "cluster", names: dict[str, int] | None = None) -> np.ndarray:
+    """Cluster code of each unit from a RatingSet's records (the cluster column kept as context); ``option``,
+    ``what``: the option and the word in messages (``--by``, "group"); ``names``: filled with label -> code."""
     import pandas as pd
 
     from irrkit.errors import InputError
@@ -102,12 +106,13 @@ def clusters_from_records(records, units: list[str], column: str, files: Sequenc
     if column not in records.columns or column in ("unit", "coder", "item", "code", "value", "file", "line"):
         ctx = [c for c in records.columns if c not in ("unit", "coder", "item", "code", "value", "file", "line")]
         have = f"columns besides unit, coder and the items: {', '.join(ctx)}" if ctx else "no other columns"
-        raise InputError.single(", ".join(files), f"--cluster: no column '{column}' in the coder files ({have})")
+        raise InputError.single(", ".join(files), f"{option}: no column '{column}' in the coder files ({have})")
     rows = records.drop_duplicates(subset=["file", "line"])
     index = pd.Index(units)
     unit_of_row = index.get_indexer(rows["unit"].astype(str))
     codes, problems = assign_clusters(unit_of_row, rows[column].to_numpy(dtype=object), len(units),
-                                      rows["line"].to_numpy(), rows["file"].to_numpy(dtype=object), column)
+                                      rows["line"].to_numpy(), rows["file"].to_numpy(dtype=object), column, what,
+                                      names)
     if problems:
         raise InputError(problems)
     return codes

@@ -243,3 +243,43 @@ def fdtri(d1: float, d2: float, p: float) -> float:
 
     s = _solve(tail, density, q, log_start + shift, shift - 740.0, shift + 709.0)
     return math.exp(s - shift)
+
+
+def chdtrc(df: float, x: float) -> float:
+    """Upper tail P(X > x) of chi-square(df) (scipy.special.chdtrc): the regularised upper incomplete gamma
+    Q(df/2, x/2), by its series (DLMF 8.11.4, x < a + 1) or its continued fraction (DLMF 8.9.2, modified Lentz)."""
+    df, x = float(df), float(x)
+    if math.isnan(df) or math.isnan(x) or df <= 0:
+        return math.nan
+    if x <= 0:
+        return 1.0
+    if math.isinf(x):
+        return 0.0
+    a, z = df / 2.0, x / 2.0
+    front = a * math.log(z) - z - math.lgamma(a)
+    if z < a + 1:  # P by its series, Q = 1 - P
+        term = total = 1.0 / a
+        k = a
+        for _ in range(_MAX_TERMS):
+            k += 1
+            term *= z / k
+            total += term
+            if abs(term) < abs(total) * _EPS:
+                break
+        return max(0.0, 1.0 - total * math.exp(front))
+    b = z + 1 - a
+    c, d = 1 / _TINY, 1 / b
+    h = d
+    for i in range(1, _MAX_TERMS):
+        an = -i * (i - a)
+        b += 2
+        d = an * d + b
+        d = _TINY if abs(d) < _TINY else d
+        c = b + an / c
+        c = _TINY if abs(c) < _TINY else c
+        d = 1 / d
+        step = d * c
+        h *= step
+        if abs(step - 1) < _EPS:
+            break
+    return math.exp(front) * h

@@ -26,7 +26,8 @@ UNWEIGHTED = (None, "", "identity", "none")
 WEIGHTS_DE = {"quadratic": "quadratische Gewichte", "linear": "lineare Gewichte", "ordinal": "ordinale Gewichte",
               "radical": "Wurzelgewichte", "ratio": "Verhältnisgewichte", "circular": "zirkuläre Gewichte",
               "bipolar": "bipolare Gewichte", "custom": "eigene Gewichte"}
-FAMILIES = ("chance-corrected", "icc", "agreement", "difference", "concordance", "time-coded", "unitizing", "event")
+FAMILIES = ("chance-corrected", "icc", "agreement", "difference", "concordance", "time-coded", "unitizing", "event",
+            "comparison")
 # the benchmark scale each kind of statistic is read on unless the user chose another
 DEFAULT_SCALES = {"kappa": "landis_koch", "icc": "koo_li", "alpha": "krippendorff"}
 SCALE_TITLES = {"landis_koch": "Landis & Koch (1977)", "fleiss": "Fleiss (1981)", "altman": "Altman (1991)",
@@ -157,6 +158,12 @@ STATISTICS: tuple[Statistic, ...] = (
               p=False, benchmark=None, source="mathet2015", gate=("episode",)),
     Statistic("gamma_cat", "Mathet et al.'s gamma-cat", "Mathets Gamma-cat", "γcat", "unitizing", (EPISODES,),
               se=False, ci=False, p=False, benchmark=None, source="mathet2015"),
+    # comparing coefficients (irrkit compare, check --by, the round history): statistics/comparison.py
+    Statistic("coefficient_difference", "Difference of two coefficients", "Differenz zweier Koeffizienten", "Δ",
+              "comparison", _ALL, benchmark=None, source="vanbelle2008"),
+    Statistic("equality_test", "Test of equal coefficients across groups (chi-square)",
+              "Test auf gleiche Koeffizienten der Gruppen (Chi-Quadrat)", "χ²", "comparison", _ALL, se=False,
+              ci=False, benchmark=None, source="fleiss2003"),
     Statistic("ku_alpha", "Krippendorff's ({code})u-alpha", "Krippendorffs ({code})u-Alpha", "({code})uα",
               "unitizing", (EPISODES,), se=False, ci=False, p=False, benchmark="alpha", source="krippendorff2016"),
 )

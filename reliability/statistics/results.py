@@ -58,6 +58,9 @@ class Coefficient:
     reason: str | None = None
     method: str = ""  # how SE / CI were obtained, e.g. "Gwet (2008) linearisation, t(n-1)"
     extra: dict[str, Any] = field(default_factory=dict)
+    # the unit-level linearisation terms (UnitTerms), kept only on request (chance_corrected.keeping_terms) for
+    # comparing coefficients; never in to_dict, equality or repr
+    terms: Any = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # (construction, the one place fields are set: a frozen dataclass's __post_init__ can only normalise them
@@ -94,6 +97,17 @@ class Coefficient:
         for k, v in self.extra.items():
             d[k] = finite_or_none(v) if isinstance(v, float) else v
         return d
+
+
+@dataclass(frozen=True)
+class UnitTerms:
+    """A coefficient's unit-level linearisation terms (Gwet 2008), centred: ``deviations[j] = t_j - c`` for the
+    unit in row ``rows[j]`` of the item's units (``rows`` None: every row in order). Its linearised variance
+    is ``sum deviations^2 / (m (m - 1))`` with ``m = len(deviations)`` (cluster-robust: the deviations summed
+    within clusters, :func:`irrkit.statistics.clusters.robust_se`)."""
+
+    deviations: Any  # np.ndarray
+    rows: Any = None  # np.ndarray of row indices, or None
 
 
 def undefined(key: str, reason: str, n_units: int = 0, **fields: Any) -> Coefficient:

@@ -19,7 +19,9 @@ IN_TEXT = {"fleiss1971": "Fleiss, 1971", "cohen1960": "Cohen, 1960", "conger1980
            "calderon2025": "Calderon et al., 2025", "benjamini2001": "Benjamini & Yekutieli, 2001",
            "kottner2011": "Kottner et al., 2011",
            "lin1989": "Lin, 1989", "lin2000": "Lin, 2000", "barnhart2002": "Barnhart et al., 2002",
-           "bland1986": "Bland & Altman, 1986", "bland1999": "Bland & Altman, 1999"}
+           "bland1986": "Bland & Altman, 1986", "bland1999": "Bland & Altman, 1999",
+           "vanbelle2008": "Vanbelle & Albert, 2008", "vanbelle2017": "Vanbelle, 2017",
+           "fleiss2003": "Fleiss et al., 2003"}
 REFERENCES = {
     "passonneau2006": "Passonneau, R. (2006). Measuring agreement on set-valued items (MASI) for semantic and "
                       "pragmatic annotation. In *Proceedings of the Fifth International Conference on Language "
@@ -43,6 +45,12 @@ REFERENCES = {
                "*Biometrics, 45*(1), 255–268.",
     "lin2000": "Lin, L. I.-K. (2000). A note on the concordance correlation coefficient. *Biometrics, 56*(1), "
                "324–325.",
+    "vanbelle2008": "Vanbelle, S., & Albert, A. (2008). A bootstrap method for comparing correlated kappa "
+                    "coefficients. *Journal of Statistical Computation and Simulation, 78*(11), 1009–1015.",
+    "vanbelle2017": "Vanbelle, S. (2017). Comparing dependent agreement coefficients obtained on multilevel data. "
+                    "*Biometrical Journal, 59*(5), 1016–1034.",
+    "fleiss2003": "Fleiss, J. L., Levin, B., & Paik, M. C. (2003). *Statistical methods for rates and proportions* "
+                  "(3rd ed.). Wiley.",
     "holle2015": "Holle, H., & Rein, R. (2015). EasyDIAg: A tool for easy determination of interrater agreement. "
                  "*Behavior Research Methods, 47*(3), 837–847.",
     "mathet2015": "Mathet, Y., Widlöcher, A., & Métivier, J.-P. (2015). The unified and holistic method gamma (γ) "

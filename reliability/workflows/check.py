@@ -18,6 +18,7 @@ from typing import Any
 
 from irrkit.outputs.escaping import counted
 
+BY_NAMES = ("by_group.csv", "by_group_test.csv")
 OUTPUT_NAMES = ("summary.csv", "summary.md", "per_category.csv", "disagreements.csv", "coders.csv", "coder_pairs.csv",
                 "results.json")
 LOA_NAME = "bland_altman.csv"  # written when the codebook has interval or ratio items
@@ -38,6 +39,7 @@ class CheckRun:
     files: dict[Path, str | bytes] = field(default_factory=dict)  # replaced
     appends: dict[Path, str] = field(default_factory=dict)  # appended to ($GITHUB_STEP_SUMMARY)
     inputs: list[Path] = field(default_factory=list)  # never written over
+    by: dict[str, Any] | None = None  # check --by: agreement per group and the test of equality (compare.agreement_by)
 
     @property
     def warnings(self) -> list[str]:
@@ -135,13 +137,15 @@ def run_check(files: list[Path], codebook: Path, opts, *, cb=None, encoding: str
               mins: list[str] | None = None, gate_on: str = "estimate", no_gate: bool = False,
               junit: Path | None = None, summary: Path | None = None, report_html: Path | None = None,
               title: str | None = None, diagnostics: bool = True, unit_col: str | None = None,
-              allow_single: bool = False,
+              allow_single: bool = False, by: str | None = None,
               progress: Callable[[int], Any] | None = None, started: float | None = None) -> CheckRun:
     """Read, validate, analyse and gate; the files to write. ``gated=False`` (the demo): no gates at all, and
     no "gates" in the JSON. Usage errors (a bad --min, an output over an input) come before any work;
     ``progress(n_items)``: a context manager around the analysis (the CLI's bootstrap progress bar);
     ``unit_col``: the unit column instead of the codebook's; ``allow_single``: one coder is accepted (else it is
-    an input error: a glob that matched one file must not pass a CI gate)."""
+    an input error: a glob that matched one file must not pass a CI gate); ``by``: a context column, agreement
+    per group of its values and the test of equality across them (``"by"`` in the JSON, by_group.csv and
+    by_group_test.csv with ``out``)."""
     from irrkit.codebooks.codebook import load_codebook
     from irrkit.outputs.files import check_targets
     from irrkit.workflows import gates as gate
@@ -152,7 +156,7 @@ def run_check(files: list[Path], codebook: Path, opts, *, cb=None, encoding: str
     combined = gate.combine(cb.gates, cli_gates, cb.items)  # --min ITEM:... names an item and a statistic it has
     gates = [] if no_gate or not gated else combined
     inputs = [*files, codebook]
-    outs = [out / n for n in (*OUTPUT_NAMES, LOA_NAME)] if out is not None else []
+    outs = [out / n for n in (*OUTPUT_NAMES, LOA_NAME, *(BY_NAMES if by else ()))] if out is not None else []
     check_targets([*outs, *(p for p in (junit, summary, report_html) if p is not None)], inputs)  # before any work
 
     from irrkit.analysis.item import analyse
@@ -190,10 +194,18 @@ def run_check(files: list[Path], codebook: Path, opts, *, cb=None, encoding: str
                 res.diagnostics = diagnose(data.items[it.id], res, opts)
     title = title or f"{cb.title or cb.id}: {counted(len(data.coders), 'coder')}, {counted(len(data.units), 'unit')}"
     meta = check_meta(cb, data, files)
+    by_groups = None
+    if by is not None:
+        from irrkit.workflows.compare import agreement_by
+
+        by_groups = agreement_by(data, items, by, [str(f) for f in files], opts)
+        meta["by"] = by_groups
+        used = f"unknown column '{by}' kept as context"
+        data.warnings[:] = [w for w in data.warnings if used not in w]
     from irrkit.outputs.tables import dialect_for
 
     dialect = dialect_for(csv_dialect, data.delimiters)
-    run = CheckRun(items, data, cb, title, meta, dialect, gates, inputs=inputs)
+    run = CheckRun(items, data, cb, title, meta, dialect, gates, inputs=inputs, by=by_groups)
     if gated:  # the gates, evaluated once: in the JSON, the summary tables, JUnit, the summary and the report
         from irrkit.workflows.report import gate_dicts
 
@@ -208,6 +220,13 @@ def run_check(files: list[Path], codebook: Path, opts, *, cb=None, encoding: str
                                  "rating")
         run.files.update(output_files(out, items, opts, data.items.values(), data.warnings, title, dialect,
                                       gate_results=run.gate_results, **run.meta))
+        if by_groups is not None:
+            from irrkit.outputs import comparison_tables as ct
+            from irrkit.outputs.tables import to_csv
+
+            run.files[out / "by_group.csv"] = to_csv(ct.by_rows(by_groups), ct.BY_FIELDS, dialect)
+            run.files[out / "by_group_test.csv"] = to_csv(ct.equality_rows(by_groups), ct.EQUALITY_FIELDS, dialect)
+            run.files[out / "summary.md"] += "\n" + ct.by_markdown(by_groups, opts.confidence)
     if gated and (junit is not None or summary is not None):
         from irrkit.outputs import ci
         from irrkit.outputs.files import gate_outputs

@@ -77,6 +77,14 @@ def read_history(folder: Path, current: dict[str, Any] | None = None) -> list[di
     return out
 
 
+def change_ci(inf: dict[str, Any] | None) -> str:
+    """' (95% CI -0.05 to +0.31, same units)': the change's CI and how it was obtained, '' without one."""
+    if not inf or inf.get("ci_low") is None:
+        return ""
+    kind = {"dependent": "same units", "independent": "new units"}.get(inf.get("kind"), "")
+    return f" (CI {inf['ci_low']:+.2f} to {inf['ci_high']:+.2f}, {kind})"
+
+
 def changes(previous: dict[str, Any], prev_file: Path, current: dict[str, Any]) -> list[str]:
     """One line per trainee, item and gated (else headline) statistic: change since the previous round."""
     from irrkit.outputs.escaping import terminal
@@ -103,12 +111,12 @@ def changes(previous: dict[str, Any], prev_file: Path, current: dict[str, Any]) 
             def verdict(x: bool | None) -> str:
                 return "not gated" if x is None else "pass" if x else "fail"
 
-            ch = "" if r["change"] is None else f", {r['change']:+.2f}"
+            ch = "" if r["change"] is None else f", {r['change']:+.2f}{change_ci(r.get('change_inference'))}"
             how = f" (compared: {r['was_compared']} -> {r['compared']})" if r["was_compared"] != r["compared"] \
                 and r["was_compared"] and r["compared"] else ""
             m0, m1 = r.get("was_minimum"), r.get("minimum")
             if m0 is not None and m1 is not None and m0 != m1:  # the verdict may have changed with the threshold
-                how += f" (minimum changed: {m0:g} -> {m1:g})"
+                how += f" (minimum changed: {m0:g} -> {m1:g}; judge the change by its CI)"
             lines.append(f"  {terminal(c):<{wc}}  {terminal(r['item']):<{wi}}  {r['name']} {v(r['previous'])} -> "
                          f"{v(r['current'])}{ch}  {verdict(r['was_passed'])} -> {verdict(r['passed'])}{how}")
     return lines

@@ -49,6 +49,11 @@ class PairResult:
     n_unrated: int  # reference units the coder left unrated
     codes: tuple[str, ...] = ()  # confusion matrix order (codebook order), nominal items
     confusion: np.ndarray | None = None  # rows: the coder's codes, columns: reference codes
+    # the units both rated and their values (coder, reference): the round record keeps them, so that the change
+    # between two rounds on the same units gets its dependent CI (workflows/compare.change_inference)
+    units: list[str] = field(default_factory=list)
+    values: tuple[np.ndarray, np.ndarray] | None = None
+    category_values: tuple[float, ...] = ()
 
     def item_result(self) -> ItemResult:
         """The shape gate.evaluate takes."""
@@ -180,7 +185,10 @@ def compare(items: dict[str, ItemRatings], codebook: Codebook, reference: str, r
                 notes.append(f"{c} rated {extra} unit{'s' * (extra > 1)} of item '{it.id}' that "
                              f"'{reference}' did not rate; left out")
             stats = pair_statistics(t, g, r, confidence, keys)
-            p = PairResult(c, it.id, r.level, stats, int(both.sum()), unrated)
+            sets = bool(r.set_codes)  # (sets: no pair ratings kept, the change between rounds has no CI)
+            p = PairResult(c, it.id, r.level, stats, int(both.sum()), unrated,
+                           units=[] if sets else [r.units[i] for i in np.flatnonzero(both)],
+                           values=None if sets else (t[both], g[both]), category_values=tuple(r.categories))
             if r.level == "nominal" and not r.set_codes:  # (sets: one row per distinct set would not be read)
                 p.codes, p.confusion = tuple(r.labels), _confusion(t, g, r)
             pairs[c][it.id] = p
@@ -287,7 +295,18 @@ def passed(results: dict[str, list[gate.GateResult]]) -> dict[str, bool]:
 
 
 def _stat(c: Coefficient) -> dict[str, Any]:
-    return {k: v for k, v in c.to_dict().items() if k in ("value", "ci_low", "ci_high", "n_units", "status")}
+    return {k: v for k, v in c.to_dict().items() if k in ("value", "se", "ci_low", "ci_high", "n_units", "status")}
+
+
+PAIR_RATINGS_MAX = 100_000  # units both rated kept in a round record (beyond: no dependent CI of the change)
+
+
+def pair_ratings(p: PairResult) -> dict[str, Any] | None:
+    """The units both rated and the two codings' values, for the round record."""
+    if p.values is None or len(p.units) > PAIR_RATINGS_MAX:
+        return None
+    return {"units": list(p.units), "coder": [float(v) for v in p.values[0]],
+            "reference": [float(v) for v in p.values[1]], "category_values": [float(c) for c in p.category_values]}
 
 
 def round_record(res: TrainingResult, results: dict[str, list[gate.GateResult]], *, number: int | None = None,
@@ -307,6 +326,7 @@ def round_record(res: TrainingResult, results: dict[str, list[gate.GateResult]],
                 "level": p.level, "n_units": p.n_units, "n_unrated": p.n_unrated,
                 "disagreements": sum(r["item"] == item for r in res.handout[c]),
                 "statistics": {k: _stat(s) for k, s in p.statistics.items()},
+                "pair_ratings": pair_ratings(p),
                 "gates": [{"statistic": g.statistic, "minimum": g.minimum, "passed": g.passed,
                            "message": g.message} for g in mine],
                 "passed": all(g.passed for g in mine) if gated and mine else None}
@@ -334,11 +354,16 @@ def to_json(res: TrainingResult, results: dict[str, list[gate.GateResult]], **me
     return out
 
 
-def compare_rounds(previous: dict[str, Any], current: dict[str, Any]) -> list[dict[str, Any]]:
+def compare_rounds(previous: dict[str, Any], current: dict[str, Any],
+                   confidence: float = 0.95) -> list[dict[str, Any]]:
     """Change per trainee, item and statistic since the previous round (trainees new in this round: previous
     None). ``gated`` marks the statistics gated in the current round. Verdicts compare like with like: an item
     without gates in a round (``--no-gate``; records of older versions said "passed" there) has the verdict
-    None ("not gated"), and ``was_compared``/``compared`` say what each round's gates compared."""
+    None ("not gated"), and ``was_compared``/``compared`` say what each round's gates compared. ``change_inference``:
+    the change's SE, CI and p (dependent on the same units, independent on new ones;
+    :func:`irrkit.workflows.compare.change_inference`)."""
+    from irrkit.workflows.compare import change_inference
+
     rows = []
     for c, t in current.get("trainees", {}).items():
         before = previous.get("trainees", {}).get(c)
@@ -349,6 +374,7 @@ def compare_rounds(previous: dict[str, Any], current: dict[str, Any]) -> list[di
             now = d.get("passed") if d.get("gates") else None
             min_now = {g["statistic"]: g.get("minimum") for g in d.get("gates", [])}
             min_was = {g["statistic"]: g.get("minimum") for g in old.get("gates", [])}
+            inference = change_inference(old, d, confidence) if old else {}
             for key, s in d["statistics"].items():
                 v0 = old.get("statistics", {}).get(key, {}).get("value")
                 v1 = s.get("value")
@@ -359,7 +385,8 @@ def compare_rounds(previous: dict[str, Any], current: dict[str, Any]) -> list[di
                              "was_compared": previous.get("gate_on") if was is not None else None,
                              "compared": current.get("gate_on") if now is not None else None,
                              # the gate's minimum in each round: a verdict may change because the threshold did
-                             "was_minimum": min_was.get(key), "minimum": min_now.get(key)})
+                             "was_minimum": min_was.get(key), "minimum": min_now.get(key),
+                             "change_inference": inference.get(key)})
     return rows
 
 
