@@ -132,10 +132,19 @@ def _table(doc: dict[str, Any]) -> None:
     for col, just in (("trainee", "left"), ("item", "left"), ("statistic", "left"), ("round 1", "right"),
                       ("round 2", "right"), ("change", "right"), ("95% CI", "left"), ("p", "right")):
         t.add_column(col, justify=just, overflow="fold")
+    reasons: dict[str, str] = {}  # a change without CI: its reason once, below the table
     for r in doc["rows"]:
-        change = fmt(r["change"]) if r["status"] == "ok" else Text(terminal(f"undefined: {r['reason']}"),
-                                                                    style="dim")
+        if r["status"] == "ok":
+            change, ci = fmt(r["change"]), ci_text(r["ci_low"], r["ci_high"])
+        else:
+            mark = "*" * (list(reasons).index(r["reason"]) + 1 if r["reason"] in reasons else len(reasons) + 1)
+            reasons.setdefault(r["reason"], mark)
+            both = r["round_1"] is not None and r["round_2"] is not None
+            change = fmt(r["round_2"] - r["round_1"]) if both else "—"
+            ci = Text(f"no CI{mark}", style="dim")
         t.add_row(Text(terminal(r["trainee"])), Text(terminal(r["item"])), Text(terminal(r["name"])),
-                  fmt(r["round_1"]), fmt(r["round_2"]), change, ci_text(r["ci_low"], r["ci_high"]),
-                  p_text(r["p_value"]))
-    table_console().print(t)
+                  fmt(r["round_1"]), fmt(r["round_2"]), change, ci, p_text(r["p_value"]))
+    console = table_console()
+    console.print(t)
+    for reason, mark in reasons.items():
+        console.print(Text(terminal(f"{mark} {reason}"), style="dim"))

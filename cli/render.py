@@ -158,30 +158,46 @@ def table_console() -> Console:
 
 
 def continuous_table(items: Sequence[ItemResult]) -> Table | None:
-    """Interval and ratio items: each coder pair's CCC and Bland-Altman bias and limits of agreement with their
-    CIs (and each coder against the mean of the others); proportional bias flagged. None without such items."""
+    """Interval and ratio items: each coder pair's CCC and Bland-Altman bias and limits of agreement, each value
+    above its 95% CI (so the table fits a terminal), and each coder against the mean of the others; proportional
+    bias flagged. None without such items."""
     from irrkit.outputs.tables import ci_text2, loa_rows
     from irrkit.statistics.registry import name
 
     rows = loa_rows(items)
     if not rows:
         return None
+    several = len({r["item"] for r in rows}) > 1
     t = Table(title=Text(f"{name('limits_of_agreement')} and {name('ccc')}"), header_style="bold", pad_edge=False,
               title_justify="left")
-    for col, right in (("item", False), ("comparison", False), ("units", True), ("CCC", True), ("95% CI", False),
-                       ("bias", True), ("95% CI", False), ("limits of agreement", False), ("proportional bias", False)):
-        t.add_column(col, justify="right" if right else "left", overflow="fold")
+    if several:
+        t.add_column("item", overflow="fold")
+    t.add_column("comparison", overflow="fold")
+    t.add_column("statistic")
+    t.add_column("value", justify="right")
+    t.add_column("95% CI", no_wrap=True)
     for r in rows:
+        a, _, b = str(r["comparison"]).partition(" − ")
+        lines = [f"{a} −", b] if b else [a]
+        lines.append(f"({r['n_units']} units)")  # one line of the comparison beside each statistic
+        who = Text("\n").join([Text(terminal(x)) for x in lines])
+        first = [Text(terminal(r["item"]))] if several else []
         if r["bias"] is None:
-            t.add_row(Text(terminal(r["item"])), Text(terminal(r["comparison"])), str(r["n_units"]), "", "", "—", "",
-                      Text(terminal(f"undefined: {r['reason']}"), style="dim"), "")
+            t.add_row(*first, who, "bias", "—", Text(terminal(f"undefined: {r['reason']}"), style="dim"),
+                      end_section=True)
             continue
-        prop = "" if r["slope"] is None else (f"yes: slope {fmt(r['slope'])}, p {p_text(r['slope_p'])}"
-                                              if r["proportional_bias"] else f"no (p {p_text(r['slope_p'])})")
-        t.add_row(Text(terminal(r["item"])), Text(terminal(r["comparison"])), str(r["n_units"]), fmt(r["ccc"]),
-                  ci_text(r["ccc_ci_low"], r["ccc_ci_high"]), fmt(r["bias"], 2),
-                  ci_text2(r["bias_ci_low"], r["bias_ci_high"]),
-                  f"{fmt(r['lower'], 2)} {ci_text2(r['lower_ci_low'], r['lower_ci_high'])} to "
-                  f"{fmt(r['upper'], 2)} {ci_text2(r['upper_ci_low'], r['upper_ci_high'])}",
-                  Text(prop, style="yellow" if r["proportional_bias"] else ""))
+        stats = [] if r["ccc"] is None else [("CCC", fmt(r["ccc"]), ci_text(r["ccc_ci_low"], r["ccc_ci_high"]))]
+        stats += [("bias", fmt(r["bias"], 2), ci_text2(r["bias_ci_low"], r["bias_ci_high"])),
+                  ("lower limit", fmt(r["lower"], 2), ci_text2(r["lower_ci_low"], r["lower_ci_high"])),
+                  ("upper limit", fmt(r["upper"], 2), ci_text2(r["upper_ci_low"], r["upper_ci_high"]))]
+        for k, (stat, value, ci) in enumerate(stats):
+            t.add_row(*(first if k == 0 else [""] * len(first)), Text(terminal(lines[k])) if k < len(lines) else "",
+                      stat, value, ci)
+        if r["slope"] is not None:
+            prop = (f"yes: slope {fmt(r['slope'])}, p {p_text(r['slope_p'])}" if r["proportional_bias"]
+                    else f"no (p {p_text(r['slope_p'])})")
+            t.add_row(*[""] * len(first), Text(terminal(lines[-1])) if len(stats) < len(lines) else "",
+                      "proportional bias", "",
+                      Text(prop, style="yellow" if r["proportional_bias"] else ""))
+        t.rows[-1].end_section = True
     return t

@@ -332,8 +332,14 @@ def test_terminal_table_and_methods_paragraph(tmp_path):
     the CCC, bias and limits with CIs and cites the sources it names."""
     res = runner.invoke(app, ["compute", str(FIX / "giavarina_2015.csv"), "--level", "ratio"], env={"COLUMNS": "250"})
     assert res.exit_code == 0
-    line = next(ln for ln in res.stdout.splitlines() if "method_a − method_b" in ln)
-    assert "-27.17" in line and "-95.39 [-117.85, -72.92] to 41.05 [18.59, 63.52]" in line and "yes: slope" in line
+    lines = res.stdout.splitlines()
+    at = next(k for k, ln in enumerate(lines) if "method_a −" in ln)
+    rows = {c[2]: c[3:5] for ln in lines[at:at + 5] if len(c := [x.strip() for x in ln.split("│")]) > 4}
+    assert rows["bias"][0] == "-27.17" and rows["lower limit"] == ["-95.39", "[-117.85, -72.92]"]
+    assert rows["upper limit"] == ["41.05", "[18.59, 63.52]"] and rows["proportional bias"][1].startswith("yes: slope")
+    # (one statistic per line: the table fits an 80-column terminal)
+    narrow = runner.invoke(app, ["compute", str(FIX / "giavarina_2015.csv"), "--level", "ratio"], env={"COLUMNS": "80"})
+    assert max(len(ln) for ln in narrow.stdout.splitlines()) <= 80 and "[-117.85, -72.92]" in narrow.stdout
     doc = tmp_path / "r.json"
     doc.write_text(runner.invoke(app, ["compute", str(FIX / "pefr_first_readings.csv"), "--level", "interval",
                                        "-f", "json"]).stdout, encoding="utf-8")

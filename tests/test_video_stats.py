@@ -259,7 +259,7 @@ def test_check_episodes_names_file_and_line():
 
 
 @pytest.mark.parametrize("text,ms", [("12.5", 12500), ("01:02.25", 62250), ("1:00:00", 3_600_000),
-                                     ("00:00:01:250", 1250), ("0", 0), ("3,5", None), ("-1", None),
+                                     ("00:00:01:250", 1250), ("0", 0), ("3,5", 3500), ("-1", None),
                                      ("nan", None), ("1:60", None), ("", None), ("12,5:00", None)])
 def test_parse_time(text, ms):
     assert parse_time(text) == ms

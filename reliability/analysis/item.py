@@ -142,6 +142,9 @@ def ratings_dict(r: ItemRatings, opts: Options) -> dict[str, Any]:
     if r.set_codes:
         return {"ratings_omitted": "a set-valued item: its ratings are not written (irrkit compare compares it "
                                    "only as independent, --independent)"}
+    if r.values is None:
+        return {"ratings_omitted": f"sparse crowd data, {r.shape[0]} units x {r.shape[1]} coders: its ratings are not "
+                                   "written to the JSON (irrkit compare compares it only as independent)"}
     if r.values.size > RATINGS_MAX_CELLS:
         return {"ratings_omitted": f"{r.values.shape[0]} units x {r.values.shape[1]} coders: more than "
                                    f"{RATINGS_MAX_CELLS} ratings are not written to the JSON"}
