@@ -30,7 +30,7 @@ def statistic_rows(it: ItemResult, opts: Options, show_all: bool) -> list[tuple[
     rows = []
     for key in keys:
         c = it.coefficients[key]
-        name = Text(statistic_name(key, it.weights), style="bold" if key == it.primary else "")
+        name = Text(statistic_name(key, it.weights, bool(it.codes)), style="bold" if key == it.primary else "")
         if c.ok:
             lab = label(c.value, it.scale_for(key, opts)) if benchmarked(key) else ""
             value, interp = fmt(c.value), Text(lab or "", style=LABEL_STYLE.get(lab or "", ""))

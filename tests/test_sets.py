@@ -237,6 +237,18 @@ def test_check_reads_cells_quoted_cells_and_01_columns_from_german_excel_csv(tmp
     assert "MASI distance" in html and "each code present or absent" in html
     text = re.sub(r"<[^>]+>", " ", html)
     assert re.search(r"sad\s+6\s", text)
+    # the exact-set-match statistics say so wherever they are named; no box plot of set numbers per coder
+    assert rows["fleiss_kappa"]["name"] == "Fleiss' kappa (exact set match)"
+    assert "Percent agreement (exact set match)" in md and "Percent agreement (exact set match)" in text
+    assert "Krippendorff's alpha (MASI distance) (exact" not in text and "ratings per coder" not in text
+    code, _, err = run("report", out / "results.json", "-o", tmp_path / "r2.html", "--checklist", tmp_path / "c.md",
+                       "--methods", tmp_path / "m.md")
+    assert code == 0, err
+    checklist = (tmp_path / "c.md").read_text(encoding="utf-8")
+    assert "a set of codes per unit (any of 4 codes: sad, moved, protest, relief)" in checklist
+    assert "categories" not in checklist.split("### 2.")[1].split("### 3.")[0]
+    assert "Percent agreement (exact set match)" in stdout or "Percent agreement (exact set match)" in run(
+        "check", a, b, "-c", _book(tmp_path))[1]
     dis = (out / "disagreements.csv").read_text(encoding="utf-8-sig")
     assert "sad|moved" in dis and "Sä2" in dis  # the sets as the codebook writes them
 

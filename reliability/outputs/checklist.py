@@ -93,6 +93,11 @@ def entries(f: StudyFacts, doc: dict | None = None) -> list[Entry]:
         d = f.definitions.get(it["item"]) or {}
         defined = (f"; definitions: {'item and ' if d.get('item') else ''}{d.get('codes', 0)} of {d.get('of', 0)} "
                    "codes" if d else "")
+        if it.get("multiple"):  # a set-valued item: its codes (its categories are the distinct sets given)
+            codes = it.get("codes") or []
+            e.filled.append(f"{item_label(doc, it['item'])}: a set of codes per unit (any of {len(codes)} codes"
+                            + (f": {', '.join(map(str, codes))}" if len(codes) <= 12 else "") + ")" + defined)
+            continue
         e.filled.append(f"{item_label(doc, it['item'])}: {it['level']}, {len(cats)} categories"
                         + (f" ({', '.join(map(str, cats))})" if cats and len(cats) <= 12 else "") + defined)
     e.add.append("Describe what the instrument measures, how it was developed and how coders use it")

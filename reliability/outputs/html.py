@@ -174,8 +174,10 @@ def _episode_view(it: dict[str, Any]) -> dict[str, Any]:
 
 def _name(it: dict[str, Any], key: str) -> str:
     """A statistic of an item as the registry names it: with the item's weights; a time-coded item's
-    time-based statistics as such ('Time-unit Cohen's kappa')."""
-    return stat_name(key, it.get("weights"), time=str(it.get("level", "")).startswith(registry.EPISODES))
+    time-based statistics as such ('Time-unit Cohen's kappa'); a set-valued item's exact-match statistics as
+    such."""
+    return stat_name(key, it.get("weights"), time=str(it.get("level", "")).startswith(registry.EPISODES),
+                     sets=bool(it.get("multiple")))
 
 
 def _gate_cell(gates: list[dict[str, Any]]) -> str:
@@ -498,7 +500,7 @@ def _diagnostics(page: _Page, name: str, d: dict[str, Any], it: dict[str, Any]) 
                                 vmax=1.0, reverse=mad),
                 f"{name}: coder x coder matrix of {stat_name(first)} on the units both coders rated.")
     profiles = d["coder_profiles"]
-    if profiles and profiles[0].get("distribution"):
+    if profiles and profiles[0].get("distribution") and not it.get("multiple"):  # (sets: the per-code table)
         cats = list(dict.fromkeys(c for p in profiles for c in p.get("distribution") or {}))
         if it.get("level") in ("interval", "ratio") or len(cats) > MAX_STACKED:
             page.figure(f"{name}-category-use",

@@ -115,7 +115,10 @@ def statistic_name(key: str, it: dict[str, Any], lang: str = "en") -> str:
     model = registry.model(key, lang)
     if model:
         return f"{registry.symbol(key, lang=lang)} ({model})"
-    return registry.symbol(key, it.get("weights"), lang)
+    sym = registry.symbol(key, it.get("weights"), lang)
+    if it.get("multiple") and key not in registry.SET_DISTANCE_KEYS:
+        sym += " (exakte Übereinstimmung der Mengen)" if lang == "de" else " (exact set match)"
+    return sym
 
 
 def item_label(doc: dict[str, Any], item: str) -> str:

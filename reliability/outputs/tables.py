@@ -62,7 +62,7 @@ def summary_rows(items: Sequence[ItemResult], opts: Options, primary_only: bool 
             scale = it.scale_for(key, opts)
             rows.append({
                 "item": it.item, "level": it.level, "weights": it.weights, "statistic": key,
-                "name": statistic_name(key, it.weights), "primary": key == it.primary,
+                "name": statistic_name(key, it.weights, bool(it.codes)), "primary": key == it.primary,
                 "n_units": c.n_units or it.n_units,
                 "n_coders": it.n_coders, "value": c.value, "se": c.se, "ci_low": c.ci_low, "ci_high": c.ci_high,
                 "p_value": c.p_value, "pa": c.pa, "pe": c.pe,
@@ -346,10 +346,10 @@ def reported_statistics(it: ItemResult) -> set[str]:
         it.coefficients)
 
 
-def statistic_name(key: str, weights: str | None = None) -> str:
+def statistic_name(key: str, weights: str | None = None, sets: bool = False) -> str:
     """The one label of a statistic in every table (registry.name): weighted statistics are named with their
-    weights, 'Percent agreement (quadratic weights)'."""
-    return registry.name(key, weights)
+    weights, 'Percent agreement (quadratic weights)'; ``sets``: of a set-valued item, '... (exact set match)'."""
+    return registry.name(key, weights, sets=sets)
 
 
 def fmt(x: Any, digits: int = 3) -> str:

@@ -227,14 +227,22 @@ def weights_text(weights: str, lang: str = "en") -> str:
     return f"{weights} weights"
 
 
-def name(key: str, weights: str | None = None, lang: str = "en", *, time: bool = False, code: str = "k") -> str:
+SET_DISTANCE_KEYS = ("masi_alpha", "jaccard_alpha")  # a set-valued item's own statistics; the rest: exact match
+
+
+def name(key: str, weights: str | None = None, lang: str = "en", *, time: bool = False, code: str = "k",
+         sets: bool = False) -> str:
     """The display name of a statistic: 'Fleiss' kappa'; with weights (not identity) of a statistic that takes
     them 'Fleiss' kappa (quadratic weights)'; ``time``: the time-unit variant of a time-coded item ('Time-unit
     Cohen's kappa'); ``code``: the code of a per-code statistic (``ku_alpha``). A key not in the registry is
-    returned as it is (never raised on: outputs must not fail on a name)."""
+    returned as it is (never raised on: outputs must not fail on a name). ``sets``: a statistic of a set-valued
+    item other than the set alphas, computed on the exact set match ('Fleiss' kappa (exact set match)')."""
     s = BY_KEY.get(key)
     if s is None:
         return ALIASES[key][lang == "de"] if key in ALIASES else key
+    if sets and key not in SET_DISTANCE_KEYS:
+        exact = " (exakte Übereinstimmung der Mengen)" if lang == "de" else " (exact set match)"
+        return name(key, weights, lang, time=time, code=code) + exact
     base = (s.time_de or s.de) if lang == "de" and time else (s.time_en or s.en) if time else (
         s.de if lang == "de" else s.en)
     base = base.replace("{code}", code)
