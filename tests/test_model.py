@@ -293,6 +293,9 @@ def test_the_html_report_shows_the_alt_test_and_the_demo_tells_the_story(tmp_pat
     text = html_mod.unescape(re.sub(r"<[^>]+>", " ", page.read_text()))
     assert "Alternative annotator test: form" in text and "Run-to-run stability" in text
     assert re.search(r"Alt-test win rate\s+1\.000", text)
+    # the page says whose report it is, with no empty fields (no round number or date for a model)
+    assert "Model llm against human coders: crying-forms" in text and "Training round" not in text
+    assert "·  ·" not in text and "round —" not in text
     code, stdout, _ = run("demo", "-f", "json")
     doc = json.loads(stdout)["runs"]["model"]
     assert doc["model"]["alt_test"]["form"]["passed"] is True and len(doc["model"]["runs"]) == 3

@@ -537,13 +537,18 @@ def training_report(doc: dict[str, Any], history: list[dict[str, Any]] | None = 
 
     retest = doc.get("kind") == "retest"
     cb = doc.get("codebook") or {}
-    title = title or (f"Test-retest: {cb.get('id')}" if retest else f"Training round: {cb.get('id')}")
+    model = doc.get("model") if isinstance(doc.get("model"), dict) else None  # irrkit model: a model as trainee
+    title = title or (f"Test-retest: {cb.get('id')}" if retest else
+                      f"Model {model.get('name')} against human coders: {cb.get('id')}" if model else
+                      f"Training round: {cb.get('id')}")
     page = _Page(title)
     verdict = '<span class="pass">passed</span>' if doc.get("passed") else '<span class="fail">FAILED</span>'
-    page.add(f"<header><h1>{esc(title)}</h1><p class=\"meta\">round {esc(doc.get('round') or '—')} "
-             f"{esc(doc.get('name') or '')} · {esc(doc.get('timestamp') or '')} · reference "
-             f"{esc(doc.get('reference'))} · codebook {esc(cb.get('id'))} {esc(cb.get('version') or '')} · "
-             f"gates on the {esc(doc.get('gate_on'))}</p><p>Round: {verdict}</p></header>")
+    meta = [] if model else [f"round {doc.get('round') or '—'} {doc.get('name') or ''}".rstrip()]
+    meta += [str(doc["timestamp"])] if doc.get("timestamp") else []
+    meta += [f"reference {doc.get('reference')}", f"codebook {cb.get('id')} {cb.get('version') or ''}".rstrip(),
+             f"gates on the {doc.get('gate_on')}"]
+    page.add(f"<header><h1>{esc(title)}</h1><p class=\"meta\">{' · '.join(esc(m) for m in meta)}</p>"
+             f"<p>{'Model' if model else 'Round'}: {verdict}</p></header>")
     for w in doc.get("warnings") or []:
         page.add(f'<p class="note">{esc(w)}</p>')
     for trainee, t in (doc.get("trainees") or {}).items():
