@@ -293,7 +293,25 @@ def interval_reports(tmp_path_factory):
     res = runner.invoke(app, ["check", *map(str, sorted(DEMO.glob("interventions_coder_*.csv"))), "-c",
                               "interventions", "--report", str(d / "interventions.html"), "-f", "json"])
     assert res.exit_code == 0, res.output
+    # issue 24's pages: a set-valued item, and a model's three runs against the human coders
+    res = runner.invoke(app, ["check", *map(str, sorted(DEMO.glob("intervention-sets_coder_*.csv"))), "-c",
+                              "intervention-sets", "--report", str(d / "sets.html"), "-f", "json"])
+    assert res.exit_code == 0, res.output
+    runs = ",".join(str(p) for p in sorted(DEMO.glob("model_crying-forms_run*.csv")))
+    res = runner.invoke(app, ["model", *map(str, sorted(DEMO.glob("crying-forms_coder_*.csv"))), "--model",
+                              f"llm={runs}", "-c", "crying-forms", "--report", str(d / "model.html"), "--no-gate",
+                              "-f", "json"])
+    assert res.exit_code == 0, res.output
     return d
+
+
+def test_interval_item_has_bland_altman_plots_and_a_ccc_matrix(interval_reports):
+    text = (interval_reports / "interval.html").read_text(encoding="utf-8")
+    plots = re.findall(r'<figure[^>]*>.*?</figure>', text, flags=re.S)
+    ba = [f for f in plots if "Bland-Altman plot of" in f]
+    assert len(ba) == 6  # three pairs and each coder against the mean of the others
+    assert any("Jürgen − Anna-Lena Müller" in f for f in ba)
+    assert any("concordance correlation" in f and "dauer" in f for f in plots)
 
 
 def test_interval_item_shows_a_box_per_coder_and_named_heatmaps(interval_reports):
@@ -354,7 +372,7 @@ def test_a_700_coder_heatmap_is_one_image():
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed: the browser screenshots are skipped")
-@pytest.mark.parametrize("name", ["interventions.html", "interval.html"])
+@pytest.mark.parametrize("name", ["interventions.html", "interval.html", "sets.html", "model.html"])
 @pytest.mark.parametrize("width", [1280, 412])
 def test_screenshots_at_desktop_and_phone_width(interval_reports, tmp_path, name, width):
     page = interval_reports / name
