@@ -14,8 +14,10 @@ of the fixtures): two groups at a time agree.
 from __future__ import annotations
 
 import csv
+import html
 import json
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -372,6 +374,31 @@ def test_train_history_reports_the_change_with_its_ci(tmp_path):
     record = json.loads(next((tmp_path / "h").glob("round-002-*.json")).read_text(encoding="utf-8"))
     item = record["trainees"]["ben"]["items"]["form"]
     assert len(item["pair_ratings"]["units"]) == 46 and item["statistics"]["cohen_kappa"]["se"] > 0
+    # the HTML report of round 2 with the history: the change table, against the hand computation
+    res = runner.invoke(app, ["report", str(next((tmp_path / "h").glob("round-002-*.json"))), "--history",
+                              str(tmp_path / "h"), "-o", str(tmp_path / "r2.html")])
+    assert res.exit_code == 0, res.output
+    page = (tmp_path / "r2.html").read_text(encoding="utf-8")
+    section = page[page.index("Change since the previous round"):page.index("Trend over the rounds")]
+    cells = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", section, flags=re.S):
+        c = [html.unescape(re.sub(r"<[^>]+>", "", x)).strip() for x in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        if c:
+            cells[(c[1], c[2])] = c
+    gold_c = _read_coding(gold, "form")
+    one = _read_coding(DEMO / "crying-forms_trainee_ben.csv", "form")
+    two = _read_coding(DEMO / "round2_crying-forms_trainee_ben.csv", "form")
+    units = [u for u in gold_c if u in one]
+    k1, u1 = _cohen_terms([one[u] for u in units], [gold_c[u] for u in units])
+    k2, u2 = _cohen_terms([two[u] for u in units], [gold_c[u] for u in units])
+    n = len(units)
+    se = math.sqrt(sum((x - y) ** 2 for x, y in zip(u2, u1)) / (n * (n - 1)))
+    t = 2.0141033848  # t(45) 0.975 quantile
+    row = cells[("form", "Cohen's kappa")]
+    num = [float(x.replace("\u2212", "-").replace("+", "")) for x in re.findall(r"[\u2212+]?[\d.]+", row[5] + row[6])]
+    assert num[0] == pytest.approx(k2 - k1, abs=5e-4)
+    assert num[1:] == pytest.approx([k2 - k1 - t * se, k2 - k1 + t * se], abs=5e-4) and row[8] == "same units"
+    assert cells[("intensity", "ICC(A,1)")][6] == "—" and "no unit terms" in cells[("intensity", "ICC(A,1)")][8]
 
 
 def test_check_results_compared_item_against_item_and_with_themselves(tmp_path):

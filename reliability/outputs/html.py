@@ -530,9 +530,10 @@ def _footer(doc: dict[str, Any]) -> str:
 
 
 def training_report(doc: dict[str, Any], history: list[dict[str, Any]] | None = None,
-                    title: str | None = None) -> Report:
+                    title: str | None = None, changes: dict[str, Any] | None = None) -> Report:
     """The report of a ``train`` / ``retest`` round JSON; ``history``: round records (the history folder),
-    for each trainee's trend over the rounds."""
+    for each trainee's trend over the rounds; ``changes``: each trainee's change since the previous round with its
+    CI (``{"since": text, "rows": workflows.training.compare_rounds(...)}``, made by the report workflow)."""
     from irrkit.outputs import figures
 
     retest = doc.get("kind") == "retest"
@@ -586,6 +587,8 @@ def training_report(doc: dict[str, Any], history: list[dict[str, Any]] | None = 
                                         f"{item}: {stat_name(key)} between coders"),
                         f"{item}: {stat_name(key)} between reference and trainees on the units both rated.")
         page.add("</section>")
+    if changes and changes.get("rows"):
+        _changes(page, changes)
     if history:
         _trend(page, history)
     if isinstance(doc.get("model"), dict):
@@ -623,6 +626,32 @@ def _model(page: _Page, m: dict[str, Any]) -> None:
                         rows, {1, 2, 3, 4, 5}), "</section>")
 
 
+def _changes(page: _Page, changes: dict[str, Any]) -> None:
+    """Each trainee's change on the gated (else headline) statistics since the previous round, with the change's
+    95% CI and p: on the same units the difference of the units' terms, on new units independent."""
+    rows = changes["rows"]
+    shown = [r for r in rows if r.get("gated")] or [r for r in rows if r["statistic"] in ("cohen_kappa", "icc2")]
+    how = {"dependent": "same units", "independent": "new units"}
+    out = []
+    for r in shown:
+        inf = r.get("change_inference") or {}
+        ci = (f"[{num(_number(inf.get('ci_low')))}, {num(_number(inf.get('ci_high')))}]"
+              if _number(inf.get("ci_low")) is not None and _number(inf.get("ci_high")) is not None else "—")
+        why = how.get(inf.get("kind") or "", "") if ci != "—" else (inf.get("reason") or
+                                                                      ("first round" if r["previous"] is None else ""))
+        change = _number(r.get("change"))
+        out.append([esc(r["trainee"]), esc(r["item"]), esc(stat_name(r["statistic"])),
+                    num(_number(r.get("previous"))), num(_number(r.get("current"))),
+                    "—" if change is None else ("+" if change >= 0 else "") + num(change), ci,
+                    p_text(_number(inf.get("p_value"))) if ci != "—" else "—", esc(why)])
+    page.add('<section class="item" data-item="changes"><h2>Change since the previous round</h2>'
+             f'<p class="meta">{esc(changes.get("since") or "")}</p>')
+    page.add(_table(["trainee", "item", "statistic", "previous", "this round", "change", "95% CI", "p", "how"], out,
+                    {3, 4, 5, 7}))
+    page.add('<p class="meta">A verdict can change because the minimum changed: judge the change by its CI.</p>'
+             "</section>")
+
+
 def _trend(page: _Page, history: list[dict[str, Any]]) -> None:
     from irrkit.outputs import figures
 
@@ -653,8 +682,9 @@ def _trend(page: _Page, history: list[dict[str, Any]]) -> None:
 
 
 def report(doc: dict[str, Any], history: list[dict[str, Any]] | None = None, title: str | None = None,
-           gates: list[dict[str, Any]] | None = None, plan: dict[str, Any] | None = None) -> Report:
+           gates: list[dict[str, Any]] | None = None, plan: dict[str, Any] | None = None,
+           changes: dict[str, Any] | None = None) -> Report:
     """The report of any irrkit JSON: a round (train/retest) or results (check, compute)."""
     if doc.get("kind") in ("training-round", "retest"):
-        return training_report(doc, history, title)
+        return training_report(doc, history, title, changes)
     return check_report(doc, title, gates, history, plan)

@@ -39,6 +39,23 @@ def _episode_results(doc: dict[str, Any]) -> bool:
                                                             for it in items))
 
 
+def round_changes(doc: dict[str, Any], history: list[dict[str, Any]] | None) -> dict[str, Any] | None:
+    """A training round's change per trainee since the previous round of the history, with CIs
+    (:func:`irrkit.workflows.training.compare_rounds`), for the report; None without a previous round."""
+    if doc.get("kind") != "training-round" or not history:
+        return None
+    from irrkit.workflows.training import compare_rounds
+
+    at = next((k for k, r in enumerate(history) if r.get("round") == doc.get("round") and
+               r.get("name") == doc.get("name")), len(history))
+    if at < 1:
+        return None
+    previous = history[at - 1]
+    current = history[at] if at < len(history) else doc
+    since = f"since round {previous.get('round')} '{previous.get('name')}' ({previous.get('timestamp') or 'no time'})"
+    return {"since": since, "rows": compare_rounds(previous, current)}
+
+
 def report_files(doc: dict[str, Any], html_path: Path, figures_dir: Path | None = None,
                  history: list[dict[str, Any]] | None = None, title: str | None = None,
                  gates: list[dict[str, Any]] | None = None,
@@ -47,7 +64,7 @@ def report_files(doc: dict[str, Any], html_path: Path, figures_dir: Path | None 
     from irrkit.outputs import figures
     from irrkit.outputs.html import report
 
-    rep = report(doc, history, title, gates, plan)
+    rep = report(doc, history, title, gates, plan, round_changes(doc, history))
     files: dict[Path, str | bytes] = {html_path: rep.html}
     if figures_dir is not None:
         from irrkit.outputs.files import same_file
