@@ -385,3 +385,20 @@ def test_a_pair_whose_shared_ratings_are_one_value_is_undefined_not_a_math_error
     assert m.n == 3 and m.sxx == 0.0 and m.syy == 0.0
     c = lin_ccc(v[:, 0], v[:, 1], moments=m)
     assert c.value is None and "same value" in c.reason
+
+
+def test_a_gate_may_name_the_ccc(tmp_path):
+    """--min ITEM:overall_ccc=X gates on the overall CCC (exit 1 below, the line names it); a codebook gate on
+    Lin's CCC of two coders is accepted by the schema's list too."""
+    demo = Path(__file__).parent.parent / "cli" / "demo"
+    files = [str(p) for p in sorted(demo.glob("duration_coder_*.csv"))]
+    book = str(demo / "duration_codebook.yaml")
+    res = runner.invoke(app, ["check", *files, "-c", book, "--min", "crying_duration:overall_ccc=0.97", "-f", "json"])
+    assert res.exit_code == 1, res.output
+    doc = json.loads(res.stdout)
+    occc = next(it for it in doc["items"])["coefficients"]["overall_ccc"]["value"]
+    assert occc < 0.97
+    res = runner.invoke(app, ["check", *files, "-c", book, "--min", "crying_duration:overall_ccc=0.95"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["check", *files[:2], "-c", book, "--min", "crying_duration:ccc=0.99"])
+    assert res.exit_code == 1 and "Lin's concordance correlation" in res.output

@@ -119,9 +119,9 @@ STATISTICS: tuple[Statistic, ...] = (
               source="light1971"),
     # continuous measures (interval and ratio items)
     Statistic("ccc", "Lin's concordance correlation", "Lins Konkordanzkorrelationskoeffizient", "ρc", "concordance",
-              CONTINUOUS_LEVELS, p=False, benchmark=None, source="lin1989"),
+              CONTINUOUS_LEVELS, p=False, benchmark=None, source="lin1989", gate=("item",)),
     Statistic("overall_ccc", "Overall concordance correlation", "Gesamt-Konkordanzkorrelationskoeffizient", "ρc°",
-              "concordance", CONTINUOUS_LEVELS, p=False, benchmark=None, source="barnhart2002"),
+              "concordance", CONTINUOUS_LEVELS, p=False, benchmark=None, source="barnhart2002", gate=("item",)),
     Statistic("limits_of_agreement", "Bland-Altman limits of agreement", "Bland-Altman-Übereinstimmungsgrenzen",
               "LoA", "difference", CONTINUOUS_LEVELS, se=False, p=False, benchmark=None, source="bland1999"),
     Statistic("mean_abs_diff", "Mean abs. diff.", "Mittlere absolute Differenz", "MAD", "difference",
