@@ -59,8 +59,8 @@ from irrkit.outputs.escaping import counted, terminal
 app = typer.Typer(
     name="irrkit",
     help="Inter-rater reliability for coding systems: check coder files against a YAML codebook, compute "
-    "Fleiss' kappa, Gwet's AC1/AC2, Krippendorff's alpha and the six ICCs with SEs and CIs, interpret them and "
-    "gate coder training rounds in CI.",
+    "Fleiss' kappa, Gwet's AC1/AC2, Krippendorff's alpha, the six ICCs, Lin's CCC and limits of agreement with SEs "
+    "and CIs, interpret them, compare them, and gate coder training rounds in CI.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -208,10 +208,12 @@ def demo(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write the tables to this folder.")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Run check and video on bundled demo data: 3 coders, 46 crying sequences, 3 videos.
+    """Run the bundled demo: 46 crying sequences (3 coders), 3 videos, and five more stories.
 
     Checks 46 crying sequences (3 coders, crying-forms and interventions), then video agreement (ELAN, BORIS),
-    then a model's three runs as an alternative annotator and the reporting checklist of the interventions round.
+    then a second training round compared with the first, a set-valued item (MASI alpha), a model's three runs as
+    an alternative annotator, a duration item (CCC, limits of agreement) and the reporting checklist of the
+    interventions round.
 
     Exit codes: 0 done, 2 an output could not be written, 3 internal error.
     """
