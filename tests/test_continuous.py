@@ -402,3 +402,14 @@ def test_a_gate_may_name_the_ccc(tmp_path):
     assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["check", *files[:2], "-c", book, "--min", "crying_duration:ccc=0.99"])
     assert res.exit_code == 1 and "Lin's concordance correlation" in res.output
+
+
+def test_no_unit_rated_by_every_coder_says_so():
+    """Crowd data: no unit holds all coders' ratings; the overall CCC is undefined for that reason (it said
+    '0 coder(s)' when handed the empty matrix of complete units)."""
+    from irrkit.statistics.continuous import overall_ccc
+
+    c = overall_ccc(np.full((0, 2000), np.nan))
+    assert c.value is None and "units rated by all 2000 coders: 0" in c.reason
+    x = np.array([[1.0, 2.0, np.nan], [2.0, np.nan, 3.0], [np.nan, 4.0, 5.0], [3.0, 3.0, np.nan]])
+    assert "units rated by all 3 coders: 0" in overall_ccc(x).reason

@@ -120,9 +120,12 @@ def overall_ccc(values: Any, confidence: float = 0.95, ddof: int = 0) -> Coeffic
     the moments' over n). ``extra``: the overall precision and accuracy (Barnhart et al. 2002, eq. 7), pairs."""
     key = "overall_ccc"
     v = np.asarray(values, dtype=float)
-    v = v[:, ~np.isnan(v).all(axis=0)] if v.size else v.reshape(0, 0)
-    x = v[~np.isnan(v).any(axis=1)] if v.size else v
-    n, j = x.shape if x.ndim == 2 else (0, 0)
+    if v.ndim != 2:
+        v = v.reshape(0, 0)
+    if v.shape[0]:  # coders who rated nothing do not count (with no units: every coder counts, none is complete)
+        v = v[:, ~np.isnan(v).all(axis=0)]
+    x = v[~np.isnan(v).any(axis=1)]
+    n, j = x.shape
     if j < 2:
         return undefined(key, f"{j} coder(s): the overall CCC needs at least two", n)
     if n < 3:
