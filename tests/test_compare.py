@@ -443,3 +443,28 @@ def test_change_between_rounds_on_new_or_partly_shared_units():
     assert part["status"] == "undefined" and "share 2 of their units" in part["reason"]
     del old["pair_ratings"]
     assert "without its units" in change_inference(old, new)["cohen_kappa"]["reason"]
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda r: r.__setitem__("units", r["units"][:5]), "5 unit ids but 46 rows of values"),
+    (lambda r: r["values"][3].pop(), "row 3 of the values has not one value for each of the 3 coders"),
+    (lambda r: r["units"].__setitem__(1, r["units"][0]), "a unit id is given twice"),
+    (lambda r: r.__setitem__("clusters", [1, 2]), "2 clusters for 46 units"),
+])
+def test_a_hand_edited_results_file_is_refused_naming_what_is_wrong(tmp_path, edit, message):
+    """A results JSON edited by hand so that its ratings no longer fit together: exit 2 naming the place, never an
+    internal error (a shortened unit list crashed --shared with a reshape error)."""
+    coders = sorted(DEMO.glob("crying-forms_coder_*.csv"))
+    code, out, err = run("check", *coders, "-c", "crying-forms", "-f", "json")
+    assert code == 0, err
+    good = tmp_path / "good.json"
+    good.write_text(out, encoding="utf-8")
+    doc = json.loads(out)
+    edit(doc["items"][0]["ratings"])
+    bad = tmp_path / "edited.json"
+    bad.write_text(json.dumps(doc), encoding="utf-8")
+    before = bad.read_bytes()
+    for extra in ([], ["--shared"]):
+        code, _, err = run("compare", bad, good, *extra)
+        assert code == 2 and message in err and "$.items[0].ratings" in err and "edited.json" in err, err
+    assert bad.read_bytes() == before

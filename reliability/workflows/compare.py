@@ -78,7 +78,34 @@ def _read(path: Path) -> dict[str, Any]:
     doc = read_json(path, WHAT)
     if not isinstance(doc, dict) or not isinstance(doc.get("items"), list) or not doc["items"]:
         raise InputError.single(str(path), f"has no items: give {WHAT}")
+    for k, it in enumerate(doc["items"]):
+        why = _ratings_shape(it.get("ratings")) if isinstance(it, dict) else None
+        if why:
+            raise InputError.single(str(path), f"$.items[{k}].ratings: {why}: the file was changed by hand; write "
+                                               "it again with irrkit check -f json or --out")
     return doc
+
+
+def _ratings_shape(d: Any) -> str | None:
+    """What is wrong with the shape of an item's ``ratings`` (a hand-edited file), or None: one row of values per
+    unit, one value per coder, unit ids once each, one cluster per unit, a square weight matrix."""
+    if not isinstance(d, dict):
+        return None
+    units, coders, values = d.get("units") or [], d.get("coders") or [], d.get("values") or []
+    if len(values) != len(units):
+        return f"{len(units)} unit ids but {len(values)} rows of values"
+    bad = next((i for i, row in enumerate(values) if not isinstance(row, list) or len(row) != len(coders)), None)
+    if bad is not None:
+        return f"row {bad} of the values has not one value for each of the {len(coders)} coders"
+    if len({str(u) for u in units}) != len(units):
+        return "a unit id is given twice"
+    cl = d.get("clusters")
+    if cl is not None and len(cl) != len(units):
+        return f"{len(cl)} clusters for {len(units)} units"
+    wm, q = d.get("weight_matrix"), len(d.get("category_values") or [])
+    if wm is not None and (len(wm) != q or any(not isinstance(r, list) or len(r) != q for r in wm)):
+        return f"the weight matrix is not {q} x {q} (one row and column per category value)"
+    return None
 
 
 def _coefficient(key: str, d: dict[str, Any]) -> Coefficient:
