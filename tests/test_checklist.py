@@ -193,3 +193,23 @@ def test_the_demo_tells_the_checklist_of_the_interventions_round() -> None:
     assert [e["number"] for e in doc["items"]] == list(range(1, 16))
     eleven = doc["items"][10]["filled"][0]
     assert eleven.startswith("3 coders, 46 units") and "46 units" in doc["methods"]
+
+
+@pytest.mark.parametrize("edit, where", [
+    (lambda it: it["continuous"].__setitem__("bland_altman", ["x"]), "$.items[0].continuous.bland_altman[0]"),
+    (lambda it: it["continuous"]["bland_altman_vs_others"][0].__setitem__("bias", "x"),
+     "$.items[0].continuous.bland_altman_vs_others[0].bias"),
+    (lambda it: it.__setitem__("codes", 5), "$.items[0].codes"),
+    (lambda it: it.__setitem__("per_category", {"sad": "x"}), "$.items[0].per_category.sad"),
+])
+def test_a_hand_edited_results_file_is_refused_by_report_naming_the_place(results, tmp_path, edit, where):
+    """report --checklist/--methods on a results JSON edited by hand: exit 2 with the JSON path (these crashed
+    with AttributeError/TypeError before the schema knew the new parts)."""
+    doc = json.loads(results["duration"].read_text(encoding="utf-8"))
+    edit(doc["items"][0])
+    bad = tmp_path / "edited.json"
+    bad.write_text(json.dumps(doc), encoding="utf-8")
+    code, _, err = run("report", bad, "-o", tmp_path / "r.html", "--checklist", tmp_path / "c.md", "--methods",
+                       tmp_path / "m.md")
+    assert code == 2 and where in err and "edited.json" in err, err
+    assert not (tmp_path / "r.html").exists() and not (tmp_path / "c.md").exists()

@@ -350,7 +350,7 @@ def _check_item(page: _Page, it: dict[str, Any], gates: list[dict[str, Any]]) ->
         page.figure(f"{name}-forest", figures.forest(fr, f"{name}: coefficients"),
                     f"{name}: each coefficient with its 95% CI over the bands of its benchmark scale; diamond: "
                     "the primary statistic.")
-    cats = it.get("per_category") or {}
+    cats = it.get("per_category") if isinstance(it.get("per_category"), dict) else {}  # (an old list form: none)
     if cats and it.get("codes"):  # a set-valued item: each code present/absent, a row per code
         keys = [k for k in ("fleiss_kappa", "cohen_kappa", "gwet_ac1", "percent_agreement")
                 if any(k in st for st in cats.values())]
