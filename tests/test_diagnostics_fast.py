@@ -278,8 +278,9 @@ def test_diagnose_shares_the_pair_tables_with_light_kappa_only_when_every_unit_i
 
 
 def test_identical_coders_compares_cells_not_only_counts_and_sums():
-    """Coders with the same number and sum of ratings but other values are not called identical; groups are
-    named in the order of their first coder, as the cell-by-cell comparison of every coder named them."""
+    """Coders alike on the sampled units but not on every unit (or with the same number and sum of ratings) are
+    not called identical; groups are named in the order of their first coder, as the cell-by-cell comparison
+    of every coder named them."""
     from types import SimpleNamespace
 
     from irrkit.workflows.check import identical_coders
@@ -293,3 +294,8 @@ def test_identical_coders_compares_cells_not_only_counts_and_sums():
     x[0, 5] = 2.0  # u: the same count; no longer equal to p
     x[1, 5] = 3.0
     assert [n.split(" gave")[0] for n in identical_coders(data)] == ["coders 'q', 's'", "coders 'r', 't'"]
+    y = np.tile(x, (3000, 1))  # 12,000 units: every second one sampled
+    y[1, 1] = 9.0  # q and s differ on one unit outside the sample only
+    big = SimpleNamespace(coders=data.coders, units=[str(i) for i in range(len(y))],
+                          items={"i": SimpleNamespace(sparse=False, values=y)})
+    assert [n.split(" gave")[0] for n in identical_coders(big)] == ["coders 'r', 't'"]
