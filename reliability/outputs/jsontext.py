@@ -14,13 +14,13 @@ from typing import Any
 
 INDENT = 2
 LONG = 32  # lists of at least this many numbers are encoded in C
-_SCALAR = (int, float, type(None))  # (bool is an int): never a string, whose text may hold ", "
+_SCALAR = {int, float, bool, type(None)}  # never a string, whose text may hold ", "
 _MARK = "\x00irrkit-json-{}\x00"
 _FOUND = re.compile(r'"\\u0000irrkit-json-(\d+)\\u0000"')
 
 
 def _numbers(x: Any) -> bool:
-    return isinstance(x, (list, tuple)) and all(isinstance(v, _SCALAR) for v in x)
+    return isinstance(x, (list, tuple)) and set(map(type, x)) <= _SCALAR
 
 
 def _layout(x: list | tuple, base: str) -> str:
@@ -28,11 +28,20 @@ def _layout(x: list | tuple, base: str) -> str:
     if not x:
         return "[]"
     pad = base + " " * INDENT
-    if isinstance(x[0], (list, tuple)):
-        items = [_layout(v, pad) for v in x]
-    else:
-        items = json.dumps(x)[1:-1].split(", ")  # the C encoder: numbers' text holds no ", "
-    return "[\n" + pad + (",\n" + pad).join(items) + "\n" + base + "]"
+    if not isinstance(x[0], (list, tuple)):
+        return "[\n" + pad + (",\n" + pad).join(_texts(x)) + "\n" + base + "]"
+    flat = _texts([v for row in x for v in row])  # one call of the C encoder for all rows
+    inner, rows, at = pad + " " * INDENT, [], 0
+    for row in x:
+        n = len(row)
+        rows.append("[\n" + inner + (",\n" + inner).join(flat[at:at + n]) + "\n" + pad + "]" if n else "[]")
+        at += n
+    return "[\n" + pad + (",\n" + pad).join(rows) + "\n" + base + "]"
+
+
+def _texts(values: list) -> list[str]:
+    """Each value's JSON text, by the C encoder (numbers' text holds no ", ")."""
+    return json.dumps(values)[1:-1].split(", ") if values else []
 
 
 def dumps(doc: Any) -> str:
