@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -222,52 +222,6 @@ def _coder_tables(path: Path, name: str, cb: Codebook, parsers: dict[str, Callab
     if suffix in SPSS_SUFFIXES:
         return [(read_sav(path, name, cb, parsers, warnings), path.stem)]
     return [(read_table(path, encoding), path.stem)]
-
-
-class _ReadAhead:
-    """Text coder files read one ahead in a second thread while the one before is checked (reading and cutting
-    a file into cells is mostly I/O and NumPy, which release the GIL; pyarrow's reader uses threads too).
-    Each file is read as :func:`_coder_tables` reads it; a file's error is raised when its tables are asked
-    for, so problems come in the order of the files."""
-
-    def __init__(self, paths: Sequence[str | Path], encoding: str | None) -> None:
-        self.paths = [str(p) for p in paths] if len(paths) > 1 else []
-        self.encoding = encoding
-        self.pool = None
-        self.jobs: dict[str, Any] = {}
-        self.next = 0
-
-    @staticmethod
-    def _read(path: str, encoding: str | None) -> list[tuple[Table, str]]:
-        t = read_table(Path(path), encoding)
-        if t.grid is not None:
-            t.grid.first_byte_table()  # (factorize's one-byte codes: remembered by the grid)
-        return [(t, Path(path).stem)]
-
-    def _submit(self) -> None:
-        while self.next < len(self.paths) and not self.jobs:  # one file ahead at most
-            p = self.paths[self.next]
-            self.next += 1
-            if p not in self.jobs:
-                self.jobs[p] = self.pool.submit(self._read, p, self.encoding)
-
-    def tables(self, p: str | Path) -> list[tuple[Table, str]] | None:
-        """The tables of text file ``p`` (None: not one read ahead), the next file's reading started."""
-        if not self.paths:
-            return None
-        if self.pool is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            self.pool = ThreadPoolExecutor(1, thread_name_prefix="irrkit-read")
-        self._submit()
-        job = self.jobs.pop(str(p), None)
-        self._submit()
-        return None if job is None else job.result()
-
-    def close(self) -> None:
-        """Files still read ahead (a path given twice) are not waited for."""
-        if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _read_coder_file(t: Table, coder: str, cb: Codebook, parsers: dict[str, Callable[[str], Parsed]],
@@ -531,8 +485,6 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
     chunks: list[_Chunk] = []
     names: list[str] = []
     ref: list = []  # the first unit column read through a grid (readers.grid)
-    ahead = _ReadAhead([p for p in paths if Path(p).suffix.lower() not in (*EXCEL_SUFFIXES, *SPSS_SUFFIXES)],
-                       encoding)
     for p in paths:
         path, name = Path(p), str(p)
         try:
@@ -545,7 +497,7 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
         seen[key] = name
         names.append(name)
         try:
-            tables = ahead.tables(p) or _coder_tables(path, name, codebook, parsers, encoding, warnings)
+            tables = _coder_tables(path, name, codebook, parsers, encoding, warnings)
         except InputError as e:
             problems.extend(e.problems)
             continue
@@ -555,7 +507,6 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
             chunk = _read_coder_file(t, coder, codebook, parsers, problems, warnings, ref)
             if chunk is not None:
                 chunks.append(chunk)
-    ahead.close()
     if chunks:
         unit_parts, units_u = factorize_parts([c.unit_codes if c.unit_codes is not None else c.units
                                                for c in chunks])
