@@ -101,7 +101,7 @@ def _plain(text: str) -> bool:
     """No anchor, alias or tag (:data:`_PROPERTY`), and a bound on the nesting below _C_DEPTH: flow brackets
     in all, plus per line twice its indentation and its block indicators (a block collection nests by
     indentation, a compact indicator, or a sequence at its key's indentation)."""
-    if _PROPERTY.search(text):
+    if ("&" in text or "*" in text or "!" in text) and _PROPERTY.search(text):
         return False
     flow = text.count("[") + text.count("{")
     if flow >= _C_DEPTH:

@@ -13,7 +13,10 @@ from irrkit.outputs import jsontext
 
 CASES = [[], {}, [[]], {"a": [1] * 40}, {"a": [[1, 2], []] * 20}, [[1.5, None, math.nan, True, -0.0] * 10],
          {"x": [{"y": [0.1] * 33}] * 2, "z": 'ü"\x00', "w": ["a, b"] * 40}, [[[1] * 40] * 40],
-         {"m": [[1.0, None]] * 31 + [[2.0]]}, {"n": [1e308, -1e-308, 2**70, math.inf] * 9}, {"s": [1, "x"] * 20}]
+         {"m": [[1.0, None]] * 31 + [[2.0]]}, {"n": [1e308, -1e-308, 2**70, math.inf] * 9}, {"s": [1, "x"] * 20},
+         {"t": ["a\nb", "c, d", "\u2028", "é\"\\", "\t\r\x1f", ""] * 6},  # line breaks and separators in text
+         {"d": {f"k{i}\n": (i if i % 3 else "v, w") for i in range(40)}, "e": {str(i): [i] for i in range(40)}},
+         [{"x": {i: i for i in range(40)}}], {"f": {f"k{i}": None for i in range(32)}, "g": [{}, []] * 20}]
 
 
 @pytest.mark.parametrize("doc", CASES)
