@@ -93,10 +93,9 @@ def emit(items, opts, fmt: Format, warnings: list[str], title: str, show_all: bo
     from irrkit.outputs import tables
 
     if fmt is Format.json:
-        import json
+        from irrkit.outputs import jsontext
 
-        sys.stdout.write(json.dumps(tables.results_json(items, opts, warnings=warnings or None, **meta),
-                                    indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(jsontext.dumps(tables.results_json(items, opts, warnings=warnings or None, **meta)) + "\n")
     elif fmt is Format.markdown:
         sys.stdout.write(tables.to_markdown(items, opts, title=title, warnings=warnings))
     elif fmt is Format.csv:

@@ -67,3 +67,17 @@ def test_what_libyaml_is_not_given(monkeypatch):
     assert not yaml_nodes._plain("a: [" * 1200)
     assert not yaml_nodes._plain("a:\n" + "".join(" " * i + "- \n" for i in range(600)))
     assert yaml_nodes._plain(big(20_000))
+
+
+def test_ampersands_and_exclamation_marks_in_text_take_libyaml_and_give_the_same_codebook(monkeypatch):
+    """'&', '*' and '!' inside texts are no anchor, alias or tag: such codebooks (all bundled ones cite
+    'Bland & Altman'-like sources) are composed by libyaml too, with the same result; a real anchor, alias or
+    tag still takes the Python composer."""
+    text = big(3, "  - id: other\n    label: 'Cry & sob!'\n    definition: Wow! 5 * 3 & more\n    level: nominal\n"
+                  "    categories: [a, b]\n")
+    assert yaml_nodes._plain(text)
+    slow, fast = both(text, monkeypatch)
+    assert slow == fast and slow.items[1].label == "Cry & sob!"
+    for prop in ("[&a x, *a]", "!!str x", "{k: &a v}"):
+        assert not yaml_nodes._plain(big(3, f"  - id: other\n    level: nominal\n    categories: {prop}\n"))
+    assert all(yaml_nodes._plain(p.read_text(encoding="utf-8")) for p in BUNDLED)

@@ -249,6 +249,23 @@ def test_pair_tables_count_units_both_rated():
         assert np.array_equal(t, ref)
 
 
+def test_pair_tables_from_the_joint_count_of_many_units_are_the_counts_of_units_both_rated():
+    """Beyond JOINT_FROM units the pairs' tables come from one count of each unit's combination of ratings:
+    the same tables as counting the units both rated, pair by pair (here in plain Python on a sample)."""
+    rng = np.random.default_rng(5)
+    codes = rng.integers(-1, 5, (diagnostics.JOINT_FROM + 5_000, 5)).astype(np.int32)
+    pairs = [(0, 1), (4, 2), (1, 3), (3, 0), (2, 4), (0, 4)]
+    tabs = diagnostics.pair_tables(codes, 5, pairs)
+    loop = diagnostics.pair_tables(codes, 5, pairs[:1]) + [diagnostics.pair_tables(codes, 5, [p])[0] for p in pairs[1:]]
+    for (x, y), t, one in zip(pairs, tabs, loop):
+        ref = np.zeros((5, 5), dtype=int)
+        np.add.at(ref, (codes[:, x], codes[:, y]), (codes[:, x] >= 0) & (codes[:, y] >= 0))
+        assert np.array_equal(t, ref) and np.array_equal(one, ref)
+    rows = np.flatnonzero((codes >= 0).all(axis=1))
+    sub = diagnostics.pair_tables(codes, 5, pairs, rows=rows)
+    assert [int(t.sum()) for t in sub] == [len(rows)] * len(pairs)
+
+
 @pytest.mark.parametrize("missing", [0.0, 0.05])
 def test_diagnose_shares_the_pair_tables_with_light_kappa_only_when_every_unit_is_complete(missing):
     r = nominal(2_000, 5, 4, missing, 11)
@@ -258,3 +275,27 @@ def test_diagnose_shares_the_pair_tables_with_light_kappa_only_when_every_unit_i
     assert d.light_kappa.value == float(np.mean(ref))
     assert [(p.a, p.b) for p in d.pairs] == list(slow_pairs(r))
     assert d.profiles == diagnostics.profiles(replace(r, level="nominal"))
+
+
+def test_identical_coders_compares_cells_not_only_counts_and_sums():
+    """Coders alike on the sampled units but not on every unit (or with the same number and sum of ratings) are
+    not called identical; groups are named in the order of their first coder, as the cell-by-cell comparison
+    of every coder named them."""
+    from types import SimpleNamespace
+
+    from irrkit.workflows.check import identical_coders
+
+    a, b, c = [1.0, 2.0, 3.0, np.nan], [3.0, 2.0, 1.0, np.nan], [2.0, 2.0, 2.0, 1.0]
+    x = np.array([b, c, a, c, a, b]).T  # coders 0 and 5 alike, 1 and 3, 2 and 4; 0, 2 have the same sum and count
+    data = SimpleNamespace(coders=list("pqrstu"), units=list("1234"),
+                           items={"i": SimpleNamespace(sparse=False, values=x)})
+    notes = identical_coders(data)
+    assert [n.split(" gave")[0] for n in notes] == ["coders 'p', 'u'", "coders 'q', 's'", "coders 'r', 't'"]
+    x[0, 5] = 2.0  # u: the same count; no longer equal to p
+    x[1, 5] = 3.0
+    assert [n.split(" gave")[0] for n in identical_coders(data)] == ["coders 'q', 's'", "coders 'r', 't'"]
+    y = np.tile(x, (3000, 1))  # 12,000 units: every second one sampled
+    y[1, 1] = 9.0  # q and s differ on one unit outside the sample only
+    big = SimpleNamespace(coders=data.coders, units=[str(i) for i in range(len(y))],
+                          items={"i": SimpleNamespace(sparse=False, values=y)})
+    assert [n.split(" gave")[0] for n in identical_coders(big)] == ["coders 'r', 't'"]

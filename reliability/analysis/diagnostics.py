@@ -328,6 +328,9 @@ def pair_tables(codes: np.ndarray, q: int, pairs: Sequence[tuple[int, int]],
     ``(a + 1)(q + 1) + b + 1``, whose row and column 0 (a rating missing) are dropped; no per-unit Python."""
     c = codes if rows is None else codes[rows]
     width = q + 1
+    used = sorted({j for pair in pairs for j in pair})
+    if len(pairs) > len(used) and len(c) > JOINT_FROM and width ** len(used) <= JOINT_CELLS:
+        return _joint_pair_tables(c, width, used, pairs)
     itype = np.int64 if width * width >= 2**31 else np.int32
     cols = {j: np.ascontiguousarray(c[:, j], dtype=itype) for j in sorted({j for pair in pairs for j in pair})}
     shifted: dict[int, np.ndarray] = {}
@@ -338,6 +341,30 @@ def pair_tables(codes: np.ndarray, q: int, pairs: Sequence[tuple[int, int]],
             shifted[x] = (cols[x] + 1) * width + 1
         np.add(shifted[x], cols[y], out=key)
         out.append(np.bincount(key, minlength=width * width).reshape(width, width)[1:, 1:])
+    return out
+
+
+JOINT_FROM = 20_000  # units from which pair_tables counts each unit's ratings by all coders at once ...
+JOINT_CELLS = 1 << 20  # ... when the (q + 1) ** coders combinations fit in this many cells
+
+
+def _joint_pair_tables(c: np.ndarray, width: int, used: list[int], pairs: Sequence[tuple[int, int]]
+                       ) -> list[np.ndarray]:
+    """:func:`pair_tables` from one count of each unit's combination of ratings by the coders ``used`` (a
+    (q + 1) ** coders table, one bincount over the units): each pair's table is that table summed over the
+    other coders (whole numbers: the same counts)."""
+    key = np.zeros(len(c), dtype=np.int64)
+    for j in used:
+        key *= width
+        key += c[:, j]
+        key += 1
+    joint = np.bincount(key, minlength=width ** len(used)).reshape((width,) * len(used))
+    at = {j: i for i, j in enumerate(used)}
+    out = []
+    for x, y in pairs:
+        a, b = at[x], at[y]
+        t = joint.sum(axis=tuple(i for i in range(len(used)) if i not in (a, b)))
+        out.append((t if a < b else t.T)[1:, 1:])
     return out
 
 

@@ -53,9 +53,7 @@ class CheckRun:
 def output_files(out: Path, items, opts, ratings, warnings: list[str], title: str, dialect=None,
                  gate_results=(), **meta: Any) -> dict[Path, str]:
     """Contents of the tables written with --out (``gate_results``: the gates, in summary.csv/md and JSON)."""
-    import json
-
-    from irrkit.outputs import diagnostics_tables, tables
+    from irrkit.outputs import diagnostics_tables, jsontext, tables
 
     d = dialect or tables.STANDARD
     loa = tables.loa_rows(items)  # interval and ratio items only: the file is written when there are some
@@ -67,8 +65,8 @@ def output_files(out: Path, items, opts, ratings, warnings: list[str], title: st
         out / "disagreements.csv": tables.to_csv(tables.disagreement_rows(ratings), None, d),
         out / "coders.csv": tables.to_csv(diagnostics_tables.coder_rows(items), diagnostics_tables.CODER_FIELDS, d),
         out / "coder_pairs.csv": tables.to_csv(diagnostics_tables.pair_rows(items), diagnostics_tables.PAIR_FIELDS, d),
-        out / "results.json": json.dumps(tables.results_json(items, opts, warnings=warnings or None, **meta),
-                                         indent=2, ensure_ascii=False) + "\n",
+        out / "results.json": jsontext.dumps(tables.results_json(items, opts, warnings=warnings or None, **meta))
+        + "\n",
         **({out / LOA_NAME: tables.to_csv(loa, tables.LOA_FIELDS, d)} if loa else {}),
     }
 
@@ -109,13 +107,17 @@ def identical_coders(data) -> list[str]:
         for j, name in enumerate(data.coders):
             if bounds[j + 1] - bounds[j] >= 2:
                 groups.setdefault(rows[bounds[j]:bounds[j + 1]].tobytes(), []).append(name)
-    else:
-        mats = [np.nan_to_num(r.values, nan=np.inf) for r in data.items.values()]
-        for j, coder in enumerate(data.coders):
-            col = np.concatenate([m[:, j] for m in mats])
-            if np.isfinite(col).sum() < 2:
-                continue
-            groups.setdefault(col.tobytes(), []).append(coder)
+    else:  # coders alike on a sample of units (every unit of up to 4,096) compared on every unit
+        mats = [r.values for r in data.items.values()]
+        step = max(1, len(data.units) // 4096)
+        sample = np.concatenate([np.nan_to_num(m[::step], nan=np.inf) for m in mats])
+        alike: dict[bytes, list[int]] = {}
+        for j in range(len(data.coders)):
+            alike.setdefault(sample[:, j].tobytes(), []).append(j)
+        for j in sorted(j for js in alike.values() if len(js) > 1 for j in js):  # groups: by their first coder
+            col = np.concatenate([np.nan_to_num(m[:, j], nan=np.inf) for m in mats])
+            if np.isfinite(col).sum() >= 2:
+                groups.setdefault(col.tobytes(), []).append(data.coders[j])
     return [f"coders {', '.join(repr(c) for c in names)} gave identical ratings on every unit and item: the same "
             "file twice?" for names in groups.values() if len(names) > 1]
 
