@@ -99,7 +99,14 @@ def test_plan_demo_and_train_help_say_what_they_do() -> None:
     assert "Example" in plan and "irrkit plan -s gwet_ac1" in plan
     assert "seed of the simulation" in plan and "bootstrap" not in plan
     demo = " ".join(help_text(["demo"]).replace("│", " ").split())
-    assert "training round" not in demo and "Checks 46 crying sequences (3 coders" in demo and "video agreement" in demo
+    assert "Checks 46 crying sequences (3 coders" in demo and "video agreement" in demo
+    # the help names what the demo runs, and only that: its stories (cli/demo.py STORIES)
+    from irrkit.cli.demo import STORIES
+
+    said = {"demo_compare": "second training round compared with the first", "demo_sets": "set-valued item",
+            "demo_model": "model's three runs", "demo_continuous": "duration item",
+            "demo_checklist": "reporting checklist"}
+    assert set(STORIES) == set(said) and all(said[s] in demo for s in STORIES)
     assert "--bootstrap" not in help_text(["train"])
 
 
