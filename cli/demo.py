@@ -8,8 +8,9 @@ from pathlib import Path
 DEMO_DIR = Path(__file__).parent / "demo"
 
 # The demo's further stories, run after check and video: modules under irrkit.cli, each with NAME (its key in
-# `demo -f json`'s "runs" and the folder under --out) and run(out: Path | None, fmt: Format) -> None, which prints
-# its part in fmt (one JSON document for json). Imported only when the demo runs.
+# `demo -f json`'s "runs" and the folder under --out) and run(out: Path | None, fmt: Format, report: bool = False)
+# -> None, which prints its part in fmt (one JSON document for json) and, with ``report`` (demo --out DIR --report),
+# writes its HTML report as out/report.html where it has one. Imported only when the demo runs.
 STORIES: tuple[str, ...] = (
     "demo_compare",  # a second training round compared with the first (issue 24)
     "demo_sets",  # a multi-code (set-valued) item (issue 24)

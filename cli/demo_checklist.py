@@ -9,7 +9,7 @@ from pathlib import Path
 NAME = "checklist"
 
 
-def run(out: Path | None, fmt) -> None:
+def run(out: Path | None, fmt, report: bool = False) -> None:
     from irrkit.cli.demo import demo_files
     from irrkit.cli.options import Benchmark, Format, IccBenchmark, IccConvention, analysis_options, print_written
     from irrkit.codebooks import bundled

@@ -94,7 +94,7 @@ def markdown(doc: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run(out: Path | None, fmt) -> None:
+def run(out: Path | None, fmt, report: bool = False) -> None:
     """Print the story in ``fmt``; with ``out`` also write training_change.csv/.md/.json there."""
     import json
 

@@ -10,7 +10,7 @@ from pathlib import Path
 NAME = "model"
 
 
-def run(out: Path | None, fmt) -> None:
+def run(out: Path | None, fmt, report: bool = False) -> None:
     from irrkit.cli.demo import DEMO_DIR, demo_files
     from irrkit.cli.model import emit
     from irrkit.cli.options import Format, print_written
@@ -20,7 +20,7 @@ def run(out: Path | None, fmt) -> None:
 
     runs = sorted(DEMO_DIR.glob("model_crying-forms_run*.csv"))
     res = run_model(demo_files("crying-forms"), "llm=" + ",".join(str(p) for p in runs), bundled("crying-forms"),
-                    out=out, context=False)
+                    out=out, context=False, report_html=out / "report.html" if report and out is not None else None)
     written = write_all(res.files, res.inputs)
     if fmt is Format.table:
         print_written(written)

@@ -9,7 +9,7 @@ from pathlib import Path
 NAME = "intervention-sets"
 
 
-def run(out: Path | None, fmt) -> None:
+def run(out: Path | None, fmt, report: bool = False) -> None:
     from irrkit.cli.demo import demo_files
     from irrkit.cli.main import _print_check
     from irrkit.cli.options import Benchmark, Format, IccBenchmark, IccConvention, analysis_options, print_written
@@ -18,7 +18,8 @@ def run(out: Path | None, fmt) -> None:
     from irrkit.workflows.check import run_check
 
     opts = analysis_options(0.95, Benchmark.landis_koch, IccBenchmark.koo_li, IccConvention.psych)
-    run_ = run_check(demo_files(NAME), bundled(NAME), opts, out=out, gated=False)
+    run_ = run_check(demo_files(NAME), bundled(NAME), opts, out=out, gated=False,
+                     report_html=out / "report.html" if report and out is not None else None)
     written = write_all(run_.files, run_.inputs)
     if fmt is Format.table:
         print_written(written)

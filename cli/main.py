@@ -206,6 +206,9 @@ def check(
 def demo(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write the tables to this folder.")] = None,
     fmt: FormatOpt = Format.table,
+    report: Annotated[bool, typer.Option("--report", help="With --out: also write each run's HTML report with its "
+                                                          "figures (report.html in each folder; a few seconds more: "
+                                                          "the figures are drawn).")] = False,
 ) -> None:
     """Run the bundled demo: 46 crying sequences (3 coders), 3 videos, and five more stories.
 
@@ -224,6 +227,10 @@ def demo(
     from irrkit.outputs.files import write_all
     from irrkit.workflows.check import run_check
 
+    if report and out is None:
+        from irrkit.errors import InputError
+
+        raise InputError.single("--report", "the reports are written into the --out folder: give --out DIR too")
     opts = analysis_options(0.95, Benchmark.landis_koch, IccBenchmark.koo_li, IccConvention.psych)
     parts: list[str] = []  # --format json: the three runs' documents, printed as ONE JSON document at the end
 
@@ -236,7 +243,8 @@ def demo(
 
     for name in ("crying-forms", "interventions"):
         sub = out / name if out is not None else None
-        run = run_check(demo_files(name), bundled(name), opts, out=sub, gated=False)
+        run = run_check(demo_files(name), bundled(name), opts, out=sub, gated=False,
+                        report_html=sub / "report.html" if report and sub is not None else None)
         # the bundled data leaves a few ratings blank on purpose (missing ratings): no warning about the demo's own
         run.data.warnings[:] = [w for w in run.data.warnings if "rated by only one coder" not in w]
         written = write_all(run.files, run.inputs)
@@ -248,7 +256,8 @@ def demo(
 
     sub = out / "crying-episodes" if out is not None else None  # time-coded: ELAN files and a BORIS export
     with part():
-        video.run_video(demo_video(), bundled("crying-episodes"), out=sub, fmt=fmt, no_gate=True)
+        video.run_video(demo_video(), bundled("crying-episodes"), out=sub, fmt=fmt, no_gate=True,
+                        report_html=sub / "report.html" if report and sub is not None else None)
     import importlib
 
     from irrkit.cli.demo import STORIES
@@ -258,7 +267,7 @@ def demo(
         story = importlib.import_module(f"irrkit.cli.{module}")
         names.append(story.NAME)
         with part():
-            story.run(out / story.NAME if out is not None else None, fmt)
+            story.run(out / story.NAME if out is not None else None, fmt, report=report)
     if fmt is Format.json:
         import json
 

@@ -413,3 +413,19 @@ def test_no_unit_rated_by_every_coder_says_so():
     assert c.value is None and "units rated by all 2000 coders: 0" in c.reason
     x = np.array([[1.0, 2.0, np.nan], [2.0, np.nan, 3.0], [np.nan, 4.0, 5.0], [3.0, 3.0, np.nan]])
     assert "units rated by all 3 coders: 0" in overall_ccc(x).reason
+
+
+def test_demo_with_report_draws_the_bland_altman_plots(tmp_path):
+    """`irrkit demo --out DIR --report`: every run's HTML report, the duration item's with its Bland-Altman plots
+    (one per pair and per coder against the others) and the CCC matrix; --report without --out is refused."""
+    res = runner.invoke(app, ["demo", "--out", str(tmp_path), "--report", "-f", "json"])
+    assert res.exit_code == 0, res.output
+    reports = sorted(p.parent.name for p in tmp_path.glob("*/report.html"))
+    assert reports == ["crying-duration", "crying-episodes", "crying-forms", "intervention-sets", "interventions",
+                       "model"]
+    page = (tmp_path / "crying-duration" / "report.html").read_text(encoding="utf-8")
+    figures = re.findall(r"<figure[^>]*>.*?</figure>", page, flags=re.S)
+    assert sum("Bland-Altman plot of" in f for f in figures) == 6  # 3 pairs + 3 coders against the others
+    assert any("<svg" in f and "concordance correlation" in f for f in figures)
+    res = runner.invoke(app, ["demo", "--report"])
+    assert res.exit_code == 2 and "--out" in res.output
