@@ -1,14 +1,23 @@
 """``irrkit compare A.json B.json``: the difference of two results' coefficients with its SE, CI and p."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from irrkit.cli.options import BootOpt, ConfidenceOpt, Format, FormatOpt, SeedOpt, err_console, guarded, print_written
+from irrkit.cli.options import (
+    BootOpt,
+    ConfidenceOpt,
+    CsvDialectChoice,
+    CsvDialectOpt,
+    Format,
+    FormatOpt,
+    SeedOpt,
+    err_console,
+    guarded,
+    print_written,
+)
 
 
 @guarded
@@ -34,6 +43,7 @@ def compare(
     confidence: ConfidenceOpt = 0.95,
     bootstrap: BootOpt = 0,
     seed: SeedOpt = None,
+    csv_dialect: CsvDialectOpt = CsvDialectChoice.auto,
 ) -> None:
     """Is the difference real? Compare the coefficients of two results.
 
@@ -51,20 +61,21 @@ def compare(
     doc = run.to_dict()
     files = {}
     if out is not None:
-        files = comparison_files(out, doc)
+        files = comparison_files(out, doc, csv_dialect.value)
     written = write_all(files, [a, b])
     show(doc, fmt)
     if fmt is Format.table:
         print_written(written)
 
 
-def comparison_files(out: Path, doc: dict) -> dict[Path, str]:
+def comparison_files(out: Path, doc: dict, csv_dialect: str = "auto") -> dict[Path, str]:
+    """comparison.csv (``csv_dialect``: standard, excel-de; auto is standard, the inputs being JSON), .md, .json."""
     import json
 
     from irrkit.outputs import comparison_tables as ct
-    from irrkit.outputs.tables import to_csv
+    from irrkit.outputs.tables import dialect_for, to_csv
 
-    return {out / "comparison.csv": to_csv(ct.compare_rows(doc), ct.COMPARE_FIELDS),
+    return {out / "comparison.csv": to_csv(ct.compare_rows(doc), ct.COMPARE_FIELDS, dialect_for(csv_dialect)),
             out / "comparison.md": ct.compare_markdown(doc),
             out / "comparison.json": json.dumps(doc, indent=2, ensure_ascii=False) + "\n"}
 

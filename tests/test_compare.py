@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import html
+import io
 import json
 import math
 import re
@@ -468,3 +469,22 @@ def test_a_hand_edited_results_file_is_refused_naming_what_is_wrong(tmp_path, ed
         code, _, err = run("compare", bad, good, *extra)
         assert code == 2 and message in err and "$.items[0].ratings" in err and "edited.json" in err, err
     assert bad.read_bytes() == before
+
+
+def test_comparison_csv_for_german_excel(tmp_path):
+    """--csv-dialect excel-de: comparison.csv ';'-separated with a BOM and decimal commas, the same numbers as the
+    JSON (German labs open it in Excel)."""
+    coders = sorted(DEMO.glob("crying-forms_coder_*.csv"))
+    code, _, err = run("check", *coders, "-c", "crying-forms", "--out", tmp_path / "r")
+    assert code == 0, err
+    res = tmp_path / "r" / "results.json"
+    code, _, err = run("compare", res, res, "--item", "form:intensity", "--statistic", "percent_agreement", "--out",
+                       tmp_path / "cmp", "--csv-dialect", "excel-de")
+    assert code == 0, err
+    raw = (tmp_path / "cmp" / "comparison.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    row = next(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    doc = json.loads((tmp_path / "cmp" / "comparison.json").read_text(encoding="utf-8"))
+    want = doc["rows"][0]["difference"]
+    assert "," in row["difference_se"] and float(row["difference_se"].replace(",", ".")) == pytest.approx(want["se"])
+    assert float(row["difference"].replace(",", ".")) == pytest.approx(want["value"])

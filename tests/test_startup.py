@@ -58,7 +58,7 @@ def test_help_loads_no_file_writer_hashing_or_analysis() -> None:
                                                      "irrkit.analysis", "irrkit.codebooks"))}
 
 
-@pytest.mark.parametrize("module", ["main", "options", "training", "plan", "report", "video", "model"])
+@pytest.mark.parametrize("module", ["main", "options", "training", "plan", "report", "video", "model", "compare"])
 def test_command_modules_annotate_without_strings(module: str) -> None:
     """Typer reads every command's annotations to build --help: as strings (``from __future__ import
     annotations``) each is compiled and evaluated again at every start, about 15 ms in all."""
