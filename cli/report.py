@@ -153,7 +153,8 @@ def report_cmd(
                                                    "filled in and what to add.")] = None,
     plan: Annotated[Path | None, typer.Option("--plan", help="The JSON of irrkit plan -f json: the planned sample "
                                               "size for the checklist.")] = None,
-    lang: Annotated[Lang, typer.Option("--lang", help="Language of the table and methods paragraph.")] = Lang.en,
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of the table, methods paragraph and "
+                                                      "checklist.")] = Lang.en,
     paper: Annotated[Paper | None, typer.Option("--paper", help="Page size of the Word table (default: A4 with "
                                                 "--lang de, US Letter otherwise).", show_default=False)] = None,
 ) -> None:

@@ -213,3 +213,34 @@ def test_a_hand_edited_results_file_is_refused_by_report_naming_the_place(result
                        tmp_path / "m.md")
     assert code == 2 and where in err and "edited.json" in err, err
     assert not (tmp_path / "r.html").exists() and not (tmp_path / "c.md").exists()
+
+
+@pytest.mark.parametrize("book", ["crying-forms", "duration"])
+def test_the_german_checklist_and_methods_paragraph_state_the_same_numbers(results, tmp_path, book):
+    """`--lang de`: the checklist in German (items, status, what to add), written from the same facts as the German
+    methods paragraph: every estimate of item 13 is in the paragraph verbatim, the counts of item 11 are its
+    counts (in words there)."""
+    code, _, err = run("report", results[book], "-o", tmp_path / "r.html", "--methods", tmp_path / "m.md",
+                       "--checklist", tmp_path / "c.md", "--lang", "de")
+    assert code == 0, err
+    methods = unmd((tmp_path / "m.md").read_text(encoding="utf-8"))
+    text = (tmp_path / "c.md").read_text(encoding="utf-8")
+    assert text.startswith("# Checkliste für den Bericht (GRRAS)") and "**Ergänzen:**" in text
+    items = _sections(text)
+    assert sorted(items) == list(range(1, 16))
+    assert items[10].startswith("Die statistische Auswertung beschreiben.")
+    estimates = [e for line in unmd(items[13]).splitlines() if line.startswith("- ")
+                 for e in line.split(": ", 1)[1].split("; ")]
+    assert estimates and all("95%-KI" in e for e in estimates if "=" in e)
+    for e in estimates:
+        assert e in methods, e
+    c = re.search(r"(\d+) Kodierende, (\d+) Einheiten, (\d+) Ratings über (\d+) Items? \((\d+) fehlend\)",
+                  unmd(items[11]))
+    de_words = {w: k for k, w in enumerate(manuscript.NUMBER_WORDS["de"])}
+    m = re.search(r"die (\w+) Kodierende.*? an (\S+) Einheiten kodierten \((\S+) Ratings über alle Items, (\S+) "
+                  r"fehlend\)", methods)
+    assert c and m, (items[11], methods[:300])
+
+    def n(w: str) -> int:
+        return de_words[w] if w in de_words else int(w.replace(".", ""))
+    assert (n(m[1]), n(m[2]), n(m[3]), n(m[4])) == (int(c[1]), int(c[2]), int(c[3]), int(c[5]))

@@ -91,7 +91,7 @@ def manuscript_files(doc: dict[str, Any], wanted: dict[Path, str], lang: str = "
     make = {"docx": lambda: manuscript.docx_table(doc, lang, paper=paper),
             "latex": lambda: manuscript.latex_table(doc, lang), "md": lambda: manuscript.markdown_table(doc, lang),
             "methods": lambda: manuscript.methods(doc, lang, facts),
-            "checklist": lambda: checklist.markdown(manuscript.study_facts(doc, "en", plan, history), doc)}
+            "checklist": lambda: checklist.markdown(manuscript.study_facts(doc, lang, plan, history), doc)}
     return {p: make[kind]() for p, kind in wanted.items()}
 
 
