@@ -158,9 +158,9 @@ def table_console() -> Console:
 
 
 def continuous_table(items: Sequence[ItemResult]) -> Table | None:
-    """Interval and ratio items: each coder pair's CCC and Bland-Altman bias and limits of agreement, each value
-    above its 95% CI (so the table fits a terminal), and each coder against the mean of the others; proportional
-    bias flagged. None without such items."""
+    """Interval and ratio items: each coder pair's CCC and Bland-Altman bias and limits of agreement, one statistic
+    per line with its 95% CI (so the table fits an 80-column terminal), and each coder against the mean of the
+    others; proportional bias flagged. None without such items."""
     from irrkit.outputs.tables import ci_text2, loa_rows
     from irrkit.statistics.registry import name
 
