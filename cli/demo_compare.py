@@ -2,7 +2,7 @@
 compared with the first. Each trainee's change against the gold coding with its CI (the same units: the
 difference of the units' linearised terms, as ``train --history`` reports it), so that "kappa went up" is read
 with its uncertainty. Bundled data: cli/demo/round2_crying-forms_trainee_*.csv (round 1: the training demo's
-crying-forms_trainee_*.csv). No pandas: the pair statistics straight from the ratings."""
+crying-forms_trainee_*.csv). The rounds are recorded and compared by the training workflow itself."""
 
 from __future__ import annotations
 
@@ -22,53 +22,35 @@ def rounds() -> tuple[Path, list[Path], list[Path]]:
     return gold, first, sorted(DEMO_DIR.glob(f"{PREFIX}crying-forms_trainee_*.csv"))
 
 
-def _records(gold: Path, trainees: list[Path], cb) -> dict[str, dict[str, dict[str, Any]]]:
-    """trainee -> item -> a round record's item (statistics, pair_ratings) against the gold coding."""
-    import numpy as np
-
-    from irrkit.analysis.pairs import pair_statistics
+def _record(gold: Path, trainees: list[Path], cb) -> dict[str, Any]:
+    """The round record of the trainees against the gold coding, as ``irrkit train`` writes it (the training
+    workflow's own comparison and record; no pandas: no handout context), trainees named without the file prefix."""
     from irrkit.readers import read_coder_files
-    from irrkit.statistics.registry import PAIRWISE, kind
+    from irrkit.workflows.training import compare, round_record
 
     data = read_coder_files([gold, *trainees], cb)
-    out: dict[str, dict[str, dict[str, Any]]] = {}
-    for item in cb.items:
-        r = data.items[item.id]
-        g = r.values[:, r.coders.index(gold.stem)]
-        for f in trainees:
-            t = r.values[:, r.coders.index(f.stem)]
-            both = ~np.isnan(t) & ~np.isnan(g)
-            stats = pair_statistics(t, g, r, 0.95, PAIRWISE[kind(r.level)])
-            out.setdefault(f.stem.split("trainee_")[-1], {})[item.id] = {
-                "level": r.level, "statistics": {k: c.to_dict() for k, c in stats.items()},
-                "pair_ratings": {"units": [r.units[i] for i in np.flatnonzero(both)], "coder": t[both].tolist(),
-                                 "reference": g[both].tolist(), "category_values": list(r.categories)}}
-    return out
+    rec = round_record(compare(data.items, data.codebook, gold.stem, None), {}, gated=False)
+    rec["trainees"] = {c.split("trainee_")[-1]: t for c, t in rec["trainees"].items()}
+    return rec
 
 
 def changes() -> dict[str, Any]:
-    """Each trainee's change per item and pair statistic between the demo's two rounds."""
+    """Each trainee's change per item and pair statistic between the demo's two rounds, as the round history
+    computes it (:func:`irrkit.workflows.training.compare_rounds`)."""
     from irrkit import __version__
     from irrkit.codebooks import bundled
     from irrkit.codebooks.codebook import load_codebook
-    from irrkit.statistics.registry import name
-    from irrkit.workflows.compare import change_inference
+    from irrkit.workflows.training import compare_rounds
 
     cb = load_codebook(bundled("crying-forms"))
     gold, first, second = rounds()
-    r1, r2 = _records(gold, first, cb), _records(gold, second, cb)
     rows = []
-    for who, items in r2.items():
-        for item, new in items.items():
-            old = r1[who][item]
-            inference = change_inference(old, new)
-            for key, s in new["statistics"].items():
-                d = inference.get(key) or {}
-                rows.append({"trainee": who, "item": item, "statistic": key, "name": name(key),
-                             "round_1": old["statistics"][key]["value"], "round_2": s["value"],
-                             "change": d.get("value"), "se": d.get("se"), "ci_low": d.get("ci_low"),
-                             "ci_high": d.get("ci_high"), "p_value": d.get("p_value"), "kind": d.get("kind"),
-                             "status": d.get("status"), "reason": d.get("reason") or ""})
+    for r in compare_rounds(_record(gold, first, cb), _record(gold, second, cb)):
+        d = r.get("change_inference") or {}
+        rows.append({"trainee": r["trainee"], "item": r["item"], "statistic": r["statistic"], "name": r["name"],
+                     "round_1": r["previous"], "round_2": r["current"], "change": d.get("value"), "se": d.get("se"),
+                     "ci_low": d.get("ci_low"), "ci_high": d.get("ci_high"), "p_value": d.get("p_value"),
+                     "kind": d.get("kind"), "status": d.get("status"), "reason": d.get("reason") or ""})
     return {"tool": "irrkit", "version": __version__, "kind": "training-change", "codebook": cb.id,
             "statement": "round 2 against round 1 on the same 46 sequences: dependent comparison (the difference "
                          "of the units' linearised terms)", "rows": rows}
