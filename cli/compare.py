@@ -54,7 +54,7 @@ def compare(
     Example: [bold]irrkit compare round1/results.json round2/results.json --statistic fleiss_kappa[/]
     """
     from irrkit.outputs.files import write_all
-    from irrkit.workflows.compare import run_compare
+    from irrkit.workflows.compare import comparison_files, run_compare
 
     run = run_compare(a, b, items=items, statistics=statistics, every=every, shared=shared, independent=independent,
                       confidence=confidence, bootstrap=bootstrap, seed=seed)
@@ -66,18 +66,6 @@ def compare(
     show(doc, fmt)
     if fmt is Format.table:
         print_written(written)
-
-
-def comparison_files(out: Path, doc: dict, csv_dialect: str = "auto") -> dict[Path, str]:
-    """comparison.csv (``csv_dialect``: standard, excel-de; auto is standard, the inputs being JSON), .md, .json."""
-    import json
-
-    from irrkit.outputs import comparison_tables as ct
-    from irrkit.outputs.tables import dialect_for, to_csv
-
-    return {out / "comparison.csv": to_csv(ct.compare_rows(doc), ct.COMPARE_FIELDS, dialect_for(csv_dialect)),
-            out / "comparison.md": ct.compare_markdown(doc),
-            out / "comparison.json": json.dumps(doc, indent=2, ensure_ascii=False) + "\n"}
 
 
 def show(doc: dict, fmt: Format) -> None:

@@ -444,3 +444,16 @@ def _pair_terms(rec: dict, rows: np.ndarray, level: str, keys: list[str], confid
                     np.column_stack([a, b]), tuple(float(c) for c in rec["category_values"]))
     with keeping_terms():
         return pair_statistics(a, b, r, confidence, keys)
+
+
+def comparison_files(out: Path, doc: dict[str, Any], csv_dialect: str = "auto") -> dict[Path, str]:
+    """What ``compare --out DIR`` writes: comparison.csv (``csv_dialect``: standard or excel-de; auto is standard,
+    the inputs being JSON), comparison.md and comparison.json (``doc``: :meth:`CompareRun.to_dict`)."""
+    import json
+
+    from irrkit.outputs import comparison_tables as ct
+    from irrkit.outputs.tables import dialect_for, to_csv
+
+    return {out / "comparison.csv": to_csv(ct.compare_rows(doc), ct.COMPARE_FIELDS, dialect_for(csv_dialect)),
+            out / "comparison.md": ct.compare_markdown(doc),
+            out / "comparison.json": json.dumps(doc, indent=2, ensure_ascii=False) + "\n"}

@@ -85,11 +85,9 @@ def model_coding(values: np.ndarray, level: str) -> np.ndarray:
     the earliest run's code among those tied), the median for scales; NaN where no run coded the unit."""
     if values.shape[1] == 1:
         return values[:, 0].copy()
-    out = np.full(values.shape[0], np.nan)
     if level != "nominal":
-        rated = ~np.isnan(values).all(axis=1)
-        out[rated] = np.nanmedian(values[rated], axis=1)
-        return out
+        return _median(values)
+    out = np.full(values.shape[0], np.nan)
     for i, row in enumerate(values):
         seen = row[~np.isnan(row)]
         if seen.size:
@@ -98,14 +96,21 @@ def model_coding(values: np.ndarray, level: str) -> np.ndarray:
     return out
 
 
+def _median(values: np.ndarray) -> np.ndarray:
+    """Each unit's median over the columns that rated it (NaN where none did): a scale's consensus of runs or
+    humans."""
+    out = np.full(values.shape[0], np.nan)
+    rated = ~np.isnan(values).all(axis=1)
+    out[rated] = np.nanmedian(values[rated], axis=1)
+    return out
+
+
 def human_consensus(values: np.ndarray, level: str) -> np.ndarray:
     """The humans' majority code per unit (nominal: the one code more humans gave than any other; a tie leaves
     the unit without consensus, NaN), the median for scales."""
-    out = np.full(values.shape[0], np.nan)
     if level != "nominal":
-        rated = ~np.isnan(values).all(axis=1)
-        out[rated] = np.nanmedian(values[rated], axis=1)
-        return out
+        return _median(values)
+    out = np.full(values.shape[0], np.nan)
     for i, row in enumerate(values):
         seen = row[~np.isnan(row)]
         if seen.size:
