@@ -488,3 +488,46 @@ def test_comparison_csv_for_german_excel(tmp_path):
     want = doc["rows"][0]["difference"]
     assert "," in row["difference_se"] and float(row["difference_se"].replace(",", ".")) == pytest.approx(want["se"])
     assert float(row["difference"].replace(",", ".")) == pytest.approx(want["value"])
+
+
+def _md_rows(text: str) -> list[list[str]]:
+    """The body rows of the Markdown tables in ``text`` (cells stripped, escapes undone)."""
+    rows = [[re.sub(r"\\(.)", r"\1", c).strip() for c in ln.strip().strip("|").split("|")]
+            for ln in text.splitlines() if ln.startswith("|")]
+    return [r for r in rows if not all(set(c) <= set("-: ") for c in r)][1:]
+
+
+def test_comparison_markdown_and_the_demo_story_files_are_read_back(tmp_path):
+    """comparison.md states the same difference, SE and CI as comparison.json; the demo story's
+    training_change.md/.json state the same changes as its CSV."""
+    coders = sorted(DEMO.glob("crying-forms_coder_*.csv"))
+    code, _, err = run("check", *coders, "-c", "crying-forms", "--out", tmp_path / "r")
+    assert code == 0, err
+    res = tmp_path / "r" / "results.json"
+    doc, table = compare_out(tmp_path, res, res, "--item", "form:intensity", "--statistic", "percent_agreement")
+    md = (tmp_path / "cmp" / "comparison.md").read_text(encoding="utf-8")
+    assert doc["statement"] in re.sub(r"\\(.)", r"\1", md)
+    row = _md_rows(md)[0]
+    d = doc["rows"][0]["difference"]
+    assert row[:2] == ["form / intensity", "Percent agreement"]
+    assert float(row[4].replace("−", "-")) == pytest.approx(d["value"], abs=5e-4)
+    assert float(row[5]) == pytest.approx(d["se"], abs=5e-4)
+    lo, hi = (float(x.replace("−", "-")) for x in re.findall(r"[−-]?\d+\.\d+", row[6]))
+    assert (lo, hi) == (pytest.approx(d["ci_low"], abs=5e-4), pytest.approx(d["ci_high"], abs=5e-4))
+    code, _, err = run("demo", "--out", tmp_path / "demo", "-f", "json")
+    assert code == 0, err
+    story = tmp_path / "demo" / "training-change"
+    with open(story / "training_change.csv", newline="", encoding="utf-8") as f:
+        by_csv = {(r["trainee"], r["item"], r["name"]): r for r in csv.DictReader(f)}
+    sjson = json.loads((story / "training_change.json").read_text(encoding="utf-8"))
+    assert {(r["trainee"], r["item"], r["name"]) for r in sjson["rows"]} == set(by_csv)
+    for r in sjson["rows"]:
+        c = by_csv[(r["trainee"], r["item"], r["name"])]
+        assert (float(c["change"]) if c["change"] else None) == (None if r["change"] is None else
+                                                                 pytest.approx(r["change"], abs=1e-12))
+    md_rows = _md_rows((story / "training_change.md").read_text(encoding="utf-8"))
+    assert len(md_rows) == len(sjson["rows"])
+    for m in md_rows:
+        c = by_csv[(m[0], m[1], m[2])]
+        if c["status"] == "ok":
+            assert float(m[5].replace("−", "-")) == pytest.approx(float(c["change"]), abs=5e-4)

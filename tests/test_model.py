@@ -14,6 +14,7 @@ Independent figures:
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import re
@@ -310,3 +311,43 @@ def test_one_long_file_of_runs_is_the_same_as_one_file_per_run(tmp_path: Path) -
     a, b = json.loads(one)["model"], json.loads(three)["model"]
     assert a["runs"] == b["runs"] == ["llm@run1", "llm@run2", "llm@run3"]
     assert a["alt_test"] == b["alt_test"] and a["stability"] == b["stability"]
+
+
+def test_model_summary_csv_states_the_json_figures_and_the_human_check(tmp_path):
+    """model_summary.csv read back: every statistic of the model against the consensus as model.json has it, and
+    Cohen's kappa of 'form' against the human majority written out here (statsmodels), not through irrkit."""
+    from statsmodels.stats.inter_rater import cohens_kappa, to_table
+
+    out = tmp_path / "out"
+    code, _, err = run("model", *HUMANS, "--model", MODEL, "-c", "crying-forms", "--out", out, "--no-gate")
+    assert code == 0, err
+    with open(out / "model_summary.csv", newline="", encoding="utf-8") as f:
+        rows = {(r["item"], r["statistic"]): r for r in csv.DictReader(f)}
+    doc = json.loads((out / "model.json").read_text(encoding="utf-8"))
+    items = doc["trainees"]["llm"]["items"]
+    for (item, key), r in rows.items():
+        want = items[item]["statistics"][key]["value"]
+        assert (float(r["value"]) if r["value"] else None) == (None if want is None else pytest.approx(want))
+    # the consensus and the model's coding written out here: majority of the humans, majority of the runs
+
+    def codes(p: Path) -> dict[str, str]:
+        text = p.read_text(encoding="utf-8-sig")  # coder C's file is German Excel CSV (';')
+        return {r["unit"]: r["form"] for r in csv.DictReader(io.StringIO(text), delimiter=";" if ";" in
+                                                             text.splitlines()[0] else ",") if r["form"]}
+    humans, runs = [codes(p) for p in HUMANS], [codes(p) for p in RUNS]
+    pairs = []
+    for u in humans[0]:
+        votes = Counter(h[u] for h in humans if u in h).most_common()
+        if len(votes) > 1 and votes[0][1] == votes[1][1]:
+            continue  # a tie: no consensus
+        said = [r[u] for r in runs if u in r]
+        if not said:
+            continue
+        top = Counter(said).most_common()
+        best = [c for c, n in top if n == top[0][1]]
+        pairs.append((next(c for c in said if c in best), votes[0][0]))
+    cats = sorted({c for p in pairs for c in p})
+    idx = np.array([[cats.index(a), cats.index(b)] for a, b in pairs])
+    kappa = cohens_kappa(to_table(idx, bins=len(cats))[0]).kappa
+    assert float(rows[("form", "cohen_kappa")]["value"]) == pytest.approx(kappa, abs=1e-9)
+    assert int(rows[("form", "cohen_kappa")]["n_units"]) == len(pairs)
