@@ -351,3 +351,30 @@ def test_model_summary_csv_states_the_json_figures_and_the_human_check(tmp_path)
     kappa = cohens_kappa(to_table(idx, bins=len(cats))[0]).kappa
     assert float(rows[("form", "cohen_kappa")]["value"]) == pytest.approx(kappa, abs=1e-9)
     assert int(rows[("form", "cohen_kappa")]["n_units"]) == len(pairs)
+
+
+def test_majority_rules_without_a_loop_over_units_match_the_rules_written_out():
+    """The model's coding (a tie: the earliest run's code among those tied) and the humans' consensus (a tie: no
+    consensus), vectorised, against the rules written out per unit in plain Python, with ties and gaps."""
+    from irrkit.workflows.model import human_consensus, model_coding
+
+    rng = np.random.default_rng(7)
+    v = rng.integers(0, 4, (3000, 5)).astype(float)
+    v[rng.random(v.shape) < 0.3] = np.nan
+    v[:5] = np.nan  # units nobody coded
+
+    def by_runs(row):
+        seen = [x for x in row if not math.isnan(x)]
+        if not seen:
+            return math.nan
+        n = Counter(seen)
+        return next(x for x in seen if n[x] == max(n.values()))
+
+    def by_humans(row):
+        n = Counter(x for x in row if not math.isnan(x)).most_common()
+        return math.nan if not n or (len(n) > 1 and n[0][1] == n[1][1]) else n[0][0]
+    for got, rule in ((model_coding(v, "nominal"), by_runs), (human_consensus(v, "nominal"), by_humans)):
+        want = np.array([rule(row) for row in v])
+        assert np.array_equal(np.isnan(got), np.isnan(want)) and np.array_equal(got[~np.isnan(got)],
+                                                                               want[~np.isnan(want)])
+    assert np.isnan(human_consensus(v, "nominal")).sum() > 100  # ties do occur

@@ -87,13 +87,26 @@ def model_coding(values: np.ndarray, level: str) -> np.ndarray:
         return values[:, 0].copy()
     if level != "nominal":
         return _median(values)
-    out = np.full(values.shape[0], np.nan)
-    for i, row in enumerate(values):
-        seen = row[~np.isnan(row)]
-        if seen.size:
-            counts = {v: int((seen == v).sum()) for v in seen}  # dict order: first run first
-            out[i] = max(counts, key=lambda v: counts[v])
+    counts, per_cell = _votes(values)
+    top = counts.max(axis=1)
+    first = np.argmax(per_cell == top[:, None], axis=1)  # the earliest run whose code has the most votes
+    out = values[np.arange(len(values)), first]
+    out[top == 0] = np.nan
     return out
+
+
+def _votes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Units x distinct codes: how many columns gave each code; and per cell the votes of its code (0 where
+    missing). One bincount, no loop over units."""
+    rated = ~np.isnan(values)
+    cats, idx = np.unique(values[rated], return_inverse=True)
+    q = max(len(cats), 1)
+    code = np.full(values.shape, -1, dtype=np.int64)
+    code[rated] = idx
+    units = np.broadcast_to(np.arange(values.shape[0])[:, None], values.shape)
+    counts = np.bincount((units * q + code)[rated], minlength=values.shape[0] * q).reshape(values.shape[0], q)
+    per_cell = np.where(rated, counts[units, np.maximum(code, 0)], 0)
+    return counts, per_cell
 
 
 def _median(values: np.ndarray) -> np.ndarray:
@@ -110,13 +123,12 @@ def human_consensus(values: np.ndarray, level: str) -> np.ndarray:
     the unit without consensus, NaN), the median for scales."""
     if level != "nominal":
         return _median(values)
-    out = np.full(values.shape[0], np.nan)
-    for i, row in enumerate(values):
-        seen = row[~np.isnan(row)]
-        if seen.size:
-            codes, counts = np.unique(seen, return_counts=True)
-            if (counts == counts.max()).sum() == 1:
-                out[i] = codes[counts.argmax()]
+    counts, per_cell = _votes(values)
+    top = counts.max(axis=1)
+    alone = (counts == top[:, None]).sum(axis=1) == 1  # one code with the most votes (else a tie: no consensus)
+    first = np.argmax(per_cell == top[:, None], axis=1)
+    out = values[np.arange(len(values)), first]
+    out[~alone | (top == 0)] = np.nan
     return out
 
 
