@@ -4,8 +4,9 @@ all-or-nothing batch (``irrkit.outputs.files``) and renders the result; gate lin
 
 Exit codes: 0 all computed (and gates passed), 1 a gate fell short, 2 bad input or usage, 3 internal error.
 Heavy imports (numpy, pandas, scipy) happen inside the commands so that ``--help`` answers at once.
-This module builds the app and registers every command; the shared option types, enums and helpers are in
-``cli/options.py``, which command modules (``cli/training.py``, ...) import instead of each other.
+This module builds the app (every command, or only the one a run calls: ``build``); the shared option types,
+enums and helpers are in ``cli/options.py``, which command modules (``cli/training.py``, ...) import instead of
+each other.
 """
 
 import sys
@@ -16,7 +17,6 @@ from typing import Annotated, Any
 
 import typer
 
-from irrkit.cli import compare, model, plan, report, training, video
 from irrkit.cli.options import (
     HELP,
     AllowSingleOpt,
@@ -48,28 +48,13 @@ from irrkit.cli.options import (
     SummaryOpt,
     UnitColOpt,
     analysis_options,
-    err_console,
     guarded,
+    print_notes,
     print_written,
     progress_bar,
     safe_streams,
 )
 from irrkit.outputs.escaping import counted, terminal
-
-app = typer.Typer(
-    name="irrkit",
-    help="Inter-rater reliability for coding systems: check coder files against a YAML codebook, compute "
-    "Fleiss' kappa, Gwet's AC1/AC2, Krippendorff's alpha, the six ICCs, Lin's CCC and limits of agreement with SEs "
-    "and CIs, interpret them, compare them, and gate coder training rounds in CI.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
-    context_settings=HELP,
-)
-codebook_app = typer.Typer(help="Validate a codebook or show it as a table for coders.", no_args_is_help=True,
-                           context_settings=HELP)
-app.add_typer(codebook_app, name="codebook")
 
 
 def _version(value: bool) -> None:
@@ -80,7 +65,6 @@ def _version(value: bool) -> None:
         raise typer.Exit(0)
 
 
-@app.callback()
 def _main(version: Annotated[bool, typer.Option("--version", "-V", callback=_version, is_eager=True,
                                                 help="Show the version and exit.")] = False) -> None:
     pass
@@ -89,7 +73,6 @@ def _main(version: Annotated[bool, typer.Option("--version", "-V", callback=_ver
 def emit(items, opts, fmt: Format, warnings: list[str], title: str, show_all: bool = False, dialect=None,
          **meta: Any) -> None:
     """Print results to stdout in the chosen format."""
-    from irrkit.cli.render import print_notes
     from irrkit.outputs import tables
 
     if fmt is Format.json:
@@ -102,7 +85,7 @@ def emit(items, opts, fmt: Format, warnings: list[str], title: str, show_all: bo
         sys.stdout.write(tables.to_csv(tables.summary_rows(items, opts), tables.SUMMARY_FIELDS,
                                        dialect or tables.STANDARD, visible=True))
     else:
-        from irrkit.cli.render import CODERS_SHOWN, coders_table, print_notes, results_table, table_console
+        from irrkit.cli.render import CODERS_SHOWN, coders_table, results_table, table_console
 
         console = table_console()
         console.print(results_table(items, opts, show_all=show_all, title=title, width=console.width))
@@ -115,7 +98,7 @@ def emit(items, opts, fmt: Format, warnings: list[str], title: str, show_all: bo
         from irrkit.cli.report import print_diagnostics
 
         print_diagnostics(console, items, show_all)
-    print_notes(err_console(), items, warnings)  # diagnostics go to stderr in every format
+    print_notes(items, warnings)  # diagnostics go to stderr in every format
 
 
 def _print_check(run, opts, fmt: Format, show_all: bool = False) -> None:
@@ -123,16 +106,16 @@ def _print_check(run, opts, fmt: Format, show_all: bool = False) -> None:
     if run.by is None:
         return
     if fmt is Format.table:
+        from irrkit.cli.compare import by_table
         from irrkit.cli.render import table_console
 
-        table_console().print(compare.by_table(run.by, opts.confidence))
+        table_console().print(by_table(run.by, opts.confidence))
     elif fmt is Format.markdown:
         from irrkit.outputs.comparison_tables import by_markdown
 
         sys.stdout.write("\n" + by_markdown(run.by, opts.confidence))
 
 
-@app.command()
 @guarded
 def check(
     files: Annotated[list[Path], typer.Argument(help="Coder files (CSV, Excel, SPSS): one per coder, or one long "
@@ -201,7 +184,6 @@ def check(
     raise typer.Exit(code)
 
 
-@app.command()
 @guarded
 def demo(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write the tables to this folder.")] = None,
@@ -253,10 +235,11 @@ def demo(
         with part():
             _print_check(run, opts, fmt)
     from irrkit.cli.demo import demo_video
+    from irrkit.cli.video import run_video
 
     sub = out / "crying-episodes" if out is not None else None  # time-coded: ELAN files and a BORIS export
     with part():
-        video.run_video(demo_video(), bundled("crying-episodes"), out=sub, fmt=fmt, no_gate=True,
+        run_video(demo_video(), bundled("crying-episodes"), out=sub, fmt=fmt, no_gate=True,
                         report_html=sub / "report.html" if report and sub is not None else None)
     import importlib
 
@@ -279,7 +262,6 @@ def demo(
                               indent=2, ensure_ascii=False))
 
 
-@app.command()
 @guarded
 def compute(
     file: Annotated[Path, typer.Argument(help="Ratings without a codebook: wide (a unit column, one column per "
@@ -330,7 +312,6 @@ CodebookArg = Annotated[Path, typer.Argument(help="Codebook YAML file or bundled
                                             show_default=False)]
 
 
-@codebook_app.command("validate")
 @guarded
 def codebook_validate(file: CodebookArg) -> None:
     """Check a codebook; print a one-line summary, or every problem with its line (exit 2)."""
@@ -358,7 +339,6 @@ def codebook_contents(cb) -> str:
     return " and ".join(parts) or "no items"
 
 
-@codebook_app.command("list")
 @guarded
 def codebook_list() -> None:
     """List the bundled codebooks: their names (for -c NAME), titles and items."""
@@ -374,7 +354,6 @@ class ShowFormat(str, Enum):
     markdown = "markdown"
 
 
-@codebook_app.command("show")
 @guarded
 def codebook_show(file: CodebookArg, fmt: Annotated[ShowFormat, typer.Option(
         "--format", "-f", metavar="FORMAT", help="table (terminal) or markdown: a printable coder handout (pandoc "
@@ -408,13 +387,57 @@ def codebook_show(file: CodebookArg, fmt: Annotated[ShowFormat, typer.Option(
     console.print(t)
 
 
-app.command()(training.train)  # the commands of other modules
-app.command()(training.retest)
-app.command()(video.video)
-app.command()(plan.plan)
-app.command("report")(report.report_cmd)
-app.command("model")(model.model_cmd)
-app.command()(compare.compare)
+# Every command: its name, the module (irrkit.cli.*) defining it and the function; the order of --help.
+COMMANDS = (("check", "main", "check"), ("demo", "main", "demo"), ("compute", "main", "compute"),
+            ("train", "training", "train"), ("retest", "training", "retest"), ("video", "video", "video"),
+            ("plan", "plan", "plan"), ("report", "report", "report_cmd"), ("model", "model", "model_cmd"),
+            ("compare", "compare", "compare"))
+GROUPS = {"codebook": (("validate", "codebook_validate"), ("list", "codebook_list"), ("show", "codebook_show"))}
+
+
+def build(only: str | None = None) -> typer.Typer:
+    """The irrkit app with every command, or with command ``only`` alone (what one run needs: Typer builds the
+    options of each registered command at every start, and the command modules are imported only when
+    registered; ``irrkit compute`` does not load ``train``'s module or options)."""
+    import importlib
+
+    app = typer.Typer(
+        name="irrkit",
+        help="Inter-rater reliability for coding systems: check coder files against a YAML codebook, compute "
+        "Fleiss' kappa, Gwet's AC1/AC2, Krippendorff's alpha, the six ICCs, Lin's CCC and limits of agreement with "
+        "SEs and CIs, interpret them, compare them, and gate coder training rounds in CI.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode="rich",
+        context_settings=HELP,
+    )
+    app.callback()(_main)
+    for name, module, function in COMMANDS:
+        if only in (None, name):
+            where = sys.modules[__name__] if module == "main" else importlib.import_module(f"irrkit.cli.{module}")
+            app.command(name)(getattr(where, function))
+    if only in (None, "codebook"):
+        codebook_app = typer.Typer(help="Validate a codebook or show it as a table for coders.",
+                                   no_args_is_help=True, context_settings=HELP)
+        for name, function in GROUPS["codebook"]:
+            codebook_app.command(name)(globals()[function])
+        app.add_typer(codebook_app, name="codebook")
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    """``app``: the app with every command, built when first asked for (``from irrkit.cli.main import app``)."""
+    if name == "app":
+        globals()["app"] = full = build()
+        return full
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _command() -> str | None:
+    """The command this run calls (the first argument, when it names one), else None: every command."""
+    first = sys.argv[1] if len(sys.argv) > 1 else ""
+    return first if first in GROUPS or any(first == c[0] for c in COMMANDS) else None
 
 
 def run() -> None:
@@ -428,7 +451,7 @@ def run() -> None:
         from irrkit.outputs.files import handle_sigterm
 
         handle_sigterm()  # a CI cancel or timeout (SIGTERM) interrupts like Ctrl-C: no temporary file left
-    app()
+    build(_command())()
 
 
 if __name__ == "__main__":

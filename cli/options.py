@@ -116,14 +116,14 @@ def guarded(fn):
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from rich.markup import escape  # file names, values and messages are text, never markup
-
         from irrkit.errors import InputError
         from irrkit.outputs.escaping import terminal  # control characters in names and values shown visibly
 
         try:
             return fn(*args, **kwargs)
         except InputError as e:
+            from rich.markup import escape  # file names, values and messages are text, never markup
+
             from irrkit.cli.problems import report_problems
 
             err = err_console()
@@ -143,11 +143,15 @@ def guarded(fn):
         except RuntimeError as e:
             if not str(e).startswith("Symlink loop"):  # Path.resolve() before Python 3.13
                 return _internal(e)
+            from rich.markup import escape
+
             where = str(e).removeprefix("Symlink loop from ").strip("'")
             err_console().print(f"[bold red]error[/] {escape(terminal(where))}: symbolic link loop (the link points "
                                 "back to itself)", soft_wrap=True)
             raise typer.Exit(2) from None
         except OSError as e:
+            from rich.markup import escape
+
             where = f"{e.filename}: " if e.filename else ""
             err_console().print(f"[bold red]error[/] {escape(terminal(where + str(e.strerror or e)))}",
                                 soft_wrap=True)
@@ -252,6 +256,21 @@ AllowSingleOpt = Annotated[bool, typer.Option(
 UnitColOpt = Annotated[str | None, typer.Option(
     "--unit-col", metavar="COLUMN", help="The unit column, when not the codebook's (e.g. Sequenz).",
     show_default=False)]
+
+
+def print_notes(items, warnings) -> None:
+    """Each item's notes and the run's warnings, on stderr in every format (stdout stays clean for JSON/CSV);
+    rich is loaded only when there is one to print."""
+    notes = [("note", f"{it.item}: {n}") for it in items for n in it.notes] + [("warning", w) for w in warnings]
+    if not notes:
+        return
+    from rich.markup import escape
+
+    from irrkit.outputs.escaping import terminal
+
+    err = err_console()
+    for kind, text in notes:
+        err.print(f"[yellow]{kind}[/] {escape(terminal(text))}", highlight=False)
 
 
 def print_written(written) -> None:

@@ -6,7 +6,6 @@ import math
 from collections.abc import Sequence
 
 from rich.console import Console, Group, RenderableType
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -98,14 +97,6 @@ def natural_width(renderable: RenderableType) -> int:
     from rich.console import Console
 
     return Console(width=10_000).measure(renderable).maximum
-
-
-def print_notes(console: Console, items: Sequence[ItemResult], warnings: Sequence[str]) -> None:
-    for it in items:
-        for n in it.notes:
-            console.print(f"[yellow]note[/] {escape(terminal(it.item))}: {escape(terminal(n))}", highlight=False)
-    for w in warnings:
-        console.print(f"[yellow]warning[/] {escape(terminal(w))}", highlight=False)
 
 
 CODERS_SHOWN = 20  # coders listed in the terminal beyond CODERS_ALL (--all: every one); the others in one row
