@@ -48,12 +48,16 @@ MAX_LENGTH_S = 10**9  # longest recording length (s): its milliseconds stay with
 
 @dataclass(frozen=True)
 class Category:
+    """A code of a categorical item."""
+
     code: str  # canonical code as written in the codebook, e.g. "1" or "addressing"
     label: str = ""
     definition: str = ""
 
 @dataclass(frozen=True)
 class Scale:
+    """A rating scale: its range, step (None: continuous) and anchors."""
+
     min: float
     max: float
     step: float | None = None  # None: continuous
@@ -68,6 +72,8 @@ class Scale:
 
 @dataclass(frozen=True)
 class Gate:
+    """A minimum a statistic must reach (of one item, or of all)."""
+
     statistic: str  # a coefficient key, e.g. "gwet_ac1", "icc2"
     minimum: float
     item: str | None = None  # None: all items
@@ -83,6 +89,8 @@ def analysis_weights(level: str, weights: str | None, matrix: object | None) -> 
 
 @dataclass(frozen=True)
 class Item:
+    """A rated item: level, codes or scale, weights, primary statistic and gate."""
+
     id: str
     label: str = ""
     definition: str = ""
@@ -156,6 +164,8 @@ class EpisodeItem:
 
 @dataclass(frozen=True)
 class Codebook:
+    """A codebook: its rated and time-coded items, gates and study description."""
+
     id: str
     title: str = ""
     version: str = ""

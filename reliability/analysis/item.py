@@ -64,6 +64,8 @@ class Options:
 
 @dataclass
 class ItemResult:
+    """One item analysed: its coefficients, notes, diagnostics and (scale items) continuous agreement."""
+
     item: str
     level: str
     weights: str
@@ -148,8 +150,13 @@ def ratings_dict(r: ItemRatings, opts: Options) -> dict[str, Any]:
     if r.values.size > RATINGS_MAX_CELLS:
         return {"ratings_omitted": f"{r.values.shape[0]} units x {r.values.shape[1]} coders: more than "
                                    f"{RATINGS_MAX_CELLS} ratings are not written to the JSON"}
-    vals = [[None if v != v else (int(v) if v == int(v) and abs(v) < 2**53 else float(v)) for v in row]
-            for row in r.values.tolist()]
+    v = np.asarray(r.values, dtype=float)
+    cell = v.astype(object)  # each rating as a Python float; whole numbers as int, missing as None (null)
+    with np.errstate(invalid="ignore"):
+        whole = (np.abs(v) < 2**53) & (v == np.trunc(v))
+    cell[whole] = v[whole].astype(np.int64).astype(object)
+    cell[np.isnan(v)] = None
+    vals = cell.tolist()  # vectorised: a Python loop over 24,000 cells took 5 ms
     return {"ratings": {
         "units": list(r.units), "coders": list(r.coders), "values": vals,
         "category_values": [float(c) for c in r.categories], "labels": list(r.labels),
@@ -281,8 +288,8 @@ def _asymmetry_note(n_coders: int) -> str:
 def _item_kernel(r: ItemRatings, wname: str, cats: list[float], dense_max: int) -> tuple[weights.Kernel, str]:
     if r.weight_matrix is not None and wname == "custom":
         return weights.MatrixKernel(np.asarray(r.weight_matrix, dtype=float)), "custom"
-    ranks = [float(i + 1) for i in range(len(cats))]
-    return weights.kernel(wname, ranks if r.explicit_categories else cats, dense_max), wname
+    at = [float(i + 1) for i in range(len(cats))] if r.explicit_categories else cats  # ranks of named categories
+    return weights.kernel(wname, at, dense_max), wname
 
 
 def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
@@ -295,7 +302,6 @@ def analyse(r: ItemRatings, opts: Options | None = None) -> ItemResult:
     original = r
     if opts.step:
         opts.step(f"item '{r.item}': chance-corrected coefficients")
-    labels = list(r.labels) if r.labels else [f"{c:g}" for c in r.categories]
     r, exponent = rescaled(r)  # values near 1e308 overflow the squares: divided by 2^e, exactly
     cats = list(r.categories)
     q = len(cats)

@@ -30,7 +30,6 @@ import errno
 import json
 import os
 import re
-import secrets
 import signal
 import stat
 import threading
@@ -123,8 +122,15 @@ def _failed(target: Path, e: OSError, what: str = "cannot write") -> OutputError
 # ----------------------------------------------------------------------------------------------- temp files
 
 
+def _token() -> str:
+    """8 random hex digits of a temporary name (secrets loads hashlib: imported only when a file is written)."""
+    import secrets
+
+    return secrets.token_hex(4)
+
+
 def _tmp_name(path: Path, kind: str = "tmp") -> Path:
-    return path.parent / f".{path.name}.irrkit-{os.getpid()}-{secrets.token_hex(4)}.{kind}"
+    return path.parent / f".{path.name}.irrkit-{os.getpid()}-{_token()}.{kind}"
 
 
 def _alive(pid: int) -> bool:
@@ -275,7 +281,7 @@ def _commit(staged: list[tuple[Path, Path]], exclusive: set[Path], appends: Mapp
                 append_text(path, text)
         return
     jdir = next((t.parent for _, t in staged if t.absolute() in exclusive), staged[0][1].parent)
-    journal = jdir / f".irrkit-batch-{os.getpid()}-{secrets.token_hex(4)}.json"
+    journal = jdir / f".irrkit-batch-{os.getpid()}-{_token()}.json"
     entries = [{"tmp": str(tmp.absolute()), "target": str(t.absolute()), "existed": os.path.lexists(t),
                 "backup": str(_tmp_name(t, "bak").absolute())
                 if os.path.lexists(t) and t.absolute() not in exclusive else None} for tmp, t in staged]

@@ -10,6 +10,8 @@ import numpy as np
 
 @dataclass(frozen=True)
 class MeanSquares:
+    """The two-way ANOVA mean squares of a units x coders table (and its sizes)."""
+
     n: int  # units
     k: int  # coders
     bms: float
