@@ -247,7 +247,11 @@ def test_check_writes_limits_csv_in_german_excel_and_html(tmp_path):
     md = (tmp_path / "out" / "summary.md").read_text(encoding="utf-8")
     assert "## Bland-Altman limits of agreement" in md and "| dauer | Jürgen − Zoë | 30 |" in md
     doc = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
-    assert doc["items"][0]["continuous"]["bland_altman"][0]["points"]["difference"][0] == pytest.approx(1 - 8)
+    assert "points" not in doc["items"][0]["continuous"]["bland_altman"][0]  # derived from the ratings:
+    from irrkit.analysis.continuous import ratings_points
+    from irrkit.analysis.item import ratings_from_dict
+
+    assert ratings_points(ratings_from_dict(doc["items"][0])[0])[("Jürgen", "Zoë")][1][0] == pytest.approx(1 - 8)
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert 'data-figure="dauer-bland-altman-Jürgen-Zoë"' in html
     assert "Bland-Altman plot of Jürgen − Zoë" in html and "proportional bias" in html

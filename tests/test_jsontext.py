@@ -25,7 +25,7 @@ def test_the_same_text_as_json_dumps(doc) -> None:
 
 
 def test_compute_json_of_an_interval_item_is_the_text_json_dumps_writes(tmp_path) -> None:
-    """compute -f json of an interval item (Bland-Altman plot points, the units x coders matrix): the text
+    """compute -f json of an interval item (the units x coders matrix of ratings): the text
     json.dumps(indent=2) writes of the same document (read back; floats' repr round-trips)."""
     from typer.testing import CliRunner
 
@@ -41,4 +41,4 @@ def test_compute_json_of_an_interval_item_is_the_text_json_dumps_writes(tmp_path
     out = res.stdout
     doc = json.loads(out)
     assert out == json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    assert len(doc["items"][0]["continuous"]["bland_altman_vs_others"][0]["points"]["mean"]) == 200
+    assert len(doc["items"][0]["ratings"]["values"]) == 200  # the plots' points: derived from these

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from irrkit.ratings import ItemRatings
+from irrkit.ratings import ItemRatings, rescaled
 from irrkit.statistics.continuous import (
     LimitsOfAgreement,
     all_pair_moments,
@@ -74,10 +74,13 @@ class ContinuousAgreement:
                 m[idx[a]][idx[b]] = m[idx[b]][idx[a]] = float(c.value)
         return m
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, points: bool = True) -> dict[str, Any]:
+        """The JSON of the comparisons; ``points=False``: without the plots' points (the results JSON then
+        carries the item's ratings, from which :func:`ratings_points` gives them again)."""
+
         def loa(x: LimitsOfAgreement) -> dict[str, Any]:
             d = x.to_dict()
-            pts = self.points.get((x.a, x.b))
+            pts = self.points.get((x.a, x.b)) if points else None
             if pts is not None:
                 d["points"] = {"mean": pts[0], "difference": pts[1]}
             return d
@@ -111,6 +114,48 @@ def _points(x: np.ndarray, y: np.ndarray) -> tuple[list[float], list[float]] | N
     return ((x[both] + y[both]) / 2).tolist(), (x[both] - y[both]).tolist()
 
 
+def _others_mean(sub: np.ndarray) -> np.ndarray:
+    """Units x coders: the mean of the other coders' ratings of the unit (NaN where no other coder rated it)."""
+    rated = ~np.isnan(sub)
+    x0 = np.where(rated, sub, 0.0)
+    others = rated.sum(axis=1)[:, None] - rated  # units x coders: how many others rated the unit
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(others > 0, (x0.sum(axis=1)[:, None] - x0) / others, np.nan)
+
+
+def plot_points(sub: np.ndarray, coders: list[str], mean: np.ndarray | None = None
+                ) -> dict[tuple[str, str], tuple[list[float], list[float]]]:
+    """The Bland-Altman plots' points, (means, differences) per comparison: each coder pair's (first minus
+    second, in the coders' order) when there are at most PLOTTED_PAIRS pairs, and with 3 to VS_OTHERS_MAX_CODERS
+    coders each coder's against the mean of the others (``mean``: :func:`_others_mean` of ``sub`` when known);
+    none for more than POINTS_MAX units. ``sub``: units x coders, the columns of the coders that rated."""
+    out: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
+    k = len(coders)
+    if 2 <= k and k * (k - 1) // 2 <= PLOTTED_PAIRS:
+        for i in range(k):
+            for j in range(i + 1, k):
+                if (pts := _points(sub[:, i], sub[:, j])) is not None:
+                    out[(coders[i], coders[j])] = pts
+    if 2 < k <= VS_OTHERS_MAX_CODERS:
+        mean = _others_mean(sub) if mean is None else mean
+        for j, c in enumerate(coders):
+            if (pts := _points(sub[:, j], mean[:, j])) is not None:
+                out[(c, VS_OTHERS)] = pts
+    return out
+
+
+def ratings_points(r: ItemRatings) -> dict[tuple[str, str], tuple[list[float], list[float]]]:
+    """The plots' points of an item's ratings exactly as its analysis has them (``continuous_agreement`` of the
+    rescaled ratings, ``scaled`` back): what the report draws when the results JSON carries the ratings (each
+    point is derived from them, so it is not written twice)."""
+    s, exponent = rescaled(r)
+    v = np.asarray(s.as_dense().values, dtype=float)
+    used = [j for j in range(v.shape[1]) if not np.isnan(v[:, j]).all()]
+    coders = [str(s.coders[j]) if j < len(s.coders) else f"coder {j + 1}" for j in used]
+    pts = ContinuousAgreement(coders, points=plot_points(v[:, used], coders))
+    return (pts.scaled(exponent) if exponent else pts).points
+
+
 def continuous_agreement(r: ItemRatings, confidence: float = 0.95) -> ContinuousAgreement:
     """Pairwise CCCs and limits of agreement of an item's coders (each pair's first coder minus the second, in
     the coders' order), and each coder against the mean of the others when there are more than two."""
@@ -129,22 +174,16 @@ def continuous_agreement(r: ItemRatings, confidence: float = 0.95) -> Continuous
         a, b = names[i], names[j]
         out.ccc[(a, b)] = lin_ccc(None, None, confidence, moments=mo)
         out.pairs.append(limits_of_agreement(None, None, a, b, confidence, moments=mo))
-        if n_pairs <= PLOTTED_PAIRS and (pts := _points(v[:, i], v[:, j])) is not None:
-            out.points[(a, b)] = pts
+    sub = v[:, used]
+    mean = None
     if len(used) > VS_OTHERS_MAX_CODERS:
         out.notes.append(f"{len(used)} coders: each coder against the mean of the others is computed for up to "
                          f"{VS_OTHERS_MAX_CODERS} coders")
     elif len(used) > 2:
-        sub = v[:, used]
-        rated = ~np.isnan(sub)
-        x0 = np.where(rated, sub, 0.0)
-        others = rated.sum(axis=1)[:, None] - rated  # units x coders: how many others rated the unit
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.where(others > 0, (x0.sum(axis=1)[:, None] - x0) / others, np.nan)  # the others' mean
-        for k, (c, mo) in enumerate(zip(coders, column_moments(sub, mean))):
+        mean = _others_mean(sub)
+        for c, mo in zip(coders, column_moments(sub, mean)):
             out.vs_others.append(limits_of_agreement(None, None, c, VS_OTHERS, confidence, moments=mo))
-            if (pts := _points(sub[:, k], mean[:, k])) is not None:
-                out.points[(c, VS_OTHERS)] = pts
+    out.points = plot_points(sub, coders, mean)
     if v.shape[0] > POINTS_MAX:
         out.notes.append(f"more than {POINTS_MAX} units: the Bland-Altman plots are not drawn (their points are not "
                          "kept)")

@@ -126,10 +126,10 @@ class ItemResult:
             out["notes"] = self.notes
         if self.diagnostics is not None:
             out["diagnostics"] = self.diagnostics.to_dict()
-        if self.continuous is not None:
-            out["continuous"] = self.continuous.to_dict()
-        if self.ratings is not None:
-            out.update(ratings_dict(self.ratings, opts))
+        ratings = ratings_dict(self.ratings, opts) if self.ratings is not None else {}
+        if self.continuous is not None:  # the plots' points only without the ratings they are derived from
+            out["continuous"] = self.continuous.to_dict(points="ratings" not in ratings)
+        out.update(ratings)
         return out
 
 

@@ -394,7 +394,7 @@ def _check_item(page: _Page, it: dict[str, Any], gates: list[dict[str, Any]]) ->
                         [[esc(r.get("code")), esc(r.get("boundary")), esc(r.get("n")), *(num(_number(r.get(k)), 2)
                           for k in ("median_s", "iqr_s", "largest_abs_s"))] for r in onsets], {2, 3, 4, 5}))
     if isinstance(it.get("continuous"), dict):
-        _continuous(page, name, it["continuous"])
+        _continuous(page, name, it["continuous"], it)
     d = it.get("diagnostics")
     if d and len(d.get("coders", [])) >= 2:
         _diagnostics(page, name, d, it)
@@ -412,10 +412,11 @@ def _limit(x: dict[str, Any], key: str) -> str:
             f"{num(_number(x.get(key + '_ci_high')), 2)}]")
 
 
-def _continuous(page: _Page, name: str, cont: dict[str, Any]) -> None:
+def _continuous(page: _Page, name: str, cont: dict[str, Any], it: dict[str, Any]) -> None:
     """An interval or ratio item as measurement: the limits of agreement of each comparison (table), the
     coder x coder CCC matrix, and a Bland-Altman plot per coder pair (or per coder against the mean of the
-    others)."""
+    others): its points derived from the item's ``ratings`` when the JSON gives them (the points are then not
+    written twice), else the comparison's own ``points`` (older results, or the ratings not written)."""
     from irrkit.outputs import figures
 
     loa_name, ccc_name = stat_name("limits_of_agreement"), stat_name("ccc")
@@ -449,6 +450,13 @@ def _continuous(page: _Page, name: str, cont: dict[str, Any]) -> None:
                         figures.heatmap(matrix, coders, coders, f"{name}: {ccc_name} between coders", vmin=0.0,
                                         vmax=1.0),
                         f"{name}: coder x coder matrix of {ccc_name} (Lin 1989) on the units both coders rated.")
+    if isinstance(it.get("ratings"), dict) and not any("points" in x for x in entries):
+        from irrkit.analysis.continuous import ratings_points
+        from irrkit.analysis.item import ratings_from_dict
+
+        derived = ratings_points(ratings_from_dict(it)[0])
+        entries = [{**x, "points": {"mean": p[0], "difference": p[1]}} if (p := derived.get((x.get("a"), x.get("b"))))
+                   else x for x in entries]
     drawn = [x for x in entries if isinstance(x.get("points"), dict) and x["points"].get("mean")]
     for x in drawn[:BLAND_ALTMAN_MAX]:
         a, b = x.get("a"), x.get("b")
