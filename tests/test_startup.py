@@ -191,3 +191,39 @@ def test_stand_ins_become_the_real_classes() -> None:
             "assert ru.Traceback.from_exception == rich.traceback.Traceback.from_exception\nprint('ok')\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert done.stdout.strip() == "ok", done.stderr[-800:]
+
+
+def test_compute_loads_what_it_uses(tmp_path: Path) -> None:
+    """`irrkit compute --level interval -f json` (issue 22: within 2x of Python + NumPy's start): not the other
+    commands' modules (a run registers only its command), not the terminal tables (rich.table; notes need only
+    the console), not pandas, scipy, pydantic, yaml, the report or the temporary-name hashing (secrets)."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(300, 4)).round(3)
+    (tmp_path / "c.csv").write_text("unit,a,b,c,d\n" + "".join(f"{i}," + ",".join(map(repr, r.tolist())) + "\n"
+                                                              for i, r in enumerate(x)))
+    code = ("import sys\nfrom cli.main import run\nsys.argv = ['irrkit', 'compute', " + repr(str(tmp_path / "c.csv")) +
+            ", '--level', 'interval', '-f', 'json']\ntry:\n    run()\nexcept SystemExit:\n    pass\n"
+            "sys.stderr.write('LOADED=' + ','.join(sorted(sys.modules)))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    loaded = set(done.stderr[done.stderr.rindex("LOADED="):].split("=", 1)[1].split(","))
+    assert '"icc2"' in done.stdout and '"ratings"' in done.stdout  # it did compute
+    assert not loaded & {"pandas", "scipy", "pydantic", "yaml", "matplotlib", "secrets", "rich.table",
+                         "rich.markdown", "rich.progress", "irrkit.cli.render", "irrkit.outputs.html"}, loaded
+    others = {f"irrkit.cli.{m}" for m in ("training", "model", "video", "plan", "report", "compare", "gates",
+                                           "problems", "demo")}
+    assert not loaded & others, loaded & others
+
+
+def test_a_run_builds_only_its_command() -> None:
+    """Typer builds the options of every registered command at each start: a run registers the one it calls,
+    and its help reads as the whole app's."""
+    from irrkit.cli import main
+
+    assert [c.name for c in main.build("compute").registered_commands] == ["compute"]
+    assert [c.name for c in main.app.registered_commands] == [c[0] for c in main.COMMANDS]
+    assert [g.name for g in main.app.registered_groups] == ["codebook"]
+    runner = CliRunner()
+    for args in (["compute", "--help"], ["codebook", "show", "--help"], ["train", "--help"]):
+        lean = runner.invoke(main.build(args[0]), args, env={"COLUMNS": "100"})
+        full = runner.invoke(main.app, args, env={"COLUMNS": "100"})
+        assert lean.exit_code == full.exit_code == 0 and lean.output == full.output and "Usage" in lean.output
