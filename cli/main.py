@@ -415,8 +415,8 @@ def build(only: str | None = None) -> typer.Typer:
     app.callback()(_main)
     for name, module, function in COMMANDS:
         if only in (None, name):
-            where = sys.modules[__name__] if module == "main" else importlib.import_module(f"irrkit.cli.{module}")
-            app.command(name)(getattr(where, function))
+            where = globals() if module == "main" else vars(importlib.import_module(f"irrkit.cli.{module}"))
+            app.command(name)(where[function])
     if only in (None, "codebook"):
         codebook_app = typer.Typer(help="Validate a codebook or show it as a table for coders.",
                                    no_args_is_help=True, context_settings=HELP)
