@@ -105,10 +105,11 @@ class CsvDialectChoice(str, Enum):
 
 
 def err_console():
-    """A rich console on stderr (diagnostics, progress): stdout stays clean for JSON/CSV/Markdown."""
+    """A rich console on stderr (diagnostics, progress): stdout stays clean for JSON/CSV/Markdown. No emoji codes:
+    a value written ``:x:`` is shown as written, not as an emoji (and rich's emoji table is not loaded)."""
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, emoji=False)
 
 
 def guarded(fn):

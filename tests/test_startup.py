@@ -208,7 +208,8 @@ def test_compute_loads_what_it_uses(tmp_path: Path) -> None:
     loaded = set(done.stderr[done.stderr.rindex("LOADED="):].split("=", 1)[1].split(","))
     assert '"icc2"' in done.stdout and '"ratings"' in done.stdout  # it did compute
     assert not loaded & {"pandas", "scipy", "pydantic", "yaml", "matplotlib", "secrets", "rich.table",
-                         "rich.markdown", "rich.progress", "irrkit.cli.render", "irrkit.outputs.html"}, loaded
+                         "rich.markdown", "rich.progress", "rich._emoji_codes", "irrkit.cli.render",
+                         "irrkit.outputs.html"}, loaded
     others = {f"irrkit.cli.{m}" for m in ("training", "model", "video", "plan", "report", "compare", "gates",
                                            "problems", "demo")}
     assert not loaded & others, loaded & others
@@ -240,3 +241,13 @@ def test_unique_without_numpy_ma_is_np_unique(floats: list[float], ints: list[in
     for arr in (np.array(floats, dtype=float), np.array(ints, dtype=np.int64)):
         got, want = _unique(arr), np.unique(arr)
         assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+
+
+def test_diagnostics_show_values_as_written_not_as_emoji(tmp_path: Path) -> None:
+    """A cell ':x:' is named ':x:' in the error line (rich's emoji codes made it '❌'), file names too."""
+    (tmp_path / "e.csv").write_text("unit,a,b\n1,:x:,2\n2,3,:smile:\n")
+    bad = CliRunner().invoke(app, ["compute", str(tmp_path / "e.csv"), "--level", "interval"])
+    assert bad.exit_code == 2
+    assert "value ':x:' is not a number" in bad.output and "':smile:'" in bad.output and "❌" not in bad.output
+    gone = CliRunner().invoke(app, ["compute", str(tmp_path / ":x:.csv")])
+    assert gone.exit_code == 2 and ":x:.csv" in gone.output and "❌" not in gone.output
