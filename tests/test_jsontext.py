@@ -16,7 +16,10 @@ CASES = [[], {}, [[]], {"a": [1] * 40}, {"a": [[1, 2], []] * 20}, [[1.5, None, m
          {"m": [[1.0, None]] * 31 + [[2.0]]}, {"n": [1e308, -1e-308, 2**70, math.inf] * 9}, {"s": [1, "x"] * 20},
          {"t": ["a\nb", "c, d", "\u2028", "é\"\\", "\t\r\x1f", ""] * 6},  # line breaks and separators in text
          {"d": {f"k{i}\n": (i if i % 3 else "v, w") for i in range(40)}, "e": {str(i): [i] for i in range(40)}},
-         [{"x": {i: i for i in range(40)}}], {"f": {f"k{i}": None for i in range(32)}, "g": [{}, []] * 20}]
+         [{"x": {i: i for i in range(40)}}], {"f": {f"k{i}": None for i in range(32)}, "g": [{}, []] * 20},
+         # matrices whose rows are tuples, mixed, or hold a list or a dict: one type check over all cells
+         {"r": [(1, 2.5), [None, "x"]] * 20}, {"r": [[1, 2]] * 39 + [[1, [2]]]}, {"r": [[1], {"a": 1}] * 20},
+         {"r": [[True, False, -0.0]] * 32 + [()]}]
 
 
 @pytest.mark.parametrize("doc", CASES)
