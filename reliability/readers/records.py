@@ -270,9 +270,9 @@ def _read_coder_file(t: Table, coder: str, cb: Codebook, parsers: dict[str, Call
         units = None if unit_codes is not None else strip_cells(t.cells[j], t._plain)
         if ref is not None and not ref and t.grid is not None:
             ref[:] = [t.grid, j, units, unit_codes]
-    if unit_codes is not None:
-        blank = unit_codes[1] == ""
-        empty = blank[unit_codes[0]] if blank.any() else None
+    if unit_codes is not None:  # (a grid's column: an empty cell is a zero-length span; else no "" to look for)
+        blank = unit_codes[1] == "" if t.grid is None or t.grid.empty(j).any() else None
+        empty = blank[unit_codes[0]] if blank is not None and blank.any() else None
     else:
         empty = units == ""
     if empty is not None and empty.any():
