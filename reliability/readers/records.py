@@ -137,12 +137,17 @@ ABSENT_LISTED = 8
 
 def coder_counts(units: list[str], coders: list[str], unit_parts: Sequence[np.ndarray],
                  coder_parts: Sequence[np.ndarray | int], files: Sequence[str], items: dict[str, ItemRatings],
-                 row_keys: np.ndarray | None = None) -> list[CoderCount]:
+                 row_keys: np.ndarray | None = None, ratings: np.ndarray | None = None) -> list[CoderCount]:
     """Per coder: units with a row, ratings, missing cells. Chunk ``i`` (the rows of ``files[i]``) has the units
     ``unit_parts[i]`` and the coders ``coder_parts[i]`` (an array, or the index of its one coder). ``row_keys``:
-    the distinct unit x coders + coder of the rows, sorted (crowd data: no units x coders matrix is made)."""
+    the distinct unit x coders + coder of the rows, sorted (crowd data: no units x coders matrix is made).
+    ``ratings``: each coder's ratings of all items, when every chunk is another coder's and lists each unit
+    once (then each coder's units are its chunk's: no units x coders matrix either)."""
     nu, nc = len(units), len(coders)
-    has_row = np.zeros((nu, nc), dtype=bool) if row_keys is None else None
+    own: dict[int, np.ndarray] = {}
+    if ratings is not None:
+        own = {c: u for u, c in zip(unit_parts, coder_parts, strict=True) if len(u)}
+    has_row = np.zeros((nu, nc), dtype=bool) if row_keys is None and ratings is None else None
     names: list[dict[str, None]] = [{} for _ in coders]  # each coder's files in the order of their first row
     for f, u, c in zip(files, unit_parts, coder_parts, strict=True):
         if has_row is not None:
@@ -150,9 +155,10 @@ def coder_counts(units: list[str], coders: list[str], unit_parts: Sequence[np.nd
         if len(u):
             for j in [c] if isinstance(c, int) else np.flatnonzero(np.bincount(c, minlength=len(coders))):
                 names[j].setdefault(str(f), None)
-    ratings = np.zeros(nc)
-    for r in items.values():
-        ratings = ratings + (r.cells.per_coder() if r.sparse else (~np.isnan(r.values)).sum(axis=0))
+    if ratings is None:
+        ratings = np.zeros(nc)
+        for r in items.values():
+            ratings = ratings + (r.cells.per_coder() if r.sparse else (~np.isnan(r.values)).sum(axis=0))
     if row_keys is not None:  # each coder's units with a row, ascending
         by_coder = np.lexsort((row_keys // nc, row_keys % nc))
         unit_sorted = (row_keys // nc)[by_coder]
@@ -163,6 +169,11 @@ def coder_counts(units: list[str], coders: list[str], unit_parts: Sequence[np.nd
         if has_row is not None:
             rows = np.flatnonzero(~has_row[:, j])
             n_rows, n_absent = int(has_row[:, j].sum()), len(rows)
+        elif row_keys is None:  # the coder's one chunk, each unit once
+            mine = own.get(j, np.zeros(0, dtype=np.int64))
+            rows = np.zeros(0, dtype=np.int64) if len(mine) == nu else \
+                np.flatnonzero(np.bincount(mine, minlength=nu) == 0)
+            n_rows, n_absent = len(mine), len(rows)
         else:
             mine = unit_sorted[bounds[j]:bounds[j + 1]]
             n_rows, n_absent = len(mine), nu - len(mine)
@@ -384,6 +395,45 @@ def _distinct_units(unit_parts: list[np.ndarray], n_units: int) -> bool:
     return True
 
 
+def _all_units(u: np.ndarray, n: int) -> bool:
+    """True if the chunk's units ``u`` (distinct) are 0, 1, ..., n - 1 in this order (coder files listing the same
+    units as the first)."""
+    return len(u) == n and (not n or (int(u[0]) == 0 and int(u[-1]) == n - 1 and bool((np.diff(u) == 1).all())))
+
+
+def _units_with_rows(unit_parts: Sequence[np.ndarray], whole: dict[int, bool], n: int) -> np.ndarray:
+    """How many chunks have a row for each unit (each chunk lists a unit once)."""
+    out = np.zeros(n, dtype=np.int64)
+    for u in unit_parts:
+        if whole[id(u)]:
+            out += 1
+        else:
+            out[u] += 1
+    return out
+
+
+def _simple_matrix(unit_parts: Sequence[np.ndarray], coder_parts: Sequence[np.ndarray | int],
+                   vals: Sequence[np.ndarray], whole: dict[int, bool], nu: int, nc: int
+                   ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """The units x coders matrix of one item when every chunk is another coder's and lists each unit once, and
+    its ratings per unit and per coder, counted chunk by chunk (contiguous, not over the matrix's short rows).
+    When every chunk lists every unit in order, every cell is written: no NaN fill first."""
+    full = nu > 0 and all(whole[id(u)] for u in unit_parts)
+    m = np.empty((nu, nc)) if full else np.full((nu, nc), np.nan)
+    per_unit = np.zeros(nu, dtype=np.int64)
+    per_coder = np.zeros(nc, dtype=np.int64)
+    for u, c, v in zip(unit_parts, coder_parts, vals, strict=True):
+        ok = ~np.isnan(v)
+        per_coder[c] += int(np.count_nonzero(ok))
+        if whole[id(u)]:
+            m[:, c] = v
+            per_unit += ok
+        else:
+            m[u, c] = v
+            per_unit[u] += ok
+    return m, (per_unit, per_coder)
+
+
 def _merge_distinct(uniq: np.ndarray, distinct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(code of each of ``distinct`` (values without repeats) among ``uniq``, ``uniq`` extended by the new ones
     in their order)."""
@@ -442,12 +492,16 @@ def _str_series(distinct: np.ndarray, codes: np.ndarray) -> pd.Series:
 
 
 def coverage_warnings(m: np.ndarray | Cells, item: str, units: list[str], coders: list[str],
-                      explained: np.ndarray | None = None) -> list[str]:
+                      explained: np.ndarray | None = None,
+                      rated: tuple[np.ndarray, np.ndarray] | None = None) -> list[str]:
     """Units of an item rated by one coder only, coders who rated no unit (``m``: the units x coders matrix or
     its rated cells). ``explained``: units whose single rating the absent-rows warning already explains (only
-    one coder's file has a row for them): not repeated."""
+    one coder's file has a row for them): not repeated. ``rated``: the ratings per unit and per coder, when the
+    caller has counted them."""
     out = []
-    if isinstance(m, Cells):
+    if rated is not None:
+        per_unit, per_coder = rated
+    elif isinstance(m, Cells):
         per_unit, per_coder = m.per_unit(), m.per_coder()
     else:
         rated = ~np.isnan(m)
@@ -485,6 +539,7 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
     chunks: list[_Chunk] = []
     names: list[str] = []
     ref: list = []  # the first unit column read through a grid (readers.grid)
+    simple = False  # every chunk is another coder's and lists each unit once
     for p in paths:
         path, name = Path(p), str(p)
         try:
@@ -522,7 +577,8 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
             coder_parts = np.split(ci, np.cumsum([c.size for c in chunks])[:-1])
         nc, coder_names = len(coders_u), np.asarray(coders_u, dtype=object)
         rated = sum(1 for c in chunks if c.size)
-        if not (one_each and nc == rated and _distinct_units(unit_parts, len(units_u))):
+        simple = one_each and nc == rated and _distinct_units(unit_parts, len(units_u))
+        if not simple:
             # else no (unit, coder) pair can repeat: every chunk is another coder's and lists each unit once
             cell = np.concatenate([u * nc + c for u, c in zip(unit_parts, coder_parts, strict=True)])
             _check_duplicates(chunks, problems, lambda: (units_u[cell // nc], coder_names[cell % nc]), cell,
@@ -549,11 +605,15 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
                                     for u, c in zip(unit_parts, coder_parts, strict=True)]).astype(np.int64)
         row_keys = np.unique(unit_all * nc + coder_all)
         explained = np.bincount(row_keys // nc, minlength=nu) <= 1
+    elif simple:  # one chunk per coder, each unit once: the coders with a row per unit, no units x coders matrix
+        whole = {id(u): _all_units(u, nu) for u in unit_parts}
+        explained = _units_with_rows(unit_parts, whole, nu) <= 1
     else:
         with_row = np.zeros((nu, nc), dtype=bool)
         for u, c in zip(unit_parts, coder_parts, strict=True):
             with_row[u, c] = True
         explained = with_row.sum(axis=1) <= 1  # units only one coder's file has: the absent-rows warning says it
+    by_coder = np.zeros(nc)  # ratings per coder, all items (one chunk per coder: counted chunk by chunk)
     for it in codebook.items:
         codes = [c.codes.pop(it.id) for c in chunks]  # the chunks' copies are no longer needed
         vals = [c.values.pop(it.id) for c in chunks]
@@ -566,9 +626,13 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
                 continue
             vals = [v[a:b] for a, b in bounds]
         cells = None
+        rated = None
         if sparse:
             cells = Cells.of(unit_all, coder_all, np.concatenate(vals).astype(float), (nu, nc))
             m = None
+        elif simple:
+            m, rated = _simple_matrix(unit_parts, coder_parts, vals, whole, nu, nc)
+            by_coder += rated[1]
         else:
             m = np.full((nu, nc), np.nan)
             for u, c, v in zip(unit_parts, coder_parts, vals, strict=True):
@@ -585,7 +649,7 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
         elif it.scale is not None:  # every rating has its own cell (repeats were refused above)
             cats = tuple(float(v) for v in np.unique(cells.value if sparse else m[~np.isnan(m)]))
             labels = tuple(fmt_number(v) for v in cats)
-        warn = coverage_warnings(cells if sparse else m, it.id, units, coders, explained)
+        warn = coverage_warnings(cells if sparse else m, it.id, units, coders, explained, rated)
         warnings.extend(warn)
         items[it.id] = ItemRatings(
             item=it.id, level=it.level, units=units, coders=coders, values=m, categories=tuple(cats),
@@ -596,7 +660,8 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
             set_codes=it.codes if it.multiple else (), cells=cells)
         parts.item_codes[it.id] = (codes, vals)
     raise_if(problems)
-    counts = coder_counts(units, coders, unit_parts, coder_parts, [c.file for c in chunks], items, row_keys)
+    counts = coder_counts(units, coders, unit_parts, coder_parts, [c.file for c in chunks], items, row_keys,
+                          by_coder if simple and not sparse else None)
     warnings = merge_file_warnings([*warnings, *absent_warnings(counts, len(units))],
                                    [*names, *(c.file for c in chunks)])
     if len(coders) < 2:
