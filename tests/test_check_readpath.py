@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import string
 
+import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,3 +32,133 @@ def test_one_byte_columns_factorize_as_pandas(cells, extra, table_first, delim, 
     codes, uniq = g.factorize(extra)
     want_codes, want_uniq = pd.factorize(pd.Series(cells, dtype=object))
     assert codes.tolist() == want_codes.tolist() and list(uniq) == list(want_uniq)
+
+
+# ------------------------------------------------------------------ one file per coder, read as a user writes them
+
+N = 6_000  # more lines than delimited.BIG_LINES: the grid path
+
+
+def _write(path, units, codes, delim=",", nl="\n", bom=False):
+    lines = [f"unit{delim}code"] + [f"{u}{delim}{c}" for u, c in zip(units, codes, strict=True)]
+    path.write_bytes((("\ufeff" if bom else "") + nl.join(lines) + nl).encode())
+
+
+def _codebook(tmp_path):
+    from irrkit.codebooks.codebook import load_codebook
+
+    p = tmp_path / "cb.yaml"
+    p.write_text("id: nom\nunit_column: unit\nitems:\n  - id: code\n    level: nominal\n"
+                 "    categories: ['1', '2', '3', '4', '5']\n")
+    return load_codebook(p)
+
+
+def _by_hand(paths, delim=","):
+    """Units in order of first appearance over the files, each coder's ratings, absent units and single-rated
+    units, read with the csv module and dicts (no irrkit)."""
+    import csv
+
+    units, rating = {}, {}
+    for p in paths:
+        with open(p, encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.reader(f, delimiter=delim))[1:]
+        rating[p.stem] = {u: c for u, c in rows}
+        for u, _ in rows:
+            units.setdefault(u, None)
+    units = list(units)
+    m = np.array([[float(rating[c][u]) if rating[c].get(u, "") else np.nan for c in rating] for u in units])
+    absent = {c: [u for u in units if u not in r] for c, r in rating.items()}
+    single = [u for u, row in zip(units, m, strict=True) if (~np.isnan(row)).sum() == 1
+              and sum(u in r for r in rating.values()) > 1]
+    return units, list(rating), m, absent, single
+
+
+def _codes(rng, n, blank=0.1):
+    c = rng.integers(1, 6, n).astype(str).astype(object)
+    c[rng.random(n) < blank] = ""
+    return c
+
+
+_IDS = [str(i) for i in range(1, N + 1)]
+
+
+def _unit_sets():
+    rng = np.random.default_rng(3)
+    zero = list(_IDS)
+    zero[10] = "011"  # "011" here, "11" in the other files: two units
+    perm = list(_IDS)
+    rng.shuffle(perm)
+    return {
+        "leading zeros": [[f"{i:05d}" for i in range(1, N + 1)]] * 3,
+        "'011' vs '11'": [_IDS, zero, _IDS],
+        "integers in one file, text in another": [_IDS, [f"u{i}" for i in range(1, N + 1)], _IDS],
+        "another order": [_IDS, perm, _IDS],
+        "fewer and more units": [_IDS, _IDS[:-100], [*_IDS, "9999999"]],
+        "ids falling": [_IDS[::-1]] * 3,
+        "signed ids": [["+" + i for i in _IDS], _IDS, _IDS],
+        "the same units": [_IDS] * 4,
+    }
+
+
+@pytest.mark.parametrize("case", list(_unit_sets()))
+def test_coder_files_read_as_by_hand(case, tmp_path):
+    from irrkit.readers import read_coder_files
+
+    rng = np.random.default_rng(len(case))
+    paths = []
+    for j, units in enumerate(_unit_sets()[case]):
+        paths.append(tmp_path / f"coder{j}.csv")
+        _write(paths[-1], units, _codes(rng, len(units)))
+    data = read_coder_files(paths, _codebook(tmp_path))
+    units, coders, m, absent, single = _by_hand(paths)
+    assert data.units == units and data.coders == coders
+    np.testing.assert_array_equal(data.items["code"].values, m)
+    for c in data.coder_counts:
+        assert list(c.absent_units) == absent[c.coder]
+        assert c.units == len(units) - len(absent[c.coder])
+        assert c.ratings == int((~np.isnan(m[:, coders.index(c.coder)])).sum())
+        assert c.missing == len(units) - c.ratings
+    said = [w for w in data.warnings if "rated by only one coder" in w]
+    assert said == ([f"item 'code': {len(single)} unit{'s' * (len(single) > 1)} rated by only one coder "
+                     f"({', '.join(single[:5])}{', ...' if len(single) > 5 else ''})"] if single else [])
+
+
+def test_german_excel_coder_files(tmp_path):
+    """';', BOM, CRLF, umlauts in the file names: the same reading."""
+    from irrkit.readers import read_coder_files
+
+    rng = np.random.default_rng(8)
+    paths = [tmp_path / f"Kodierer_{c}.csv" for c in "äöü"]
+    for p in paths:
+        _write(p, _IDS, _codes(rng, N), delim=";", nl="\r\n", bom=True)
+    data = read_coder_files(paths, _codebook(tmp_path))
+    units, coders, m, _, _ = _by_hand(paths, ";")
+    assert data.units == units and data.coders == coders == ["Kodierer_ä", "Kodierer_ö", "Kodierer_ü"]
+    np.testing.assert_array_equal(data.items["code"].values, m)
+    assert data.delimiters == [";"] * 3
+
+
+@pytest.mark.parametrize("first", [True, False])
+@pytest.mark.parametrize("what", ["duplicate", "blank"])
+def test_a_bad_unit_id_is_named(what, first, tmp_path):
+    """A unit twice in one coder's file, or a blank unit id, in the first file (whose unit column the others
+    share) or in a later one: the error names the file and line."""
+    from irrkit.errors import InputError
+    from irrkit.readers import read_coder_files
+
+    rng = np.random.default_rng(1)
+    bad = list(_IDS)
+    if what == "duplicate":
+        bad[20] = bad[19]
+    else:
+        bad[30] = ""
+    sets = [bad, _IDS, _IDS] if first else [_IDS, bad, _IDS]
+    paths = [tmp_path / f"coder{j}.csv" for j in range(3)]
+    for p, units in zip(paths, sets, strict=True):
+        _write(p, units, _codes(rng, N))
+    with pytest.raises(InputError) as e:
+        read_coder_files(paths, _codebook(tmp_path))
+    name = paths[0 if first else 1]
+    want = (f"{name}:22: unit '20' is rated twice by coder '{name.stem}' (first on line 21)" if what == "duplicate"
+            else f"{name}:32: column 'unit': empty unit id")
+    assert [str(p) for p in e.value.problems] == [want]
