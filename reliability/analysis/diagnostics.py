@@ -375,19 +375,17 @@ def _joint_pair_tables(c: np.ndarray, width: int, used: list[int], pairs: Sequen
     return out
 
 
-@dataclass(frozen=True)
 class Combos:
     """Each distinct combination of categories the coders ``cols`` gave one unit (rows of category indices,
     -1 = missing) and how many units gave it (``freq``), from one pass over the units: the pair tables, Light's
     kappa, the coder profiles and leave-one-coder-out of many units are counted from these rows (at most
     (q + 1) ** coders of them) instead of from the units again and again. Whole-number counts: the same
-    tables, hence the same figures."""
+    tables, hence the same figures. (A plain class: a dataclass costs 1 ms of every start.)"""
 
-    cols: list[int]
-    rows: np.ndarray
-    freq: np.ndarray  # int64
-    width: int  # q + 1
-    n_units: int
+    __slots__ = ("cols", "rows", "freq", "width", "n_units")
+
+    def __init__(self, cols: list[int], rows: np.ndarray, freq: np.ndarray, width: int, n_units: int) -> None:
+        self.cols, self.rows, self.freq, self.width, self.n_units = cols, rows, freq, width, n_units  # freq: int64
 
     def tables(self, pairs: Sequence[tuple[int, int]], complete: bool = False) -> list[np.ndarray]:
         """The q x q table of each pair of positions in ``cols`` on the units both rated (``complete``: on the
