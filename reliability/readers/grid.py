@@ -97,7 +97,7 @@ class Grid:
         if got is not None:
             return got
         s, e = self.span(j)
-        codes, first = np.zeros(len(s), dtype=np.int64), np.zeros(min(len(s), 1), dtype=np.int64)
+        codes, first = None, np.zeros(min(len(s), 1), dtype=np.int64)
         one = self.first_bytes(j) if self.n_columns <= _BYTE_TABLE_COLUMNS else None
         ends = [10, 13, 0, *([int(self.buf[self.delims[0, 0]])] if self.delims.size else [])]
         few = None if one is None else _few_bytes(one, ends)
@@ -112,11 +112,15 @@ class Grid:
         elif len(s) > _SORT_FROM:  # ids as rising whole numbers (1, 2, 3, ...): every cell a new value
             iv = self.digits(j)
             if iv is not None and bool((iv[1:] > iv[:-1]).all()):
-                one, codes = iv, np.arange(len(s), dtype=np.int64)
+                codes = np.arange(len(s), dtype=np.int64)
+                got = self._factorized[j] = (codes, self.texts(j))  # each cell its own first appearance
+                return got
         for block, key in enumerate(self._keys(s, e) if one is None else ()):
             part, m = _first_codes(key)
             # a pair of codes is one code (no NUL in text: injective); the first block's codes are the codes
             codes = part if block == 0 else _first_codes(codes * m + part)[0]
+        if codes is None:  # every cell empty
+            codes = np.zeros(len(s), dtype=np.int64)
         if len(s):
             first = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
         got = self._factorized[j] = (codes, self.texts(j, first))
@@ -254,12 +258,13 @@ class Grid:
         """True if column ``j`` holds, row by row, the same bytes (hence the same text) as column ``k`` of
         ``other``: the unit column of one coder file after another, compared without making strings."""
         s, e = self.span(j)
-        s2, e2 = other.span(k)
-        if len(s) != len(s2) or not np.array_equal(e - s, e2 - s2):
-            return False
         theirs = other._keys_cache.get(k)
         if theirs is None:  # the first file's unit column is compared with every other file's: keyed once
-            theirs = other._keys_cache[k] = list(other._keys(s2, e2))
+            s2, e2 = other.span(k)
+            theirs = other._keys_cache[k] = [e2 - s2, *other._keys(s2, e2)]
+        if len(s) != len(theirs[0]) or not np.array_equal(e - s, theirs[0]):
+            return False
+        theirs = theirs[1:]
         return all(np.array_equal(a, b) for a, b in zip(self._keys(s, e), theirs, strict=True))
 
     def _words(self) -> np.ndarray:
@@ -272,6 +277,11 @@ class Grid:
         length = e - s
         words = self._words()
         top = len(words) - 1
+        if len(s) and int(length.max()) <= 8:  # one word per cell, from its start (always inside the padded buffer)
+            key = words[s]
+            key &= _MASKS[length]
+            yield key
+            return
         for block in range(0, int(length.max(initial=0)), 8):
             key = words[np.minimum(s + block, top)]
             key &= _MASKS[np.clip(length - block, 0, 8)]
