@@ -422,16 +422,24 @@ def _simple_matrix(unit_parts: Sequence[np.ndarray], coder_parts: Sequence[np.nd
     m = np.empty((nu, nc)) if full else np.full((nu, nc), np.nan)
     per_unit = np.zeros(nu, dtype=np.int64)
     per_coder = np.zeros(nc, dtype=np.int64)
+    in_order = []
     for u, c, v in zip(unit_parts, coder_parts, vals, strict=True):
         ok = ~np.isnan(v)
         per_coder[c] += int(np.count_nonzero(ok))
         if whole[id(u)]:
-            m[:, c] = v
+            in_order.append((c, v))
             per_unit += ok
         else:
             m[u, c] = v
             per_unit[u] += ok
+    for a in range(0, nu, _ROWS):  # a block of rows at a time: the matrix is written once, in the CPU cache
+        block = m[a:a + _ROWS]
+        for c, v in in_order:
+            block[:, c] = v[a:a + _ROWS]
     return m, (per_unit, per_coder)
+
+
+_ROWS = 1 << 15  # rows of the units x coders matrix written at a time (1M x 6: 18 -> 12 ms in a new process)
 
 
 def _merge_distinct(uniq: np.ndarray, distinct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
