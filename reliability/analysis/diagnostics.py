@@ -432,10 +432,13 @@ def table_statistics(table: np.ndarray, confidence: float = 0.95,
         return {k: undefined(k, "no unit rated by both") for k in keys}
     codes = np.column_stack([a, b]).astype(np.int32)
     freq = t[a, b].astype(float)
-    ag = chance_corrected.agreement(counting.count_table(codes, q), freq=freq)
-    out = {"percent_agreement": chance_corrected.percent_agreement(ag, confidence),
-           "cohen_kappa": chance_corrected.conger_kappa(codes, q, None, confidence, key="cohen_kappa", freq=freq),
-           "gwet_ac1": chance_corrected.gwet_ac(ag, confidence)}
+    out = {}
+    if "percent_agreement" in keys or "gwet_ac1" in keys:  # (Light's kappa asks for Cohen's kappa alone)
+        ag = chance_corrected.agreement(counting.count_table(codes, q), freq=freq)
+        out = {"percent_agreement": chance_corrected.percent_agreement(ag, confidence),
+               "gwet_ac1": chance_corrected.gwet_ac(ag, confidence)}
+    if "cohen_kappa" in keys:
+        out["cohen_kappa"] = chance_corrected.conger_kappa(codes, q, None, confidence, key="cohen_kappa", freq=freq)
     return {k: out[k] for k in keys if k in out}
 
 
