@@ -89,3 +89,24 @@ def test_leave_one_out_of_many_units_is_analyse_without_the_coder(key):
     assert loo == plain  # the same rows, frequencies and order: equal to the last bit
     for coder, c in slow_loo(r, key).items():
         assert close(loo.without[coder].value, c.value) and close(loo.without[coder].se, c.se)
+
+
+def test_shared_category_indices_and_distinct_rows():
+    """Inside counting.shared() (as irrkit check analyses its items) the category indices and distinct rows of
+    the same matrix are computed once, read-only, and the item's figures are those computed without sharing."""
+    from irrkit.statistics import counting
+
+    r = nominal(30_000, 5, 4, 0.1, 5)
+    res = analyse(r)
+    plain = diagnostics.diagnose(r, res).to_dict()
+    with counting.shared():
+        a = counting.category_index(r.values, r.categories)
+        assert counting.category_index(r.values, r.categories) is a and not a.flags.writeable
+        assert counting.category_index(r.values.copy(), r.categories) is not a  # another array: computed again
+        assert counting.category_index(r.values, (*r.categories, 9.0)) is not a  # other categories too
+        rows = counting.keyed_rows(a, 5, offset=1)
+        assert counting.keyed_rows(a, 5, offset=1) is rows
+        res2 = analyse(r)
+        shared = diagnostics.diagnose(r, res2).to_dict()
+    assert res2.to_dict() == res.to_dict() and shared == plain
+    assert counting.category_index(r.values, r.categories) is not a  # outside the block: nothing kept
