@@ -391,33 +391,41 @@ class LazyColumns(Sequence[np.ndarray]):
         return (self[j] for j in range(len(self)))
 
 
-def plain_grid(text: str, delim: str) -> tuple[list[str], Grid] | None:
+def plain_grid(text: str, delim: str, data: bytes | None = None) -> tuple[list[str], Grid] | None:
     """(header cells, Grid) of a plain text (see the module docstring), or None when the file needs a real
-    tokenizer. ``text`` must have no quotes and "\\r" only in "\\r\\n" (the caller checks plainness)."""
+    tokenizer. ``text`` must have no quotes and "\\r" only in "\\r\\n" (the caller checks plainness);
+    ``data``: ``text.encode("utf-8")`` when the caller has it (the file's bytes)."""
     if len(delim) != 1 or not delim.isascii() or delim in "\"\r\n" or '"' in text:
         return None
-    data = text.encode("utf-8")
+    data = text.encode("utf-8") if data is None else data
     buf = np.frombuffer(data + bytes(8), dtype=np.uint8)  # padded: every offset starts 8 readable bytes
-    nl = np.flatnonzero(buf == 10)
-    line_start = np.concatenate(([0], nl + 1))
-    line_end = np.concatenate((nl, [len(data)]))
+    # (fewer fresh temporaries: each is a first touch of new memory in a new process, 6 files x 1M rows: ~30 ms)
+    hit = np.equal(buf, 10)
+    nl = np.flatnonzero(hit)
+    line_start = np.empty(len(nl) + 1, dtype=np.int64)
+    line_start[0] = 0
+    np.add(nl, 1, out=line_start[1:])
+    line_end = nl if text.endswith("\n") else np.append(nl, len(data))
     if text.endswith("\n"):
-        line_start, line_end = line_start[:-1], line_end[:-1]
-    if not len(line_start) or int((line_end - line_start).max()) > MAX_CELL_CHARS:
+        line_start = line_start[:-1]
+    lengths = line_end - line_start
+    if not len(line_start) or int(lengths.max()) > MAX_CELL_CHARS:
         return None
     if "\r" in text:
         cr = (line_end > line_start) & (buf[np.maximum(line_end - 1, 0)] == 13)
         line_end = line_end - cr  # "\r\n": the "\r" is no cell's
+        lengths -= cr
     n = data[: int(line_end[0])].count(delim.encode()) + 1
     if line_end[0] == line_start[0]:
         return None
-    filled = line_end > line_start
+    filled = lengths > 0
     if filled.all():  # no empty line: no copies
         keep = np.arange(len(line_start))
     else:
         keep = np.flatnonzero(filled)
-        line_start, line_end = line_start[keep], line_end[keep]
-    dpos = np.flatnonzero(buf == ord(delim))
+        line_start, line_end, lengths = line_start[keep], line_end[keep], lengths[keep]
+    dpos = np.flatnonzero(np.equal(buf, ord(delim), out=hit))
+    del hit
     if len(dpos) != len(keep) * (n - 1):
         return None
     d = dpos.reshape(len(keep), n - 1)
@@ -428,7 +436,7 @@ def plain_grid(text: str, delim: str) -> tuple[list[str], Grid] | None:
     grid = Grid(text, buf, d, line_start, line_end, keep, cont)
     header = [str(grid.texts(j, np.array([0]))[0]).strip() for j in range(n)]
     body = slice(1, None)
-    blank = line_end[1:] - line_start[1:] == n - 1  # only delimiters: every cell empty (a plain file's blank)
+    blank = lengths[1:] == n - 1  # only delimiters: every cell empty (a plain file's blank)
     if blank.any():
         body = np.flatnonzero(~blank) + 1
     grid.delims, grid.first, grid.last, grid.rows = d[body], line_start[body], line_end[body], keep[body]
