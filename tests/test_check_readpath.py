@@ -162,3 +162,37 @@ def test_a_bad_unit_id_is_named(what, first, tmp_path):
     want = (f"{name}:22: unit '20' is rated twice by coder '{name.stem}' (first on line 21)" if what == "duplicate"
             else f"{name}:32: column 'unit': empty unit id")
     assert [str(p) for p in e.value.problems] == [want]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["1", "22", "", "ü", "Müller", "0x7", "a b"]),
+                          st.sampled_from(["", "1", "2", "x", "ä", "77"])), min_size=1, max_size=60),
+       st.sampled_from([",", ";", "\t"]), st.booleans(), st.booleans(), st.integers(0, 2))
+def test_grid_texts_are_the_cells(rows, delim, crlf, blank_line, unit_at):
+    """Grid.texts of every column (by one split of the rows' text where it can, else cut from the bytes) gives
+    the cells of each row as the csv module reads them; blank lines and rows of empty cells left out."""
+    import csv
+    import io
+
+    from irrkit.readers import grid
+
+    nl = "\r\n" if crlf else "\n"
+    lines = [delim.join(["u", "c"] if unit_at == 0 else ["c", "u"])]
+    for i, (u, c) in enumerate(rows):
+        lines.append(delim.join([u, c] if unit_at == 0 else [c, u]))
+        if blank_line and i == len(rows) // 2:
+            lines.append("")
+    text = nl.join(lines) + nl
+    got = plain_grid(text, delim)
+    if got is None:
+        return
+    _, g = got
+    want = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delim)][1:]
+    want = [r for r in want if any(r)]
+    saved = grid._CUT_FROM
+    grid._CUT_FROM = 0  # the split and the cut, not the slices of small columns
+    try:
+        for j in range(2):
+            assert g.texts(j).tolist() == [r[j] for r in want]
+    finally:
+        grid._CUT_FROM = saved

@@ -68,6 +68,9 @@ class Grid:
         s, e = self.span(j)
         if rows is not None:
             s, e = s[rows], e[rows]
+        whole = self._split_column(j) if rows is None and len(s) > _CUT_FROM else None
+        if whole is not None:
+            return np.fromiter(whole, dtype=object, count=len(whole))  # (fromiter: 13 vs 19 ms for 1M)
         out = np.empty(len(s), dtype=object)
         if len(s) > _CUT_FROM and bool((s[1:] > e[:-1]).all()):  # cells in order: one split of their bytes
             out[:] = self._cut(s, e)
@@ -75,6 +78,28 @@ class Grid:
             out[:] = list(map(self.text.__getitem__, map(slice, self._char_pos(s).tolist(),
                                                          self._char_pos(e).tolist())))
         return out
+
+    def _split_column(self, j: int) -> list[str] | None:
+        """Every cell of column ``j`` by one split of the text of the data rows at delimiters and line breaks
+        (every n-th piece), when the data rows are consecutive lines without "\\r" and every other column's
+        cells are at most one byte (pieces of one character or none are Python's cached strings: nothing is
+        made for them); else None. A unit column beside a code column: 1M cells in ~70 instead of ~85 ms."""
+        n, rows = self.n_columns, self.rows
+        if n > _COLUMNWISE or not len(rows) or int(rows[-1] - rows[0]) != len(rows) - 1 or "\r" in self.text:
+            return None
+        for k in range(n):
+            if k != j:
+                s, e = self.span(k)
+                if int((e - s).max()) > 1:
+                    return None
+        a, b = self._char_pos(np.array([self.first[0], self.last[-1]])).tolist()
+        body = self.text[a:b]
+        if n > 1:  # (the delimiter: an ASCII byte, plain_grid)
+            body = body.replace(chr(int(self.buf[self.delims[0, 0]])), "\n")
+        pieces = body.split("\n")
+        if len(pieces) != n * len(rows):
+            return None
+        return pieces[j::n]
 
     def _cut(self, s: np.ndarray, e: np.ndarray) -> list[str]:
         """The cells from ``s`` to ``e`` (in order, not overlapping) as strings: their bytes, each followed by a
