@@ -33,7 +33,15 @@ from irrkit.readers.table import (
     quote_names,
     strip_cells,
 )
-from irrkit.readers.values import Parsed, item_parser, presence_parser, resolve_open, set_label, validate
+from irrkit.readers.values import (
+    Parsed,
+    item_parser,
+    presence_parser,
+    resolve_open,
+    set_label,
+    validate,
+    validate_distinct,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -54,7 +62,8 @@ class RecordParts:
     sizes: list[int]  # rows of each chunk
     lines: list[np.ndarray]  # per chunk
     context: dict[str, list[np.ndarray | None]]  # per chunk; None: that chunk has no such column
-    item_codes: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = field(default_factory=dict)  # codes, values
+    # codes (each an array or (index of each cell, distinct codes): see cell_codes), values
+    item_codes: dict[str, tuple[list, list[np.ndarray]]] = field(default_factory=dict)
 
     def all_lines(self) -> np.ndarray:
         return np.concatenate(self.lines) if self.lines else np.empty(0, dtype=np.int64)
@@ -74,7 +83,8 @@ class RecordParts:
                                       np.repeat(np.arange(len(self.files)), self.sizes)),
                   "line": pd.Series(self.all_lines()), **ctx}
         frames = [pd.DataFrame({"unit": shared["unit"], "coder": shared["coder"], "item": item,
-                                "code": np.concatenate(codes), "value": np.concatenate(vals),
+                                "code": np.concatenate([cell_codes(c) for c in codes]),
+                                "value": np.concatenate(vals),
                                 "file": shared["file"], "line": shared["line"], **{k: shared[k] for k in ctx}},
                                copy=False)
                   for item, (codes, vals) in self.item_codes.items()]
@@ -82,6 +92,15 @@ class RecordParts:
             return pd.concat(frames, ignore_index=True)
         cols = ["unit", "coder", "item", "code", "value", "file", "line", *self.context]
         return frames[0] if frames else pd.DataFrame(columns=cols)  # one item: its index is already 0..n-1
+
+
+def cell_codes(c: np.ndarray | tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """The canonical code of each cell of a chunk's item, from (index of each cell, distinct codes) if so kept
+    (as values.validate gives them)."""
+    if isinstance(c, np.ndarray):
+        return c
+    idx, distinct = c
+    return distinct[idx] if len(idx) else np.empty(0, object)
 
 
 @dataclass
@@ -216,7 +235,7 @@ class _Chunk:
     units: np.ndarray | None  # each row's unit id; None when ``unit_codes`` gives them
     coders: np.ndarray | None  # None: every row is the file's coder (``coder``)
     lines: np.ndarray
-    codes: dict[str, np.ndarray]
+    codes: dict[str, np.ndarray | tuple[np.ndarray, np.ndarray]]  # or (index of each cell, distinct codes)
     values: dict[str, np.ndarray]
     context: dict[str, np.ndarray]
     coder: str | None = None  # the one coder of every row (no coder column), else None
@@ -261,7 +280,9 @@ def _read_coder_file(t: Table, coder: str, cb: Codebook, parsers: dict[str, Call
     for it in cb.items:
         if it.id in pos:
             raw, distinct = t.column(pos[it.id])
-            codes[it.id], values[it.id] = validate(raw, parsers[it.id], t.lines, name, it.id, problems, distinct)
+            idx, dcodes, dvals = validate_distinct(raw, parsers[it.id], t.lines, name, it.id, problems, distinct)
+            # (values.validate without the codes per cell: they are made when the records table is, if ever)
+            codes[it.id], values[it.id] = (idx, dcodes), dvals[idx] if len(idx) else np.empty(0)
         elif sets.get(it.id):
             codes[it.id], values[it.id] = _presence_columns(t, it, pos, parsers, problems)
     code_cols = {c for cols in sets.values() for c in cols or ()}
@@ -626,7 +647,7 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
         codes = [c.codes.pop(it.id) for c in chunks]  # the chunks' copies are no longer needed
         vals = [c.values.pop(it.id) for c in chunks]
         if not (it.categories or it.scale is not None):  # free tokens: their values come from all of them
-            allc = np.concatenate(codes)
+            allc = np.concatenate([cell_codes(c) for c in codes])
             v, cats, labels, errors = resolve_open(allc, it.level, f"item '{it.id}'")
             if errors:
                 files_all = np.repeat(np.array([c.file for c in chunks], dtype=object), sizes)
