@@ -279,18 +279,24 @@ class Grid:
             out[i] = int(cell)
         return out
 
-    def same_column(self, j: int, other: Grid, k: int) -> bool:
+    def same_column(self, j: int, other: Grid | list[np.ndarray], k: int = 0) -> bool:
         """True if column ``j`` holds, row by row, the same bytes (hence the same text) as column ``k`` of
-        ``other``: the unit column of one coder file after another, compared without making strings."""
+        ``other`` (or the cells :meth:`column_key` gave): the unit column of one coder file after another,
+        compared without making strings."""
         s, e = self.span(j)
-        theirs = other._keys_cache.get(k)
-        if theirs is None:  # the first file's unit column is compared with every other file's: keyed once
-            s2, e2 = other.span(k)
-            theirs = other._keys_cache[k] = [e2 - s2, *other._keys(s2, e2)]
+        theirs = other if isinstance(other, list) else other.column_key(k)
         if len(s) != len(theirs[0]) or not np.array_equal(e - s, theirs[0]):
             return False
-        theirs = theirs[1:]
-        return all(np.array_equal(a, b) for a, b in zip(self._keys(s, e), theirs, strict=True))
+        return all(np.array_equal(a, b) for a, b in zip(self._keys(s, e), theirs[1:], strict=True))
+
+    def column_key(self, j: int) -> list[np.ndarray]:
+        """The cells of column ``j`` as [lengths, 8-byte keys, ...] (with the lengths they determine the cells:
+        :meth:`same_column` compares other files' columns with them once the grid itself is gone). Kept."""
+        got = self._keys_cache.get(j)
+        if got is None:
+            s, e = self.span(j)
+            got = self._keys_cache[j] = [e - s, *self._keys(s, e)]
+        return got
 
     def _words(self) -> np.ndarray:
         """The 8 bytes from each offset of ``buf`` as one little-endian integer: an unaligned view, no copy."""

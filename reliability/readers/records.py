@@ -256,8 +256,9 @@ def _coder_tables(path: Path, name: str, cb: Codebook, parsers: dict[str, Callab
 
 def _read_coder_file(t: Table, coder: str, cb: Codebook, parsers: dict[str, Callable[[str], Parsed]],
                      problems: list[Problem], warnings: list[str], ref: list | None = None) -> _Chunk | None:
-    """One table's chunk of records. ``ref``: [grid, column, units] of an earlier file's unit column (filled
-    here when empty): a unit column with the same bytes takes its strings instead of making new ones."""
+    """One table's chunk of records. ``ref``: [grid, column, units, unit codes] of an earlier file's unit column
+    (filled here when empty; the grid replaced by its column's keys when a second file comes): a unit column with
+    the same bytes takes its strings instead of making new ones."""
     name = t.file
     problems.extend(t.problems)
     pos = columns(t, problems, warnings)
@@ -295,7 +296,9 @@ def _read_coder_file(t: Table, coder: str, cb: Codebook, parsers: dict[str, Call
     if cb.unit_column not in pos:
         return None
     j = pos[cb.unit_column]
-    if ref and t.grid is not None and t.grid.same_column(j, ref[0], ref[1]):
+    if ref and t.grid is not None and not isinstance(ref[0], list):
+        ref[0] = ref[0].column_key(ref[1])  # the first file's cells as keys: its text and offsets can go
+    if ref and t.grid is not None and t.grid.same_column(j, ref[0]):
         units, unit_codes = ref[2], ref[3]
     else:
         raw, unit_codes = t.column(j) if t._plain else (None, None)  # a grid's factorized column: no string per row
@@ -591,6 +594,8 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
             chunk = _read_coder_file(t, coder, codebook, parsers, problems, warnings, ref)
             if chunk is not None:
                 chunks.append(chunk)
+        tables = t = None  # the last file's text and offsets: freed now (its memory reused for what follows)
+    ref.clear()  # the first file's text and offsets too (its unit ids live on in its chunk)
     if chunks:
         unit_parts, units_u = factorize_parts([c.unit_codes if c.unit_codes is not None else c.units
                                                for c in chunks])
