@@ -196,3 +196,18 @@ def test_grid_texts_are_the_cells(rows, delim, crlf, blank_line, unit_at):
             assert g.texts(j).tolist() == [r[j] for r in want]
     finally:
         grid._CUT_FROM = saved
+
+
+@pytest.mark.parametrize("ids", [
+    [str(i) for i in range(1, 60_001)],  # rising by (length, bytes): each its own value, no hashing
+    [f"u{i:05d}" for i in range(60_000)],  # text ids of one length, rising
+    [*(str(i) for i in range(1, 30_001)), "29999", *(str(i) for i in range(30_001, 60_000))],  # one repeat
+    [f"{i:03d}" if i % 7 == 0 else str(i) for i in range(1, 60_001)],  # leading zeros: rising as numbers only
+    [str(i) for i in range(60_000, 0, -1)],  # falling
+    [f"id-{i:09d}" for i in range(60_000)],  # over 8 bytes
+])
+def test_unit_columns_factorize_as_pandas(ids):
+    _, g = plain_grid("unit,x\n" + "".join(f"{u},1\n" for u in ids), ",")
+    codes, uniq = g.factorize(0)
+    want_codes, want_uniq = pd.factorize(pd.Series(ids, dtype=object))
+    assert codes.tolist() == want_codes.tolist() and list(uniq) == list(want_uniq)
