@@ -18,6 +18,8 @@ INT_SPAN = 1 << 16  # integer category codes spanning up to this many values tak
 
 _SHARED: list | None = None  # inside shared(): (function, array, arguments, result) of the last calls
 _SHARED_KEEP = 4
+_SHARED_Q, _SHARED_CELLS = 64, 1 << 16  # shared for matrices this large and categories this few (the others are
+# quick to recompute, and a key of 100,000 categories is not)
 
 
 @contextlib.contextmanager
@@ -60,7 +62,8 @@ def category_index(values: np.ndarray, categories: Sequence[float]) -> np.ndarra
     A value within 1e-9 of the category at or above it counts as that category; any other value is an error.
     Integer category codes (the usual case) go through a look-up table instead of a binary search.
     """
-    if _SHARED is not None:
+    if _SHARED is not None and len(categories) <= _SHARED_Q and np.ndim(values) == 2 and \
+            np.size(values) >= _SHARED_CELLS:
         args = tuple(float(c) for c in categories)
         got = _recall("category_index", values, args)
         if got is None:
@@ -194,7 +197,7 @@ def keyed_rows(m: np.ndarray, base: int, offset: int = 0, ids: bool = False
     row among them; None when a key would not fit in int64. Keys over a small range are counted by one
     bincount (block by block), others by a sort. The one mechanism behind the engine's distinct rows of codes
     (:func:`distinct_rows`) and of count tables (``diagnostics.distinct_rows``)."""
-    if _SHARED is not None:
+    if _SHARED is not None and m.size >= _SHARED_CELLS:
         got = _recall("keyed_rows", m, (base, offset, ids))
         if got is None:
             got = _keyed_rows(m, base, offset, ids)
