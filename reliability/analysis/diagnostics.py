@@ -224,10 +224,12 @@ def _rated_coders(r: ItemRatings, codes: np.ndarray | None = None) -> list[int]:
     return np.flatnonzero(used).tolist()
 
 
-def profiles(r: ItemRatings, codes: np.ndarray | None = None, used_only: bool = False) -> list[CoderProfile]:
+def profiles(r: ItemRatings, codes: np.ndarray | None = None, used_only: bool = False,
+             joint: Combos | None = None) -> list[CoderProfile]:
     """Each coder's ratings, missing ratings and category distribution (every codebook category, used or not;
     ``used_only``: the categories the coder used). ``codes``: the item's category indices when the caller has
-    them (nominal items: counted from them)."""
+    them (nominal items: counted from them; ``joint``: their combinations, the distributions counted from
+    those)."""
     out = []
     categorical = r.level != "interval" and r.level != "ratio" or bool(r.labels)
     labels = _labels(r)
@@ -237,10 +239,15 @@ def profiles(r: ItemRatings, codes: np.ndarray | None = None, used_only: bool = 
         codes = counting.category_index(r.values, r.categories)
     if r.sparse:
         return _cell_profiles(r, categorical, labels, used_only)
+    at = {} if joint is None or codes is None or joint.width != len(labels) + 1 else \
+        {c: i for i, c in enumerate(joint.cols)}
     for j, coder in enumerate(r.coders):
         dist = {}
         if codes is not None:  # slot 0: not rated
-            counts = np.bincount(codes[:, j] + 1, minlength=len(labels) + 1)
+            if joint is not None and j in at:
+                counts = joint.marginal(at[j])
+            else:
+                counts = np.bincount(codes[:, j] + 1, minlength=len(labels) + 1)
             if used_only:
                 dist = {labels[k]: int(counts[k + 1]) for k in np.flatnonzero(counts[1:]).tolist()}
             else:
@@ -368,6 +375,49 @@ def _joint_pair_tables(c: np.ndarray, width: int, used: list[int], pairs: Sequen
     return out
 
 
+class Combos:
+    """Each distinct combination of categories the coders ``cols`` gave one unit (rows of category indices,
+    -1 = missing) and how many units gave it (``freq``), from one pass over the units: the pair tables, Light's
+    kappa, the coder profiles and leave-one-coder-out of many units are counted from these rows (at most
+    (q + 1) ** coders of them) instead of from the units again and again. Whole-number counts: the same
+    tables, hence the same figures. (A plain class: a dataclass costs 1 ms of every start.)"""
+
+    __slots__ = ("cols", "rows", "freq", "width", "n_units")
+
+    def __init__(self, cols: list[int], rows: np.ndarray, freq: np.ndarray, width: int, n_units: int) -> None:
+        self.cols, self.rows, self.freq, self.width, self.n_units = cols, rows, freq, width, n_units  # freq: int64
+
+    def tables(self, pairs: Sequence[tuple[int, int]], complete: bool = False) -> list[np.ndarray]:
+        """The q x q table of each pair of positions in ``cols`` on the units both rated (``complete``: on the
+        units every coder rated), as :func:`pair_tables` gives it."""
+        rows, freq, w = self.rows, self.freq, self.width
+        if complete:
+            keep = (rows >= 0).all(axis=1)
+            rows, freq = rows[keep], freq[keep]
+        return [np.bincount((rows[:, a] + 1) * w + rows[:, b] + 1, weights=freq, minlength=w * w)
+                .astype(np.int64).reshape(w, w)[1:, 1:] for a, b in pairs]
+
+    def marginal(self, a: int) -> np.ndarray:
+        """Units per category index + 1 (slot 0: not rated) of the coder at position ``a``."""
+        return np.bincount(self.rows[:, a] + 1, weights=self.freq, minlength=self.width).astype(np.int64)
+
+    def complete(self) -> int:
+        """Units rated by every coder."""
+        return int(self.freq[(self.rows >= 0).all(axis=1)].sum())
+
+
+def combos(codes: np.ndarray, q: int, cols: list[int]) -> Combos | None:
+    """The :class:`Combos` of the coders ``cols`` of a units x coders index matrix (-1 = missing), for more than
+    JOINT_FROM units (fewer: the per-pair passes are as quick); None when a combination cannot be one int64 key."""
+    if len(codes) <= JOINT_FROM or len(cols) < 2:
+        return None
+    sub = codes[:, cols] if len(cols) != codes.shape[1] else codes
+    got = counting.keyed_rows(sub, q + 1, offset=1)
+    if got is None:
+        return None
+    return Combos(list(cols), got[0], got[1].astype(np.int64), q + 1, len(codes))
+
+
 def table_statistics(table: np.ndarray, confidence: float = 0.95,
                      keys: Sequence[str] = NOMINAL_MATRIX) -> dict[str, Coefficient]:
     """The nominal pair statistics of :func:`irrkit.analysis.pairs.pair_statistics` (percent agreement, Cohen's
@@ -382,10 +432,13 @@ def table_statistics(table: np.ndarray, confidence: float = 0.95,
         return {k: undefined(k, "no unit rated by both") for k in keys}
     codes = np.column_stack([a, b]).astype(np.int32)
     freq = t[a, b].astype(float)
-    ag = chance_corrected.agreement(counting.count_table(codes, q), freq=freq)
-    out = {"percent_agreement": chance_corrected.percent_agreement(ag, confidence),
-           "cohen_kappa": chance_corrected.conger_kappa(codes, q, None, confidence, key="cohen_kappa", freq=freq),
-           "gwet_ac1": chance_corrected.gwet_ac(ag, confidence)}
+    out = {}
+    if "percent_agreement" in keys or "gwet_ac1" in keys:  # (Light's kappa asks for Cohen's kappa alone)
+        ag = chance_corrected.agreement(counting.count_table(codes, q), freq=freq)
+        out = {"percent_agreement": chance_corrected.percent_agreement(ag, confidence),
+               "gwet_ac1": chance_corrected.gwet_ac(ag, confidence)}
+    if "cohen_kappa" in keys:
+        out["cohen_kappa"] = chance_corrected.conger_kappa(codes, q, None, confidence, key="cohen_kappa", freq=freq)
     return {k: out[k] for k in keys if k in out}
 
 
@@ -405,7 +458,7 @@ def _table_kappa(t: np.ndarray, confidence: float) -> Coefficient:
 
 def light_kappa(r: ItemRatings, confidence: float = 0.95, codes: np.ndarray | None = None,
                 tables: Sequence[np.ndarray] | None = None,
-                kappas: Sequence[Coefficient] | None = None) -> Coefficient:
+                kappas: Sequence[Coefficient] | None = None, joint: Combos | None = None) -> Coefficient:
     """Light's (1971) kappa: mean of the pairwise Cohen's kappas on the units every coder rated (R
     ``irr::kappam.light``: ``ratings <- na.omit(ratings)``, then ``kappa2`` on each pair of columns).
 
@@ -413,7 +466,8 @@ def light_kappa(r: ItemRatings, confidence: float = 0.95, codes: np.ndarray | No
     units remain, or a pairwise kappa is undefined (chance agreement 1). ``codes``: the item's category
     indices; ``tables``: the pairs' tables on the units both rated (:func:`pair_tables`) and ``kappas``: the
     pairs' Cohen's kappas from them (:func:`table_statistics`), used when every unit is complete (then they are
-    the tables and kappas on the complete units).
+    the tables and kappas on the complete units); ``joint``: the combinations of the coders' categories (the
+    complete units and their tables counted from them).
     """
     key = "light_kappa"
     cols = _rated_coders(r, codes)
@@ -425,8 +479,13 @@ def light_kappa(r: ItemRatings, confidence: float = 0.95, codes: np.ndarray | No
     if tabled:  # each pair's table on the complete units: the same kappas (values: sums of whole numbers)
         codes = counting.category_index(r.values, r.categories) if codes is None else codes
         sub = codes[:, cols] if len(cols) != codes.shape[1] else codes
-        complete = np.flatnonzero((sub >= 0).all(axis=1))
-        n = len(complete)
+        if joint is not None and (joint.cols != cols or joint.width != q + 1):
+            joint = None
+        if joint is not None:
+            n = joint.complete()
+        else:
+            complete = np.flatnonzero((sub >= 0).all(axis=1))
+            n = len(complete)
     else:
         x = r.values[:, cols]
         x = x[~np.isnan(x).any(axis=1)]
@@ -438,7 +497,9 @@ def light_kappa(r: ItemRatings, confidence: float = 0.95, codes: np.ndarray | No
         if n == r.n_units and kappas is not None:
             ks = list(kappas)
         else:
-            if tables is None or n != r.n_units:
+            if (tables is None or n != r.n_units) and joint is not None:
+                tables = joint.tables(pairs, complete=True)
+            elif tables is None or n != r.n_units:
                 tables = pair_tables(sub, q, pairs, rows=complete)
             ks = [_table_kappa(t, confidence) for t in tables]
     else:
@@ -460,9 +521,11 @@ def light_kappa(r: ItemRatings, confidence: float = 0.95, codes: np.ndarray | No
 
 
 def leave_one_out(r: ItemRatings, result: ItemResult, opts: Options | None = None,
-                  codes: np.ndarray | None = None, only: list[int] | None = None) -> LeaveOneOut:
+                  codes: np.ndarray | None = None, only: list[int] | None = None,
+                  joint: Combos | None = None) -> LeaveOneOut:
     """The primary statistic of ``result`` recomputed without each coder (needs three coders or more;
-    ``codes``: the item's category indices when the caller has them; ``only``: without these coders only)."""
+    ``codes``: the item's category indices when the caller has them, ``joint`` their combinations; ``only``:
+    without these coders only)."""
     if opts is not None and opts.step:
         opts.step(f"item '{r.item}': leave-one-coder-out")
     opts = replace(opts or Options(), bootstrap=0, per_category=False, progress=None, step=None)
@@ -473,7 +536,7 @@ def leave_one_out(r: ItemRatings, result: ItemResult, opts: Options | None = Non
         return LeaveOneOut(key, full, {}, None, "fewer than three coders: leaving one out leaves no agreement "
                                                 "to compare", result.weights)
     without: dict[str, Coefficient] = {}
-    fast = _loo_from_table(r, key, coders, opts, codes)
+    fast = _loo_from_table(r, key, coders, opts, codes, joint)
     for j in coders if only is None else [c for c in coders if c in set(only)]:
         if fast is not None:
             c = fast(j)
@@ -510,7 +573,8 @@ TABLE_LOO = ("percent_agreement", "fleiss_kappa", "gwet_ac1", "brennan_prediger"
 
 
 def _loo_from_table(r: ItemRatings, key: str, coders: list[int], opts: Options,
-                    codes: np.ndarray | None = None) -> Callable[[int], Coefficient] | None:
+                    codes: np.ndarray | None = None, joint: Combos | None = None
+                    ) -> Callable[[int], Coefficient] | None:
     """The primary statistic without coder j from the units x categories count table less that coder's
     ratings (one table for the item, not one analysis per coder), by the calls :func:`analyse` makes for
     ``key``; None where analyse takes another path (weights, clusters, many categories, other statistics).
@@ -525,12 +589,12 @@ def _loo_from_table(r: ItemRatings, key: str, coders: list[int], opts: Options,
         return None
     if codes is None:
         codes = counting.category_index(r.values, r.categories)
+    n = len(codes)
+    if joint is not None and (joint.cols != coders or joint.width != q + 1 or n <= LOO_DISTINCT_FROM):
+        joint = None
     if len(coders) != codes.shape[1]:
         codes = codes[:, coders]
-    tab = counting.count_table(codes, q)
-    n = len(tab)
     cf = opts.confidence
-    by_coder = np.ascontiguousarray(codes.T)
 
     def statistic(t: np.ndarray, f: np.ndarray | None = None) -> Coefficient:
         a = chance_corrected.agreement(t, freq=f)
@@ -544,10 +608,29 @@ def _loo_from_table(r: ItemRatings, key: str, coders: list[int], opts: Options,
             return chance_corrected.gwet_ac(a, cf)
         return chance_corrected.brennan_prediger(a, cf)
 
+    width = q + 1
+    if joint is not None:  # many units: each combination of the coders' categories taken once, with its units
+        # (the count table's distinct rows and each unit's row among them, from the combinations: no pass over
+        # the units; the same rows, frequencies and order as below, so the same figures)
+        got = distinct_rows(counting.count_table(joint.rows, q))
+        if got is not None:
+            combo_row, drows = got
+
+            def from_combos(j: int) -> Coefficient:
+                cnt = np.bincount(combo_row * width + (joint.rows[:, coders.index(j)] + 1), weights=joint.freq,
+                                  minlength=len(drows) * width)
+                nz = np.flatnonzero(cnt)
+                t, cat = drows[nz // width], nz % width - 1
+                hit = np.flatnonzero(cat >= 0)
+                t[hit, cat[hit]] -= 1.0  # the other coders' counts of that row
+                return statistic(t, cnt[nz])
+
+            return from_combos
+    tab = counting.count_table(codes, q)
+    by_coder = np.ascontiguousarray(codes.T)
     distinct = distinct_rows(tab) if n > LOO_DISTINCT_FROM else None
     if distinct is not None:  # many units: each unit's (row, coder's category) taken once, with its frequency
         row_id, drows = distinct
-        width = q + 1
 
         def compressed(j: int) -> Coefficient:
             cnt = np.bincount(row_id * width + (by_coder[coders.index(j)] + 1), minlength=len(drows) * width)
@@ -604,12 +687,16 @@ def diagnose(r: ItemRatings, result: ItemResult, opts: Options | None = None) ->
     cols = _rated_coders(r, codes)
     if len(cols) > MANY_CODERS and not opts.all_pairs:
         return summarised(r, result, opts, codes, cols)
-    tables = None if codes is None else pair_tables(codes, len(r.categories), list(combinations(cols, 2)))
+    q = len(r.categories)
+    joint = None if codes is None else combos(codes, q, cols)  # many units: one pass, every count from it
+    pos = list(combinations(range(len(cols)), 2))
+    tables = None if codes is None else pair_tables(codes, q, list(combinations(cols, 2))) if joint is None \
+        else joint.tables(pos)
     pairs = pairwise(r, opts.confidence, codes, tables)
     kappas = [p.statistics["cohen_kappa"] for p in pairs] if tables is not None else None
-    light = light_kappa(r, opts.confidence, codes, tables, kappas) if r.level == "nominal" else None
-    return Diagnostics(r.item, r.level, [r.coders[j] for j in cols], stats, pairs, profiles(r, codes),
-                       leave_one_out(r, result, opts, codes), light)
+    light = light_kappa(r, opts.confidence, codes, tables, kappas, joint) if r.level == "nominal" else None
+    return Diagnostics(r.item, r.level, [r.coders[j] for j in cols], stats, pairs, profiles(r, codes, joint=joint),
+                       leave_one_out(r, result, opts, codes, joint=joint), light)
 
 
 MANY_CODERS = 50  # more coders than this (1,225 pairs): the pairs are summarised unless --pairs all

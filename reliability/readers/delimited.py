@@ -39,6 +39,12 @@ _MAGIC = (
 
 def read_text(path: Path, name: str, encoding: str | None) -> str:
     """The decoded file text, BOM removed."""
+    return _read_text(path, name, encoding)[0]
+
+
+def _read_text(path: Path, name: str, encoding: str | None) -> tuple[str, bytes | None]:
+    """:func:`read_text` and, when the file is UTF-8, the bytes of that text (the grid reads them without
+    encoding the text again)."""
     data = read_bytes(path, name)
     enc = encoding or ("utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else None)
     try:
@@ -67,10 +73,12 @@ def read_text(path: Path, name: str, encoding: str | None) -> str:
         raise InputError.single(name, msg) from None
     except LookupError:
         raise InputError.single(name, _bad_encoding(encoding)) from None
-    text = text[1:] if text.startswith("\ufeff") else text
+    utf8 = codecs.lookup(enc or "utf-8").name == "utf-8"
+    if text.startswith("\ufeff"):
+        text, data = text[1:], data[3:]
     if "\x00" in text:
         raise InputError.single(name, "contains NUL characters; not a CSV text file")
-    return text
+    return text, data if utf8 else None
 
 
 def sniff_delimiter(text: str) -> str:
@@ -239,11 +247,12 @@ def _parse_fast(text: str, name: str, delim: str, skip: int, newlines: int | Non
     return Table(name, header, cells, lines, delim, 1 + skip, _plain=plain)
 
 
-def _parse_grid(text: str, name: str, delim: str, skip: int) -> Table | None:
-    """A regular quote-free file as byte offsets (readers.grid); None when it needs a tokenizer."""
+def _parse_grid(text: str, name: str, delim: str, skip: int, data: bytes | None = None) -> Table | None:
+    """A regular quote-free file as byte offsets (readers.grid); None when it needs a tokenizer. ``data``: the
+    text in UTF-8, when at hand."""
     if not _is_plain(text, delim):
         return None
-    got = plain_grid(text, delim)
+    got = plain_grid(text, delim, data)
     if got is None or blank_row(got[0]):
         return None
     header, grid = got
@@ -253,20 +262,21 @@ def _parse_grid(text: str, name: str, delim: str, skip: int) -> Table | None:
 def read_table(path: str | Path, encoding: str | None = None) -> Table:
     """Read a CSV/TSV file into a Table (every cell a string); file-level problems raise InputError."""
     name = str(path)
-    text = read_text(Path(path), name, encoding)
+    text, data = _read_text(Path(path), name, encoding)
     if not text or text.isspace():  # not text.strip(), without copying the text
         raise InputError.single(name, "file is empty")
     end = text.find("\n")
     first = (text if end < 0 else text[:end]).strip()
     m = re.fullmatch(r"sep=(.)", first)
     if m:  # Excel's "sep=;" hint line
-        delim, skip, text = m.group(1), 1, text.split("\n", 1)[1] if "\n" in text else ""
+        delim, skip, text, data = m.group(1), 1, text.split("\n", 1)[1] if "\n" in text else "", None
     else:
         delim, skip = sniff_delimiter(text), 0
-    newlines = text.count("\n")
+    # more than BIG_LINES lines: usually told by the first 1 MB, without counting every line break
+    newlines = None if text.count("\n", 0, 1 << 20) > BIG_LINES else text.count("\n")
     table = None
-    if newlines > BIG_LINES:
-        table = _parse_grid(text, name, delim, skip) or _parse_fast(text, name, delim, skip, newlines)
+    if newlines is None or newlines > BIG_LINES:
+        table = _parse_grid(text, name, delim, skip, data) or _parse_fast(text, name, delim, skip, newlines)
     table = table or _parse_slow(text, name, delim, skip)
     table.header[0] = table.header[0].lstrip("\ufeff").strip()
     return table

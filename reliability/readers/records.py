@@ -33,7 +33,15 @@ from irrkit.readers.table import (
     quote_names,
     strip_cells,
 )
-from irrkit.readers.values import Parsed, item_parser, presence_parser, resolve_open, set_label, validate
+from irrkit.readers.values import (
+    Parsed,
+    item_parser,
+    presence_parser,
+    resolve_open,
+    set_label,
+    validate,
+    validate_distinct,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -54,7 +62,8 @@ class RecordParts:
     sizes: list[int]  # rows of each chunk
     lines: list[np.ndarray]  # per chunk
     context: dict[str, list[np.ndarray | None]]  # per chunk; None: that chunk has no such column
-    item_codes: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = field(default_factory=dict)  # codes, values
+    # codes (each an array or (index of each cell, distinct codes): see cell_codes), values
+    item_codes: dict[str, tuple[list, list[np.ndarray]]] = field(default_factory=dict)
 
     def all_lines(self) -> np.ndarray:
         return np.concatenate(self.lines) if self.lines else np.empty(0, dtype=np.int64)
@@ -74,7 +83,8 @@ class RecordParts:
                                       np.repeat(np.arange(len(self.files)), self.sizes)),
                   "line": pd.Series(self.all_lines()), **ctx}
         frames = [pd.DataFrame({"unit": shared["unit"], "coder": shared["coder"], "item": item,
-                                "code": np.concatenate(codes), "value": np.concatenate(vals),
+                                "code": np.concatenate([cell_codes(c) for c in codes]),
+                                "value": np.concatenate(vals),
                                 "file": shared["file"], "line": shared["line"], **{k: shared[k] for k in ctx}},
                                copy=False)
                   for item, (codes, vals) in self.item_codes.items()]
@@ -82,6 +92,15 @@ class RecordParts:
             return pd.concat(frames, ignore_index=True)
         cols = ["unit", "coder", "item", "code", "value", "file", "line", *self.context]
         return frames[0] if frames else pd.DataFrame(columns=cols)  # one item: its index is already 0..n-1
+
+
+def cell_codes(c: np.ndarray | tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """The canonical code of each cell of a chunk's item, from (index of each cell, distinct codes) if so kept
+    (as values.validate gives them)."""
+    if isinstance(c, np.ndarray):
+        return c
+    idx, distinct = c
+    return distinct[idx] if len(idx) else np.empty(0, object)
 
 
 @dataclass
@@ -137,12 +156,17 @@ ABSENT_LISTED = 8
 
 def coder_counts(units: list[str], coders: list[str], unit_parts: Sequence[np.ndarray],
                  coder_parts: Sequence[np.ndarray | int], files: Sequence[str], items: dict[str, ItemRatings],
-                 row_keys: np.ndarray | None = None) -> list[CoderCount]:
+                 row_keys: np.ndarray | None = None, ratings: np.ndarray | None = None) -> list[CoderCount]:
     """Per coder: units with a row, ratings, missing cells. Chunk ``i`` (the rows of ``files[i]``) has the units
     ``unit_parts[i]`` and the coders ``coder_parts[i]`` (an array, or the index of its one coder). ``row_keys``:
-    the distinct unit x coders + coder of the rows, sorted (crowd data: no units x coders matrix is made)."""
+    the distinct unit x coders + coder of the rows, sorted (crowd data: no units x coders matrix is made).
+    ``ratings``: each coder's ratings of all items, when every chunk is another coder's and lists each unit
+    once (then each coder's units are its chunk's: no units x coders matrix either)."""
     nu, nc = len(units), len(coders)
-    has_row = np.zeros((nu, nc), dtype=bool) if row_keys is None else None
+    own: dict[int, np.ndarray] = {}
+    if ratings is not None:
+        own = {c: u for u, c in zip(unit_parts, coder_parts, strict=True) if len(u)}
+    has_row = np.zeros((nu, nc), dtype=bool) if row_keys is None and ratings is None else None
     names: list[dict[str, None]] = [{} for _ in coders]  # each coder's files in the order of their first row
     for f, u, c in zip(files, unit_parts, coder_parts, strict=True):
         if has_row is not None:
@@ -150,9 +174,10 @@ def coder_counts(units: list[str], coders: list[str], unit_parts: Sequence[np.nd
         if len(u):
             for j in [c] if isinstance(c, int) else np.flatnonzero(np.bincount(c, minlength=len(coders))):
                 names[j].setdefault(str(f), None)
-    ratings = np.zeros(nc)
-    for r in items.values():
-        ratings = ratings + (r.cells.per_coder() if r.sparse else (~np.isnan(r.values)).sum(axis=0))
+    if ratings is None:
+        ratings = np.zeros(nc)
+        for r in items.values():
+            ratings = ratings + (r.cells.per_coder() if r.sparse else (~np.isnan(r.values)).sum(axis=0))
     if row_keys is not None:  # each coder's units with a row, ascending
         by_coder = np.lexsort((row_keys // nc, row_keys % nc))
         unit_sorted = (row_keys // nc)[by_coder]
@@ -163,6 +188,11 @@ def coder_counts(units: list[str], coders: list[str], unit_parts: Sequence[np.nd
         if has_row is not None:
             rows = np.flatnonzero(~has_row[:, j])
             n_rows, n_absent = int(has_row[:, j].sum()), len(rows)
+        elif row_keys is None:  # the coder's one chunk, each unit once
+            mine = own.get(j, np.zeros(0, dtype=np.int64))
+            rows = np.zeros(0, dtype=np.int64) if len(mine) == nu else \
+                np.flatnonzero(np.bincount(mine, minlength=nu) == 0)
+            n_rows, n_absent = len(mine), len(rows)
         else:
             mine = unit_sorted[bounds[j]:bounds[j + 1]]
             n_rows, n_absent = len(mine), nu - len(mine)
@@ -205,7 +235,7 @@ class _Chunk:
     units: np.ndarray | None  # each row's unit id; None when ``unit_codes`` gives them
     coders: np.ndarray | None  # None: every row is the file's coder (``coder``)
     lines: np.ndarray
-    codes: dict[str, np.ndarray]
+    codes: dict[str, np.ndarray | tuple[np.ndarray, np.ndarray]]  # or (index of each cell, distinct codes)
     values: dict[str, np.ndarray]
     context: dict[str, np.ndarray]
     coder: str | None = None  # the one coder of every row (no coder column), else None
@@ -226,8 +256,9 @@ def _coder_tables(path: Path, name: str, cb: Codebook, parsers: dict[str, Callab
 
 def _read_coder_file(t: Table, coder: str, cb: Codebook, parsers: dict[str, Callable[[str], Parsed]],
                      problems: list[Problem], warnings: list[str], ref: list | None = None) -> _Chunk | None:
-    """One table's chunk of records. ``ref``: [grid, column, units] of an earlier file's unit column (filled
-    here when empty): a unit column with the same bytes takes its strings instead of making new ones."""
+    """One table's chunk of records. ``ref``: [grid, column, units, unit codes] of an earlier file's unit column
+    (filled here when empty; the grid replaced by its column's keys when a second file comes): a unit column with
+    the same bytes takes its strings instead of making new ones."""
     name = t.file
     problems.extend(t.problems)
     pos = columns(t, problems, warnings)
@@ -250,7 +281,9 @@ def _read_coder_file(t: Table, coder: str, cb: Codebook, parsers: dict[str, Call
     for it in cb.items:
         if it.id in pos:
             raw, distinct = t.column(pos[it.id])
-            codes[it.id], values[it.id] = validate(raw, parsers[it.id], t.lines, name, it.id, problems, distinct)
+            idx, dcodes, dvals = validate_distinct(raw, parsers[it.id], t.lines, name, it.id, problems, distinct)
+            # (values.validate without the codes per cell: they are made when the records table is, if ever)
+            codes[it.id], values[it.id] = (idx, dcodes), dvals[idx] if len(idx) else np.empty(0)
         elif sets.get(it.id):
             codes[it.id], values[it.id] = _presence_columns(t, it, pos, parsers, problems)
     code_cols = {c for cols in sets.values() for c in cols or ()}
@@ -263,16 +296,18 @@ def _read_coder_file(t: Table, coder: str, cb: Codebook, parsers: dict[str, Call
     if cb.unit_column not in pos:
         return None
     j = pos[cb.unit_column]
-    if ref and t.grid is not None and t.grid.same_column(j, ref[0], ref[1]):
+    if ref and t.grid is not None and not isinstance(ref[0], list):
+        ref[0] = ref[0].column_key(ref[1])  # the first file's cells as keys: its text and offsets can go
+    if ref and t.grid is not None and t.grid.same_column(j, ref[0]):
         units, unit_codes = ref[2], ref[3]
     else:
         raw, unit_codes = t.column(j) if t._plain else (None, None)  # a grid's factorized column: no string per row
         units = None if unit_codes is not None else strip_cells(t.cells[j], t._plain)
         if ref is not None and not ref and t.grid is not None:
             ref[:] = [t.grid, j, units, unit_codes]
-    if unit_codes is not None:
-        blank = unit_codes[1] == ""
-        empty = blank[unit_codes[0]] if blank.any() else None
+    if unit_codes is not None:  # (a grid's column: an empty cell is a zero-length span; else no "" to look for)
+        blank = unit_codes[1] == "" if t.grid is None or t.grid.empty(j).any() else None
+        empty = blank[unit_codes[0]] if blank is not None and blank.any() else None
     else:
         empty = units == ""
     if empty is not None and empty.any():
@@ -384,6 +419,53 @@ def _distinct_units(unit_parts: list[np.ndarray], n_units: int) -> bool:
     return True
 
 
+def _all_units(u: np.ndarray, n: int) -> bool:
+    """True if the chunk's units ``u`` (distinct) are 0, 1, ..., n - 1 in this order (coder files listing the same
+    units as the first)."""
+    return len(u) == n and (not n or (int(u[0]) == 0 and int(u[-1]) == n - 1 and bool((np.diff(u) == 1).all())))
+
+
+def _units_with_rows(unit_parts: Sequence[np.ndarray], whole: dict[int, bool], n: int) -> np.ndarray:
+    """How many chunks have a row for each unit (each chunk lists a unit once)."""
+    out = np.zeros(n, dtype=np.int64)
+    for u in unit_parts:
+        if whole[id(u)]:
+            out += 1
+        else:
+            out[u] += 1
+    return out
+
+
+def _simple_matrix(unit_parts: Sequence[np.ndarray], coder_parts: Sequence[np.ndarray | int],
+                   vals: Sequence[np.ndarray], whole: dict[int, bool], nu: int, nc: int
+                   ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """The units x coders matrix of one item when every chunk is another coder's and lists each unit once, and
+    its ratings per unit and per coder, counted chunk by chunk (contiguous, not over the matrix's short rows).
+    When every chunk lists every unit in order, every cell is written: no NaN fill first."""
+    full = nu > 0 and all(whole[id(u)] for u in unit_parts)
+    m = np.empty((nu, nc)) if full else np.full((nu, nc), np.nan)
+    per_unit = np.zeros(nu, dtype=np.int64)
+    per_coder = np.zeros(nc, dtype=np.int64)
+    in_order = []
+    for u, c, v in zip(unit_parts, coder_parts, vals, strict=True):
+        ok = ~np.isnan(v)
+        per_coder[c] += int(np.count_nonzero(ok))
+        if whole[id(u)]:
+            in_order.append((c, v))
+            per_unit += ok
+        else:
+            m[u, c] = v
+            per_unit[u] += ok
+    for a in range(0, nu, _ROWS):  # a block of rows at a time: the matrix is written once, in the CPU cache
+        block = m[a:a + _ROWS]
+        for c, v in in_order:
+            block[:, c] = v[a:a + _ROWS]
+    return m, (per_unit, per_coder)
+
+
+_ROWS = 1 << 15  # rows of the units x coders matrix written at a time (1M x 6: 18 -> 12 ms in a new process)
+
+
 def _merge_distinct(uniq: np.ndarray, distinct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(code of each of ``distinct`` (values without repeats) among ``uniq``, ``uniq`` extended by the new ones
     in their order)."""
@@ -442,12 +524,16 @@ def _str_series(distinct: np.ndarray, codes: np.ndarray) -> pd.Series:
 
 
 def coverage_warnings(m: np.ndarray | Cells, item: str, units: list[str], coders: list[str],
-                      explained: np.ndarray | None = None) -> list[str]:
+                      explained: np.ndarray | None = None,
+                      rated: tuple[np.ndarray, np.ndarray] | None = None) -> list[str]:
     """Units of an item rated by one coder only, coders who rated no unit (``m``: the units x coders matrix or
     its rated cells). ``explained``: units whose single rating the absent-rows warning already explains (only
-    one coder's file has a row for them): not repeated."""
+    one coder's file has a row for them): not repeated. ``rated``: the ratings per unit and per coder, when the
+    caller has counted them."""
     out = []
-    if isinstance(m, Cells):
+    if rated is not None:
+        per_unit, per_coder = rated
+    elif isinstance(m, Cells):
         per_unit, per_coder = m.per_unit(), m.per_coder()
     else:
         rated = ~np.isnan(m)
@@ -485,6 +571,7 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
     chunks: list[_Chunk] = []
     names: list[str] = []
     ref: list = []  # the first unit column read through a grid (readers.grid)
+    simple = False  # every chunk is another coder's and lists each unit once
     for p in paths:
         path, name = Path(p), str(p)
         try:
@@ -507,6 +594,8 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
             chunk = _read_coder_file(t, coder, codebook, parsers, problems, warnings, ref)
             if chunk is not None:
                 chunks.append(chunk)
+        tables = t = None  # the last file's text and offsets: freed now (its memory reused for what follows)
+    ref.clear()  # the first file's text and offsets too (its unit ids live on in its chunk)
     if chunks:
         unit_parts, units_u = factorize_parts([c.unit_codes if c.unit_codes is not None else c.units
                                                for c in chunks])
@@ -522,7 +611,8 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
             coder_parts = np.split(ci, np.cumsum([c.size for c in chunks])[:-1])
         nc, coder_names = len(coders_u), np.asarray(coders_u, dtype=object)
         rated = sum(1 for c in chunks if c.size)
-        if not (one_each and nc == rated and _distinct_units(unit_parts, len(units_u))):
+        simple = one_each and nc == rated and _distinct_units(unit_parts, len(units_u))
+        if not simple:
             # else no (unit, coder) pair can repeat: every chunk is another coder's and lists each unit once
             cell = np.concatenate([u * nc + c for u, c in zip(unit_parts, coder_parts, strict=True)])
             _check_duplicates(chunks, problems, lambda: (units_u[cell // nc], coder_names[cell % nc]), cell,
@@ -549,16 +639,20 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
                                     for u, c in zip(unit_parts, coder_parts, strict=True)]).astype(np.int64)
         row_keys = np.unique(unit_all * nc + coder_all)
         explained = np.bincount(row_keys // nc, minlength=nu) <= 1
+    elif simple:  # one chunk per coder, each unit once: the coders with a row per unit, no units x coders matrix
+        whole = {id(u): _all_units(u, nu) for u in unit_parts}
+        explained = _units_with_rows(unit_parts, whole, nu) <= 1
     else:
         with_row = np.zeros((nu, nc), dtype=bool)
         for u, c in zip(unit_parts, coder_parts, strict=True):
             with_row[u, c] = True
         explained = with_row.sum(axis=1) <= 1  # units only one coder's file has: the absent-rows warning says it
+    by_coder = np.zeros(nc)  # ratings per coder, all items (one chunk per coder: counted chunk by chunk)
     for it in codebook.items:
         codes = [c.codes.pop(it.id) for c in chunks]  # the chunks' copies are no longer needed
         vals = [c.values.pop(it.id) for c in chunks]
         if not (it.categories or it.scale is not None):  # free tokens: their values come from all of them
-            allc = np.concatenate(codes)
+            allc = np.concatenate([cell_codes(c) for c in codes])
             v, cats, labels, errors = resolve_open(allc, it.level, f"item '{it.id}'")
             if errors:
                 files_all = np.repeat(np.array([c.file for c in chunks], dtype=object), sizes)
@@ -566,9 +660,13 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
                 continue
             vals = [v[a:b] for a, b in bounds]
         cells = None
+        rated = None
         if sparse:
             cells = Cells.of(unit_all, coder_all, np.concatenate(vals).astype(float), (nu, nc))
             m = None
+        elif simple:
+            m, rated = _simple_matrix(unit_parts, coder_parts, vals, whole, nu, nc)
+            by_coder += rated[1]
         else:
             m = np.full((nu, nc), np.nan)
             for u, c, v in zip(unit_parts, coder_parts, vals, strict=True):
@@ -585,7 +683,7 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
         elif it.scale is not None:  # every rating has its own cell (repeats were refused above)
             cats = tuple(float(v) for v in np.unique(cells.value if sparse else m[~np.isnan(m)]))
             labels = tuple(fmt_number(v) for v in cats)
-        warn = coverage_warnings(cells if sparse else m, it.id, units, coders, explained)
+        warn = coverage_warnings(cells if sparse else m, it.id, units, coders, explained, rated)
         warnings.extend(warn)
         items[it.id] = ItemRatings(
             item=it.id, level=it.level, units=units, coders=coders, values=m, categories=tuple(cats),
@@ -596,7 +694,8 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
             set_codes=it.codes if it.multiple else (), cells=cells)
         parts.item_codes[it.id] = (codes, vals)
     raise_if(problems)
-    counts = coder_counts(units, coders, unit_parts, coder_parts, [c.file for c in chunks], items, row_keys)
+    counts = coder_counts(units, coders, unit_parts, coder_parts, [c.file for c in chunks], items, row_keys,
+                          by_coder if simple and not sparse else None)
     warnings = merge_file_warnings([*warnings, *absent_warnings(counts, len(units))],
                                    [*names, *(c.file for c in chunks)])
     if len(coders) < 2:

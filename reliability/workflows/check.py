@@ -182,7 +182,10 @@ def run_check(files: list[Path], codebook: Path, opts, *, cb=None, encoding: str
         used = f"unknown column '{cluster}' kept as context"  # the column is used: no warning about it
         data.warnings[:] = [w for w in data.warnings if used not in w]
     ratings = sum(r.n_ratings for r in data.items.values())
-    with (progress or (lambda n, ratings=0: contextlib.nullcontext()))(len(cb.items), ratings):
+    from irrkit.statistics.counting import shared
+
+    # (shared: an item's category indices and their distinct rows computed once for analyse and the diagnostics)
+    with (progress or (lambda n, ratings=0: contextlib.nullcontext()))(len(cb.items), ratings), shared():
         items = [analyse(data.items[it.id], opts) for it in cb.items]
         for it, res in zip(cb.items, items):  # the range the weights are scaled on, said once per weighted item
             note = weights_note(data.items[it.id], res, "the codebook's scale")
