@@ -56,6 +56,7 @@ def _both(monkeypatch: pytest.MonkeyPatch, path: Path):
     out = []
     for limit in (0, 10**12):  # through the grid, then through the careful tokenizer
         monkeypatch.setattr(delimited, "BIG_LINES", limit)
+        monkeypatch.setattr(delimited, "GRID_LINES", limit)
         try:
             out.append(("ok", read_compute_input(path)))
         except InputError as e:
@@ -146,7 +147,7 @@ def test_per_category_is_the_category_by_category_result(n, k, q, missing, seed)
        seed=st.integers(0, 10_000), integer_ids=st.booleans())
 def test_coverage_warnings_are_those_of_the_whole_matrix(n, k, missing, seed, integer_ids):
     from irrkit.readers.compute import _coverage_warnings
-    from irrkit.readers.records import coverage_warnings
+    from irrkit.readers.coverage import coverage_warnings
 
     rng = np.random.default_rng(seed)
     m = rng.integers(1, 4, size=(n, k)).astype(float)

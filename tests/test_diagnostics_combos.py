@@ -1,7 +1,7 @@
 """Coder diagnostics of many units from the distinct combinations of the coders' categories (diagnostics.Combos:
 one pass over the units, the pair tables, Light's kappa, the profiles and leave-one-coder-out counted from the
 combinations): every figure and field exactly as the per-unit passes give them, and against figures computed
-here without irrkit (scikit-learn's Cohen's kappa for Light's, category counts by hand for the profiles)."""
+here without irrkit (statsmodels' Cohen's kappa for Light's, category counts by hand for the profiles)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,21 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sklearn.metrics import cohen_kappa_score
+from statsmodels.stats.inter_rater import cohens_kappa
 from test_diagnostics_fast import nominal, slow_loo
 from test_per_category_fast import close
 
 from irrkit.analysis import diagnostics
 from irrkit.analysis.item import Options, analyse
+
+
+def cohen_kappa_score(a: np.ndarray, b: np.ndarray) -> float:
+    """Cohen's kappa of two coders by statsmodels, from their crosstab (no irrkit code)."""
+    cats = np.union1d(a, b)
+    table = np.zeros((len(cats), len(cats)))
+    np.add.at(table, (np.searchsorted(cats, a), np.searchsorted(cats, b)), 1)
+    return float(cohens_kappa(table).kappa)
+
 
 
 def _per_unit(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -49,7 +58,7 @@ def test_combinations_give_the_per_unit_figures(n, k, q, missing, seed, key, emp
 
 def test_many_units_by_the_combinations_as_computed_without_irrkit():
     """40,000 units, 5 coders, one coder rated nothing, 15% missing: the combinations are used (more than
-    JOINT_FROM units); Light's kappa is the mean of scikit-learn's pairwise Cohen's kappas on the complete units,
+    JOINT_FROM units); Light's kappa is the mean of statsmodels' pairwise Cohen's kappas on the complete units,
     the profiles are the counts of each coder's categories, leave-one-out is analyse() without the coder."""
     r = nominal(40_000, 5, 4, 0.15, 7, empty_coder=True)
     codes = np.where(np.isnan(r.values), -1, r.values).astype(int)

@@ -153,11 +153,13 @@ def test_one_cell_length_rule_for_small_and_big_csv(tmp_path: Path, monkeypatch:
     results = []
     for limit in (10**9, 10):  # the csv module path, then pandas' C tokenizer path
         monkeypatch.setattr(delimited, "BIG_LINES", limit)
+        monkeypatch.setattr(delimited, "GRID_LINES", limit)
         results.append(invoke(["check", "a.csv", "-c", "cb.yaml", "--allow-single"], tmp_path, monkeypatch))
     assert results[0] == results[1]
     code, _, err = results[0]
     assert code == 2 and "a.csv:22: a cell is longer than 131,072 characters" in err
     monkeypatch.setattr(delimited, "BIG_LINES", 10)
+    monkeypatch.setattr(delimited, "GRID_LINES", 10)
     rows[20] = "u20,a," + "n" * 100_000  # under the limit: accepted by both
     files(tmp_path, {"a.csv": "\n".join(["unit,form,note", *rows]) + "\n"})
     assert invoke(["check", "a.csv", "-c", "cb.yaml", "--allow-single"], tmp_path, monkeypatch)[0] == 0

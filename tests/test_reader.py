@@ -193,8 +193,10 @@ def test_big_file_path_matches_small_path(tmp_path: Path, monkeypatch: pytest.Mo
     rows = "".join(f"u{i},{i % 6 + 1},{i % 21 / 2}\n" for i in range(3000))
     a = write(tmp_path, "anna.csv", "unit,form,intensity\n" + rows)
     b = write(tmp_path, "ben.csv", "unit;form;intensity\n" + rows.replace(",", ";").replace(".", ","))
+    monkeypatch.setattr(delimited, "GRID_LINES", 10**9)  # the csv module, then the grid
     small = read_coder_files([a, b], CB)
     monkeypatch.setattr(delimited, "BIG_LINES", 100)
+    monkeypatch.setattr(delimited, "GRID_LINES", 100)
     big = read_coder_files([a, b], CB)
     assert big.units == small.units and np.array_equal(big.items["intensity"].values,
                                                        small.items["intensity"].values, equal_nan=True)
@@ -203,6 +205,7 @@ def test_big_file_path_matches_small_path(tmp_path: Path, monkeypatch: pytest.Mo
     msgs = []
     for limit in (10**9, 100):
         monkeypatch.setattr(delimited, "BIG_LINES", limit)
+        monkeypatch.setattr(delimited, "GRID_LINES", limit)
         with pytest.raises(InputError) as e:
             read_coder_files([a, bad], CB)
         msgs.append(str(e.value))

@@ -105,6 +105,7 @@ def _both(monkeypatch: pytest.MonkeyPatch, read):
     out = []
     for limit in (0, 10**12):
         monkeypatch.setattr(delimited, "BIG_LINES", limit)
+        monkeypatch.setattr(delimited, "GRID_LINES", limit)
         try:
             out.append(("ok", read()))
         except InputError as e:
@@ -149,6 +150,7 @@ def test_compute_input_fast_equals_careful(tmp_path_factory, monkeypatch, rows, 
 
 def test_continuous_decimal_comma_values_read_back(tmp_path, monkeypatch):
     monkeypatch.setattr(delimited, "BIG_LINES", 0)
+    monkeypatch.setattr(delimited, "GRID_LINES", 0)
     rng = np.random.default_rng(3)
     x = np.round(rng.normal(size=(300, 4)) * 100, 4)
     x[rng.random(x.shape) < 0.1] = np.nan
@@ -274,6 +276,8 @@ def test_records_frame_equals_one_built_row_by_row(tmp_path, monkeypatch):
     import pandas as pd
 
     monkeypatch.setattr(delimited, "BIG_LINES", 0)
+
+    monkeypatch.setattr(delimited, "GRID_LINES", 0)
     cb = parse_codebook(CB.format(cats="1, 2, '010', 'Ä'"))
     rows = {"anna": [("u1", "1", "0"), ("u2", "Ä", "1.5"), ("u3", "", "")],
             "ben": [("u2", "010", "2,5"), ("u1", "2", "10"), ("u4", "1", "0")]}

@@ -43,6 +43,7 @@ def test_one_digit_codes_with_categories_read_back(tmp_path: Path, monkeypatch):
     """A 1..5 file with --categories 1,2,3,4,5 (the way people call it): the values are the codes as written,
     empty cells missing; a code outside the categories is reported with its line and column."""
     monkeypatch.setattr(delimited, "BIG_LINES", 0)
+    monkeypatch.setattr(delimited, "GRID_LINES", 0)
     rng = np.random.default_rng(7)
     x = rng.integers(1, 6, (500, 4)).astype(float)
     x[rng.random(x.shape) < 0.1] = np.nan

@@ -234,9 +234,9 @@ def test_a_run_builds_only_its_command() -> None:
 @given(st.lists(st.sampled_from([0.0, -0.0, 1.5, -2.0, 3.0, float("nan"), 1e308, -1e-310]) | st.floats(), max_size=40),
        st.lists(st.integers(-2**62, 2**62), max_size=40))
 def test_unique_without_numpy_ma_is_np_unique(floats: list[float], ints: list[int]) -> None:
-    """readers.compute._unique: np.unique's values to the bit (-0.0 against 0.0, NaN), which without return_counts
+    """statistics.counting.unique: np.unique's values to the bit (-0.0 against 0.0, NaN), which without return_counts
     imports numpy.ma on its first call (NumPy >= 2.3)."""
-    from irrkit.readers.compute import _unique
+    from irrkit.statistics.counting import unique as _unique
 
     for arr in (np.array(floats, dtype=float), np.array(ints, dtype=np.int64)):
         got, want = _unique(arr), np.unique(arr)

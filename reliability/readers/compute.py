@@ -13,9 +13,9 @@ import numpy as np
 from irrkit.codebooks.model import LEVELS, Category, Item
 from irrkit.errors import InputError, Problem
 from irrkit.ratings import Cells, IntegerIds, ItemRatings, keep_sparse
+from irrkit.readers.coverage import coverage_warnings
 from irrkit.readers.delimited import read_table
 from irrkit.readers.place import quoted, raise_if, report_cells, report_tokens
-from irrkit.readers.records import coverage_warnings
 from irrkit.readers.table import Table, columns, duplicated, filled, missing_column, strip_cells
 from irrkit.readers.values import (
     Parsed,
@@ -27,6 +27,7 @@ from irrkit.readers.values import (
     validate,
     validate_distinct,
 )
+from irrkit.statistics.counting import unique
 
 COMPUTE_MISSING = ("", "NA", "na", "N/A", "n/a", ".", "-", "NaN", "nan")
 COUNT_ID_NAMES = ("unit", "units", "id", "subject", "case", "object", "item", "segment")
@@ -156,7 +157,7 @@ def read_compute_input(path: str | Path, *, long: bool = False, unit_col: str | 
         col_vals = [v for _, _, v in parsed]
     elif all(np.isfinite(v[u != ""]).all() for _, u, v in parsed):  # every token a number: its parsed value
         col_vals = [v for _, _, v in parsed]
-        cat_vals = tuple(_unique(np.concatenate([v[u != ""] for _, u, v in parsed])).tolist())
+        cat_vals = tuple(unique(np.concatenate([v[u != ""] for _, u, v in parsed])).tolist())
         labels = number_labels(cat_vals)
     else:
         value, cat_vals, labels, errors = resolve_tokens({c for _, u, _ in parsed for c in u}, level, "the data")
@@ -210,7 +211,7 @@ _DIGIT_VALUE[48:58] = np.arange(10)
 
 
 def _coverage_warnings(m: np.ndarray, units: Sequence[str], coders: list[str]) -> list[str]:
-    """records.coverage_warnings of the ratings, found on the rows that make them: the units rated by one coder
+    """coverage.coverage_warnings of the ratings, found on the rows that make them: the units rated by one coder
     and, for each coder, the first unit they rated (a coder without one rated no unit); the per-unit counts by
     column additions instead of a sum along each row."""
     rated = ~np.isnan(m)
@@ -224,7 +225,7 @@ def _coverage_warnings(m: np.ndarray, units: Sequence[str], coders: list[str]) -
         first = int(rated[:, j].argmax())  # (stops at the first rating)
         if rated[first, j]:
             rows.append(np.array([first]))
-    keep = _unique(np.concatenate(rows))
+    keep = unique(np.concatenate(rows))
     return coverage_warnings(m[keep], "ratings", [units[i] for i in keep.tolist()], coders)
 
 
@@ -332,7 +333,7 @@ def _integer_ids(t: Table, j: int) -> tuple[np.ndarray, bool] | None:
     length = e - s
     if not ((iv >= _POW10_INT[length - 1]) | (length == 1)).all():  # a leading 0
         return None
-    distinct = bool((iv[1:] > iv[:-1]).all()) or len(_unique(iv)) == len(iv)
+    distinct = bool((iv[1:] > iv[:-1]).all()) or len(unique(iv)) == len(iv)
     return iv, distinct
 
 
@@ -346,8 +347,8 @@ def _distinct_of_columns(parts: list[np.ndarray]) -> np.ndarray:
     """np.unique of the concatenated finite values, column by column (no copy of all the values) unless a -0.0
     makes the choice between equal values np.unique's."""
     if any((np.signbit(p) & (p == 0)).any() for p in parts):
-        return _unique(np.concatenate(parts))
-    return _unique(np.concatenate([sorted_distinct(p) for p in parts]))
+        return unique(np.concatenate(parts))
+    return unique(np.concatenate([sorted_distinct(p) for p in parts]))
 
 
 def sorted_distinct(v: np.ndarray) -> np.ndarray:
@@ -356,14 +357,7 @@ def sorted_distinct(v: np.ndarray) -> np.ndarray:
         lo, hi = float(v.min()), float(v.max())
         if hi - lo <= 4 * len(v) + 1024 and max(abs(lo), abs(hi)) < 2**52 and (v == np.floor(v)).all():
             return lo + np.flatnonzero(np.bincount((v - lo).astype(np.int64))).astype(float)
-    return _unique(v)
-
-
-def _unique(v: np.ndarray) -> np.ndarray:
-    """np.unique(v), the same sorted values: asked for the counts too, np.unique (NumPy >= 2.3) does not first call
-    np.ma.is_masked, whose first use imports numpy.ma (10-13 ms of a 0.3 s ``compute`` of 3,000 x 8 ratings);
-    float arrays take np.unique's sorting path either way, integers are sorted instead of hashed."""
-    return np.unique(v, return_counts=True)[0]
+    return unique(v)
 
 
 def _plain_number(token: str) -> bool:

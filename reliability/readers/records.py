@@ -17,6 +17,7 @@ import numpy as np
 from irrkit.codebooks.model import Codebook, Item
 from irrkit.errors import InputError, Problem
 from irrkit.ratings import Cells, ItemRatings, keep_sparse
+from irrkit.readers.coverage import coverage_warnings
 from irrkit.readers.delimited import read_table
 from irrkit.readers.excel import EXCEL_SUFFIXES, read_xlsx
 from irrkit.readers.factorize import factorize
@@ -42,6 +43,7 @@ from irrkit.readers.values import (
     validate,
     validate_distinct,
 )
+from irrkit.statistics.counting import unique
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -523,35 +525,6 @@ def _str_series(distinct: np.ndarray, codes: np.ndarray) -> pd.Series:
     return pd.Series(pd.array(distinct, dtype="str").take(codes))
 
 
-def coverage_warnings(m: np.ndarray | Cells, item: str, units: list[str], coders: list[str],
-                      explained: np.ndarray | None = None,
-                      rated: tuple[np.ndarray, np.ndarray] | None = None) -> list[str]:
-    """Units of an item rated by one coder only, coders who rated no unit (``m``: the units x coders matrix or
-    its rated cells). ``explained``: units whose single rating the absent-rows warning already explains (only
-    one coder's file has a row for them): not repeated. ``rated``: the ratings per unit and per coder, when the
-    caller has counted them."""
-    out = []
-    if rated is not None:
-        per_unit, per_coder = rated
-    elif isinstance(m, Cells):
-        per_unit, per_coder = m.per_unit(), m.per_coder()
-    else:
-        rated = ~np.isnan(m)
-        per_unit, per_coder = rated.sum(axis=1), rated.sum(axis=0)
-    if len(coders) > 1:
-        one = per_unit == 1
-        if explained is not None:
-            one &= ~explained
-        single = np.flatnonzero(one)
-        if single.size:
-            few = ", ".join(units[i] for i in single[:5]) + (", ..." if single.size > 5 else "")
-            n = single.size
-            out.append(f"item '{item}': {n} unit{'s' * (n > 1)} rated by only one coder ({few})")
-    for j in np.flatnonzero(per_coder == 0):
-        out.append(f"item '{item}': coder '{coders[j]}' rated no unit")
-    return out
-
-
 def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
                      encoding: str | None = None) -> RatingSet:
     """Read per-coder (or long, with a coder column) CSV files and check every value against the codebook."""
@@ -637,7 +610,7 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
         unit_all = np.concatenate(unit_parts).astype(np.int64)
         coder_all = np.concatenate([np.full(len(u), c, dtype=np.int64) if isinstance(c, int) else c
                                     for u, c in zip(unit_parts, coder_parts, strict=True)]).astype(np.int64)
-        row_keys = np.unique(unit_all * nc + coder_all)
+        row_keys = unique(unit_all * nc + coder_all)
         explained = np.bincount(row_keys // nc, minlength=nu) <= 1
     elif simple:  # one chunk per coder, each unit once: the coders with a row per unit, no units x coders matrix
         whole = {id(u): _all_units(u, nu) for u in unit_parts}
@@ -673,7 +646,7 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
                 m[u, c] = v
         labels: tuple[str, ...]
         if it.multiple:  # each distinct set given is a category; its value is its bitmask
-            cats = tuple(float(v) for v in np.unique(m[~np.isnan(m)]))
+            cats = tuple(float(v) for v in unique(m[~np.isnan(m)]))
             labels = tuple(set_label(int(v), it) for v in cats)
         elif it.categories:
             cats, labels = it.category_values(), it.codes
@@ -681,7 +654,7 @@ def read_coder_files(paths: Sequence[str | Path], codebook: Codebook,
             cats = it.scale.grid()
             labels = tuple(fmt_number(v) for v in cats)
         elif it.scale is not None:  # every rating has its own cell (repeats were refused above)
-            cats = tuple(float(v) for v in np.unique(cells.value if sparse else m[~np.isnan(m)]))
+            cats = tuple(float(v) for v in unique(cells.value if sparse else m[~np.isnan(m)]))
             labels = tuple(fmt_number(v) for v in cats)
         warn = coverage_warnings(cells if sparse else m, it.id, units, coders, explained, rated)
         warnings.extend(warn)
