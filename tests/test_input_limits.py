@@ -174,3 +174,29 @@ def test_echoed_values_are_cut_to_a_readable_length(tmp_path: Path, monkeypatch:
            "(allowed: a, b)" in err
     assert f"unit '{'x' * 40}...' (100,000 characters) is rated twice" in err
     assert max(len(ln) for ln in err.splitlines()) < 300
+
+
+def test_a_file_that_grows_while_it_is_read_is_read_whole_or_refused(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """read_bytes reads a file as the size it has (not a 200 MB buffer each time); a file that has grown since
+    (its size told smaller than what is there) is still read to its end, and refused beyond the limit."""
+    import os
+
+    from irrkit.errors import InputError
+    from irrkit.readers import files
+
+    real = os.fstat
+
+    def told_smaller(fd):  # the size when the reader asked, before the writer appended
+        st = real(fd)
+        return os.stat_result((*st[:6], max(st.st_size // 3, 1), *st[7:]))
+
+    p = tmp_path / "growing.csv"
+    data = b"unit,anna\n" + b"".join(b"u%d,1\n" % i for i in range(500))
+    p.write_bytes(data)
+    monkeypatch.setattr(files.os, "fstat", told_smaller)
+    assert files.read_bytes(p, "growing.csv") == data
+    monkeypatch.setattr(files, "MAX_BYTES", len(data) - 1)
+    monkeypatch.setattr(files, "check_file", lambda path, name: False)  # it was small when checked
+    with pytest.raises(InputError, match="growing.csv: file is larger than"):
+        files.read_bytes(p, "growing.csv")

@@ -58,7 +58,13 @@ def read_bytes(path: Path, name: str) -> bytes:
     pipe = check_file(path, name)
     try:
         with open(path, "rb") as f:
-            data = f.read(MAX_BYTES + 1)  # bounded: a pipe or a file growing meanwhile
+            # bounded: a pipe or a file growing meanwhile. A file is read as the size it has (+1 to see growth):
+            # read(MAX_BYTES + 1) allocates 200 MB for every file (5.9 ms against 1.0 ms for 8.8 MB)
+            size = os.fstat(f.fileno()).st_size
+            first = size + 1 if 0 < size <= MAX_BYTES else MAX_BYTES + 1
+            data = f.read(first)
+            if len(data) == first <= MAX_BYTES:  # it grew: the rest, bounded
+                data += f.read(MAX_BYTES + 1 - first)
     except (OSError, ValueError) as e:
         raise InputError.single(name, f"cannot read file: {getattr(e, 'strerror', None) or e}") from None
     if len(data) > MAX_BYTES:
