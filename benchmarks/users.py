@@ -71,6 +71,26 @@ def _write_lines(path: Path, header: str, columns: list[np.ndarray]) -> None:
     path.write_text(header + "\n" + "\n".join(body.tolist()) + "\n")
 
 
+def _byte_code_cached() -> bool:
+    """True if every irrkit module has a valid .pyc (as after `pip install .`), so that a run compiles none."""
+    import importlib.util
+    import os
+
+    import irrkit
+
+    for src in Path(irrkit.__file__).parent.rglob("*.py"):
+        try:
+            head = Path(importlib.util.cache_from_source(str(src))).read_bytes()[:16]
+        except OSError:
+            return False
+        st = os.stat(src)
+        flags = int.from_bytes(head[4:8], "little")
+        if not flags & 1 and (int.from_bytes(head[8:12], "little") != int(st.st_mtime) & 0xFFFFFFFF
+                              or int.from_bytes(head[12:16], "little") != st.st_size & 0xFFFFFFFF):
+            return False
+    return True
+
+
 def section_users(rep, args) -> dict[str, Any]:
     from benchmarks.data import nominal_ratings
     from benchmarks.scales import continuous, write_wide
@@ -82,6 +102,10 @@ def section_users(rep, args) -> dict[str, Any]:
     rep.notes.append("users: on the floor and start-up rows 'peer / irrkit' is floor / irrkit (below 1: irrkit takes "
                      "longer than the floor); the target compares irrkit with that multiple of the floor. The floor "
                      "and irrkit are timed in the same run, one after the other.")
+    if not _byte_code_cached():
+        rep.notes.append("users: irrkit's modules have no byte-code cache (an editable install with "
+                         "PYTHONDONTWRITEBYTECODE set?): every process compiles them, ~0.1 s a user of "
+                         "`pip install .` never pays; run the benchmark from a venv with `pip install '.[bench]'`")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         (tmp / "floor.py").write_text(FLOOR)
