@@ -196,7 +196,9 @@ def test_stand_ins_become_the_real_classes() -> None:
 def test_compute_loads_what_it_uses(tmp_path: Path) -> None:
     """`irrkit compute --level interval -f json` (issue 22: within 2x of Python + NumPy's start): not the other
     commands' modules (a run registers only its command), not the terminal tables (rich.table; notes need only
-    the console), not pandas, scipy, pydantic, yaml, the report or the temporary-name hashing (secrets)."""
+    the console), not pandas, scipy, pydantic, yaml, the report or the temporary-name hashing (secrets), not
+    numpy.ma (np.unique's first call loads it: statistics.counting.unique), not the coder-file, Excel or SPSS
+    readers."""
     rng = np.random.default_rng(1)
     x = rng.normal(size=(300, 4)).round(3)
     (tmp_path / "c.csv").write_text("unit,a,b,c,d\n" + "".join(f"{i}," + ",".join(map(repr, r.tolist())) + "\n"
@@ -209,7 +211,8 @@ def test_compute_loads_what_it_uses(tmp_path: Path) -> None:
     assert '"icc2"' in done.stdout and '"ratings"' in done.stdout  # it did compute
     assert not loaded & {"pandas", "scipy", "pydantic", "yaml", "matplotlib", "secrets", "rich.table",
                          "rich.markdown", "rich.progress", "rich._emoji_codes", "irrkit.cli.render",
-                         "irrkit.outputs.html"}, loaded
+                         "irrkit.outputs.html", "numpy.ma", "irrkit.readers.records", "irrkit.readers.excel",
+                         "irrkit.readers.spss"}, loaded
     others = {f"irrkit.cli.{m}" for m in ("training", "model", "video", "plan", "report", "compare", "gates",
                                            "problems", "demo")}
     assert not loaded & others, loaded & others
