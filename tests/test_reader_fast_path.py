@@ -311,3 +311,19 @@ def test_distinct_of_columns_equals_np_unique_of_all(columns):
     parts = [np.array(c, dtype=float) for c in columns]
     got, want = _distinct_of_columns(parts), np.unique(np.concatenate(parts))
     assert got.tolist() == want.tolist()
+
+
+@pytest.mark.parametrize("order", ["negative first", "positive first"])
+def test_a_negative_zero_is_zero_on_every_path(tmp_path, monkeypatch, order):
+    """German Excel writes a small negative number rounded as '-0,00': it is the number 0, on the grid and on the
+    careful path alike, whichever of '-0,00' and '0,00' comes first (the category is '0', never '-0')."""
+    zeros = ["-0,00", "0,00"] if order == "negative first" else ["0,00", "-0,00"]
+    rows = [f"{i};{zeros[i % 2]};{(i % 7) / 4:.2f}".replace(".", ",") for i in range(40)]
+    rows += [f"{40 + i};-1,25;{zeros[(i + 1) % 2]}" for i in range(10)]
+    p = _write(tmp_path, "de.csv", "unit;anna;jörg\r\n" + "\r\n".join(rows) + "\r\n", encoding="utf-8-sig")
+    for kind, r in _both(monkeypatch, lambda: read_compute_input(p, level="interval")):
+        assert kind == "ok"
+        v = r.values[~np.isnan(r.values)]
+        assert (v == 0).sum() == 40 + 10 + sum(i % 7 == 0 for i in range(40)) and not np.signbit(v[v == 0]).any()
+        assert "0" in r.labels and "-0" not in r.labels and r.labels[r.categories.index(0.0)] == "0"
+    assert parse_number("-0,00") == 0.0 and math.copysign(1, parse_number("-0,00")) == 1.0

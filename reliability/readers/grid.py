@@ -172,8 +172,9 @@ class Grid:
 
         A cell is read here when it is written ``[+-]?digits[.,]digits`` with at least one and at most 15
         digits (one separator at most): then mantissa / 10**(digits after the separator) is the correctly rounded
-        value, exactly what float() of the text gives. Every other cell (empty, a missing-value token, an
-        exponent, text, more digits) is marked; its value is NaN."""
+        value, exactly what float() of the text gives (a negative zero read as 0, as readers.values.parse_number
+        does). Every other cell (empty, a missing-value token, an exponent, text, more digits) is marked; its
+        value is NaN."""
         s_all, e_all = self.span(j)
         n = len(s_all)
         values = np.full(n, np.nan)
@@ -216,7 +217,7 @@ class Grid:
             bad |= (ndig == 0) | (ndig > _DIGITS) | (seps > 1)
             good = ~bad
             v = mant[good] / _POW10[np.minimum(frac[good], _DIGITS)]
-            values[a:a + _CHUNK][good] = np.where(neg[good], -v, v)
+            values[a:a + _CHUNK][good] = np.where(neg[good], -v, v) + 0.0  # + 0.0: '-0,00' is 0, not -0.0
             odd[a:a + _CHUNK] = bad
         return values, odd
 

@@ -23,10 +23,11 @@ Parsed = tuple[str, float, str | None]  # canonical code ('' = missing), value, 
 
 
 def parse_number(t: str) -> float | None:
-    """A finite number written with a decimal point or comma, else None."""
+    """A finite number written with a decimal point or comma, else None. A negative zero ('-0,00', as Excel writes
+    a small negative number rounded) is 0: the grid reads it so, and a category is not labelled '-0'."""
     if not _NUMBER.fullmatch(t):
         return None
-    n = float(t.replace(",", "."))
+    n = float(t.replace(",", ".")) + 0.0  # + 0.0: -0.0 -> 0.0, every other number unchanged
     return n if math.isfinite(n) else None
 
 
@@ -57,7 +58,7 @@ def numbers(tokens: np.ndarray) -> np.ndarray:
         n = parse_number(str(toks[i]))
         out[i] = np.nan if n is None else n
     out[~np.isfinite(out)] = np.nan
-    return out
+    return out + 0.0  # a negative zero is 0, as in parse_number
 
 
 LABELLED_MAX = 1000  # numeric categories up to this many get labels; more (a continuous scale) are shown by value
