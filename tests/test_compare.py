@@ -531,3 +531,16 @@ def test_comparison_markdown_and_the_demo_story_files_are_read_back(tmp_path):
         c = by_csv[(m[0], m[1], m[2])]
         if c["status"] == "ok":
             assert float(m[5].replace("−", "-")) == pytest.approx(float(c["change"]), abs=5e-4)
+
+
+def test_a_named_item_or_statistic_missing_on_one_side_is_bad_input(tmp_path: Path) -> None:
+    """--item A:B and --statistic X:Y name each side; a name missing on its side: exit 2, one line naming the
+    option, the file or item and what it has."""
+    rows = [[u, u % 3, (u + (u % 4 == 0)) % 3] for u in range(1, 21)]
+    a = compute_json(tmp_path, "a", ["unit", "anna", "ben"], rows)
+    b = compute_json(tmp_path, "b", ["unit", "anna", "ben"], rows)
+    code, _, err = run("compare", a, b, "--item", "ratings:nope")
+    assert code == 2 and err.strip() == f"error --item: no item 'nope' in {b} (items: ratings)"
+    code, _, err = run("compare", a, b, "--statistic", "zz:fleiss_kappa")
+    assert code == 2 and err.strip().startswith("error --statistic: item 'ratings' has no 'zz' (it has: ")
+    assert "fleiss_kappa" in err and "Traceback" not in err

@@ -10,6 +10,7 @@ compares on the shared units (both coefficients recomputed on them). The formula
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,21 +115,30 @@ def _coefficient(key: str, d: dict[str, Any]) -> Coefficient:
                        n_units=int(d.get("n_units") or 0), status=d.get("status") or "ok", reason=d.get("reason"))
 
 
+def _named_pairs(specs: list[str], option: str, left: tuple[dict, Callable[[str], str]],
+                 right: tuple[dict, Callable[[str], str]]) -> list[tuple[str, str]]:
+    """``X`` (the same name on both sides) or ``X:Y`` of each spec given with ``option``; a name missing on its
+    side is bad input, said by that side's message."""
+    out = []
+    for spec in specs:
+        x, _, y = spec.partition(":")
+        y = y or x
+        for name, (have, missing) in ((x, left), (y, right)):
+            if name not in have:
+                raise InputError.single(option, missing(name))
+        out.append((x, y))
+    return out
+
+
 def _pairs(a: dict, b: dict, items: list[str] | None, pa: Path, pb: Path) -> list[tuple[dict, dict]]:
     """The item pairs to compare: ``items`` as ``X`` (the same id in both) or ``X:Y``; default: every item id
     in both, or the one item of each."""
     ia = {it["item"]: it for it in a["items"]}
     ib = {it["item"]: it for it in b["items"]}
     if items:
-        out = []
-        for spec in items:
-            x, _, y = spec.partition(":")
-            y = y or x
-            for name, have, path in ((x, ia, pa), (y, ib, pb)):
-                if name not in have:
-                    raise InputError.single("--item", f"no item '{name}' in {path} (items: {', '.join(have)})")
-            out.append((ia[x], ib[y]))
-        return out
+        return [(ia[x], ib[y]) for x, y in _named_pairs(
+            items, "--item", (ia, lambda name: f"no item '{name}' in {pa} (items: {', '.join(ia)})"),
+            (ib, lambda name: f"no item '{name}' in {pb} (items: {', '.join(ib)})"))]
     common = [(ia[k], ib[k]) for k in ia if k in ib]
     if common:
         return common
@@ -141,16 +151,10 @@ def _pairs(a: dict, b: dict, items: list[str] | None, pa: Path, pb: Path) -> lis
 def _statistics(ita: dict, itb: dict, statistics: list[str] | None, every: bool) -> list[tuple[str, str]]:
     ca, cb = ita.get("coefficients") or {}, itb.get("coefficients") or {}
     if statistics:
-        out = []
-        for spec in statistics:
-            x, _, y = spec.partition(":")
-            y = y or x
-            for key, have, it in ((x, ca, ita), (y, cb, itb)):
-                if key not in have:
-                    raise InputError.single("--statistic", f"item '{it['item']}' has no '{key}' (it has: "
-                                                           f"{', '.join(have)})")
-            out.append((x, y))
-        return out
+        return _named_pairs(
+            statistics, "--statistic",
+            (ca, lambda key: f"item '{ita['item']}' has no '{key}' (it has: {', '.join(ca)})"),
+            (cb, lambda key: f"item '{itb['item']}' has no '{key}' (it has: {', '.join(cb)})"))
     if every:
         return [(k, k) for k in ca if k in cb]
     from irrkit.statistics import registry
