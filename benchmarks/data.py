@@ -27,6 +27,20 @@ def nominal_ratings(n: int, r: int, q: int = Q, missing: float = 0.1, agree: flo
 VIDEO_CODES = ("protest", "despair", "whimper")
 
 
+def true_episodes(rng: np.random.Generator, length: float, gap: float, duration: float
+                  ) -> list[tuple[float, float, int]]:
+    """The common segmentation of one video of ``length`` seconds that coders copy with jitter: (start, end,
+    code index) of episodes separated by 1 to ``gap`` seconds and lasting 2 to ``duration`` seconds."""
+    t, truth = 0.0, []
+    while True:
+        t += rng.uniform(1, gap)
+        d = rng.uniform(2, duration)
+        if t + d > length:
+            return truth
+        truth.append((t, t + d, int(rng.integers(3))))
+        t += d
+
+
 def many_coders_episodes(coders: int, videos: int = 5, minutes: int = 10, seed: int = 2
                          ) -> list[tuple[str, str, int, int, int]]:
     """Episodes of ``coders`` coders on ``videos`` videos of ``minutes``: each coder a jittered copy of one
@@ -36,14 +50,7 @@ def many_coders_episodes(coders: int, videos: int = 5, minutes: int = 10, seed: 
     rng = np.random.default_rng(seed)
     rows = []
     for v in range(videos):
-        t, truth = 0.0, []
-        while True:
-            t += rng.uniform(1, 30)
-            d = rng.uniform(2, 20)
-            if t + d > minutes * 60:
-                break
-            truth.append((t, t + d, int(rng.integers(3))))
-            t += d
+        truth = true_episodes(rng, minutes * 60, 30, 20)
         for c in range(coders):
             prev_end = 0
             for s, e, k in truth:

@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def generate(hours: int, coders: int, seed: int = 1, step: float = 0.1):
     """``hours`` videos of 1 h; each coder's episodes a jittered copy of a common "true" segmentation."""
+    from benchmarks.data import true_episodes
     from irrkit.episodes.timecode import EpisodeSpec, build
 
     rng = np.random.default_rng(seed)
@@ -44,14 +45,7 @@ def generate(hours: int, coders: int, seed: int = 1, step: float = 0.1):
     spec = EpisodeSpec("cry", codes, step=step, tolerance=2.0, lengths={f"v{v:03d}": 3600.0 for v in range(hours)})
     rows = []
     for v in range(hours):
-        t, truth = 0.0, []
-        while True:
-            t += rng.uniform(1, 60)
-            d = rng.uniform(2, 40)
-            if t + d > 3590:
-                break
-            truth.append((t, t + d, int(rng.integers(3))))
-            t += d
+        truth = true_episodes(rng, 3590, 60, 40)
         for c in range(coders):
             prev_end = 0
             for s, e, k in truth:
